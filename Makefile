@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Userspace build of kslab. The kernel module is built by Kbuild.
+#
+#   make            build/libkslab.a, build/libkslab.so, tools, selftests
+#   make check      run every selftest, plain and under ASan+UBSan
+#   make bench      the benchmarks (scripts/bench.sh)
+#   make demo       run the demo tool
+#   make clean
+#
+# BUILD=dir builds elsewhere; SANITIZE=1 adds -fsanitize=address,undefined.
+
+BUILD ?= build
+CC ?= gcc
+
+CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC -pthread \
+	  -Iinclude -MMD -MP $(EXTRA_CFLAGS)
+LDFLAGS := -pthread
+LDLIBS := -lurcu-memb
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	  -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRCS := $(wildcard mm/*.c) $(wildcard userspace/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+
+# Every folder under selftests/ (but kernel/) is one test program: its .c
+# files linked with the harness and the library.
+TEST_DIRS := $(filter-out kernel,$(notdir $(patsubst %/,%,$(wildcard selftests/*/))))
+TEST_BINS := $(TEST_DIRS:%=$(BUILD)/selftests/%)
+KTAP_OBJ := $(BUILD)/selftests/ktap.o
+
+TOOL_SRCS := $(wildcard userspace/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:userspace/tools/%.c=$(BUILD)/tools/%)
+
+BENCH_SRCS := $(wildcard userspace/bench/*.c)
+BENCH_BINS := $(BENCH_SRCS:userspace/bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all lib tests tools benches check bench demo clean
+all: lib tools tests benches
+lib: $(BUILD)/libkslab.a $(BUILD)/libkslab.so
+tests: $(TEST_BINS)
+tools: $(TOOL_BINS)
+benches: $(BENCH_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libkslab.a: $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/libkslab.so: $(LIB_OBJS)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+define test_program
+$(BUILD)/selftests/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard selftests/$(1)/*.c)) $(KTAP_OBJ) $(BUILD)/libkslab.a
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach d,$(TEST_DIRS),$(eval $(call test_program,$(d))))
+
+$(BUILD)/tools/%: $(BUILD)/userspace/tools/%.o $(BUILD)/libkslab.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/userspace/bench/%.o $(BUILD)/libkslab.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+check: all
+	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=1 tests
+	scripts/run-tests.sh $(BUILD) $(BUILD)/asan
+
+bench: all
+	scripts/bench.sh $(BUILD)
+
+demo: tools
+	$(BUILD)/tools/kslab-demo
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

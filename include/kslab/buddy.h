@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The buddy page allocator: blocks of 2^order pages, order 0 to
+ * KSLAB_MAX_ORDER. See Documentation/buddy.rst.
+ *
+ * Most callers use the default zone through kslab_alloc_pages() and
+ * kslab_free_pages(). Private zones, each with its own page source and
+ * limits, exist for tests and for users who want separate accounting.
+ */
+#ifndef KSLAB_BUDDY_H
+#define KSLAB_BUDDY_H
+
+#include <kslab/port.h>
+
+/* Free max-order chunks the default zone keeps before giving them back. */
+#define KSLAB_KEEP_FREE_CHUNKS_DEFAULT	1
+
+struct kslab_zone;
+
+/**
+ * struct kslab_buddy_stats - a snapshot of one zone
+ * @managed_pages:  pages in the chunks the zone holds
+ * @free_pages:     pages on its free lists
+ * @nr_chunks:      chunks it holds
+ * @free_blocks:    free blocks of each order
+ * @chunks_granted: chunks ever taken from the page source
+ * @chunks_released: chunks ever given back to it
+ * @splits:         blocks split in two by allocations
+ * @merges:         buddy pairs coalesced by frees
+ * @alloc_failures: allocations that returned NULL
+ * @bad_frees:      frees reported as invalid and ignored
+ */
+struct kslab_buddy_stats {
+	unsigned long managed_pages;
+	unsigned long free_pages;
+	unsigned long nr_chunks;
+	unsigned long free_blocks[KSLAB_MAX_ORDER + 1];
+	unsigned long chunks_granted;
+	unsigned long chunks_released;
+	unsigned long splits;
+	unsigned long merges;
+	unsigned long alloc_failures;
+	unsigned long bad_frees;
+};
+
+/**
+ * struct kslab_page_source - where a zone gets its chunks
+ * @grant:     return one KSLAB_CHUNK_SIZE block aligned to its size, or NULL
+ * @take_back: accept a block @grant returned
+ *
+ * Embed it in a larger struct to carry state; both hooks get it back.
+ */
+struct kslab_page_source {
+	void *(*grant)(struct kslab_page_source *source, gfp_t gfp);
+	void (*take_back)(struct kslab_page_source *source, void *chunk);
+};
+
+/**
+ * struct kslab_zone_params - how to build a zone
+ * @source:           page source; NULL for the environment's
+ * @max_chunks:       most chunks held at once; 0 for no limit
+ * @keep_free_chunks: wholly free chunks kept before giving one back
+ */
+struct kslab_zone_params {
+	struct kslab_page_source *source;
+	unsigned long max_chunks;
+	unsigned long keep_free_chunks;
+};
+
+/**
+ * kslab_alloc_pages() - allocate a block from the default zone
+ * @gfp:   GFP_KERNEL or GFP_ATOMIC, optionally with __GFP_ZERO
+ * @order: log2 of the number of pages, 0 to KSLAB_MAX_ORDER
+ *
+ * Return: the block, aligned to its size, or NULL if @order is too large
+ * or the page source is exhausted.
+ */
+void *kslab_alloc_pages(gfp_t gfp, unsigned int order);
+
+/**
+ * kslab_free_pages() - free a block allocated by kslab_alloc_pages()
+ * @addr:  the block, as returned; NULL does nothing
+ * @order: the order it was allocated with
+ *
+ * Works for blocks of any zone. An address kslab does not manage, one
+ * misaligned for @order, a wrong @order or a second free is reported and
+ * ignored.
+ */
+void kslab_free_pages(void *addr, unsigned int order);
+
+/**
+ * kslab_buddyinfo_format() - describe every zone like /proc/buddyinfo
+ * @buf:  where to write; may be NULL if @size is 0
+ * @size: bytes available in @buf
+ *
+ * One line per zone: "Node 0, zone <name>" then the free blocks of each
+ * order. Return: the length the full text needs, as snprintf() does.
+ */
+size_t kslab_buddyinfo_format(char *buf, size_t size);
+
+/**
+ * kslab_default_zone() - the zone behind kslab_alloc_pages()
+ *
+ * Return: the default zone, set up on first use.
+ */
+struct kslab_zone *kslab_default_zone(void);
+
+/**
+ * kslab_zone_create() - make a private zone
+ * @name:   shown in buddyinfo and in reports (truncated to 31 characters)
+ * @params: its page source and limits; NULL for the defaults
+ *
+ * Return: the zone, or NULL if its descriptor could not be allocated.
+ */
+struct kslab_zone *kslab_zone_create(const char *name,
+				     const struct kslab_zone_params *params);
+
+/**
+ * kslab_zone_destroy() - give every chunk of a zone back and free it
+ * @zone: a zone from kslab_zone_create()
+ *
+ * Blocks still allocated are reported as leaks and released all the same.
+ * Return: the number of pages that were still allocated.
+ */
+unsigned long kslab_zone_destroy(struct kslab_zone *zone);
+
+/**
+ * kslab_zone_alloc_pages() - allocate a block from a given zone
+ * @zone:  the zone
+ * @gfp:   as for kslab_alloc_pages()
+ * @order: as for kslab_alloc_pages()
+ *
+ * Return: the block or NULL. Free it with kslab_free_pages().
+ */
+void *kslab_zone_alloc_pages(struct kslab_zone *zone, gfp_t gfp,
+			     unsigned int order);
+
+/**
+ * kslab_zone_stats() - take a consistent snapshot of a zone's counters
+ * @zone:  the zone
+ * @stats: filled in
+ */
+void kslab_zone_stats(struct kslab_zone *zone, struct kslab_buddy_stats *stats);
+
+/**
+ * kslab_buddy_stats() - kslab_zone_stats() of the default zone
+ * @stats: filled in
+ */
+void kslab_buddy_stats(struct kslab_buddy_stats *stats);
+
+/**
+ * kslab_zone_set_keep_free() - tune how many free chunks a zone keeps
+ * @zone:      the zone
+ * @nr_chunks: wholly free chunks to keep; the surplus goes back at once
+ *
+ * Return: the number of chunks given back now.
+ */
+unsigned long kslab_zone_set_keep_free(struct kslab_zone *zone,
+				       unsigned long nr_chunks);
+
+/**
+ * kslab_zone_free_blocks() - list the free blocks of one order
+ * @zone:   the zone
+ * @order:  the free list to read
+ * @blocks: receives up to @max block addresses, in list order (the block
+ *          the next allocation of this order takes comes first)
+ * @max:    room in @blocks
+ *
+ * Return: the number of blocks on the list, which may exceed @max.
+ */
+size_t kslab_zone_free_blocks(struct kslab_zone *zone, unsigned int order,
+			      void **blocks, size_t max);
+
+/**
+ * kslab_zone_check() - verify every invariant of a zone
+ * @zone: the zone
+ *
+ * Walks the free lists and every chunk: blocks tile each chunk with no
+ * overlap and no gap, every free block is on the list of its order exactly
+ * once, no two free buddies of one order are left uncoalesced, and the
+ * counters agree with what the walk found. Each violation is reported.
+ * Return: the number of violations found; 0 when consistent.
+ */
+unsigned long kslab_zone_check(struct kslab_zone *zone);
+
+#endif /* KSLAB_BUDDY_H */

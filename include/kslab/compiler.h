@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Compiler helpers shared by every kslab file, in either environment.
+ *
+ * Only GCC/Clang builtins are used here, so this header is safe to include
+ * from kernel code and from userspace alike.
+ */
+#ifndef KSLAB_COMPILER_H
+#define KSLAB_COMPILER_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#endif
+
+#define kslab_likely(x)		__builtin_expect(!!(x), 1)
+#define kslab_unlikely(x)	__builtin_expect(!!(x), 0)
+
+#define kslab_container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
+
+#define KSLAB_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Round @x up or down to a multiple of @a, which must be a power of two. */
+#define KSLAB_ALIGN_UP(x, a)	(((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
+#define KSLAB_ALIGN_DOWN(x, a)	((x) & ~((__typeof__(x))(a) - 1))
+
+#define KSLAB_READ_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))
+#define KSLAB_WRITE_ONCE(x, v)	(*(volatile __typeof__(x) *)&(x) = (v))
+
+#define kslab_printf_fmt(f, a)	__attribute__((format(printf, f, a)))
+#define kslab_noreturn		__attribute__((noreturn))
+#define kslab_cold		__attribute__((cold))
+
+#endif /* KSLAB_COMPILER_H */

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Page and chunk descriptors: kslab-internal, shared by mm/ and the tests.
+ *
+ * Memory comes from the environment in chunks of one max-order block
+ * (KSLAB_CHUNK_SIZE, aligned to its size). Each chunk has a descriptor kept
+ * apart from the chunk, so the whole chunk stays usable as one block; in it,
+ * one struct kslab_page per page. kslab_virt_to_page() finds the descriptor
+ * of any address in O(1) through the page map (mm/pagemap.c).
+ */
+#ifndef KSLAB_PAGE_H
+#define KSLAB_PAGE_H
+
+#include <kslab/list.h>
+#include <kslab/port.h>
+
+struct kslab_zone;
+
+/* What a page is to the buddy allocator. */
+enum kslab_page_state {
+	KSLAB_PAGE_UNUSED,	/* not the first page of any block */
+	KSLAB_PAGE_FREE,	/* first page of a free block, on a free list */
+	KSLAB_PAGE_HEAD,	/* first page of an allocated block */
+	KSLAB_PAGE_TAIL,	/* other page of an allocated block */
+};
+
+struct kslab_page {
+	unsigned char state;	/* enum kslab_page_state */
+	unsigned char order;	/* FREE and HEAD: order of the block */
+	unsigned short index;	/* page number within its chunk, fixed */
+	unsigned short head;	/* TAIL: index of the block's first page */
+	union {
+		/* FREE: link in zone->free_area[order] */
+		struct kslab_list_head buddy_node;
+		/* HEAD: owned by whoever allocated the block (the slab layer) */
+		struct {
+			void *owner;
+			unsigned long private;
+		};
+	};
+};
+
+_Static_assert(KSLAB_MAX_ORDER <= 15, "page index must fit 16 bits");
+
+struct kslab_chunk {
+	unsigned long base;		/* address of page 0 */
+	struct kslab_zone *zone;
+	struct kslab_list_head node;	/* zone->chunks, or zone->spare_descs */
+	struct kslab_page pages[KSLAB_CHUNK_PAGES];
+};
+
+/**
+ * kslab_virt_to_page() - find the page descriptor of an address
+ * @addr: any address
+ *
+ * O(1) and lock-free. Safe for addresses the caller owns; for others the
+ * answer may be stale by the time it is used. Return: the descriptor of the
+ * page holding @addr, or NULL if no kslab chunk holds it.
+ */
+struct kslab_page *kslab_virt_to_page(const void *addr);
+
+static inline struct kslab_chunk *kslab_page_chunk(const struct kslab_page *page)
+{
+	return kslab_container_of(page - page->index, struct kslab_chunk, pages);
+}
+
+static inline void *kslab_page_address(const struct kslab_page *page)
+{
+	return (void *)(kslab_page_chunk(page)->base +
+			((unsigned long)page->index << KSLAB_PAGE_SHIFT));
+}
+
+/* The first page of the allocated block @page belongs to. */
+static inline struct kslab_page *kslab_page_head(struct kslab_page *page)
+{
+	if (page->state == KSLAB_PAGE_TAIL)
+		return page - (page->index - page->head);
+	return page;
+}
+
+#endif /* KSLAB_PAGE_H */

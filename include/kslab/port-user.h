@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The userspace side of the port contract (see <kslab/port.h>): the parts
+ * that must be inline. The rest is in userspace/.
+ *
+ * Spinlocks are futex locks that spin briefly before sleeping: userspace
+ * cannot stop preemption, so a pure spinlock would burn a whole time slice
+ * whenever its holder is descheduled. The CPU id comes from the rseq area
+ * glibc registers for each thread (one load); where rseq is unavailable
+ * (glibc.pthread.rseq=0, old kernels) sched_getcpu() answers instead.
+ */
+#ifndef KSLAB_PORT_USER_H
+#define KSLAB_PORT_USER_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/rseq.h>
+
+#define KSLAB_VA_BITS		47
+
+/* ---- spinlock: 0 unlocked, 1 locked, 2 locked with sleepers ---- */
+struct kslab_spinlock {
+	int state;
+};
+
+#define KSLAB_SPINLOCK_INIT	{ 0 }
+
+void kslab_spin_lock_contended(struct kslab_spinlock *lock);
+void kslab_spin_wake(struct kslab_spinlock *lock);
+
+static inline void kslab_spin_init(struct kslab_spinlock *lock)
+{
+	lock->state = 0;
+}
+
+static inline void kslab_spin_lock(struct kslab_spinlock *lock)
+{
+	int unlocked = 0;
+
+	if (kslab_likely(__atomic_compare_exchange_n(&lock->state, &unlocked, 1,
+						     false, __ATOMIC_ACQUIRE,
+						     __ATOMIC_RELAXED)))
+		return;
+	kslab_spin_lock_contended(lock);
+}
+
+static inline void kslab_spin_unlock(struct kslab_spinlock *lock)
+{
+	if (kslab_unlikely(__atomic_exchange_n(&lock->state, 0,
+					       __ATOMIC_RELEASE) == 2))
+		kslab_spin_wake(lock);
+}
+
+/* ---- sleeping lock ---- */
+struct kslab_mutex {
+	pthread_mutex_t mutex;
+};
+
+#define KSLAB_MUTEX_INIT	{ PTHREAD_MUTEX_INITIALIZER }
+
+static inline void kslab_mutex_init(struct kslab_mutex *m)
+{
+	pthread_mutex_init(&m->mutex, NULL);
+}
+
+static inline void kslab_mutex_lock(struct kslab_mutex *m)
+{
+	pthread_mutex_lock(&m->mutex);
+}
+
+static inline void kslab_mutex_unlock(struct kslab_mutex *m)
+{
+	pthread_mutex_unlock(&m->mutex);
+}
+
+/* ---- atomics ---- */
+struct kslab_atomic {
+	long counter;
+};
+
+#define KSLAB_ATOMIC_INIT(v)	{ (v) }
+
+static inline long kslab_atomic_read(const struct kslab_atomic *a)
+{
+	return __atomic_load_n(&a->counter, __ATOMIC_RELAXED);
+}
+
+static inline void kslab_atomic_set(struct kslab_atomic *a, long v)
+{
+	__atomic_store_n(&a->counter, v, __ATOMIC_RELAXED);
+}
+
+static inline long kslab_atomic_add_return(struct kslab_atomic *a, long v)
+{
+	return __atomic_add_fetch(&a->counter, v, __ATOMIC_SEQ_CST);
+}
+
+static inline void kslab_atomic_add(struct kslab_atomic *a, long v)
+{
+	__atomic_add_fetch(&a->counter, v, __ATOMIC_SEQ_CST);
+}
+
+/* Returns the value found; the swap happened if it equals @old. */
+static inline long kslab_atomic_cmpxchg(struct kslab_atomic *a, long old,
+					long new)
+{
+	__atomic_compare_exchange_n(&a->counter, &old, new, false,
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	return old;
+}
+
+/* Compare-and-swap on any word; evaluates to the value found. */
+#define kslab_cmpxchg(ptr, old, new)					\
+	({								\
+		__typeof__(*(ptr)) __found = (old);			\
+		__atomic_compare_exchange_n((ptr), &__found, (new), false,\
+					    __ATOMIC_SEQ_CST,		\
+					    __ATOMIC_SEQ_CST);		\
+		__found;						\
+	})
+
+#define kslab_load_acquire(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define kslab_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define kslab_smp_mb()			__atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+/* ---- CPU id ---- */
+unsigned int kslab_cpu_id_fallback(void);
+const char *kslab_env_cpu_id_source(void);
+
+static inline unsigned int kslab_cpu_id(void)
+{
+	if (kslab_likely(__rseq_size > 0)) {
+		const struct rseq *rs = (const struct rseq *)
+			((char *)__builtin_thread_pointer() + __rseq_offset);
+		int cpu = (int)KSLAB_READ_ONCE(rs->cpu_id);
+
+		if (kslab_likely(cpu >= 0))
+			return (unsigned int)cpu;
+	}
+	return kslab_cpu_id_fallback();
+}
+
+/*
+ * Per-CPU storage lives in one reserved region: CPU n's copy of every
+ * per-CPU object sits KSLAB_PERCPU_UNIT * n bytes after CPU 0's, so the
+ * address of any copy is one multiply-add, as with the kernel's percpu areas.
+ */
+#define KSLAB_PERCPU_UNIT	(256UL << 10)
+
+#define kslab_percpu_ptr(ptr, cpu) \
+	((__typeof__(ptr))((char *)(ptr) + (size_t)(cpu) * KSLAB_PERCPU_UNIT))
+
+/* ---- RCU: liburcu's rcu_head is two words; the callback rides beside ---- */
+struct kslab_rcu_head {
+	void *urcu_head[2];
+	kslab_rcu_fn fn;
+};
+
+void kslab_rcu_read_lock(void);
+void kslab_rcu_read_unlock(void);
+
+/* ---- formatting ---- */
+#define KSLAB_KTAP_VERSION_LINE	"TAP version 13"
+#define kslab_vsnprintf	vsnprintf
+#define kslab_snprintf	snprintf
+
+#endif /* KSLAB_PORT_USER_H */

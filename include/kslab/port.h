@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The port contract: everything mm/ may use of the environment it runs in.
+ *
+ * mm/ includes this header and nothing else from outside include/kslab/.
+ * Each environment supplies the items below once: the kernel in
+ * <kslab/port-kernel.h> plus kernel/, userspace in <kslab/port-user.h> plus
+ * userspace/. This file is the only place that chooses between them.
+ * Documentation/port.rst gives the reasoning and the per-environment notes.
+ *
+ * Constants
+ *   KSLAB_PAGE_SHIFT, KSLAB_PAGE_SIZE  the page size kslab manages (4 KiB).
+ *   KSLAB_CACHE_LINE                   the coherence unit, for padding.
+ *   KSLAB_VA_BITS                      significant bits of a kslab address.
+ *
+ * Locks (lock order is documented per file in mm/)
+ *   struct kslab_spinlock, KSLAB_SPINLOCK_INIT, kslab_spin_init/lock/unlock
+ *	A short critical section that never sleeps. In the kernel it also
+ *	disables interrupts, so it may be taken from any context.
+ *   struct kslab_mutex, KSLAB_MUTEX_INIT, kslab_mutex_init/lock/unlock
+ *	A sleeping lock for slow, process-context work (cache lists, tuning).
+ *
+ * Atomics and ordering
+ *   struct kslab_atomic: a long; kslab_atomic_read/set/add/add_return/
+ *	cmpxchg, all fully ordered except read and set (relaxed).
+ *   kslab_cmpxchg(p, old, new): compare-and-swap on any word, fully
+ *	ordered; evaluates to the value found (the swap happened if == old).
+ *   kslab_load_acquire(p), kslab_store_release(p, v): publish a pointer.
+ *   kslab_smp_mb(): full barrier.
+ *
+ * CPUs and per-CPU data
+ *   kslab_nr_cpus()     number of CPU ids: every id is below it.
+ *   kslab_cpu_id()      the CPU this thread runs on now; only a hint, the
+ *                       thread may move at once.
+ *   kslab_cpu_enter()   start an exclusive per-CPU section and return its
+ *                       CPU: until kslab_cpu_exit(cpu), nothing else touches
+ *                       that CPU's per-CPU data (kernel: preemption and
+ *                       interrupts off; userspace: a per-CPU lock).
+ *   kslab_percpu_alloc(size) / kslab_percpu_free(p) / kslab_percpu_ptr(p, cpu)
+ *	zeroed per-CPU storage, one cache-line-aligned copy per CPU id.
+ *
+ * Page source
+ *   kslab_env_chunk_grant(gfp)     one KSLAB_CHUNK_SIZE block of memory,
+ *                                  aligned to its size, or NULL.
+ *   kslab_env_chunk_take_back(p)   return such a block to the environment.
+ *   kslab_env_meta_alloc(size, gfp) / kslab_env_meta_free(p, size)
+ *	zeroed memory for kslab's own descriptors, never from the chunks.
+ *
+ * Reporting and assertions
+ *   kslab_env_puts(level, line)   print one line (no trailing newline);
+ *                                 KSLAB_LOG_OUT is the program's output
+ *                                 (test results), the others diagnostics.
+ *   kslab_vsnprintf, kslab_snprintf   C99 semantics.
+ *   KSLAB_KTAP_VERSION_LINE       first line of a test stream: "TAP
+ *                                 version 13" (userspace) or "KTAP version 1".
+ *   kslab_env_panic(msg)          stop everything; never returns.
+ *   KSLAB_BUG_ON(cond)            an internal invariant: panic if false.
+ *
+ * RCU deferral
+ *   struct kslab_rcu_head, kslab_call_rcu(head, fn), kslab_rcu_barrier(),
+ *   kslab_synchronize_rcu(), kslab_rcu_read_lock/unlock().
+ *
+ * Memory primitives
+ *   kslab_memset, kslab_memcpy, kslab_memcmp: compiler builtins.
+ */
+#ifndef KSLAB_PORT_H
+#define KSLAB_PORT_H
+
+#include <kslab/compiler.h>
+#include <kslab/gfp.h>
+
+#ifndef KSLAB_MAX_ORDER
+#define KSLAB_MAX_ORDER		10
+#endif
+
+#define KSLAB_PAGE_SHIFT	12
+#define KSLAB_PAGE_SIZE		(1UL << KSLAB_PAGE_SHIFT)
+#define KSLAB_CACHE_LINE	64
+#define KSLAB_CHUNK_SHIFT	(KSLAB_PAGE_SHIFT + KSLAB_MAX_ORDER)
+#define KSLAB_CHUNK_SIZE	(1UL << KSLAB_CHUNK_SHIFT)
+#define KSLAB_CHUNK_PAGES	(1UL << KSLAB_MAX_ORDER)
+
+enum kslab_log_level {
+	KSLAB_LOG_OUT,
+	KSLAB_LOG_ERR,
+	KSLAB_LOG_WARN,
+	KSLAB_LOG_INFO,
+};
+
+struct kslab_rcu_head;
+typedef void (*kslab_rcu_fn)(struct kslab_rcu_head *head);
+
+#ifdef __KERNEL__
+#include <kslab/port-kernel.h>
+#else
+#include <kslab/port-user.h>
+#endif
+
+/* Items implemented out of line by every environment. */
+unsigned int kslab_nr_cpus(void);
+void *kslab_percpu_alloc(size_t size);
+void kslab_percpu_free(void *ptr);
+unsigned int kslab_cpu_enter(void);
+void kslab_cpu_exit(unsigned int cpu);
+
+void *kslab_env_chunk_grant(gfp_t gfp);
+void kslab_env_chunk_take_back(void *chunk);
+void *kslab_env_meta_alloc(size_t size, gfp_t gfp);
+void kslab_env_meta_free(void *ptr, size_t size);
+
+void kslab_env_puts(enum kslab_log_level level, const char *line);
+kslab_noreturn void kslab_env_panic(const char *msg);
+
+void kslab_call_rcu(struct kslab_rcu_head *head, kslab_rcu_fn fn);
+void kslab_rcu_barrier(void);
+void kslab_synchronize_rcu(void);
+
+#define kslab_memset	__builtin_memset
+#define kslab_memcpy	__builtin_memcpy
+#define kslab_memcmp	__builtin_memcmp
+
+kslab_noreturn kslab_cold void kslab_bug(const char *file, int line,
+					  const char *cond);
+
+#define KSLAB_BUG_ON(cond)						\
+	do {								\
+		if (kslab_unlikely(cond))				\
+			kslab_bug(__FILE__, __LINE__, #cond);		\
+	} while (0)
+
+#endif /* KSLAB_PORT_H */

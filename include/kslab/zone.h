@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The buddy zone: kslab-internal, shared by the files of mm/ that implement
+ * the buddy allocator (buddy.c, buddy_check.c, pagemap.c).
+ */
+#ifndef KSLAB_ZONE_H
+#define KSLAB_ZONE_H
+
+#include <kslab/buddy.h>
+#include <kslab/page.h>
+
+#define KSLAB_ZONE_NAME_LEN	32
+
+struct kslab_free_area {
+	struct kslab_list_head blocks;
+	unsigned long nr_free;
+};
+
+struct kslab_zone {
+	struct kslab_spinlock lock;
+	struct kslab_free_area free_area[KSLAB_MAX_ORDER + 1];
+	struct kslab_list_head chunks;		/* chunks granted to us */
+	struct kslab_list_head spare_descs;	/* descriptors of returned chunks */
+	unsigned long nr_chunks;		/* chunks on ->chunks */
+	unsigned long nr_growing;		/* chunks being granted */
+	unsigned long managed_pages;
+	unsigned long free_pages;
+	struct kslab_page_source *source;
+	unsigned long max_chunks;
+	unsigned long keep_free_chunks;
+	unsigned long chunks_granted;
+	unsigned long chunks_released;
+	unsigned long splits;
+	unsigned long merges;
+	unsigned long alloc_failures;
+	unsigned long bad_frees;
+	struct kslab_list_head zone_node;	/* kslab_zones */
+	char name[KSLAB_ZONE_NAME_LEN];
+};
+
+/* All live zones, for buddyinfo. Lock order: kslab_zones_lock, zone->lock. */
+extern struct kslab_list_head kslab_zones;
+extern struct kslab_spinlock kslab_zones_lock;
+
+int kslab_pagemap_insert(struct kslab_chunk *chunk, gfp_t gfp);
+void kslab_pagemap_remove(struct kslab_chunk *chunk);
+struct kslab_chunk *kslab_pagemap_lookup(unsigned long addr);
+
+#endif /* KSLAB_ZONE_H */

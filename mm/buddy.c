@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The buddy allocator: zones of max-order chunks, blocks split on
+ * allocation and coalesced with their buddy on free.
+ *
+ * Owns the zones (free lists, chunk lists, counters), the default zone and
+ * the list of all zones. A block of order k starting at page index i of its
+ * chunk has its buddy at index i ^ (1 << k); both halves of a split block
+ * are buddies, so freeing merges upward while the buddy is a free block of
+ * the same order. A chunk whose pages all come back merges into one free
+ * max-order block, which is how a wholly free chunk is recognised.
+ *
+ * Lock order: default_zone_lock, kslab_zones_lock, zone->lock. The page
+ * source and the metadata allocator are only called with no lock held
+ * (they may sleep in the kernel): growing drops the zone lock and retries.
+ */
+#include <kslab/report.h>
+#include <kslab/zone.h>
+
+struct kslab_list_head kslab_zones = { &kslab_zones, &kslab_zones };
+struct kslab_spinlock kslab_zones_lock = KSLAB_SPINLOCK_INIT;
+
+static struct kslab_zone default_zone;
+static bool default_zone_ready;
+static struct kslab_spinlock default_zone_lock = KSLAB_SPINLOCK_INIT;
+
+static void *env_grant(struct kslab_page_source *source, gfp_t gfp)
+{
+	(void)source;
+	return kslab_env_chunk_grant(gfp);
+}
+
+static void env_take_back(struct kslab_page_source *source, void *chunk)
+{
+	(void)source;
+	kslab_env_chunk_take_back(chunk);
+}
+
+static struct kslab_page_source env_page_source = {
+	.grant = env_grant,
+	.take_back = env_take_back,
+};
+
+static void zone_init(struct kslab_zone *zone, const char *name,
+		      const struct kslab_zone_params *params)
+{
+	unsigned int order;
+
+	kslab_spin_init(&zone->lock);
+	for (order = 0; order <= KSLAB_MAX_ORDER; order++)
+		kslab_list_init(&zone->free_area[order].blocks);
+	kslab_list_init(&zone->chunks);
+	kslab_list_init(&zone->spare_descs);
+	zone->source = &env_page_source;
+	zone->keep_free_chunks = KSLAB_KEEP_FREE_CHUNKS_DEFAULT;
+	if (params) {
+		if (params->source)
+			zone->source = params->source;
+		zone->max_chunks = params->max_chunks;
+		zone->keep_free_chunks = params->keep_free_chunks;
+	}
+	kslab_snprintf(zone->name, sizeof(zone->name), "%s", name);
+
+	kslab_spin_lock(&kslab_zones_lock);
+	kslab_list_add_tail(&zone->zone_node, &kslab_zones);
+	kslab_spin_unlock(&kslab_zones_lock);
+}
+
+struct kslab_zone *kslab_default_zone(void)
+{
+	if (kslab_unlikely(!kslab_load_acquire(&default_zone_ready))) {
+		kslab_spin_lock(&default_zone_lock);
+		if (!default_zone_ready) {
+			zone_init(&default_zone, "kslab", NULL);
+			kslab_store_release(&default_zone_ready, true);
+		}
+		kslab_spin_unlock(&default_zone_lock);
+	}
+	return &default_zone;
+}
+
+struct kslab_zone *kslab_zone_create(const char *name,
+				     const struct kslab_zone_params *params)
+{
+	struct kslab_zone *zone;
+
+	zone = kslab_env_meta_alloc(sizeof(*zone), GFP_KERNEL);
+	if (zone)
+		zone_init(zone, name, params);
+	return zone;
+}
+
+/* Put a free block of @order starting at @page on its free list. */
+static void free_area_add(struct kslab_zone *zone, struct kslab_page *page,
+			  unsigned int order)
+{
+	page->state = KSLAB_PAGE_FREE;
+	page->order = order;
+	kslab_list_add(&page->buddy_node, &zone->free_area[order].blocks);
+	zone->free_area[order].nr_free++;
+}
+
+static void free_area_del(struct kslab_zone *zone, struct kslab_page *page,
+			  unsigned int order)
+{
+	kslab_list_del(&page->buddy_node);
+	zone->free_area[order].nr_free--;
+	page->state = KSLAB_PAGE_UNUSED;
+}
+
+static void mark_allocated(struct kslab_page *page, unsigned int order)
+{
+	unsigned long i;
+
+	page->state = KSLAB_PAGE_HEAD;
+	page->order = order;
+	page->owner = NULL;
+	page->private = 0;
+	for (i = 1; i < (1UL << order); i++) {
+		page[i].state = KSLAB_PAGE_TAIL;
+		page[i].head = page->index;
+	}
+}
+
+/* Take the smallest free block that fits and split it down to @order. */
+static struct kslab_page *take_block(struct kslab_zone *zone,
+				     unsigned int order)
+{
+	struct kslab_page *page;
+	unsigned int found;
+
+	for (found = order; found <= KSLAB_MAX_ORDER; found++)
+		if (!kslab_list_empty(&zone->free_area[found].blocks))
+			break;
+	if (found > KSLAB_MAX_ORDER)
+		return NULL;
+
+	page = kslab_list_first_entry(&zone->free_area[found].blocks,
+				      struct kslab_page, buddy_node);
+	free_area_del(zone, page, found);
+	while (found > order) {
+		found--;
+		free_area_add(zone, page + (1UL << found), found);
+		zone->splits++;
+	}
+	mark_allocated(page, order);
+	zone->free_pages -= 1UL << order;
+	return page;
+}
+
+static void chunk_setup(struct kslab_chunk *chunk, struct kslab_zone *zone,
+			unsigned long base)
+{
+	unsigned long i;
+
+	kslab_memset(chunk->pages, 0, sizeof(chunk->pages));
+	for (i = 0; i < KSLAB_CHUNK_PAGES; i++)
+		chunk->pages[i].index = i;
+	chunk->base = base;
+	chunk->zone = zone;
+}
+
+static struct kslab_chunk *spare_desc_get(struct kslab_zone *zone)
+{
+	struct kslab_chunk *chunk;
+
+	if (kslab_list_empty(&zone->spare_descs))
+		return NULL;
+	chunk = kslab_list_first_entry(&zone->spare_descs, struct kslab_chunk,
+				       node);
+	kslab_list_del(&chunk->node);
+	return chunk;
+}
+
+/*
+ * Add one chunk from the page source. Called and returns without the zone
+ * lock. Descriptors of chunks given back are kept for reuse rather than
+ * freed, so a lock-free kslab_virt_to_page() racing with a give-back reads
+ * a stale descriptor, never unmapped memory.
+ */
+static int zone_grow(struct kslab_zone *zone, gfp_t gfp)
+{
+	struct kslab_chunk *chunk;
+	void *base;
+
+	kslab_spin_lock(&zone->lock);
+	if (zone->max_chunks &&
+	    zone->nr_chunks + zone->nr_growing >= zone->max_chunks) {
+		kslab_spin_unlock(&zone->lock);
+		return -1;
+	}
+	zone->nr_growing++;
+	chunk = spare_desc_get(zone);
+	kslab_spin_unlock(&zone->lock);
+
+	if (!chunk)
+		chunk = kslab_env_meta_alloc(sizeof(*chunk), gfp);
+	if (!chunk)
+		goto out_unreserve;
+	base = zone->source->grant(zone->source, gfp);
+	if (!base)
+		goto out_spare;
+	if ((unsigned long)base & (KSLAB_CHUNK_SIZE - 1)) {
+		kslab_report(KSLAB_LOG_ERR,
+			     "BUG %s: page source gave a misaligned chunk %p",
+			     zone->name, base);
+		goto out_take_back;
+	}
+	chunk_setup(chunk, zone, (unsigned long)base);
+	if (kslab_pagemap_insert(chunk, gfp))
+		goto out_take_back;
+
+	kslab_spin_lock(&zone->lock);
+	zone->nr_growing--;
+	zone->nr_chunks++;
+	zone->chunks_granted++;
+	zone->managed_pages += KSLAB_CHUNK_PAGES;
+	zone->free_pages += KSLAB_CHUNK_PAGES;
+	kslab_list_add(&chunk->node, &zone->chunks);
+	free_area_add(zone, &chunk->pages[0], KSLAB_MAX_ORDER);
+	kslab_spin_unlock(&zone->lock);
+	return 0;
+
+out_take_back:
+	zone->source->take_back(zone->source, base);
+out_spare:
+	kslab_spin_lock(&zone->lock);
+	kslab_list_add(&chunk->node, &zone->spare_descs);
+	zone->nr_growing--;
+	kslab_spin_unlock(&zone->lock);
+	return -1;
+out_unreserve:
+	kslab_spin_lock(&zone->lock);
+	zone->nr_growing--;
+	kslab_spin_unlock(&zone->lock);
+	return -1;
+}
+
+void *kslab_zone_alloc_pages(struct kslab_zone *zone, gfp_t gfp,
+			     unsigned int order)
+{
+	struct kslab_page *page = NULL;
+	void *addr;
+
+	kslab_spin_lock(&zone->lock);
+	if (order <= KSLAB_MAX_ORDER) {
+		while (!(page = take_block(zone, order))) {
+			kslab_spin_unlock(&zone->lock);
+			if (zone_grow(zone, gfp)) {
+				kslab_spin_lock(&zone->lock);
+				break;
+			}
+			kslab_spin_lock(&zone->lock);
+		}
+	}
+	if (!page)
+		zone->alloc_failures++;
+	kslab_spin_unlock(&zone->lock);
+	if (!page)
+		return NULL;
+
+	addr = kslab_page_address(page);
+	if (gfp & __GFP_ZERO)
+		kslab_memset(addr, 0, KSLAB_PAGE_SIZE << order);
+	return addr;
+}
+
+void *kslab_alloc_pages(gfp_t gfp, unsigned int order)
+{
+	return kslab_zone_alloc_pages(kslab_default_zone(), gfp, order);
+}
+
+/*
+ * Unhook a wholly free chunk from its zone, under the zone lock; the
+ * caller gives its memory back once the lock is dropped.
+ */
+static void *chunk_detach(struct kslab_zone *zone, struct kslab_chunk *chunk)
+{
+	free_area_del(zone, &chunk->pages[0], KSLAB_MAX_ORDER);
+	kslab_list_del(&chunk->node);
+	kslab_pagemap_remove(chunk);
+	kslab_list_add(&chunk->node, &zone->spare_descs);
+	zone->nr_chunks--;
+	zone->chunks_released++;
+	zone->managed_pages -= KSLAB_CHUNK_PAGES;
+	zone->free_pages -= KSLAB_CHUNK_PAGES;
+	return (void *)chunk->base;
+}
+
+/*
+ * Return the block of @order at page @index to the free lists, merging it
+ * with its buddy as long as the buddy is free and of the same order.
+ * Return: true if that made the chunk wholly free beyond what the zone keeps.
+ */
+static bool free_block(struct kslab_zone *zone, struct kslab_chunk *chunk,
+		       unsigned long index, unsigned int order)
+{
+	struct kslab_page *pages = chunk->pages;
+
+	zone->free_pages += 1UL << order;
+	pages[index].state = KSLAB_PAGE_UNUSED;
+	while (order < KSLAB_MAX_ORDER) {
+		unsigned long buddy = index ^ (1UL << order);
+
+		if (pages[buddy].state != KSLAB_PAGE_FREE ||
+		    pages[buddy].order != order)
+			break;
+		free_area_del(zone, &pages[buddy], order);
+		index &= buddy;
+		order++;
+		zone->merges++;
+	}
+	free_area_add(zone, &pages[index], order);
+	return order == KSLAB_MAX_ORDER &&
+	       zone->free_area[KSLAB_MAX_ORDER].nr_free > zone->keep_free_chunks;
+}
+
+/*
+ * Why freeing @addr with @order would be wrong, or NULL if it is right.
+ * @head receives the block an interior address falls in, if any.
+ */
+static const char *free_error(struct kslab_chunk *chunk, unsigned long addr,
+			      unsigned int order, struct kslab_page **head)
+{
+	struct kslab_page *page;
+
+	if (order > KSLAB_MAX_ORDER)
+		return "free with order above max";
+	if (addr & ((KSLAB_PAGE_SIZE << order) - 1))
+		return "free of misaligned address";
+	page = &chunk->pages[(addr - chunk->base) >> KSLAB_PAGE_SHIFT];
+	switch (page->state) {
+	case KSLAB_PAGE_HEAD:
+		*head = page;
+		return page->order == order ? NULL : "free with wrong order";
+	case KSLAB_PAGE_TAIL:
+		/* A tail mark outlives its block; trust it only if still covered. */
+		*head = kslab_page_head(page);
+		if ((*head)->state == KSLAB_PAGE_HEAD &&
+		    page->index < (*head)->index + (1UL << (*head)->order))
+			return "free of address inside a block";
+		*head = NULL;
+		return "double free";
+	default:
+		return "double free";
+	}
+}
+
+static void report_bad_free(const char *zone_name, const char *what,
+			    void *addr, unsigned int order,
+			    const struct kslab_page *head)
+{
+	if (head)
+		kslab_report(KSLAB_LOG_ERR,
+			     "BUG %s: %s addr=%p order=%u, block %p has order %u",
+			     zone_name, what, addr, order,
+			     kslab_page_address(head), head->order);
+	else
+		kslab_report(KSLAB_LOG_ERR, "BUG %s: %s addr=%p order=%u",
+			     zone_name, what, addr, order);
+}
+
+void kslab_free_pages(void *addr, unsigned int order)
+{
+	unsigned long a = (unsigned long)addr;
+	struct kslab_page *head = NULL;
+	struct kslab_chunk *chunk;
+	struct kslab_zone *zone;
+	void *release = NULL;
+	const char *error;
+
+	if (!addr)
+		return;
+	chunk = kslab_pagemap_lookup(a);
+	if (!chunk) {
+		report_bad_free("pages", "free of address not managed by kslab",
+				addr, order, NULL);
+		return;
+	}
+	zone = chunk->zone;
+
+	kslab_spin_lock(&zone->lock);
+	/* Only a bad free can race with its chunk going back: look again. */
+	if (kslab_pagemap_lookup(a) != chunk)
+		error = "free of address not managed by kslab";
+	else
+		error = free_error(chunk, a, order, &head);
+	if (error) {
+		zone->bad_frees++;
+		kslab_spin_unlock(&zone->lock);
+		report_bad_free(zone->name, error, addr, order,
+				head);
+		return;
+	}
+	if (free_block(zone, chunk, (a - chunk->base) >> KSLAB_PAGE_SHIFT, order))
+		release = chunk_detach(zone, chunk);
+	kslab_spin_unlock(&zone->lock);
+	if (release)
+		zone->source->take_back(zone->source, release);
+}
+
+unsigned long kslab_zone_set_keep_free(struct kslab_zone *zone,
+				       unsigned long nr_chunks)
+{
+	unsigned long released = 0;
+
+	kslab_spin_lock(&zone->lock);
+	zone->keep_free_chunks = nr_chunks;
+	while (zone->free_area[KSLAB_MAX_ORDER].nr_free > nr_chunks) {
+		struct kslab_page *page = kslab_list_first_entry(
+			&zone->free_area[KSLAB_MAX_ORDER].blocks,
+			struct kslab_page, buddy_node);
+		void *base = chunk_detach(zone, kslab_page_chunk(page));
+
+		kslab_spin_unlock(&zone->lock);
+		zone->source->take_back(zone->source, base);
+		released++;
+		kslab_spin_lock(&zone->lock);
+	}
+	kslab_spin_unlock(&zone->lock);
+	return released;
+}
+
+unsigned long kslab_zone_destroy(struct kslab_zone *zone)
+{
+	struct kslab_chunk *chunk, *tmp;
+	unsigned long leaked;
+
+	kslab_spin_lock(&kslab_zones_lock);
+	kslab_list_del(&zone->zone_node);
+	kslab_spin_unlock(&kslab_zones_lock);
+
+	leaked = zone->managed_pages - zone->free_pages;
+	if (leaked)
+		kslab_report(KSLAB_LOG_ERR,
+			     "BUG %s: zone destroyed with %lu pages still allocated",
+			     zone->name, leaked);
+	kslab_list_for_each_entry_safe(chunk, tmp, &zone->chunks, node) {
+		kslab_pagemap_remove(chunk);
+		zone->source->take_back(zone->source, (void *)chunk->base);
+		kslab_env_meta_free(chunk, sizeof(*chunk));
+	}
+	kslab_list_for_each_entry_safe(chunk, tmp, &zone->spare_descs, node)
+		kslab_env_meta_free(chunk, sizeof(*chunk));
+	kslab_env_meta_free(zone, sizeof(*zone));
+	return leaked;
+}

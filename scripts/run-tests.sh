@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Run every selftest program of the given build directories, show each TAP
+# stream, and end with one line: "N passed, N failed, N skipped".
+#
+# A program that exits non-zero, dies, or prints fewer results than its plan
+# counts the missing results as failures, so a crash cannot hide a test.
+set -u
+
+passed=0 failed=0 skipped=0 bad_programs=()
+
+run_program() {
+	local prog=$1 label=$2 out rc plan results p f s
+	out=$(mktemp)
+	timeout 600 "$prog" >"$out" 2>&1
+	rc=$?
+	echo "# ---- $label (exit $rc)"
+	cat "$out"
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$out" | head -n1)
+	p=$(grep -cE '^ok [0-9]+' "$out" | tr -d ' ')
+	s=$(grep -cE '^ok [0-9]+ .*# SKIP' "$out" | tr -d ' ')
+	f=$(grep -cE '^not ok [0-9]+' "$out" | tr -d ' ')
+	p=$((p - s))
+	results=$((p + f + s))
+	if [ -z "$plan" ]; then
+		plan=$((results > 0 ? results : 1))
+	fi
+	if [ "$results" -lt "$plan" ]; then
+		echo "# $label: only $results of $plan results; the rest count as failed"
+		f=$((f + plan - results))
+	fi
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ] && [ "$f" -eq 0 ]; then
+		echo "# $label: exit status $rc with no failed test; counted as one failure"
+		f=1
+	fi
+	[ "$f" -gt 0 ] && bad_programs+=("$label")
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	rm -f "$out"
+}
+
+for dir in "$@"; do
+	for prog in "$dir"/selftests/*; do
+		[ -f "$prog" ] && [ -x "$prog" ] || continue
+		run_program "$prog" "$prog"
+	done
+done
+
+if [ "${#bad_programs[@]}" -gt 0 ]; then
+	echo "# failing: ${bad_programs[*]}"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace port: CPU ids, per-CPU storage and exclusive per-CPU sections.
+ *
+ * Per-CPU storage is one region reserved at first use: KSLAB_PERCPU_UNIT
+ * bytes per possible CPU, mapped MAP_NORESERVE so only what is touched
+ * costs memory. An allocation is a run of 64-byte granules at the same
+ * offset in every CPU's unit, found first-fit in a bitmap under a mutex;
+ * allocations are rare (one per cache), lookups are a multiply-add.
+ *
+ * Userspace cannot turn preemption off, so an exclusive per-CPU section is
+ * a per-CPU lock: a thread that migrates inside the section still holds the
+ * lock of the CPU it started on, and that CPU's data stays its own.
+ *
+ * Nothing here calls malloc: this code runs inside the allocator.
+ */
+#include <kslab/port.h>
+
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define PERCPU_GRANULE		KSLAB_CACHE_LINE
+#define PERCPU_GRANULES		(KSLAB_PERCPU_UNIT / PERCPU_GRANULE)
+#define BITS_PER_WORD		(8 * sizeof(unsigned long))
+#define CPUS_FALLBACK		256
+
+static unsigned int nr_cpus;
+
+static char *percpu_base;
+static unsigned long percpu_used[PERCPU_GRANULES / BITS_PER_WORD];
+static unsigned short percpu_len[PERCPU_GRANULES];	/* granules per run */
+static struct kslab_mutex percpu_lock = KSLAB_MUTEX_INIT;
+
+static struct kslab_spinlock *cpu_locks;	/* per-CPU */
+static struct kslab_mutex cpu_locks_lock = KSLAB_MUTEX_INIT;
+
+unsigned int kslab_cpu_id_fallback(void)
+{
+	int cpu = sched_getcpu();
+
+	return cpu < 0 ? 0 : (unsigned int)cpu;
+}
+
+/**
+ * kslab_env_cpu_id_source() - how this process learns its CPU
+ *
+ * Return: "rseq" when glibc registered an rseq area (one load per query),
+ * or "getcpu" when kslab falls back to sched_getcpu().
+ */
+const char *kslab_env_cpu_id_source(void)
+{
+	return __rseq_size > 0 ? "rseq" : "getcpu";
+}
+
+/* The highest id in a cpulist such as "0-3,8-11", plus one; 0 if unreadable. */
+static unsigned int parse_cpulist_end(const char *s)
+{
+	unsigned int value = 0, end = 0;
+	bool digits = false;
+
+	for (;; s++) {
+		if (*s >= '0' && *s <= '9') {
+			value = value * 10 + (unsigned int)(*s - '0');
+			digits = true;
+			continue;
+		}
+		if (digits && value + 1 > end)
+			end = value + 1;
+		value = 0;
+		digits = false;
+		if (*s != ',' && *s != '-')
+			return end;
+	}
+}
+
+/* Read with open/read: sysconf() and get_nprocs_conf() may allocate. */
+static unsigned int possible_cpus(void)
+{
+	char buf[256];
+	ssize_t n = -1;
+	int fd;
+
+	fd = open("/sys/devices/system/cpu/possible", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		return CPUS_FALLBACK;
+	buf[n] = '\0';
+	n = parse_cpulist_end(buf);
+	return n > 0 ? (unsigned int)n : CPUS_FALLBACK;
+}
+
+unsigned int kslab_nr_cpus(void)
+{
+	unsigned int n = kslab_load_acquire(&nr_cpus);
+
+	if (kslab_unlikely(!n)) {
+		n = possible_cpus();
+		kslab_store_release(&nr_cpus, n);
+	}
+	return n;
+}
+
+static bool percpu_test(unsigned long granule)
+{
+	return percpu_used[granule / BITS_PER_WORD] &
+	       (1UL << (granule % BITS_PER_WORD));
+}
+
+static void percpu_mark(unsigned long first, unsigned long count, bool used)
+{
+	unsigned long g;
+
+	for (g = first; g < first + count; g++) {
+		unsigned long bit = 1UL << (g % BITS_PER_WORD);
+
+		if (used)
+			percpu_used[g / BITS_PER_WORD] |= bit;
+		else
+			percpu_used[g / BITS_PER_WORD] &= ~bit;
+	}
+}
+
+/* First run of @count free granules, or PERCPU_GRANULES if none. */
+static unsigned long percpu_find(unsigned long count)
+{
+	unsigned long g, run = 0;
+
+	for (g = 0; g < PERCPU_GRANULES; g++) {
+		run = percpu_test(g) ? 0 : run + 1;
+		if (run == count)
+			return g + 1 - count;
+	}
+	return PERCPU_GRANULES;
+}
+
+static bool percpu_reserve(void)
+{
+	void *p;
+
+	if (percpu_base)
+		return true;
+	p = mmap(NULL, (size_t)kslab_nr_cpus() * KSLAB_PERCPU_UNIT,
+		 PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	percpu_base = p;
+	return true;
+}
+
+void *kslab_percpu_alloc(size_t size)
+{
+	unsigned long count = KSLAB_ALIGN_UP(size ? size : 1, PERCPU_GRANULE) /
+			      PERCPU_GRANULE;
+	unsigned long first = PERCPU_GRANULES;
+	unsigned int cpu;
+	char *ptr;
+
+	if (count > PERCPU_GRANULES)
+		return NULL;
+	kslab_mutex_lock(&percpu_lock);
+	if (percpu_reserve())
+		first = percpu_find(count);
+	if (first < PERCPU_GRANULES) {
+		percpu_mark(first, count, true);
+		percpu_len[first] = (unsigned short)count;
+	}
+	kslab_mutex_unlock(&percpu_lock);
+	if (first >= PERCPU_GRANULES)
+		return NULL;
+
+	ptr = percpu_base + first * PERCPU_GRANULE;
+	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++)
+		kslab_memset(kslab_percpu_ptr(ptr, cpu), 0,
+			     count * PERCPU_GRANULE);
+	return ptr;
+}
+
+void kslab_percpu_free(void *ptr)
+{
+	unsigned long first;
+
+	if (!ptr)
+		return;
+	first = (unsigned long)((char *)ptr - percpu_base) / PERCPU_GRANULE;
+	kslab_mutex_lock(&percpu_lock);
+	percpu_mark(first, percpu_len[first], false);
+	percpu_len[first] = 0;
+	kslab_mutex_unlock(&percpu_lock);
+}
+
+static struct kslab_spinlock *cpu_locks_get(void)
+{
+	struct kslab_spinlock *locks = kslab_load_acquire(&cpu_locks);
+
+	if (kslab_likely(locks))
+		return locks;
+	kslab_mutex_lock(&cpu_locks_lock);
+	locks = cpu_locks;
+	if (!locks) {
+		/* Zeroed memory is an unlocked kslab_spinlock. */
+		locks = kslab_percpu_alloc(sizeof(*locks));
+		if (!locks)
+			kslab_env_panic("kslab: no per-CPU memory for CPU locks");
+		kslab_store_release(&cpu_locks, locks);
+	}
+	kslab_mutex_unlock(&cpu_locks_lock);
+	return locks;
+}
+
+unsigned int kslab_cpu_enter(void)
+{
+	struct kslab_spinlock *locks = cpu_locks_get();
+	unsigned int cpu = kslab_cpu_id();
+
+	kslab_spin_lock(kslab_percpu_ptr(locks, cpu));
+	return cpu;
+}
+
+void kslab_cpu_exit(unsigned int cpu)
+{
+	kslab_spin_unlock(kslab_percpu_ptr(cpu_locks, cpu));
+}

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace port: RCU deferral through liburcu's memb flavour.
+ *
+ * memb needs no signals and keeps readers to a few instructions: the
+ * writer side fences readers with membarrier(2). Threads that enter read
+ * sections must be registered with liburcu; kslab_rcu_read_lock() does it
+ * on a thread's first use and a thread-exit destructor undoes it.
+ * Threads that only call kslab_call_rcu() need no registration.
+ */
+#include <kslab/port.h>
+
+#include <urcu/urcu-memb.h>
+
+_Static_assert(sizeof(struct rcu_head) <= sizeof(((struct kslab_rcu_head *)0)->urcu_head),
+	       "kslab_rcu_head must hold liburcu's rcu_head");
+
+static pthread_key_t rcu_exit_key;
+static pthread_once_t rcu_exit_once = PTHREAD_ONCE_INIT;
+static __thread bool rcu_registered;
+
+static void rcu_thread_exit(void *unused)
+{
+	(void)unused;
+	urcu_memb_unregister_thread();
+	rcu_registered = false;
+}
+
+static void rcu_exit_key_create(void)
+{
+	pthread_key_create(&rcu_exit_key, rcu_thread_exit);
+}
+
+static void rcu_register_self(void)
+{
+	pthread_once(&rcu_exit_once, rcu_exit_key_create);
+	urcu_memb_register_thread();
+	/* Any non-NULL value makes the destructor run at thread exit. */
+	pthread_setspecific(rcu_exit_key, &rcu_registered);
+	rcu_registered = true;
+}
+
+void kslab_rcu_read_lock(void)
+{
+	if (kslab_unlikely(!rcu_registered))
+		rcu_register_self();
+	urcu_memb_read_lock();
+}
+
+void kslab_rcu_read_unlock(void)
+{
+	urcu_memb_read_unlock();
+}
+
+static void rcu_trampoline(struct rcu_head *urcu_head)
+{
+	struct kslab_rcu_head *head = (struct kslab_rcu_head *)urcu_head;
+
+	head->fn(head);
+}
+
+void kslab_call_rcu(struct kslab_rcu_head *head, kslab_rcu_fn fn)
+{
+	head->fn = fn;
+	urcu_memb_call_rcu((struct rcu_head *)head->urcu_head, rcu_trampoline);
+}
+
+void kslab_rcu_barrier(void)
+{
+	urcu_memb_barrier();
+}
+
+void kslab_synchronize_rcu(void)
+{
+	urcu_memb_synchronize_rcu();
+}
