@@ -218,6 +218,9 @@ unsigned long kslab_zone_check(struct kslab_zone *zone)
 	if (census.free_pages != zone->free_pages)
 		problem(&census, "%lu free pages found, %lu counted",
 			census.free_pages, zone->free_pages);
+	if (census.problems > CHECK_REPORT_MAX)
+		kslab_report(KSLAB_LOG_ERR, "BUG %s: check: %lu more problems not shown",
+			     zone->name, census.problems - CHECK_REPORT_MAX);
 	kslab_spin_unlock(&zone->lock);
 	return census.problems;
 }
