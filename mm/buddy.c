@@ -18,11 +18,11 @@
 #include <kslab/zone.h>
 
 struct kslab_list_head kslab_zones = { &kslab_zones, &kslab_zones };
-struct kslab_spinlock kslab_zones_lock = KSLAB_SPINLOCK_INIT;
+KSLAB_DEFINE_SPINLOCK(kslab_zones_lock);
 
 static struct kslab_zone default_zone;
 static bool default_zone_ready;
-static struct kslab_spinlock default_zone_lock = KSLAB_SPINLOCK_INIT;
+static KSLAB_DEFINE_SPINLOCK(default_zone_lock);
 
 static void *env_grant(struct kslab_page_source *source, gfp_t gfp)
 {

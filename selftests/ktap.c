@@ -9,6 +9,7 @@
 
 #define KTAP_LINE_MAX	512
 
+kslab_printf_fmt(2, 0)
 static void ktap_vprint(const char *prefix, const char *fmt, va_list ap)
 {
 	char line[KTAP_LINE_MAX];

@@ -32,10 +32,10 @@ static unsigned int nr_cpus;
 static char *percpu_base;
 static unsigned long percpu_used[PERCPU_GRANULES / BITS_PER_WORD];
 static unsigned short percpu_len[PERCPU_GRANULES];	/* granules per run */
-static struct kslab_mutex percpu_lock = KSLAB_MUTEX_INIT;
+static KSLAB_DEFINE_MUTEX(percpu_lock);
 
 static struct kslab_spinlock *cpu_locks;	/* per-CPU */
-static struct kslab_mutex cpu_locks_lock = KSLAB_MUTEX_INIT;
+static KSLAB_DEFINE_MUTEX(cpu_locks_lock);
 
 unsigned int kslab_cpu_id_fallback(void)
 {
@@ -162,7 +162,7 @@ void *kslab_percpu_alloc(size_t size)
 	unsigned int cpu;
 	char *ptr;
 
-	if (count > PERCPU_GRANULES)
+	if (size > KSLAB_PERCPU_MAX)
 		return NULL;
 	kslab_mutex_lock(&percpu_lock);
 	if (percpu_reserve())

@@ -24,7 +24,7 @@ struct kslab_spinlock {
 	int state;
 };
 
-#define KSLAB_SPINLOCK_INIT	{ 0 }
+#define KSLAB_DEFINE_SPINLOCK(name)	struct kslab_spinlock name = { 0 }
 
 void kslab_spin_lock_contended(struct kslab_spinlock *lock);
 void kslab_spin_wake(struct kslab_spinlock *lock);
@@ -57,7 +57,8 @@ struct kslab_mutex {
 	pthread_mutex_t mutex;
 };
 
-#define KSLAB_MUTEX_INIT	{ PTHREAD_MUTEX_INITIALIZER }
+#define KSLAB_DEFINE_MUTEX(name) \
+	struct kslab_mutex name = { PTHREAD_MUTEX_INITIALIZER }
 
 static inline void kslab_mutex_init(struct kslab_mutex *m)
 {
@@ -159,6 +160,8 @@ struct kslab_rcu_head {
 
 void kslab_rcu_read_lock(void);
 void kslab_rcu_read_unlock(void);
+
+kslab_noreturn void kslab_env_panic(const char *msg);
 
 /* ---- formatting ---- */
 #define KSLAB_KTAP_VERSION_LINE	"TAP version 13"

@@ -14,11 +14,14 @@
  *   KSLAB_VA_BITS                      significant bits of a kslab address.
  *
  * Locks (lock order is documented per file in mm/)
- *   struct kslab_spinlock, KSLAB_SPINLOCK_INIT, kslab_spin_init/lock/unlock
+ *   struct kslab_spinlock, KSLAB_DEFINE_SPINLOCK(name), kslab_spin_init,
+ *   kslab_spin_lock/unlock
  *	A short critical section that never sleeps. In the kernel it also
  *	disables interrupts, so it may be taken from any context.
- *   struct kslab_mutex, KSLAB_MUTEX_INIT, kslab_mutex_init/lock/unlock
+ *   struct kslab_mutex, KSLAB_DEFINE_MUTEX(name), kslab_mutex_init/lock/unlock
  *	A sleeping lock for slow, process-context work (cache lists, tuning).
+ *   Spinlocks are released in the reverse order they were taken: the
+ *   kernel keeps the saved interrupt state in the lock itself.
  *
  * Atomics and ordering
  *   struct kslab_atomic: a long; kslab_atomic_read/set/add/add_return/
@@ -37,7 +40,8 @@
  *                       that CPU's per-CPU data (kernel: preemption and
  *                       interrupts off; userspace: a per-CPU lock).
  *   kslab_percpu_alloc(size) / kslab_percpu_free(p) / kslab_percpu_ptr(p, cpu)
- *	zeroed per-CPU storage, one cache-line-aligned copy per CPU id.
+ *	zeroed per-CPU storage, one cache-line-aligned copy per CPU id, at
+ *	most KSLAB_PERCPU_MAX bytes per allocation. Sections do not nest.
  *
  * Page source
  *   kslab_env_chunk_grant(gfp)     one KSLAB_CHUNK_SIZE block of memory,
@@ -53,7 +57,9 @@
  *   kslab_vsnprintf, kslab_snprintf   C99 semantics.
  *   KSLAB_KTAP_VERSION_LINE       first line of a test stream: "TAP
  *                                 version 13" (userspace) or "KTAP version 1".
- *   kslab_env_panic(msg)          stop everything; never returns.
+ *   kslab_env_panic(msg)          stop everything; never returns. Declared
+ *                                 by the environment header, which may make
+ *                                 it inline (objtool must see panic()).
  *   KSLAB_BUG_ON(cond)            an internal invariant: panic if false.
  *
  * RCU deferral
@@ -79,6 +85,8 @@
 #define KSLAB_CHUNK_SHIFT	(KSLAB_PAGE_SHIFT + KSLAB_MAX_ORDER)
 #define KSLAB_CHUNK_SIZE	(1UL << KSLAB_CHUNK_SHIFT)
 #define KSLAB_CHUNK_PAGES	(1UL << KSLAB_MAX_ORDER)
+/* The kernel's per-CPU allocator refuses more; userspace holds to it too. */
+#define KSLAB_PERCPU_MAX	(32UL << 10)
 
 enum kslab_log_level {
 	KSLAB_LOG_OUT,
@@ -109,7 +117,6 @@ void *kslab_env_meta_alloc(size_t size, gfp_t gfp);
 void kslab_env_meta_free(void *ptr, size_t size);
 
 void kslab_env_puts(enum kslab_log_level level, const char *line);
-kslab_noreturn void kslab_env_panic(const char *msg);
 
 void kslab_call_rcu(struct kslab_rcu_head *head, kslab_rcu_fn fn);
 void kslab_rcu_barrier(void);

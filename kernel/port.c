@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel side of the port contract: the items <kslab/port.h> declares
+ * out of line, implemented on the kernel's page allocator, kmalloc/vmalloc,
+ * percpu allocator, printk and RCU.
+ *
+ * Owns the count of chunks held from the page allocator (and the place
+ * where a cap on it is enforced), the per-CPU interrupt state saved by
+ * kslab_cpu_enter(), and the queue of vmalloc'd metadata whose free had to
+ * be deferred out of atomic context.
+ */
+#include <linux/bug.h>
+#include <linux/build_bug.h>
+#include <linux/gfp.h>
+#include <linux/llist.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/printk.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/version.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+
+#include <kslab/port.h>
+
+#include "port-internal.h"
+
+/*
+ * The largest order alloc_pages() accepts. MAX_ORDER was one past it until
+ * 6.4, then became the largest order itself, and was renamed MAX_PAGE_ORDER
+ * in 6.8.
+ */
+#if defined(MAX_PAGE_ORDER)
+#define KSLAB_KERNEL_TOP_ORDER	MAX_PAGE_ORDER
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define KSLAB_KERNEL_TOP_ORDER	MAX_ORDER
+#else
+#define KSLAB_KERNEL_TOP_ORDER	(MAX_ORDER - 1)
+#endif
+
+/*
+ * A chunk is one naturally aligned block of the page allocator. Its order
+ * is counted in kernel pages, which need not be kslab's 4 KiB pages.
+ */
+#define KSLAB_CHUNK_KERNEL_ORDER	(KSLAB_CHUNK_SHIFT - PAGE_SHIFT)
+
+static_assert(KSLAB_CHUNK_SHIFT >= PAGE_SHIFT,
+	      "a kslab chunk must be at least one kernel page");
+static_assert(KSLAB_CHUNK_KERNEL_ORDER <= KSLAB_KERNEL_TOP_ORDER,
+	      "a kslab chunk must be a single page-allocator block");
+
+/* ---- CPUs and per-CPU data ---- */
+
+/**
+ * kslab_nr_cpus() - the bound on CPU ids
+ *
+ * Context: any.
+ * Return: nr_cpu_ids: every possible CPU's id is below it.
+ */
+unsigned int kslab_nr_cpus(void)
+{
+	return nr_cpu_ids;
+}
+
+/**
+ * kslab_percpu_alloc() - zeroed per-CPU storage
+ * @size: bytes in each CPU's copy; at most PCPU_MIN_UNIT_SIZE (32 KiB)
+ *
+ * The percpu allocator zeroes every copy. The __percpu pointer is handed
+ * to mm/ as a plain pointer; see kslab_percpu_ptr() in
+ * <kslab/port-kernel.h>. Sizes the percpu allocator would refuse with a
+ * warning (0, or above its unit minimum) are treated as userspace treats
+ * them: 0 as one byte, too large as a quiet failure.
+ *
+ * Context: process context; may sleep.
+ * Return: the handle of CPU 0's copy, or NULL.
+ */
+void *kslab_percpu_alloc(size_t size)
+{
+	if (size > PCPU_MIN_UNIT_SIZE)
+		return NULL;
+	return (void __force *)__alloc_percpu(max_t(size_t, size, 1),
+					      KSLAB_CACHE_LINE);
+}
+
+/**
+ * kslab_percpu_free() - free storage from kslab_percpu_alloc()
+ * @ptr: the handle; NULL does nothing
+ *
+ * Context: any context that may sleep.
+ */
+void kslab_percpu_free(void *ptr)
+{
+	free_percpu((void __percpu __force *)ptr);
+}
+
+/*
+ * Interrupts are off for the whole of a per-CPU section, so nothing else on
+ * this CPU can run until it ends, and the state to restore can sit in a
+ * per-CPU variable rather than travel through the caller. @depth catches a
+ * section nested in another, which the contract forbids: the inner one
+ * would otherwise overwrite @flags and leave interrupts disabled on exit.
+ */
+struct kslab_cpu_section {
+	unsigned long flags;
+	unsigned int depth;
+};
+
+static DEFINE_PER_CPU(struct kslab_cpu_section, kslab_cpu_section);
+
+/**
+ * kslab_cpu_enter() - start an exclusive per-CPU section
+ *
+ * Saves and disables local interrupts, which also keeps the task on this
+ * CPU. Sections do not nest; kslab spinlocks may be taken inside.
+ *
+ * Context: any but NMI.
+ * Return: the CPU whose per-CPU data the caller now owns.
+ */
+unsigned int kslab_cpu_enter(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (WARN_ON_ONCE(__this_cpu_inc_return(kslab_cpu_section.depth) != 1))
+		return smp_processor_id();
+	__this_cpu_write(kslab_cpu_section.flags, flags);
+	return smp_processor_id();
+}
+
+/**
+ * kslab_cpu_exit() - end the section kslab_cpu_enter() started
+ * @cpu: what kslab_cpu_enter() returned
+ *
+ * Context: inside the section, on the CPU it started on.
+ */
+void kslab_cpu_exit(unsigned int cpu)
+{
+	WARN_ON_ONCE(cpu != smp_processor_id());
+	if (__this_cpu_dec_return(kslab_cpu_section.depth) == 0)
+		local_irq_restore(__this_cpu_read(kslab_cpu_section.flags));
+}
+
+/* ---- page source ---- */
+
+/*
+ * Chunks held from the page allocator now. The cap below stays 0 (none)
+ * until the module exposes it as a parameter; that change only needs to
+ * add module_param() for it, since kslab_env_chunk_grant() already honours
+ * it.
+ */
+static atomic_long_t kslab_chunks_held = ATOMIC_LONG_INIT(0);
+static unsigned long kslab_max_chunks;
+
+/* Count one chunk in; false, and nothing counted, if the cap is reached. */
+static bool kslab_chunk_reserve(void)
+{
+	unsigned long cap = READ_ONCE(kslab_max_chunks);
+	long held = atomic_long_inc_return(&kslab_chunks_held);
+
+	if (cap && held > cap) {
+		atomic_long_dec(&kslab_chunks_held);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * kslab_env_chunk_grant() - take one chunk from the page allocator
+ * @gfp: the allocation's flags
+ *
+ * The chunk is one compound block: every page in it then shares the head
+ * page's reference count and hardened usercopy checks copies against the
+ * whole block, so kernel code that meets any page of it sees one ordinary
+ * high-order allocation. __GFP_ZERO is dropped, because mm/ zeroes only the
+ * block it returns, and failure is silent (__GFP_NOWARN) because mm/
+ * counts it and a large block failing under fragmentation is expected.
+ *
+ * Context: as @gfp allows: may sleep if it permits blocking.
+ * Return: the chunk, KSLAB_CHUNK_SIZE bytes aligned to its size, or NULL.
+ */
+void *kslab_env_chunk_grant(gfp_t gfp)
+{
+	struct page *page;
+	void *addr;
+
+	if (!kslab_chunk_reserve())
+		return NULL;
+	gfp = (gfp & ~__GFP_ZERO) | __GFP_COMP | __GFP_NOWARN;
+	page = alloc_pages(gfp, KSLAB_CHUNK_KERNEL_ORDER);
+	if (!page)
+		goto unreserve;
+	addr = page_address(page);
+	/*
+	 * The block is physically aligned; its direct-map address is too
+	 * wherever the direct map starts on a chunk boundary, which every
+	 * 64-bit layout we know of does. Check rather than trust.
+	 */
+	if (WARN_ON_ONCE(!IS_ALIGNED((unsigned long)addr, KSLAB_CHUNK_SIZE))) {
+		__free_pages(page, KSLAB_CHUNK_KERNEL_ORDER);
+		goto unreserve;
+	}
+	return addr;
+
+unreserve:
+	atomic_long_dec(&kslab_chunks_held);
+	return NULL;
+}
+
+/**
+ * kslab_env_chunk_take_back() - return a chunk to the page allocator
+ * @chunk: what kslab_env_chunk_grant() returned
+ *
+ * Context: any but NMI.
+ */
+void kslab_env_chunk_take_back(void *chunk)
+{
+	__free_pages(virt_to_page(chunk), KSLAB_CHUNK_KERNEL_ORDER);
+	atomic_long_dec(&kslab_chunks_held);
+}
+
+/* ---- metadata ---- */
+
+/**
+ * kslab_env_meta_alloc() - zeroed memory for kslab's own descriptors
+ * @size: bytes wanted
+ * @gfp:  the allocation's flags
+ *
+ * A caller that may block can have memory from vmalloc when kmalloc has
+ * no physically contiguous block to offer (descriptors are tens of KiB);
+ * one that may not gets kmalloc only, since vmalloc can sleep.
+ *
+ * Context: as @gfp allows.
+ * Return: the memory, or NULL.
+ */
+void *kslab_env_meta_alloc(size_t size, gfp_t gfp)
+{
+	if (gfpflags_allow_blocking(gfp))
+		return kvzalloc(size, gfp);
+	return kzalloc(size, gfp);
+}
+
+/*
+ * vfree() may sleep, yet the contract lets metadata be freed from any
+ * context. Memory that came from vmalloc and is freed where sleeping is not
+ * allowed is queued here, linked through its own first bytes (a vmalloc
+ * area is at least a page), and a work item frees it in process context.
+ */
+static LLIST_HEAD(kslab_meta_deferred);
+
+static void kslab_meta_free_deferred(struct work_struct *work)
+{
+	struct llist_node *node, *next;
+
+	llist_for_each_safe(node, next, llist_del_all(&kslab_meta_deferred))
+		vfree(node);
+}
+
+static DECLARE_WORK(kslab_meta_free_work, kslab_meta_free_deferred);
+
+/**
+ * kslab_env_meta_free() - free memory from kslab_env_meta_alloc()
+ * @ptr:  the memory; NULL does nothing
+ * @size: the size it was allocated with (unused: the kernel knows it)
+ *
+ * Context: any but NMI.
+ */
+void kslab_env_meta_free(void *ptr, size_t size)
+{
+	if (!is_vmalloc_addr(ptr)) {
+		kfree(ptr);
+		return;
+	}
+	/* preemptible() is constant 0 without CONFIG_PREEMPT_COUNT: we defer. */
+	if (preemptible() && !rcu_preempt_depth()) {
+		vfree(ptr);
+		return;
+	}
+	if (llist_add(ptr, &kslab_meta_deferred))
+		schedule_work(&kslab_meta_free_work);
+}
+
+/* ---- reporting ---- */
+
+/**
+ * kslab_env_puts() - print one line to the kernel log
+ * @level: KSLAB_LOG_OUT for results (KTAP lines), or a diagnostic level
+ * @line:  the text, without newline
+ *
+ * No prefix is added: KTAP parsers need result lines as they are, and
+ * mm/ already starts each diagnostic with "kslab: ". Results go out at
+ * KERN_INFO, like the kernel's own KTAP output.
+ *
+ * Context: any.
+ */
+void kslab_env_puts(enum kslab_log_level level, const char *line)
+{
+	switch (level) {
+	case KSLAB_LOG_OUT:
+	case KSLAB_LOG_INFO:
+		printk(KERN_INFO "%s\n", line);
+		break;
+	case KSLAB_LOG_WARN:
+		printk(KERN_WARNING "%s\n", line);
+		break;
+	case KSLAB_LOG_ERR:
+	default:
+		printk(KERN_ERR "%s\n", line);
+		break;
+	}
+}
+
+/* ---- RCU ---- */
+
+static void kslab_rcu_trampoline(struct rcu_head *rcu)
+{
+	struct kslab_rcu_head *head = container_of(rcu, struct kslab_rcu_head,
+						   rcu);
+
+	head->fn(head);
+}
+
+/**
+ * kslab_call_rcu() - run @fn on @head after a grace period
+ * @head: embedded in the object to be reclaimed
+ * @fn:   the callback; it runs in softirq context or an rcuo kthread with
+ *        bottom halves disabled, so it must not sleep
+ *
+ * Context: any but NMI.
+ */
+void kslab_call_rcu(struct kslab_rcu_head *head, kslab_rcu_fn fn)
+{
+	head->fn = fn;
+	call_rcu(&head->rcu, kslab_rcu_trampoline);
+}
+
+/**
+ * kslab_rcu_barrier() - wait for every callback queued so far to finish
+ *
+ * Context: process context; sleeps.
+ */
+void kslab_rcu_barrier(void)
+{
+	rcu_barrier();
+}
+
+/**
+ * kslab_synchronize_rcu() - wait until every current reader has left
+ *
+ * Context: process context; sleeps.
+ */
+void kslab_synchronize_rcu(void)
+{
+	synchronize_rcu();
+}
+
+/* ---- module support ---- */
+
+unsigned long kslab_port_exit(void)
+{
+	/* Callbacks may free metadata, so they go first. */
+	rcu_barrier();
+	flush_work(&kslab_meta_free_work);
+	return (unsigned long)atomic_long_read(&kslab_chunks_held);
+}
