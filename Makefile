@@ -24,13 +24,14 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 LIB_SRCS := $(wildcard mm/*.c) $(wildcard userspace/*.c)
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+OBJ := $(BUILD)/obj
+LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
 
 # Every folder under selftests/ (but kernel/) is one test program: its .c
 # files linked with the harness and the library.
 TEST_DIRS := $(filter-out kernel,$(notdir $(patsubst %/,%,$(wildcard selftests/*/))))
 TEST_BINS := $(TEST_DIRS:%=$(BUILD)/selftests/%)
-KTAP_OBJ := $(BUILD)/selftests/ktap.o
+KTAP_OBJ := $(OBJ)/selftests/ktap.o
 
 TOOL_SRCS := $(wildcard userspace/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:userspace/tools/%.c=$(BUILD)/tools/%)
@@ -45,7 +46,7 @@ tests: $(TEST_BINS)
 tools: $(TOOL_BINS)
 benches: $(BENCH_BINS)
 
-$(BUILD)/%.o: %.c
+$(OBJ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -57,16 +58,17 @@ $(BUILD)/libkslab.so: $(LIB_OBJS)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 define test_program
-$(BUILD)/selftests/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard selftests/$(1)/*.c)) $(KTAP_OBJ) $(BUILD)/libkslab.a
+$(BUILD)/selftests/$(1): $(patsubst %.c,$(OBJ)/%.o,$(wildcard selftests/$(1)/*.c)) $(KTAP_OBJ) $(BUILD)/libkslab.a
+	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach d,$(TEST_DIRS),$(eval $(call test_program,$(d))))
 
-$(BUILD)/tools/%: $(BUILD)/userspace/tools/%.o $(BUILD)/libkslab.a
+$(BUILD)/tools/%: $(OBJ)/userspace/tools/%.o $(BUILD)/libkslab.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bench/%: $(BUILD)/userspace/bench/%.o $(BUILD)/libkslab.a
+$(BUILD)/bench/%: $(OBJ)/userspace/bench/%.o $(BUILD)/libkslab.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -83,4 +85,4 @@ demo: tools
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

@@ -373,8 +373,9 @@ void kslab_free_pages(void *addr, unsigned int order)
 		return;
 	chunk = kslab_pagemap_lookup(a);
 	if (!chunk) {
-		report_bad_free("pages", "free of address not managed by kslab",
-				addr, order, NULL);
+		kslab_report(KSLAB_LOG_ERR,
+			     "BUG: free of address not managed by kslab addr=%p order=%u",
+			     addr, order);
 		return;
 	}
 	zone = chunk->zone;

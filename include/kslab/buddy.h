@@ -59,7 +59,9 @@ struct kslab_page_source {
  * struct kslab_zone_params - how to build a zone
  * @source:           page source; NULL for the environment's
  * @max_chunks:       most chunks held at once; 0 for no limit
- * @keep_free_chunks: wholly free chunks kept before giving one back
+ * @keep_free_chunks: wholly free chunks kept before giving one back; 0
+ *                    gives each chunk back the moment it is wholly free
+ *                    (NULL params keep KSLAB_KEEP_FREE_CHUNKS_DEFAULT)
  */
 struct kslab_zone_params {
 	struct kslab_page_source *source;
@@ -84,7 +86,8 @@ void *kslab_alloc_pages(gfp_t gfp, unsigned int order);
  *
  * Works for blocks of any zone. An address kslab does not manage, one
  * misaligned for @order, a wrong @order or a second free is reported and
- * ignored.
+ * ignored; the owning zone's bad_frees counts it (an address no zone owns
+ * is counted by kslab_report_count() only).
  */
 void kslab_free_pages(void *addr, unsigned int order);
 
@@ -166,7 +169,8 @@ unsigned long kslab_zone_set_keep_free(struct kslab_zone *zone,
  *          the next allocation of this order takes comes first)
  * @max:    room in @blocks
  *
- * Return: the number of blocks on the list, which may exceed @max.
+ * Return: the number of blocks on the list, which may exceed @max; 0 for
+ * an @order above KSLAB_MAX_ORDER.
  */
 size_t kslab_zone_free_blocks(struct kslab_zone *zone, unsigned int order,
 			      void **blocks, size_t max);

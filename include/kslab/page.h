@@ -70,7 +70,12 @@ static inline void *kslab_page_address(const struct kslab_page *page)
 			((unsigned long)page->index << KSLAB_PAGE_SHIFT));
 }
 
-/* The first page of the allocated block @page belongs to. */
+/*
+ * The first page of the allocated block @page belongs to. Only meaningful
+ * while the block is allocated: a freed block's pages keep stale tail
+ * marks, so code checking a doubtful address must confirm that the head is
+ * KSLAB_PAGE_HEAD and that its order covers @page.
+ */
 static inline struct kslab_page *kslab_page_head(struct kslab_page *page)
 {
 	if (page->state == KSLAB_PAGE_TAIL)
