@@ -76,7 +76,7 @@ check: all
 	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=1 tests
 	scripts/run-tests.sh $(BUILD) $(BUILD)/asan
 
-bench: all
+bench: benches
 	scripts/bench.sh $(BUILD)
 
 demo: tools

@@ -189,7 +189,10 @@ void kslab_percpu_free(void *ptr)
 	if (!ptr)
 		return;
 	first = (unsigned long)((char *)ptr - percpu_base) / PERCPU_GRANULE;
+	KSLAB_BUG_ON(first >= PERCPU_GRANULES ||
+		     (char *)ptr != percpu_base + first * PERCPU_GRANULE);
 	kslab_mutex_lock(&percpu_lock);
+	KSLAB_BUG_ON(!percpu_len[first]);
 	percpu_mark(first, percpu_len[first], false);
 	percpu_len[first] = 0;
 	kslab_mutex_unlock(&percpu_lock);

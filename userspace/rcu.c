@@ -3,10 +3,11 @@
  * Userspace port: RCU deferral through liburcu's memb flavour.
  *
  * memb needs no signals and keeps readers to a few instructions: the
- * writer side fences readers with membarrier(2). Threads that enter read
- * sections must be registered with liburcu; kslab_rcu_read_lock() does it
- * on a thread's first use and a thread-exit destructor undoes it.
- * Threads that only call kslab_call_rcu() need no registration.
+ * writer side fences readers with membarrier(2). liburcu wants every
+ * thread that reads or queues callbacks registered (call_rcu takes a read
+ * lock to find its per-CPU queue), so kslab_rcu_read_lock() and
+ * kslab_call_rcu() register a thread on its first use and a thread-exit
+ * destructor undoes it. Users never call liburcu's registration themselves.
  */
 #include <kslab/port.h>
 
@@ -40,10 +41,15 @@ static void rcu_register_self(void)
 	rcu_registered = true;
 }
 
-void kslab_rcu_read_lock(void)
+static inline void rcu_ensure_registered(void)
 {
 	if (kslab_unlikely(!rcu_registered))
 		rcu_register_self();
+}
+
+void kslab_rcu_read_lock(void)
+{
+	rcu_ensure_registered();
 	urcu_memb_read_lock();
 }
 
@@ -61,6 +67,7 @@ static void rcu_trampoline(struct rcu_head *urcu_head)
 
 void kslab_call_rcu(struct kslab_rcu_head *head, kslab_rcu_fn fn)
 {
+	rcu_ensure_registered();
 	head->fn = fn;
 	urcu_memb_call_rcu((struct rcu_head *)head->urcu_head, rcu_trampoline);
 }
