@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shared between the portable buddy tests (buddy_tests.c, which may one day
- * run inside the kernel module) and the userspace-only ones (buddy_user.c):
- * the suite table and the fixtures both halves need.
+ * Shared between the portable buddy tests (one file a topic, each one
+ * suite; they may one day run inside the kernel module) and the
+ * userspace-only ones (buddy_user.c, which holds main()): the suites and
+ * the fixtures they need, defined in buddy_fixtures.c and buddy_reports.c.
  *
  * A test zone is a private zone fed by a page source that records every
  * chunk it hands out, so a test can tell where each block must lie and
@@ -17,7 +18,21 @@
 
 #include "../ktap.h"
 
-extern const struct ktap_suite buddy_core_suite;
+/* The portable suites, in the order main() runs them. */
+extern const struct ktap_suite buddy_split_suite;	/* buddy_split.c */
+extern const struct ktap_suite buddy_limits_suite;	/* buddy_limits.c */
+extern const struct ktap_suite buddy_model_suite;	/* buddy_model.c */
+extern const struct ktap_suite buddy_bad_free_suite;	/* buddy_bad_free.c */
+extern const struct ktap_suite buddy_checker_suite;	/* buddy_checker.c */
+
+/* Addresses (buddy_fixtures.c) */
+unsigned long order_bytes(unsigned int order);
+unsigned long chunk_base(const void *addr);
+void *page_at(unsigned long base, unsigned long page);
+void *byte_at(void *block, unsigned long offset);
+bool aligned_to_order(const void *addr, unsigned int order);
+bool resolves_to_block(const void *addr, const void *block,
+		       unsigned int order);
 
 /* Enough for the largest test zone (the RSS test's 256 MiB) with slack. */
 #define TEST_SOURCE_MAX_CHUNKS	128
@@ -55,12 +70,68 @@ void test_source_set_budget(struct test_source *src, long budget);
 struct kslab_buddy_stats zone_stats(struct kslab_zone *zone);
 unsigned long zone_used_pages(struct kslab_zone *zone);
 
+void *first_block(struct ktap_test *t, struct test_zone *tz,
+		  unsigned int order);
+bool alloc_first_pages(struct ktap_test *t, struct test_zone *tz,
+		       void **pages, unsigned long n);
+void free_all(void **blocks, unsigned long n, unsigned int order);
+
+/* The most pages with_first_pages() hands over. */
+#define FIRST_PAGES_MAX		8
+
+void with_first_block(struct ktap_test *t, const char *name,
+		      unsigned int order,
+		      void (*body)(struct ktap_test *t, struct test_zone *tz,
+				   void *block));
+void with_first_pages(struct ktap_test *t, const char *name, unsigned long n,
+		      void (*body)(struct ktap_test *t, struct test_zone *tz,
+				   void **pages));
+
+/*
+ * Define test_@body(), the test that runs @body() through with_first_block()
+ * on zone @zone_name with a first block of @order.
+ */
+#define DEFINE_FIRST_BLOCK_TEST(body, zone_name, order)			\
+	static void test_##body(struct ktap_test *t)			\
+	{								\
+		with_first_block(t, (zone_name), (order), body);	\
+	}
+
+/* The same through with_first_pages(), with the first @n pages. */
+#define DEFINE_FIRST_PAGES_TEST(body, zone_name, n)			\
+	static void test_##body(struct ktap_test *t)			\
+	{								\
+		with_first_pages(t, (zone_name), (n), body);		\
+	}
+
+/* Free-list entries the tests record and compare, at most. */
+#define FREE_STATE_DEPTH	4
+
+void expect_free_list(struct ktap_test *t, struct kslab_zone *zone,
+		      unsigned int order, void *const *expected, size_t nr);
+
 /* Geometric: each order half as likely as the one below it. */
 unsigned int random_order(struct ktap_rng *rng);
 
 /* Mark each page of a block with @tag so overlapping blocks are caught. */
 void block_fill(void *block, unsigned int order, unsigned long tag);
 bool block_verify(const void *block, unsigned int order, unsigned long tag);
+bool block_is_zero(const void *block, unsigned int order);
+
+/* Strings, without libc (buddy_reports.c) */
+size_t str_len(const char *s);
+const char *str_find(const char *from, const char *needle);
+bool str_contains(const char *haystack, const char *needle);
+bool str_contains_word(const char *haystack, const char *needle);
+
+#define EXPECT_CONTAINS(t, haystack, needle)				\
+	ktap_check((t), str_contains((haystack), (needle)), __FILE__,	\
+		   __LINE__, "\"%s\" contains \"%s\"", (haystack), (needle))
+
+#define EXPECT_CONTAINS_WORD(t, haystack, needle)			\
+	ktap_check((t), str_contains_word((haystack), (needle)),	\
+		   __FILE__, __LINE__, "\"%s\" contains word \"%s\"",	\
+		   (haystack), (needle))
 
 #define CAPTURE_MSGS	4
 #define CAPTURE_LEN	320
@@ -74,9 +145,19 @@ struct report_capture {
 
 void capture_start(struct report_capture *cap);
 void capture_stop(struct report_capture *cap);
-bool str_contains(const char *haystack, const char *needle);
+
+/* What a bad free's report must say, in part. */
+#define REASON_FOREIGN		"not managed by kslab"
+#define REASON_MISALIGNED	"misaligned"
+#define REASON_WRONG_ORDER	"wrong order"
+#define REASON_DOUBLE		"double free"
+#define REASON_INSIDE		"inside"
+#define REASON_ABOVE_MAX	"above max"
 
 void expect_bad_free(struct ktap_test *t, struct test_zone *tz, void *addr,
 		     unsigned int order, const char *reason);
+void expect_same_free_state(struct ktap_test *t,
+			    const struct kslab_buddy_stats *before,
+			    const struct kslab_buddy_stats *after);
 
 #endif /* KSLAB_SELFTESTS_BUDDY_TESTS_H */

@@ -370,7 +370,8 @@ static const struct ktap_suite buddy_user_suite =
 int main(void)
 {
 	const struct ktap_suite suites[] = {
-		buddy_core_suite, buddy_user_suite,
+		buddy_split_suite, buddy_limits_suite, buddy_model_suite,
+		buddy_bad_free_suite, buddy_checker_suite, buddy_user_suite,
 	};
 
 	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
