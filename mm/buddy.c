@@ -141,7 +141,7 @@ static struct kslab_page *take_block(struct kslab_zone *zone,
 	while (found > order) {
 		found--;
 		free_area_add(zone, page + (1UL << found), found);
-		zone->splits++;
+		zone->events.splits++;
 	}
 	mark_allocated(page, order);
 	zone->free_pages -= 1UL << order;
@@ -213,7 +213,7 @@ static int zone_grow(struct kslab_zone *zone, gfp_t gfp)
 	kslab_spin_lock(&zone->lock);
 	zone->nr_growing--;
 	zone->nr_chunks++;
-	zone->chunks_granted++;
+	zone->events.chunks_granted++;
 	zone->managed_pages += KSLAB_CHUNK_PAGES;
 	zone->free_pages += KSLAB_CHUNK_PAGES;
 	kslab_list_add(&chunk->node, &zone->chunks);
@@ -254,7 +254,7 @@ void *kslab_zone_alloc_pages(struct kslab_zone *zone, gfp_t gfp,
 		}
 	}
 	if (!page)
-		zone->alloc_failures++;
+		zone->events.alloc_failures++;
 	kslab_spin_unlock(&zone->lock);
 	if (!page)
 		return NULL;
@@ -281,7 +281,7 @@ static void *chunk_detach(struct kslab_zone *zone, struct kslab_chunk *chunk)
 	kslab_pagemap_remove(chunk);
 	kslab_list_add(&chunk->node, &zone->spare_descs);
 	zone->nr_chunks--;
-	zone->chunks_released++;
+	zone->events.chunks_released++;
 	zone->managed_pages -= KSLAB_CHUNK_PAGES;
 	zone->free_pages -= KSLAB_CHUNK_PAGES;
 	return (void *)chunk->base;
@@ -308,7 +308,7 @@ static bool free_block(struct kslab_zone *zone, struct kslab_chunk *chunk,
 		free_area_del(zone, &pages[buddy], order);
 		index &= buddy;
 		order++;
-		zone->merges++;
+		zone->events.merges++;
 	}
 	free_area_add(zone, &pages[index], order);
 	return order == KSLAB_MAX_ORDER &&
@@ -387,7 +387,7 @@ void kslab_free_pages(void *addr, unsigned int order)
 	else
 		error = free_error(chunk, a, order, &head);
 	if (error) {
-		zone->bad_frees++;
+		zone->events.bad_frees++;
 		kslab_spin_unlock(&zone->lock);
 		report_bad_free(zone->name, error, addr, order,
 				head);

@@ -23,12 +23,7 @@ void kslab_zone_stats(struct kslab_zone *zone, struct kslab_buddy_stats *stats)
 	stats->nr_chunks = zone->nr_chunks;
 	for (order = 0; order <= KSLAB_MAX_ORDER; order++)
 		stats->free_blocks[order] = zone->free_area[order].nr_free;
-	stats->chunks_granted = zone->chunks_granted;
-	stats->chunks_released = zone->chunks_released;
-	stats->splits = zone->splits;
-	stats->merges = zone->merges;
-	stats->alloc_failures = zone->alloc_failures;
-	stats->bad_frees = zone->bad_frees;
+	stats->events = zone->events;
 	kslab_spin_unlock(&zone->lock);
 }
 

@@ -18,29 +18,37 @@
 struct kslab_zone;
 
 /**
- * struct kslab_buddy_stats - a snapshot of one zone
- * @managed_pages:  pages in the chunks the zone holds
- * @free_pages:     pages on its free lists
- * @nr_chunks:      chunks it holds
- * @free_blocks:    free blocks of each order
- * @chunks_granted: chunks ever taken from the page source
- * @chunks_released: chunks ever given back to it
+ * struct kslab_buddy_events - what a zone has done since it was made
+ * @chunks_granted: chunks taken from the page source
+ * @chunks_released: chunks given back to it
  * @splits:         blocks split in two by allocations
  * @merges:         buddy pairs coalesced by frees
  * @alloc_failures: allocations that returned NULL
  * @bad_frees:      frees reported as invalid and ignored
  */
-struct kslab_buddy_stats {
-	unsigned long managed_pages;
-	unsigned long free_pages;
-	unsigned long nr_chunks;
-	unsigned long free_blocks[KSLAB_MAX_ORDER + 1];
+struct kslab_buddy_events {
 	unsigned long chunks_granted;
 	unsigned long chunks_released;
 	unsigned long splits;
 	unsigned long merges;
 	unsigned long alloc_failures;
 	unsigned long bad_frees;
+};
+
+/**
+ * struct kslab_buddy_stats - a snapshot of one zone
+ * @managed_pages:  pages in the chunks the zone holds
+ * @free_pages:     pages on its free lists
+ * @nr_chunks:      chunks it holds
+ * @free_blocks:    free blocks of each order
+ * @events:         its event counters
+ */
+struct kslab_buddy_stats {
+	unsigned long managed_pages;
+	unsigned long free_pages;
+	unsigned long nr_chunks;
+	unsigned long free_blocks[KSLAB_MAX_ORDER + 1];
+	struct kslab_buddy_events events;
 };
 
 /**

@@ -28,12 +28,7 @@ struct kslab_zone {
 	struct kslab_page_source *source;
 	unsigned long max_chunks;
 	unsigned long keep_free_chunks;
-	unsigned long chunks_granted;
-	unsigned long chunks_released;
-	unsigned long splits;
-	unsigned long merges;
-	unsigned long alloc_failures;
-	unsigned long bad_frees;
+	struct kslab_buddy_events events;
 	struct kslab_list_head zone_node;	/* kslab_zones */
 	char name[KSLAB_ZONE_NAME_LEN];
 };

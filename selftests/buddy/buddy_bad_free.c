@@ -154,9 +154,9 @@ static void test_free_null_is_noop(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, cap.count, 0);
 	KTAP_EXPECT_EQ(t, cap.reported, 0);
 	expect_same_free_state(t, &before, &after);
-	KTAP_EXPECT_EQ(t, after.bad_frees, before.bad_frees);
+	KTAP_EXPECT_EQ(t, after.events.bad_frees, before.events.bad_frees);
 	expect_same_free_state(t, &dbefore, &dafter);
-	KTAP_EXPECT_EQ(t, dafter.bad_frees, dbefore.bad_frees);
+	KTAP_EXPECT_EQ(t, dafter.events.bad_frees, dbefore.events.bad_frees);
 	kslab_free_pages(a, 0);
 	test_zone_destroy(t, tz);
 }

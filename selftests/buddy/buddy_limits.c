@@ -134,7 +134,7 @@ static void exhaust_max_chunks(struct ktap_test *t, struct test_zone *tz,
 	KTAP_EXPECT_EQ(t, set->nr, 3 * KSLAB_CHUNK_PAGES);
 	KTAP_EXPECT_EQ(t, stats.nr_chunks, 3);
 	KTAP_EXPECT_EQ(t, stats.free_pages, 0);
-	KTAP_EXPECT_EQ(t, stats.alloc_failures, 1);
+	KTAP_EXPECT_EQ(t, stats.events.alloc_failures, 1);
 	/* The zone's own limit stopped it, not the source. */
 	KTAP_EXPECT_EQ(t, tz->src.grants, 3);
 	KTAP_EXPECT_EQ(t, tz->src.refusals, 0);
@@ -171,8 +171,8 @@ static void set_keep_free_gives_back(struct ktap_test *t,
 	KTAP_EXPECT_EQ(t, tz->src.take_backs, 3);
 	expect_only_free_chunks(t, tz->zone, 0);
 	stats = zone_stats(tz->zone);
-	KTAP_EXPECT_EQ(t, stats.chunks_granted, 3);
-	KTAP_EXPECT_EQ(t, stats.chunks_released, 3);
+	KTAP_EXPECT_EQ(t, stats.events.chunks_granted, 3);
+	KTAP_EXPECT_EQ(t, stats.events.chunks_released, 3);
 	KTAP_EXPECT_EQ(t, kslab_zone_set_keep_free(tz->zone, 5), 0);
 	expect_source_drained(t, &tz->src);
 }
@@ -192,7 +192,7 @@ static void keep_free_hysteresis(struct ktap_test *t, struct test_zone *tz,
 	page_set_free(set);
 	expect_only_free_chunks(t, tz->zone, 1);
 	KTAP_EXPECT_EQ(t, tz->src.take_backs, 3);
-	KTAP_EXPECT_EQ(t, zone_stats(tz->zone).chunks_released, 3);
+	KTAP_EXPECT_EQ(t, zone_stats(tz->zone).events.chunks_released, 3);
 
 	/* The kept chunk serves the next request without a grant. */
 	kept = tz->src.held[0];
@@ -232,7 +232,7 @@ static void test_failing_source(struct ktap_test *t)
 	KTAP_EXPECT(t, !kslab_zone_alloc_pages(tz->zone, GFP_KERNEL, 0));
 	KTAP_EXPECT(t, !kslab_zone_alloc_pages(tz->zone, GFP_ATOMIC,
 					       KSLAB_MAX_ORDER));
-	KTAP_EXPECT_EQ(t, zone_stats(tz->zone).alloc_failures, 2);
+	KTAP_EXPECT_EQ(t, zone_stats(tz->zone).events.alloc_failures, 2);
 	KTAP_EXPECT_EQ(t, tz->src.refusals, 2);
 	KTAP_EXPECT_EQ(t, tz->src.grants, 0);
 	expect_no_chunks(t, tz);
@@ -258,7 +258,7 @@ static void test_source_runs_dry(struct ktap_test *t)
 		KTAP_EXPECT(t, !kslab_zone_alloc_pages(tz->zone, GFP_KERNEL,
 						       0));
 		KTAP_EXPECT_EQ(t, tz->src.refusals, 1);
-		KTAP_EXPECT_EQ(t, zone_stats(tz->zone).alloc_failures, 1);
+		KTAP_EXPECT_EQ(t, zone_stats(tz->zone).events.alloc_failures, 1);
 		KTAP_EXPECT_EQ(t, zone_stats(tz->zone).nr_chunks, 1);
 		KTAP_EXPECT_EQ(t, kslab_zone_check(tz->zone), 0);
 
@@ -288,7 +288,7 @@ static void test_alloc_order_above_max(struct ktap_test *t)
 		ktap_check(t, !kslab_zone_alloc_pages(tz->zone, GFP_KERNEL,
 						      orders[i]),
 			   __FILE__, __LINE__, "order %u refused", orders[i]);
-	KTAP_EXPECT_EQ(t, zone_stats(tz->zone).alloc_failures,
+	KTAP_EXPECT_EQ(t, zone_stats(tz->zone).events.alloc_failures,
 		       KSLAB_ARRAY_SIZE(orders));
 	/* Refused up front: the zone did not grow trying. */
 	if (!KTAP_EXPECT_EQ(t, tz->src.grants + tz->src.refusals, 0)) {
@@ -302,7 +302,7 @@ static void test_alloc_order_above_max(struct ktap_test *t)
 	KTAP_EXPECT(t, !kslab_alloc_pages(GFP_KERNEL, KSLAB_MAX_ORDER + 1));
 	kslab_buddy_stats(&after);
 	KTAP_EXPECT_EQ(t, after.managed_pages, before.managed_pages);
-	KTAP_EXPECT_EQ(t, after.alloc_failures, before.alloc_failures + 1);
+	KTAP_EXPECT_EQ(t, after.events.alloc_failures, before.events.alloc_failures + 1);
 	test_zone_destroy(t, tz);
 }
 

@@ -138,12 +138,12 @@ static void model_expect_coverage(struct model *m)
 	struct kslab_buddy_stats stats = zone_stats(m->tz->zone);
 
 	ktap_diag("%lu blocks allocated, %lu refusals, %lu chunks given back",
-		  m->next_tag, m->failures, stats.chunks_released);
-	KTAP_EXPECT_EQ(m->t, stats.alloc_failures, m->failures);
+		  m->next_tag, m->failures, stats.events.chunks_released);
+	KTAP_EXPECT_EQ(m->t, stats.events.alloc_failures, m->failures);
 	KTAP_EXPECT(m->t, m->failures > 0);
-	KTAP_EXPECT(m->t, stats.chunks_released > 0);
-	KTAP_EXPECT(m->t, stats.splits > 0 && stats.merges > 0);
-	KTAP_EXPECT_EQ(m->t, stats.bad_frees, 0);
+	KTAP_EXPECT(m->t, stats.events.chunks_released > 0);
+	KTAP_EXPECT(m->t, stats.events.splits > 0 && stats.events.merges > 0);
+	KTAP_EXPECT_EQ(m->t, stats.events.bad_frees, 0);
 }
 
 static void run_model(struct ktap_test *t, unsigned long long seed)

@@ -140,7 +140,7 @@ void expect_same_free_state(struct ktap_test *t,
 	KTAP_EXPECT_EQ(t, after->managed_pages, before->managed_pages);
 	KTAP_EXPECT_EQ(t, after->free_pages, before->free_pages);
 	KTAP_EXPECT_EQ(t, after->nr_chunks, before->nr_chunks);
-	KTAP_EXPECT_EQ(t, after->merges, before->merges);
+	KTAP_EXPECT_EQ(t, after->events.merges, before->events.merges);
 	for (order = 0; order <= KSLAB_MAX_ORDER; order++)
 		KTAP_EXPECT_EQ(t, after->free_blocks[order],
 			       before->free_blocks[order]);
@@ -179,7 +179,7 @@ void expect_bad_free(struct ktap_test *t, struct test_zone *tz, void *addr,
 	after = zone_stats(zone);
 
 	expect_one_report(t, &cap, reason, addr, managed ? zone->name : NULL);
-	KTAP_EXPECT_EQ(t, after.bad_frees, before.bad_frees + managed);
+	KTAP_EXPECT_EQ(t, after.events.bad_frees, before.events.bad_frees + managed);
 	expect_same_free_state(t, &before, &after);
 	KTAP_EXPECT_EQ(t, kslab_zone_check(zone), 0);
 	expect_zone_still_works(t, zone);

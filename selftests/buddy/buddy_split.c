@@ -78,8 +78,8 @@ static void expect_split_merge(struct ktap_test *t, struct kslab_zone *zone,
 {
 	struct kslab_buddy_stats stats = zone_stats(zone);
 
-	KTAP_EXPECT_EQ(t, stats.splits, splits);
-	KTAP_EXPECT_EQ(t, stats.merges, merges);
+	KTAP_EXPECT_EQ(t, stats.events.splits, splits);
+	KTAP_EXPECT_EQ(t, stats.events.merges, merges);
 }
 
 /* expect_free_state(), after @splits splits and @merges merges in all. */
@@ -266,7 +266,7 @@ static void test_max_order_takes_whole_chunk(struct ktap_test *t)
 		/* Both chunks are wholly used and the limit is reached. */
 		KTAP_EXPECT(t, !kslab_zone_alloc_pages(tz->zone, GFP_KERNEL,
 						       0));
-		KTAP_EXPECT_EQ(t, zone_stats(tz->zone).alloc_failures, 1);
+		KTAP_EXPECT_EQ(t, zone_stats(tz->zone).events.alloc_failures, 1);
 		KTAP_EXPECT_EQ(t, tz->src.grants, 2);
 
 		kslab_free_pages(a, KSLAB_MAX_ORDER);

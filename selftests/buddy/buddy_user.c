@@ -247,7 +247,7 @@ static void run_stress(struct ktap_test *t, unsigned int n)
 	stress_expect_results(t, th, n);
 	stats = zone_stats(tz->zone);
 	KTAP_EXPECT_EQ(t, stats.free_pages, stats.managed_pages);
-	KTAP_EXPECT_EQ(t, stats.bad_frees, 0);
+	KTAP_EXPECT_EQ(t, stats.events.bad_frees, 0);
 	test_zone_destroy(t, tz);
 }
 

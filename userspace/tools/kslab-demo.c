@@ -103,8 +103,8 @@ static void print_state(struct demo *d, const char *title, const char *why)
 	       s.nr_chunks, s.nr_chunks == 1 ? "" : "s",
 	       pages_mib(s.managed_pages), pages_mib(s.free_pages));
 	printf("  chunks        %lu granted by mmap, %lu given back\n",
-	       s.chunks_granted, s.chunks_released);
-	printf("  blocks        %lu splits, %lu merges\n", s.splits, s.merges);
+	       s.events.chunks_granted, s.events.chunks_released);
+	printf("  blocks        %lu splits, %lu merges\n", s.events.splits, s.events.merges);
 	print_buddyinfo();
 	/* We are the default zone's only user: its books must match ours. */
 	if (s.managed_pages - s.free_pages != d->live_pages) {
