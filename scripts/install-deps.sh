@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install the Debian packages kslab needs, if any is missing.
+#
+#   scripts/install-deps.sh build     compiler, make, liburcu
+#   scripts/install-deps.sh bench     the above plus valgrind
+#
+# Runs apt-get update first, as root or through sudo. Does nothing when
+# everything is already installed, so it is cheap to call every time.
+set -eu
+
+build_pkgs=(gcc make libc6-dev liburcu-dev)
+bench_pkgs=(valgrind)
+
+want=("${build_pkgs[@]}")
+for set in "$@"; do
+	case "$set" in
+	build) ;;
+	bench) want+=("${bench_pkgs[@]}") ;;
+	*) echo "install-deps: unknown package set '$set' (build, bench)" >&2; exit 2 ;;
+	esac
+done
+
+missing=()
+for pkg in "${want[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$pkg")
+	fi
+done
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+	sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+	sudo=(sudo)
+else
+	echo "install-deps: need root or sudo to install: ${missing[*]}" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
+	--no-install-recommends "${missing[@]}"

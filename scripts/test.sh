@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Quick start 2: install what is missing, build, and run the whole test
+# suite, plain and under ASan+UBSan. Ends with "N passed, N failed, ...".
+set -eu
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh build
+make -j"$(nproc)" all
+make -j"$(nproc)" check
