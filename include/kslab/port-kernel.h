@@ -154,8 +154,10 @@ static inline long kslab_atomic_add_return(struct kslab_atomic *a, long v)
  */
 static inline void kslab_atomic_add(struct kslab_atomic *a, long v)
 {
+	/* Fully ordered: no earlier access may pass the add... */
 	smp_mb__before_atomic();
 	atomic_long_add(v, &a->counter);
+	/* ...and no later access may come before it. */
 	smp_mb__after_atomic();
 }
 
@@ -169,8 +171,11 @@ static inline long kslab_atomic_cmpxchg(struct kslab_atomic *a, long old,
 /* The kernel's cmpxchg() is fully ordered and returns the value found. */
 #define kslab_cmpxchg(ptr, old, new)	cmpxchg((ptr), (old), (new))
 
+/* Reads through a published pointer see what was written before it. */
 #define kslab_load_acquire(p)		smp_load_acquire(p)
+/* Publishes: writes before it are seen by whoever loads with acquire. */
 #define kslab_store_release(p, v)	smp_store_release((p), (v))
+/* The contract's full barrier: orders earlier stores before later loads. */
 #define kslab_smp_mb()			smp_mb()
 
 /* ---- CPUs ---- */

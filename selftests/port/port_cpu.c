@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of CPU ids and per-CPU data (suite port-cpu): kslab_nr_cpus(),
+ * kslab_cpu_id() pinned to each CPU and in its sched_getcpu() fallback
+ * (this program run again with rseq disabled), exclusive per-CPU sections,
+ * and the layout, reuse and limits of per-CPU storage.
+ */
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "port_tests.h"
+
+/* ------------------------------------------------------------------ */
+/* CPU ids                                                             */
+/* ------------------------------------------------------------------ */
+
+struct cpu_scan {
+	unsigned int tried;
+	unsigned int mismatches;
+	unsigned int last_bad_cpu;
+	unsigned int last_bad_id;
+};
+
+/*
+ * Pin this thread to each CPU it may run on in turn and ask kslab_cpu_id()
+ * there, several times with a yield between: a stale or wrong answer shows.
+ * The thread's original affinity is restored.
+ */
+static bool scan_cpu_ids(struct cpu_scan *scan)
+{
+	cpu_set_t saved, one;
+	unsigned int cpu, k;
+
+	memset(scan, 0, sizeof(*scan));
+	if (sched_getaffinity(0, sizeof(saved), &saved))
+		return false;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &saved))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one))
+			continue;
+		scan->tried++;
+		for (k = 0; k < 16; k++) {
+			unsigned int id = kslab_cpu_id();
+
+			if (id != cpu) {
+				scan->mismatches++;
+				scan->last_bad_cpu = cpu;
+				scan->last_bad_id = id;
+			}
+			sched_yield();
+		}
+	}
+	sched_setaffinity(0, sizeof(saved), &saved);
+	return true;
+}
+
+static unsigned int highest_allowed_cpu(void)
+{
+	cpu_set_t set;
+	unsigned int cpu, highest = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 0;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			highest = cpu;
+	return highest;
+}
+
+static void test_nr_cpus(struct ktap_test *t)
+{
+	unsigned int nr = kslab_nr_cpus();
+	unsigned int i, out_of_range = 0;
+
+	KTAP_EXPECT(t, nr >= 1);
+	KTAP_EXPECT(t, nr >= (unsigned int)get_nprocs_conf());
+	KTAP_EXPECT(t, highest_allowed_cpu() < nr);
+	KTAP_EXPECT_EQ(t, kslab_nr_cpus(), nr);
+	for (i = 0; i < 10000; i++)
+		if (kslab_cpu_id() >= nr)
+			out_of_range++;
+	KTAP_EXPECT_EQ(t, out_of_range, 0);
+}
+
+static void test_cpu_id_pinned(struct ktap_test *t)
+{
+	struct cpu_scan scan;
+
+	KTAP_ASSERT(t, scan_cpu_ids(&scan));
+	KTAP_EXPECT(t, scan.tried >= 1);
+	if (!KTAP_EXPECT_EQ(t, scan.mismatches, 0))
+		ktap_diag("pinned to CPU %u, kslab_cpu_id() said %u",
+			  scan.last_bad_cpu, scan.last_bad_id);
+	ktap_diag("cpu id source: %s, %u CPUs pinned", kslab_env_cpu_id_source(),
+		  scan.tried);
+}
+
+/* The re-executed program: pin to each CPU, print what was seen. */
+int cpu_probe_main(void)
+{
+	struct cpu_scan scan;
+	bool ok = scan_cpu_ids(&scan);
+
+	printf("source=%s rseq_size=%u tried=%u mismatches=%u\n",
+	       kslab_env_cpu_id_source(), __rseq_size, scan.tried,
+	       scan.mismatches);
+	return ok && scan.tried && !scan.mismatches ? 0 : 1;
+}
+
+/*
+ * Our environment plus glibc.pthread.rseq=0, other tunables kept. The new
+ * variable is returned in @var for the caller to free with the array.
+ */
+static char **env_without_rseq(char **var)
+{
+	static const char name[] = "GLIBC_TUNABLES=";
+	static const char tunable[] = "glibc.pthread.rseq=0";
+	const char *old = getenv("GLIBC_TUNABLES");
+	size_t n = 0, i, j = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 2, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], name, sizeof(name) - 1))
+			env[j++] = environ[i];
+	if (asprintf(var, "%s%s%s%s", name, old ? old : "", old ? ":" : "",
+		     tunable) < 0) {
+		free(env);
+		return NULL;
+	}
+	env[j] = *var;
+	return env;
+}
+
+static void test_cpu_id_fallback(struct ktap_test *t)
+{
+	struct capture c;
+	char **env, *var;
+	bool ran;
+
+	if (__rseq_size == 0) {
+		ktap_skip(t, "no rseq in this process: nothing to fall back from");
+		return;
+	}
+	KTAP_EXPECT(t, !strcmp(kslab_env_cpu_id_source(), "rseq"));
+	env = env_without_rseq(&var);
+	KTAP_ASSERT(t, env != NULL);
+	ran = capture_self(&c, CPU_PROBE_ARG, env);
+	free(var);
+	free(env);
+	KTAP_ASSERT(t, ran);
+	ktap_diag("probe said: %.*s", (int)strcspn(c.out, "\n"), c.out);
+	if (!KTAP_EXPECT(t, WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0))
+		ktap_diag("probe status %#x, stderr: %s", c.status, c.err);
+	KTAP_EXPECT(t, strstr(c.out, "source=getcpu ") != NULL);
+	KTAP_EXPECT(t, strstr(c.out, " rseq_size=0 ") != NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Exclusive per-CPU sections                                          */
+/* ------------------------------------------------------------------ */
+
+struct section_state {
+	unsigned long count;
+	int busy;
+};
+
+struct section_ctx {
+	struct section_state *states;	/* per-CPU */
+	unsigned long overlaps;
+	unsigned long bad_cpus;
+};
+
+static void *section_worker(void *arg)
+{
+	struct stress *s = arg;
+	struct section_ctx *ctx = s->ctx;
+	unsigned int nr = kslab_nr_cpus();
+	unsigned long i, overlaps = 0, bad_cpus = 0;
+
+	stress_wait_start(s);
+	for (i = 0; i < s->iterations; i++) {
+		unsigned int cpu = kslab_cpu_enter();
+		struct section_state *st;
+
+		if (cpu >= nr) {
+			bad_cpus++;
+			kslab_cpu_exit(cpu);
+			continue;
+		}
+		st = kslab_percpu_ptr(ctx->states, cpu);
+		if (KSLAB_READ_ONCE(st->busy))
+			overlaps++;
+		KSLAB_WRITE_ONCE(st->busy, 1);
+		racy_increment(&st->count, i);
+		KSLAB_WRITE_ONCE(st->busy, 0);
+		kslab_cpu_exit(cpu);
+	}
+	__atomic_add_fetch(&ctx->overlaps, overlaps, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&ctx->bad_cpus, bad_cpus, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void test_cpu_section_exclusive(struct ktap_test *t)
+{
+	struct section_ctx ctx = { 0 };
+	struct stress s = { .iterations = 40000, .ctx = &ctx };
+	unsigned long total = 0, used = 0;
+	unsigned int cpu;
+
+	ctx.states = kslab_percpu_alloc(sizeof(*ctx.states));
+	KTAP_ASSERT(t, ctx.states != NULL);
+	KTAP_ASSERT(t, run_threads(STRESS_THREADS, section_worker, &s));
+	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++) {
+		unsigned long n = kslab_percpu_ptr(ctx.states, cpu)->count;
+
+		total += n;
+		used += n != 0;
+	}
+	KTAP_EXPECT_EQ(t, ctx.bad_cpus, 0);
+	KTAP_EXPECT_EQ(t, ctx.overlaps, 0);
+	KTAP_EXPECT_EQ(t, total, STRESS_THREADS * s.iterations);
+	KTAP_EXPECT(t, used >= 1);
+	kslab_percpu_free(ctx.states);
+}
+
+/* ------------------------------------------------------------------ */
+/* Per-CPU storage                                                     */
+/* ------------------------------------------------------------------ */
+
+static bool percpu_aligned(const void *p)
+{
+	return ((uintptr_t)p & (KSLAB_CACHE_LINE - 1)) == 0;
+}
+
+static unsigned char percpu_pattern(unsigned int obj, unsigned int cpu)
+{
+	return (unsigned char)(obj * 31 + cpu * 7 + 1) | 1;
+}
+
+/* Fill every CPU's copy with its own pattern; with @check, verify instead. */
+static unsigned long percpu_fill(void *p, size_t size, unsigned int obj,
+				 bool check)
+{
+	unsigned long bad = 0;
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++) {
+		void *copy = kslab_percpu_ptr(p, cpu);
+		unsigned char v = percpu_pattern(obj, cpu);
+
+		if (!check)
+			memset(copy, v, size);
+		else if (!bytes_are(copy, v, size))
+			bad++;
+	}
+	return bad;
+}
+
+static unsigned long percpu_nonzero_copies(void *p, size_t size)
+{
+	unsigned long bad = 0;
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++)
+		if (!bytes_are(kslab_percpu_ptr(p, cpu), 0, size))
+			bad++;
+	return bad;
+}
+
+static void test_percpu_layout(struct ktap_test *t)
+{
+	static const size_t sizes[] = { 1, 8, 8, 64, 100, 4096 };
+	void *objs[KSLAB_ARRAY_SIZE(sizes)];
+	unsigned int i, nr = kslab_nr_cpus();
+
+	for (i = 0; i < KSLAB_ARRAY_SIZE(sizes); i++) {
+		objs[i] = kslab_percpu_alloc(sizes[i]);
+		KTAP_ASSERT(t, objs[i] != NULL);
+		KTAP_EXPECT(t, percpu_aligned(objs[i]));
+		KTAP_EXPECT_EQ(t, percpu_nonzero_copies(objs[i], sizes[i]), 0);
+		KTAP_EXPECT_EQ(t, (char *)kslab_percpu_ptr(objs[i], nr - 1) -
+			       (char *)objs[i], (nr - 1) * KSLAB_PERCPU_UNIT);
+		percpu_fill(objs[i], sizes[i], i, false);
+	}
+	/* Every copy of every object kept its own bytes: nothing overlaps. */
+	for (i = 0; i < KSLAB_ARRAY_SIZE(sizes); i++)
+		KTAP_EXPECT_EQ(t, percpu_fill(objs[i], sizes[i], i, true), 0);
+	for (i = 0; i < KSLAB_ARRAY_SIZE(sizes); i++)
+		kslab_percpu_free(objs[i]);
+}
+
+static void test_percpu_reuse(struct ktap_test *t)
+{
+	void *p, *q;
+
+	p = kslab_percpu_alloc(200);
+	KTAP_ASSERT(t, p != NULL);
+	percpu_fill(p, 200, 0, false);
+	kslab_percpu_free(p);
+	q = kslab_percpu_alloc(200);
+	KTAP_ASSERT(t, q != NULL);
+	KTAP_EXPECT_PTR_EQ(t, q, p);
+	/* Reused space must come back zeroed on every CPU, not as we left it. */
+	KTAP_EXPECT_EQ(t, percpu_nonzero_copies(q, 200), 0);
+	kslab_percpu_free(q);
+}
+
+#define PERCPU_PROBE_SIZE	4096
+#define PERCPU_PROBE_MAX	(KSLAB_PERCPU_UNIT / PERCPU_PROBE_SIZE + 1)
+
+/* Allocate probes until the region is full. Return: how many fitted. */
+static unsigned int percpu_exhaust(void **objs)
+{
+	unsigned int n;
+
+	for (n = 0; n < PERCPU_PROBE_MAX; n++) {
+		objs[n] = kslab_percpu_alloc(PERCPU_PROBE_SIZE);
+		if (!objs[n])
+			break;
+		percpu_fill(objs[n], PERCPU_PROBE_SIZE, n, false);
+	}
+	return n;
+}
+
+static void percpu_free_all(void **objs, unsigned int n)
+{
+	while (n)
+		kslab_percpu_free(objs[--n]);
+}
+
+static void test_percpu_limits(struct ktap_test *t)
+{
+	static void *objs[PERCPU_PROBE_MAX];
+	unsigned int first, second, i;
+	unsigned long bad = 0;
+
+	void *largest;
+
+	/* Nothing above the kernel's limit, even while there is room. */
+	KTAP_EXPECT(t, kslab_percpu_alloc(KSLAB_PERCPU_MAX + 1) == NULL);
+	KTAP_EXPECT(t, kslab_percpu_alloc(KSLAB_PERCPU_UNIT + 1) == NULL);
+	largest = kslab_percpu_alloc(KSLAB_PERCPU_MAX);
+	KTAP_EXPECT(t, largest != NULL);
+	kslab_percpu_free(largest);
+
+	first = percpu_exhaust(objs);
+	KTAP_EXPECT(t, first >= 1);
+	KTAP_EXPECT(t, first < PERCPU_PROBE_MAX);
+	for (i = 0; i < first; i++)
+		bad += !percpu_aligned(objs[i]) ||
+		       percpu_fill(objs[i], PERCPU_PROBE_SIZE, i, true);
+	KTAP_EXPECT_EQ(t, bad, 0);
+	percpu_free_all(objs, first);
+
+	/* Freeing gave all of it back: the same number fits again. */
+	second = percpu_exhaust(objs);
+	KTAP_EXPECT_EQ(t, second, first);
+	percpu_free_all(objs, second);
+	ktap_diag("%u per-CPU objects of %u bytes fitted", first,
+		  PERCPU_PROBE_SIZE);
+}
+
+static const struct ktap_case cpu_cases[] = {
+	{ "nr_cpus", test_nr_cpus },
+	{ "cpu_id_pinned", test_cpu_id_pinned },
+	{ "cpu_id_fallback", test_cpu_id_fallback },
+	{ "cpu_section_exclusive", test_cpu_section_exclusive },
+	{ "percpu_layout", test_percpu_layout },
+	{ "percpu_reuse", test_percpu_reuse },
+	{ "percpu_limits", test_percpu_limits },
+};
+
+const struct ktap_suite port_cpu_suite = KTAP_SUITE("port-cpu", cpu_cases);

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the userspace side of the port contract (<kslab/port.h>,
+ * <kslab/port-user.h>, userspace/): CPU ids and their sched_getcpu()
+ * fallback, exclusive per-CPU sections, per-CPU storage, locks, atomics, the
+ * page source, metadata memory, line output, reports, assertions and RCU.
+ * One file a suite; this one holds main(), the fixtures they share are in
+ * port_fixtures.c.
+ *
+ * mm/ trusts these items blindly, so each test tries to catch the item
+ * breaking its promise under stress: lost updates behind a lock, overlapping
+ * per-CPU copies, memory still mapped after it was given back, a callback
+ * run while a reader could still see its object.
+ */
+#include <string.h>
+
+#include "port_tests.h"
+
+int main(int argc, char **argv)
+{
+	/* RCU last: no liburcu helper thread may exist yet when we fork. */
+	const struct ktap_suite suites[] = {
+		port_cpu_suite, port_sync_suite, port_memory_suite,
+		port_report_suite, port_rcu_suite,
+	};
+
+	if (argc > 1 && !strcmp(argv[1], CPU_PROBE_ARG))
+		return cpu_probe_main();
+	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
+}

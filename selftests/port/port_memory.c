@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the page source and metadata memory (suite port-memory): chunks
+ * come aligned, zeroed and disjoint and are unmapped when given back;
+ * metadata allocations of every size come zeroed and keep their bytes.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "port_tests.h"
+
+static bool chunk_aligned(const void *p)
+{
+	return ((uintptr_t)p & (KSLAB_CHUNK_SIZE - 1)) == 0;
+}
+
+/* Pages of [p, p + size) that are still mapped, asked page by page. */
+static unsigned long mapped_pages(void *p, size_t size)
+{
+	unsigned long mapped = 0;
+	unsigned char vec;
+	size_t off;
+
+	for (off = 0; off < size; off += KSLAB_PAGE_SIZE)
+		if (mincore((char *)p + off, KSLAB_PAGE_SIZE, &vec) == 0 ||
+		    errno != ENOMEM)
+			mapped++;
+	return mapped;
+}
+
+static bool words_are_zero(const void *p, size_t size)
+{
+	const unsigned long *w = p;
+	size_t i;
+
+	for (i = 0; i < size / sizeof(*w); i++)
+		if (w[i])
+			return false;
+	return true;
+}
+
+/* Write a tag into every page of a chunk; with @check, verify it instead. */
+static unsigned long chunk_tag(void *chunk, unsigned long tag, bool check)
+{
+	unsigned long bad = 0, page;
+
+	for (page = 0; page < KSLAB_CHUNK_PAGES; page++) {
+		unsigned long *first = (unsigned long *)
+			((char *)chunk + page * KSLAB_PAGE_SIZE);
+		unsigned long *last = first + KSLAB_PAGE_SIZE / sizeof(*first) - 1;
+		unsigned long v = tag ^ (page << 20);
+
+		if (!check) {
+			*first = v;
+			*last = ~v;
+		} else if (*first != v || *last != ~v) {
+			bad++;
+		}
+	}
+	return bad;
+}
+
+static void test_chunk_grant(struct ktap_test *t)
+{
+	void *chunk = kslab_env_chunk_grant(GFP_KERNEL);
+
+	KTAP_ASSERT(t, chunk != NULL);
+	KTAP_EXPECT(t, chunk_aligned(chunk));
+	KTAP_EXPECT(t, words_are_zero(chunk, KSLAB_CHUNK_SIZE));
+	chunk_tag(chunk, 0x5eed, false);
+	KTAP_EXPECT_EQ(t, chunk_tag(chunk, 0x5eed, true), 0);
+	KTAP_EXPECT_EQ(t, mapped_pages(chunk, KSLAB_CHUNK_SIZE),
+		       KSLAB_CHUNK_PAGES);
+	kslab_env_chunk_take_back(chunk);
+	/* Given back means unmapped: no page of it may linger in our RSS. */
+	KTAP_EXPECT_EQ(t, mapped_pages(chunk, KSLAB_CHUNK_SIZE), 0);
+}
+
+#define NR_GRANTS	4
+
+static void test_chunk_grants_distinct(struct ktap_test *t)
+{
+	void *chunks[NR_GRANTS];
+	unsigned int i, j, got = 0;
+	unsigned long bad = 0;
+
+	for (i = 0; i < NR_GRANTS; i++) {
+		chunks[i] = kslab_env_chunk_grant(i & 1 ? GFP_ATOMIC : GFP_KERNEL);
+		if (!KTAP_EXPECT(t, chunks[i] != NULL))
+			break;
+		got++;
+		KTAP_EXPECT(t, chunk_aligned(chunks[i]));
+		chunk_tag(chunks[i], i + 1, false);
+	}
+	/* Aligned and distinct means disjoint; the tags prove it too. */
+	for (i = 0; i < got; i++) {
+		for (j = 0; j < i; j++)
+			KTAP_EXPECT(t, chunks[i] != chunks[j]);
+		bad += chunk_tag(chunks[i], i + 1, true);
+	}
+	KTAP_EXPECT_EQ(t, bad, 0);
+	for (i = 0; i < got; i++)
+		kslab_env_chunk_take_back(chunks[i]);
+}
+
+static void test_meta_alloc(struct ktap_test *t)
+{
+	static const size_t sizes[] = { 1, 24, 64, 4096, 65536, 1 << 20 };
+	void *objs[KSLAB_ARRAY_SIZE(sizes)];
+	unsigned int i, n;
+
+	for (n = 0; n < KSLAB_ARRAY_SIZE(sizes); n++) {
+		objs[n] = kslab_env_meta_alloc(sizes[n],
+					       n & 1 ? GFP_ATOMIC : GFP_KERNEL);
+		if (!KTAP_EXPECT(t, objs[n] != NULL))
+			break;
+		KTAP_EXPECT(t, bytes_are(objs[n], 0, sizes[n]));
+		memset(objs[n], (int)n + 1, sizes[n]);
+	}
+	for (i = 0; i < n; i++)
+		KTAP_EXPECT(t, bytes_are(objs[i], (unsigned char)(i + 1), sizes[i]));
+	for (i = 0; i < n; i++)
+		kslab_env_meta_free(objs[i], sizes[i]);
+}
+
+static const struct ktap_case memory_cases[] = {
+	{ "chunk_grant", test_chunk_grant },
+	{ "chunk_grants_distinct", test_chunk_grants_distinct },
+	{ "meta_alloc", test_meta_alloc },
+};
+
+const struct ktap_suite port_memory_suite =
+	KTAP_SUITE("port-memory", memory_cases);

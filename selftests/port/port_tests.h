@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared between the port tests (one file a suite, main() in port_main.c):
+ * the suites, and the fixtures of port_fixtures.c that more than one suite
+ * needs: stress threads that start together, a racy increment that loses
+ * updates unless the caller excludes other writers, and capturing what a
+ * piece of code writes to fd 1 and fd 2, here, in a forked child or in
+ * this program run again.
+ */
+#ifndef KSLAB_SELFTESTS_PORT_TESTS_H
+#define KSLAB_SELFTESTS_PORT_TESTS_H
+
+#include <kslab/port.h>
+
+#include "../ktap.h"
+
+/* The suites, in the order main() runs them. */
+extern const struct ktap_suite port_cpu_suite;		/* port_cpu.c */
+extern const struct ktap_suite port_sync_suite;		/* port_sync.c */
+extern const struct ktap_suite port_memory_suite;	/* port_memory.c */
+extern const struct ktap_suite port_report_suite;	/* port_report.c */
+extern const struct ktap_suite port_rcu_suite;		/* port_rcu.c */
+
+/* Run as "port --cpu-probe", this program is the CPU id probe instead. */
+#define CPU_PROBE_ARG		"--cpu-probe"
+int cpu_probe_main(void);			/* port_cpu.c */
+
+/* Stress threads (port_fixtures.c) */
+#define STRESS_THREADS		8
+
+/* What every stress thread gets: a common start signal and its workload. */
+struct stress {
+	int go;
+	unsigned long iterations;
+	void *ctx;
+};
+
+void stress_wait_start(struct stress *s);
+bool run_threads(unsigned int nr, void *(*fn)(void *), struct stress *s);
+void racy_increment(unsigned long *counter, unsigned long i);
+
+/* Memory (port_fixtures.c) */
+bool bytes_are(const void *p, unsigned char v, size_t size);
+
+/* Output capture (port_fixtures.c) */
+#define CAPTURE_MAX		8192
+
+/* Text a piece of code wrote to fd 1 and fd 2, and how its process ended. */
+struct capture {
+	char out[CAPTURE_MAX];
+	char err[CAPTURE_MAX];
+	int status;
+};
+
+bool capture_call(struct capture *c, void (*fn)(void *), void *arg);
+bool capture_fork(struct capture *c, void (*fn)(void *), void *arg);
+bool capture_self(struct capture *c, const char *arg, char **envp);
+
+#endif /* KSLAB_SELFTESTS_PORT_TESTS_H */
