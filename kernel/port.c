@@ -11,6 +11,7 @@
  */
 #include <linux/bug.h>
 #include <linux/build_bug.h>
+#include <linux/cpu.h>
 #include <linux/gfp.h>
 #include <linux/llist.h>
 #include <linux/mm.h>
@@ -140,6 +141,44 @@ void kslab_cpu_exit(unsigned int cpu)
 	WARN_ON_ONCE(cpu != smp_processor_id());
 	if (__this_cpu_dec_return(kslab_cpu_section.depth) == 0)
 		local_irq_restore(__this_cpu_read(kslab_cpu_section.flags));
+}
+
+struct each_cpu_call {
+	void (*fn)(unsigned int cpu, void *arg);
+	void *arg;
+};
+
+/* Runs in the IPI with interrupts off: no section of this CPU is open. */
+static void each_cpu_ipi(void *info)
+{
+	struct each_cpu_call *call = info;
+
+	call->fn(smp_processor_id(), call->arg);
+}
+
+/**
+ * kslab_each_cpu_exclusive() - run @fn for every CPU inside its section
+ * @fn:  called as fn(cpu, arg)
+ * @arg: passed through
+ *
+ * Online CPUs run @fn themselves from an IPI, where interrupts are off and
+ * so no kslab section of theirs can be open; offline CPUs run nothing, so
+ * their data is touched directly, with hotplug held off.
+ *
+ * Context: process context; @fn must not sleep.
+ */
+void kslab_each_cpu_exclusive(void (*fn)(unsigned int cpu, void *arg),
+			      void *arg)
+{
+	struct each_cpu_call call = { .fn = fn, .arg = arg };
+	unsigned int cpu;
+
+	cpus_read_lock();
+	on_each_cpu(each_cpu_ipi, &call, 1);
+	for_each_possible_cpu(cpu)
+		if (!cpu_online(cpu))
+			fn(cpu, arg);
+	cpus_read_unlock();
 }
 
 /* ---- page source ---- */

@@ -32,19 +32,6 @@ void kslab_buddy_stats(struct kslab_buddy_stats *stats)
 	kslab_zone_stats(kslab_default_zone(), stats);
 }
 
-kslab_printf_fmt(4, 5)
-static size_t append(char *buf, size_t size, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = kslab_vsnprintf(len < size ? buf + len : NULL,
-			    len < size ? size - len : 0, fmt, ap);
-	va_end(ap);
-	return len + (n > 0 ? (size_t)n : 0);
-}
-
 size_t kslab_buddyinfo_format(char *buf, size_t size)
 {
 	struct kslab_zone *zone;
@@ -57,11 +44,11 @@ size_t kslab_buddyinfo_format(char *buf, size_t size)
 	kslab_spin_lock(&kslab_zones_lock);
 	kslab_list_for_each_entry(zone, &kslab_zones, zone_node) {
 		kslab_spin_lock(&zone->lock);
-		len = append(buf, size, len, "Node 0, zone %8s", zone->name);
+		len = kslab_append(buf, size, len, "Node 0, zone %8s", zone->name);
 		for (order = 0; order <= KSLAB_MAX_ORDER; order++)
-			len = append(buf, size, len, " %6lu",
+			len = kslab_append(buf, size, len, " %6lu",
 				     zone->free_area[order].nr_free);
-		len = append(buf, size, len, "\n");
+		len = kslab_append(buf, size, len, "\n");
 		kslab_spin_unlock(&zone->lock);
 	}
 	kslab_spin_unlock(&kslab_zones_lock);

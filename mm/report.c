@@ -43,6 +43,18 @@ void kslab_report(enum kslab_log_level level, const char *fmt, ...)
 	kslab_env_puts(level, msg);
 }
 
+size_t kslab_append(char *buf, size_t size, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = kslab_vsnprintf(len < size ? buf + len : NULL,
+			    len < size ? size - len : 0, fmt, ap);
+	va_end(ap);
+	return len + (n > 0 ? (size_t)n : 0);
+}
+
 void kslab_bug(const char *file, int line, const char *cond)
 {
 	char msg[KSLAB_REPORT_MAX];

@@ -230,3 +230,16 @@ void kslab_cpu_exit(unsigned int cpu)
 {
 	kslab_spin_unlock(kslab_percpu_ptr(cpu_locks, cpu));
 }
+
+void kslab_each_cpu_exclusive(void (*fn)(unsigned int cpu, void *arg),
+			      void *arg)
+{
+	struct kslab_spinlock *locks = cpu_locks_get();
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++) {
+		kslab_spin_lock(kslab_percpu_ptr(locks, cpu));
+		fn(cpu, arg);
+		kslab_spin_unlock(kslab_percpu_ptr(locks, cpu));
+	}
+}

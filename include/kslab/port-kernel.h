@@ -93,6 +93,16 @@ static inline void kslab_spin_lock(struct kslab_spinlock *lock)
 	lock->flags = flags;
 }
 
+static inline bool kslab_spin_trylock(struct kslab_spinlock *lock)
+{
+	unsigned long flags;
+
+	if (!spin_trylock_irqsave(&lock->lock, flags))
+		return false;
+	lock->flags = flags;
+	return true;
+}
+
 static inline void kslab_spin_unlock(struct kslab_spinlock *lock)
 {
 	spin_unlock_irqrestore(&lock->lock, lock->flags);
@@ -235,6 +245,9 @@ static inline kslab_noreturn void kslab_env_panic(const char *msg)
 {
 	panic("%s", msg);
 }
+
+/* objtool knows BUG() ends a path; it cannot know that of kslab_bug(). */
+#define KSLAB_BUG_ON(cond)	BUG_ON(cond)
 
 /* ---- formatting ---- */
 

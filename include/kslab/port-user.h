@@ -45,6 +45,15 @@ static inline void kslab_spin_lock(struct kslab_spinlock *lock)
 	kslab_spin_lock_contended(lock);
 }
 
+/* Return: true if the lock was free and is now held. */
+static inline bool kslab_spin_trylock(struct kslab_spinlock *lock)
+{
+	int unlocked = 0;
+
+	return __atomic_compare_exchange_n(&lock->state, &unlocked, 1, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
 static inline void kslab_spin_unlock(struct kslab_spinlock *lock)
 {
 	if (kslab_unlikely(__atomic_exchange_n(&lock->state, 0,

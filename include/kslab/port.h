@@ -15,7 +15,7 @@
  *
  * Locks (lock order is documented per file in mm/)
  *   struct kslab_spinlock, KSLAB_DEFINE_SPINLOCK(name), kslab_spin_init,
- *   kslab_spin_lock/unlock
+ *   kslab_spin_lock/trylock/unlock
  *	A short critical section that never sleeps. In the kernel it also
  *	disables interrupts, so it may be taken from any context.
  *   struct kslab_mutex, KSLAB_DEFINE_MUTEX(name), kslab_mutex_init/lock/unlock
@@ -39,6 +39,11 @@
  *                       CPU: until kslab_cpu_exit(cpu), nothing else touches
  *                       that CPU's per-CPU data (kernel: preemption and
  *                       interrupts off; userspace: a per-CPU lock).
+ *   kslab_each_cpu_exclusive(fn, arg)  call fn(cpu, arg) once for every
+ *                       CPU id, each inside that CPU's exclusive section,
+ *                       so fn may touch that CPU's per-CPU data (kernel: an
+ *                       IPI to each online CPU, a direct call for offline
+ *                       ones). Process context; fn must not sleep.
  *   kslab_percpu_alloc(size) / kslab_percpu_free(p) / kslab_percpu_ptr(p, cpu)
  *	zeroed per-CPU storage, one cache-line-aligned copy per CPU id, at
  *	most KSLAB_PERCPU_MAX bytes per allocation. Sections do not nest.
@@ -110,6 +115,8 @@ void *kslab_percpu_alloc(size_t size);
 void kslab_percpu_free(void *ptr);
 unsigned int kslab_cpu_enter(void);
 void kslab_cpu_exit(unsigned int cpu);
+void kslab_each_cpu_exclusive(void (*fn)(unsigned int cpu, void *arg),
+			      void *arg);
 
 void *kslab_env_chunk_grant(gfp_t gfp);
 void kslab_env_chunk_take_back(void *chunk);
@@ -129,10 +136,13 @@ void kslab_synchronize_rcu(void);
 kslab_noreturn kslab_cold void kslab_bug(const char *file, int line,
 					  const char *cond);
 
+/* An environment may supply its own, as the kernel does with BUG_ON(). */
+#ifndef KSLAB_BUG_ON
 #define KSLAB_BUG_ON(cond)						\
 	do {								\
 		if (kslab_unlikely(cond))				\
 			kslab_bug(__FILE__, __LINE__, #cond);		\
 	} while (0)
+#endif
 
 #endif /* KSLAB_PORT_H */

@@ -45,4 +45,18 @@ unsigned long kslab_report_count(void);
 kslab_printf_fmt(2, 3)
 void kslab_report(enum kslab_log_level level, const char *fmt, ...);
 
+/**
+ * kslab_append() - snprintf() at an offset, for texts built piece by piece
+ * @buf:  the whole buffer; may be NULL if @size is 0
+ * @size: its size
+ * @len:  the length of the text so far, which may already exceed @size
+ * @fmt:  what to add
+ *
+ * Writes what fits, always NUL-terminated when @size > 0. Return: the
+ * length the whole text would have, so the final value tells the caller
+ * the size it needs, as snprintf() does.
+ */
+kslab_printf_fmt(4, 5)
+size_t kslab_append(char *buf, size_t size, size_t len, const char *fmt, ...);
+
 #endif /* KSLAB_REPORT_H */

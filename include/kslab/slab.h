@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Object caches: named caches of equal-sized objects with constructors,
+ * slab colouring and per-CPU magazines. See Documentation/slab.rst.
+ */
+#ifndef KSLAB_SLAB_H
+#define KSLAB_SLAB_H
+
+#include <kslab/port.h>
+
+/* Cache flags */
+#define KSLAB_HWCACHE_ALIGN		0x0001UL /* align objects to cache lines */
+#define KSLAB_NO_MAGAZINE		0x0002UL /* no per-CPU layer: straight to slabs */
+#define KSLAB_PANIC			0x0004UL /* stop the system if creation fails */
+/* Reserved for debugging, hardening and RCU; accepted, not yet honoured. */
+#define KSLAB_POISON			0x0100UL
+#define KSLAB_RED_ZONE			0x0200UL
+#define KSLAB_STORE_USER		0x0400UL
+#define KSLAB_CONSISTENCY_CHECKS	0x0800UL
+#define KSLAB_TYPESAFE_BY_RCU		0x1000UL
+
+/* The largest object a cache holds: one object in a slab of the top order. */
+#define KSLAB_SLAB_MAX_ORDER		5
+#define KSLAB_MAX_OBJECT_SIZE		(KSLAB_PAGE_SIZE << KSLAB_SLAB_MAX_ORDER)
+/* The largest magazine; caches start smaller and grow under contention. */
+#define KSLAB_MAGAZINE_MAX		254
+
+struct kslab_cache;
+
+/**
+ * struct kslab_cache_args - optional properties of a cache
+ * @align:         object alignment, a power of two; 0 for the natural one
+ * @ctor:          run once on each object when its slab is made
+ * @dtor:          run on each object when its slab goes back to the pages
+ * @magazine_size: rounds per magazine; 0 to choose from the object size
+ */
+struct kslab_cache_args {
+	unsigned int align;
+	void (*ctor)(void *obj);
+	void (*dtor)(void *obj);
+	unsigned int magazine_size;
+};
+
+/**
+ * struct kslab_cache_stats - a snapshot of one cache
+ * @object_size:   bytes asked for at creation
+ * @size:          bytes between objects (size rounded up to the alignment)
+ * @objs_per_slab: objects in each slab
+ * @pages_per_slab: pages in each slab
+ * @off_slab:      whether slab headers live outside the slab
+ * @colours:       distinct colour offsets the cache's slabs cycle through
+ * @magazine_size: rounds in the magazines the depot hands out now
+ * @active_objs:   objects out of the slabs: with callers or in magazines
+ * @num_objs:      objects the cache's slabs hold
+ * @active_slabs:  slabs with at least one object out
+ * @num_slabs:     slabs the cache holds
+ * @magazine_objs: objects cached in per-CPU and depot magazines
+ * @depot_objs:    of those, the objects in the depot
+ * @alloc_hit:     allocations served by a CPU's loaded magazine
+ * @alloc_swap:    ... by swapping in the CPU's previous magazine
+ * @alloc_miss:    ... that went to the depot or the slab layer
+ * @free_hit:      frees into a CPU's loaded magazine
+ * @free_swap:     ... after swapping in the previous magazine
+ * @free_miss:     ... that went to the depot or the slab layer
+ * @depot_full_gets: full magazines handed from the depot to a CPU
+ * @depot_full_puts: full magazines given to the depot
+ * @depot_empty_gets: empty magazines handed from the depot to a CPU
+ * @depot_empty_puts: empty magazines given to the depot
+ * @depot_full:    full magazines in the depot now
+ * @depot_empty:   empty magazines in the depot now
+ * @depot_contended: depot lock acquisitions that found it held
+ * @magazine_resizes: times contention made the magazines larger
+ * @slab_grows:    slabs made
+ * @slab_frees:    slabs given back to the buddy allocator
+ * @refills:       batches taken from the slab layer
+ * @flushes:       batches returned to the slab layer
+ * @bad_frees:     frees reported as invalid and ignored
+ */
+struct kslab_cache_stats {
+	unsigned long object_size;
+	unsigned long size;
+	unsigned long objs_per_slab;
+	unsigned long pages_per_slab;
+	bool off_slab;
+	unsigned long colours;
+	unsigned long magazine_size;
+	unsigned long active_objs;
+	unsigned long num_objs;
+	unsigned long active_slabs;
+	unsigned long num_slabs;
+	unsigned long magazine_objs;
+	unsigned long depot_objs;
+	unsigned long alloc_hit;
+	unsigned long alloc_swap;
+	unsigned long alloc_miss;
+	unsigned long free_hit;
+	unsigned long free_swap;
+	unsigned long free_miss;
+	unsigned long depot_full_gets;
+	unsigned long depot_full_puts;
+	unsigned long depot_empty_gets;
+	unsigned long depot_empty_puts;
+	unsigned long depot_full;
+	unsigned long depot_empty;
+	unsigned long depot_contended;
+	unsigned long magazine_resizes;
+	unsigned long slab_grows;
+	unsigned long slab_frees;
+	unsigned long refills;
+	unsigned long flushes;
+	unsigned long bad_frees;
+};
+
+/**
+ * kslab_cache_create() - make a named cache of objects
+ * @name:  shown in slabinfo and reports; copied (truncated to 31 bytes)
+ * @size:  bytes per object, 1 to KSLAB_MAX_OBJECT_SIZE
+ * @args:  alignment, constructor, destructor, magazine size; may be NULL
+ * @flags: KSLAB_* flags
+ *
+ * Return: the cache, or NULL with a report if an argument is bad or memory
+ * runs out. With KSLAB_PANIC a failure stops the program instead.
+ */
+struct kslab_cache *kslab_cache_create(const char *name, unsigned int size,
+				       const struct kslab_cache_args *args,
+				       unsigned long flags);
+
+/**
+ * kslab_cache_alloc() - allocate one object
+ * @cache: the cache
+ * @gfp:   GFP_KERNEL or GFP_ATOMIC; __GFP_ZERO clears the object
+ *
+ * The object is in its constructed state, as the constructor left it or as
+ * it was when last freed. Return: the object, or NULL if memory ran out.
+ */
+void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp);
+
+/**
+ * kslab_cache_free() - give an object back to its cache
+ * @cache: the cache it was allocated from
+ * @obj:   the object, in constructed state; NULL does nothing
+ *
+ * A pointer that is not the start of an object of @cache is reported and
+ * ignored.
+ */
+void kslab_cache_free(struct kslab_cache *cache, void *obj);
+
+/**
+ * kslab_cache_alloc_bulk() - allocate several objects at once
+ * @cache: the cache
+ * @gfp:   as for kslab_cache_alloc()
+ * @nr:    how many
+ * @objs:  receives them
+ *
+ * All or nothing. Return: @nr, or 0 with nothing allocated.
+ */
+int kslab_cache_alloc_bulk(struct kslab_cache *cache, gfp_t gfp, size_t nr,
+			   void **objs);
+
+/**
+ * kslab_cache_free_bulk() - free several objects of one cache
+ * @cache: the cache
+ * @nr:    how many
+ * @objs:  the objects, each checked as kslab_cache_free() does
+ */
+void kslab_cache_free_bulk(struct kslab_cache *cache, size_t nr, void **objs);
+
+/**
+ * kslab_cache_shrink() - give back every page the cache can spare
+ * @cache: the cache
+ *
+ * Flushes every CPU's magazines and the depot into the slabs, then gives
+ * every empty slab back to the buddy allocator. Process context.
+ * Return: the number of pages given back.
+ */
+int kslab_cache_shrink(struct kslab_cache *cache);
+
+/**
+ * kslab_cache_reap() - trim a cache to its recent working set
+ * @cache: the cache
+ *
+ * Frees the depot magazines that stayed unused since the previous reap
+ * (Bonwick's working-set rule), grows the magazine size if the depot lock
+ * was contended meanwhile, and gives back empty slabs beyond the few kept.
+ * Process context. Return: the number of pages given back.
+ */
+int kslab_cache_reap(struct kslab_cache *cache);
+
+/**
+ * kslab_reap_all() - kslab_cache_reap() on every cache
+ *
+ * Return: the number of pages given back.
+ */
+int kslab_reap_all(void);
+
+/**
+ * kslab_cache_destroy() - destroy an empty cache
+ * @cache: the cache; NULL does nothing
+ *
+ * A cache with objects still allocated is reported with their count and
+ * left in place, so those objects stay valid; its spare pages are given
+ * back all the same. Process context.
+ */
+void kslab_cache_destroy(struct kslab_cache *cache);
+
+/**
+ * kslab_cache_stats() - read a cache's counters
+ * @cache: the cache
+ * @stats: filled in; per-CPU counters are summed over all CPUs
+ */
+void kslab_cache_stats(struct kslab_cache *cache,
+		       struct kslab_cache_stats *stats);
+
+/**
+ * kslab_cache_cpu_stats() - read one CPU's magazine counters
+ * @cache: the cache
+ * @cpu:   a CPU id below kslab_nr_cpus()
+ * @stats: alloc_/free_ hit, swap and miss filled in, the rest zero
+ */
+void kslab_cache_cpu_stats(struct kslab_cache *cache, unsigned int cpu,
+			   struct kslab_cache_stats *stats);
+
+/**
+ * kslab_cache_check() - verify every invariant of a cache's slabs
+ * @cache: the cache
+ *
+ * Walks the full, partial and empty lists: each slab is on the list its use
+ * count says, its free-index stack holds distinct indices in range, its head
+ * page points back at it, and the cache's counts of slabs, empty slabs and
+ * objects out agree with the walk. Each violation is reported.
+ * Return: the number of violations found; 0 when consistent.
+ */
+unsigned long kslab_cache_check(struct kslab_cache *cache);
+
+/**
+ * kslab_cache_name() - the name a cache was created with
+ * @cache: the cache
+ *
+ * Return: its name.
+ */
+const char *kslab_cache_name(const struct kslab_cache *cache);
+
+/**
+ * kslab_slabinfo_format() - describe every cache like /proc/slabinfo 2.1
+ * @buf:  where to write; may be NULL if @size is 0
+ * @size: bytes available in @buf
+ *
+ * A version line, a header line, then one line per cache with the 2.1
+ * columns followed by kslab's magazine, depot and slab counters.
+ * Return: the length the full text needs, as snprintf() does.
+ */
+size_t kslab_slabinfo_format(char *buf, size_t size);
+
+#endif /* KSLAB_SLAB_H */

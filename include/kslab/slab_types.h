@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Object cache internals: kslab-internal, shared by mm/slab.c (the slab
+ * layer), mm/magazine.c (per-CPU magazines and the depot) and
+ * mm/slab_common.c (creation, destruction, statistics).
+ */
+#ifndef KSLAB_SLAB_TYPES_H
+#define KSLAB_SLAB_TYPES_H
+
+#include <kslab/list.h>
+#include <kslab/page.h>
+#include <kslab/slab.h>
+
+#define KSLAB_CACHE_NAME_LEN	32
+/* Marks a page descriptor's private word: its owner is a struct kslab_slab. */
+#define KSLAB_PAGE_OWNER_SLAB	0x5ab5ab5aUL
+/* Internal caches (headers, magazines): headers on the slab, no magazines. */
+#define KSLAB_CACHE_INTERNAL	0x80000000UL
+
+/*
+ * A slab: one buddy block cut into objects. Its free list is a stack of
+ * object indices kept in the header, never in the objects, so a free
+ * object keeps the state its constructor (or its last user) left.
+ * freelist[inuse .. objs_per_slab - 1] are the free objects.
+ */
+struct kslab_slab {
+	struct kslab_list_head node;	/* cache's full, partial or empty list */
+	struct kslab_cache *cache;
+	char *s_mem;			/* first object, after the colour */
+	unsigned int inuse;
+	unsigned int colour;		/* byte offset of s_mem in the object area */
+	unsigned short freelist[];
+};
+
+/* An array of object pointers; rounds of capacity are loaded. */
+struct kslab_magazine {
+	struct kslab_magazine *next;	/* depot list */
+	unsigned int rounds;
+	unsigned int capacity;
+	void *objs[];
+};
+
+/* Per CPU, touched only inside that CPU's exclusive section. */
+struct kslab_cpu_cache {
+	struct kslab_magazine *loaded;
+	struct kslab_magazine *previous;
+	unsigned long alloc_hit;
+	unsigned long alloc_swap;
+	unsigned long alloc_miss;
+	unsigned long free_hit;
+	unsigned long free_swap;
+	unsigned long free_miss;
+};
+
+/*
+ * The depot: magazines no CPU holds. min_full and min_empty are the
+ * lowest counts seen since the last reap; that many magazines were not
+ * needed during the interval, so reap may free them.
+ */
+struct kslab_depot {
+	struct kslab_spinlock lock;
+	struct kslab_magazine *full;
+	struct kslab_magazine *empty;
+	unsigned long nr_full;
+	unsigned long nr_empty;
+	unsigned long min_full;
+	unsigned long min_empty;
+	unsigned int magazine_size;
+	unsigned long contended;	/* since the last reap */
+	unsigned long contended_total;
+	unsigned long full_gets;
+	unsigned long full_puts;
+	unsigned long empty_gets;
+	unsigned long empty_puts;
+	unsigned long resizes;
+};
+
+struct kslab_cache {
+	/* read on every allocation and free */
+	struct kslab_cpu_cache *cpu;	/* per-CPU handle */
+	unsigned long flags;
+	unsigned int size;		/* stride between objects */
+	unsigned int reciprocal_size;	/* ceil(2^32 / size), to find indices */
+	unsigned int object_size;
+	void (*ctor)(void *obj);
+	void (*dtor)(void *obj);
+
+	/* slab layer, under ->lock */
+	struct kslab_spinlock lock;
+	struct kslab_list_head slabs_full;
+	struct kslab_list_head slabs_partial;
+	struct kslab_list_head slabs_empty;
+	unsigned long nr_slabs;
+	unsigned long nr_empty;
+	unsigned long active_objs;	/* out of the slabs */
+	unsigned int colour_next;
+	unsigned long slab_grows;
+	unsigned long slab_frees;
+	unsigned long refills;
+	unsigned long flushes;
+	struct kslab_atomic bad_frees;
+
+	/* fixed layout, chosen at creation */
+	unsigned int align;
+	unsigned int order;		/* of each slab */
+	unsigned int objs_per_slab;
+	unsigned int colours;
+	unsigned int colour_step;
+	unsigned int header_size;	/* struct kslab_slab and its free list */
+	struct kslab_cache *header_cache; /* off-slab headers come from here */
+	unsigned int max_empty;		/* empty slabs kept */
+
+	struct kslab_depot depot;
+	struct kslab_list_head cache_node;	/* kslab_caches */
+	char name[KSLAB_CACHE_NAME_LEN];
+};
+
+/* All caches. Lock order: kslab_caches_lock, a CPU's section, depot, cache. */
+extern struct kslab_list_head kslab_caches;
+extern struct kslab_mutex kslab_caches_lock;
+
+/* Slab layer (mm/slab.c) */
+int kslab_slab_layout(struct kslab_cache *cache);
+unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
+				    void **objs, unsigned int nr);
+void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
+			   unsigned int nr);
+unsigned long kslab_slab_release_empty(struct kslab_cache *cache,
+				       unsigned long keep);
+struct kslab_slab *kslab_obj_to_slab(const void *obj);
+/* What kslab_obj_check() found wrong with a pointer handed to a free. */
+enum kslab_obj_error {
+	KSLAB_OBJ_OK,
+	KSLAB_OBJ_FOREIGN,	/* no kslab chunk holds it */
+	KSLAB_OBJ_NOT_SLAB,	/* kslab memory, but no slab's */
+	KSLAB_OBJ_WRONG_CACHE,	/* another cache's object */
+	KSLAB_OBJ_INSIDE,	/* not the start of an object */
+	KSLAB_OBJ_DOUBLE_FREE,	/* its slab has no object out */
+};
+
+enum kslab_obj_error kslab_obj_check(struct kslab_cache *cache,
+				     const void *obj, struct kslab_slab **slab,
+				     unsigned long *offset);
+
+/* Magazine layer (mm/magazine.c) */
+int kslab_magazine_init(struct kslab_cache *cache, unsigned int size);
+void kslab_magazine_flush_all(struct kslab_cache *cache);
+void kslab_magazine_exit(struct kslab_cache *cache);
+unsigned long kslab_depot_reap(struct kslab_cache *cache);
+void kslab_magazine_stats(struct kslab_cache *cache,
+			  struct kslab_cache_stats *stats);
+void kslab_cpu_cache_stats(struct kslab_cache *cache, unsigned int cpu,
+			   struct kslab_cache_stats *stats);
+
+/* Creation (mm/slab_common.c) */
+void kslab_report_bad_free(struct kslab_cache *cache, enum kslab_obj_error err,
+			   const void *obj, const struct kslab_slab *slab,
+			   unsigned long offset);
+struct kslab_cache *kslab_header_cache(unsigned int size);
+struct kslab_cache *kslab_magazine_cache(unsigned int capacity);
+
+#endif /* KSLAB_SLAB_TYPES_H */

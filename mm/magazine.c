@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The magazine layer: per-CPU magazines and the depot (Bonwick and Adams,
+ * "Magazines and Vmem", USENIX 2001).
+ *
+ * Owns each cache's per-CPU caches and its depot. A CPU holds a loaded
+ * and a previous magazine; allocation pops from the loaded one and free
+ * pushes onto it, inside the CPU's exclusive section, with no lock shared
+ * between CPUs. When the loaded magazine is empty (or full) the two are
+ * swapped; when both are, the CPU trades one with the depot's lists of
+ * full and empty magazines. Only when the depot has none does anything
+ * reach the slab layer, a whole magazine at a time.
+ *
+ * An empty CPU cache holds empty_magazine, whose capacity is 0, so the
+ * fast paths need no NULL test: every check against it misses.
+ *
+ * Slab-layer work and magazine allocation may sleep in the kernel, so it
+ * happens outside the per-CPU section; the result goes to the depot and
+ * the CPU path is retried.
+ *
+ * Lock order: a CPU's section, then depot->lock, then cache->lock.
+ */
+#include <kslab/report.h>
+#include <kslab/slab_types.h>
+
+/* Depot contention per reap interval above which magazines grow. */
+#define KSLAB_CONTENTION_GROW	16
+/* Refill attempts before an allocation goes straight to the slabs. */
+#define KSLAB_REFILL_TRIES	3
+
+static struct kslab_magazine empty_magazine;
+
+static const unsigned int magazine_capacities[] = { 6, 14, 30, 62, 126, 254 };
+
+/* The smallest magazine capacity class that holds @rounds. */
+static unsigned int magazine_capacity(unsigned int rounds)
+{
+	unsigned int i;
+
+	for (i = 0; i < KSLAB_ARRAY_SIZE(magazine_capacities) - 1; i++)
+		if (magazine_capacities[i] >= rounds)
+			break;
+	return magazine_capacities[i];
+}
+
+/* Bigger objects get smaller magazines: the cached bytes stay bounded. */
+static unsigned int magazine_size_for(unsigned int object_size)
+{
+	if (object_size <= 256)
+		return 62;
+	if (object_size <= 1024)
+		return 30;
+	if (object_size <= 4096)
+		return 14;
+	return 6;
+}
+
+static struct kslab_magazine *magazine_new(unsigned int capacity, gfp_t gfp)
+{
+	struct kslab_cache *mcache = kslab_magazine_cache(capacity);
+	struct kslab_magazine *mag;
+
+	mag = mcache ? kslab_cache_alloc(mcache, gfp & ~__GFP_ZERO) : NULL;
+	if (mag) {
+		mag->next = NULL;
+		mag->rounds = 0;
+		mag->capacity = capacity;
+	}
+	return mag;
+}
+
+static void magazine_free(struct kslab_magazine *mag)
+{
+	kslab_cache_free(kslab_magazine_cache(mag->capacity), mag);
+}
+
+/* ---- depot; callers hold depot->lock unless said otherwise ---- */
+
+static void depot_lock(struct kslab_depot *depot)
+{
+	if (kslab_likely(kslab_spin_trylock(&depot->lock)))
+		return;
+	kslab_spin_lock(&depot->lock);
+	depot->contended++;
+	depot->contended_total++;
+}
+
+static void depot_push(struct kslab_depot *depot, struct kslab_magazine *mag)
+{
+	if (mag->rounds) {
+		mag->next = depot->full;
+		depot->full = mag;
+		depot->nr_full++;
+		depot->full_puts++;
+	} else {
+		mag->next = depot->empty;
+		depot->empty = mag;
+		depot->nr_empty++;
+		depot->empty_puts++;
+	}
+}
+
+static struct kslab_magazine *depot_pop(struct kslab_depot *depot, bool full)
+{
+	struct kslab_magazine *mag = full ? depot->full : depot->empty;
+
+	if (!mag)
+		return NULL;
+	if (full) {
+		depot->full = mag->next;
+		if (--depot->nr_full < depot->min_full)
+			depot->min_full = depot->nr_full;
+		depot->full_gets++;
+	} else {
+		depot->empty = mag->next;
+		if (--depot->nr_empty < depot->min_empty)
+			depot->min_empty = depot->nr_empty;
+		depot->empty_gets++;
+	}
+	mag->next = NULL;
+	return mag;
+}
+
+/*
+ * Trade with the depot: take a full (or empty) magazine and, if there was
+ * one, leave @give in its place. Return: the magazine taken, or NULL.
+ */
+static struct kslab_magazine *depot_exchange(struct kslab_cache *cache,
+					     struct kslab_magazine *give,
+					     bool want_full)
+{
+	struct kslab_depot *depot = &cache->depot;
+	struct kslab_magazine *take;
+
+	depot_lock(depot);
+	take = depot_pop(depot, want_full);
+	if (take && give != &empty_magazine)
+		depot_push(depot, give);
+	kslab_spin_unlock(&depot->lock);
+	return take;
+}
+
+/* Give a magazine no CPU holds to the depot. No lock held. */
+static void depot_give(struct kslab_cache *cache, struct kslab_magazine *mag)
+{
+	depot_lock(&cache->depot);
+	depot_push(&cache->depot, mag);
+	kslab_spin_unlock(&cache->depot.lock);
+}
+
+/*
+ * Fill a magazine from the slab layer and leave it in the depot.
+ * No lock held. Return: false if no object could be had.
+ */
+static bool depot_refill(struct kslab_cache *cache, gfp_t gfp)
+{
+	struct kslab_magazine *mag;
+
+	depot_lock(&cache->depot);
+	mag = depot_pop(&cache->depot, false);
+	kslab_spin_unlock(&cache->depot.lock);
+	if (!mag)
+		mag = magazine_new(cache->depot.magazine_size, gfp);
+	if (!mag)
+		return false;
+	mag->rounds = kslab_slab_alloc_batch(cache, gfp, mag->objs,
+					     mag->capacity);
+	depot_give(cache, mag);
+	return mag->rounds != 0;
+}
+
+/* ---- the CPU layer, inside the CPU's section ---- */
+
+static void *cpu_alloc_miss(struct kslab_cache *cache,
+			    struct kslab_cpu_cache *cc, bool first)
+{
+	struct kslab_magazine *full;
+
+	if (cc->previous->rounds) {
+		full = cc->previous;
+		cc->previous = cc->loaded;
+		cc->loaded = full;
+		cc->alloc_swap++;
+		return full->objs[--full->rounds];
+	}
+	if (first)
+		cc->alloc_miss++;
+	full = depot_exchange(cache, cc->previous, true);
+	if (!full)
+		return NULL;
+	cc->previous = cc->loaded;
+	cc->loaded = full;
+	return full->objs[--full->rounds];
+}
+
+static bool cpu_free_miss(struct kslab_cache *cache,
+			  struct kslab_cpu_cache *cc, void *obj, bool first)
+{
+	struct kslab_magazine *room;
+
+	if (cc->previous->rounds < cc->previous->capacity) {
+		room = cc->previous;
+		cc->previous = cc->loaded;
+		cc->loaded = room;
+		cc->free_swap++;
+		room->objs[room->rounds++] = obj;
+		return true;
+	}
+	if (first)
+		cc->free_miss++;
+	room = depot_exchange(cache, cc->previous, false);
+	if (!room)
+		return false;
+	cc->previous = cc->loaded;
+	cc->loaded = room;
+	room->objs[room->rounds++] = obj;
+	return true;
+}
+
+static void *alloc_slow(struct kslab_cache *cache, gfp_t gfp)
+{
+	void *obj = NULL;
+	int tries;
+
+	if (!(cache->flags & KSLAB_NO_MAGAZINE)) {
+		for (tries = 0; tries < KSLAB_REFILL_TRIES; tries++) {
+			unsigned int cpu = kslab_cpu_enter();
+
+			obj = cpu_alloc_miss(cache,
+					     kslab_percpu_ptr(cache->cpu, cpu),
+					     !tries);
+			kslab_cpu_exit(cpu);
+			if (obj || !depot_refill(cache, gfp))
+				break;
+		}
+	}
+	if (!obj && !kslab_slab_alloc_batch(cache, gfp, &obj, 1))
+		return NULL;
+	if (gfp & __GFP_ZERO)
+		kslab_memset(obj, 0, cache->object_size);
+	return obj;
+}
+
+void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp)
+{
+	unsigned int cpu = kslab_cpu_enter();
+	struct kslab_cpu_cache *cc = kslab_percpu_ptr(cache->cpu, cpu);
+	struct kslab_magazine *mag = cc->loaded;
+	void *obj;
+
+	if (kslab_likely(mag->rounds)) {
+		obj = mag->objs[--mag->rounds];
+		cc->alloc_hit++;
+		kslab_cpu_exit(cpu);
+		if (kslab_unlikely(gfp & __GFP_ZERO))
+			kslab_memset(obj, 0, cache->object_size);
+		return obj;
+	}
+	kslab_cpu_exit(cpu);
+	return alloc_slow(cache, gfp);
+}
+
+static void free_slow(struct kslab_cache *cache, void *obj)
+{
+	int tries;
+
+	if (!(cache->flags & KSLAB_NO_MAGAZINE)) {
+		for (tries = 0; tries < KSLAB_REFILL_TRIES; tries++) {
+			unsigned int cpu = kslab_cpu_enter();
+			struct kslab_magazine *mag;
+			bool done;
+
+			done = cpu_free_miss(cache,
+					     kslab_percpu_ptr(cache->cpu, cpu),
+					     obj, !tries);
+			kslab_cpu_exit(cpu);
+			if (done)
+				return;
+			/* A free may not sleep: the new magazine is atomic. */
+			mag = magazine_new(cache->depot.magazine_size, GFP_ATOMIC);
+			if (!mag)
+				break;
+			depot_give(cache, mag);
+		}
+	}
+	kslab_slab_free_batch(cache, &obj, 1);
+}
+
+void kslab_cache_free(struct kslab_cache *cache, void *obj)
+{
+	struct kslab_cpu_cache *cc;
+	struct kslab_magazine *mag;
+	enum kslab_obj_error err;
+	struct kslab_slab *slab;
+	unsigned long offset;
+	unsigned int cpu;
+
+	if (kslab_unlikely(!obj))
+		return;
+	err = kslab_obj_check(cache, obj, &slab, &offset);
+	if (kslab_unlikely(err != KSLAB_OBJ_OK)) {
+		kslab_report_bad_free(cache, err, obj, slab, offset);
+		return;
+	}
+	cpu = kslab_cpu_enter();
+	cc = kslab_percpu_ptr(cache->cpu, cpu);
+	mag = cc->loaded;
+	if (kslab_likely(mag->rounds < mag->capacity)) {
+		mag->objs[mag->rounds++] = obj;
+		cc->free_hit++;
+		kslab_cpu_exit(cpu);
+		return;
+	}
+	kslab_cpu_exit(cpu);
+	free_slow(cache, obj);
+}
+
+int kslab_cache_alloc_bulk(struct kslab_cache *cache, gfp_t gfp, size_t nr,
+			   void **objs)
+{
+	size_t got = 0;
+
+	while (got < nr) {
+		objs[got] = kslab_cache_alloc(cache, gfp);
+		if (!objs[got]) {
+			kslab_cache_free_bulk(cache, got, objs);
+			return 0;
+		}
+		got++;
+	}
+	return (int)nr;
+}
+
+void kslab_cache_free_bulk(struct kslab_cache *cache, size_t nr, void **objs)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		kslab_cache_free(cache, objs[i]);
+}
+
+/* ---- set-up, flushing, reaping ---- */
+
+/**
+ * kslab_magazine_init() - give a new cache its per-CPU caches and depot
+ * @cache: the cache
+ * @size:  rounds per magazine asked for; 0 to choose from the object size
+ *
+ * Return: 0, or -1 if per-CPU memory ran out.
+ */
+int kslab_magazine_init(struct kslab_cache *cache, unsigned int size)
+{
+	unsigned int cpu;
+
+	kslab_spin_init(&cache->depot.lock);
+	cache->depot.magazine_size =
+		magazine_capacity(size ? size : magazine_size_for(cache->size));
+	cache->cpu = kslab_percpu_alloc(sizeof(*cache->cpu));
+	if (!cache->cpu)
+		return -1;
+	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++) {
+		struct kslab_cpu_cache *cc = kslab_percpu_ptr(cache->cpu, cpu);
+
+		cc->loaded = &empty_magazine;
+		cc->previous = &empty_magazine;
+	}
+	return 0;
+}
+
+static void flush_cpu(unsigned int cpu, void *arg)
+{
+	struct kslab_cache *cache = arg;
+	struct kslab_cpu_cache *cc = kslab_percpu_ptr(cache->cpu, cpu);
+
+	depot_lock(&cache->depot);
+	if (cc->loaded != &empty_magazine)
+		depot_push(&cache->depot, cc->loaded);
+	if (cc->previous != &empty_magazine)
+		depot_push(&cache->depot, cc->previous);
+	kslab_spin_unlock(&cache->depot.lock);
+	cc->loaded = &empty_magazine;
+	cc->previous = &empty_magazine;
+}
+
+/* Return a chain of magazines' objects to the slabs and free them. */
+static unsigned long magazines_release(struct kslab_cache *cache,
+				       struct kslab_magazine *mag)
+{
+	unsigned long n = 0;
+
+	while (mag) {
+		struct kslab_magazine *next = mag->next;
+
+		if (mag->rounds)
+			kslab_slab_free_batch(cache, mag->objs, mag->rounds);
+		magazine_free(mag);
+		mag = next;
+		n++;
+	}
+	return n;
+}
+
+/* Detach up to @nr magazines from a depot list. Under depot->lock. */
+static struct kslab_magazine *depot_detach(struct kslab_depot *depot,
+					   bool full, unsigned long nr)
+{
+	struct kslab_magazine *chain = NULL, *mag;
+
+	while (nr-- && (mag = depot_pop(depot, full))) {
+		mag->next = chain;
+		chain = mag;
+	}
+	return chain;
+}
+
+/**
+ * kslab_magazine_flush_all() - empty every CPU's magazines and the depot
+ * @cache: the cache
+ *
+ * Every cached object goes back to its slab and every magazine is freed.
+ */
+void kslab_magazine_flush_all(struct kslab_cache *cache)
+{
+	struct kslab_depot *depot = &cache->depot;
+	struct kslab_magazine *full, *empty;
+
+	if (cache->flags & KSLAB_NO_MAGAZINE)
+		return;
+	kslab_each_cpu_exclusive(flush_cpu, cache);
+	depot_lock(depot);
+	full = depot_detach(depot, true, depot->nr_full);
+	empty = depot_detach(depot, false, depot->nr_empty);
+	depot->min_full = 0;
+	depot->min_empty = 0;
+	kslab_spin_unlock(&depot->lock);
+	magazines_release(cache, full);
+	magazines_release(cache, empty);
+}
+
+/**
+ * kslab_depot_reap() - free the depot magazines the last interval left idle
+ * @cache: the cache
+ *
+ * Return: the number of magazines freed.
+ */
+unsigned long kslab_depot_reap(struct kslab_cache *cache)
+{
+	struct kslab_depot *depot = &cache->depot;
+	struct kslab_magazine *full, *empty;
+
+	if (cache->flags & KSLAB_NO_MAGAZINE)
+		return 0;
+	depot_lock(depot);
+	full = depot_detach(depot, true, depot->min_full);
+	empty = depot_detach(depot, false, depot->min_empty);
+	depot->min_full = depot->nr_full;
+	depot->min_empty = depot->nr_empty;
+	if (depot->contended > KSLAB_CONTENTION_GROW &&
+	    depot->magazine_size < KSLAB_MAGAZINE_MAX) {
+		depot->magazine_size = magazine_capacity(depot->magazine_size + 1);
+		depot->resizes++;
+	}
+	depot->contended = 0;
+	kslab_spin_unlock(&depot->lock);
+	return magazines_release(cache, full) + magazines_release(cache, empty);
+}
+
+/**
+ * kslab_magazine_exit() - free a cache's per-CPU caches; after a flush
+ * @cache: the cache
+ */
+void kslab_magazine_exit(struct kslab_cache *cache)
+{
+	kslab_percpu_free(cache->cpu);
+	cache->cpu = NULL;
+}
+
+static void add_cpu_counters(struct kslab_cache_stats *stats,
+			     const struct kslab_cpu_cache *cc)
+{
+	stats->alloc_hit += cc->alloc_hit;
+	stats->alloc_swap += cc->alloc_swap;
+	stats->alloc_miss += cc->alloc_miss;
+	stats->free_hit += cc->free_hit;
+	stats->free_swap += cc->free_swap;
+	stats->free_miss += cc->free_miss;
+}
+
+/**
+ * kslab_cpu_cache_stats() - one CPU's hit, swap and miss counters
+ * @cache: the cache
+ * @cpu:   the CPU
+ * @stats: zeroed, then those counters filled in
+ */
+void kslab_cpu_cache_stats(struct kslab_cache *cache, unsigned int cpu,
+			   struct kslab_cache_stats *stats)
+{
+	kslab_memset(stats, 0, sizeof(*stats));
+	if (cpu < kslab_nr_cpus())
+		add_cpu_counters(stats, kslab_percpu_ptr(cache->cpu, cpu));
+}
+
+static unsigned long chain_rounds(const struct kslab_magazine *mag)
+{
+	unsigned long n = 0;
+
+	for (; mag; mag = mag->next)
+		n += mag->rounds;
+	return n;
+}
+
+struct stats_walk {
+	struct kslab_cache *cache;
+	struct kslab_cache_stats *stats;
+};
+
+/* Inside each CPU's section: its magazines cannot change under us. */
+static void cpu_stats_add(unsigned int cpu, void *arg)
+{
+	struct stats_walk *walk = arg;
+	const struct kslab_cpu_cache *cc =
+		kslab_percpu_ptr(walk->cache->cpu, cpu);
+
+	add_cpu_counters(walk->stats, cc);
+	walk->stats->magazine_objs += cc->loaded->rounds + cc->previous->rounds;
+}
+
+/**
+ * kslab_magazine_stats() - fill in the magazine and depot counters
+ * @cache: the cache
+ * @stats: counters are added to what it holds
+ *
+ * Each CPU is read inside its own section, so each CPU's figures are
+ * exact; their sum is a moment's snapshot. Process context.
+ */
+void kslab_magazine_stats(struct kslab_cache *cache,
+			  struct kslab_cache_stats *stats)
+{
+	struct stats_walk walk = { .cache = cache, .stats = stats };
+	struct kslab_depot *depot = &cache->depot;
+
+	kslab_each_cpu_exclusive(cpu_stats_add, &walk);
+	if (cache->flags & KSLAB_NO_MAGAZINE)
+		return;
+	kslab_spin_lock(&depot->lock);
+	stats->magazine_size = depot->magazine_size;
+	stats->depot_full = depot->nr_full;
+	stats->depot_empty = depot->nr_empty;
+	stats->depot_objs = chain_rounds(depot->full);
+	stats->magazine_objs += stats->depot_objs;
+	stats->depot_full_gets = depot->full_gets;
+	stats->depot_full_puts = depot->full_puts;
+	stats->depot_empty_gets = depot->empty_gets;
+	stats->depot_empty_puts = depot->empty_puts;
+	stats->depot_contended = depot->contended_total;
+	stats->magazine_resizes = depot->resizes;
+	kslab_spin_unlock(&depot->lock);
+}

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The slab layer: buddy blocks cut into objects, kept on full, partial and
+ * empty lists, handed to the magazine layer in batches.
+ *
+ * Owns each cache's slab lists, slab layout and colouring. A slab's header
+ * (struct kslab_slab and its free-index stack) sits at the start of the
+ * slab for objects under KSLAB_OFF_SLAB_MIN bytes, or when it fits in the
+ * space the objects leave over; otherwise it comes from an internal header
+ * cache, so large objects pack the slab densely. The head page's
+ * descriptor points at the slab, so any object finds its slab in O(1).
+ *
+ * Constructors run when a slab is made and destructors when it goes back,
+ * both outside every lock: objects stay constructed in between.
+ *
+ * Lock order: cache->lock, then the buddy zone's lock. Slabs are made and
+ * destroyed (page allocation, ctor, dtor) with no lock held.
+ */
+#include <kslab/buddy.h>
+#include <kslab/report.h>
+#include <kslab/slab_types.h>
+
+/* Objects this large or larger keep their slab header off the slab. */
+#define KSLAB_OFF_SLAB_MIN	(KSLAB_PAGE_SIZE / 8)
+
+static unsigned int header_bytes(unsigned int objs)
+{
+	return sizeof(struct kslab_slab) + objs * sizeof(unsigned short);
+}
+
+/* How a slab of one order would be cut. */
+struct slab_fit {
+	unsigned int objs;
+	unsigned long leftover;
+	bool on_slab;
+};
+
+static struct slab_fit slab_fit(const struct kslab_cache *cache,
+				unsigned int order, bool on_slab)
+{
+	unsigned long bytes = KSLAB_PAGE_SIZE << order;
+	struct slab_fit fit = { .on_slab = on_slab };
+	unsigned long used;
+
+	fit.objs = bytes / cache->size;
+	for (;;) {
+		used = (unsigned long)fit.objs * cache->size;
+		if (on_slab && fit.objs)
+			used += KSLAB_ALIGN_UP(header_bytes(fit.objs), cache->align);
+		if (used <= bytes || !fit.objs)
+			break;
+		fit.objs--;
+	}
+	fit.leftover = bytes - used;
+	return fit;
+}
+
+/*
+ * Pick the smallest order whose slab wastes at most an eighth of itself;
+ * failing that, the order that wastes the smallest share.
+ */
+static unsigned int choose_order(const struct kslab_cache *cache,
+				 bool on_slab, struct slab_fit *best)
+{
+	unsigned int order, best_order = KSLAB_SLAB_MAX_ORDER;
+
+	best->objs = 0;
+	for (order = 0; order <= KSLAB_SLAB_MAX_ORDER; order++) {
+		struct slab_fit fit = slab_fit(cache, order, on_slab);
+		unsigned long bytes = KSLAB_PAGE_SIZE << order;
+
+		if (!fit.objs)
+			continue;
+		if (!best->objs || fit.leftover * (KSLAB_PAGE_SIZE << best_order) <
+				   best->leftover * bytes) {
+			*best = fit;
+			best_order = order;
+		}
+		if (fit.leftover * 8 <= bytes)
+			return order;
+	}
+	return best_order;
+}
+
+/**
+ * kslab_slab_layout() - decide how a cache's slabs are cut
+ * @cache: a cache with size and align set
+ *
+ * Return: 0, or -1 if no slab order holds an object or no header cache
+ * exists for the header size.
+ */
+int kslab_slab_layout(struct kslab_cache *cache)
+{
+	bool on_slab = cache->size < KSLAB_OFF_SLAB_MIN ||
+		       (cache->flags & KSLAB_CACHE_INTERNAL);
+	struct slab_fit fit;
+
+	cache->order = choose_order(cache, on_slab, &fit);
+	if (!fit.objs)
+		return -1;
+	/* Off-slab only if the header does not fit in the leftover anyway. */
+	if (!on_slab && fit.leftover >=
+	    KSLAB_ALIGN_UP(header_bytes(fit.objs), cache->align)) {
+		fit.leftover -= KSLAB_ALIGN_UP(header_bytes(fit.objs), cache->align);
+		fit.on_slab = true;
+	}
+	cache->objs_per_slab = fit.objs;
+	cache->header_size = header_bytes(fit.objs);
+	cache->colour_step = cache->align > KSLAB_CACHE_LINE ?
+			     cache->align : KSLAB_CACHE_LINE;
+	cache->colours = fit.leftover / cache->colour_step + 1;
+	cache->header_cache = NULL;
+	if (!fit.on_slab) {
+		cache->header_cache = kslab_header_cache(cache->header_size);
+		if (!cache->header_cache)
+			return -1;
+	}
+	return 0;
+}
+
+static void *slab_pages(const struct kslab_cache *cache,
+			const struct kslab_slab *slab)
+{
+	if (cache->header_cache)
+		return slab->s_mem - slab->colour;
+	return (void *)slab;
+}
+
+static void *slab_obj(const struct kslab_cache *cache,
+		      const struct kslab_slab *slab, unsigned int index)
+{
+	return slab->s_mem + (unsigned long)index * cache->size;
+}
+
+/* Make a slab, constructed, on no list. Called with no lock held. */
+static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
+{
+	struct kslab_page *head;
+	struct kslab_slab *slab;
+	unsigned int colour, i;
+	char *area;
+	void *pages;
+
+	gfp &= ~__GFP_ZERO;
+	pages = kslab_alloc_pages(gfp, cache->order);
+	if (!pages)
+		return NULL;
+	if (cache->header_cache) {
+		slab = kslab_cache_alloc(cache->header_cache, gfp);
+		if (!slab) {
+			kslab_free_pages(pages, cache->order);
+			return NULL;
+		}
+		area = pages;
+	} else {
+		slab = pages;
+		area = (char *)pages +
+		       KSLAB_ALIGN_UP(cache->header_size, cache->align);
+	}
+
+	kslab_spin_lock(&cache->lock);
+	colour = cache->colour_next;
+	cache->colour_next = colour + 1 == cache->colours ? 0 : colour + 1;
+	kslab_spin_unlock(&cache->lock);
+
+	slab->cache = cache;
+	slab->colour = colour * cache->colour_step;
+	slab->s_mem = area + slab->colour;
+	slab->inuse = 0;
+	kslab_list_init(&slab->node);
+	for (i = 0; i < cache->objs_per_slab; i++)
+		slab->freelist[i] = (unsigned short)i;
+	if (cache->ctor)
+		for (i = 0; i < cache->objs_per_slab; i++)
+			cache->ctor(slab_obj(cache, slab, i));
+
+	head = kslab_virt_to_page(pages);
+	head->owner = slab;
+	head->private = KSLAB_PAGE_OWNER_SLAB;
+	return slab;
+}
+
+/* Give a slab, off every list, back to the buddy allocator. No lock held. */
+static void slab_destroy(struct kslab_cache *cache, struct kslab_slab *slab)
+{
+	void *pages = slab_pages(cache, slab);
+	struct kslab_page *head = kslab_virt_to_page(pages);
+	unsigned int i;
+
+	if (cache->dtor)
+		for (i = 0; i < cache->objs_per_slab; i++)
+			cache->dtor(slab_obj(cache, slab, i));
+	head->owner = NULL;
+	head->private = 0;
+	if (cache->header_cache)
+		kslab_cache_free(cache->header_cache, slab);
+	kslab_free_pages(pages, cache->order);
+}
+
+/*
+ * Put a slab whose use count changed from @was on the list for its new
+ * count. Partial slabs that fill up go to the head of the partial list and
+ * those that drain below half go to the tail, so allocation, which takes
+ * the head, prefers the fullest slabs without sorting: emptier slabs get
+ * the time to empty completely and go back.
+ */
+static void slab_relink(struct kslab_cache *cache, struct kslab_slab *slab,
+			unsigned int was)
+{
+	unsigned int now = slab->inuse, full = cache->objs_per_slab;
+
+	if (now == full) {
+		kslab_list_del(&slab->node);
+		kslab_list_add(&slab->node, &cache->slabs_full);
+	} else if (now == 0) {
+		kslab_list_del(&slab->node);
+		kslab_list_add(&slab->node, &cache->slabs_empty);
+		cache->nr_empty++;
+	} else if (was == 0 || was == full) {
+		kslab_list_del(&slab->node);
+		kslab_list_add(&slab->node, &cache->slabs_partial);
+	} else if (now < was && now * 2 < full && was * 2 >= full) {
+		kslab_list_del(&slab->node);
+		kslab_list_add_tail(&slab->node, &cache->slabs_partial);
+	}
+	if (was == 0 && now)
+		cache->nr_empty--;
+}
+
+static struct kslab_slab *slab_to_fill(struct kslab_cache *cache)
+{
+	if (!kslab_list_empty(&cache->slabs_partial))
+		return kslab_list_first_entry(&cache->slabs_partial,
+					      struct kslab_slab, node);
+	if (!kslab_list_empty(&cache->slabs_empty))
+		return kslab_list_first_entry(&cache->slabs_empty,
+					      struct kslab_slab, node);
+	return NULL;
+}
+
+/**
+ * kslab_slab_alloc_batch() - take objects out of the cache's slabs
+ * @cache: the cache
+ * @gfp:   for new slabs
+ * @objs:  receives the objects
+ * @nr:    how many are wanted
+ *
+ * Return: how many were taken; fewer than @nr only if memory ran out.
+ */
+unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
+				    void **objs, unsigned int nr)
+{
+	unsigned int got = 0;
+
+	kslab_spin_lock(&cache->lock);
+	while (got < nr) {
+		struct kslab_slab *slab = slab_to_fill(cache);
+		unsigned int was;
+
+		if (!slab) {
+			kslab_spin_unlock(&cache->lock);
+			slab = slab_create(cache, gfp);
+			kslab_spin_lock(&cache->lock);
+			if (!slab)
+				break;
+			kslab_list_add(&slab->node, &cache->slabs_empty);
+			cache->nr_empty++;
+			cache->nr_slabs++;
+			cache->slab_grows++;
+			continue;
+		}
+		was = slab->inuse;
+		while (got < nr && slab->inuse < cache->objs_per_slab)
+			objs[got++] = slab_obj(cache, slab,
+					       slab->freelist[slab->inuse++]);
+		slab_relink(cache, slab, was);
+	}
+	cache->active_objs += got;
+	cache->refills++;
+	kslab_spin_unlock(&cache->lock);
+	return got;
+}
+
+/* Move empty slabs beyond @keep from the cache to @doomed. Under its lock. */
+static unsigned long slabs_detach_empty(struct kslab_cache *cache,
+					unsigned long keep,
+					struct kslab_list_head *doomed)
+{
+	unsigned long n = 0;
+
+	while (cache->nr_empty > keep) {
+		struct kslab_slab *slab = kslab_list_entry(cache->slabs_empty.prev,
+							   struct kslab_slab, node);
+
+		kslab_list_del(&slab->node);
+		kslab_list_add(&slab->node, doomed);
+		cache->nr_empty--;
+		cache->nr_slabs--;
+		cache->slab_frees++;
+		n++;
+	}
+	return n;
+}
+
+static void slabs_destroy(struct kslab_cache *cache,
+			  struct kslab_list_head *doomed)
+{
+	struct kslab_slab *slab, *tmp;
+
+	kslab_list_for_each_entry_safe(slab, tmp, doomed, node)
+		slab_destroy(cache, slab);
+}
+
+/**
+ * kslab_slab_free_batch() - return objects to their slabs
+ * @cache: the cache they belong to (already checked)
+ * @objs:  the objects
+ * @nr:    how many
+ *
+ * Empty slabs beyond the cache's quota go back to the buddy allocator.
+ */
+void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
+			   unsigned int nr)
+{
+	struct kslab_list_head doomed;
+	unsigned int i;
+
+	kslab_list_init(&doomed);
+	kslab_spin_lock(&cache->lock);
+	for (i = 0; i < nr; i++) {
+		struct kslab_slab *slab = kslab_obj_to_slab(objs[i]);
+		unsigned long offset = (char *)objs[i] - slab->s_mem;
+		unsigned int was = slab->inuse;
+
+		/* Only a double free can empty a slab twice: refuse it. */
+		if (!was) {
+			kslab_spin_unlock(&cache->lock);
+			kslab_report_bad_free(cache, KSLAB_OBJ_DOUBLE_FREE, objs[i],
+					      slab, 0);
+			kslab_spin_lock(&cache->lock);
+			continue;
+		}
+		slab->freelist[--slab->inuse] = (unsigned short)
+			(((unsigned long long)offset * cache->reciprocal_size) >> 32);
+		slab_relink(cache, slab, was);
+		cache->active_objs--;
+	}
+	cache->flushes++;
+	slabs_detach_empty(cache, cache->max_empty, &doomed);
+	kslab_spin_unlock(&cache->lock);
+	slabs_destroy(cache, &doomed);
+}
+
+/**
+ * kslab_slab_release_empty() - give back empty slabs
+ * @cache: the cache
+ * @keep:  empty slabs to keep
+ *
+ * Return: the number of pages given back.
+ */
+unsigned long kslab_slab_release_empty(struct kslab_cache *cache,
+				       unsigned long keep)
+{
+	struct kslab_list_head doomed;
+	unsigned long n;
+
+	kslab_list_init(&doomed);
+	kslab_spin_lock(&cache->lock);
+	n = slabs_detach_empty(cache, keep, &doomed);
+	kslab_spin_unlock(&cache->lock);
+	slabs_destroy(cache, &doomed);
+	return n << cache->order;
+}
+
+/**
+ * kslab_obj_to_slab() - the slab an address lies in
+ * @obj: any address
+ *
+ * Return: the slab, or NULL if @obj is in no slab.
+ */
+struct kslab_slab *kslab_obj_to_slab(const void *obj)
+{
+	struct kslab_page *page = kslab_virt_to_page(obj);
+	struct kslab_page *head;
+
+	if (!page)
+		return NULL;
+	head = kslab_page_head(page);
+	if (head->state != KSLAB_PAGE_HEAD ||
+	    head->private != KSLAB_PAGE_OWNER_SLAB ||
+	    page->index >= head->index + (1UL << head->order))
+		return NULL;
+	return head->owner;
+}
+
+/**
+ * kslab_obj_check() - is @obj the start of an object of @cache?
+ * @cache:  the cache it is being freed to
+ * @obj:    the pointer
+ * @slab:   receives its slab, when it has one
+ * @offset: receives its offset into the object it lies in, for reports
+ *
+ * Return: KSLAB_OBJ_OK, or what is wrong with it.
+ */
+enum kslab_obj_error kslab_obj_check(struct kslab_cache *cache,
+				     const void *obj, struct kslab_slab **slab,
+				     unsigned long *offset)
+{
+	unsigned long off, index;
+
+	*offset = 0;
+	*slab = kslab_obj_to_slab(obj);
+	if (kslab_unlikely(!*slab))
+		return kslab_virt_to_page(obj) ? KSLAB_OBJ_NOT_SLAB :
+						 KSLAB_OBJ_FOREIGN;
+	if (kslab_unlikely((*slab)->cache != cache))
+		return KSLAB_OBJ_WRONG_CACHE;
+	off = (const char *)obj - (*slab)->s_mem;
+	index = ((unsigned long long)off * cache->reciprocal_size) >> 32;
+	if (kslab_unlikely((const char *)obj < (*slab)->s_mem ||
+			   index >= cache->objs_per_slab ||
+			   index * cache->size != off)) {
+		if ((const char *)obj >= (*slab)->s_mem)
+			*offset = off % cache->size;
+		return KSLAB_OBJ_INSIDE;
+	}
+	return KSLAB_OBJ_OK;
+}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The slab consistency checker: walks a cache's slab lists under the
+ * cache lock and reports every broken invariant. Owns nothing.
+ *
+ * Objects cached in magazines count as out of their slabs, so the checker
+ * needs no view of the per-CPU layer and may run while it is busy.
+ * Process context: it allocates its scratch bitmap.
+ */
+#include <kslab/report.h>
+#include <kslab/slab_types.h>
+
+/* Reports beyond this many per check are counted but not printed. */
+#define CHECK_REPORT_MAX	16
+
+#define BITS_PER_WORD		(8 * sizeof(unsigned long))
+/* Objects per slab are at most a top-order slab of 8-byte objects. */
+#define SEEN_WORDS		(KSLAB_MAX_OBJECT_SIZE / 8 / BITS_PER_WORD)
+
+struct slab_census {
+	struct kslab_cache *cache;
+	unsigned long *seen;		/* one bit per object index */
+	unsigned long problems;
+	unsigned long slabs;
+	unsigned long empty;
+	unsigned long inuse;
+};
+
+kslab_printf_fmt(2, 3)
+static void problem(struct slab_census *census, const char *fmt, ...)
+{
+	char what[192];
+	va_list ap;
+
+	if (++census->problems > CHECK_REPORT_MAX)
+		return;
+	va_start(ap, fmt);
+	kslab_vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	kslab_report(KSLAB_LOG_ERR, "BUG %s: check: %s", census->cache->name,
+		     what);
+}
+
+/* The free part of the index stack: distinct indices, each in range. */
+static void check_freelist(struct slab_census *census,
+			   const struct kslab_slab *slab)
+{
+	unsigned int objs = census->cache->objs_per_slab, i;
+
+	kslab_memset(census->seen, 0, SEEN_WORDS * sizeof(unsigned long));
+	for (i = slab->inuse; i < objs; i++) {
+		unsigned int index = slab->freelist[i];
+		unsigned long bit = 1UL << (index % BITS_PER_WORD);
+		unsigned long *word = &census->seen[(index / BITS_PER_WORD) %
+						    SEEN_WORDS];
+
+		if (index >= objs || (*word & bit)) {
+			problem(census, "slab %p free index %u is %s", (void *)slab,
+				index, index >= objs ? "out of range" : "listed twice");
+			return;
+		}
+		*word |= bit;
+	}
+}
+
+static void check_slab(struct slab_census *census,
+		       const struct kslab_slab *slab, unsigned int lo,
+		       unsigned int hi, const char *list)
+{
+	const struct kslab_cache *cache = census->cache;
+
+	census->slabs++;
+	census->inuse += slab->inuse;
+	if (slab->cache != cache || kslab_obj_to_slab(slab->s_mem) != slab) {
+		problem(census, "slab %p on the %s list is not this cache's",
+			(void *)slab, list);
+		return;
+	}
+	if (slab->inuse < lo || slab->inuse > hi)
+		problem(census, "slab %p with %u of %u objects out is on the %s list",
+			(void *)slab, slab->inuse, cache->objs_per_slab, list);
+	if (slab->colour >= cache->colours * cache->colour_step ||
+	    slab->colour % cache->colour_step)
+		problem(census, "slab %p has colour offset %u", (void *)slab,
+			slab->colour);
+	check_freelist(census, slab);
+}
+
+static void check_list(struct slab_census *census,
+		       const struct kslab_list_head *head, unsigned int lo,
+		       unsigned int hi, const char *list)
+{
+	const struct kslab_slab *slab;
+	unsigned long walked = 0;
+
+	kslab_list_for_each_entry(slab, head, node) {
+		if (++walked > census->cache->nr_slabs) {
+			problem(census, "the %s list is longer than the slab count",
+				list);
+			return;
+		}
+		check_slab(census, slab, lo, hi, list);
+		if (!hi)
+			census->empty++;
+	}
+}
+
+unsigned long kslab_cache_check(struct kslab_cache *cache)
+{
+	struct slab_census census = { .cache = cache };
+	unsigned int full = cache->objs_per_slab;
+
+	/* Too big for a kernel stack, and allocated before the lock: it may sleep. */
+	census.seen = kslab_env_meta_alloc(SEEN_WORDS * sizeof(unsigned long),
+					   GFP_KERNEL);
+	if (!census.seen) {
+		kslab_report(KSLAB_LOG_WARN, "%s: check: no memory to check with",
+			     cache->name);
+		return 0;
+	}
+	kslab_spin_lock(&cache->lock);
+	check_list(&census, &cache->slabs_full, full, full, "full");
+	check_list(&census, &cache->slabs_partial, 1, full - 1, "partial");
+	check_list(&census, &cache->slabs_empty, 0, 0, "empty");
+	if (census.slabs != cache->nr_slabs || census.empty != cache->nr_empty)
+		problem(&census, "%lu slabs and %lu empty found, %lu and %lu counted",
+			census.slabs, census.empty, cache->nr_slabs,
+			cache->nr_empty);
+	if (census.inuse != cache->active_objs)
+		problem(&census, "%lu objects out of slabs found, %lu counted",
+			census.inuse, cache->active_objs);
+	kslab_spin_unlock(&cache->lock);
+	kslab_env_meta_free(census.seen, SEEN_WORDS * sizeof(unsigned long));
+	return census.problems;
+}

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Object caches as a whole: creation and its checks, destruction,
+ * shrinking and reaping, statistics and slabinfo.
+ *
+ * Owns the list of caches and the internal caches that slab headers and
+ * magazines come from. Internal caches keep their headers on the slab and
+ * use no magazines, so making them needs nothing but the buddy allocator.
+ *
+ * Lock order: kslab_caches_lock (a mutex: creation, destruction, shrink,
+ * reap and slabinfo are process-context work), then the per-CPU sections,
+ * depot and cache locks of mm/magazine.c and mm/slab.c.
+ */
+#include <kslab/report.h>
+#include <kslab/slab_types.h>
+
+/* The smallest alignment an object gets: room for any scalar. */
+#define KSLAB_MIN_ALIGN		8
+/* Empty slabs a cache keeps for reuse before giving them back. */
+#define KSLAB_EMPTY_SLABS_KEPT	2
+
+struct kslab_list_head kslab_caches = { &kslab_caches, &kslab_caches };
+KSLAB_DEFINE_MUTEX(kslab_caches_lock);
+
+static const unsigned int header_sizes[] = { 64, 128, 256, 512, 1024 };
+static struct kslab_cache *header_caches[KSLAB_ARRAY_SIZE(header_sizes)];
+/* Magazines are 64 to 2048 bytes: 16 of header, then 6 to 254 rounds. */
+#define MAGAZINE_CLASSES	6
+static struct kslab_cache *magazine_caches[MAGAZINE_CLASSES];
+static bool internal_caches_ready;
+
+/**
+ * kslab_header_cache() - the internal cache off-slab headers come from
+ * @size: bytes the header needs
+ *
+ * Return: the smallest header cache that fits, or NULL if none does.
+ */
+struct kslab_cache *kslab_header_cache(unsigned int size)
+{
+	unsigned int i;
+
+	for (i = 0; i < KSLAB_ARRAY_SIZE(header_sizes); i++)
+		if (header_sizes[i] >= size)
+			return header_caches[i];
+	return NULL;
+}
+
+static unsigned int magazine_bytes(unsigned int capacity)
+{
+	return sizeof(struct kslab_magazine) + capacity * sizeof(void *);
+}
+
+/**
+ * kslab_magazine_cache() - the internal cache magazines of a capacity use
+ * @capacity: one of the magazine capacity classes
+ *
+ * Return: the cache.
+ */
+struct kslab_cache *kslab_magazine_cache(unsigned int capacity)
+{
+	unsigned int bytes = magazine_bytes(capacity);
+
+	KSLAB_BUG_ON(bytes & (bytes - 1));
+	return magazine_caches[__builtin_ctz(bytes) - 6];
+}
+
+const char *kslab_cache_name(const struct kslab_cache *cache)
+{
+	return cache->name;
+}
+
+static unsigned int cache_align(unsigned int size, unsigned int align,
+				unsigned long flags)
+{
+	unsigned int line = KSLAB_CACHE_LINE;
+
+	if (align < KSLAB_MIN_ALIGN)
+		align = KSLAB_MIN_ALIGN;
+	if (flags & KSLAB_HWCACHE_ALIGN) {
+		/* Small objects share a line rather than each padding one. */
+		while (size <= line / 2 && line > KSLAB_MIN_ALIGN)
+			line /= 2;
+		if (line > align)
+			align = line;
+	}
+	return align;
+}
+
+static void cache_free(struct kslab_cache *cache)
+{
+	if (cache->cpu)
+		kslab_magazine_exit(cache);
+	kslab_env_meta_free(cache, sizeof(*cache));
+}
+
+/* Make and list a cache whose arguments are valid. Under kslab_caches_lock. */
+static struct kslab_cache *cache_new(const char *name, unsigned int size,
+				     const struct kslab_cache_args *args,
+				     unsigned long flags)
+{
+	struct kslab_cache *cache;
+
+	cache = kslab_env_meta_alloc(sizeof(*cache), GFP_KERNEL);
+	if (!cache)
+		return NULL;
+	kslab_snprintf(cache->name, sizeof(cache->name), "%s", name);
+	cache->flags = flags;
+	cache->object_size = size;
+	cache->align = cache_align(size, args ? args->align : 0, flags);
+	cache->size = KSLAB_ALIGN_UP(size, cache->align);
+	cache->reciprocal_size = (unsigned int)
+		(((1ULL << 32) + cache->size - 1) / cache->size);
+	if (args) {
+		cache->ctor = args->ctor;
+		cache->dtor = args->dtor;
+	}
+	kslab_spin_init(&cache->lock);
+	kslab_list_init(&cache->slabs_full);
+	kslab_list_init(&cache->slabs_partial);
+	kslab_list_init(&cache->slabs_empty);
+	cache->max_empty = KSLAB_EMPTY_SLABS_KEPT;
+	if (kslab_slab_layout(cache) ||
+	    kslab_magazine_init(cache, args ? args->magazine_size : 0)) {
+		cache_free(cache);
+		return NULL;
+	}
+	/* Internal caches last, so reaping visits their users first. */
+	if (flags & KSLAB_CACHE_INTERNAL)
+		kslab_list_add_tail(&cache->cache_node, &kslab_caches);
+	else
+		kslab_list_add(&cache->cache_node, &kslab_caches);
+	return cache;
+}
+
+static int internal_caches_init(void)
+{
+	unsigned long flags = KSLAB_CACHE_INTERNAL | KSLAB_NO_MAGAZINE;
+	char name[KSLAB_CACHE_NAME_LEN];
+	unsigned int i;
+
+	if (internal_caches_ready)
+		return 0;
+	for (i = 0; i < KSLAB_ARRAY_SIZE(header_sizes); i++) {
+		if (header_caches[i])
+			continue;
+		kslab_snprintf(name, sizeof(name), "kslab-slab-%u",
+			       header_sizes[i]);
+		header_caches[i] = cache_new(name, header_sizes[i], NULL, flags);
+		if (!header_caches[i])
+			return -1;
+	}
+	for (i = 0; i < MAGAZINE_CLASSES; i++) {
+		unsigned int bytes = 64U << i;
+
+		if (magazine_caches[i])
+			continue;
+		kslab_snprintf(name, sizeof(name), "kslab-magazine-%u",
+			       (unsigned int)((bytes - magazine_bytes(0)) /
+					      sizeof(void *)));
+		magazine_caches[i] = cache_new(name, bytes, NULL, flags);
+		if (!magazine_caches[i])
+			return -1;
+	}
+	internal_caches_ready = true;
+	return 0;
+}
+
+static const char *args_error(const char *name, unsigned int size,
+			      const struct kslab_cache_args *args)
+{
+	if (!name)
+		return "no name";
+	if (!size || size > KSLAB_MAX_OBJECT_SIZE)
+		return "object size out of range";
+	if (args && (args->align & (args->align - 1)))
+		return "alignment is not a power of two";
+	if (args && args->align > KSLAB_PAGE_SIZE)
+		return "alignment larger than a page";
+	if (args && args->magazine_size > KSLAB_MAGAZINE_MAX)
+		return "magazine size too large";
+	return NULL;
+}
+
+struct kslab_cache *kslab_cache_create(const char *name, unsigned int size,
+				       const struct kslab_cache_args *args,
+				       unsigned long flags)
+{
+	struct kslab_cache *cache = NULL;
+	const char *error;
+	char msg[160];
+
+	error = args_error(name, size, args);
+	if (!error) {
+		kslab_mutex_lock(&kslab_caches_lock);
+		if (!internal_caches_init())
+			cache = cache_new(name, size, args,
+					  flags & ~KSLAB_CACHE_INTERNAL);
+		kslab_mutex_unlock(&kslab_caches_lock);
+		if (cache)
+			return cache;
+		error = "out of memory";
+	}
+	kslab_snprintf(msg, sizeof(msg),
+		       "cache %s not created: %s (size %u, align %u)",
+		       name ? name : "(null)", error, size,
+		       args ? args->align : 0);
+	if (flags & KSLAB_PANIC) {
+		char line[192];
+
+		kslab_snprintf(line, sizeof(line), "kslab: %s", msg);
+		kslab_env_panic(line);
+	}
+	kslab_report(KSLAB_LOG_ERR, "%s", msg);
+	return NULL;
+}
+
+static unsigned long cache_active_objs(struct kslab_cache *cache)
+{
+	unsigned long n;
+
+	kslab_spin_lock(&cache->lock);
+	n = cache->active_objs;
+	kslab_spin_unlock(&cache->lock);
+	return n;
+}
+
+void kslab_cache_destroy(struct kslab_cache *cache)
+{
+	unsigned long live;
+
+	if (!cache)
+		return;
+	kslab_mutex_lock(&kslab_caches_lock);
+	kslab_magazine_flush_all(cache);
+	kslab_slab_release_empty(cache, 0);
+	live = cache_active_objs(cache);
+	if (live) {
+		kslab_mutex_unlock(&kslab_caches_lock);
+		kslab_report(KSLAB_LOG_ERR,
+			     "BUG %s: destroyed with %lu objects still allocated; cache kept",
+			     cache->name, live);
+		return;
+	}
+	kslab_list_del(&cache->cache_node);
+	kslab_mutex_unlock(&kslab_caches_lock);
+	cache_free(cache);
+}
+
+static unsigned long cache_slab_frees(struct kslab_cache *cache)
+{
+	unsigned long n;
+
+	kslab_spin_lock(&cache->lock);
+	n = cache->slab_frees;
+	kslab_spin_unlock(&cache->lock);
+	return n;
+}
+
+/*
+ * Flushing magazines already gives back the slabs it empties beyond the
+ * few kept; count those too. Under kslab_caches_lock. Return: pages.
+ */
+static unsigned long cache_trim(struct kslab_cache *cache, bool shrink)
+{
+	unsigned long before = cache_slab_frees(cache);
+
+	if (shrink)
+		kslab_magazine_flush_all(cache);
+	else
+		kslab_depot_reap(cache);
+	kslab_slab_release_empty(cache, shrink ? 0 : cache->max_empty);
+	return (cache_slab_frees(cache) - before) << cache->order;
+}
+
+int kslab_cache_shrink(struct kslab_cache *cache)
+{
+	unsigned long pages;
+
+	kslab_mutex_lock(&kslab_caches_lock);
+	pages = cache_trim(cache, true);
+	kslab_mutex_unlock(&kslab_caches_lock);
+	return (int)pages;
+}
+
+int kslab_cache_reap(struct kslab_cache *cache)
+{
+	unsigned long pages;
+
+	kslab_mutex_lock(&kslab_caches_lock);
+	pages = cache_trim(cache, false);
+	kslab_mutex_unlock(&kslab_caches_lock);
+	return (int)pages;
+}
+
+int kslab_reap_all(void)
+{
+	struct kslab_cache *cache;
+	unsigned long pages = 0;
+
+	kslab_mutex_lock(&kslab_caches_lock);
+	kslab_list_for_each_entry(cache, &kslab_caches, cache_node)
+		pages += cache_trim(cache, false);
+	kslab_mutex_unlock(&kslab_caches_lock);
+	return (int)pages;
+}
+
+void kslab_cache_stats(struct kslab_cache *cache,
+		       struct kslab_cache_stats *stats)
+{
+	kslab_memset(stats, 0, sizeof(*stats));
+	stats->object_size = cache->object_size;
+	stats->size = cache->size;
+	stats->objs_per_slab = cache->objs_per_slab;
+	stats->pages_per_slab = 1UL << cache->order;
+	stats->off_slab = cache->header_cache != NULL;
+	stats->colours = cache->colours;
+	stats->bad_frees = (unsigned long)kslab_atomic_read(&cache->bad_frees);
+
+	kslab_spin_lock(&cache->lock);
+	stats->active_objs = cache->active_objs;
+	stats->num_slabs = cache->nr_slabs;
+	stats->num_objs = cache->nr_slabs * cache->objs_per_slab;
+	stats->active_slabs = cache->nr_slabs - cache->nr_empty;
+	stats->slab_grows = cache->slab_grows;
+	stats->slab_frees = cache->slab_frees;
+	stats->refills = cache->refills;
+	stats->flushes = cache->flushes;
+	kslab_spin_unlock(&cache->lock);
+
+	kslab_magazine_stats(cache, stats);
+}
+
+void kslab_cache_cpu_stats(struct kslab_cache *cache, unsigned int cpu,
+			   struct kslab_cache_stats *stats)
+{
+	kslab_cpu_cache_stats(cache, cpu, stats);
+}
+
+/**
+ * kslab_report_bad_free() - report a free that was refused
+ * @cache:  the cache the object was freed to
+ * @err:    what was wrong
+ * @obj:    the pointer
+ * @slab:   the slab it lies in, if any
+ * @offset: how far into an object it points
+ */
+void kslab_report_bad_free(struct kslab_cache *cache, enum kslab_obj_error err,
+			   const void *obj, const struct kslab_slab *slab,
+			   unsigned long offset)
+{
+	static const char *const what[] = {
+		[KSLAB_OBJ_FOREIGN] = "free of address not managed by kslab",
+		[KSLAB_OBJ_NOT_SLAB] = "free of address that is not a slab object",
+		[KSLAB_OBJ_WRONG_CACHE] = "free to wrong cache",
+		[KSLAB_OBJ_INSIDE] = "free of address inside an object",
+		[KSLAB_OBJ_DOUBLE_FREE] = "double free",
+	};
+
+	kslab_atomic_add(&cache->bad_frees, 1);
+	if (err == KSLAB_OBJ_WRONG_CACHE)
+		kslab_report(KSLAB_LOG_ERR,
+			     "BUG %s: %s object=%p offset=%lu, it belongs to %s",
+			     cache->name, what[err], obj, offset,
+			     slab->cache->name);
+	else
+		kslab_report(KSLAB_LOG_ERR, "BUG %s: %s object=%p offset=%lu",
+			     cache->name, what[err], obj, offset);
+}
+
+size_t kslab_slabinfo_format(char *buf, size_t size)
+{
+	struct kslab_cache_stats st;
+	struct kslab_cache *cache;
+	size_t len = 0;
+
+	if (size)
+		buf[0] = '\0';
+	len = kslab_append(buf, size, len, "slabinfo - version: 2.1\n");
+	len = kslab_append(buf, size, len,
+			   "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail> : magazine <alloc_hit> <alloc_miss> <free_hit> <free_miss> : depot <full_gets> <full_puts> <contended> : slab <grows> <frees> <colours>\n");
+	kslab_mutex_lock(&kslab_caches_lock);
+	kslab_list_for_each_entry(cache, &kslab_caches, cache_node) {
+		kslab_cache_stats(cache, &st);
+		len = kslab_append(buf, size, len,
+				   "%-17s %6lu %6lu %6lu %4lu %4lu : tunables %4lu %4lu %4u : slabdata %6lu %6lu %6lu",
+				   cache->name, st.active_objs, st.num_objs,
+				   st.size, st.objs_per_slab, st.pages_per_slab,
+				   st.magazine_size, st.magazine_size, 0U,
+				   st.active_slabs, st.num_slabs, st.depot_objs);
+		len = kslab_append(buf, size, len,
+				   " : magazine %lu %lu %lu %lu : depot %lu %lu %lu : slab %lu %lu %lu\n",
+				   st.alloc_hit + st.alloc_swap, st.alloc_miss,
+				   st.free_hit + st.free_swap, st.free_miss,
+				   st.depot_full_gets, st.depot_full_puts,
+				   st.depot_contended, st.slab_grows,
+				   st.slab_frees, st.colours);
+	}
+	kslab_mutex_unlock(&kslab_caches_lock);
+	return len;
+}
