@@ -174,8 +174,12 @@ static bool depot_refill(struct kslab_cache *cache, gfp_t gfp)
 static void *cpu_alloc_miss(struct kslab_cache *cache,
 			    struct kslab_cpu_cache *cc, bool first)
 {
-	struct kslab_magazine *full;
+	struct kslab_magazine *full = cc->loaded;
 
+	if (full->rounds) {	/* only for __GFP_ZERO, which skips the fast path */
+		cc->alloc_hit++;
+		return full->objs[--full->rounds];
+	}
 	if (cc->previous->rounds) {
 		full = cc->previous;
 		cc->previous = cc->loaded;
@@ -217,7 +221,8 @@ static bool cpu_free_miss(struct kslab_cache *cache,
 	return true;
 }
 
-static void *alloc_slow(struct kslab_cache *cache, gfp_t gfp)
+static kslab_cold __attribute__((noinline))
+void *alloc_slow(struct kslab_cache *cache, gfp_t gfp)
 {
 	void *obj = NULL;
 	int tries;
@@ -248,19 +253,18 @@ void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp)
 	struct kslab_magazine *mag = cc->loaded;
 	void *obj;
 
-	if (kslab_likely(mag->rounds)) {
-		obj = mag->objs[--mag->rounds];
-		cc->alloc_hit++;
+	if (kslab_unlikely(!mag->rounds || (gfp & __GFP_ZERO))) {
 		kslab_cpu_exit(cpu);
-		if (kslab_unlikely(gfp & __GFP_ZERO))
-			kslab_memset(obj, 0, cache->object_size);
-		return obj;
+		return alloc_slow(cache, gfp);
 	}
+	obj = mag->objs[--mag->rounds];
+	cc->alloc_hit++;
 	kslab_cpu_exit(cpu);
-	return alloc_slow(cache, gfp);
+	return obj;
 }
 
-static void free_slow(struct kslab_cache *cache, void *obj)
+static kslab_cold __attribute__((noinline))
+void free_slow(struct kslab_cache *cache, void *obj)
 {
 	int tries;
 
@@ -286,20 +290,27 @@ static void free_slow(struct kslab_cache *cache, void *obj)
 	kslab_slab_free_batch(cache, &obj, 1);
 }
 
+static kslab_cold __attribute__((noinline))
+void free_invalid(struct kslab_cache *cache, void *obj)
+{
+	enum kslab_obj_error err;
+	struct kslab_slab *slab;
+	unsigned long offset;
+
+	if (!obj)
+		return;
+	err = kslab_obj_check(cache, obj, &slab, &offset);
+	kslab_report_bad_free(cache, err, obj, slab, offset);
+}
+
 void kslab_cache_free(struct kslab_cache *cache, void *obj)
 {
 	struct kslab_cpu_cache *cc;
 	struct kslab_magazine *mag;
-	enum kslab_obj_error err;
-	struct kslab_slab *slab;
-	unsigned long offset;
 	unsigned int cpu;
 
-	if (kslab_unlikely(!obj))
-		return;
-	err = kslab_obj_check(cache, obj, &slab, &offset);
-	if (kslab_unlikely(err != KSLAB_OBJ_OK)) {
-		kslab_report_bad_free(cache, err, obj, slab, offset);
+	if (kslab_unlikely(!kslab_obj_valid(cache, obj))) {
+		free_invalid(cache, obj);
 		return;
 	}
 	cpu = kslab_cpu_enter();

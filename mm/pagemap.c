@@ -7,7 +7,8 @@
  * allocated the first time a chunk lands in its range and then lives for
  * the life of the program (a leaf maps 2^PAGEMAP_LEAF_BITS chunks, 32 GiB
  * with 4 MiB chunks, for 64 KiB). Lookups take no lock and cost two
- * dependent loads: they serve every free, including the slab layer's.
+ * dependent loads (inline, in <kslab/pagemap.h>): they serve every free,
+ * including the slab layer's.
  *
  * Locking: none of its own. Each slot belongs to the one chunk whose base
  * maps to it, so only that chunk's zone, under its lock, writes it. Leaves
@@ -19,43 +20,30 @@
  */
 #include <kslab/zone.h>
 
-#define PAGEMAP_KEY_BITS	(KSLAB_VA_BITS - KSLAB_CHUNK_SHIFT)
-#define PAGEMAP_LEAF_BITS	13
-#define PAGEMAP_ROOT_BITS	(PAGEMAP_KEY_BITS - PAGEMAP_LEAF_BITS)
-#define PAGEMAP_LEAF_SIZE	(sizeof(struct kslab_chunk *) << PAGEMAP_LEAF_BITS)
-
-struct pagemap_leaf {
-	struct kslab_chunk *chunks[1UL << PAGEMAP_LEAF_BITS];
-};
-
-static struct pagemap_leaf *pagemap_root[1UL << PAGEMAP_ROOT_BITS];
-
-static unsigned long pagemap_key(unsigned long addr)
-{
-	return (addr & ((1UL << KSLAB_VA_BITS) - 1)) >> KSLAB_CHUNK_SHIFT;
-}
+struct kslab_pagemap_leaf *kslab_pagemap_root[1UL << KSLAB_PAGEMAP_ROOT_BITS];
 
 static struct kslab_chunk **pagemap_slot(unsigned long addr, gfp_t gfp)
 {
-	unsigned long key = pagemap_key(addr);
-	struct pagemap_leaf **rootp = &pagemap_root[key >> PAGEMAP_LEAF_BITS];
-	struct pagemap_leaf *leaf = kslab_load_acquire(rootp);
+	unsigned long key = kslab_pagemap_key(addr);
+	struct kslab_pagemap_leaf **rootp =
+		&kslab_pagemap_root[key >> KSLAB_PAGEMAP_LEAF_BITS];
+	struct kslab_pagemap_leaf *leaf = kslab_load_acquire(rootp);
 
 	if (!leaf && gfp) {
-		struct pagemap_leaf *fresh;
+		struct kslab_pagemap_leaf *fresh;
 
-		fresh = kslab_env_meta_alloc(PAGEMAP_LEAF_SIZE, gfp);
+		fresh = kslab_env_meta_alloc(sizeof(struct kslab_pagemap_leaf), gfp);
 		if (!fresh)
 			return NULL;
 		leaf = kslab_cmpxchg(rootp, NULL, fresh);
 		if (leaf)	/* another thread installed one first */
-			kslab_env_meta_free(fresh, PAGEMAP_LEAF_SIZE);
+			kslab_env_meta_free(fresh, sizeof(struct kslab_pagemap_leaf));
 		else
 			leaf = fresh;
 	}
 	if (!leaf)
 		return NULL;
-	return &leaf->chunks[key & ((1UL << PAGEMAP_LEAF_BITS) - 1)];
+	return &leaf->chunks[key & ((1UL << KSLAB_PAGEMAP_LEAF_BITS) - 1)];
 }
 
 /**
@@ -82,33 +70,4 @@ int kslab_pagemap_insert(struct kslab_chunk *chunk, gfp_t gfp)
 void kslab_pagemap_remove(struct kslab_chunk *chunk)
 {
 	kslab_store_release(pagemap_slot(chunk->base, 0), NULL);
-}
-
-/**
- * kslab_pagemap_lookup() - the chunk holding an address
- * @addr: any address
- *
- * Return: the chunk, or NULL if no kslab chunk holds @addr.
- */
-struct kslab_chunk *kslab_pagemap_lookup(unsigned long addr)
-{
-	struct kslab_chunk **slot = pagemap_slot(addr, 0);
-	struct kslab_chunk *chunk;
-
-	if (!slot)
-		return NULL;
-	chunk = kslab_load_acquire(slot);
-	if (!chunk || chunk->base != KSLAB_ALIGN_DOWN(addr, KSLAB_CHUNK_SIZE))
-		return NULL;
-	return chunk;
-}
-
-struct kslab_page *kslab_virt_to_page(const void *addr)
-{
-	unsigned long a = (unsigned long)addr;
-	struct kslab_chunk *chunk = kslab_pagemap_lookup(a);
-
-	if (!chunk)
-		return NULL;
-	return &chunk->pages[(a - chunk->base) >> KSLAB_PAGE_SHIFT];
 }

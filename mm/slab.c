@@ -352,6 +352,37 @@ void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 }
 
 /**
+ * kslab_obj_check() - what is wrong with freeing @obj to @cache
+ * @cache:  the cache it is being freed to
+ * @obj:    the pointer
+ * @slab:   receives its slab, when it has one
+ * @offset: receives its offset into the object it lies in, for reports
+ *
+ * The slow twin of kslab_obj_valid(), for reports.
+ * Return: KSLAB_OBJ_OK, or what is wrong with it.
+ */
+enum kslab_obj_error kslab_obj_check(struct kslab_cache *cache,
+				     const void *obj, struct kslab_slab **slab,
+				     unsigned long *offset)
+{
+	unsigned long off;
+
+	*offset = 0;
+	*slab = kslab_obj_to_slab(obj);
+	if (!*slab)
+		return kslab_virt_to_page(obj) ? KSLAB_OBJ_NOT_SLAB :
+						 KSLAB_OBJ_FOREIGN;
+	if ((*slab)->cache != cache)
+		return KSLAB_OBJ_WRONG_CACHE;
+	if (kslab_obj_valid(cache, obj))
+		return KSLAB_OBJ_OK;
+	off = (const char *)obj - (*slab)->s_mem;
+	if ((const char *)obj >= (*slab)->s_mem)
+		*offset = off % cache->size;
+	return KSLAB_OBJ_INSIDE;
+}
+
+/**
  * kslab_slab_release_empty() - give back empty slabs
  * @cache: the cache
  * @keep:  empty slabs to keep
@@ -370,59 +401,4 @@ unsigned long kslab_slab_release_empty(struct kslab_cache *cache,
 	kslab_spin_unlock(&cache->lock);
 	slabs_destroy(cache, &doomed);
 	return n << cache->order;
-}
-
-/**
- * kslab_obj_to_slab() - the slab an address lies in
- * @obj: any address
- *
- * Return: the slab, or NULL if @obj is in no slab.
- */
-struct kslab_slab *kslab_obj_to_slab(const void *obj)
-{
-	struct kslab_page *page = kslab_virt_to_page(obj);
-	struct kslab_page *head;
-
-	if (!page)
-		return NULL;
-	head = kslab_page_head(page);
-	if (head->state != KSLAB_PAGE_HEAD ||
-	    head->private != KSLAB_PAGE_OWNER_SLAB ||
-	    page->index >= head->index + (1UL << head->order))
-		return NULL;
-	return head->owner;
-}
-
-/**
- * kslab_obj_check() - is @obj the start of an object of @cache?
- * @cache:  the cache it is being freed to
- * @obj:    the pointer
- * @slab:   receives its slab, when it has one
- * @offset: receives its offset into the object it lies in, for reports
- *
- * Return: KSLAB_OBJ_OK, or what is wrong with it.
- */
-enum kslab_obj_error kslab_obj_check(struct kslab_cache *cache,
-				     const void *obj, struct kslab_slab **slab,
-				     unsigned long *offset)
-{
-	unsigned long off, index;
-
-	*offset = 0;
-	*slab = kslab_obj_to_slab(obj);
-	if (kslab_unlikely(!*slab))
-		return kslab_virt_to_page(obj) ? KSLAB_OBJ_NOT_SLAB :
-						 KSLAB_OBJ_FOREIGN;
-	if (kslab_unlikely((*slab)->cache != cache))
-		return KSLAB_OBJ_WRONG_CACHE;
-	off = (const char *)obj - (*slab)->s_mem;
-	index = ((unsigned long long)off * cache->reciprocal_size) >> 32;
-	if (kslab_unlikely((const char *)obj < (*slab)->s_mem ||
-			   index >= cache->objs_per_slab ||
-			   index * cache->size != off)) {
-		if ((const char *)obj >= (*slab)->s_mem)
-			*offset = off % cache->size;
-		return KSLAB_OBJ_INSIDE;
-	}
-	return KSLAB_OBJ_OK;
 }

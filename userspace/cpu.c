@@ -10,7 +10,8 @@
  *
  * Userspace cannot turn preemption off, so an exclusive per-CPU section is
  * a per-CPU lock: a thread that migrates inside the section still holds the
- * lock of the CPU it started on, and that CPU's data stays its own.
+ * lock of the CPU it started on, and that CPU's data stays its own. The
+ * fast half (enter and exit) is inline in <kslab/port-user.h>.
  *
  * Nothing here calls malloc: this code runs inside the allocator.
  */
@@ -34,8 +35,10 @@ static unsigned long percpu_used[PERCPU_GRANULES / BITS_PER_WORD];
 static unsigned short percpu_len[PERCPU_GRANULES];	/* granules per run */
 static KSLAB_DEFINE_MUTEX(percpu_lock);
 
-static struct kslab_spinlock *cpu_locks;	/* per-CPU */
-static KSLAB_DEFINE_MUTEX(cpu_locks_lock);
+struct kslab_spinlock *kslab_cpu_locks;
+__thread unsigned int kslab_cpu_hint __attribute__((tls_model("initial-exec")));
+__thread unsigned int kslab_cpu_hint_left
+	__attribute__((tls_model("initial-exec")));
 
 unsigned int kslab_cpu_id_fallback(void)
 {
@@ -139,6 +142,11 @@ static unsigned long percpu_find(unsigned long count)
 	return PERCPU_GRANULES;
 }
 
+/*
+ * Reserve the region. Its first granule holds the per-CPU section locks
+ * (zeroed memory is an unlocked kslab_spinlock), so sections work from the
+ * moment any per-CPU data exists. Under percpu_lock.
+ */
 static bool percpu_reserve(void)
 {
 	void *p;
@@ -151,6 +159,9 @@ static bool percpu_reserve(void)
 	if (p == MAP_FAILED)
 		return false;
 	percpu_base = p;
+	percpu_mark(0, 1, true);
+	percpu_len[0] = 1;
+	kslab_store_release(&kslab_cpu_locks, (struct kslab_spinlock *)p);
 	return true;
 }
 
@@ -198,45 +209,21 @@ void kslab_percpu_free(void *ptr)
 	kslab_mutex_unlock(&percpu_lock);
 }
 
-static struct kslab_spinlock *cpu_locks_get(void)
+unsigned int kslab_cpu_hint_refresh(void)
 {
-	struct kslab_spinlock *locks = kslab_load_acquire(&cpu_locks);
-
-	if (kslab_likely(locks))
-		return locks;
-	kslab_mutex_lock(&cpu_locks_lock);
-	locks = cpu_locks;
-	if (!locks) {
-		/* Zeroed memory is an unlocked kslab_spinlock. */
-		locks = kslab_percpu_alloc(sizeof(*locks));
-		if (!locks)
-			kslab_env_panic("kslab: no per-CPU memory for CPU locks");
-		kslab_store_release(&cpu_locks, locks);
-	}
-	kslab_mutex_unlock(&cpu_locks_lock);
-	return locks;
-}
-
-unsigned int kslab_cpu_enter(void)
-{
-	struct kslab_spinlock *locks = cpu_locks_get();
-	unsigned int cpu = kslab_cpu_id();
-
-	kslab_spin_lock(kslab_percpu_ptr(locks, cpu));
-	return cpu;
-}
-
-void kslab_cpu_exit(unsigned int cpu)
-{
-	kslab_spin_unlock(kslab_percpu_ptr(cpu_locks, cpu));
+	kslab_cpu_hint = kslab_cpu_id_fallback();
+	kslab_cpu_hint_left = KSLAB_CPU_HINT_USES - 1;
+	return kslab_cpu_hint;
 }
 
 void kslab_each_cpu_exclusive(void (*fn)(unsigned int cpu, void *arg),
 			      void *arg)
 {
-	struct kslab_spinlock *locks = cpu_locks_get();
+	struct kslab_spinlock *locks = kslab_load_acquire(&kslab_cpu_locks);
 	unsigned int cpu;
 
+	if (!locks)	/* no per-CPU data exists yet: nothing to visit */
+		return;
 	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++) {
 		kslab_spin_lock(kslab_percpu_ptr(locks, cpu));
 		fn(cpu, arg);

@@ -49,16 +49,6 @@ struct kslab_chunk {
 	struct kslab_page pages[KSLAB_CHUNK_PAGES];
 };
 
-/**
- * kslab_virt_to_page() - find the page descriptor of an address
- * @addr: any address
- *
- * O(1) and lock-free. Safe for addresses the caller owns; for others the
- * answer may be stale by the time it is used. Return: the descriptor of the
- * page holding @addr, or NULL if no kslab chunk holds it.
- */
-struct kslab_page *kslab_virt_to_page(const void *addr);
-
 static inline struct kslab_chunk *kslab_page_chunk(const struct kslab_page *page)
 {
 	return kslab_container_of(page - page->index, struct kslab_chunk, pages);
@@ -82,5 +72,8 @@ static inline struct kslab_page *kslab_page_head(struct kslab_page *page)
 		return page - (page->index - page->head);
 	return page;
 }
+
+/* kslab_virt_to_page() is inline there; it needs struct kslab_chunk. */
+#include <kslab/pagemap.h>
 
 #endif /* KSLAB_PAGE_H */

@@ -231,6 +231,10 @@ static inline void kslab_rcu_read_unlock(void)
 	rcu_read_unlock();
 }
 
+/* Out of line in kernel/port.c: they keep state in a per-CPU variable. */
+unsigned int kslab_cpu_enter(void);
+void kslab_cpu_exit(unsigned int cpu);
+
 /* ---- stopping ---- */
 
 /*

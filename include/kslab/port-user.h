@@ -138,17 +138,24 @@ static inline long kslab_atomic_cmpxchg(struct kslab_atomic *a, long old,
 unsigned int kslab_cpu_id_fallback(void);
 const char *kslab_env_cpu_id_source(void);
 
-static inline unsigned int kslab_cpu_id(void)
+/* The CPU id the kernel keeps in this thread's rseq area, or -1. */
+static inline int kslab_rseq_cpu_id(void)
 {
 	if (kslab_likely(__rseq_size > 0)) {
 		const struct rseq *rs = (const struct rseq *)
 			((char *)__builtin_thread_pointer() + __rseq_offset);
-		int cpu = (int)KSLAB_READ_ONCE(rs->cpu_id);
 
-		if (kslab_likely(cpu >= 0))
-			return (unsigned int)cpu;
+		return (int)KSLAB_READ_ONCE(rs->cpu_id);
 	}
-	return kslab_cpu_id_fallback();
+	return -1;
+}
+
+static inline unsigned int kslab_cpu_id(void)
+{
+	int cpu = kslab_rseq_cpu_id();
+
+	return kslab_likely(cpu >= 0) ? (unsigned int)cpu :
+					kslab_cpu_id_fallback();
 }
 
 /*
@@ -160,6 +167,54 @@ static inline unsigned int kslab_cpu_id(void)
 
 #define kslab_percpu_ptr(ptr, cpu) \
 	((__typeof__(ptr))((char *)(ptr) + (size_t)(cpu) * KSLAB_PERCPU_UNIT))
+
+/* ---- exclusive per-CPU sections: a lock per CPU ---- */
+
+/*
+ * The per-CPU lock array, a per-CPU handle. It is set up with the per-CPU
+ * region, so it exists once any kslab_percpu_alloc() has succeeded, and a
+ * section only ever guards per-CPU data.
+ */
+extern struct kslab_spinlock *kslab_cpu_locks;
+
+/*
+ * Without rseq, asking for the CPU is a call into the kernel or the vDSO.
+ * The lock, not the CPU number, makes a section exclusive, so a stale
+ * number costs locality only: threads keep a hint and refresh it every
+ * KSLAB_CPU_HINT_USES sections.
+ */
+#define KSLAB_CPU_HINT_USES	64
+extern __thread unsigned int kslab_cpu_hint
+	__attribute__((tls_model("initial-exec")));
+extern __thread unsigned int kslab_cpu_hint_left
+	__attribute__((tls_model("initial-exec")));
+unsigned int kslab_cpu_hint_refresh(void);
+
+static inline unsigned int kslab_cpu_section_cpu(void)
+{
+	int cpu = kslab_rseq_cpu_id();
+
+	if (kslab_likely(cpu >= 0))
+		return (unsigned int)cpu;
+	if (kslab_likely(kslab_cpu_hint_left)) {
+		kslab_cpu_hint_left--;
+		return kslab_cpu_hint;
+	}
+	return kslab_cpu_hint_refresh();
+}
+
+static inline unsigned int kslab_cpu_enter(void)
+{
+	unsigned int cpu = kslab_cpu_section_cpu();
+
+	kslab_spin_lock(kslab_percpu_ptr(kslab_cpu_locks, cpu));
+	return cpu;
+}
+
+static inline void kslab_cpu_exit(unsigned int cpu)
+{
+	kslab_spin_unlock(kslab_percpu_ptr(kslab_cpu_locks, cpu));
+}
 
 /* ---- RCU: liburcu's rcu_head is two words; the callback rides beside ---- */
 struct kslab_rcu_head {

@@ -38,7 +38,11 @@
  *   kslab_cpu_enter()   start an exclusive per-CPU section and return its
  *                       CPU: until kslab_cpu_exit(cpu), nothing else touches
  *                       that CPU's per-CPU data (kernel: preemption and
- *                       interrupts off; userspace: a per-CPU lock).
+ *                       interrupts off; userspace: a per-CPU lock, and the
+ *                       CPU returned is the one run on or was recently).
+ *                       Valid once a kslab_percpu_alloc() has succeeded.
+ *                       Declared by the environment header: userspace
+ *                       makes both inline, they are the fast path.
  *   kslab_each_cpu_exclusive(fn, arg)  call fn(cpu, arg) once for every
  *                       CPU id, each inside that CPU's exclusive section,
  *                       so fn may touch that CPU's per-CPU data (kernel: an
@@ -113,8 +117,6 @@ typedef void (*kslab_rcu_fn)(struct kslab_rcu_head *head);
 unsigned int kslab_nr_cpus(void);
 void *kslab_percpu_alloc(size_t size);
 void kslab_percpu_free(void *ptr);
-unsigned int kslab_cpu_enter(void);
-void kslab_cpu_exit(unsigned int cpu);
 void kslab_each_cpu_exclusive(void (*fn)(unsigned int cpu, void *arg),
 			      void *arg);
 

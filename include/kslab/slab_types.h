@@ -127,7 +127,6 @@ void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 			   unsigned int nr);
 unsigned long kslab_slab_release_empty(struct kslab_cache *cache,
 				       unsigned long keep);
-struct kslab_slab *kslab_obj_to_slab(const void *obj);
 /* What kslab_obj_check() found wrong with a pointer handed to a free. */
 enum kslab_obj_error {
 	KSLAB_OBJ_OK,
@@ -137,6 +136,57 @@ enum kslab_obj_error {
 	KSLAB_OBJ_INSIDE,	/* not the start of an object */
 	KSLAB_OBJ_DOUBLE_FREE,	/* its slab has no object out */
 };
+
+
+/**
+ * kslab_obj_to_slab() - the slab an address lies in
+ * @obj: any address
+ *
+ * Return: the slab, or NULL if @obj is in no slab.
+ */
+static inline struct kslab_slab *kslab_obj_to_slab(const void *obj)
+{
+	struct kslab_page *page = kslab_virt_to_page(obj);
+	struct kslab_page *head;
+
+	if (kslab_unlikely(!page))
+		return NULL;
+	head = page;
+	if (page->state != KSLAB_PAGE_HEAD) {
+		/* A tail mark outlives its block: trust it only if covered. */
+		head = kslab_page_head(page);
+		if (head->state != KSLAB_PAGE_HEAD ||
+		    page->index >= head->index + (1UL << head->order))
+			return NULL;
+	}
+	if (kslab_unlikely(head->private != KSLAB_PAGE_OWNER_SLAB))
+		return NULL;
+	return head->owner;
+}
+
+/**
+ * kslab_obj_valid() - is @obj the start of an object of @cache?
+ * @cache: the cache it is being freed to
+ * @obj:   the pointer
+ *
+ * The free fast path's whole check. An address below the first object
+ * wraps to a huge offset, which no index times the size can equal.
+ * Return: true if it is; kslab_obj_check() then says what is wrong.
+ */
+static inline bool kslab_obj_valid(const struct kslab_cache *cache,
+				   const void *obj)
+{
+	const struct kslab_slab *slab = kslab_obj_to_slab(obj);
+	unsigned long off, index;
+
+	if (kslab_unlikely(!slab || slab->cache != cache))
+		return false;
+	off = (unsigned long)((const char *)obj - slab->s_mem);
+	index = (unsigned long)(((unsigned long long)off *
+				 cache->reciprocal_size) >> 32);
+	return index < cache->objs_per_slab &&
+	       index * cache->size == off;
+}
 
 enum kslab_obj_error kslab_obj_check(struct kslab_cache *cache,
 				     const void *obj, struct kslab_slab **slab,

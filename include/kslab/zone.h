@@ -39,6 +39,5 @@ extern struct kslab_spinlock kslab_zones_lock;
 
 int kslab_pagemap_insert(struct kslab_chunk *chunk, gfp_t gfp);
 void kslab_pagemap_remove(struct kslab_chunk *chunk);
-struct kslab_chunk *kslab_pagemap_lookup(unsigned long addr);
 
 #endif /* KSLAB_ZONE_H */
