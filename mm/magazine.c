@@ -221,7 +221,7 @@ static bool cpu_free_miss(struct kslab_cache *cache,
 	return true;
 }
 
-static kslab_cold __attribute__((noinline))
+static kslab_cold kslab_noinline
 void *alloc_slow(struct kslab_cache *cache, gfp_t gfp)
 {
 	void *obj = NULL;
@@ -263,7 +263,7 @@ void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp)
 	return obj;
 }
 
-static kslab_cold __attribute__((noinline))
+static kslab_cold kslab_noinline
 void free_slow(struct kslab_cache *cache, void *obj)
 {
 	int tries;
@@ -290,7 +290,7 @@ void free_slow(struct kslab_cache *cache, void *obj)
 	kslab_slab_free_batch(cache, &obj, 1);
 }
 
-static kslab_cold __attribute__((noinline))
+static kslab_cold kslab_noinline
 void free_invalid(struct kslab_cache *cache, void *obj)
 {
 	enum kslab_obj_error err;

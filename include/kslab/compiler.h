@@ -31,8 +31,10 @@
 #define KSLAB_READ_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))
 #define KSLAB_WRITE_ONCE(x, v)	(*(volatile __typeof__(x) *)&(x) = (v))
 
-#define kslab_printf_fmt(f, a)	__attribute__((format(printf, f, a)))
-#define kslab_noreturn		__attribute__((noreturn))
-#define kslab_cold		__attribute__((cold))
+/* The __x__ spellings: the kernel defines noinline, cold and others as macros. */
+#define kslab_printf_fmt(f, a)	__attribute__((__format__(__printf__, f, a)))
+#define kslab_noreturn		__attribute__((__noreturn__))
+#define kslab_cold		__attribute__((__cold__))
+#define kslab_noinline		__attribute__((__noinline__))
 
 #endif /* KSLAB_COMPILER_H */
