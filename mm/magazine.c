@@ -365,7 +365,7 @@ int kslab_magazine_init(struct kslab_cache *cache, unsigned int size)
 
 	kslab_spin_init(&cache->depot.lock);
 	cache->depot.magazine_size =
-		magazine_capacity(size ? size : magazine_size_for(cache->size));
+		magazine_capacity(size ? size : magazine_size_for(cache->object_size));
 	cache->cpu = kslab_percpu_alloc(sizeof(*cache->cpu));
 	if (!cache->cpu)
 		return -1;

@@ -329,17 +329,23 @@ void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 	kslab_spin_lock(&cache->lock);
 	for (i = 0; i < nr; i++) {
 		struct kslab_slab *slab = kslab_obj_to_slab(objs[i]);
-		unsigned long offset = (char *)objs[i] - slab->s_mem;
-		unsigned int was = slab->inuse;
+		unsigned long offset;
+		unsigned int was;
 
-		/* Only a double free can empty a slab twice: refuse it. */
-		if (!was) {
+		/*
+		 * Objects were checked when freed, so only a double free whose
+		 * two copies sat in different magazines gets here wrong: its
+		 * slab is empty, or already given back (and maybe reused).
+		 */
+		if (kslab_unlikely(!slab || slab->cache != cache || !slab->inuse)) {
 			kslab_spin_unlock(&cache->lock);
 			kslab_report_bad_free(cache, KSLAB_OBJ_DOUBLE_FREE, objs[i],
 					      slab, 0);
 			kslab_spin_lock(&cache->lock);
 			continue;
 		}
+		offset = (char *)objs[i] - slab->s_mem;
+		was = slab->inuse;
 		slab->freelist[--slab->inuse] = (unsigned short)
 			(((unsigned long long)offset * cache->reciprocal_size) >> 32);
 		slab_relink(cache, slab, was);

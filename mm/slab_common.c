@@ -168,8 +168,13 @@ static int internal_caches_init(void)
 static const char *args_error(const char *name, unsigned int size,
 			      const struct kslab_cache_args *args)
 {
-	if (!name)
+	const char *c;
+
+	if (!name || !*name)
 		return "no name";
+	for (c = name; *c; c++)
+		if (*c <= ' ')	/* slabinfo columns are split on blanks */
+			return "name contains a blank or control character";
 	if (!size || size > KSLAB_MAX_OBJECT_SIZE)
 		return "object size out of range";
 	if (args && (args->align & (args->align - 1)))
@@ -237,7 +242,7 @@ void kslab_cache_destroy(struct kslab_cache *cache)
 	if (live) {
 		kslab_mutex_unlock(&kslab_caches_lock);
 		kslab_report(KSLAB_LOG_ERR,
-			     "BUG %s: destroyed with %lu objects still allocated; cache kept",
+			     "BUG %s: destroyed with objects still allocated: %lu; cache kept",
 			     cache->name, live);
 		return;
 	}
@@ -272,12 +277,28 @@ static unsigned long cache_trim(struct kslab_cache *cache, bool shrink)
 	return (cache_slab_frees(cache) - before) << cache->order;
 }
 
+/*
+ * Shrinking a cache frees its magazines and off-slab headers into the
+ * internal caches; give their empty slabs back too, or they pin chunks.
+ */
+static unsigned long internal_caches_shrink(void)
+{
+	struct kslab_cache *cache;
+	unsigned long pages = 0;
+
+	kslab_list_for_each_entry(cache, &kslab_caches, cache_node)
+		if (cache->flags & KSLAB_CACHE_INTERNAL)
+			pages += cache_trim(cache, true);
+	return pages;
+}
+
 int kslab_cache_shrink(struct kslab_cache *cache)
 {
 	unsigned long pages;
 
 	kslab_mutex_lock(&kslab_caches_lock);
 	pages = cache_trim(cache, true);
+	internal_caches_shrink();
 	kslab_mutex_unlock(&kslab_caches_lock);
 	return (int)pages;
 }

@@ -170,8 +170,10 @@ void kslab_cache_free_bulk(struct kslab_cache *cache, size_t nr, void **objs);
  * @cache: the cache
  *
  * Flushes every CPU's magazines and the depot into the slabs, then gives
- * every empty slab back to the buddy allocator. Process context.
- * Return: the number of pages given back.
+ * every empty slab back to the buddy allocator, and the empty slabs of the
+ * internal caches the freed magazines and headers went back to. Process
+ * context. Return: the number of this cache's pages given back (the
+ * internal caches' pages come on top).
  */
 int kslab_cache_shrink(struct kslab_cache *cache);
 
