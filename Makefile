@@ -68,6 +68,10 @@ $(BUILD)/tools/%: $(OBJ)/userspace/tools/%.o $(BUILD)/libkslab.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# bench_cache.c is built once per allocator: here against kslab, by
+# scripts/bench.sh against each malloc (it installs those libraries).
+$(OBJ)/userspace/bench/bench_cache.o: CFLAGS += -DBENCH_KSLAB
+
 $(BUILD)/bench/%: $(OBJ)/userspace/bench/%.o $(BUILD)/libkslab.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -77,7 +81,8 @@ check: all
 	scripts/run-tests.sh $(BUILD) $(BUILD)/asan
 
 bench: benches
-	scripts/bench.sh $(BUILD)
+	CC="$(CC)" BENCH_CFLAGS="$(filter-out -MMD -MP,$(CFLAGS))" \
+		scripts/bench.sh $(BUILD)
 
 demo: tools
 	$(BUILD)/tools/kslab-demo

@@ -1,10 +1,26 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The buddy benchmark as one table: time per op from a native run of
-# bench_buddy, instructions per op from callgrind, kslab beside mmap+munmap.
+# The benchmarks as two tables, each with time per op from native runs and
+# instructions per op from callgrind:
+#
+#   bench_buddy   kslab's buddy allocator beside mmap+munmap per block
+#   bench_cache   a kslab cache of 64-byte objects beside malloc(64) from
+#                 glibc, jemalloc, mimalloc and tcmalloc
 #
 #   scripts/bench.sh [BUILD]      BUILD is the build directory (build)
+#
+# The bench set of scripts/install-deps.sh comes first: valgrind and the
+# malloc libraries. Without root (or network) that may fail; the run goes
+# on, and whatever is still missing shows as "-" with a line saying why.
+#
+# A process has one malloc, so bench_cache.c is built here once per
+# allocator, into BUILD/bench/bench_cache-NAME: with -DBENCH_KSLAB against
+# BUILD/libkslab.a, and for each peer linked with its library. Each binary
+# says which library its malloc really comes from (--info); a peer whose
+# malloc is not its own is skipped rather than reported under its name.
+# CC and BENCH_CFLAGS override the compiler and flags (default: the
+# Makefile's, less dependency files and -fPIC).
 #
 # Instructions come from one callgrind run per measured loop function:
 # collection is on only inside that function (--toggle-collect), so startup
@@ -12,51 +28,52 @@
 # cost of one op. Callgrind counts are deterministic, hence repeatable.
 # Callgrind sees user space only: the kernel's work in mmap, munmap and the
 # page fault is in the ns/op column but not in the instructions column.
-#
-# Without valgrind (and no root to apt-get it) the instruction columns
-# show "-" and a line says why.
+# The timed runs follow all callgrind runs, one binary at a time, so each
+# has the machine to itself.
 set -eu
 
 build=${1:-build}
+root=$(cd "$(dirname "$0")/.." && pwd)
 bench=$build/bench/bench_buddy
 
-if [ ! -x "$bench" ]; then
-	echo "bench.sh: $bench is missing; run 'make benches' first" >&2
+if [ ! -x "$bench" ] || [ ! -f "$build/libkslab.a" ]; then
+	echo "bench.sh: $bench or $build/libkslab.a is missing; run 'make benches' first" >&2
 	exit 1
 fi
 
-have_valgrind() {
-	command -v valgrind >/dev/null 2>&1
-}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
-# Install valgrind where we may (root with apt-get, as in CI). Quiet, but
-# a failure is reported and the run goes on without instruction counts.
-ensure_valgrind() {
-	have_valgrind && return 0
-	if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-		return 1
-	fi
-	echo "# valgrind missing: installing it with apt-get"
-	if ! apt-get update -qq >/dev/null 2>&1 ||
-	   ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind \
-		>/dev/null 2>&1; then
-		echo "# apt-get install valgrind failed"
-		return 1
-	fi
-	have_valgrind
-}
+# Quiet: apt-get's chatter is shown only if it fails.
+if "$root/scripts/install-deps.sh" bench >"$tmp/deps.log" 2>&1; then
+	sed -n 's/^install-deps: /# /p' "$tmp/deps.log"
+else
+	echo "# scripts/install-deps.sh bench failed; going on with what is installed:"
+	sed 's/^/#   /' "$tmp/deps.log" | tail -n 5
+fi
 
-# Print the instructions per op of loop function $1 run for $2 ops, or "-".
+use_valgrind=0
+if command -v valgrind >/dev/null 2>&1; then
+	use_valgrind=1
+else
+	echo "# SKIP instructions/op: no valgrind (install it: apt-get install valgrind)"
+fi
+
+# Print the instructions per op of loop function $2 of binary $1 run for
+# $3 ops, or "-".
 instr_per_op() {
-	local fn=$1 ops=$2 out ir=""
+	local bin=$1 fn=$2 ops=$3 out=$tmp/callgrind.out ir=""
 
-	out=$(mktemp)
+	if [ "$use_valgrind" != 1 ]; then
+		echo "-"
+		return
+	fi
 	if valgrind --tool=callgrind --collect-atstart=no \
 		--toggle-collect="$fn" --callgrind-out-file="$out" \
-		"$bench" --loop "$fn" "$ops" >/dev/null 2>&1; then
+		"$bin" --loop "$fn" "$ops" >/dev/null 2>&1; then
 		ir=$(sed -n 's/^totals: *\([0-9][0-9]*\).*/\1/p' "$out" | head -n 1)
 	else
-		echo "# callgrind run of $fn failed" >&2
+		echo "# callgrind run of $bin $fn failed" >&2
 	fi
 	rm -f "$out"
 	if [ -z "$ir" ]; then
@@ -66,30 +83,18 @@ instr_per_op() {
 	awk -v ir="$ir" -v ops="$ops" 'BEGIN { printf "%.1f", ir / ops }'
 }
 
-use_valgrind=0
-if ensure_valgrind; then
-	use_valgrind=1
-else
-	echo "# SKIP instructions/op: no valgrind (install it: apt-get install valgrind)"
-fi
+# ---- bench_buddy ----
 
 # Instruction counts first: the timed run below then has the machine to
 # itself. Keyed by workload, from the program's own list of loops.
 declare -A kslab_ir mmap_ir
 loops=$("$bench" --list)
 while IFS=$'\t' read -r key kslab_fn kslab_ops mmap_fn mmap_ops; do
-	if [ "$use_valgrind" = 1 ]; then
-		kslab_ir[$key]=$(instr_per_op "$kslab_fn" "$kslab_ops")
-		mmap_ir[$key]=$(instr_per_op "$mmap_fn" "$mmap_ops")
-	else
-		kslab_ir[$key]="-"
-		mmap_ir[$key]="-"
-	fi
+	kslab_ir[$key]=$(instr_per_op "$bench" "$kslab_fn" "$kslab_ops")
+	mmap_ir[$key]=$(instr_per_op "$bench" "$mmap_fn" "$mmap_ops")
 done <<<"$loops"
 
-times=$(mktemp)
-trap 'rm -f "$times"' EXIT
-"$bench" --tsv >"$times"
+"$bench" --tsv >"$tmp/buddy.tsv"
 
 row='%-34s | %11s | %10s | %10s | %14s | %13s\n'
 
@@ -108,4 +113,177 @@ while IFS=$'\t' read -r key title kslab_ns mmap_ns; do
 	# shellcheck disable=SC2059
 	printf "$row" "$title" "$kslab_ns" "$mmap_ns" "$ratio" \
 		"${kslab_ir[$key]:--}" "${mmap_ir[$key]:--}"
-done <"$times"
+done <"$tmp/buddy.tsv"
+
+# ---- bench_cache ----
+
+cc=${CC:-cc}
+read -r -a cflags <<<"${BENCH_CFLAGS:--std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -pthread}"
+src=$root/userspace/bench/bench_cache.c
+allocators=(kslab glibc jemalloc mimalloc tcmalloc)
+# What each peer links, and what the file its malloc comes from is called.
+declare -A peer_lib=([glibc]="" [jemalloc]=-ljemalloc [mimalloc]=-lmimalloc
+		     [tcmalloc]=-ltcmalloc_minimal)
+declare -A peer_file=([glibc]=libc.so [jemalloc]=libjemalloc
+		      [mimalloc]=libmimalloc [tcmalloc]=libtcmalloc)
+declare -A peer_pkg=([glibc]=libc6-dev [jemalloc]=libjemalloc-dev
+		     [mimalloc]=libmimalloc-dev [tcmalloc]=libgoogle-perftools-dev)
+declare -A skipped why
+
+# Build allocator $1's binary; on failure say why on stdout.
+build_cache_bench() {
+	local name=$1 bin=$build/bench/bench_cache-$1 libs=()
+
+	if [ "$name" = kslab ]; then
+		"$cc" "${cflags[@]}" -I"$root/include" -DBENCH_KSLAB -o "$bin" \
+			"$src" "$build/libkslab.a" -lurcu-memb -pthread \
+			2>"$tmp/cc.log" && return 0
+	else
+		# --no-as-needed: the library stays even if the linker
+		# thinks it unneeded; --info checks who answers malloc.
+		# shellcheck disable=SC2054
+		[ -n "${peer_lib[$name]}" ] &&
+			libs=(-Wl,--no-as-needed "${peer_lib[$name]}")
+		"$cc" "${cflags[@]}" -o "$bin" "$src" -pthread "${libs[@]}" \
+			2>"$tmp/cc.log" && return 0
+	fi
+	# The linker's own line says what is missing; collect2's does not.
+	echo "cannot build: $(grep -m 1 -E 'cannot find|error' "$tmp/cc.log" ||
+			      head -n 1 "$tmp/cc.log") (package ${peer_pkg[$name]:-?})"
+	return 1
+}
+
+# The variant's own account of its allocator, checked for a peer.
+check_cache_bench() {
+	local name=$1 bin=$build/bench/bench_cache-$1 kind file size
+
+	if ! IFS=$'\t' read -r kind file size < <("$bin" --info 2>/dev/null); then
+		echo "its --info run failed"
+		return 1
+	fi
+	if [ "$name" != kslab ] && [[ "$file" != *"${peer_file[$name]}"* ]]; then
+		echo "malloc comes from $file, not ${peer_file[$name]}"
+		return 1
+	fi
+	echo "# $name: $kind from $file; a 64-byte object takes $size bytes"
+}
+
+declare -A value ir title unit
+for name in "${allocators[@]}"; do
+	if ! out=$(build_cache_bench "$name") ||
+	   ! out=$(check_cache_bench "$name"); then
+		if [ "$name" = kslab ]; then
+			echo "bench.sh: kslab's bench_cache: $out" >&2
+			cat "$tmp/cc.log" >&2
+			exit 1
+		fi
+		skipped[$name]=1
+		why[$name]=$out
+		continue
+	fi
+	echo "$out"
+	while IFS=$'\t' read -r key fn ops; do
+		ir[$name,$key]=$(instr_per_op "$build/bench/bench_cache-$name" \
+					      "$fn" "$ops")
+	done < <("$build/bench/bench_cache-$name" --list)
+done
+
+# Runnable tasks other than the one looking, the least of a few looks:
+# anything else busy on the CPUs skews the figures, the 2-thread ones most.
+others_runnable() {
+	local looks n least=
+
+	for looks in 1 2 3 4 5; do
+		[ "$looks" -gt 1 ] && sleep 0.1
+		n=$(awk '/^procs_running/ { print $2 - 1 }' /proc/stat 2>/dev/null || true)
+		n=${n:-0}
+		if [ -z "$least" ] || [ "$n" -lt "$least" ]; then
+			least=$n
+		fi
+	done
+	echo "$least"
+}
+
+busy_before=$(others_runnable)
+
+# Row keys in kslab's order: it runs first and must succeed.
+keys=()
+for name in "${allocators[@]}"; do
+	[ -n "${skipped[$name]:-}" ] && continue
+	if ! "$build/bench/bench_cache-$name" --tsv >"$tmp/$name.tsv"; then
+		if [ "$name" = kslab ]; then
+			echo "bench.sh: kslab's bench_cache failed" >&2
+			exit 1
+		fi
+		skipped[$name]=1
+		why[$name]="its timed run failed"
+		continue
+	fi
+	while IFS=$'\t' read -r key u t v; do
+		[ "$name" = kslab ] && keys+=("$key")
+		title[$key]=$t
+		unit[$key]=$u
+		value[$name,$key]=$v
+	done <"$tmp/$name.tsv"
+done
+for name in "${allocators[@]}"; do
+	[ -n "${skipped[$name]:-}" ] && echo "# $name: skipped: ${why[$name]}"
+done
+busy_after=$(others_runnable)
+if [ "$busy_before" -gt 0 ] || [ "$busy_after" -gt 0 ]; then
+	echo "# WARNING: other tasks were running ($busy_before before, $busy_after after"
+	echo "# the timed runs): the figures below, the 2-thread ones most, are skewed"
+fi
+
+crow='%-40s |%9s |%9s |%9s |%9s |%9s\n'
+
+# One row of figures, and under it the row of each peer's over kslab's.
+cache_rows() {
+	local label=$1 store=$2 key=$3 name k v r
+	local -a vals=() ratios=()
+	local -n figures=$store
+
+	k=${figures[kslab,$key]:--}
+	for name in "${allocators[@]}"; do
+		v=${figures[$name,$key]:--}
+		vals+=("$v")
+		if [ "$name" = kslab ]; then
+			ratios+=("")
+			continue
+		fi
+		r=$(awk -v k="$k" -v v="$v" 'BEGIN {
+			if (k + 0 > 0 && v != "-") printf "%.2fx", v / k
+			else print "-" }')
+		ratios+=("$r")
+	done
+	# shellcheck disable=SC2059
+	printf "$crow" "$label" "${vals[@]}"
+	# shellcheck disable=SC2059
+	printf "$crow" "  peer/kslab" "${ratios[@]}"
+}
+
+echo
+echo "# bench_cache: 64-byte objects, a kslab cache vs malloc(64)"
+echo "# one op = one object allocated and freed; every object gets a byte written"
+echo "# ns/op and Mops/s: median of 5 runs of ~0.25 s; instr/op: callgrind"
+echo "# peer/kslab: the peer's figure over kslab's; above 1 for ns/op or"
+echo "# instr/op, kslab does better; above 1 for Mops/s, the peer does"
+# shellcheck disable=SC2059
+printf "$crow" "workload" "${allocators[@]}"
+# shellcheck disable=SC2059
+printf "$crow" "" "" "" "" "" "" | tr ' |' '-+'
+for key in "${keys[@]}"; do
+	[ "$key" = sections ] && continue
+	cache_rows "${title[$key]}, ${unit[$key]}" value "$key"
+done
+cache_rows "${title[pair]}, instr/op" ir pair
+
+# The per-CPU lock: kslab's only atomics on its fast paths.
+sections_ns=${value[kslab,sections]:--}
+echo "# kslab's per-CPU sections alone, the lock+unlock an alloc and a free each"
+echo "# take with nothing inside: $sections_ns ns/op and ${ir[kslab,sections]:--} instr/op of the"
+echo "# pair's ${value[kslab,pair]:--} ns/op and ${ir[kslab,pair]:--} instr/op"
+if [ "$use_valgrind" = 1 ]; then
+	echo "# (valgrind has no rseq: under callgrind kslab asks sched_getcpu() for"
+	echo "# its CPU every 64 sections, a few instructions per op more than natively)"
+fi

@@ -2,14 +2,16 @@
 # Install the Debian packages kslab needs, if any is missing.
 #
 #   scripts/install-deps.sh build     compiler, make, liburcu
-#   scripts/install-deps.sh bench     the above plus valgrind
+#   scripts/install-deps.sh bench     the above plus valgrind and the
+#                                     malloc peers bench_cache compares:
+#                                     jemalloc, mimalloc, tcmalloc
 #
 # Runs apt-get update first, as root or through sudo. Does nothing when
 # everything is already installed, so it is cheap to call every time.
 set -eu
 
 build_pkgs=(gcc make libc6-dev liburcu-dev)
-bench_pkgs=(valgrind)
+bench_pkgs=(valgrind libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev)
 
 want=("${build_pkgs[@]}")
 for set in "$@"; do

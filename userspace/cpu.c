@@ -27,6 +27,8 @@
 #define PERCPU_GRANULES		(KSLAB_PERCPU_UNIT / PERCPU_GRANULE)
 #define BITS_PER_WORD		(8 * sizeof(unsigned long))
 #define CPUS_FALLBACK		256
+/* Spins on a held section lock before yielding the CPU to its holder. */
+#define CPU_LOCK_SPINS		256
 
 static unsigned int nr_cpus;
 
@@ -35,7 +37,7 @@ static unsigned long percpu_used[PERCPU_GRANULES / BITS_PER_WORD];
 static unsigned short percpu_len[PERCPU_GRANULES];	/* granules per run */
 static KSLAB_DEFINE_MUTEX(percpu_lock);
 
-struct kslab_spinlock *kslab_cpu_locks;
+struct kslab_cpu_lock *kslab_cpu_locks;
 __thread unsigned int kslab_cpu_hint __attribute__((tls_model("initial-exec")));
 __thread unsigned int kslab_cpu_hint_left
 	__attribute__((tls_model("initial-exec")));
@@ -144,7 +146,7 @@ static unsigned long percpu_find(unsigned long count)
 
 /*
  * Reserve the region. Its first granule holds the per-CPU section locks
- * (zeroed memory is an unlocked kslab_spinlock), so sections work from the
+ * (zeroed memory is an unlocked kslab_cpu_lock), so sections work from the
  * moment any per-CPU data exists. Under percpu_lock.
  */
 static bool percpu_reserve(void)
@@ -161,7 +163,7 @@ static bool percpu_reserve(void)
 	percpu_base = p;
 	percpu_mark(0, 1, true);
 	percpu_len[0] = 1;
-	kslab_store_release(&kslab_cpu_locks, (struct kslab_spinlock *)p);
+	kslab_store_release(&kslab_cpu_locks, (struct kslab_cpu_lock *)p);
 	return true;
 }
 
@@ -209,6 +211,20 @@ void kslab_percpu_free(void *ptr)
 	kslab_mutex_unlock(&percpu_lock);
 }
 
+void kslab_cpu_lock_contended(struct kslab_cpu_lock *lock)
+{
+	unsigned int spins = 0;
+
+	do {
+		while (__atomic_load_n(&lock->held, __ATOMIC_RELAXED)) {
+			if (++spins < CPU_LOCK_SPINS)
+				kslab_cpu_relax();
+			else
+				sched_yield();
+		}
+	} while (__atomic_exchange_n(&lock->held, 1, __ATOMIC_ACQUIRE));
+}
+
 unsigned int kslab_cpu_hint_refresh(void)
 {
 	kslab_cpu_hint = kslab_cpu_id_fallback();
@@ -219,14 +235,14 @@ unsigned int kslab_cpu_hint_refresh(void)
 void kslab_each_cpu_exclusive(void (*fn)(unsigned int cpu, void *arg),
 			      void *arg)
 {
-	struct kslab_spinlock *locks = kslab_load_acquire(&kslab_cpu_locks);
+	struct kslab_cpu_lock *locks = kslab_load_acquire(&kslab_cpu_locks);
 	unsigned int cpu;
 
 	if (!locks)	/* no per-CPU data exists yet: nothing to visit */
 		return;
 	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++) {
-		kslab_spin_lock(kslab_percpu_ptr(locks, cpu));
+		kslab_cpu_lock(kslab_percpu_ptr(locks, cpu));
 		fn(cpu, arg);
-		kslab_spin_unlock(kslab_percpu_ptr(locks, cpu));
+		kslab_cpu_unlock(kslab_percpu_ptr(locks, cpu));
 	}
 }

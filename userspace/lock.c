@@ -15,15 +15,6 @@
 
 #define SPIN_ATTEMPTS	128
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#endif
-}
-
 void kslab_spin_lock_contended(struct kslab_spinlock *lock)
 {
 	int i;
@@ -36,7 +27,7 @@ void kslab_spin_lock_contended(struct kslab_spinlock *lock)
 						false, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
 			return;
-		cpu_relax();
+		kslab_cpu_relax();
 	}
 	/* Taking it as 2 is conservative: the unlock may wake nobody. */
 	while (__atomic_exchange_n(&lock->state, 2, __ATOMIC_ACQUIRE) != 0)

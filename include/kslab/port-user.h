@@ -19,6 +19,16 @@
 
 #define KSLAB_VA_BITS		47
 
+/* Tell the CPU we are spinning: it saves power and yields to a sibling. */
+static inline void kslab_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
 /* ---- spinlock: 0 unlocked, 1 locked, 2 locked with sleepers ---- */
 struct kslab_spinlock {
 	int state;
@@ -171,11 +181,36 @@ static inline unsigned int kslab_cpu_id(void)
 /* ---- exclusive per-CPU sections: a lock per CPU ---- */
 
 /*
+ * A section's lock is held for a handful of instructions, and is contended
+ * only when its holder was preempted or two threads share a CPU hint. So
+ * it is a plain flag: taken with one atomic exchange and released with a
+ * plain store, where a futex lock needs a second atomic to learn whether
+ * to wake anyone. A contended locker spins briefly, then yields its CPU
+ * so a preempted holder can run.
+ */
+struct kslab_cpu_lock {
+	int held;
+};
+
+void kslab_cpu_lock_contended(struct kslab_cpu_lock *lock);
+
+/*
  * The per-CPU lock array, a per-CPU handle. It is set up with the per-CPU
  * region, so it exists once any kslab_percpu_alloc() has succeeded, and a
  * section only ever guards per-CPU data.
  */
-extern struct kslab_spinlock *kslab_cpu_locks;
+extern struct kslab_cpu_lock *kslab_cpu_locks;
+
+static inline void kslab_cpu_lock(struct kslab_cpu_lock *lock)
+{
+	if (kslab_unlikely(__atomic_exchange_n(&lock->held, 1, __ATOMIC_ACQUIRE)))
+		kslab_cpu_lock_contended(lock);
+}
+
+static inline void kslab_cpu_unlock(struct kslab_cpu_lock *lock)
+{
+	__atomic_store_n(&lock->held, 0, __ATOMIC_RELEASE);
+}
 
 /*
  * Without rseq, asking for the CPU is a call into the kernel or the vDSO.
@@ -207,13 +242,13 @@ static inline unsigned int kslab_cpu_enter(void)
 {
 	unsigned int cpu = kslab_cpu_section_cpu();
 
-	kslab_spin_lock(kslab_percpu_ptr(kslab_cpu_locks, cpu));
+	kslab_cpu_lock(kslab_percpu_ptr(kslab_cpu_locks, cpu));
 	return cpu;
 }
 
 static inline void kslab_cpu_exit(unsigned int cpu)
 {
-	kslab_spin_unlock(kslab_percpu_ptr(kslab_cpu_locks, cpu));
+	kslab_cpu_unlock(kslab_percpu_ptr(kslab_cpu_locks, cpu));
 }
 
 /* ---- RCU: liburcu's rcu_head is two words; the callback rides beside ---- */

@@ -28,11 +28,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
+
+#include "bench.h"
 
 #define BENCH_RUNS	5
 #define BATCH_BLOCKS	1000
-#define bench_loop	__attribute__((noipa))
 
 static void *batch[BATCH_BLOCKS];
 
@@ -198,33 +198,12 @@ static unsigned long warm_up(void)
 	       mmap_pairs(3, 10) + mmap_batches(BATCH_BLOCKS);
 }
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 static double time_run(const struct bench_side *side, unsigned long *failed)
 {
-	double start = now_ns();
+	double start = bench_now_ns();
 
 	*failed += side->fn(side->timed_ops);
-	return (now_ns() - start) / (double)side->timed_ops;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	return (bench_now_ns() - start) / (double)side->timed_ops;
 }
 
 /* Alternate the two columns run by run, so drift hits both alike. */
@@ -238,8 +217,8 @@ static void time_workload(const struct workload *w, double *kslab_ns,
 		k[run] = time_run(&w->kslab, failed);
 		m[run] = time_run(&w->mmap, failed);
 	}
-	*kslab_ns = median(k, BENCH_RUNS);
-	*mmap_ns = median(m, BENCH_RUNS);
+	*kslab_ns = bench_median(k, BENCH_RUNS);
+	*mmap_ns = bench_median(m, BENCH_RUNS);
 }
 
 static void print_header(void)
@@ -316,11 +295,12 @@ static int run_loop(const char *fn_name, const char *ops_arg)
 	return side->fn(ops) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-static int usage(void)
-{
-	fprintf(stderr, "usage: bench_buddy [--tsv | --list | --loop FN OPS]\n");
-	return EXIT_FAILURE;
-}
+static const struct bench_cli cli = {
+	.usage = "usage: bench_buddy [--tsv | --list | --loop FN OPS]\n",
+	.time_all = time_all,
+	.list = list_all,
+	.run_loop = run_loop,
+};
 
 int main(int argc, char **argv)
 {
@@ -328,15 +308,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_buddy: allocation failed while warming up\n");
 		return EXIT_FAILURE;
 	}
-	if (argc == 1)
-		return time_all(false);
-	if (argc == 2 && !strcmp(argv[1], "--tsv"))
-		return time_all(true);
-	if (argc == 2 && !strcmp(argv[1], "--list")) {
-		list_all();
-		return EXIT_SUCCESS;
-	}
-	if (argc == 4 && !strcmp(argv[1], "--loop"))
-		return run_loop(argv[2], argv[3]);
-	return usage();
+	return bench_cli_run(&cli, argc, argv);
 }

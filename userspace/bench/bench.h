@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the benchmarks share: the attribute that keeps a measured loop a
+ * function of its own, a monotonic clock, medians, and the command line
+ * every benchmark takes (see bench_cli_run()).
+ *
+ * Libc only: bench_cache includes this in its malloc builds, which are
+ * compiled without kslab's headers and linked without libkslab.
+ */
+#ifndef KSLAB_BENCH_H
+#define KSLAB_BENCH_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/*
+ * A measured loop is noipa, so it keeps its name and is never merged into
+ * a caller: callgrind's --toggle-collect finds it and counts exactly it.
+ */
+#define bench_loop		__attribute__((noipa))
+
+#define BENCH_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+static inline double bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of @n samples; sorts them in place. */
+static inline double bench_median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), bench_cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/**
+ * struct bench_cli - what a benchmark does for each of its command lines
+ * @usage:    the usage line, printed for any other command line
+ * @time_all: no argument, or --tsv: time every workload and print the
+ *            figures, readable or as TSV for scripts/bench.sh
+ * @list:     --list: print the loops to count under callgrind, with ops
+ * @info:     --info: say what the benchmark measures with; may be NULL
+ * @run_loop: --loop FN OPS: run loop function FN for OPS ops, for a run
+ *            under callgrind --toggle-collect=FN
+ */
+struct bench_cli {
+	const char *usage;
+	int (*time_all)(bool tsv);
+	void (*list)(void);
+	void (*info)(void);
+	int (*run_loop)(const char *fn_name, const char *ops);
+};
+
+/* Run the command @argv asks for. Return: the exit status. */
+static inline int bench_cli_run(const struct bench_cli *cli, int argc,
+				char **argv)
+{
+	if (argc == 1)
+		return cli->time_all(false);
+	if (argc == 2 && !strcmp(argv[1], "--tsv"))
+		return cli->time_all(true);
+	if (argc == 2 && !strcmp(argv[1], "--list")) {
+		cli->list();
+		return EXIT_SUCCESS;
+	}
+	if (argc == 2 && cli->info && !strcmp(argv[1], "--info")) {
+		cli->info();
+		return EXIT_SUCCESS;
+	}
+	if (argc == 4 && !strcmp(argv[1], "--loop"))
+		return cli->run_loop(argv[2], argv[3]);
+	fputs(cli->usage, stderr);
+	return EXIT_FAILURE;
+}
+
+#endif /* KSLAB_BENCH_H */
