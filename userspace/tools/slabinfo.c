@@ -1,0 +1,801 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * slabinfo: a table of kslab's object caches, in the spirit of the
+ * kernel's tools/mm/slabinfo and slabtop.
+ *
+ * kslab's caches live inside the process that uses them, so there is no
+ * running allocator to attach to. The tool reads the text that
+ * kslab_slabinfo_format() writes (the /proc/slabinfo 2.1 layout followed
+ * by kslab's magazine, depot and slab columns) from a file, or with --demo
+ * runs a small workload of its own and reads the text it produces. Both
+ * go through the same parser, so --demo also shows that the parser and
+ * the library agree.
+ *
+ * A line is taken as a cache line when its second field is a number or
+ * one of its fields is a lone ":"; other lines (the version and header
+ * lines, comments, buddyinfo lines in a combined dump) are skipped. A
+ * cache line that does not parse is reported on stderr with its line
+ * number; the other caches are still shown, and the exit status is 1.
+ * A plain 2.1 file without kslab's columns (a kernel's /proc/slabinfo)
+ * is accepted: the columns it lacks are shown as "-".
+ */
+#include <kslab/slab.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FIELDS		128
+#define VERSION_PREFIX		"slabinfo - version:"
+#define SUPPORTED_VERSION	"2.1"
+
+/* The five numbers between the name and the first ":". */
+enum head_field {
+	HEAD_ACTIVE_OBJS,
+	HEAD_NUM_OBJS,
+	HEAD_OBJSIZE,
+	HEAD_OBJPERSLAB,
+	HEAD_PAGESPERSLAB,
+	NR_HEAD_FIELDS
+};
+
+/* The ": name numbers" groups: two of 2.1, then kslab's three. */
+enum section {
+	SEC_TUNABLES,
+	SEC_SLABDATA,
+	SEC_MAGAZINE,
+	SEC_DEPOT,
+	SEC_SLAB,
+	NR_SECTIONS
+};
+
+enum { SLABDATA_ACTIVE, SLABDATA_NUM, SLABDATA_SHAREDAVAIL };
+enum { MAG_ALLOC_HIT, MAG_ALLOC_MISS, MAG_FREE_HIT, MAG_FREE_MISS };
+enum { DEPOT_GETS, DEPOT_PUTS, DEPOT_CONTENDED };
+enum { SLAB_GROWS, SLAB_FREES, SLAB_COLOURS };
+
+#define SECTION_FIELDS_MAX	4
+
+static const struct section_spec {
+	const char *name;
+	unsigned int fields;
+	bool required;		/* by the 2.1 format itself */
+} sections[NR_SECTIONS] = {
+	[SEC_TUNABLES] = { "tunables", 3, true },
+	[SEC_SLABDATA] = { "slabdata", 3, true },
+	[SEC_MAGAZINE] = { "magazine", 4, false },
+	[SEC_DEPOT]    = { "depot",    3, false },
+	[SEC_SLAB]     = { "slab",     3, false },
+};
+
+struct cache_row {
+	char *name;
+	unsigned long head[NR_HEAD_FIELDS];
+	unsigned long sec[NR_SECTIONS][SECTION_FIELDS_MAX];
+	unsigned int present;		/* one bit per section found */
+};
+
+struct parser {
+	const char *source;		/* file name, for messages */
+	unsigned long lineno;
+	unsigned long malformed;
+	unsigned long skipped;		/* lines that are not cache lines */
+	bool version_seen;
+	bool fatal;			/* stop reading: nothing after makes sense */
+	struct cache_row *rows;
+	size_t nr_rows;
+	size_t cap_rows;
+};
+
+enum sort_key { SORT_NAME, SORT_MEMORY, SORT_ACTIVITY };
+
+static bool has(const struct cache_row *row, enum section sec)
+{
+	return row->present & (1U << sec);
+}
+
+kslab_printf_fmt(2, 3)
+static void malformed(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->malformed++;
+	fprintf(stderr, "slabinfo: %s:%lu: malformed cache line: ", p->source,
+		p->lineno);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* Digits only: strtoul() alone would take "-1", "+5" and " 7". */
+static bool parse_number(const char *s, unsigned long *value)
+{
+	char *end;
+
+	if (!all_digits(s))
+		return false;
+	errno = 0;
+	*value = strtoul(s, &end, 10);
+	return !errno && !*end;
+}
+
+/* Split @line in place at blanks. Return: fields found, or @max + 1. */
+static unsigned int split_fields(char *line, char **fields, unsigned int max)
+{
+	unsigned int n = 0;
+	char *save, *tok;
+
+	for (tok = strtok_r(line, " \t\r\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == max)
+			return max + 1;
+		fields[n++] = tok;
+	}
+	return n;
+}
+
+static bool looks_like_cache_line(char **fields, unsigned int n)
+{
+	unsigned int i;
+
+	if (n >= 2 && all_digits(fields[1]))
+		return true;
+	for (i = 1; i < n; i++)
+		if (!strcmp(fields[i], ":"))
+			return true;
+	return false;
+}
+
+static int find_section(const char *name)
+{
+	int sec;
+
+	for (sec = 0; sec < NR_SECTIONS; sec++)
+		if (!strcmp(sections[sec].name, name))
+			return sec;
+	return -1;
+}
+
+/*
+ * Read the ": name n n n" groups from field @i on. Groups this tool does
+ * not know (a debug kernel's globalstat and cpustat) are passed over.
+ * Return: false, with the line reported, if a group is malformed.
+ */
+static bool parse_sections(struct parser *p, struct cache_row *row,
+			   char **fields, unsigned int n, unsigned int i)
+{
+	while (i < n) {
+		unsigned int first, count, k;
+		const char *name;
+		int sec;
+
+		if (strcmp(fields[i], ":")) {
+			malformed(p, "expected ':' at field %u, found '%s'",
+				  i + 1, fields[i]);
+			return false;
+		}
+		if (++i == n) {
+			malformed(p, "the line ends with ':'");
+			return false;
+		}
+		name = fields[i++];
+		first = i;
+		while (i < n && strcmp(fields[i], ":"))
+			i++;
+		count = i - first;
+		sec = find_section(name);
+		if (sec < 0)
+			continue;
+		if (has(row, sec)) {
+			malformed(p, "section '%s' appears twice", name);
+			return false;
+		}
+		if (count != sections[sec].fields) {
+			malformed(p, "section '%s' needs %u numbers, found %u",
+				  name, sections[sec].fields, count);
+			return false;
+		}
+		for (k = 0; k < count; k++) {
+			if (!parse_number(fields[first + k], &row->sec[sec][k])) {
+				malformed(p, "'%s' in section '%s' is not a number",
+					  fields[first + k], name);
+				return false;
+			}
+		}
+		row->present |= 1U << sec;
+	}
+	return true;
+}
+
+static bool add_row(struct parser *p, const struct cache_row *row)
+{
+	if (p->nr_rows == p->cap_rows) {
+		size_t cap = p->cap_rows ? 2 * p->cap_rows : 32;
+		struct cache_row *rows = realloc(p->rows, cap * sizeof(*rows));
+
+		if (!rows)
+			return false;
+		p->rows = rows;
+		p->cap_rows = cap;
+	}
+	p->rows[p->nr_rows++] = *row;
+	return true;
+}
+
+static void parse_cache_line(struct parser *p, char **fields, unsigned int n)
+{
+	struct cache_row row = { 0 };
+	unsigned int i, sec;
+
+	for (i = 1; i <= NR_HEAD_FIELDS; i++) {
+		if (i >= n || !strcmp(fields[i], ":")) {
+			malformed(p, "cache '%s' has %u of the %u numbers that follow the name",
+				  fields[0], i - 1, NR_HEAD_FIELDS);
+			return;
+		}
+		if (!parse_number(fields[i], &row.head[i - 1])) {
+			malformed(p, "field %u, '%s', is not a number", i + 1,
+				  fields[i]);
+			return;
+		}
+	}
+	if (!parse_sections(p, &row, fields, n, i))
+		return;
+	for (sec = 0; sec < NR_SECTIONS; sec++) {
+		if (sections[sec].required && !has(&row, sec)) {
+			malformed(p, "cache '%s' has no '%s' section", fields[0],
+				  sections[sec].name);
+			return;
+		}
+	}
+	row.name = strdup(fields[0]);
+	if (!row.name || !add_row(p, &row)) {
+		free(row.name);
+		fprintf(stderr, "slabinfo: out of memory\n");
+		p->fatal = true;
+	}
+}
+
+static void parse_version(struct parser *p, const char *line)
+{
+	const char *v = line + strlen(VERSION_PREFIX);
+	size_t len;
+
+	v += strspn(v, " \t");
+	len = strcspn(v, " \t\r\n");
+	p->version_seen = true;
+	if (len != strlen(SUPPORTED_VERSION) ||
+	    strncmp(v, SUPPORTED_VERSION, len)) {
+		fprintf(stderr, "slabinfo: %s:%lu: slabinfo version '%.*s' is not supported; this tool reads %s\n",
+			p->source, p->lineno, (int)len, v, SUPPORTED_VERSION);
+		p->fatal = true;
+	}
+}
+
+static void parse_line(struct parser *p, char *line)
+{
+	char *fields[MAX_FIELDS];
+	const char *start = line + strspn(line, " \t");
+	unsigned int n;
+
+	if (!strncmp(start, VERSION_PREFIX, strlen(VERSION_PREFIX))) {
+		parse_version(p, start);
+		return;
+	}
+	if (*start == '#') {
+		p->skipped++;
+		return;
+	}
+	n = split_fields(line, fields, MAX_FIELDS);
+	if (!n)
+		return;
+	if (n > MAX_FIELDS) {
+		malformed(p, "more than %u fields", MAX_FIELDS);
+		return;
+	}
+	if (!looks_like_cache_line(fields, n)) {
+		p->skipped++;
+		return;
+	}
+	parse_cache_line(p, fields, n);
+}
+
+/* Return: false if the text could not be read or is no slabinfo at all. */
+static bool parse_stream(struct parser *p, FILE *in)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	while (!p->fatal && (len = getline(&line, &cap, in)) >= 0) {
+		p->lineno++;
+		if (memchr(line, '\0', (size_t)len)) {
+			fprintf(stderr, "slabinfo: %s:%lu: binary data, not a slabinfo text\n",
+				p->source, p->lineno);
+			p->fatal = true;
+			break;
+		}
+		parse_line(p, line);
+	}
+	free(line);
+	if (ferror(in)) {
+		fprintf(stderr, "slabinfo: %s: read error\n", p->source);
+		return false;
+	}
+	if (p->fatal)
+		return false;
+	if (!p->version_seen && !p->nr_rows && !p->malformed) {
+		fprintf(stderr, "slabinfo: %s: no slabinfo version line and no cache lines\n",
+			p->source);
+		return false;
+	}
+	return true;
+}
+
+static void free_rows(struct parser *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_rows; i++)
+		free(p->rows[i].name);
+	free(p->rows);
+	p->rows = NULL;
+	p->nr_rows = 0;
+}
+
+/* ---- the report ---- */
+
+static unsigned long memory_kib(const struct cache_row *row)
+{
+	return row->sec[SEC_SLABDATA][SLABDATA_NUM] *
+	       row->head[HEAD_PAGESPERSLAB] * (KSLAB_PAGE_SIZE / 1024);
+}
+
+static unsigned long activity(const struct cache_row *row)
+{
+	return row->sec[SEC_MAGAZINE][MAG_ALLOC_HIT] +
+	       row->sec[SEC_MAGAZINE][MAG_ALLOC_MISS];
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	const struct cache_row *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* Largest first; ties by name so the order is the same on every run. */
+static int cmp_memory(const void *a, const void *b)
+{
+	unsigned long x = memory_kib(a), y = memory_kib(b);
+
+	if (x != y)
+		return x < y ? 1 : -1;
+	return cmp_name(a, b);
+}
+
+static int cmp_activity(const void *a, const void *b)
+{
+	unsigned long x = activity(a), y = activity(b);
+
+	if (x != y)
+		return x < y ? 1 : -1;
+	return cmp_name(a, b);
+}
+
+/* "part/whole" as a percentage, or "-" when there is nothing to divide. */
+static const char *percent(char *buf, size_t size, unsigned long part,
+			   unsigned long whole)
+{
+	if (!whole)
+		return "-";
+	snprintf(buf, size, "%.1f%%", 100.0 * (double)part / (double)whole);
+	return buf;
+}
+
+static const char *pair(char *buf, size_t size, bool known, unsigned long a,
+			unsigned long b)
+{
+	if (!known)
+		return "-";
+	snprintf(buf, size, "%lu/%lu", a, b);
+	return buf;
+}
+
+static const char *number(char *buf, size_t size, bool known,
+			  unsigned long value)
+{
+	if (!known)
+		return "-";
+	snprintf(buf, size, "%lu", value);
+	return buf;
+}
+
+/*
+ * The columns after the name, shared by the cache rows and the total.
+ * The known flags are false when no input line had that section.
+ */
+struct columns {
+	unsigned long active, total, slabs, kib;
+	const char *size, *objs_per_slab, *pages_per_slab, *colours;
+	bool magazine, depot, slab;
+	unsigned long alloc_hit, alloc_miss, free_hit, free_miss;
+	unsigned long depot_gets, depot_puts, grows, frees;
+};
+
+/* The header's layout; print_columns() keeps the same widths. */
+#define COLUMN_FORMAT	"%-*s %15s %7s %8s %7s %7s %9s %6s %8s %7s %13s %11s %7s\n"
+
+static void print_columns(int name_width, const char *name,
+			  const struct columns *c)
+{
+	char objs[48], use[16], ahit[16], fhit[16], depot[48], slabs[48];
+
+	printf("%-*s %15s %7s %8s %7s %7lu %9lu %6s %8s %7s %13s %11s %7s\n",
+	       name_width, name, pair(objs, sizeof(objs), true, c->active, c->total),
+	       c->size, c->objs_per_slab, c->pages_per_slab, c->slabs, c->kib,
+	       percent(use, sizeof(use), c->active, c->total),
+	       c->magazine ? percent(ahit, sizeof(ahit), c->alloc_hit,
+				     c->alloc_hit + c->alloc_miss) : "-",
+	       c->magazine ? percent(fhit, sizeof(fhit), c->free_hit,
+				     c->free_hit + c->free_miss) : "-",
+	       pair(depot, sizeof(depot), c->depot, c->depot_gets, c->depot_puts),
+	       pair(slabs, sizeof(slabs), c->slab, c->grows, c->frees),
+	       c->colours);
+}
+
+/* Add @row to the running total @t. */
+static void add_to_total(struct columns *t, const struct cache_row *row)
+{
+	t->active += row->head[HEAD_ACTIVE_OBJS];
+	t->total += row->head[HEAD_NUM_OBJS];
+	t->slabs += row->sec[SEC_SLABDATA][SLABDATA_NUM];
+	t->kib += memory_kib(row);
+	if (has(row, SEC_MAGAZINE)) {
+		t->magazine = true;
+		t->alloc_hit += row->sec[SEC_MAGAZINE][MAG_ALLOC_HIT];
+		t->alloc_miss += row->sec[SEC_MAGAZINE][MAG_ALLOC_MISS];
+		t->free_hit += row->sec[SEC_MAGAZINE][MAG_FREE_HIT];
+		t->free_miss += row->sec[SEC_MAGAZINE][MAG_FREE_MISS];
+	}
+	if (has(row, SEC_DEPOT)) {
+		t->depot = true;
+		t->depot_gets += row->sec[SEC_DEPOT][DEPOT_GETS];
+		t->depot_puts += row->sec[SEC_DEPOT][DEPOT_PUTS];
+	}
+	if (has(row, SEC_SLAB)) {
+		t->slab = true;
+		t->grows += row->sec[SEC_SLAB][SLAB_GROWS];
+		t->frees += row->sec[SEC_SLAB][SLAB_FREES];
+	}
+}
+
+static void print_row(int name_width, const struct cache_row *row)
+{
+	char size[24], objs[24], pages[24], colours[24];
+	struct columns c = {
+		.size = number(size, sizeof(size), true, row->head[HEAD_OBJSIZE]),
+		.objs_per_slab = number(objs, sizeof(objs), true,
+					row->head[HEAD_OBJPERSLAB]),
+		.pages_per_slab = number(pages, sizeof(pages), true,
+					 row->head[HEAD_PAGESPERSLAB]),
+		.colours = number(colours, sizeof(colours), has(row, SEC_SLAB),
+				  row->sec[SEC_SLAB][SLAB_COLOURS]),
+	};
+
+	/* A cache's own columns are the total over that one cache. */
+	add_to_total(&c, row);
+	print_columns(name_width, row->name, &c);
+}
+
+static const char *const sort_names[] = {
+	[SORT_NAME] = "name",
+	[SORT_MEMORY] = "memory",
+	[SORT_ACTIVITY] = "activity",
+};
+
+static void print_report(struct parser *p, enum sort_key key)
+{
+	static int (*const cmp[])(const void *, const void *) = {
+		[SORT_NAME] = cmp_name,
+		[SORT_MEMORY] = cmp_memory,
+		[SORT_ACTIVITY] = cmp_activity,
+	};
+	struct columns total = { .size = "", .objs_per_slab = "",
+				 .pages_per_slab = "", .colours = "" };
+	char total_name[48];
+	int width = (int)strlen("total");
+	size_t i;
+
+	qsort(p->rows, p->nr_rows, sizeof(*p->rows), cmp[key]);
+	for (i = 0; i < p->nr_rows; i++)
+		if ((int)strlen(p->rows[i].name) > width)
+			width = (int)strlen(p->rows[i].name);
+	snprintf(total_name, sizeof(total_name), "total (%zu)", p->nr_rows);
+	if ((int)strlen(total_name) > width)
+		width = (int)strlen(total_name);
+
+	printf("kslab slabinfo: %zu cache%s from %s, sorted by %s", p->nr_rows,
+	       p->nr_rows == 1 ? "" : "s", p->source, sort_names[key]);
+	if (p->skipped)
+		printf(" (%lu other line%s skipped)", p->skipped,
+		       p->skipped == 1 ? "" : "s");
+	printf("\n\n");
+	printf(COLUMN_FORMAT, width, "Name", "Active/Total", "ObjSize",
+	       "Obj/Slab", "Pg/Slab", "Slabs", "KiB", "Use%", "AllocHit",
+	       "FreeHit", "DepotGet/Put", "Grow/Free", "Colours");
+	for (i = 0; i < p->nr_rows; i++) {
+		print_row(width, &p->rows[i]);
+		add_to_total(&total, &p->rows[i]);
+	}
+	print_columns(width, total_name, &total);
+}
+
+/* ---- --demo: a workload of our own, read back through the parser ---- */
+
+/*
+ * Four caches that take four different paths through the layout rules:
+ * small objects with the header on the slab, cache-line-aligned objects,
+ * page-sized objects with the header off the slab, and multi-page slabs
+ * with no magazines at all.
+ */
+static const struct demo_cache_spec {
+	const char *name;
+	unsigned int size;
+	unsigned long flags;
+	unsigned int count;
+	unsigned int keep_every;	/* of each n objects, one is kept */
+} demo_specs[] = {
+	{ "demo-small",  32,    0,                   20000, 3 },
+	{ "demo-medium", 200,   KSLAB_HWCACHE_ALIGN,  4000, 2 },
+	{ "demo-large",  4096,  0,                     600, 4 },
+	{ "demo-huge",   20000, KSLAB_NO_MAGAZINE,      40, 2 },
+};
+
+#define NR_DEMO_CACHES	KSLAB_ARRAY_SIZE(demo_specs)
+#define DEMO_CHURN	4	/* rounds of freeing and reallocating a quarter */
+
+struct demo_cache {
+	struct kslab_cache *cache;
+	void **objs;
+	unsigned int count;
+};
+
+static unsigned long long demo_rng = 0x736c6162696e666fULL;
+
+static unsigned int demo_random(unsigned int below)
+{
+	demo_rng ^= demo_rng << 13;
+	demo_rng ^= demo_rng >> 7;
+	demo_rng ^= demo_rng << 17;
+	return (unsigned int)(demo_rng % below);
+}
+
+/* Free a random quarter of the objects and allocate them again. */
+static bool demo_churn(struct demo_cache *dc)
+{
+	unsigned int round, i;
+
+	for (round = 0; round < DEMO_CHURN; round++) {
+		unsigned int quarter = dc->count / 4;
+		unsigned int *picked = malloc(quarter * sizeof(*picked));
+
+		if (!picked)
+			return false;
+		for (i = 0; i < quarter; i++) {
+			unsigned int j = demo_random(dc->count);
+
+			picked[i] = j;
+			kslab_cache_free(dc->cache, dc->objs[j]);
+			dc->objs[j] = NULL;
+		}
+		for (i = 0; i < quarter; i++) {
+			unsigned int j = picked[i];
+
+			/* A slot picked twice was refilled already. */
+			if (!dc->objs[j])
+				dc->objs[j] = kslab_cache_alloc(dc->cache, GFP_KERNEL);
+			if (!dc->objs[j]) {
+				free(picked);
+				return false;
+			}
+		}
+		free(picked);
+	}
+	return true;
+}
+
+/* Fill a cache, churn it, then keep one object in spec->keep_every. */
+static bool demo_fill(struct demo_cache *dc, const struct demo_cache_spec *spec)
+{
+	unsigned int i;
+
+	dc->cache = kslab_cache_create(spec->name, spec->size, NULL, spec->flags);
+	dc->objs = calloc(spec->count, sizeof(*dc->objs));
+	dc->count = spec->count;
+	if (!dc->cache || !dc->objs)
+		return false;
+	for (i = 0; i < dc->count; i++) {
+		dc->objs[i] = kslab_cache_alloc(dc->cache, GFP_KERNEL);
+		if (!dc->objs[i])
+			return false;
+		memset(dc->objs[i], (int)i, spec->size);
+	}
+	if (!demo_churn(dc))
+		return false;
+	/* Free in random order: swap each slot with a random later one first. */
+	for (i = dc->count - 1; i > 0; i--) {
+		unsigned int j = demo_random(i + 1);
+		void *obj = dc->objs[i];
+
+		dc->objs[i] = dc->objs[j];
+		dc->objs[j] = obj;
+	}
+	for (i = 0; i < dc->count; i++) {
+		if (i % spec->keep_every) {
+			kslab_cache_free(dc->cache, dc->objs[i]);
+			dc->objs[i] = NULL;
+		}
+	}
+	return true;
+}
+
+static void demo_teardown(struct demo_cache *caches)
+{
+	unsigned int c, i;
+
+	for (c = 0; c < NR_DEMO_CACHES; c++) {
+		struct demo_cache *dc = &caches[c];
+
+		if (dc->objs && dc->cache)
+			for (i = 0; i < dc->count; i++)
+				kslab_cache_free(dc->cache, dc->objs[i]);
+		free(dc->objs);
+		kslab_cache_destroy(dc->cache);
+	}
+}
+
+/* Run the workload and leave the library's text in *@text. */
+static bool demo_run(char **text)
+{
+	struct demo_cache caches[NR_DEMO_CACHES] = { 0 };
+	bool ok = true;
+	unsigned int c;
+	size_t len;
+
+	for (c = 0; c < NR_DEMO_CACHES && ok; c++)
+		ok = demo_fill(&caches[c], &demo_specs[c]);
+	if (!ok) {
+		fprintf(stderr, "slabinfo: the demo workload ran out of memory\n");
+	} else {
+		len = kslab_slabinfo_format(NULL, 0);
+		*text = malloc(len + 1);
+		if (*text)
+			kslab_slabinfo_format(*text, len + 1);
+		else
+			ok = false;
+	}
+	demo_teardown(caches);
+	return ok;
+}
+
+static void usage(void)
+{
+	printf("usage: slabinfo [-s | -a] FILE\n"
+	       "       slabinfo [-s | -a] --demo\n"
+	       "\n"
+	       "Show kslab's object caches from a slabinfo 2.1 text, as written by\n"
+	       "kslab_slabinfo_format() (FILE, or - for standard input), or from a\n"
+	       "small built-in workload (--demo).\n"
+	       "\n"
+	       "  -s, --size      sort by memory used, largest first\n"
+	       "  -a, --activity  sort by allocations (magazine hits + misses)\n"
+	       "  -h, --help      this text\n"
+	       "\n"
+	       "Columns: Active/Total objects (active ones are with callers or in\n"
+	       "magazines), ObjSize (bytes between objects), Obj/Slab, Pg/Slab,\n"
+	       "Slabs, KiB (slab pages), Use%% (active/total), AllocHit and FreeHit\n"
+	       "(share served by a CPU's magazines), DepotGet/Put (full magazines\n"
+	       "taken from and given to the depot), Grow/Free (slabs made and given\n"
+	       "back), Colours. \"-\" means the input has no such column or there is\n"
+	       "nothing to divide by.\n"
+	       "\n"
+	       "Exit status: 0 when every cache line was read, 1 for bad input or usage.\n");
+}
+
+static int usage_error(const char *why)
+{
+	if (why)
+		fprintf(stderr, "slabinfo: %s\n", why);
+	fprintf(stderr, "usage: slabinfo [-s | -a] FILE | --demo; slabinfo -h for more\n");
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "demo", no_argument, NULL, 'd' },
+		{ "size", no_argument, NULL, 's' },
+		{ "activity", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct parser p = { 0 };
+	enum sort_key key = SORT_NAME;
+	bool demo = false, sorted = false, ok;
+	char *text = NULL;
+	FILE *in;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "sah", options, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			demo = true;
+			break;
+		case 's':
+		case 'a':
+			if (sorted)
+				return usage_error("-s and -a exclude each other");
+			sorted = true;
+			key = opt == 's' ? SORT_MEMORY : SORT_ACTIVITY;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			return usage_error(NULL);
+		}
+	}
+	if (demo == (optind < argc) || argc - optind > 1)
+		return usage_error("give either one FILE or --demo");
+
+	if (demo) {
+		if (!demo_run(&text))
+			return 1;
+		p.source = "the built-in demo";
+		in = fmemopen(text, strlen(text), "r");
+	} else if (!strcmp(argv[optind], "-")) {
+		p.source = "standard input";
+		in = stdin;
+	} else {
+		p.source = argv[optind];
+		in = fopen(p.source, "r");
+	}
+	if (!in) {
+		fprintf(stderr, "slabinfo: %s: %s\n", p.source, strerror(errno));
+		free(text);
+		return 1;
+	}
+
+	ok = parse_stream(&p, in);
+	if (in != stdin)
+		fclose(in);
+	free(text);
+	if (ok && demo)
+		printf("The built-in workload filled %u caches, freed and reallocated a random\n"
+		       "quarter of each %u times, then freed most objects in random order and\n"
+		       "kept the rest. Freed objects wait in the magazines, so they count as\n"
+		       "active until a shrink or reap.\n\n",
+		       (unsigned int)NR_DEMO_CACHES, DEMO_CHURN);
+	if (ok)
+		print_report(&p, key);
+	if (p.malformed)
+		fprintf(stderr, "slabinfo: %s: %lu malformed line%s left out\n",
+			p.source, p.malformed, p.malformed == 1 ? "" : "s");
+	free_rows(&p);
+	return ok && !p.malformed ? 0 : 1;
+}
