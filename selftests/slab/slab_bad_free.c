@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Frees kslab must refuse: an object of another cache, a pointer inside
+ * an object or into a slab's header or tail, memory kslab does not manage
+ * (a stack variable), a buddy block that is no slab, and a second free
+ * that would empty a slab twice. Each is reported exactly once, naming
+ * the cache and the address, counted in the cache's bad_frees, and
+ * changes nothing else: the real object stays usable and freeable.
+ * Also: freeing NULL, and destroying a cache that still has objects out.
+ */
+#include <kslab/buddy.h>
+
+#include "slab_tests.h"
+
+#define WHAT_WRONG_CACHE	"free to wrong cache"
+#define WHAT_INSIDE		"inside an object"
+#define WHAT_FOREIGN		"not managed by kslab"
+#define WHAT_NOT_SLAB		"not a slab object"
+#define WHAT_DOUBLE		"double free"
+
+/* What a refused free must leave as it was. */
+static void expect_objects_unchanged(struct ktap_test *t,
+				     const struct kslab_cache_stats *before,
+				     const struct kslab_cache_stats *after)
+{
+	KTAP_EXPECT_EQ(t, after->active_objs, before->active_objs);
+	KTAP_EXPECT_EQ(t, after->magazine_objs, before->magazine_objs);
+	KTAP_EXPECT_EQ(t, after->num_slabs, before->num_slabs);
+	KTAP_EXPECT_EQ(t, after->active_slabs, before->active_slabs);
+	KTAP_EXPECT_EQ(t, after->free_hit, before->free_hit);
+	KTAP_EXPECT_EQ(t, after->free_swap, before->free_swap);
+}
+
+/* Free @ptr to @cache, which is wrong for reason @what. Return: the report. */
+static const char *expect_bad_free(struct ktap_test *t,
+				   struct kslab_cache *cache, void *ptr,
+				   const char *what)
+{
+	static struct report_capture cap;
+	struct kslab_cache_stats before, after;
+	char addr[32];
+
+	before = cache_stats(cache);
+	capture_start(&cap);
+	kslab_cache_free(cache, ptr);
+	capture_stop(&cap);
+	after = cache_stats(cache);
+
+	expect_one_error(t, &cap, what, kslab_cache_name(cache));
+	kslab_snprintf(addr, sizeof(addr), "%p", ptr);
+	if (cap.seen)
+		EXPECT_HAS_WORD(t, cap.msg[0], addr);
+	KTAP_EXPECT_EQ(t, after.bad_frees, before.bad_frees + 1);
+	expect_objects_unchanged(t, &before, &after);
+	KTAP_EXPECT_EQ(t, kslab_cache_check(cache), 0);
+	return cap.seen ? cap.msg[0] : "";
+}
+
+/* The object a bad free was aimed near is still the caller's: use, free it. */
+static void expect_still_usable(struct ktap_test *t,
+				struct kslab_cache *cache, void *obj,
+				unsigned int size)
+{
+	unsigned long held = held_objs(cache);
+
+	kslab_memset(obj, 0x3c, size);
+	kslab_cache_free(cache, obj);
+	KTAP_EXPECT_EQ(t, held_objs(cache), held - 1);
+	KTAP_EXPECT_EQ(t, kslab_cache_check(cache), 0);
+}
+
+static void test_bad_free_wrong_cache(struct ktap_test *t)
+{
+	struct kslab_cache *a = test_cache(t, "t-wrong-owner", 64, NULL, 0);
+	struct kslab_cache *b = test_cache(t, "t-wrong-target", 64, NULL, 0);
+	const char *msg;
+	void *obj;
+
+	if (!a || !b)
+		goto out;
+	obj = kslab_cache_alloc(a, GFP_KERNEL);
+	if (!KTAP_EXPECT(t, obj != NULL))
+		goto out;
+	msg = expect_bad_free(t, b, obj, WHAT_WRONG_CACHE);
+	EXPECT_HAS_WORD(t, msg, "t-wrong-owner");
+	KTAP_EXPECT_EQ(t, cache_stats(a).bad_frees, 0);
+	KTAP_EXPECT_EQ(t, held_objs(a), 1);
+	expect_still_usable(t, a, obj, 64);
+out:
+	test_cache_destroy(t, a);
+	test_cache_destroy(t, b);
+}
+
+/*
+ * Inside an object, in an on-slab header and in the waste after the last
+ * object: all within a slab of this cache, none an object's start.
+ */
+static void expect_inside_refused(struct ktap_test *t, const char *name,
+				  unsigned long flags)
+{
+	struct kslab_cache *cache = test_cache(t, name, 64, NULL, flags);
+	struct kslab_cache_stats st;
+	char *obj, *slab;
+
+	if (!cache)
+		return;
+	obj = kslab_cache_alloc(cache, GFP_KERNEL);
+	if (!KTAP_EXPECT(t, obj != NULL))
+		goto out;
+	st = cache_stats(cache);
+	KTAP_EXPECT(t, !st.off_slab);
+	slab = obj - offset_in_slab(obj, &st);
+	EXPECT_CONTAINS(t, expect_bad_free(t, cache, obj + 1, WHAT_INSIDE),
+			"offset=1");
+	EXPECT_CONTAINS(t, expect_bad_free(t, cache, obj + 63, WHAT_INSIDE),
+			"offset=63");
+	expect_bad_free(t, cache, slab, WHAT_INSIDE);
+	expect_bad_free(t, cache, slab + slab_bytes(&st) - 8, WHAT_INSIDE);
+	expect_still_usable(t, cache, obj, 64);
+out:
+	test_cache_destroy(t, cache);
+}
+
+static void test_bad_free_inside(struct ktap_test *t)
+{
+	expect_inside_refused(t, "t-inside", 0);
+	expect_inside_refused(t, "t-inside-nomag", KSLAB_NO_MAGAZINE);
+}
+
+static void test_bad_free_foreign(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-foreign", 64, NULL, 0);
+	unsigned long on_stack[8];
+	void *obj;
+
+	if (!cache)
+		return;
+	obj = kslab_cache_alloc(cache, GFP_KERNEL);
+	if (KTAP_EXPECT(t, obj != NULL)) {
+		expect_bad_free(t, cache, on_stack, WHAT_FOREIGN);
+		expect_bad_free(t, cache, &on_stack[3], WHAT_FOREIGN);
+		expect_still_usable(t, cache, obj, 64);
+	}
+	test_cache_destroy(t, cache);
+}
+
+/* Pages from the buddy allocator are kslab's, but no slab's. */
+static void test_bad_free_buddy_block(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-buddy-block", 64, NULL, 0);
+	char *block = kslab_alloc_pages(GFP_KERNEL, 1);
+	void *obj;
+
+	if (!cache || !KTAP_EXPECT(t, block != NULL))
+		goto out;
+	obj = kslab_cache_alloc(cache, GFP_KERNEL);
+	if (KTAP_EXPECT(t, obj != NULL)) {
+		expect_bad_free(t, cache, block, WHAT_NOT_SLAB);
+		expect_bad_free(t, cache, block + KSLAB_PAGE_SIZE, WHAT_NOT_SLAB);
+		expect_bad_free(t, cache, block + 64, WHAT_NOT_SLAB);
+		expect_still_usable(t, cache, obj, 64);
+	}
+out:
+	kslab_free_pages(block, 1);
+	test_cache_destroy(t, cache);
+}
+
+/*
+ * Without magazines a free reaches its slab at once, so freeing the only
+ * object of a slab twice is caught: the slab has nothing out.
+ */
+static void test_bad_free_double(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-double", 64, NULL,
+					       KSLAB_NO_MAGAZINE);
+	void *obj, *again;
+
+	if (!cache)
+		return;
+	obj = kslab_cache_alloc(cache, GFP_KERNEL);
+	if (KTAP_EXPECT(t, obj != NULL)) {
+		kslab_cache_free(cache, obj);
+		KTAP_EXPECT_EQ(t, cache_stats(cache).active_objs, 0);
+		expect_bad_free(t, cache, obj, WHAT_DOUBLE);
+		/* The slab was not corrupted: it hands the object out once. */
+		obj = kslab_cache_alloc(cache, GFP_KERNEL);
+		again = kslab_cache_alloc(cache, GFP_KERNEL);
+		KTAP_EXPECT(t, obj && again && obj != again);
+		KTAP_EXPECT_EQ(t, cache_stats(cache).active_objs, 2);
+		kslab_cache_free(cache, obj);
+		kslab_cache_free(cache, again);
+	}
+	test_cache_destroy(t, cache);
+}
+
+static void expect_free_null_ignored(struct ktap_test *t, const char *name,
+				     unsigned long flags)
+{
+	struct kslab_cache *cache = test_cache(t, name, 64, NULL, flags);
+	struct kslab_cache_stats before, after;
+	struct report_capture cap;
+
+	if (!cache)
+		return;
+	before = cache_stats(cache);
+	capture_start(&cap);
+	kslab_cache_free(cache, NULL);
+	kslab_cache_free_bulk(cache, 0, NULL);
+	capture_stop(&cap);
+	after = cache_stats(cache);
+	expect_no_report(t, &cap);
+	expect_objects_unchanged(t, &before, &after);
+	KTAP_EXPECT_EQ(t, after.free_miss, before.free_miss);
+	KTAP_EXPECT_EQ(t, after.flushes, before.flushes);
+	KTAP_EXPECT_EQ(t, after.bad_frees, 0);
+	test_cache_destroy(t, cache);
+}
+
+static void test_free_null(struct ktap_test *t)
+{
+	expect_free_null_ignored(t, "t-free-null", 0);
+	expect_free_null_ignored(t, "t-free-null-nomag", KSLAB_NO_MAGAZINE);
+}
+
+#define LIVE_OBJS	3
+#define CACHED_OBJS	40
+
+/*
+ * Destroying a cache with objects out reports their count and keeps the
+ * cache, so those objects stay valid; its spare memory goes back anyway.
+ */
+static void test_destroy_with_live_objects(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-destroy-live", 512, NULL, 0);
+	void *objs[LIVE_OBJS + CACHED_OBJS], *extra;
+	struct kslab_cache_stats st;
+	struct report_capture cap;
+
+	if (!cache || !alloc_objs(t, cache, objs, LIVE_OBJS + CACHED_OBJS))
+		goto out;
+	free_objs(cache, objs + LIVE_OBJS, CACHED_OBJS);
+	capture_start(&cap);
+	kslab_cache_destroy(cache);
+	capture_stop(&cap);
+	expect_one_error(t, &cap, "still allocated", "t-destroy-live");
+	if (cap.seen)
+		EXPECT_HAS_WORD(t, cap.msg[0], "3");
+
+	st = cache_stats(cache);
+	KTAP_EXPECT_EQ(t, st.active_objs, LIVE_OBJS);
+	KTAP_EXPECT_EQ(t, st.magazine_objs, 0);
+	KTAP_EXPECT_EQ(t, st.num_slabs, st.active_slabs);
+	KTAP_EXPECT_EQ(t, kslab_cache_check(cache), 0);
+	extra = kslab_cache_alloc(cache, GFP_KERNEL);
+	if (KTAP_EXPECT(t, extra != NULL))
+		kslab_cache_free(cache, extra);
+	free_objs(cache, objs, LIVE_OBJS);
+out:
+	test_cache_destroy(t, cache);
+}
+
+static void test_destroy_null(struct ktap_test *t)
+{
+	struct report_capture cap;
+
+	capture_start(&cap);
+	kslab_cache_destroy(NULL);
+	capture_stop(&cap);
+	expect_no_report(t, &cap);
+}
+
+static const struct ktap_case slab_bad_free_cases[] = {
+	{ "bad_free_wrong_cache", test_bad_free_wrong_cache },
+	{ "bad_free_inside", test_bad_free_inside },
+	{ "bad_free_foreign", test_bad_free_foreign },
+	{ "bad_free_buddy_block", test_bad_free_buddy_block },
+	{ "bad_free_double", test_bad_free_double },
+	{ "free_null", test_free_null },
+	{ "destroy_with_live_objects", test_destroy_with_live_objects },
+	{ "destroy_null", test_destroy_null },
+};
+
+const struct ktap_suite slab_bad_free_suite =
+	KTAP_SUITE("slab_bad_free", slab_bad_free_cases);

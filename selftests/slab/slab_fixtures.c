@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fixtures shared by the object-cache tests (declared in slab_tests.h):
+ * string matching without libc, capturing kslab's reports, creating and
+ * tearing down test caches, reading their counters, the test constructor
+ * and destructor, and capping the default zone to make memory run out.
+ */
+#include <kslab/page.h>
+#include <kslab/zone.h>
+
+#include "slab_tests.h"
+
+/* ------------------------------------------------------------------ */
+/* Strings                                                             */
+/* ------------------------------------------------------------------ */
+
+size_t str_len(const char *s)
+{
+	const char *end = s;
+
+	while (*end)
+		end++;
+	return (size_t)(end - s);
+}
+
+bool str_starts_with(const char *s, const char *prefix)
+{
+	for (; *prefix; s++, prefix++)
+		if (*s != *prefix)
+			return false;
+	return true;
+}
+
+const char *str_find(const char *haystack, const char *needle)
+{
+	for (; *haystack; haystack++)
+		if (str_starts_with(haystack, needle))
+			return haystack;
+	return NULL;
+}
+
+static bool word_char(char c)
+{
+	return c == '_' || c == '-' || (c >= '0' && c <= '9') ||
+	       (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * Does @word stand alone in @haystack? A count of 3 must not match
+ * inside 13, nor a cache name inside a longer one.
+ */
+bool str_has_word(const char *haystack, const char *word)
+{
+	size_t n = str_len(word);
+	const char *at;
+
+	for (at = str_find(haystack, word); at; at = str_find(at + 1, word))
+		if ((at == haystack || !word_char(at[-1])) && !word_char(at[n]))
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reports                                                             */
+/* ------------------------------------------------------------------ */
+
+static bool capture_hook(enum kslab_log_level level, const char *msg,
+			 void *arg)
+{
+	struct report_capture *cap = arg;
+
+	if (cap->seen < CAPTURE_MSGS) {
+		cap->level[cap->seen] = level;
+		kslab_snprintf(cap->msg[cap->seen], CAPTURE_LEN, "%s", msg);
+	}
+	cap->seen++;
+	return true;	/* swallowed: expected reports must not clutter TAP */
+}
+
+void capture_start(struct report_capture *cap)
+{
+	kslab_memset(cap, 0, sizeof(*cap));
+	cap->counted = kslab_report_count();
+	kslab_set_report_hook(capture_hook, cap);
+}
+
+void capture_stop(struct report_capture *cap)
+{
+	kslab_set_report_hook(NULL, NULL);
+	cap->counted = kslab_report_count() - cap->counted;
+}
+
+/* Exactly one error report, saying @what and naming @cache_name. */
+void expect_one_error(struct ktap_test *t, const struct report_capture *cap,
+		      const char *what, const char *cache_name)
+{
+	KTAP_EXPECT_EQ(t, cap->seen, 1);
+	KTAP_EXPECT_EQ(t, cap->counted, 1);
+	if (!cap->seen)
+		return;
+	KTAP_EXPECT_EQ(t, cap->level[0], KSLAB_LOG_ERR);
+	ktap_check(t, str_starts_with(cap->msg[0], "kslab: "), __FILE__,
+		   __LINE__, "\"%s\" starts with \"kslab: \"", cap->msg[0]);
+	EXPECT_CONTAINS(t, cap->msg[0], what);
+	if (cache_name)
+		EXPECT_HAS_WORD(t, cap->msg[0], cache_name);
+}
+
+void expect_no_report(struct ktap_test *t, const struct report_capture *cap)
+{
+	ktap_check(t, cap->seen == 0 && cap->counted == 0, __FILE__, __LINE__,
+		   "no report (got %lu, first \"%s\")", cap->seen,
+		   cap->seen ? cap->msg[0] : "");
+}
+
+/* ------------------------------------------------------------------ */
+/* Caches and objects                                                  */
+/* ------------------------------------------------------------------ */
+
+struct kslab_cache *test_cache(struct ktap_test *t, const char *name,
+			       unsigned int size,
+			       const struct kslab_cache_args *args,
+			       unsigned long flags)
+{
+	struct kslab_cache *cache = kslab_cache_create(name, size, args, flags);
+
+	ktap_check(t, cache != NULL, __FILE__, __LINE__,
+		   "cache %s of %u bytes created", name, size);
+	return cache;
+}
+
+/* Destroy a cache the test emptied: consistent, and no leak reported. */
+void test_cache_destroy(struct ktap_test *t, struct kslab_cache *cache)
+{
+	struct report_capture cap;
+
+	if (!cache)
+		return;
+	KTAP_EXPECT_EQ(t, kslab_cache_check(cache), 0);
+	capture_start(&cap);
+	kslab_cache_destroy(cache);
+	capture_stop(&cap);
+	expect_no_report(t, &cap);
+}
+
+struct kslab_cache_stats cache_stats(struct kslab_cache *cache)
+{
+	struct kslab_cache_stats st;
+
+	kslab_cache_stats(cache, &st);
+	return st;
+}
+
+/* Objects with callers: out of the slabs and in no magazine. */
+unsigned long held_objs(struct kslab_cache *cache)
+{
+	struct kslab_cache_stats st = cache_stats(cache);
+
+	return st.active_objs - st.magazine_objs;
+}
+
+bool alloc_objs(struct ktap_test *t, struct kslab_cache *cache, void **objs,
+		unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		objs[i] = kslab_cache_alloc(cache, GFP_KERNEL);
+		if (!objs[i]) {
+			ktap_check(t, false, __FILE__, __LINE__,
+				   "allocation %lu of %lu failed", i, n);
+			free_objs(cache, objs, i);
+			return false;
+		}
+	}
+	return true;
+}
+
+void free_objs(struct kslab_cache *cache, void **objs, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		kslab_cache_free(cache, objs[i]);
+}
+
+unsigned long slab_bytes(const struct kslab_cache_stats *st)
+{
+	return st->pages_per_slab * KSLAB_PAGE_SIZE;
+}
+
+/* Slabs are buddy blocks, aligned to their size: masking finds the slab. */
+unsigned long offset_in_slab(const void *obj,
+			     const struct kslab_cache_stats *st)
+{
+	return (unsigned long)obj & (slab_bytes(st) - 1);
+}
+
+/* No two of @objs closer than @size bytes: they cannot overlap. */
+bool objs_disjoint(void *const *objs, unsigned long n, unsigned long size)
+{
+	unsigned long i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++) {
+			unsigned long a = (unsigned long)objs[i];
+			unsigned long b = (unsigned long)objs[j];
+
+			if ((a > b ? a - b : b - a) < size)
+				return false;
+		}
+	return true;
+}
+
+unsigned long buddy_used_pages(void)
+{
+	struct kslab_buddy_stats bs;
+
+	kslab_buddy_stats(&bs);
+	return bs.managed_pages - bs.free_pages;
+}
+
+/* Scratch memory from outside kslab, so using it disturbs no counter. */
+void *meta_alloc(struct ktap_test *t, unsigned long bytes)
+{
+	void *p = kslab_env_meta_alloc(bytes, GFP_KERNEL);
+
+	KTAP_EXPECT(t, p != NULL);
+	return p;
+}
+
+void meta_free(void *p, unsigned long bytes)
+{
+	if (p)
+		kslab_env_meta_free(p, bytes);
+}
+
+/* ------------------------------------------------------------------ */
+/* The magazine rig                                                    */
+/* ------------------------------------------------------------------ */
+
+bool rig_start(struct ktap_test *t, struct rig *rig, const char *name,
+	       unsigned int size)
+{
+	struct kslab_cache_args args = { .magazine_size = RIG_MAGAZINE };
+
+	rig->nr_held = 0;
+	rig->cache = test_cache(t, name, size, &args, 0);
+	if (!rig->cache)
+		return false;
+	if (!test_cpu_pin(t, &rig->cpu)) {
+		kslab_cache_destroy(rig->cache);
+		rig->cache = NULL;
+		return false;
+	}
+	return true;
+}
+
+void rig_alloc(struct ktap_test *t, struct rig *rig, unsigned long n)
+{
+	if (!KTAP_EXPECT(t, rig->nr_held + n <= RIG_MAX_HELD))
+		return;
+	if (alloc_objs(t, rig->cache, rig->held + rig->nr_held, n))
+		rig->nr_held += n;
+}
+
+void rig_free(struct rig *rig, unsigned long n)
+{
+	while (n-- && rig->nr_held)
+		kslab_cache_free(rig->cache, rig->held[--rig->nr_held]);
+}
+
+void rig_end(struct ktap_test *t, struct rig *rig)
+{
+	rig_free(rig, rig->nr_held);
+	test_cpu_unpin();
+	test_cache_destroy(t, rig->cache);
+}
+
+/* ------------------------------------------------------------------ */
+/* The test constructor and destructor                                 */
+/* ------------------------------------------------------------------ */
+
+struct ctor_counts ctor_counts;
+
+const struct kslab_cache_args ctor_args = {
+	.ctor = test_ctor,
+	.dtor = test_dtor,
+};
+
+void ctor_counts_reset(void)
+{
+	kslab_atomic_set(&ctor_counts.ctors, 0);
+	kslab_atomic_set(&ctor_counts.dtors, 0);
+	kslab_atomic_set(&ctor_counts.bad_dtors, 0);
+}
+
+void test_ctor(void *obj)
+{
+	struct ctor_obj *o = obj;
+
+	o->magic = CTOR_MAGIC;
+	o->self = o;
+	o->state = 0;
+	kslab_memset(o->fill, CTOR_FILL, sizeof(o->fill));
+	kslab_atomic_add(&ctor_counts.ctors, 1);
+}
+
+bool ctor_obj_constructed(const struct ctor_obj *o)
+{
+	unsigned int i;
+
+	if (o->magic != CTOR_MAGIC || o->self != o || o->state)
+		return false;
+	for (i = 0; i < sizeof(o->fill); i++)
+		if (o->fill[i] != CTOR_FILL)
+			return false;
+	return true;
+}
+
+/* The contract: objects reach the destructor in constructed state. */
+void test_dtor(void *obj)
+{
+	if (!ctor_obj_constructed(obj))
+		kslab_atomic_add(&ctor_counts.bad_dtors, 1);
+	kslab_atomic_add(&ctor_counts.dtors, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Running out of memory                                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Caches take their pages from the default zone, whose page source never
+ * refuses. Capping the zone at the chunks it holds now makes page
+ * allocations fail once those are used up, as a real shortage would.
+ * Return: false if the zone holds no chunk, where a cap of 0 would lift
+ * the limit instead.
+ */
+bool default_zone_cap(struct ktap_test *t)
+{
+	struct kslab_zone *zone = kslab_default_zone();
+	bool capped;
+
+	kslab_spin_lock(&zone->lock);
+	capped = zone->nr_chunks && !zone->max_chunks;
+	if (capped)
+		zone->max_chunks = zone->nr_chunks;
+	kslab_spin_unlock(&zone->lock);
+	return KTAP_EXPECT(t, capped);
+}
+
+void default_zone_uncap(void)
+{
+	struct kslab_zone *zone = kslab_default_zone();
+
+	kslab_spin_lock(&zone->lock);
+	zone->max_chunks = 0;
+	kslab_spin_unlock(&zone->lock);
+}

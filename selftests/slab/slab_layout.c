@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Slab layout: the order each cache's slabs get (the smallest that wastes
+ * at most an eighth, else the least wasteful), how many objects they hold,
+ * whether the slab header lives on or off the slab, colouring (the first
+ * object of consecutive slabs moves by a colour step, wrapping after the
+ * last colour), and alignment of every object handed out.
+ *
+ * Expected layouts come from two places: a table worked out by hand for
+ * a few sizes, and this file's own statement of the rule for a sweep of
+ * sizes; addresses of real objects then confirm what the counters claim.
+ */
+#include <kslab/slab_types.h>
+
+#include "slab_tests.h"
+
+/* Objects this large keep the header off the slab unless the waste holds it. */
+#define OFF_SLAB_MIN		(KSLAB_PAGE_SIZE / 8)
+#define MIN_ALIGN		8UL
+
+struct layout {
+	unsigned long size;		/* stride */
+	unsigned long pages;
+	unsigned long objs;
+	bool off_slab;
+	unsigned long colours;
+};
+
+/* A slab header with its free-index stack, padded to the alignment. */
+static unsigned long header_bytes(unsigned long objs, unsigned long align)
+{
+	return KSLAB_ALIGN_UP(sizeof(struct kslab_slab) +
+			      objs * sizeof(unsigned short), align);
+}
+
+/* Most objects in @bytes, the header too if @header; *@left: what remains. */
+static unsigned long fit_objs(unsigned long bytes, unsigned long stride,
+			      unsigned long align, bool header,
+			      unsigned long *left)
+{
+	unsigned long n, used;
+
+	for (n = bytes / stride; n; n--) {
+		used = n * stride + (header ? header_bytes(n, align) : 0);
+		if (used <= bytes) {
+			*left = bytes - used;
+			return n;
+		}
+	}
+	*left = bytes;
+	return 0;
+}
+
+/* The rule of Documentation/slab.rst, stated independently of mm/slab.c. */
+static struct layout expected_layout(unsigned long size, unsigned long align)
+{
+	unsigned long order, left, best_left = 0, best_order = 0, best_objs = 0;
+	struct layout l = { 0 };
+	bool small;
+
+	align = align > MIN_ALIGN ? align : MIN_ALIGN;
+	l.size = KSLAB_ALIGN_UP(size, align);
+	small = l.size < OFF_SLAB_MIN;
+	for (order = 0; order <= KSLAB_SLAB_MAX_ORDER; order++) {
+		unsigned long bytes = KSLAB_PAGE_SIZE << order;
+		unsigned long n = fit_objs(bytes, l.size, align, small, &left);
+
+		if (!n)
+			continue;
+		/* Compare waste shares left/bytes without dividing. */
+		if (!best_objs || (left << best_order) < (best_left << order)) {
+			best_objs = n;
+			best_left = left;
+			best_order = order;
+		}
+		if (left * 8 <= bytes)
+			break;
+	}
+	l.pages = 1UL << best_order;
+	l.objs = best_objs;
+	left = best_left;
+	l.off_slab = !small && left < header_bytes(l.objs, align);
+	if (!small && !l.off_slab)
+		left -= header_bytes(l.objs, align);
+	l.colours = left / (align > KSLAB_CACHE_LINE ? align : KSLAB_CACHE_LINE) + 1;
+	return l;
+}
+
+static bool same_layout(const struct layout *a, const struct layout *b)
+{
+	return a->size == b->size && a->pages == b->pages &&
+	       a->objs == b->objs && a->off_slab == b->off_slab &&
+	       a->colours == b->colours;
+}
+
+static void expect_layout(struct ktap_test *t, unsigned int size,
+			  unsigned int align, const struct layout *want)
+{
+	struct kslab_cache_args args = { .align = align };
+	struct kslab_cache_stats st;
+	struct kslab_cache *cache;
+	struct layout got;
+
+	cache = test_cache(t, "t-layout", size, &args, 0);
+	if (!cache)
+		return;
+	st = cache_stats(cache);
+	got.size = st.size;
+	got.pages = st.pages_per_slab;
+	got.objs = st.objs_per_slab;
+	got.off_slab = st.off_slab;
+	got.colours = st.colours;
+	ktap_check(t, same_layout(&got, want), __FILE__, __LINE__,
+		   "size %u align %u: stride %lu, %lu pages, %lu objs, %s, %lu colours; expected %lu, %lu, %lu, %s, %lu",
+		   size, align, st.size, st.pages_per_slab, st.objs_per_slab,
+		   st.off_slab ? "off" : "on", st.colours, want->size,
+		   want->pages, want->objs, want->off_slab ? "off" : "on",
+		   want->colours);
+	test_cache_destroy(t, cache);
+}
+
+struct layout_case {
+	unsigned int size;
+	struct layout want;
+};
+
+/* Worked out by hand: a header is 40 bytes and 2 more per object. */
+static void test_layout_table(struct ktap_test *t)
+{
+	static const struct layout_case cases[] = {
+		{ 8, { 8, 1, 405, false, 1 } },
+		{ 64, { 64, 1, 61, false, 1 } },
+		{ 100, { 104, 1, 38, false, 1 } },
+		{ 256, { 256, 1, 15, false, 3 } },
+		{ 512, { 512, 1, 8, true, 1 } },
+		{ 700, { 704, 2, 11, false, 7 } },
+		{ 3000, { 3000, 4, 5, false, 21 } },
+		{ 4096, { 4096, 1, 1, true, 1 } },
+		{ 20000, { 20000, 16, 3, false, 86 } },
+		/* No order wastes at most 1/8: the least wasteful one. */
+		{ 70000, { 70000, 32, 1, false, 954 } },
+		{ 131072, { 131072, 32, 1, true, 1 } },
+	};
+	unsigned int i;
+
+	for (i = 0; i < KSLAB_ARRAY_SIZE(cases); i++) {
+		struct layout rule = expected_layout(cases[i].size, 0);
+
+		/* The table and this file's rule agree before mm/ is asked. */
+		ktap_check(t, same_layout(&rule, &cases[i].want), __FILE__,
+			   __LINE__, "rule agrees with table for %u",
+			   cases[i].size);
+		expect_layout(t, cases[i].size, 0, &cases[i].want);
+	}
+}
+
+/* The chosen slab holds no room for another object, nor a smaller order's. */
+static void expect_packed(struct ktap_test *t, const struct layout *l,
+			  unsigned long align)
+{
+	unsigned long bytes = l->pages * KSLAB_PAGE_SIZE, order, left;
+	bool small = l->size < OFF_SLAB_MIN;
+
+	KTAP_EXPECT(t, l->objs * l->size +
+		       (l->off_slab ? 0 : header_bytes(l->objs, align)) <= bytes);
+	KTAP_EXPECT(t, (l->objs + 1) * l->size +
+		       (small ? header_bytes(l->objs + 1, align) : 0) > bytes);
+	for (order = 0; (KSLAB_PAGE_SIZE << order) < bytes; order++) {
+		unsigned long smaller = KSLAB_PAGE_SIZE << order;
+
+		if (fit_objs(smaller, l->size, align, small, &left))
+			ktap_check(t, left * 8 > smaller, __FILE__, __LINE__,
+				   "stride %lu: order %lu wastes %lu of %lu yet was passed over",
+				   l->size, order, left, smaller);
+	}
+}
+
+/* Sizes across the whole range, at two alignments, against the rule. */
+static void test_layout_sweep(struct ktap_test *t)
+{
+	static const unsigned int aligns[] = { 0, 64 };
+	unsigned long size;
+	unsigned int i;
+
+	for (i = 0; i < KSLAB_ARRAY_SIZE(aligns); i++)
+		for (size = 8; size <= KSLAB_MAX_OBJECT_SIZE;
+		     size += size / 5 + 7) {
+			struct layout want = expected_layout(size, aligns[i]);
+
+			expect_packed(t, &want, aligns[i] > MIN_ALIGN ?
+						aligns[i] : MIN_ALIGN);
+			expect_layout(t, (unsigned int)size, aligns[i], &want);
+		}
+}
+
+/*
+ * Allocate @nr_slabs fresh slabs' worth from a NO_MAGAZINE cache: each
+ * slab is made when the previous one fills, and hands out its objects
+ * from the first, so objs[s * objs_per_slab] is slab s's first object.
+ */
+static void **alloc_slabs(struct ktap_test *t, struct kslab_cache *cache,
+			  const struct kslab_cache_stats *st,
+			  unsigned long nr_slabs)
+{
+	unsigned long n = nr_slabs * st->objs_per_slab;
+	void **objs = meta_alloc(t, n * sizeof(void *));
+
+	if (objs && !alloc_objs(t, cache, objs, n)) {
+		meta_free(objs, n * sizeof(void *));
+		return NULL;
+	}
+	return objs;
+}
+
+/* Slab @s's objects all lie in one block, at the stride, after the colour. */
+static unsigned long first_offset(struct ktap_test *t, void **objs,
+				  unsigned long s,
+				  const struct kslab_cache_stats *st)
+{
+	void **mine = objs + s * st->objs_per_slab;
+	unsigned long base = (unsigned long)mine[0] - offset_in_slab(mine[0], st);
+	unsigned long i;
+
+	for (i = 1; i < st->objs_per_slab; i++)
+		if ((unsigned long)mine[i] != (unsigned long)mine[0] + i * st->size)
+			break;
+	ktap_check(t, i == st->objs_per_slab, __FILE__, __LINE__,
+		   "slab %lu: object %lu at %p, first at %p", s, i,
+		   i < st->objs_per_slab ? mine[i] : NULL, mine[0]);
+	KTAP_EXPECT(t, (unsigned long)mine[st->objs_per_slab - 1] + st->size <=
+		       base + slab_bytes(st));
+	return offset_in_slab(mine[0], st);
+}
+
+static void expect_colour_cycle(struct ktap_test *t, unsigned int size,
+				unsigned int align, unsigned long colours)
+{
+	struct kslab_cache_args args = { .align = align };
+	unsigned long eff = align > MIN_ALIGN ? align : MIN_ALIGN;
+	unsigned long step = eff > KSLAB_CACHE_LINE ? eff : KSLAB_CACHE_LINE;
+	unsigned long s, nr_slabs, first, off;
+	struct kslab_cache_stats st;
+	struct kslab_cache *cache;
+	void **objs;
+
+	cache = test_cache(t, "t-colour", size, &args, KSLAB_NO_MAGAZINE);
+	if (!cache)
+		return;
+	st = cache_stats(cache);
+	KTAP_EXPECT_EQ(t, st.colours, colours);
+	nr_slabs = st.colours + 2;	/* round once, and on to colour 1 */
+	objs = alloc_slabs(t, cache, &st, nr_slabs);
+	if (objs) {
+		first = first_offset(t, objs, 0, &st);
+		KTAP_EXPECT_EQ(t, first, st.off_slab ? 0 :
+				  header_bytes(st.objs_per_slab, eff));
+		for (s = 1; s < nr_slabs; s++) {
+			off = first_offset(t, objs, s, &st);
+			ktap_check(t, off == first + (s % st.colours) * step,
+				   __FILE__, __LINE__,
+				   "slab %lu: first object at offset %lu, expected %lu",
+				   s, off, first + (s % st.colours) * step);
+			KTAP_EXPECT_EQ(t, off % eff, 0);
+		}
+		/* One more colour would push the last object off the slab. */
+		KTAP_EXPECT(t, first + st.colours * step +
+			       st.objs_per_slab * st.size > slab_bytes(&st));
+		KTAP_EXPECT_EQ(t, cache_stats(cache).num_slabs, nr_slabs);
+		free_objs(cache, objs, nr_slabs * st.objs_per_slab);
+		meta_free(objs, nr_slabs * st.objs_per_slab * sizeof(void *));
+	}
+	test_cache_destroy(t, cache);
+}
+
+static void test_colour_on_slab(struct ktap_test *t)
+{
+	expect_colour_cycle(t, 256, 0, 3);
+}
+
+/* A large object whose header still fits the waste: on the slab, 21 colours. */
+static void test_colour_many(struct ktap_test *t)
+{
+	expect_colour_cycle(t, 3000, 0, 21);
+}
+
+/* The colour step is the alignment when that exceeds a cache line. */
+static void test_colour_aligned(struct ktap_test *t)
+{
+	expect_colour_cycle(t, 1300, 256, 2);
+}
+
+/* Off the slab only when the waste cannot hold a header: no room to colour. */
+static void test_colour_off_slab(struct ktap_test *t)
+{
+	expect_colour_cycle(t, 512, 0, 1);
+}
+
+#define ALIGN_OBJS	96
+
+/* Objects across many slabs and colours, through the magazines. */
+static void expect_aligned(struct ktap_test *t, unsigned int size,
+			   unsigned int align, unsigned long flags,
+			   unsigned long want_align, unsigned long want_size)
+{
+	struct kslab_cache_args args = { .align = align };
+	struct kslab_cache *cache;
+	void *objs[ALIGN_OBJS];
+	unsigned long i, bad = 0;
+
+	cache = test_cache(t, "t-align", size, &args, flags);
+	if (!cache)
+		return;
+	KTAP_EXPECT_EQ(t, cache_stats(cache).size, want_size);
+	if (alloc_objs(t, cache, objs, ALIGN_OBJS)) {
+		for (i = 0; i < ALIGN_OBJS; i++)
+			bad += (unsigned long)objs[i] % want_align != 0;
+		ktap_check(t, !bad, __FILE__, __LINE__,
+			   "size %u align %u: %lu of %u objects off %lu-byte alignment",
+			   size, align, bad, ALIGN_OBJS, want_align);
+		KTAP_EXPECT(t, objs_disjoint(objs, ALIGN_OBJS, want_size));
+		free_objs(cache, objs, ALIGN_OBJS);
+	}
+	test_cache_destroy(t, cache);
+}
+
+static void test_align_64(struct ktap_test *t)
+{
+	expect_aligned(t, 40, 64, 0, 64, 64);
+	expect_aligned(t, 1300, 64, 0, 64, 1344);
+}
+
+static void test_align_256(struct ktap_test *t)
+{
+	expect_aligned(t, 100, 256, 0, 256, 256);
+	expect_aligned(t, 1300, 256, 0, 256, 1536);
+}
+
+static void test_align_page(struct ktap_test *t)
+{
+	expect_aligned(t, 100, KSLAB_PAGE_SIZE, 0, KSLAB_PAGE_SIZE,
+		       KSLAB_PAGE_SIZE);
+	expect_aligned(t, 5000, KSLAB_PAGE_SIZE, KSLAB_NO_MAGAZINE,
+		       KSLAB_PAGE_SIZE, 2 * KSLAB_PAGE_SIZE);
+}
+
+/* A cache line each, but small objects share one rather than pad it. */
+static void test_hwcache_align(struct ktap_test *t)
+{
+	expect_aligned(t, 100, 0, KSLAB_HWCACHE_ALIGN, 64, 128);
+	expect_aligned(t, 33, 0, KSLAB_HWCACHE_ALIGN, 64, 64);
+	expect_aligned(t, 20, 0, KSLAB_HWCACHE_ALIGN, 32, 32);
+	expect_aligned(t, 12, 0, KSLAB_HWCACHE_ALIGN, 16, 16);
+	expect_aligned(t, 8, 0, KSLAB_HWCACHE_ALIGN, 8, 8);
+	expect_aligned(t, 100, 256, KSLAB_HWCACHE_ALIGN, 256, 256);
+}
+
+static const struct ktap_case slab_layout_cases[] = {
+	{ "layout_table", test_layout_table },
+	{ "layout_sweep", test_layout_sweep },
+	{ "colour_on_slab", test_colour_on_slab },
+	{ "colour_many", test_colour_many },
+	{ "colour_aligned", test_colour_aligned },
+	{ "colour_off_slab", test_colour_off_slab },
+	{ "align_64", test_align_64 },
+	{ "align_256", test_align_256 },
+	{ "align_page", test_align_page },
+	{ "hwcache_align", test_hwcache_align },
+};
+
+const struct ktap_suite slab_layout_suite =
+	KTAP_SUITE("slab_layout", slab_layout_cases);

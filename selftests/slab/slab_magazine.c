@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The magazine layer, path by path, read from its counters. On one CPU
+ * with magazines of 14 rounds (A, B, C, D below, in the order they are
+ * made) every step is predictable:
+ *
+ *   allocations 1, 15, 29, 43 miss: each has the slab layer fill a
+ *     magazine, which passes through the depot to the CPU; the rest hit.
+ *     From the third miss the empty magazine the CPU gives back waits in
+ *     the depot, and the fourth refill reuses it;
+ *   frees fill the loaded magazine (hits), then swap in the previous
+ *     one, then trade a full magazine for an empty one at the depot, and
+ *     when the depot has none a new empty magazine is made for the trade;
+ *   allocations then swap back to a full previous magazine.
+ *
+ * Caches without magazines never touch them: every allocation and free
+ * is a batch of one to or from the slab layer.
+ */
+#include "slab_tests.h"
+
+/* Counters a script predicts; those left out of a prediction must be 0. */
+struct mag_counts {
+	unsigned long alloc_hit, alloc_swap, alloc_miss;
+	unsigned long free_hit, free_swap, free_miss;
+	unsigned long full_gets, full_puts, empty_gets, empty_puts;
+	unsigned long depot_full, depot_empty;
+	unsigned long refills, magazine_objs;
+};
+
+static struct mag_counts mag_counts_of(const struct kslab_cache_stats *st)
+{
+	struct mag_counts c = {
+		.alloc_hit = st->alloc_hit, .alloc_swap = st->alloc_swap,
+		.alloc_miss = st->alloc_miss, .free_hit = st->free_hit,
+		.free_swap = st->free_swap, .free_miss = st->free_miss,
+		.full_gets = st->depot_full_gets,
+		.full_puts = st->depot_full_puts,
+		.empty_gets = st->depot_empty_gets,
+		.empty_puts = st->depot_empty_puts,
+		.depot_full = st->depot_full, .depot_empty = st->depot_empty,
+		.refills = st->refills, .magazine_objs = st->magazine_objs,
+	};
+
+	return c;
+}
+
+#define EXPECT_COUNT(t, got, want, field)				\
+	ktap_check((t), (got).field == (want)->field, __FILE__, __LINE__,\
+		   "%s: %lu, expected %lu", #field, (got).field,	\
+		   (want)->field)
+
+/* The cache's counters, summed and for the rig's CPU, are @want. */
+static void expect_counts(struct ktap_test *t, const struct rig *rig,
+			  const struct mag_counts *want)
+{
+	struct kslab_cache_stats st = cache_stats(rig->cache), cpu;
+	struct mag_counts got = mag_counts_of(&st);
+
+	EXPECT_COUNT(t, got, want, alloc_hit);
+	EXPECT_COUNT(t, got, want, alloc_swap);
+	EXPECT_COUNT(t, got, want, alloc_miss);
+	EXPECT_COUNT(t, got, want, free_hit);
+	EXPECT_COUNT(t, got, want, free_swap);
+	EXPECT_COUNT(t, got, want, free_miss);
+	EXPECT_COUNT(t, got, want, full_gets);
+	EXPECT_COUNT(t, got, want, full_puts);
+	EXPECT_COUNT(t, got, want, empty_gets);
+	EXPECT_COUNT(t, got, want, empty_puts);
+	EXPECT_COUNT(t, got, want, depot_full);
+	EXPECT_COUNT(t, got, want, depot_empty);
+	EXPECT_COUNT(t, got, want, refills);
+	EXPECT_COUNT(t, got, want, magazine_objs);
+	KTAP_EXPECT_EQ(t, st.active_objs, rig->nr_held + st.magazine_objs);
+	KTAP_EXPECT_EQ(t, st.depot_objs, st.depot_full * RIG_MAGAZINE);
+
+	/* Pinned: all of it happened on the rig's CPU. */
+	kslab_cache_cpu_stats(rig->cache, rig->cpu, &cpu);
+	got = mag_counts_of(&cpu);
+	EXPECT_COUNT(t, got, want, alloc_hit);
+	EXPECT_COUNT(t, got, want, alloc_swap);
+	EXPECT_COUNT(t, got, want, alloc_miss);
+	EXPECT_COUNT(t, got, want, free_hit);
+	EXPECT_COUNT(t, got, want, free_swap);
+	EXPECT_COUNT(t, got, want, free_miss);
+}
+
+/*
+ * A script: allocate (objs > 0) or free (objs < 0, last in first out),
+ * then, where want is set, check every counter.
+ */
+struct mag_step {
+	int objs;
+	const struct mag_counts *want;
+};
+
+static void run_script(struct ktap_test *t, const char *name,
+		       const struct mag_step *steps, unsigned int nr)
+{
+	struct rig rig;
+	unsigned int i;
+
+	if (!rig_start(t, &rig, name, 64))
+		return;
+	for (i = 0; i < nr; i++) {
+		if (steps[i].objs > 0)
+			rig_alloc(t, &rig, (unsigned long)steps[i].objs);
+		else
+			rig_free(&rig, (unsigned long)-steps[i].objs);
+		if (steps[i].want)
+			expect_counts(t, &rig, steps[i].want);
+	}
+	rig_end(t, &rig);
+}
+
+#define DEFINE_SCRIPT_TEST(fn, cache_name, steps)			\
+	static void fn(struct ktap_test *t)				\
+	{								\
+		run_script(t, (cache_name), (steps),			\
+			   KSLAB_ARRAY_SIZE(steps));			\
+	}
+
+#define COUNTS(...)	(&(const struct mag_counts){ __VA_ARGS__ })
+
+/*
+ * After 42 allocations: A, B and C were filled and passed through the
+ * depot (3 full puts), and A waits there empty (1 empty put).
+ */
+#define AFTER_ALLOC_42							\
+	.alloc_hit = 39, .alloc_miss = 3, .refills = 3, .full_gets = 3
+
+/*
+ * After 56: the fourth refill took A from the depot (1 empty get) and
+ * put it back full (4 full puts); B waits there empty (2 empty puts).
+ */
+#define AFTER_ALLOC_56							\
+	.alloc_hit = 52, .alloc_miss = 4, .refills = 4, .full_gets = 4
+
+static const struct mag_step first_alloc_misses[] = {
+	{ 0, COUNTS(0) },
+	{ 1, COUNTS(.alloc_miss = 1, .refills = 1, .full_puts = 1,
+		    .full_gets = 1, .magazine_objs = RIG_MAGAZINE - 1) },
+};
+DEFINE_SCRIPT_TEST(test_mag_first_alloc_misses, "t-mag-first",
+		   first_alloc_misses)
+
+static const struct mag_step alloc_hits[] = {
+	{ RIG_MAGAZINE, COUNTS(.alloc_hit = RIG_MAGAZINE - 1, .alloc_miss = 1,
+			       .refills = 1, .full_puts = 1, .full_gets = 1) },
+};
+DEFINE_SCRIPT_TEST(test_mag_alloc_hits, "t-mag-hits", alloc_hits)
+
+static const struct mag_step alloc_depot[] = {
+	{ 28, COUNTS(.alloc_hit = 26, .alloc_miss = 2, .refills = 2,
+		     .full_puts = 2, .full_gets = 2) },
+	{ 14, COUNTS(AFTER_ALLOC_42, .full_puts = 3, .empty_puts = 1,
+		     .depot_empty = 1) },
+	{ 14, COUNTS(AFTER_ALLOC_56, .full_puts = 4, .empty_puts = 2,
+		     .empty_gets = 1, .depot_empty = 1) },
+};
+DEFINE_SCRIPT_TEST(test_mag_alloc_depot, "t-mag-depot", alloc_depot)
+
+static const struct mag_step free_hit_then_swap[] = {
+	{ 42, NULL },
+	{ -14, COUNTS(AFTER_ALLOC_42, .full_puts = 3, .empty_puts = 1,
+		      .depot_empty = 1, .free_hit = 14, .magazine_objs = 14) },
+	{ -1, COUNTS(AFTER_ALLOC_42, .full_puts = 3, .empty_puts = 1,
+		     .depot_empty = 1, .free_hit = 14, .free_swap = 1,
+		     .magazine_objs = 15) },
+	{ -13, COUNTS(AFTER_ALLOC_42, .full_puts = 3, .empty_puts = 1,
+		      .depot_empty = 1, .free_hit = 27, .free_swap = 1,
+		      .magazine_objs = 28) },
+};
+DEFINE_SCRIPT_TEST(test_mag_free_hit_then_swap, "t-mag-free-swap",
+		   free_hit_then_swap)
+
+/* Both CPU magazines full: trade the full one for the depot's empty A. */
+static const struct mag_step free_depot_exchange[] = {
+	{ 42, NULL },
+	{ -42, COUNTS(AFTER_ALLOC_42, .full_puts = 4, .empty_puts = 1,
+		      .empty_gets = 1, .free_hit = 40, .free_swap = 1,
+		      .free_miss = 1, .depot_full = 1, .magazine_objs = 42) },
+};
+DEFINE_SCRIPT_TEST(test_mag_free_depot_exchange, "t-mag-free-depot",
+		   free_depot_exchange)
+
+/* No empty magazine in the depot: one is made for the trade (D). */
+static const struct mag_step free_new_magazine[] = {
+	{ 56, NULL },
+	{ -42, COUNTS(AFTER_ALLOC_56, .full_puts = 5, .empty_gets = 2,
+		      .empty_puts = 2, .free_hit = 40, .free_swap = 1,
+		      .free_miss = 1, .depot_full = 1, .magazine_objs = 42) },
+	{ -14, COUNTS(AFTER_ALLOC_56, .full_puts = 6, .empty_gets = 3,
+		      .empty_puts = 3, .free_hit = 53, .free_swap = 1,
+		      .free_miss = 2, .depot_full = 2, .magazine_objs = 56) },
+};
+DEFINE_SCRIPT_TEST(test_mag_free_new_magazine, "t-mag-free-new",
+		   free_new_magazine)
+
+/* After 56 allocations and 56 frees, as the script above leaves them. */
+#define AFTER_FREE_56							\
+	.refills = 4, .empty_gets = 3, .full_puts = 6, .free_hit = 53,	\
+	.free_swap = 1, .free_miss = 2
+
+/* Loaded D drained, previous B full: swap; then trade D for the depot's C. */
+static const struct mag_step alloc_swap[] = {
+	{ 56, NULL },
+	{ -56, NULL },
+	{ 15, COUNTS(AFTER_FREE_56, .alloc_hit = 52 + 14, .alloc_swap = 1,
+		     .alloc_miss = 4, .full_gets = 4, .empty_puts = 3,
+		     .depot_full = 2, .magazine_objs = 56 - 15) },
+	{ 14, COUNTS(AFTER_FREE_56, .alloc_hit = 52 + 27, .alloc_swap = 1,
+		     .alloc_miss = 5, .full_gets = 5, .empty_puts = 4,
+		     .depot_full = 1, .depot_empty = 1,
+		     .magazine_objs = 56 - 29) },
+};
+DEFINE_SCRIPT_TEST(test_mag_alloc_swap, "t-mag-alloc-swap", alloc_swap)
+
+/* __GFP_ZERO changes what the object holds, not the path it takes. */
+static void test_mag_gfp_zero_hits(struct ktap_test *t)
+{
+	struct rig rig;
+	void *obj;
+
+	if (!rig_start(t, &rig, "t-mag-zero", 64))
+		return;
+	rig_alloc(t, &rig, 1);
+	obj = kslab_cache_alloc(rig.cache, GFP_KERNEL | __GFP_ZERO);
+	if (KTAP_EXPECT(t, obj != NULL))
+		rig.held[rig.nr_held++] = obj;
+	expect_counts(t, &rig, COUNTS(.alloc_hit = 1, .alloc_miss = 1,
+				      .refills = 1, .full_puts = 1,
+				      .full_gets = 1,
+				      .magazine_objs = RIG_MAGAZINE - 2));
+	rig_end(t, &rig);
+}
+
+#define NO_MAG_OBJS	40
+
+static void test_mag_none(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-mag-none", 64, NULL,
+					       KSLAB_NO_MAGAZINE);
+	struct mag_counts got, none = { 0 };
+	struct kslab_cache_stats st;
+	void *objs[NO_MAG_OBJS];
+
+	if (!cache || !alloc_objs(t, cache, objs, NO_MAG_OBJS))
+		goto out;
+	st = cache_stats(cache);
+	KTAP_EXPECT_EQ(t, st.refills, NO_MAG_OBJS);
+	KTAP_EXPECT_EQ(t, st.active_objs, NO_MAG_OBJS);
+	free_objs(cache, objs, NO_MAG_OBJS);
+	st = cache_stats(cache);
+	KTAP_EXPECT_EQ(t, st.flushes, NO_MAG_OBJS);
+	KTAP_EXPECT_EQ(t, st.active_objs, 0);
+	KTAP_EXPECT_EQ(t, st.magazine_size, 0);
+	KTAP_EXPECT_EQ(t, st.depot_objs, 0);
+	/* Every magazine counter is 0, refills and flushes aside. */
+	got = mag_counts_of(&st);
+	got.refills = 0;
+	KTAP_EXPECT(t, !kslab_memcmp(&got, &none, sizeof(got)));
+out:
+	test_cache_destroy(t, cache);
+}
+
+#define SUM_OPS		4000
+#define SUM_HELD	100
+
+/* Per-CPU counters, summed over every CPU, are the cache's counters. */
+static void test_mag_cpu_stats_sum(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-mag-cpu-sum", 64, NULL, 0);
+	struct mag_counts sum = { 0 }, total;
+	struct kslab_cache_stats st;
+	struct ktap_rng rng;
+	void *objs[SUM_HELD];
+	unsigned long n = 0, allocs = 0, i;
+	unsigned int cpu;
+
+	if (!cache)
+		return;
+	ktap_rng_seed(&rng, 0x5ca1ab1eULL);
+	for (i = 0; i < SUM_OPS; i++) {
+		if (n < SUM_HELD && (!n || ktap_rng_below(&rng, 2))) {
+			objs[n++] = kslab_cache_alloc(cache, GFP_KERNEL);
+			allocs++;
+		} else {
+			kslab_cache_free(cache, objs[--n]);
+		}
+	}
+	free_objs(cache, objs, n);
+	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++) {
+		kslab_cache_cpu_stats(cache, cpu, &st);
+		sum.alloc_hit += st.alloc_hit;
+		sum.alloc_swap += st.alloc_swap;
+		sum.alloc_miss += st.alloc_miss;
+		sum.free_hit += st.free_hit;
+		sum.free_swap += st.free_swap;
+		sum.free_miss += st.free_miss;
+	}
+	st = cache_stats(cache);
+	total = mag_counts_of(&st);
+	KTAP_EXPECT_EQ(t, sum.alloc_hit, total.alloc_hit);
+	KTAP_EXPECT_EQ(t, sum.alloc_swap, total.alloc_swap);
+	KTAP_EXPECT_EQ(t, sum.alloc_miss, total.alloc_miss);
+	KTAP_EXPECT_EQ(t, sum.free_hit, total.free_hit);
+	KTAP_EXPECT_EQ(t, sum.free_swap, total.free_swap);
+	KTAP_EXPECT_EQ(t, sum.free_miss, total.free_miss);
+	/* Every call went through exactly one path. */
+	KTAP_EXPECT_EQ(t, total.alloc_hit + total.alloc_swap + total.alloc_miss,
+		       allocs);
+	KTAP_EXPECT_EQ(t, total.free_hit + total.free_swap + total.free_miss,
+		       allocs);
+	test_cache_destroy(t, cache);
+}
+
+static const struct ktap_case slab_magazine_cases[] = {
+	{ "mag_first_alloc_misses", test_mag_first_alloc_misses },
+	{ "mag_alloc_hits", test_mag_alloc_hits },
+	{ "mag_gfp_zero_hits", test_mag_gfp_zero_hits },
+	{ "mag_alloc_depot", test_mag_alloc_depot },
+	{ "mag_free_hit_then_swap", test_mag_free_hit_then_swap },
+	{ "mag_free_depot_exchange", test_mag_free_depot_exchange },
+	{ "mag_free_new_magazine", test_mag_free_new_magazine },
+	{ "mag_alloc_swap", test_mag_alloc_swap },
+	{ "mag_none", test_mag_none },
+	{ "mag_cpu_stats_sum", test_mag_cpu_stats_sum },
+};
+
+const struct ktap_suite slab_magazine_suite =
+	KTAP_SUITE("slab_magazine", slab_magazine_cases);

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Object-cache tests that only make sense in userspace, the environment
+ * hooks the portable suites use, and the test program's main().
+ *
+ * Covered: KSLAB_PANIC stopping the program (in a forked child); 4 and 8
+ * threads allocating and freeing at random, handing objects to each other
+ * through a locked exchange so most frees happen on another CPU than the
+ * allocation: plain, with a constructor whose state every object must
+ * carry, and without magazines; and depot contention growing the
+ * magazines at the next reap.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <kslab/slab_types.h>
+
+#include "slab_tests.h"
+
+/* ------------------------------------------------------------------ */
+/* Pinning to one CPU                                                  */
+/* ------------------------------------------------------------------ */
+
+#define PIN_SETTLE_TRIES	1000
+
+static cpu_set_t saved_affinity;
+
+bool test_cpu_pin(struct ktap_test *t, unsigned int *cpu)
+{
+	int now = sched_getcpu();
+	unsigned int seen = ~0U, i;
+	cpu_set_t one;
+
+	if (now < 0 || sched_getaffinity(0, sizeof(saved_affinity),
+					 &saved_affinity)) {
+		ktap_skip(t, "this thread's CPU cannot be read");
+		return false;
+	}
+	CPU_ZERO(&one);
+	CPU_SET(now, &one);
+	if (sched_setaffinity(0, sizeof(one), &one)) {
+		ktap_skip(t, "cannot pin to CPU %d", now);
+		return false;
+	}
+	/* Without rseq kslab reuses a CPU hint for a while: wait for it. */
+	for (i = 0; i < PIN_SETTLE_TRIES && seen != (unsigned int)now; i++) {
+		seen = kslab_cpu_enter();
+		kslab_cpu_exit(seen);
+	}
+	if (seen != (unsigned int)now) {
+		test_cpu_unpin();
+		ktap_skip(t, "kslab does not see the pin to CPU %d", now);
+		return false;
+	}
+	*cpu = (unsigned int)now;
+	return true;
+}
+
+void test_cpu_unpin(void)
+{
+	sched_setaffinity(0, sizeof(saved_affinity), &saved_affinity);
+}
+
+/* ------------------------------------------------------------------ */
+/* KSLAB_PANIC                                                         */
+/* ------------------------------------------------------------------ */
+
+#define PANIC_OUT_MAX	1024
+
+/* Create with bad arguments and KSLAB_PANIC in a child; read its stderr. */
+static int panic_child(const struct kslab_cache_args *args, unsigned int size,
+		       char *out, size_t out_size)
+{
+	size_t len = 0;
+	int fds[2], status = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], STDERR_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		kslab_cache_create("t-panic", size, args, KSLAB_PANIC);
+		_exit(0);	/* it returned: the test fails on the status */
+	}
+	close(fds[1]);
+	while (pid > 0 && len < out_size - 1 &&
+	       (n = read(fds[0], out + len, out_size - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(fds[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+static void test_create_panic_aborts(struct ktap_test *t)
+{
+	struct kslab_cache_args bad_align = { .align = 3 };
+	char out[PANIC_OUT_MAX];
+	int status;
+
+	status = panic_child(NULL, 0, out, sizeof(out));
+	ktap_check(t, status != -1 && WIFSIGNALED(status) &&
+		   WTERMSIG(status) == SIGABRT, __FILE__, __LINE__,
+		   "size 0 with KSLAB_PANIC: status %#x", status);
+	EXPECT_CONTAINS(t, out, "kslab: cache t-panic not created");
+	EXPECT_CONTAINS(t, out, "size out of range");
+
+	status = panic_child(&bad_align, 64, out, sizeof(out));
+	ktap_check(t, status != -1 && WIFSIGNALED(status) &&
+		   WTERMSIG(status) == SIGABRT, __FILE__, __LINE__,
+		   "align 3 with KSLAB_PANIC: status %#x", status);
+	EXPECT_CONTAINS(t, out, "power of two");
+}
+
+/* ------------------------------------------------------------------ */
+/* Threads                                                             */
+/* ------------------------------------------------------------------ */
+
+#define STRESS_OPS		200000
+#define STRESS_LOCAL		32
+#define STRESS_SLOTS		8
+#define STRESS_MAX_THREADS	8
+#define STRESS_YIELD_EVERY	64
+
+struct stress_held {
+	struct ctor_obj *obj;	/* NULL: an empty exchange slot */
+	unsigned long tag;
+	unsigned int owner;	/* the thread that allocated it */
+};
+
+struct stress_shared {
+	struct kslab_cache *cache;
+	bool constructed;	/* the cache has test_ctor() */
+	int go;
+	pthread_mutex_t lock;	/* slot[] */
+	struct stress_held slot[STRESS_SLOTS];
+};
+
+struct stress_thread {
+	pthread_t tid;
+	unsigned int id;
+	struct stress_shared *sh;
+	struct ktap_rng rng;
+	struct stress_held live[STRESS_LOCAL];
+	unsigned int nr_live;
+	unsigned long seq, allocs, failures, cross_frees, corrupt;
+};
+
+/*
+ * While held, an object carries its tag in its user state and, without a
+ * constructor, in its first word too; the constructed part must survive.
+ */
+static void stress_mark(const struct stress_shared *sh, struct ctor_obj *o,
+			unsigned long tag)
+{
+	if (!sh->constructed)
+		o->magic = ~tag;
+	o->state = tag;
+}
+
+static bool stress_marked(const struct stress_shared *sh,
+			  const struct stress_held *h)
+{
+	const struct ctor_obj *o = h->obj;
+
+	if (!sh->constructed)
+		return o->magic == ~h->tag && o->state == h->tag;
+	if (o->state != h->tag)
+		return false;
+	/* What the constructor set, the holder never touched. */
+	return o->magic == CTOR_MAGIC && o->self == o &&
+	       o->fill[0] == CTOR_FILL && o->fill[CTOR_FILL_LEN - 1] == CTOR_FILL;
+}
+
+static void stress_release(struct stress_thread *th,
+			   const struct stress_held *h)
+{
+	if (!stress_marked(th->sh, h))
+		th->corrupt++;
+	if (h->owner != th->id)
+		th->cross_frees++;
+	h->obj->state = 0;	/* back to constructed state */
+	kslab_cache_free(th->sh->cache, h->obj);
+}
+
+static void stress_alloc(struct stress_thread *th)
+{
+	struct stress_shared *sh = th->sh;
+	struct stress_held *h;
+	struct ctor_obj *o;
+
+	o = kslab_cache_alloc(sh->cache, ktap_rng_below(&th->rng, 2) ?
+					 GFP_KERNEL : GFP_ATOMIC);
+	if (!o) {
+		th->failures++;
+		return;
+	}
+	if (sh->constructed && !ctor_obj_constructed(o))
+		th->corrupt++;
+	h = &th->live[th->nr_live++];
+	h->obj = o;
+	h->owner = th->id;
+	h->tag = ++th->seq * STRESS_MAX_THREADS + th->id;
+	stress_mark(sh, o, h->tag);
+	th->allocs++;
+}
+
+/* Put live[i] in a random slot; free what was there, whoever took it. */
+static void stress_exchange(struct stress_thread *th, unsigned int i)
+{
+	struct stress_shared *sh = th->sh;
+	unsigned int s = ktap_rng_below(&th->rng, STRESS_SLOTS);
+	struct stress_held theirs;
+
+	pthread_mutex_lock(&sh->lock);
+	theirs = sh->slot[s];
+	sh->slot[s] = th->live[i];
+	pthread_mutex_unlock(&sh->lock);
+	th->live[i] = th->live[--th->nr_live];
+	if (theirs.obj)
+		stress_release(th, &theirs);
+}
+
+static void *stress_thread_fn(void *arg)
+{
+	struct stress_thread *th = arg;
+	unsigned long op;
+
+	while (!__atomic_load_n(&th->sh->go, __ATOMIC_ACQUIRE))
+		sched_yield();
+	for (op = 0; op < STRESS_OPS; op++) {
+		unsigned long r = ktap_rng_below(&th->rng, 10);
+		unsigned int i;
+
+		/* Interleave threads that would otherwise run in turns. */
+		if (op % STRESS_YIELD_EVERY == 0)
+			sched_yield();
+		if (!th->nr_live || (r < 5 && th->nr_live < STRESS_LOCAL)) {
+			stress_alloc(th);
+			continue;
+		}
+		i = ktap_rng_below(&th->rng, th->nr_live);
+		if (r < 7) {
+			stress_exchange(th, i);
+		} else {
+			stress_release(th, &th->live[i]);
+			th->live[i] = th->live[--th->nr_live];
+		}
+	}
+	while (th->nr_live)
+		stress_release(th, &th->live[--th->nr_live]);
+	return NULL;
+}
+
+static void stress_expect_results(struct ktap_test *t,
+				  const struct stress_thread *th,
+				  unsigned int n)
+{
+	unsigned long allocs = 0, cross = 0, corrupt = 0, failures = 0;
+	unsigned int i;
+
+	for (i = 0; i <= n; i++) {
+		allocs += th[i].allocs;
+		cross += th[i].cross_frees;
+		corrupt += th[i].corrupt;
+		failures += th[i].failures;
+	}
+	ktap_diag("%u threads: %lu allocations, %lu cross-thread frees",
+		  n, allocs, cross);
+	KTAP_EXPECT_EQ(t, corrupt, 0);
+	KTAP_EXPECT_EQ(t, failures, 0);
+	KTAP_EXPECT(t, allocs > n * STRESS_OPS / 4);
+	KTAP_EXPECT(t, cross > 0);
+}
+
+/* Everything went home: consistent, nothing held, and all of it freeable. */
+static void stress_expect_drained(struct ktap_test *t,
+				  struct kslab_cache *cache)
+{
+	struct kslab_cache_stats st = cache_stats(cache);
+
+	KTAP_EXPECT_EQ(t, st.bad_frees, 0);
+	KTAP_EXPECT_EQ(t, st.active_objs, st.magazine_objs);
+	KTAP_EXPECT_EQ(t, kslab_cache_check(cache), 0);
+	KTAP_EXPECT_EQ(t, kslab_zone_check(kslab_default_zone()), 0);
+	kslab_cache_shrink(cache);
+	st = cache_stats(cache);
+	KTAP_EXPECT_EQ(t, st.active_objs, 0);
+	KTAP_EXPECT_EQ(t, st.num_slabs, 0);
+}
+
+static void run_stress(struct ktap_test *t, const char *name,
+		       unsigned int n, bool constructed, unsigned long flags)
+{
+	struct stress_shared sh = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct stress_thread th[STRESS_MAX_THREADS + 1] = { 0 };
+	unsigned int i, started = 0;
+
+	ctor_counts_reset();
+	sh.constructed = constructed;
+	sh.cache = test_cache(t, name, sizeof(struct ctor_obj),
+			      constructed ? &ctor_args : NULL, flags);
+	if (!sh.cache)
+		return;
+	for (i = 0; i <= n; i++) {
+		th[i].id = i;
+		th[i].sh = &sh;
+		ktap_rng_seed(&th[i].rng, 0x51abULL * (n + 1) + i);
+	}
+	for (i = 0; i < n; i++)
+		if (KTAP_EXPECT(t, !pthread_create(&th[i].tid, NULL,
+						   stress_thread_fn, &th[i])))
+			started++;
+	__atomic_store_n(&sh.go, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i].tid, NULL);
+	/* th[n] is no thread: it frees what the others left in the slots. */
+	for (i = 0; i < STRESS_SLOTS; i++)
+		if (sh.slot[i].obj)
+			stress_release(&th[n], &sh.slot[i]);
+
+	stress_expect_results(t, th, n);
+	stress_expect_drained(t, sh.cache);
+	test_cache_destroy(t, sh.cache);
+	if (constructed) {
+		KTAP_EXPECT_EQ(t, kslab_atomic_read(&ctor_counts.dtors),
+			       kslab_atomic_read(&ctor_counts.ctors));
+		KTAP_EXPECT_EQ(t, kslab_atomic_read(&ctor_counts.bad_dtors), 0);
+	}
+}
+
+static void test_threads_4(struct ktap_test *t)
+{
+	run_stress(t, "t-threads-4", 4, false, 0);
+}
+
+static void test_threads_8(struct ktap_test *t)
+{
+	run_stress(t, "t-threads-8", 8, false, 0);
+}
+
+static void test_threads_ctor_state(struct ktap_test *t)
+{
+	run_stress(t, "t-threads-ctor", 4, true, 0);
+}
+
+/* Every allocation and free meets the others at the slab layer's lock. */
+static void test_threads_no_magazine(struct ktap_test *t)
+{
+	run_stress(t, "t-threads-nomag", 4, true, KSLAB_NO_MAGAZINE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Depot contention                                                    */
+/* ------------------------------------------------------------------ */
+
+/* One more than the contended depot acquisitions that make reap grow. */
+#define CONTENDED_ROUNDS	17
+#define WAIT_LIMIT_NS		(2 * 1000 * 1000 * 1000L)
+
+struct contender {
+	struct kslab_cache *cache;
+	int round_go;
+	int round_done;
+};
+
+/* Each shrink visits the depot, and finds it held by the test. */
+static void *contender_fn(void *arg)
+{
+	struct contender *c = arg;
+	int round;
+
+	for (round = 1; round <= CONTENDED_ROUNDS; round++) {
+		while (__atomic_load_n(&c->round_go, __ATOMIC_ACQUIRE) < round)
+			sched_yield();
+		kslab_cache_shrink(c->cache);
+		__atomic_store_n(&c->round_done, round, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/* Wait until someone sleeps on @lock (state 2). Return: false on timeout. */
+static bool wait_for_sleeper(struct kslab_spinlock *lock)
+{
+	struct timespec nap = { 0, 100 * 1000 };
+	long waited;
+
+	for (waited = 0; waited < WAIT_LIMIT_NS; waited += nap.tv_nsec) {
+		if (__atomic_load_n(&lock->state, __ATOMIC_ACQUIRE) == 2)
+			return true;
+		nanosleep(&nap, NULL);
+	}
+	return false;
+}
+
+static void test_contention_grows_magazines(struct ktap_test *t)
+{
+	struct kslab_cache_args args = { .magazine_size = RIG_MAGAZINE };
+	struct contender c = { 0 };
+	struct kslab_cache_stats st;
+	pthread_t tid;
+	int round, blocked = 0;
+
+	c.cache = test_cache(t, "t-contention", 64, &args, 0);
+	if (!c.cache || !KTAP_EXPECT(t, !pthread_create(&tid, NULL,
+							contender_fn, &c)))
+		goto out;
+	for (round = 1; round <= CONTENDED_ROUNDS; round++) {
+		bool slept;
+
+		kslab_spin_lock(&c.cache->depot.lock);
+		__atomic_store_n(&c.round_go, round, __ATOMIC_RELEASE);
+		slept = wait_for_sleeper(&c.cache->depot.lock);
+		kslab_spin_unlock(&c.cache->depot.lock);
+		if (!slept)
+			break;	/* it never blocks: waiting on is futile */
+		blocked++;
+		while (__atomic_load_n(&c.round_done, __ATOMIC_ACQUIRE) < round)
+			sched_yield();
+	}
+	__atomic_store_n(&c.round_go, CONTENDED_ROUNDS, __ATOMIC_RELEASE);
+	pthread_join(tid, NULL);
+	KTAP_EXPECT_EQ(t, blocked, CONTENDED_ROUNDS);
+	st = cache_stats(c.cache);
+	KTAP_EXPECT_EQ(t, st.depot_contended, CONTENDED_ROUNDS);
+	KTAP_EXPECT_EQ(t, st.magazine_size, RIG_MAGAZINE);
+	kslab_cache_reap(c.cache);
+	st = cache_stats(c.cache);
+	KTAP_EXPECT_EQ(t, st.magazine_resizes, 1);
+	KTAP_EXPECT_EQ(t, st.magazine_size, 30);
+	/* The count starts again: a quiet interval grows nothing. */
+	kslab_cache_reap(c.cache);
+	KTAP_EXPECT_EQ(t, cache_stats(c.cache).magazine_resizes, 1);
+out:
+	test_cache_destroy(t, c.cache);
+}
+
+static const struct ktap_case slab_user_cases[] = {
+	{ "create_panic_aborts", test_create_panic_aborts },
+	{ "threads_4", test_threads_4 },
+	{ "threads_8", test_threads_8 },
+	{ "threads_ctor_state", test_threads_ctor_state },
+	{ "threads_no_magazine", test_threads_no_magazine },
+	{ "contention_grows_magazines", test_contention_grows_magazines },
+};
+
+static const struct ktap_suite slab_user_suite =
+	KTAP_SUITE("slab_user", slab_user_cases);
+
+int main(void)
+{
+	const struct ktap_suite suites[] = {
+		slab_create_suite, slab_layout_suite, slab_ctor_suite,
+		slab_bad_free_suite, slab_magazine_suite, slab_reclaim_suite,
+		slab_stats_suite, slab_user_suite,
+	};
+
+	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
+}
