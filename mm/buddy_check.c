@@ -10,9 +10,6 @@
 #include <kslab/report.h>
 #include <kslab/zone.h>
 
-/* Reports beyond this many per check are counted but not printed. */
-#define CHECK_REPORT_MAX	16
-
 void kslab_zone_stats(struct kslab_zone *zone, struct kslab_buddy_stats *stats)
 {
 	unsigned int order;
@@ -83,20 +80,8 @@ struct zone_census {
 	unsigned long free_blocks[KSLAB_MAX_ORDER + 1];
 };
 
-kslab_printf_fmt(2, 3)
-static void problem(struct zone_census *census, const char *fmt, ...)
-{
-	char what[192];
-	va_list ap;
-
-	if (++census->problems > CHECK_REPORT_MAX)
-		return;
-	va_start(ap, fmt);
-	kslab_vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	kslab_report(KSLAB_LOG_ERR, "BUG %s: check: %s", census->zone->name,
-		     what);
-}
+#define problem(census, ...) \
+	kslab_check_problem((census)->zone->name, &(census)->problems, __VA_ARGS__)
 
 /* The pages after a block's first must be inside it, not heads of blocks. */
 static void check_block_body(struct zone_census *census,
@@ -200,9 +185,7 @@ unsigned long kslab_zone_check(struct kslab_zone *zone)
 	if (census.free_pages != zone->free_pages)
 		problem(&census, "%lu free pages found, %lu counted",
 			census.free_pages, zone->free_pages);
-	if (census.problems > CHECK_REPORT_MAX)
-		kslab_report(KSLAB_LOG_ERR, "BUG %s: check: %lu more problems not shown",
-			     zone->name, census.problems - CHECK_REPORT_MAX);
+	kslab_check_done(zone->name, census.problems);
 	kslab_spin_unlock(&zone->lock);
 	return census.problems;
 }

@@ -43,6 +43,30 @@ void kslab_report(enum kslab_log_level level, const char *fmt, ...)
 	kslab_env_puts(level, msg);
 }
 
+/* Reports beyond this many per check are counted but not printed. */
+#define KSLAB_CHECK_REPORT_MAX	16
+
+void kslab_check_problem(const char *owner, unsigned long *problems,
+			 const char *fmt, ...)
+{
+	char what[192];
+	va_list ap;
+
+	if (++*problems > KSLAB_CHECK_REPORT_MAX)
+		return;
+	va_start(ap, fmt);
+	kslab_vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	kslab_report(KSLAB_LOG_ERR, "BUG %s: check: %s", owner, what);
+}
+
+void kslab_check_done(const char *owner, unsigned long problems)
+{
+	if (problems > KSLAB_CHECK_REPORT_MAX)
+		kslab_report(KSLAB_LOG_ERR, "BUG %s: check: %lu more problems not shown",
+			     owner, problems - KSLAB_CHECK_REPORT_MAX);
+}
+
 size_t kslab_append(char *buf, size_t size, size_t len, const char *fmt, ...)
 {
 	va_list ap;

@@ -10,9 +10,6 @@
 #include <kslab/report.h>
 #include <kslab/slab_types.h>
 
-/* Reports beyond this many per check are counted but not printed. */
-#define CHECK_REPORT_MAX	16
-
 #define BITS_PER_WORD		(8 * sizeof(unsigned long))
 /* Objects per slab are at most a top-order slab of 8-byte objects. */
 #define SEEN_WORDS		(KSLAB_MAX_OBJECT_SIZE / 8 / BITS_PER_WORD)
@@ -26,20 +23,8 @@ struct slab_census {
 	unsigned long inuse;
 };
 
-kslab_printf_fmt(2, 3)
-static void problem(struct slab_census *census, const char *fmt, ...)
-{
-	char what[192];
-	va_list ap;
-
-	if (++census->problems > CHECK_REPORT_MAX)
-		return;
-	va_start(ap, fmt);
-	kslab_vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	kslab_report(KSLAB_LOG_ERR, "BUG %s: check: %s", census->cache->name,
-		     what);
-}
+#define problem(census, ...) \
+	kslab_check_problem((census)->cache->name, &(census)->problems, __VA_ARGS__)
 
 /* The free part of the index stack: distinct indices, each in range. */
 static void check_freelist(struct slab_census *census,
@@ -129,6 +114,7 @@ unsigned long kslab_cache_check(struct kslab_cache *cache)
 	if (census.inuse != cache->active_objs)
 		problem(&census, "%lu objects out of slabs found, %lu counted",
 			census.inuse, cache->active_objs);
+	kslab_check_done(cache->name, census.problems);
 	kslab_spin_unlock(&cache->lock);
 	kslab_env_meta_free(census.seen, SEEN_WORDS * sizeof(unsigned long));
 	return census.problems;

@@ -219,12 +219,14 @@ struct kslab_cache *kslab_cache_create(const char *name, unsigned int size,
 	return NULL;
 }
 
-static unsigned long cache_active_objs(struct kslab_cache *cache)
+/* Read one of the counters cache->lock guards. */
+static unsigned long cache_counter(struct kslab_cache *cache,
+				   const unsigned long *counter)
 {
 	unsigned long n;
 
 	kslab_spin_lock(&cache->lock);
-	n = cache->active_objs;
+	n = *counter;
 	kslab_spin_unlock(&cache->lock);
 	return n;
 }
@@ -238,7 +240,7 @@ void kslab_cache_destroy(struct kslab_cache *cache)
 	kslab_mutex_lock(&kslab_caches_lock);
 	kslab_magazine_flush_all(cache);
 	kslab_slab_release_empty(cache, 0);
-	live = cache_active_objs(cache);
+	live = cache_counter(cache, &cache->active_objs);
 	if (live) {
 		kslab_mutex_unlock(&kslab_caches_lock);
 		kslab_report(KSLAB_LOG_ERR,
@@ -251,30 +253,20 @@ void kslab_cache_destroy(struct kslab_cache *cache)
 	cache_free(cache);
 }
 
-static unsigned long cache_slab_frees(struct kslab_cache *cache)
-{
-	unsigned long n;
-
-	kslab_spin_lock(&cache->lock);
-	n = cache->slab_frees;
-	kslab_spin_unlock(&cache->lock);
-	return n;
-}
-
 /*
  * Flushing magazines already gives back the slabs it empties beyond the
  * few kept; count those too. Under kslab_caches_lock. Return: pages.
  */
 static unsigned long cache_trim(struct kslab_cache *cache, bool shrink)
 {
-	unsigned long before = cache_slab_frees(cache);
+	unsigned long before = cache_counter(cache, &cache->slab_frees);
 
 	if (shrink)
 		kslab_magazine_flush_all(cache);
 	else
 		kslab_depot_reap(cache);
 	kslab_slab_release_empty(cache, shrink ? 0 : cache->max_empty);
-	return (cache_slab_frees(cache) - before) << cache->order;
+	return (cache_counter(cache, &cache->slab_frees) - before) << cache->order;
 }
 
 /*

@@ -46,6 +46,26 @@ kslab_printf_fmt(2, 3)
 void kslab_report(enum kslab_log_level level, const char *fmt, ...);
 
 /**
+ * kslab_check_problem() - report one violation a consistency check found
+ * @owner:    the zone or cache checked, named in the report
+ * @problems: the check's running count, incremented
+ * @fmt:      what is wrong
+ *
+ * Only the first few violations of a check are printed; the count goes on,
+ * and kslab_check_done() says how many were held back.
+ */
+kslab_printf_fmt(3, 4)
+void kslab_check_problem(const char *owner, unsigned long *problems,
+			 const char *fmt, ...);
+
+/**
+ * kslab_check_done() - close a check: report violations held back, if any
+ * @owner:    the zone or cache checked
+ * @problems: the check's final count
+ */
+void kslab_check_done(const char *owner, unsigned long problems);
+
+/**
  * kslab_append() - snprintf() at an offset, for texts built piece by piece
  * @buf:  the whole buffer; may be NULL if @size is 0
  * @size: its size
