@@ -176,7 +176,7 @@ static void *cpu_alloc_miss(struct kslab_cache *cache,
 {
 	struct kslab_magazine *full = cc->loaded;
 
-	if (full->rounds) {	/* only for __GFP_ZERO, which skips the fast path */
+	if (full->rounds) {	/* the fast path found the CPU in a section */
 		cc->alloc_hit++;
 		return full->objs[--full->rounds];
 	}
@@ -200,8 +200,13 @@ static void *cpu_alloc_miss(struct kslab_cache *cache,
 static bool cpu_free_miss(struct kslab_cache *cache,
 			  struct kslab_cpu_cache *cc, void *obj, bool first)
 {
-	struct kslab_magazine *room;
+	struct kslab_magazine *room = cc->loaded;
 
+	if (room->rounds < room->capacity) {	/* the CPU was in a section */
+		room->objs[room->rounds++] = obj;
+		cc->free_hit++;
+		return true;
+	}
 	if (cc->previous->rounds < cc->previous->capacity) {
 		room = cc->previous;
 		cc->previous = cc->loaded;
@@ -248,18 +253,12 @@ void *alloc_slow(struct kslab_cache *cache, gfp_t gfp)
 
 void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp)
 {
-	unsigned int cpu = kslab_cpu_enter();
-	struct kslab_cpu_cache *cc = kslab_percpu_ptr(cache->cpu, cpu);
-	struct kslab_magazine *mag = cc->loaded;
-	void *obj;
+	void *obj = kslab_cpu_mag_pop(cache->cpu);
 
-	if (kslab_unlikely(!mag->rounds || (gfp & __GFP_ZERO))) {
-		kslab_cpu_exit(cpu);
+	if (kslab_unlikely(!obj))
 		return alloc_slow(cache, gfp);
-	}
-	obj = mag->objs[--mag->rounds];
-	cc->alloc_hit++;
-	kslab_cpu_exit(cpu);
+	if (kslab_unlikely(gfp & __GFP_ZERO))
+		kslab_memset(obj, 0, cache->object_size);
 	return obj;
 }
 
@@ -305,25 +304,12 @@ void free_invalid(struct kslab_cache *cache, void *obj)
 
 void kslab_cache_free(struct kslab_cache *cache, void *obj)
 {
-	struct kslab_cpu_cache *cc;
-	struct kslab_magazine *mag;
-	unsigned int cpu;
-
 	if (kslab_unlikely(!kslab_obj_valid(cache, obj))) {
 		free_invalid(cache, obj);
 		return;
 	}
-	cpu = kslab_cpu_enter();
-	cc = kslab_percpu_ptr(cache->cpu, cpu);
-	mag = cc->loaded;
-	if (kslab_likely(mag->rounds < mag->capacity)) {
-		mag->objs[mag->rounds++] = obj;
-		cc->free_hit++;
-		kslab_cpu_exit(cpu);
-		return;
-	}
-	kslab_cpu_exit(cpu);
-	free_slow(cache, obj);
+	if (kslab_unlikely(!kslab_cpu_mag_push(cache->cpu, obj)))
+		free_slow(cache, obj);
 }
 
 int kslab_cache_alloc_bulk(struct kslab_cache *cache, gfp_t gfp, size_t nr,

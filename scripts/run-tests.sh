@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run every selftest program of the given build directories, show each TAP
-# stream, and end with one line: "N passed, N failed, N skipped".
+# stream, and end with one line: "N passed, N failed, N skipped". The first
+# directory's programs run a second time with KSLAB_PERCPU=lock, so both
+# per-CPU modes (rseq where the machine has it, and the lock) are tested.
 #
 # A program that exits non-zero, dies, or prints fewer results than its plan
 # counts the missing results as failures, so a crash cannot hide a test.
@@ -11,7 +13,7 @@ passed=0 failed=0 skipped=0 bad_programs=()
 run_program() {
 	local prog=$1 label=$2 out rc plan results p f s
 	out=$(mktemp)
-	timeout 600 "$prog" >"$out" 2>&1
+	timeout 600 env ${3:-} "$prog" >"$out" 2>&1
 	rc=$?
 	echo "# ---- $label (exit $rc)"
 	cat "$out"
@@ -41,6 +43,9 @@ for dir in "$@"; do
 	for prog in "$dir"/selftests/*; do
 		[ -f "$prog" ] && [ -x "$prog" ] || continue
 		run_program "$prog" "$prog"
+		if [ "$dir" = "$1" ]; then
+			run_program "$prog" "$prog (KSLAB_PERCPU=lock)" KSLAB_PERCPU=lock
+		fi
 	done
 done
 

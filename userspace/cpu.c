@@ -18,9 +18,13 @@
 #include <kslab/port.h>
 
 #include <fcntl.h>
+#include <linux/membarrier.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define PERCPU_GRANULE		KSLAB_CACHE_LINE
@@ -38,6 +42,7 @@ static unsigned short percpu_len[PERCPU_GRANULES];	/* granules per run */
 static KSLAB_DEFINE_MUTEX(percpu_lock);
 
 struct kslab_cpu_lock *kslab_cpu_locks;
+bool kslab_percpu_rseq;
 __thread unsigned int kslab_cpu_hint __attribute__((tls_model("initial-exec")));
 __thread unsigned int kslab_cpu_hint_left
 	__attribute__((tls_model("initial-exec")));
@@ -144,6 +149,54 @@ static unsigned long percpu_find(unsigned long count)
 	return PERCPU_GRANULES;
 }
 
+static long membarrier(int cmd, unsigned int flags, int cpu)
+{
+	return syscall(SYS_membarrier, cmd, flags, cpu);
+}
+
+/* A child of fork() has a new address space: register it again. */
+static void rseq_fence_register_child(void)
+{
+	membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0);
+}
+
+/*
+ * rseq mode needs the kernel's per-thread CPU id (glibc registers rseq),
+ * sequences written for this architecture, and membarrier's rseq fence
+ * for sections entered from other CPUs. KSLAB_PERCPU=lock or =rseq forces
+ * a choice; rseq is refused if unavailable.
+ */
+static bool percpu_choose_rseq(void)
+{
+	const char *want = getenv("KSLAB_PERCPU");
+	bool available;
+
+	if (want && strcmp(want, "lock") && strcmp(want, "rseq"))
+		kslab_env_puts(KSLAB_LOG_WARN,
+			       "kslab: KSLAB_PERCPU must be \"rseq\" or \"lock\"; ignored");
+	else if (want && !strcmp(want, "lock"))
+		return false;
+#ifdef __x86_64__
+	available = kslab_rseq_cpu_id() >= 0 &&
+		!membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0);
+#else
+	available = false;
+#endif
+	if (!available) {
+		if (want && !strcmp(want, "rseq"))
+			kslab_env_puts(KSLAB_LOG_WARN,
+				       "kslab: KSLAB_PERCPU=rseq: rseq or membarrier unavailable; using lock");
+		return false;
+	}
+	pthread_atfork(NULL, NULL, rseq_fence_register_child);
+	return true;
+}
+
+const char *kslab_env_percpu_mode(void)
+{
+	return kslab_percpu_rseq ? "rseq" : "lock";
+}
+
 /*
  * Reserve the region. Its first granule holds the per-CPU section locks
  * (zeroed memory is an unlocked kslab_cpu_lock), so sections work from the
@@ -163,6 +216,7 @@ static bool percpu_reserve(void)
 	percpu_base = p;
 	percpu_mark(0, 1, true);
 	percpu_len[0] = 1;
+	kslab_percpu_rseq = percpu_choose_rseq();
 	kslab_store_release(&kslab_cpu_locks, (struct kslab_cpu_lock *)p);
 	return true;
 }
@@ -242,6 +296,10 @@ void kslab_each_cpu_exclusive(void (*fn)(unsigned int cpu, void *arg),
 		return;
 	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++) {
 		kslab_cpu_lock(kslab_percpu_ptr(locks, cpu));
+		/* Restart any sequence in flight there; offline CPUs run none. */
+		if (kslab_percpu_rseq)
+			membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+				   MEMBARRIER_CMD_FLAG_CPU, (int)cpu);
 		fn(cpu, arg);
 		kslab_cpu_unlock(kslab_percpu_ptr(locks, cpu));
 	}

@@ -235,6 +235,11 @@ static inline void kslab_rcu_read_unlock(void)
 unsigned int kslab_cpu_enter(void);
 void kslab_cpu_exit(unsigned int cpu);
 
+/* Interrupts off already make a section exclusive: no atomic needed. */
+#include <kslab/magazine_section.h>
+#define kslab_cpu_mag_pop	kslab_section_mag_pop
+#define kslab_cpu_mag_push	kslab_section_mag_push
+
 /* ---- stopping ---- */
 
 /*

@@ -148,6 +148,11 @@ static inline long kslab_atomic_cmpxchg(struct kslab_atomic *a, long old,
 unsigned int kslab_cpu_id_fallback(void);
 const char *kslab_env_cpu_id_source(void);
 
+/* This thread's rseq cpu_id_start: always a valid CPU once registered. */
+#define kslab_rseq_area_cpu()						\
+	(((const struct rseq *)((char *)__builtin_thread_pointer() +	\
+				__rseq_offset))->cpu_id_start)
+
 /* The CPU id the kernel keeps in this thread's rseq area, or -1. */
 static inline int kslab_rseq_cpu_id(void)
 {
@@ -238,11 +243,24 @@ static inline unsigned int kslab_cpu_section_cpu(void)
 	return kslab_cpu_hint_refresh();
 }
 
+extern bool kslab_percpu_rseq;
+
 static inline unsigned int kslab_cpu_enter(void)
 {
 	unsigned int cpu = kslab_cpu_section_cpu();
 
 	kslab_cpu_lock(kslab_percpu_ptr(kslab_cpu_locks, cpu));
+	/*
+	 * With restartable sequences on the fast paths, the lock alone is not
+	 * enough: hold it while running on its CPU, and any sequence there
+	 * that saw it free has been preempted, so it will restart.
+	 */
+	while (kslab_percpu_rseq &&
+	       kslab_unlikely(cpu != KSLAB_READ_ONCE(kslab_rseq_area_cpu()))) {
+		kslab_cpu_unlock(kslab_percpu_ptr(kslab_cpu_locks, cpu));
+		cpu = kslab_cpu_section_cpu();
+		kslab_cpu_lock(kslab_percpu_ptr(kslab_cpu_locks, cpu));
+	}
 	return cpu;
 }
 
@@ -261,6 +279,8 @@ void kslab_rcu_read_lock(void);
 void kslab_rcu_read_unlock(void);
 
 kslab_noreturn void kslab_env_panic(const char *msg);
+
+#include <kslab/port-user-rseq.h>
 
 /* ---- formatting ---- */
 #define KSLAB_KTAP_VERSION_LINE	"TAP version 13"

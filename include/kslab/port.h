@@ -43,6 +43,14 @@
  *                       Valid once a kslab_percpu_alloc() has succeeded.
  *                       Declared by the environment header: userspace
  *                       makes both inline, they are the fast path.
+ *   kslab_cpu_mag_pop(pcpu), kslab_cpu_mag_push(pcpu, obj)
+ *	the magazine fast paths (struct kslab_cpu_cache, <kslab/magazine.h>):
+ *	pop a round from, or push one onto, the current CPU's loaded magazine
+ *	and count the hit, exclusive against that CPU's sections; give up
+ *	(NULL, false) when the magazine is empty or full, or the CPU is in a
+ *	section. Declared by the environment header: userspace uses rseq
+ *	(one plain store commits) or its per-CPU lock, the kernel disables
+ *	interrupts.
  *   kslab_each_cpu_exclusive(fn, arg)  call fn(cpu, arg) once for every
  *                       CPU id, each inside that CPU's exclusive section,
  *                       so fn may touch that CPU's per-CPU data (kernel: an

@@ -8,6 +8,7 @@
 #define KSLAB_SLAB_TYPES_H
 
 #include <kslab/list.h>
+#include <kslab/magazine.h>
 #include <kslab/page.h>
 #include <kslab/slab.h>
 
@@ -32,25 +33,6 @@ struct kslab_slab {
 	unsigned short freelist[];
 };
 
-/* An array of object pointers; rounds of capacity are loaded. */
-struct kslab_magazine {
-	struct kslab_magazine *next;	/* depot list */
-	unsigned int rounds;
-	unsigned int capacity;
-	void *objs[];
-};
-
-/* Per CPU, touched only inside that CPU's exclusive section. */
-struct kslab_cpu_cache {
-	struct kslab_magazine *loaded;
-	struct kslab_magazine *previous;
-	unsigned long alloc_hit;
-	unsigned long alloc_swap;
-	unsigned long alloc_miss;
-	unsigned long free_hit;
-	unsigned long free_swap;
-	unsigned long free_miss;
-};
 
 /*
  * The depot: magazines no CPU holds. min_full and min_empty are the

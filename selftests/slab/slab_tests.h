@@ -26,6 +26,7 @@ extern const struct ktap_suite slab_bad_free_suite;	/* slab_bad_free.c */
 extern const struct ktap_suite slab_magazine_suite;	/* slab_magazine.c */
 extern const struct ktap_suite slab_reclaim_suite;	/* slab_reclaim.c */
 extern const struct ktap_suite slab_stats_suite;	/* slab_stats.c */
+extern const struct ktap_suite slab_migrate_suite;	/* slab_migrate.c, userspace */
 
 /* ---- strings, without libc (slab_fixtures.c) ---- */
 size_t str_len(const char *s);
