@@ -273,17 +273,21 @@ printf "$crow" "workload" "${allocators[@]}"
 # shellcheck disable=SC2059
 printf "$crow" "" "" "" "" "" "" | tr ' |' '-+'
 for key in "${keys[@]}"; do
-	[ "$key" = sections ] && continue
 	cache_rows "${title[$key]}, ${unit[$key]}" value "$key"
 done
 cache_rows "${title[pair]}, instr/op" ir pair
 
-# The per-CPU lock: kslab's only atomics on its fast paths.
-sections_ns=${value[kslab,sections]:--}
-echo "# kslab's per-CPU sections alone, the lock+unlock an alloc and a free each"
-echo "# take with nothing inside: $sections_ns ns/op and ${ir[kslab,sections]:--} instr/op of the"
-echo "# pair's ${value[kslab,pair]:--} ns/op and ${ir[kslab,pair]:--} instr/op"
+# The same kslab binary with its per-CPU lock instead of rseq, for the cost
+# of the lock; callgrind always sees this mode, valgrind having no rseq.
+kslab_bin=$build/bench/bench_cache-kslab
+if KSLAB_PERCPU=lock "$kslab_bin" --tsv >"$tmp/kslab-lock.tsv"; then
+	lock_row=""
+	while IFS=$'\t' read -r key u t v; do
+		lock_row+=" ${key} ${v} ${u};"
+	done <"$tmp/kslab-lock.tsv"
+	echo "# kslab with KSLAB_PERCPU=lock:${lock_row}"
+fi
 if [ "$use_valgrind" = 1 ]; then
-	echo "# (valgrind has no rseq: under callgrind kslab asks sched_getcpu() for"
-	echo "# its CPU every 64 sections, a few instructions per op more than natively)"
+	echo "# instr/op: valgrind has no rseq, so callgrind counts kslab in its lock"
+	echo "# mode, with a CPU hint refreshed by sched_getcpu() every 64 sections"
 fi

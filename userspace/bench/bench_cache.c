@@ -92,8 +92,8 @@ static void allocator_info(void)
 	struct kslab_cache_stats stats;
 
 	kslab_cache_stats(cache, &stats);
-	printf("objects\tkslab cache %s (libkslab.a)\t%lu\n",
-	       kslab_cache_name(cache), stats.size);
+	printf("objects\tkslab cache %s (libkslab.a, per-CPU mode %s)\t%lu\n",
+	       kslab_cache_name(cache), kslab_env_percpu_mode(), stats.size);
 }
 
 bench_loop void *bench_alloc(void)
@@ -328,24 +328,6 @@ bench_loop unsigned long bench_prodcons(unsigned long ops)
 	return failed;
 }
 
-#ifdef BENCH_KSLAB
-/*
- * What kslab's exclusive per-CPU sections cost alone: in userspace each is
- * a per-CPU lock, taken and released once by an alloc and once by a free.
- * One op here is those two sections with nothing inside.
- */
-bench_loop unsigned long bench_sections(unsigned long ops)
-{
-	unsigned long i;
-
-	for (i = 0; i < ops; i++) {
-		kslab_cpu_exit(kslab_cpu_enter());
-		kslab_cpu_exit(kslab_cpu_enter());
-	}
-	return 0;
-}
-#endif
-
 /* ---- running them ---- */
 
 typedef unsigned long (*bench_fn)(unsigned long ops);
@@ -375,8 +357,7 @@ struct workload {
 	{ key, title, fn, #fn, setup, teardown, counted }
 
 /*
- * Callgrind counts the pair loop, the fast path, and kslab's sections. The
- * other loops are ruled by cache misses and by other threads, which
+ * Callgrind counts the pair loop, the fast path. The other loops are ruled by cache misses and by other threads, which
  * instruction counts cannot show; counting them would only cost time.
  */
 static const struct workload workloads[] = {
@@ -387,10 +368,6 @@ static const struct workload workloads[] = {
 		 replace_setup, replace_teardown, 0),
 	WORKLOAD("prodcons", "2 threads: one allocs, one frees",
 		 bench_prodcons, NULL, NULL, 0),
-#ifdef BENCH_KSLAB
-	WORKLOAD("sections", "kslab per-CPU sections of a pair",
-		 bench_sections, NULL, NULL, 100000),
-#endif
 };
 
 /* Outside any measured loop: bind the symbols, fault in the first slabs. */
