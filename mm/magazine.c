@@ -63,15 +63,14 @@ static struct kslab_magazine *magazine_new(unsigned int capacity, gfp_t gfp)
 	mag = mcache ? kslab_cache_alloc(mcache, gfp & ~__GFP_ZERO) : NULL;
 	if (mag) {
 		mag->next = NULL;
-		mag->rounds = 0;
-		mag->capacity = capacity;
+		mag->state = (unsigned long)capacity << KSLAB_MAG_CAPACITY_SHIFT;
 	}
 	return mag;
 }
 
 static void magazine_free(struct kslab_magazine *mag)
 {
-	kslab_cache_free(kslab_magazine_cache(mag->capacity), mag);
+	kslab_cache_free(kslab_magazine_cache(kslab_mag_capacity(mag)), mag);
 }
 
 /* ---- depot; callers hold depot->lock unless said otherwise ---- */
@@ -87,7 +86,7 @@ static void depot_lock(struct kslab_depot *depot)
 
 static void depot_push(struct kslab_depot *depot, struct kslab_magazine *mag)
 {
-	if (mag->rounds) {
+	if (kslab_mag_rounds(mag)) {
 		mag->next = depot->full;
 		depot->full = mag;
 		depot->nr_full++;
@@ -163,29 +162,38 @@ static bool depot_refill(struct kslab_cache *cache, gfp_t gfp)
 		mag = magazine_new(cache->depot.magazine_size, gfp);
 	if (!mag)
 		return false;
-	mag->rounds = kslab_slab_alloc_batch(cache, gfp, mag->objs,
-					     mag->capacity);
+	kslab_mag_set_rounds(mag, kslab_slab_alloc_batch(cache, gfp, mag->objs,
+							 kslab_mag_capacity(mag)));
 	depot_give(cache, mag);
-	return mag->rounds != 0;
+	return kslab_mag_rounds(mag) != 0;
 }
 
 /* ---- the CPU layer, inside the CPU's section ---- */
+
+/* Take the fast paths' counts in: before a magazine leaves, and on misses. */
+static void cpu_harvest(struct kslab_cpu_cache *cc)
+{
+	kslab_mag_harvest(cc, cc->loaded);
+	kslab_mag_harvest(cc, cc->previous);
+}
 
 static void *cpu_alloc_miss(struct kslab_cache *cache,
 			    struct kslab_cpu_cache *cc, bool first)
 {
 	struct kslab_magazine *full = cc->loaded;
 
-	if (full->rounds) {	/* the fast path found the CPU in a section */
+	cpu_harvest(cc);
+	/* The fast path gave up with rounds left: a section, or a harvest. */
+	if (kslab_mag_rounds(full)) {
 		cc->alloc_hit++;
-		return full->objs[--full->rounds];
+		return kslab_mag_pop(full);
 	}
-	if (cc->previous->rounds) {
+	if (kslab_mag_rounds(cc->previous)) {
 		full = cc->previous;
 		cc->previous = cc->loaded;
 		cc->loaded = full;
 		cc->alloc_swap++;
-		return full->objs[--full->rounds];
+		return kslab_mag_pop(full);
 	}
 	if (first)
 		cc->alloc_miss++;
@@ -194,7 +202,7 @@ static void *cpu_alloc_miss(struct kslab_cache *cache,
 		return NULL;
 	cc->previous = cc->loaded;
 	cc->loaded = full;
-	return full->objs[--full->rounds];
+	return kslab_mag_pop(full);
 }
 
 static bool cpu_free_miss(struct kslab_cache *cache,
@@ -202,17 +210,18 @@ static bool cpu_free_miss(struct kslab_cache *cache,
 {
 	struct kslab_magazine *room = cc->loaded;
 
-	if (room->rounds < room->capacity) {	/* the CPU was in a section */
-		room->objs[room->rounds++] = obj;
+	cpu_harvest(cc);
+	if (!kslab_mag_full(room)) {	/* a section, or a harvest */
+		kslab_mag_push(room, obj);
 		cc->free_hit++;
 		return true;
 	}
-	if (cc->previous->rounds < cc->previous->capacity) {
+	if (!kslab_mag_full(cc->previous)) {
 		room = cc->previous;
 		cc->previous = cc->loaded;
 		cc->loaded = room;
 		cc->free_swap++;
-		room->objs[room->rounds++] = obj;
+		kslab_mag_push(room, obj);
 		return true;
 	}
 	if (first)
@@ -222,7 +231,7 @@ static bool cpu_free_miss(struct kslab_cache *cache,
 		return false;
 	cc->previous = cc->loaded;
 	cc->loaded = room;
-	room->objs[room->rounds++] = obj;
+	kslab_mag_push(room, obj);
 	return true;
 }
 
@@ -369,6 +378,7 @@ static void flush_cpu(unsigned int cpu, void *arg)
 	struct kslab_cache *cache = arg;
 	struct kslab_cpu_cache *cc = kslab_percpu_ptr(cache->cpu, cpu);
 
+	cpu_harvest(cc);
 	depot_lock(&cache->depot);
 	if (cc->loaded != &empty_magazine)
 		depot_push(&cache->depot, cc->loaded);
@@ -388,8 +398,9 @@ static unsigned long magazines_release(struct kslab_cache *cache,
 	while (mag) {
 		struct kslab_magazine *next = mag->next;
 
-		if (mag->rounds)
-			kslab_slab_free_batch(cache, mag->objs, mag->rounds);
+		if (kslab_mag_rounds(mag))
+			kslab_slab_free_batch(cache, mag->objs,
+					      kslab_mag_rounds(mag));
 		magazine_free(mag);
 		mag = next;
 		n++;
@@ -483,43 +494,38 @@ static void add_cpu_counters(struct kslab_cache_stats *stats,
 	stats->free_miss += cc->free_miss;
 }
 
-/**
- * kslab_cpu_cache_stats() - one CPU's hit, swap and miss counters
- * @cache: the cache
- * @cpu:   the CPU
- * @stats: zeroed, then those counters filled in
- */
-void kslab_cpu_cache_stats(struct kslab_cache *cache, unsigned int cpu,
-			   struct kslab_cache_stats *stats)
-{
-	kslab_memset(stats, 0, sizeof(*stats));
-	if (cpu < kslab_nr_cpus())
-		add_cpu_counters(stats, kslab_percpu_ptr(cache->cpu, cpu));
-}
-
 static unsigned long chain_rounds(const struct kslab_magazine *mag)
 {
 	unsigned long n = 0;
 
 	for (; mag; mag = mag->next)
-		n += mag->rounds;
+		n += kslab_mag_rounds(mag);
 	return n;
 }
 
 struct stats_walk {
 	struct kslab_cache *cache;
 	struct kslab_cache_stats *stats;
+	unsigned int only_cpu;		/* or KSLAB_ALL_CPUS */
 };
 
-/* Inside each CPU's section: its magazines cannot change under us. */
+#define KSLAB_ALL_CPUS	(~0U)
+
+/*
+ * Inside each CPU's section: its magazines cannot change under us, and
+ * the counts the fast paths keep in the magazines are harvested first.
+ */
 static void cpu_stats_add(unsigned int cpu, void *arg)
 {
 	struct stats_walk *walk = arg;
-	const struct kslab_cpu_cache *cc =
-		kslab_percpu_ptr(walk->cache->cpu, cpu);
+	struct kslab_cpu_cache *cc = kslab_percpu_ptr(walk->cache->cpu, cpu);
 
+	if (walk->only_cpu != KSLAB_ALL_CPUS && walk->only_cpu != cpu)
+		return;
+	cpu_harvest(cc);
 	add_cpu_counters(walk->stats, cc);
-	walk->stats->magazine_objs += cc->loaded->rounds + cc->previous->rounds;
+	walk->stats->magazine_objs += kslab_mag_rounds(cc->loaded) +
+				      kslab_mag_rounds(cc->previous);
 }
 
 /**
@@ -533,7 +539,8 @@ static void cpu_stats_add(unsigned int cpu, void *arg)
 void kslab_magazine_stats(struct kslab_cache *cache,
 			  struct kslab_cache_stats *stats)
 {
-	struct stats_walk walk = { .cache = cache, .stats = stats };
+	struct stats_walk walk = { .cache = cache, .stats = stats,
+				   .only_cpu = KSLAB_ALL_CPUS };
 	struct kslab_depot *depot = &cache->depot;
 
 	kslab_each_cpu_exclusive(cpu_stats_add, &walk);
@@ -552,4 +559,23 @@ void kslab_magazine_stats(struct kslab_cache *cache,
 	stats->depot_contended = depot->contended_total;
 	stats->magazine_resizes = depot->resizes;
 	kslab_spin_unlock(&depot->lock);
+}
+
+/**
+ * kslab_cpu_cache_stats() - one CPU's hit, swap and miss counters
+ * @cache: the cache
+ * @cpu:   the CPU
+ * @stats: zeroed, then those counters filled in
+ *
+ * Process context: it enters that CPU's section to harvest its counts.
+ */
+void kslab_cpu_cache_stats(struct kslab_cache *cache, unsigned int cpu,
+			   struct kslab_cache_stats *stats)
+{
+	struct stats_walk walk = { .cache = cache, .stats = stats,
+				   .only_cpu = cpu };
+
+	kslab_memset(stats, 0, sizeof(*stats));
+	kslab_each_cpu_exclusive(cpu_stats_add, &walk);
+	stats->magazine_objs = 0;
 }

@@ -17,8 +17,8 @@ static inline void *kslab_section_mag_pop(struct kslab_cpu_cache *pcpu)
 	struct kslab_magazine *mag = cc->loaded;
 	void *obj = NULL;
 
-	if (kslab_likely(mag->rounds)) {
-		obj = mag->objs[--mag->rounds];
+	if (kslab_likely(kslab_mag_rounds(mag))) {
+		obj = kslab_mag_pop(mag);
 		cc->alloc_hit++;
 	}
 	kslab_cpu_exit(cpu);
@@ -33,8 +33,8 @@ static inline bool kslab_section_mag_push(struct kslab_cpu_cache *pcpu,
 	struct kslab_magazine *mag = cc->loaded;
 	bool done = false;
 
-	if (kslab_likely(mag->rounds < mag->capacity)) {
-		mag->objs[mag->rounds++] = obj;
+	if (kslab_likely(!kslab_mag_full(mag))) {
+		kslab_mag_push(mag, obj);
 		cc->free_hit++;
 		done = true;
 	}

@@ -16,8 +16,8 @@
  * sequences in flight there. Either way, once the holder goes on, every
  * sequence on that CPU sees the lock held.
  *
- * The hit counters are bumped by a second, one-store sequence, so the
- * counts stay exact without widening the commit.
+ * The hit counts ride in the same word as the round count (see
+ * <kslab/magazine.h>), so the one commit store also counts the hit.
  */
 #ifndef KSLAB_PORT_USER_RSEQ_H
 #define KSLAB_PORT_USER_RSEQ_H
@@ -75,25 +75,35 @@ static inline struct rseq *kslab_rseq_area(void)
 	"cmpl $0, (%[locks], %[off])\n\t"				\
 	"jnz %l[" busy "]\n\t"
 
+/*
+ * Pop: take objs[rounds - 1] and commit state + KSLAB_MAG_POP (one round
+ * less, one pop more). Gives up on an empty magazine or a count due for
+ * harvest.
+ */
 static inline void *kslab_rseq_mag_pop(struct kslab_cpu_cache *pcpu)
 {
-	unsigned long off, mag, rounds;
+	unsigned long off, mag, state, rounds;
 	void *obj;
 
 	__asm__ __volatile__ goto(KSLAB_RSEQ_START("rs")
 		     KSLAB_RSEQ_THIS_CPU("miss")
 		     "movq (%[pcpu], %[off]), %[mag]\n\t"
-		     "movl 8(%[mag]), %k[rounds]\n\t"
+		     "movq 8(%[mag]), %[state]\n\t"
+		     "movzbl %b[state], %k[rounds]\n\t"
 		     "testl %k[rounds], %k[rounds]\n\t"
 		     "jz %l[miss]\n\t"
-		     "subl $1, %k[rounds]\n\t"
-		     "movq 16(%[mag], %[rounds], 8), %[obj]\n\t"
-		     "movl %k[rounds], 8(%[mag])\n\t"
+		     "testq %[harvest], %[state]\n\t"
+		     "jnz %l[miss]\n\t"
+		     "movq 8(%[mag], %[rounds], 8), %[obj]\n\t"
+		     "addq %[pop], %[state]\n\t"
+		     "movq %[state], 8(%[mag])\n\t"
 		     KSLAB_RSEQ_END("miss")
-		     : [off] "=&r"(off), [mag] "=&r"(mag),
+		     : [off] "=&r"(off), [mag] "=&r"(mag), [state] "=&q"(state),
 		       [rounds] "=&r"(rounds), [obj] "=&r"(obj)
 		     : [rs] "r"(kslab_rseq_area()), [pcpu] "r"(pcpu),
-		       [locks] "r"(kslab_cpu_locks)
+		       [locks] "r"(kslab_cpu_locks),
+		       [harvest] "r"(KSLAB_MAG_HARVEST),
+		       [pop] "i"(KSLAB_MAG_POP)
 		     : "rax", "memory", "cc"
 		     : miss);
 	return obj;
@@ -101,48 +111,41 @@ miss:
 	return NULL;
 }
 
+/*
+ * Push: store objs[rounds] and commit state + KSLAB_MAG_PUSH. Gives up on
+ * a full magazine or a count due for harvest.
+ */
 static inline bool kslab_rseq_mag_push(struct kslab_cpu_cache *pcpu,
 				       void *obj)
 {
-	unsigned long off, mag, rounds;
+	unsigned long off, mag, state, rounds, capacity;
 
 	__asm__ __volatile__ goto(KSLAB_RSEQ_START("rs")
 		     KSLAB_RSEQ_THIS_CPU("miss")
 		     "movq (%[pcpu], %[off]), %[mag]\n\t"
-		     "movl 8(%[mag]), %k[rounds]\n\t"
-		     "cmpl 12(%[mag]), %k[rounds]\n\t"
+		     "movq 8(%[mag]), %[state]\n\t"
+		     "movzbl %b[state], %k[rounds]\n\t"
+		     "movq %[state], %[capacity]\n\t"
+		     "shrq $8, %[capacity]\n\t"
+		     "movzbl %b[capacity], %k[capacity]\n\t"
+		     "cmpl %k[capacity], %k[rounds]\n\t"
 		     "jae %l[miss]\n\t"
+		     "testq %[harvest], %[state]\n\t"
+		     "jnz %l[miss]\n\t"
 		     "movq %[obj], 16(%[mag], %[rounds], 8)\n\t"
-		     "addl $1, %k[rounds]\n\t"
-		     "movl %k[rounds], 8(%[mag])\n\t"
+		     "addq %[push], %[state]\n\t"
+		     "movq %[state], 8(%[mag])\n\t"
 		     KSLAB_RSEQ_END("miss")
-		     : [off] "=&r"(off), [mag] "=&r"(mag),
-		       [rounds] "=&r"(rounds)
+		     : [off] "=&r"(off), [mag] "=&r"(mag), [state] "=&q"(state),
+		       [rounds] "=&r"(rounds), [capacity] "=&q"(capacity)
 		     : [rs] "r"(kslab_rseq_area()), [pcpu] "r"(pcpu),
-		       [locks] "r"(kslab_cpu_locks), [obj] "r"(obj)
+		       [locks] "r"(kslab_cpu_locks), [obj] "r"(obj),
+		       [harvest] "r"(KSLAB_MAG_HARVEST),
+		       [push] "r"(KSLAB_MAG_PUSH)
 		     : "rax", "memory", "cc"
 		     : miss);
 	return true;
 miss:
-	return false;
-}
-
-/* Add one to this CPU's copy of a per-CPU counter. Return: false if busy. */
-static inline bool kslab_rseq_count(unsigned long *counter)
-{
-	unsigned long off;
-
-	__asm__ __volatile__ goto(KSLAB_RSEQ_START("rs")
-		     KSLAB_RSEQ_THIS_CPU("busy")
-		     "addq $1, (%[counter], %[off])\n\t"
-		     KSLAB_RSEQ_END("busy")
-		     : [off] "=&r"(off)
-		     : [rs] "r"(kslab_rseq_area()), [counter] "r"(counter),
-		       [locks] "r"(kslab_cpu_locks)
-		     : "rax", "memory", "cc"
-		     : busy);
-	return true;
-busy:
 	return false;
 }
 #else
@@ -161,24 +164,7 @@ static inline bool kslab_rseq_mag_push(struct kslab_cpu_cache *pcpu,
 	return false;
 }
 
-static inline bool kslab_rseq_count(unsigned long *counter)
-{
-	(void)counter;
-	return false;
-}
 #endif
-
-/* A counter bump that must not be lost: in a section if the CPU is busy. */
-static inline void kslab_cpu_count(unsigned long *counter)
-{
-	unsigned int cpu;
-
-	if (kslab_likely(kslab_rseq_count(counter)))
-		return;
-	cpu = kslab_cpu_enter();
-	(*kslab_percpu_ptr(counter, cpu))++;
-	kslab_cpu_exit(cpu);
-}
 
 /**
  * kslab_cpu_mag_pop() - pop a round from this CPU's loaded magazine
@@ -189,14 +175,9 @@ static inline void kslab_cpu_count(unsigned long *counter)
  */
 static inline void *kslab_cpu_mag_pop(struct kslab_cpu_cache *pcpu)
 {
-	void *obj;
-
 	if (kslab_unlikely(!kslab_percpu_rseq))
 		return kslab_section_mag_pop(pcpu);
-	obj = kslab_rseq_mag_pop(pcpu);
-	if (kslab_likely(obj))
-		kslab_cpu_count(&pcpu->alloc_hit);
-	return obj;
+	return kslab_rseq_mag_pop(pcpu);
 }
 
 /**
@@ -211,10 +192,7 @@ static inline bool kslab_cpu_mag_push(struct kslab_cpu_cache *pcpu, void *obj)
 {
 	if (kslab_unlikely(!kslab_percpu_rseq))
 		return kslab_section_mag_push(pcpu, obj);
-	if (!kslab_rseq_mag_push(pcpu, obj))
-		return false;
-	kslab_cpu_count(&pcpu->free_hit);
-	return true;
+	return kslab_rseq_mag_push(pcpu, obj);
 }
 
 #endif /* KSLAB_PORT_USER_RSEQ_H */

@@ -6,6 +6,7 @@
 #ifndef KSLAB_SLAB_H
 #define KSLAB_SLAB_H
 
+#include <kslab/magazine.h>	/* KSLAB_MAGAZINE_MAX */
 #include <kslab/port.h>
 
 /* Cache flags */
@@ -22,8 +23,6 @@
 /* The largest object a cache holds: one object in a slab of the top order. */
 #define KSLAB_SLAB_MAX_ORDER		5
 #define KSLAB_MAX_OBJECT_SIZE		(KSLAB_PAGE_SIZE << KSLAB_SLAB_MAX_ORDER)
-/* The largest magazine; caches start smaller and grow under contention. */
-#define KSLAB_MAGAZINE_MAX		254
 
 struct kslab_cache;
 
