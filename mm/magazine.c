@@ -260,14 +260,27 @@ void *alloc_slow(struct kslab_cache *cache, gfp_t gfp)
 	return obj;
 }
 
-void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp)
+/* Out of the hit path, so that keeps no register for @gfp. */
+static kslab_cold kslab_noinline
+void *alloc_zeroed(struct kslab_cache *cache, gfp_t gfp)
 {
 	void *obj = kslab_cpu_mag_pop(cache->cpu);
 
+	if (!obj)
+		return alloc_slow(cache, gfp);	/* which zeroes too */
+	kslab_memset(obj, 0, cache->object_size);
+	return obj;
+}
+
+void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp)
+{
+	void *obj;
+
+	if (kslab_unlikely(gfp & __GFP_ZERO))
+		return alloc_zeroed(cache, gfp);
+	obj = kslab_cpu_mag_pop(cache->cpu);
 	if (kslab_unlikely(!obj))
 		return alloc_slow(cache, gfp);
-	if (kslab_unlikely(gfp & __GFP_ZERO))
-		kslab_memset(obj, 0, cache->object_size);
 	return obj;
 }
 
