@@ -28,10 +28,12 @@ OBJ := $(BUILD)/obj
 LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
 
 # Every folder under selftests/ (but kernel/) is one test program: its .c
-# files linked with the harness and the library.
+# files linked with the harness, the userspace stress driver and the
+# library.
 TEST_DIRS := $(filter-out kernel,$(notdir $(patsubst %/,%,$(wildcard selftests/*/))))
 TEST_BINS := $(TEST_DIRS:%=$(BUILD)/selftests/%)
 KTAP_OBJ := $(OBJ)/selftests/ktap.o
+STRESS_OBJ := $(OBJ)/selftests/stress.o
 
 TOOL_SRCS := $(wildcard userspace/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:userspace/tools/%.c=$(BUILD)/tools/%)
@@ -58,7 +60,8 @@ $(BUILD)/libkslab.so: $(LIB_OBJS)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 define test_program
-$(BUILD)/selftests/$(1): $(patsubst %.c,$(OBJ)/%.o,$(wildcard selftests/$(1)/*.c)) $(KTAP_OBJ) $(BUILD)/libkslab.a
+$(BUILD)/selftests/$(1): $(patsubst %.c,$(OBJ)/%.o,$(wildcard selftests/$(1)/*.c)) $(KTAP_OBJ) \
+		     $(STRESS_OBJ) $(BUILD)/libkslab.a
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef

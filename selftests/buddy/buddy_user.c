@@ -8,8 +8,6 @@
  * handed between them, and chunks given back really leaving the
  * process's resident set.
  */
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -17,6 +15,7 @@
 #include <kslab/buddy.h>
 #include <kslab/page.h>
 
+#include "../stress.h"
 #include "buddy_tests.h"
 
 /* ------------------------------------------------------------------ */
@@ -64,187 +63,63 @@ static void test_bad_free_malloc(struct ktap_test *t)
 /* ------------------------------------------------------------------ */
 
 #define STRESS_OPS		50000
-#define STRESS_LOCAL		32
-#define STRESS_SLOTS		8
 #define STRESS_MAX_CHUNKS	32
-#define STRESS_MAX_THREADS	8
 #define STRESS_YIELD_EVERY	16
 
-struct stress_block {
-	void *addr;		/* NULL: an empty exchange slot */
-	unsigned long tag;
-	unsigned int order;
-	unsigned int owner;	/* the thread that allocated it */
-};
-
-struct stress_shared {
-	struct kslab_zone *zone;
-	bool go;		/* every thread is created: start */
-	pthread_mutex_t lock;	/* slot[] */
-	struct stress_block slot[STRESS_SLOTS];
-};
-
-struct stress_thread {
-	pthread_t tid;
-	unsigned int id;
-	struct stress_shared *sh;
-	struct ktap_rng rng;
-	struct stress_block live[STRESS_LOCAL];
-	unsigned int nr_live;
-	unsigned long next_seq;
-	unsigned long allocs;
-	unsigned long failures;
-	unsigned long cross_frees;
-	unsigned long corrupt;
-};
-
-/* Free a block this thread holds, whoever allocated it. */
-static void stress_release(struct stress_thread *th,
-			   const struct stress_block *b)
+/* Blocks of random orders, every page marked with the item's tag. */
+static bool stress_block_alloc(struct stress_thread *th,
+			       struct stress_item *item)
 {
-	if (!block_verify(b->addr, b->order, b->tag))
-		th->corrupt++;
-	if (b->owner != th->id)
-		th->cross_frees++;
-	kslab_free_pages(b->addr, b->order);
-}
-
-static void stress_alloc(struct stress_thread *th)
-{
+	struct kslab_zone *zone = th->ctx;
 	unsigned int order = random_order(&th->rng);
 	gfp_t gfp = ktap_rng_below(&th->rng, 2) ? GFP_KERNEL : GFP_ATOMIC;
-	struct stress_block *b;
 	struct kslab_page *page;
 	void *addr;
 
-	addr = kslab_zone_alloc_pages(th->sh->zone, gfp, order);
-	if (!addr) {
-		th->failures++;
-		return;
-	}
+	addr = kslab_zone_alloc_pages(zone, gfp, order);
+	if (!addr)
+		return true;
 	page = kslab_virt_to_page(addr);
-	if (!page || page->state != KSLAB_PAGE_HEAD || page->order != order ||
-	    (unsigned long)addr & ((KSLAB_PAGE_SIZE << order) - 1))
-		th->corrupt++;
-	b = &th->live[th->nr_live++];
-	b->addr = addr;
-	b->order = order;
-	b->owner = th->id;
-	/* Unique across threads: the low bits name the thread. */
-	b->tag = ++th->next_seq * STRESS_MAX_THREADS + th->id;
-	block_fill(addr, order, b->tag);
-	th->allocs++;
+	item->addr = addr;
+	item->order = order;
+	block_fill(addr, order, item->tag);
+	return page && page->state == KSLAB_PAGE_HEAD && page->order == order &&
+	       !((unsigned long)addr & ((KSLAB_PAGE_SIZE << order) - 1));
 }
 
-/* Put live[i] in a random slot; free what was there, from any thread. */
-static void stress_exchange(struct stress_thread *th, unsigned int i)
+static bool stress_block_release(struct stress_thread *th,
+				 const struct stress_item *item)
 {
-	struct stress_shared *sh = th->sh;
-	unsigned int s = ktap_rng_below(&th->rng, STRESS_SLOTS);
-	struct stress_block mine = th->live[i], theirs;
+	bool intact = block_verify(item->addr, item->order, item->tag);
 
-	th->live[i] = th->live[--th->nr_live];
-	pthread_mutex_lock(&sh->lock);
-	theirs = sh->slot[s];
-	sh->slot[s] = mine;
-	pthread_mutex_unlock(&sh->lock);
-	if (theirs.addr)
-		stress_release(th, &theirs);
+	(void)th;	/* a block finds its zone from its address */
+	kslab_free_pages(item->addr, item->order);
+	return intact;
 }
 
-static void *stress_thread_fn(void *arg)
-{
-	struct stress_thread *th = arg;
-	unsigned long op;
-
-	/* Start together, or early threads finish before late ones begin. */
-	while (!__atomic_load_n(&th->sh->go, __ATOMIC_ACQUIRE))
-		sched_yield();
-	for (op = 0; op < STRESS_OPS; op++) {
-		unsigned long r = ktap_rng_below(&th->rng, 10);
-		unsigned int i;
-
-		/*
-		 * A thread's whole run may fit in one time slice; yielding
-		 * now and then makes the threads interleave, so they really
-		 * free each other's blocks while the others allocate.
-		 */
-		if (op % STRESS_YIELD_EVERY == 0)
-			sched_yield();
-		if (!th->nr_live || (r < 5 && th->nr_live < STRESS_LOCAL)) {
-			stress_alloc(th);
-			continue;
-		}
-		i = ktap_rng_below(&th->rng, th->nr_live);
-		if (r < 7) {
-			stress_exchange(th, i);
-		} else {
-			stress_release(th, &th->live[i]);
-			th->live[i] = th->live[--th->nr_live];
-		}
-	}
-	while (th->nr_live)
-		stress_release(th, &th->live[--th->nr_live]);
-	return NULL;
-}
-
-/* Free what the threads left in the exchange, as an extra "thread". */
-static void stress_drain_slots(struct stress_shared *sh,
-			       struct stress_thread *th)
-{
-	unsigned int s;
-
-	for (s = 0; s < STRESS_SLOTS; s++)
-		if (sh->slot[s].addr)
-			stress_release(th, &sh->slot[s]);
-}
-
-static void stress_expect_results(struct ktap_test *t,
-				  struct stress_thread *th, unsigned int n)
-{
-	unsigned long allocs = 0, cross = 0, corrupt = 0;
-	unsigned int i;
-
-	for (i = 0; i <= n; i++) {
-		allocs += th[i].allocs;
-		corrupt += th[i].corrupt;
-		if (i < n)
-			cross += th[i].cross_frees;
-	}
-	ktap_diag("%u threads: %lu allocations, %lu cross-thread frees",
-		  n, allocs, cross);
-	KTAP_EXPECT_EQ(t, corrupt, 0);
-	KTAP_EXPECT(t, allocs > n * STRESS_OPS / 4);
-	KTAP_EXPECT(t, cross > 0);
-}
+static const struct stress_ops stress_block_ops = {
+	.alloc = stress_block_alloc,
+	.release = stress_block_release,
+};
 
 static void run_stress(struct ktap_test *t, unsigned int n)
 {
 	struct test_zone *tz = test_zone_create(t, "stress",
 						STRESS_MAX_CHUNKS, 2);
-	struct stress_thread th[STRESS_MAX_THREADS + 1] = {};
-	struct stress_shared sh = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct stress_config cfg = {
+		.ops = &stress_block_ops,
+		.nr_threads = n,
+		.nr_ops = STRESS_OPS,
+		.yield_every = STRESS_YIELD_EVERY,
+		.seed = 0x7e57,
+	};
 	struct kslab_buddy_stats stats;
-	unsigned int i, started = 0;
 
 	if (!tz)
 		return;
-	sh.zone = tz->zone;
-	for (i = 0; i <= n; i++) {
-		th[i].id = i;
-		th[i].sh = &sh;
-		ktap_rng_seed(&th[i].rng, 0x7e57ULL * (n + 1) + i);
-	}
-	for (i = 0; i < n; i++)
-		if (KTAP_EXPECT(t, !pthread_create(&th[i].tid, NULL,
-						   stress_thread_fn, &th[i])))
-			started++;
-	__atomic_store_n(&sh.go, true, __ATOMIC_RELEASE);
-	for (i = 0; i < started; i++)
-		pthread_join(th[i].tid, NULL);
-	stress_drain_slots(&sh, &th[n]);
-
-	stress_expect_results(t, th, n);
+	/* The zone is capped, so an allocation may fail: no check on that. */
+	cfg.ctx = tz->zone;
+	stress_run(t, &cfg);
 	stats = zone_stats(tz->zone);
 	KTAP_EXPECT_EQ(t, stats.free_pages, stats.managed_pages);
 	KTAP_EXPECT_EQ(t, stats.events.bad_frees, 0);

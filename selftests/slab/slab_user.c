@@ -19,6 +19,7 @@
 
 #include <kslab/slab_types.h>
 
+#include "../stress.h"
 #include "slab_tests.h"
 
 /* ------------------------------------------------------------------ */
@@ -126,161 +127,72 @@ static void test_create_panic_aborts(struct ktap_test *t)
 /* ------------------------------------------------------------------ */
 
 #define STRESS_OPS		200000
-#define STRESS_LOCAL		32
-#define STRESS_SLOTS		8
-#define STRESS_MAX_THREADS	8
 #define STRESS_YIELD_EVERY	64
 
-struct stress_held {
-	struct ctor_obj *obj;	/* NULL: an empty exchange slot */
-	unsigned long tag;
-	unsigned int owner;	/* the thread that allocated it */
-};
-
-struct stress_shared {
+/* The cache the threads share: the stress driver's context. */
+struct stress_cache {
 	struct kslab_cache *cache;
 	bool constructed;	/* the cache has test_ctor() */
-	int go;
-	pthread_mutex_t lock;	/* slot[] */
-	struct stress_held slot[STRESS_SLOTS];
-};
-
-struct stress_thread {
-	pthread_t tid;
-	unsigned int id;
-	struct stress_shared *sh;
-	struct ktap_rng rng;
-	struct stress_held live[STRESS_LOCAL];
-	unsigned int nr_live;
-	unsigned long seq, allocs, failures, cross_frees, corrupt;
 };
 
 /*
  * While held, an object carries its tag in its user state and, without a
  * constructor, in its first word too; the constructed part must survive.
  */
-static void stress_mark(const struct stress_shared *sh, struct ctor_obj *o,
+static void stress_mark(const struct stress_cache *sc, struct ctor_obj *o,
 			unsigned long tag)
 {
-	if (!sh->constructed)
+	if (!sc->constructed)
 		o->magic = ~tag;
 	o->state = tag;
 }
 
-static bool stress_marked(const struct stress_shared *sh,
-			  const struct stress_held *h)
+static bool stress_marked(const struct stress_cache *sc,
+			  const struct ctor_obj *o, unsigned long tag)
 {
-	const struct ctor_obj *o = h->obj;
-
-	if (!sh->constructed)
-		return o->magic == ~h->tag && o->state == h->tag;
-	if (o->state != h->tag)
+	if (!sc->constructed)
+		return o->magic == ~tag && o->state == tag;
+	if (o->state != tag)
 		return false;
 	/* What the constructor set, the holder never touched. */
 	return o->magic == CTOR_MAGIC && o->self == o &&
 	       o->fill[0] == CTOR_FILL && o->fill[CTOR_FILL_LEN - 1] == CTOR_FILL;
 }
 
-static void stress_release(struct stress_thread *th,
-			   const struct stress_held *h)
+static bool stress_obj_alloc(struct stress_thread *th,
+			     struct stress_item *item)
 {
-	if (!stress_marked(th->sh, h))
-		th->corrupt++;
-	if (h->owner != th->id)
-		th->cross_frees++;
-	h->obj->state = 0;	/* back to constructed state */
-	kslab_cache_free(th->sh->cache, h->obj);
-}
-
-static void stress_alloc(struct stress_thread *th)
-{
-	struct stress_shared *sh = th->sh;
-	struct stress_held *h;
+	const struct stress_cache *sc = th->ctx;
 	struct ctor_obj *o;
+	bool intact;
 
-	o = kslab_cache_alloc(sh->cache, ktap_rng_below(&th->rng, 2) ?
+	o = kslab_cache_alloc(sc->cache, ktap_rng_below(&th->rng, 2) ?
 					 GFP_KERNEL : GFP_ATOMIC);
-	if (!o) {
-		th->failures++;
-		return;
-	}
-	if (sh->constructed && !ctor_obj_constructed(o))
-		th->corrupt++;
-	h = &th->live[th->nr_live++];
-	h->obj = o;
-	h->owner = th->id;
-	h->tag = ++th->seq * STRESS_MAX_THREADS + th->id;
-	stress_mark(sh, o, h->tag);
-	th->allocs++;
+	if (!o)
+		return true;
+	/* Check before marking: the mark overwrites the user state. */
+	intact = !sc->constructed || ctor_obj_constructed(o);
+	item->addr = o;
+	stress_mark(sc, o, item->tag);
+	return intact;
 }
 
-/* Put live[i] in a random slot; free what was there, whoever took it. */
-static void stress_exchange(struct stress_thread *th, unsigned int i)
+static bool stress_obj_release(struct stress_thread *th,
+			       const struct stress_item *item)
 {
-	struct stress_shared *sh = th->sh;
-	unsigned int s = ktap_rng_below(&th->rng, STRESS_SLOTS);
-	struct stress_held theirs;
+	const struct stress_cache *sc = th->ctx;
+	struct ctor_obj *o = item->addr;
+	bool intact = stress_marked(sc, o, item->tag);
 
-	pthread_mutex_lock(&sh->lock);
-	theirs = sh->slot[s];
-	sh->slot[s] = th->live[i];
-	pthread_mutex_unlock(&sh->lock);
-	th->live[i] = th->live[--th->nr_live];
-	if (theirs.obj)
-		stress_release(th, &theirs);
+	o->state = 0;	/* back to constructed state */
+	kslab_cache_free(sc->cache, o);
+	return intact;
 }
 
-static void *stress_thread_fn(void *arg)
-{
-	struct stress_thread *th = arg;
-	unsigned long op;
-
-	while (!__atomic_load_n(&th->sh->go, __ATOMIC_ACQUIRE))
-		sched_yield();
-	for (op = 0; op < STRESS_OPS; op++) {
-		unsigned long r = ktap_rng_below(&th->rng, 10);
-		unsigned int i;
-
-		/* Interleave threads that would otherwise run in turns. */
-		if (op % STRESS_YIELD_EVERY == 0)
-			sched_yield();
-		if (!th->nr_live || (r < 5 && th->nr_live < STRESS_LOCAL)) {
-			stress_alloc(th);
-			continue;
-		}
-		i = ktap_rng_below(&th->rng, th->nr_live);
-		if (r < 7) {
-			stress_exchange(th, i);
-		} else {
-			stress_release(th, &th->live[i]);
-			th->live[i] = th->live[--th->nr_live];
-		}
-	}
-	while (th->nr_live)
-		stress_release(th, &th->live[--th->nr_live]);
-	return NULL;
-}
-
-static void stress_expect_results(struct ktap_test *t,
-				  const struct stress_thread *th,
-				  unsigned int n)
-{
-	unsigned long allocs = 0, cross = 0, corrupt = 0, failures = 0;
-	unsigned int i;
-
-	for (i = 0; i <= n; i++) {
-		allocs += th[i].allocs;
-		cross += th[i].cross_frees;
-		corrupt += th[i].corrupt;
-		failures += th[i].failures;
-	}
-	ktap_diag("%u threads: %lu allocations, %lu cross-thread frees",
-		  n, allocs, cross);
-	KTAP_EXPECT_EQ(t, corrupt, 0);
-	KTAP_EXPECT_EQ(t, failures, 0);
-	KTAP_EXPECT(t, allocs > n * STRESS_OPS / 4);
-	KTAP_EXPECT(t, cross > 0);
-}
+static const struct stress_ops stress_obj_ops = {
+	.alloc = stress_obj_alloc,
+	.release = stress_obj_release,
+};
 
 /* Everything went home: consistent, nothing held, and all of it freeable. */
 static void stress_expect_drained(struct ktap_test *t,
@@ -301,36 +213,25 @@ static void stress_expect_drained(struct ktap_test *t,
 static void run_stress(struct ktap_test *t, const char *name,
 		       unsigned int n, bool constructed, unsigned long flags)
 {
-	struct stress_shared sh = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	struct stress_thread th[STRESS_MAX_THREADS + 1] = { 0 };
-	unsigned int i, started = 0;
+	struct stress_cache sc = { .constructed = constructed };
+	struct stress_config cfg = {
+		.ops = &stress_obj_ops,
+		.ctx = &sc,
+		.nr_threads = n,
+		.nr_ops = STRESS_OPS,
+		.yield_every = STRESS_YIELD_EVERY,
+		.seed = 0x51ab,
+	};
 
 	ctor_counts_reset();
-	sh.constructed = constructed;
-	sh.cache = test_cache(t, name, sizeof(struct ctor_obj),
+	sc.cache = test_cache(t, name, sizeof(struct ctor_obj),
 			      constructed ? &ctor_args : NULL, flags);
-	if (!sh.cache)
+	if (!sc.cache)
 		return;
-	for (i = 0; i <= n; i++) {
-		th[i].id = i;
-		th[i].sh = &sh;
-		ktap_rng_seed(&th[i].rng, 0x51abULL * (n + 1) + i);
-	}
-	for (i = 0; i < n; i++)
-		if (KTAP_EXPECT(t, !pthread_create(&th[i].tid, NULL,
-						   stress_thread_fn, &th[i])))
-			started++;
-	__atomic_store_n(&sh.go, 1, __ATOMIC_RELEASE);
-	for (i = 0; i < started; i++)
-		pthread_join(th[i].tid, NULL);
-	/* th[n] is no thread: it frees what the others left in the slots. */
-	for (i = 0; i < STRESS_SLOTS; i++)
-		if (sh.slot[i].obj)
-			stress_release(&th[n], &sh.slot[i]);
-
-	stress_expect_results(t, th, n);
-	stress_expect_drained(t, sh.cache);
-	test_cache_destroy(t, sh.cache);
+	/* Caches feed on the default zone, uncapped here: none may fail. */
+	KTAP_EXPECT_EQ(t, stress_run(t, &cfg).failures, 0);
+	stress_expect_drained(t, sc.cache);
+	test_cache_destroy(t, sc.cache);
 	if (constructed) {
 		KTAP_EXPECT_EQ(t, kslab_atomic_read(&ctor_counts.dtors),
 			       kslab_atomic_read(&ctor_counts.ctors));
