@@ -248,6 +248,17 @@ unreserve:
 }
 
 /**
+ * kslab_env_chunk_discard() - the chunk's contents are not needed
+ * @chunk: a chunk from kslab_env_chunk_grant()
+ *
+ * Nothing to do: the chunk's pages are the module's until it is given back
+ * with kslab_env_chunk_take_back().
+ */
+void kslab_env_chunk_discard(void *chunk)
+{
+}
+
+/**
  * kslab_env_chunk_take_back() - return a chunk to the page allocator
  * @chunk: what kslab_env_chunk_grant() returned
  *

@@ -36,9 +36,16 @@ static void env_take_back(struct kslab_page_source *source, void *chunk)
 	kslab_env_chunk_take_back(chunk);
 }
 
+static void env_discard(struct kslab_page_source *source, void *chunk)
+{
+	(void)source;
+	kslab_env_chunk_discard(chunk);
+}
+
 static struct kslab_page_source env_page_source = {
 	.grant = env_grant,
 	.take_back = env_take_back,
+	.discard = env_discard,
 };
 
 static void zone_init(struct kslab_zone *zone, const char *name,
@@ -400,14 +407,13 @@ void kslab_free_pages(void *addr, unsigned int order)
 		zone->source->take_back(zone->source, release);
 }
 
-unsigned long kslab_zone_set_keep_free(struct kslab_zone *zone,
-				       unsigned long nr_chunks)
+/* Give back the wholly free chunks beyond the zone's quota. */
+static unsigned long zone_trim(struct kslab_zone *zone)
 {
 	unsigned long released = 0;
 
 	kslab_spin_lock(&zone->lock);
-	zone->keep_free_chunks = nr_chunks;
-	while (zone->free_area[KSLAB_MAX_ORDER].nr_free > nr_chunks) {
+	while (zone->free_area[KSLAB_MAX_ORDER].nr_free > zone->keep_free_chunks) {
 		struct kslab_page *page = kslab_list_first_entry(
 			&zone->free_area[KSLAB_MAX_ORDER].blocks,
 			struct kslab_page, buddy_node);
@@ -420,6 +426,48 @@ unsigned long kslab_zone_set_keep_free(struct kslab_zone *zone,
 	}
 	kslab_spin_unlock(&zone->lock);
 	return released;
+}
+
+unsigned long kslab_zone_set_keep_free(struct kslab_zone *zone,
+				       unsigned long nr_chunks)
+{
+	kslab_spin_lock(&zone->lock);
+	zone->keep_free_chunks = nr_chunks;
+	kslab_spin_unlock(&zone->lock);
+	return zone_trim(zone);
+}
+
+/*
+ * The kept chunks are taken off the free list while their memory is
+ * discarded, so no allocation can use one meanwhile, and put back after.
+ */
+unsigned long kslab_zone_discard_free(struct kslab_zone *zone)
+{
+	struct kslab_page *taken = NULL, *page;
+	unsigned long n = 0;
+
+	if (!zone->source->discard)
+		return 0;
+	kslab_spin_lock(&zone->lock);
+	while ((page = take_block(zone, KSLAB_MAX_ORDER))) {
+		page->owner = taken;	/* chained through the owner field */
+		taken = page;
+		n++;
+	}
+	kslab_spin_unlock(&zone->lock);
+
+	for (page = taken; page; page = page->owner)
+		zone->source->discard(zone->source, kslab_page_address(page));
+
+	kslab_spin_lock(&zone->lock);
+	while (taken) {
+		page = taken;
+		taken = page->owner;
+		free_block(zone, kslab_page_chunk(page), 0, KSLAB_MAX_ORDER);
+	}
+	kslab_spin_unlock(&zone->lock);
+	zone_trim(zone);	/* the quota may have been lowered meanwhile */
+	return n;
 }
 
 unsigned long kslab_zone_destroy(struct kslab_zone *zone)

@@ -5,6 +5,8 @@
  * mmap only promises page alignment, so a chunk is carved out of a mapping
  * one chunk larger than needed and the slack on both sides is unmapped.
  * The slack is address space only: nothing in it was ever touched.
+ * Chunks a zone keeps free can have their memory discarded while they stay
+ * mapped.
  */
 #include <kslab/port.h>
 
@@ -39,6 +41,15 @@ void *kslab_env_chunk_grant(gfp_t gfp)
 void kslab_env_chunk_take_back(void *chunk)
 {
 	munmap(chunk, KSLAB_CHUNK_SIZE);
+}
+
+/*
+ * MADV_DONTNEED frees the pages now and maps zeroes on the next touch, so
+ * a kept chunk costs no memory until it is used again.
+ */
+void kslab_env_chunk_discard(void *chunk)
+{
+	madvise(chunk, KSLAB_CHUNK_SIZE, MADV_DONTNEED);
 }
 
 void *kslab_env_meta_alloc(size_t size, gfp_t gfp)

@@ -55,12 +55,15 @@ struct kslab_buddy_stats {
  * struct kslab_page_source - where a zone gets its chunks
  * @grant:     return one KSLAB_CHUNK_SIZE block aligned to its size, or NULL
  * @take_back: accept a block @grant returned
+ * @discard:   optional: the block's contents are not needed, but it stays
+ *             granted (the environment may reclaim its memory)
  *
- * Embed it in a larger struct to carry state; both hooks get it back.
+ * Embed it in a larger struct to carry state; the hooks get it back.
  */
 struct kslab_page_source {
 	void *(*grant)(struct kslab_page_source *source, gfp_t gfp);
 	void (*take_back)(struct kslab_page_source *source, void *chunk);
+	void (*discard)(struct kslab_page_source *source, void *chunk);
 };
 
 /**
@@ -168,6 +171,18 @@ void kslab_buddy_stats(struct kslab_buddy_stats *stats);
  */
 unsigned long kslab_zone_set_keep_free(struct kslab_zone *zone,
 				       unsigned long nr_chunks);
+
+/**
+ * kslab_zone_discard_free() - release the memory of the chunks a zone keeps
+ * @zone: the zone
+ *
+ * The wholly free chunks a zone keeps (see kslab_zone_set_keep_free()) stay
+ * mapped and ready, but their memory goes back to the environment, so
+ * resident memory falls to what is allocated; the next use of such a chunk
+ * faults its pages back in. Does nothing where the page source cannot
+ * discard. Process context. Return: the number of chunks discarded.
+ */
+unsigned long kslab_zone_discard_free(struct kslab_zone *zone);
 
 /**
  * kslab_zone_free_blocks() - list the free blocks of one order

@@ -64,6 +64,10 @@
  *   kslab_env_chunk_grant(gfp)     one KSLAB_CHUNK_SIZE block of memory,
  *                                  aligned to its size, or NULL.
  *   kslab_env_chunk_take_back(p)   return such a block to the environment.
+ *   kslab_env_chunk_discard(p)     its contents are not needed: the
+ *                                  environment may reclaim the memory and
+ *                                  keep the block mapped (userspace:
+ *                                  madvise); may do nothing (kernel).
  *   kslab_env_meta_alloc(size, gfp) / kslab_env_meta_free(p, size)
  *	zeroed memory for kslab's own descriptors, never from the chunks.
  *
@@ -130,6 +134,7 @@ void kslab_each_cpu_exclusive(void (*fn)(unsigned int cpu, void *arg),
 
 void *kslab_env_chunk_grant(gfp_t gfp);
 void kslab_env_chunk_take_back(void *chunk);
+void kslab_env_chunk_discard(void *chunk);
 void *kslab_env_meta_alloc(size_t size, gfp_t gfp);
 void kslab_env_meta_free(void *ptr, size_t size);
 

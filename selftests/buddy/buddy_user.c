@@ -230,6 +230,54 @@ out:
 	free(small);
 }
 
+#define DISCARD_CHUNKS	16
+
+/*
+ * Chunks a zone keeps free stay resident until discarded; then they stay
+ * the zone's (and mapped) but their memory goes back, and they still work.
+ */
+static void test_discard_kept_chunks(struct ktap_test *t)
+{
+	struct kslab_zone_params params = { .keep_free_chunks = DISCARD_CHUNKS };
+	struct kslab_zone *zone = kslab_zone_create("discard", &params);
+	unsigned long start, full, kept, discarded, n;
+	void *blocks[DISCARD_CHUNKS];
+
+	KTAP_ASSERT(t, zone);
+	start = rss_bytes();
+	if (!start) {
+		ktap_skip(t, "/proc/self/statm unreadable");
+		goto out;
+	}
+	n = rss_fill(zone, blocks, DISCARD_CHUNKS, KSLAB_MAX_ORDER);
+	KTAP_EXPECT_EQ(t, n, DISCARD_CHUNKS);
+	full = rss_bytes();
+	rss_free(blocks, n, KSLAB_MAX_ORDER);
+	kept = rss_bytes();
+	KTAP_EXPECT_EQ(t, zone_stats(zone).nr_chunks, DISCARD_CHUNKS);
+	ktap_check(t, kept + RSS_SLACK >= full, __FILE__, __LINE__,
+		   "kept chunks stay resident: %lu -> %lu KiB", full >> 10,
+		   kept >> 10);
+
+	KTAP_EXPECT_EQ(t, kslab_zone_discard_free(zone), DISCARD_CHUNKS);
+	discarded = rss_bytes();
+	KTAP_EXPECT_EQ(t, zone_stats(zone).nr_chunks, DISCARD_CHUNKS);
+	KTAP_EXPECT_EQ(t, zone_stats(zone).free_blocks[KSLAB_MAX_ORDER],
+		       DISCARD_CHUNKS);
+	KTAP_EXPECT_EQ(t, kslab_zone_check(zone), 0);
+	ktap_check(t, discarded <= start + RSS_SLACK, __FILE__, __LINE__,
+		   "RSS after discard %lu KiB, started at %lu KiB",
+		   discarded >> 10, start >> 10);
+
+	/* A discarded chunk serves the next allocation as before. */
+	n = rss_fill(zone, blocks, 1, KSLAB_MAX_ORDER);
+	KTAP_EXPECT_EQ(t, n, 1);
+	KTAP_EXPECT_EQ(t, zone_stats(zone).events.chunks_granted, DISCARD_CHUNKS);
+	rss_free(blocks, n, KSLAB_MAX_ORDER);
+out:
+	kslab_zone_destroy(zone);
+}
+
 static const struct ktap_case buddy_user_cases[] = {
 	{ "page_desc_malloc", test_page_desc_malloc },
 	{ "bad_free_malloc", test_bad_free_malloc },
@@ -237,6 +285,7 @@ static const struct ktap_case buddy_user_cases[] = {
 	{ "threads_4", test_threads_4 },
 	{ "threads_8", test_threads_8 },
 	{ "rss_returns_to_os", test_rss_returns_to_os },
+	{ "discard_kept_chunks", test_discard_kept_chunks },
 };
 
 static const struct ktap_suite buddy_user_suite =
