@@ -357,9 +357,11 @@ static void test_alloc_out_of_memory(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, held_objs(cache), got);
 	KTAP_EXPECT_EQ(t, kslab_cache_check(cache), 0);
 	default_zone_uncap();
-	if (objs && got < nr &&
-	    KTAP_EXPECT(t, (objs[got] = kslab_cache_alloc(cache, GFP_KERNEL)) != NULL))
-		got++;
+	if (objs && got < nr) {
+		objs[got] = kslab_cache_alloc(cache, GFP_KERNEL);
+		if (KTAP_EXPECT(t, objs[got] != NULL))
+			got++;
+	}
 	if (objs)
 		free_objs(cache, objs, got);
 	meta_free(objs, nr * sizeof(void *));
