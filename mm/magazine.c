@@ -185,18 +185,18 @@ static void *cpu_alloc_miss(struct kslab_cache *cache,
 	cpu_harvest(cc);
 	/* The fast path gave up with rounds left: a section, or a harvest. */
 	if (kslab_mag_rounds(full)) {
-		cc->alloc_hit++;
+		cc->counts.alloc_hit++;
 		return kslab_mag_pop(full);
 	}
 	if (kslab_mag_rounds(cc->previous)) {
 		full = cc->previous;
 		cc->previous = cc->loaded;
 		cc->loaded = full;
-		cc->alloc_swap++;
+		cc->counts.alloc_swap++;
 		return kslab_mag_pop(full);
 	}
 	if (first)
-		cc->alloc_miss++;
+		cc->counts.alloc_miss++;
 	full = depot_exchange(cache, cc->previous, true);
 	if (!full)
 		return NULL;
@@ -213,19 +213,19 @@ static bool cpu_free_miss(struct kslab_cache *cache,
 	cpu_harvest(cc);
 	if (!kslab_mag_full(room)) {	/* a section, or a harvest */
 		kslab_mag_push(room, obj);
-		cc->free_hit++;
+		cc->counts.free_hit++;
 		return true;
 	}
 	if (!kslab_mag_full(cc->previous)) {
 		room = cc->previous;
 		cc->previous = cc->loaded;
 		cc->loaded = room;
-		cc->free_swap++;
+		cc->counts.free_swap++;
 		kslab_mag_push(room, obj);
 		return true;
 	}
 	if (first)
-		cc->free_miss++;
+		cc->counts.free_miss++;
 	room = depot_exchange(cache, cc->previous, false);
 	if (!room)
 		return false;
@@ -496,15 +496,15 @@ void kslab_magazine_exit(struct kslab_cache *cache)
 	cache->cpu = NULL;
 }
 
-static void add_cpu_counters(struct kslab_cache_stats *stats,
-			     const struct kslab_cpu_cache *cc)
+static void add_cpu_counters(struct kslab_magazine_counters *sum,
+			     const struct kslab_magazine_counters *cpu)
 {
-	stats->alloc_hit += cc->alloc_hit;
-	stats->alloc_swap += cc->alloc_swap;
-	stats->alloc_miss += cc->alloc_miss;
-	stats->free_hit += cc->free_hit;
-	stats->free_swap += cc->free_swap;
-	stats->free_miss += cc->free_miss;
+	sum->alloc_hit += cpu->alloc_hit;
+	sum->alloc_swap += cpu->alloc_swap;
+	sum->alloc_miss += cpu->alloc_miss;
+	sum->free_hit += cpu->free_hit;
+	sum->free_swap += cpu->free_swap;
+	sum->free_miss += cpu->free_miss;
 }
 
 static unsigned long chain_rounds(const struct kslab_magazine *mag)
@@ -536,7 +536,7 @@ static void cpu_stats_add(unsigned int cpu, void *arg)
 	if (walk->only_cpu != KSLAB_ALL_CPUS && walk->only_cpu != cpu)
 		return;
 	cpu_harvest(cc);
-	add_cpu_counters(walk->stats, cc);
+	add_cpu_counters(&walk->stats->magazine, &cc->counts);
 	walk->stats->magazine_objs += kslab_mag_rounds(cc->loaded) +
 				      kslab_mag_rounds(cc->previous);
 }

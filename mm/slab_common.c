@@ -402,8 +402,8 @@ size_t kslab_slabinfo_format(char *buf, size_t size)
 				   st.active_slabs, st.num_slabs, st.depot_objs);
 		len = kslab_append(buf, size, len,
 				   " : magazine %lu %lu %lu %lu : depot %lu %lu %lu : slab %lu %lu %lu\n",
-				   st.alloc_hit + st.alloc_swap, st.alloc_miss,
-				   st.free_hit + st.free_swap, st.free_miss,
+				   st.magazine.alloc_hit + st.magazine.alloc_swap, st.magazine.alloc_miss,
+				   st.magazine.free_hit + st.magazine.free_swap, st.magazine.free_miss,
 				   st.depot_full_gets, st.depot_full_puts,
 				   st.depot_contended, st.slab_grows,
 				   st.slab_frees, st.colours);

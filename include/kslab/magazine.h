@@ -79,6 +79,24 @@ static inline void kslab_mag_push(struct kslab_magazine *mag, void *obj)
 	mag->state++;
 }
 
+/**
+ * struct kslab_magazine_counters - how allocations and frees were served
+ * @alloc_hit:  allocations served by a CPU's loaded magazine
+ * @alloc_swap: ... by swapping in the CPU's previous magazine
+ * @alloc_miss: ... that went to the depot or the slab layer
+ * @free_hit:   frees into a CPU's loaded magazine
+ * @free_swap:  ... after swapping in the previous magazine
+ * @free_miss:  ... that went to the depot or the slab layer
+ */
+struct kslab_magazine_counters {
+	unsigned long alloc_hit;
+	unsigned long alloc_swap;
+	unsigned long alloc_miss;
+	unsigned long free_hit;
+	unsigned long free_swap;
+	unsigned long free_miss;
+};
+
 /*
  * Per CPU. The fast paths change only the loaded magazine's state and
  * objs; everything else changes inside the CPU's exclusive section.
@@ -86,12 +104,7 @@ static inline void kslab_mag_push(struct kslab_magazine *mag, void *obj)
 struct kslab_cpu_cache {
 	struct kslab_magazine *loaded;
 	struct kslab_magazine *previous;
-	unsigned long alloc_hit;
-	unsigned long alloc_swap;
-	unsigned long alloc_miss;
-	unsigned long free_hit;
-	unsigned long free_swap;
-	unsigned long free_miss;
+	struct kslab_magazine_counters counts;
 };
 
 /*
@@ -103,9 +116,9 @@ static inline void kslab_mag_harvest(struct kslab_cpu_cache *cc,
 {
 	if (!(mag->state >> KSLAB_MAG_POPS_SHIFT))
 		return;		/* nothing counted: the empty sentinel stays unwritten */
-	cc->alloc_hit += (mag->state >> KSLAB_MAG_POPS_SHIFT) &
-			 KSLAB_MAG_COUNT_MASK;
-	cc->free_hit += mag->state >> KSLAB_MAG_PUSHES_SHIFT;
+	cc->counts.alloc_hit += (mag->state >> KSLAB_MAG_POPS_SHIFT) &
+				KSLAB_MAG_COUNT_MASK;
+	cc->counts.free_hit += mag->state >> KSLAB_MAG_PUSHES_SHIFT;
 	mag->state &= (KSLAB_MAG_ROUNDS_MASK << KSLAB_MAG_CAPACITY_SHIFT) |
 		      KSLAB_MAG_ROUNDS_MASK;
 }

@@ -19,7 +19,7 @@ static inline void *kslab_section_mag_pop(struct kslab_cpu_cache *pcpu)
 
 	if (kslab_likely(kslab_mag_rounds(mag))) {
 		obj = kslab_mag_pop(mag);
-		cc->alloc_hit++;
+		cc->counts.alloc_hit++;
 	}
 	kslab_cpu_exit(cpu);
 	return obj;
@@ -35,7 +35,7 @@ static inline bool kslab_section_mag_push(struct kslab_cpu_cache *pcpu,
 
 	if (kslab_likely(!kslab_mag_full(mag))) {
 		kslab_mag_push(mag, obj);
-		cc->free_hit++;
+		cc->counts.free_hit++;
 		done = true;
 	}
 	kslab_cpu_exit(cpu);

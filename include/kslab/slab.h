@@ -55,12 +55,7 @@ struct kslab_cache_args {
  * @num_slabs:     slabs the cache holds
  * @magazine_objs: objects cached in per-CPU and depot magazines
  * @depot_objs:    of those, the objects in the depot
- * @alloc_hit:     allocations served by a CPU's loaded magazine
- * @alloc_swap:    ... by swapping in the CPU's previous magazine
- * @alloc_miss:    ... that went to the depot or the slab layer
- * @free_hit:      frees into a CPU's loaded magazine
- * @free_swap:     ... after swapping in the previous magazine
- * @free_miss:     ... that went to the depot or the slab layer
+ * @magazine:      how allocations and frees were served, summed over CPUs
  * @depot_full_gets: full magazines handed from the depot to a CPU
  * @depot_full_puts: full magazines given to the depot
  * @depot_empty_gets: empty magazines handed from the depot to a CPU
@@ -89,12 +84,7 @@ struct kslab_cache_stats {
 	unsigned long num_slabs;
 	unsigned long magazine_objs;
 	unsigned long depot_objs;
-	unsigned long alloc_hit;
-	unsigned long alloc_swap;
-	unsigned long alloc_miss;
-	unsigned long free_hit;
-	unsigned long free_swap;
-	unsigned long free_miss;
+	struct kslab_magazine_counters magazine;
 	unsigned long depot_full_gets;
 	unsigned long depot_full_puts;
 	unsigned long depot_empty_gets;
@@ -218,7 +208,7 @@ void kslab_cache_stats(struct kslab_cache *cache,
  * kslab_cache_cpu_stats() - read one CPU's magazine counters
  * @cache: the cache
  * @cpu:   a CPU id below kslab_nr_cpus()
- * @stats: alloc_/free_ hit, swap and miss filled in, the rest zero
+ * @stats: its magazine counters filled in, the rest zero
  */
 void kslab_cache_cpu_stats(struct kslab_cache *cache, unsigned int cpu,
 			   struct kslab_cache_stats *stats);

@@ -27,8 +27,8 @@ static void expect_objects_unchanged(struct ktap_test *t,
 	KTAP_EXPECT_EQ(t, after->magazine_objs, before->magazine_objs);
 	KTAP_EXPECT_EQ(t, after->num_slabs, before->num_slabs);
 	KTAP_EXPECT_EQ(t, after->active_slabs, before->active_slabs);
-	KTAP_EXPECT_EQ(t, after->free_hit, before->free_hit);
-	KTAP_EXPECT_EQ(t, after->free_swap, before->free_swap);
+	KTAP_EXPECT_EQ(t, after->magazine.free_hit, before->magazine.free_hit);
+	KTAP_EXPECT_EQ(t, after->magazine.free_swap, before->magazine.free_swap);
 }
 
 /* Free @ptr to @cache, which is wrong for reason @what. Return: the report. */
@@ -210,7 +210,7 @@ static void expect_free_null_ignored(struct ktap_test *t, const char *name,
 	after = cache_stats(cache);
 	expect_no_report(t, &cap);
 	expect_objects_unchanged(t, &before, &after);
-	KTAP_EXPECT_EQ(t, after.free_miss, before.free_miss);
+	KTAP_EXPECT_EQ(t, after.magazine.free_miss, before.magazine.free_miss);
 	KTAP_EXPECT_EQ(t, after.flushes, before.flushes);
 	KTAP_EXPECT_EQ(t, after.bad_frees, 0);
 	test_cache_destroy(t, cache);

@@ -30,9 +30,12 @@ struct mag_counts {
 static struct mag_counts mag_counts_of(const struct kslab_cache_stats *st)
 {
 	struct mag_counts c = {
-		.alloc_hit = st->alloc_hit, .alloc_swap = st->alloc_swap,
-		.alloc_miss = st->alloc_miss, .free_hit = st->free_hit,
-		.free_swap = st->free_swap, .free_miss = st->free_miss,
+		.alloc_hit = st->magazine.alloc_hit,
+		.alloc_swap = st->magazine.alloc_swap,
+		.alloc_miss = st->magazine.alloc_miss,
+		.free_hit = st->magazine.free_hit,
+		.free_swap = st->magazine.free_swap,
+		.free_miss = st->magazine.free_miss,
 		.full_gets = st->depot_full_gets,
 		.full_puts = st->depot_full_puts,
 		.empty_gets = st->depot_empty_gets,
@@ -291,12 +294,12 @@ static void test_mag_cpu_stats_sum(struct ktap_test *t)
 	free_objs(cache, objs, n);
 	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++) {
 		kslab_cache_cpu_stats(cache, cpu, &st);
-		sum.alloc_hit += st.alloc_hit;
-		sum.alloc_swap += st.alloc_swap;
-		sum.alloc_miss += st.alloc_miss;
-		sum.free_hit += st.free_hit;
-		sum.free_swap += st.free_swap;
-		sum.free_miss += st.free_miss;
+		sum.alloc_hit += st.magazine.alloc_hit;
+		sum.alloc_swap += st.magazine.alloc_swap;
+		sum.alloc_miss += st.magazine.alloc_miss;
+		sum.free_hit += st.magazine.free_hit;
+		sum.free_swap += st.magazine.free_swap;
+		sum.free_miss += st.magazine.free_miss;
 	}
 	st = cache_stats(cache);
 	total = mag_counts_of(&st);

@@ -185,6 +185,16 @@ static void test_migrate_stress(struct ktap_test *t)
 	kslab_cache_destroy(run.cache);
 }
 
+static unsigned long allocs(const struct kslab_magazine_counters *c)
+{
+	return c->alloc_hit + c->alloc_swap + c->alloc_miss;
+}
+
+static unsigned long frees(const struct kslab_magazine_counters *c)
+{
+	return c->free_hit + c->free_swap + c->free_miss;
+}
+
 /* More fast-path pops and pushes on one magazine than its counts hold. */
 #define HARVEST_PAIRS	20000000UL
 
@@ -211,15 +221,15 @@ static void test_counts_survive_harvest(struct ktap_test *t)
 	kslab_cache_stats(cache, &after);
 	sched_setaffinity(0, sizeof(old), &old);
 
-	KTAP_EXPECT_EQ(t, after.alloc_hit + after.alloc_swap + after.alloc_miss -
-			  before.alloc_hit - before.alloc_swap - before.alloc_miss,
+	KTAP_EXPECT_EQ(t, allocs(&after.magazine) - allocs(&before.magazine),
 		       HARVEST_PAIRS);
-	KTAP_EXPECT_EQ(t, after.free_hit + after.free_swap + after.free_miss -
-			  before.free_hit - before.free_swap - before.free_miss,
+	KTAP_EXPECT_EQ(t, frees(&after.magazine) - frees(&before.magazine),
 		       HARVEST_PAIRS);
 	/* One magazine serves them all: every one a hit. */
-	KTAP_EXPECT_EQ(t, after.alloc_hit - before.alloc_hit, HARVEST_PAIRS);
-	KTAP_EXPECT_EQ(t, after.free_hit - before.free_hit, HARVEST_PAIRS);
+	KTAP_EXPECT_EQ(t, after.magazine.alloc_hit - before.magazine.alloc_hit,
+		       HARVEST_PAIRS);
+	KTAP_EXPECT_EQ(t, after.magazine.free_hit - before.magazine.free_hit,
+		       HARVEST_PAIRS);
 	kslab_cache_destroy(cache);
 }
 

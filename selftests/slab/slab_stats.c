@@ -288,7 +288,7 @@ static void test_bulk_none(struct ktap_test *t)
 	KTAP_EXPECT_PTR_EQ(t, objs[0], NULL);
 	KTAP_EXPECT_EQ(t, after.active_objs, before.active_objs);
 	KTAP_EXPECT_EQ(t, after.refills, before.refills);
-	KTAP_EXPECT_EQ(t, after.alloc_miss + after.alloc_hit, 0);
+	KTAP_EXPECT_EQ(t, after.magazine.alloc_miss + after.magazine.alloc_hit, 0);
 	test_cache_destroy(t, cache);
 }
 

@@ -469,9 +469,9 @@ static void free_shared(struct slab_demo *sd, size_t from, size_t to)
 static const char *hit_rate(char buf[16], const struct kslab_cache_stats *st,
 			    bool frees)
 {
-	unsigned long hit = frees ? st->free_hit + st->free_swap :
-				    st->alloc_hit + st->alloc_swap;
-	unsigned long miss = frees ? st->free_miss : st->alloc_miss;
+	unsigned long hit = frees ? st->magazine.free_hit + st->magazine.free_swap :
+				    st->magazine.alloc_hit + st->magazine.alloc_swap;
+	unsigned long miss = frees ? st->magazine.free_miss : st->magazine.alloc_miss;
 
 	if (!(hit + miss))
 		return "-";
@@ -564,7 +564,7 @@ static void print_cpu_frees(struct slab_demo *sd, unsigned int c)
 		unsigned long frees;
 
 		kslab_cache_cpu_stats(sd->caches[c], cpu, &st);
-		frees = st.free_hit + st.free_swap + st.free_miss;
+		frees = st.magazine.free_hit + st.magazine.free_swap + st.magazine.free_miss;
 		if (frees) {
 			printf(" cpu%u %lu", cpu, frees);
 			shown++;
