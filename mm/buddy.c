@@ -123,6 +123,7 @@ static void mark_allocated(struct kslab_page *page, unsigned int order)
 	page->order = order;
 	page->owner = NULL;
 	page->private = 0;
+	page->user = 0;
 	for (i = 1; i < (1UL << order); i++) {
 		page[i].state = KSLAB_PAGE_TAIL;
 		page[i].head = page->index;

@@ -98,6 +98,8 @@ int kslab_slab_layout(struct kslab_cache *cache)
 	cache->order = choose_order(cache, on_slab, &fit);
 	if (!fit.objs)
 		return -1;
+	/* Buddy blocks are aligned to their size: masking finds the slab. */
+	cache->slab_mask = (KSLAB_PAGE_SIZE << cache->order) - 1;
 	/* Off-slab only if the header does not fit in the leftover anyway. */
 	if (!on_slab && fit.leftover >=
 	    KSLAB_ALIGN_UP(header_bytes(fit.objs), cache->align)) {
@@ -176,7 +178,8 @@ static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
 
 	head = kslab_virt_to_page(pages);
 	head->owner = slab;
-	head->private = KSLAB_PAGE_OWNER_SLAB;
+	head->private = kslab_slab_page_tag(cache);
+	head->user = (unsigned short)((slab->s_mem - (char *)pages) / 8);
 	return slab;
 }
 
@@ -192,6 +195,7 @@ static void slab_destroy(struct kslab_cache *cache, struct kslab_slab *slab)
 			cache->dtor(slab_obj(cache, slab, i));
 	head->owner = NULL;
 	head->private = 0;
+	head->user = 0;
 	if (cache->header_cache)
 		kslab_cache_free(cache->header_cache, slab);
 	kslab_free_pages(pages, cache->order);

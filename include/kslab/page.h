@@ -29,10 +29,15 @@ struct kslab_page {
 	unsigned char order;	/* FREE and HEAD: order of the block */
 	unsigned short index;	/* page number within its chunk, fixed */
 	unsigned short head;	/* TAIL: index of the block's first page */
+	unsigned short user;	/* HEAD: a small field for the block's owner */
 	union {
 		/* FREE: link in zone->free_area[order] */
 		struct kslab_list_head buddy_node;
-		/* HEAD: owned by whoever allocated the block (the slab layer) */
+		/*
+		 * HEAD: owned by whoever allocated the block (the slab layer
+		 * keeps its slab and a tag naming its cache here); zeroed by
+		 * every allocation
+		 */
 		struct {
 			void *owner;
 			unsigned long private;

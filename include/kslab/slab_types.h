@@ -14,7 +14,17 @@
 
 #define KSLAB_CACHE_NAME_LEN	32
 /* Marks a page descriptor's private word: its owner is a struct kslab_slab. */
+/*
+ * The head page of a slab carries what a free must check: private holds
+ * the cache's address XOR this tag, user the first object's offset in the
+ * slab in 8-byte units. A free then never reads the slab header.
+ */
 #define KSLAB_PAGE_OWNER_SLAB	0x5ab5ab5aUL
+
+static inline unsigned long kslab_slab_page_tag(const struct kslab_cache *cache)
+{
+	return (unsigned long)cache ^ KSLAB_PAGE_OWNER_SLAB;
+}
 /* Internal caches (headers, magazines): headers on the slab, no magazines. */
 #define KSLAB_CACHE_INTERNAL	0x80000000UL
 
@@ -62,6 +72,7 @@ struct kslab_cache {
 	struct kslab_cpu_cache *cpu;	/* per-CPU handle */
 	unsigned long flags;
 	unsigned int size;		/* stride between objects */
+	unsigned long slab_mask;	/* bytes in a slab, less one */
 	unsigned int reciprocal_size;	/* ceil(2^32 / size), to find indices */
 	unsigned int object_size;
 	void (*ctor)(void *obj);
@@ -120,6 +131,21 @@ enum kslab_obj_error {
 };
 
 
+/* The head page of the block @page lies in, if that block is allocated. */
+static inline struct kslab_page *kslab_block_head(struct kslab_page *page)
+{
+	struct kslab_page *head;
+
+	if (kslab_likely(page->state == KSLAB_PAGE_HEAD))
+		return page;
+	/* A tail mark outlives its block: trust it only if covered. */
+	head = kslab_page_head(page);
+	if (head->state != KSLAB_PAGE_HEAD ||
+	    page->index >= head->index + (1UL << head->order))
+		return NULL;
+	return head;
+}
+
 /**
  * kslab_obj_to_slab() - the slab an address lies in
  * @obj: any address
@@ -129,21 +155,15 @@ enum kslab_obj_error {
 static inline struct kslab_slab *kslab_obj_to_slab(const void *obj)
 {
 	struct kslab_page *page = kslab_virt_to_page(obj);
-	struct kslab_page *head;
+	struct kslab_slab *slab;
 
 	if (kslab_unlikely(!page))
 		return NULL;
-	head = page;
-	if (page->state != KSLAB_PAGE_HEAD) {
-		/* A tail mark outlives its block: trust it only if covered. */
-		head = kslab_page_head(page);
-		if (head->state != KSLAB_PAGE_HEAD ||
-		    page->index >= head->index + (1UL << head->order))
-			return NULL;
-	}
-	if (kslab_unlikely(head->private != KSLAB_PAGE_OWNER_SLAB))
+	page = kslab_block_head(page);
+	if (!page || !page->owner || !page->private)
 		return NULL;
-	return head->owner;
+	slab = page->owner;
+	return page->private == kslab_slab_page_tag(slab->cache) ? slab : NULL;
 }
 
 /**
@@ -151,19 +171,24 @@ static inline struct kslab_slab *kslab_obj_to_slab(const void *obj)
  * @cache: the cache it is being freed to
  * @obj:   the pointer
  *
- * The free fast path's whole check. An address below the first object
- * wraps to a huge offset, which no index times the size can equal.
- * Return: true if it is; kslab_obj_check() then says what is wrong.
+ * The free fast path's whole check, from the page descriptor alone: the
+ * head page's tag names the cache, and the first object's offset with the
+ * cache's stride says whether @obj starts an object. An address below the
+ * first object wraps to a huge offset, which no index times the size can
+ * equal. Return: true if it is; kslab_obj_check() then says what is wrong.
  */
 static inline bool kslab_obj_valid(const struct kslab_cache *cache,
 				   const void *obj)
 {
-	const struct kslab_slab *slab = kslab_obj_to_slab(obj);
+	struct kslab_page *page = kslab_virt_to_page(obj);
 	unsigned long off, index;
 
-	if (kslab_unlikely(!slab || slab->cache != cache))
+	if (kslab_unlikely(!page))
 		return false;
-	off = (unsigned long)((const char *)obj - slab->s_mem);
+	page = kslab_block_head(page);
+	if (kslab_unlikely(!page || page->private != kslab_slab_page_tag(cache)))
+		return false;
+	off = ((unsigned long)obj & cache->slab_mask) - page->user * 8UL;
 	index = (unsigned long)(((unsigned long long)off *
 				 cache->reciprocal_size) >> 32);
 	return index < cache->objs_per_slab &&
