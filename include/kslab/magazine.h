@@ -17,14 +17,16 @@
  * counts it, with a single store:
  *
  *   bits  0..7   rounds loaded
- *   bits  8..15  capacity (fixed)
- *   bits 16..39  pops by the fast path since the last harvest
- *   bits 40..63  pushes by the fast path since the last harvest
+ *   bits  8..19  pops by the fast path since the last harvest
+ *   bits 20..30  pushes by the fast path since the last harvest
+ *   bits 32..39  capacity (fixed)
  *
  * A pop adds KSLAB_MAG_POP (one pop, one round less), a push KSLAB_MAG_PUSH.
  * The counts are harvested into the CPU's counters inside its section;
- * the fast paths give up once either count reaches KSLAB_MAG_HARVEST's bit,
- * so the slow path harvests long before a count could wrap.
+ * the fast paths give up once either count reaches its top bit
+ * (KSLAB_MAG_HARVEST), so a count never wraps and the slow path runs about
+ * once per thousand operations. Everything the fast paths add or test
+ * fits a 32-bit immediate, which keeps their register count low.
  */
 struct kslab_magazine {
 	struct kslab_magazine *next;	/* depot list */
@@ -33,13 +35,16 @@ struct kslab_magazine {
 };
 
 #define KSLAB_MAG_ROUNDS_MASK	0xffUL
-#define KSLAB_MAG_CAPACITY_SHIFT 8
-#define KSLAB_MAG_POPS_SHIFT	16
-#define KSLAB_MAG_PUSHES_SHIFT	40
-#define KSLAB_MAG_COUNT_MASK	((1UL << 24) - 1)
+#define KSLAB_MAG_POPS_SHIFT	8
+#define KSLAB_MAG_POPS_MASK	((1UL << 12) - 1)
+#define KSLAB_MAG_PUSHES_SHIFT	20
+#define KSLAB_MAG_PUSHES_MASK	((1UL << 11) - 1)
+#define KSLAB_MAG_CAPACITY_SHIFT 32
 #define KSLAB_MAG_POP		((1UL << KSLAB_MAG_POPS_SHIFT) - 1)
 #define KSLAB_MAG_PUSH		((1UL << KSLAB_MAG_PUSHES_SHIFT) + 1)
-#define KSLAB_MAG_HARVEST	((1UL << 39) | (1UL << 63))
+#define KSLAB_MAG_HARVEST	((1UL << 19) | (1UL << 30))
+#define KSLAB_MAG_COUNTS	((KSLAB_MAG_POPS_MASK << KSLAB_MAG_POPS_SHIFT) | \
+				 (KSLAB_MAG_PUSHES_MASK << KSLAB_MAG_PUSHES_SHIFT))
 #define KSLAB_MAGAZINE_MAX	254
 
 static inline unsigned int kslab_mag_rounds(const struct kslab_magazine *mag)
@@ -114,18 +119,20 @@ struct kslab_cpu_cache {
 static inline void kslab_mag_harvest(struct kslab_cpu_cache *cc,
 				     struct kslab_magazine *mag)
 {
-	if (!(mag->state >> KSLAB_MAG_POPS_SHIFT))
+	if (!(mag->state & KSLAB_MAG_COUNTS))
 		return;		/* nothing counted: the empty sentinel stays unwritten */
 	cc->counts.alloc_hit += (mag->state >> KSLAB_MAG_POPS_SHIFT) &
-				KSLAB_MAG_COUNT_MASK;
-	cc->counts.free_hit += mag->state >> KSLAB_MAG_PUSHES_SHIFT;
-	mag->state &= (KSLAB_MAG_ROUNDS_MASK << KSLAB_MAG_CAPACITY_SHIFT) |
-		      KSLAB_MAG_ROUNDS_MASK;
+				KSLAB_MAG_POPS_MASK;
+	cc->counts.free_hit += (mag->state >> KSLAB_MAG_PUSHES_SHIFT) &
+			       KSLAB_MAG_PUSHES_MASK;
+	mag->state &= ~KSLAB_MAG_COUNTS;
 }
 
 #define KSLAB_MAG_STATE_OFF	8
 #define KSLAB_MAG_OBJS_OFF	16
 
+_Static_assert(KSLAB_MAG_HARVEST < (1UL << 31) && KSLAB_MAG_PUSH < (1UL << 31),
+	       "fast-path constants must fit a signed 32-bit immediate");
 _Static_assert(__builtin_offsetof(struct kslab_magazine, state) ==
 	       KSLAB_MAG_STATE_OFF, "magazine layout");
 _Static_assert(__builtin_offsetof(struct kslab_magazine, objs) ==

@@ -102,7 +102,7 @@ static inline void *kslab_rseq_mag_pop(struct kslab_cpu_cache *pcpu)
 		       [rounds] "=&r"(rounds), [obj] "=&r"(obj)
 		     : [rs] "r"(kslab_rseq_area()), [pcpu] "r"(pcpu),
 		       [locks] "r"(kslab_cpu_locks),
-		       [harvest] "r"(KSLAB_MAG_HARVEST),
+		       [harvest] "i"(KSLAB_MAG_HARVEST),
 		       [pop] "i"(KSLAB_MAG_POP)
 		     : "rax", "memory", "cc"
 		     : miss);
@@ -126,8 +126,7 @@ static inline bool kslab_rseq_mag_push(struct kslab_cpu_cache *pcpu,
 		     "movq 8(%[mag]), %[state]\n\t"
 		     "movzbl %b[state], %k[rounds]\n\t"
 		     "movq %[state], %[capacity]\n\t"
-		     "shrq $8, %[capacity]\n\t"
-		     "movzbl %b[capacity], %k[capacity]\n\t"
+		     "shrq $32, %[capacity]\n\t"
 		     "cmpl %k[capacity], %k[rounds]\n\t"
 		     "jae %l[miss]\n\t"
 		     "testq %[harvest], %[state]\n\t"
@@ -140,8 +139,8 @@ static inline bool kslab_rseq_mag_push(struct kslab_cpu_cache *pcpu,
 		       [rounds] "=&r"(rounds), [capacity] "=&q"(capacity)
 		     : [rs] "r"(kslab_rseq_area()), [pcpu] "r"(pcpu),
 		       [locks] "r"(kslab_cpu_locks), [obj] "r"(obj),
-		       [harvest] "r"(KSLAB_MAG_HARVEST),
-		       [push] "r"(KSLAB_MAG_PUSH)
+		       [harvest] "i"(KSLAB_MAG_HARVEST),
+		       [push] "i"(KSLAB_MAG_PUSH)
 		     : "rax", "memory", "cc"
 		     : miss);
 	return true;
