@@ -32,7 +32,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
 # library.
 TEST_DIRS := $(filter-out kernel,$(notdir $(patsubst %/,%,$(wildcard selftests/*/))))
 TEST_BINS := $(TEST_DIRS:%=$(BUILD)/selftests/%)
-KTAP_OBJ := $(OBJ)/selftests/ktap.o
+KTAP_OBJ := $(OBJ)/selftests/ktap.o $(OBJ)/selftests/capture.o
 STRESS_OBJ := $(OBJ)/selftests/stress.o
 
 TOOL_SRCS := $(wildcard userspace/tools/*.c)

@@ -151,8 +151,8 @@ static void test_free_null_is_noop(struct ktap_test *t)
 	after = zone_stats(tz->zone);
 	kslab_buddy_stats(&dafter);
 
-	KTAP_EXPECT_EQ(t, cap.count, 0);
-	KTAP_EXPECT_EQ(t, cap.reported, 0);
+	KTAP_EXPECT_EQ(t, cap.seen, 0);
+	KTAP_EXPECT_EQ(t, cap.counted, 0);
 	expect_same_free_state(t, &before, &after);
 	KTAP_EXPECT_EQ(t, after.events.bad_frees, before.events.bad_frees);
 	expect_same_free_state(t, &dbefore, &dafter);

@@ -16,6 +16,7 @@
 #include <kslab/buddy.h>
 #include <kslab/report.h>
 
+#include "../capture.h"
 #include "../ktap.h"
 
 /* The portable suites, in the order main() runs them. */
@@ -119,32 +120,7 @@ bool block_verify(const void *block, unsigned int order, unsigned long tag);
 bool block_is_zero(const void *block, unsigned int order);
 
 /* Strings, without libc (buddy_reports.c) */
-size_t str_len(const char *s);
-const char *str_find(const char *from, const char *needle);
-bool str_contains(const char *haystack, const char *needle);
-bool str_contains_word(const char *haystack, const char *needle);
 
-#define EXPECT_CONTAINS(t, haystack, needle)				\
-	ktap_check((t), str_contains((haystack), (needle)), __FILE__,	\
-		   __LINE__, "\"%s\" contains \"%s\"", (haystack), (needle))
-
-#define EXPECT_CONTAINS_WORD(t, haystack, needle)			\
-	ktap_check((t), str_contains_word((haystack), (needle)),	\
-		   __FILE__, __LINE__, "\"%s\" contains word \"%s\"",	\
-		   (haystack), (needle))
-
-#define CAPTURE_MSGS	4
-#define CAPTURE_LEN	320
-
-struct report_capture {
-	unsigned long count;		/* seen by the hook */
-	unsigned long reported;		/* kslab_report_count() rise */
-	enum kslab_log_level level[CAPTURE_MSGS];
-	char msg[CAPTURE_MSGS][CAPTURE_LEN];
-};
-
-void capture_start(struct report_capture *cap);
-void capture_stop(struct report_capture *cap);
 
 /* What a bad free's report must say, in part. */
 #define REASON_FOREIGN		"not managed by kslab"

@@ -16,6 +16,7 @@
 #include <kslab/report.h>
 #include <kslab/slab.h>
 
+#include "../capture.h"
 #include "../ktap.h"
 
 /* The portable suites, in the order main() runs them. */
@@ -28,34 +29,7 @@ extern const struct ktap_suite slab_reclaim_suite;	/* slab_reclaim.c */
 extern const struct ktap_suite slab_stats_suite;	/* slab_stats.c */
 extern const struct ktap_suite slab_migrate_suite;	/* slab_migrate.c, userspace */
 
-/* ---- strings, without libc (slab_fixtures.c) ---- */
-size_t str_len(const char *s);
-bool str_starts_with(const char *s, const char *prefix);
-const char *str_find(const char *haystack, const char *needle);
-bool str_has_word(const char *haystack, const char *word);
-
-#define EXPECT_CONTAINS(t, haystack, needle)				\
-	ktap_check((t), str_find((haystack), (needle)) != NULL,		\
-		   __FILE__, __LINE__, "\"%s\" contains \"%s\"",	\
-		   (haystack), (needle))
-
-#define EXPECT_HAS_WORD(t, haystack, word)				\
-	ktap_check((t), str_has_word((haystack), (word)), __FILE__,	\
-		   __LINE__, "\"%s\" has the word \"%s\"", (haystack), (word))
-
-/* ---- report capture (slab_fixtures.c) ---- */
-#define CAPTURE_MSGS	4
-#define CAPTURE_LEN	320
-
-struct report_capture {
-	unsigned long seen;		/* reports the hook saw */
-	unsigned long counted;		/* rise of kslab_report_count() */
-	enum kslab_log_level level[CAPTURE_MSGS];
-	char msg[CAPTURE_MSGS][CAPTURE_LEN];
-};
-
-void capture_start(struct report_capture *cap);
-void capture_stop(struct report_capture *cap);
+/* ---- report expectations (slab_fixtures.c); capture is in ../capture.h ---- */
 void expect_one_error(struct ktap_test *t, const struct report_capture *cap,
 		      const char *what, const char *cache_name);
 void expect_no_report(struct ktap_test *t, const struct report_capture *cap);
