@@ -116,15 +116,12 @@ int cpu_probe_main(void)
 }
 
 /*
- * Our environment plus glibc.pthread.rseq=0, other tunables kept. The new
- * variable is returned in @var for the caller to free with the array.
+ * Our environment with @name set to @value. The new "name=value" string is
+ * returned in @var for the caller to free with the array.
  */
-static char **env_without_rseq(char **var)
+static char **env_with(const char *name, const char *value, char **var)
 {
-	static const char name[] = "GLIBC_TUNABLES=";
-	static const char tunable[] = "glibc.pthread.rseq=0";
-	const char *old = getenv("GLIBC_TUNABLES");
-	size_t n = 0, i, j = 0;
+	size_t n = 0, i, j = 0, len = strlen(name);
 	char **env;
 
 	while (environ[n])
@@ -133,15 +130,25 @@ static char **env_without_rseq(char **var)
 	if (!env)
 		return NULL;
 	for (i = 0; i < n; i++)
-		if (strncmp(environ[i], name, sizeof(name) - 1))
+		if (strncmp(environ[i], name, len) || environ[i][len] != '=')
 			env[j++] = environ[i];
-	if (asprintf(var, "%s%s%s%s", name, old ? old : "", old ? ":" : "",
-		     tunable) < 0) {
+	if (asprintf(var, "%s=%s", name, value) < 0) {
 		free(env);
 		return NULL;
 	}
 	env[j] = *var;
 	return env;
+}
+
+/* Our environment plus glibc.pthread.rseq=0, other tunables kept. */
+static char **env_without_rseq(char **var)
+{
+	const char *old = getenv("GLIBC_TUNABLES");
+	char tunables[512];
+
+	snprintf(tunables, sizeof(tunables), "%s%sglibc.pthread.rseq=0",
+		 old ? old : "", old ? ":" : "");
+	return env_with("GLIBC_TUNABLES", tunables, var);
 }
 
 static void test_cpu_id_fallback(struct ktap_test *t)
@@ -166,6 +173,57 @@ static void test_cpu_id_fallback(struct ktap_test *t)
 		ktap_diag("probe status %#x, stderr: %s", c.status, c.err);
 	KTAP_EXPECT(t, strstr(c.out, "source=getcpu ") != NULL);
 	KTAP_EXPECT(t, strstr(c.out, " rseq_size=0 ") != NULL);
+}
+
+/* The re-executed program: make per-CPU data, which fixes the mode. */
+int mode_probe_main(void)
+{
+	void *p = kslab_percpu_alloc(64);
+
+	printf("mode=%s\n", kslab_env_percpu_mode());
+	kslab_percpu_free(p);
+	return p ? 0 : 1;
+}
+
+/* Run the mode probe with KSLAB_PERCPU=@value; false if it did not run. */
+static bool probe_mode(struct ktap_test *t, const char *value,
+		       struct capture *c)
+{
+	char **env, *var;
+	bool ran;
+
+	env = env_with("KSLAB_PERCPU", value, &var);
+	if (!KTAP_EXPECT(t, env != NULL))
+		return false;
+	ran = capture_self(c, MODE_PROBE_ARG, env);
+	free(var);
+	free(env);
+	return KTAP_EXPECT(t, ran) &&
+	       KTAP_EXPECT(t, WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0);
+}
+
+/*
+ * KSLAB_PERCPU picks the per-CPU mode: "lock" always gets it, "rseq" gets
+ * it where the machine allows and otherwise says why, anything else is
+ * refused with a warning and the default kept.
+ */
+static void test_percpu_mode_choice(struct ktap_test *t)
+{
+	struct capture c;
+
+	if (probe_mode(t, "lock", &c))
+		KTAP_EXPECT(t, !strcmp(c.out, "mode=lock\n"));
+	if (probe_mode(t, "rseq", &c)) {
+		ktap_diag("KSLAB_PERCPU=rseq: %.*s", (int)strcspn(c.out, "\n"),
+			  c.out);
+		KTAP_EXPECT(t, !strcmp(c.out, "mode=rseq\n") ||
+			       (!strcmp(c.out, "mode=lock\n") &&
+				strstr(c.err, "unavailable") != NULL));
+	}
+	if (probe_mode(t, "fast", &c)) {
+		KTAP_EXPECT(t, strstr(c.err, "KSLAB_PERCPU must be") != NULL);
+		KTAP_EXPECT(t, !strncmp(c.out, "mode=", 5));
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -377,6 +435,7 @@ static const struct ktap_case cpu_cases[] = {
 	{ "nr_cpus", test_nr_cpus },
 	{ "cpu_id_pinned", test_cpu_id_pinned },
 	{ "cpu_id_fallback", test_cpu_id_fallback },
+	{ "percpu_mode_choice", test_percpu_mode_choice },
 	{ "cpu_section_exclusive", test_cpu_section_exclusive },
 	{ "percpu_layout", test_percpu_layout },
 	{ "percpu_reuse", test_percpu_reuse },

@@ -26,5 +26,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], CPU_PROBE_ARG))
 		return cpu_probe_main();
+	if (argc > 1 && !strcmp(argv[1], MODE_PROBE_ARG))
+		return mode_probe_main();
 	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
 }
