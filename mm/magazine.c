@@ -30,7 +30,7 @@
 
 static struct kslab_magazine empty_magazine;
 
-static const unsigned int magazine_capacities[] = { 6, 14, 30, 62, 126, 254 };
+static const unsigned int magazine_capacities[] = { 6, 14, 30, 62, 126 };
 
 /* The smallest magazine capacity class that holds @rounds. */
 static unsigned int magazine_capacity(unsigned int rounds)
@@ -61,10 +61,8 @@ static struct kslab_magazine *magazine_new(unsigned int capacity, gfp_t gfp)
 	struct kslab_magazine *mag;
 
 	mag = mcache ? kslab_cache_alloc(mcache, gfp & ~__GFP_ZERO) : NULL;
-	if (mag) {
-		mag->next = NULL;
-		mag->state = (unsigned long)capacity << KSLAB_MAG_CAPACITY_SHIFT;
-	}
+	if (mag)
+		kslab_mag_init(mag, capacity);
 	return mag;
 }
 
@@ -116,7 +114,7 @@ static struct kslab_magazine *depot_pop(struct kslab_depot *depot, bool full)
 			depot->min_empty = depot->nr_empty;
 		depot->empty_gets++;
 	}
-	mag->next = NULL;
+	mag->mark = kslab_mag_rounds(mag);	/* bound for a CPU, as a rule */
 	return mag;
 }
 

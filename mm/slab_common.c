@@ -24,8 +24,8 @@ KSLAB_DEFINE_MUTEX(kslab_caches_lock);
 
 static const unsigned int header_sizes[] = { 64, 128, 256, 512, 1024 };
 static struct kslab_cache *header_caches[KSLAB_ARRAY_SIZE(header_sizes)];
-/* Magazines are 64 to 2048 bytes: 16 of header, then 6 to 254 rounds. */
-#define MAGAZINE_CLASSES	6
+/* Magazines are 64 to 1024 bytes: 16 of header, then 6 to 126 rounds. */
+#define MAGAZINE_CLASSES	5
 static struct kslab_cache *magazine_caches[MAGAZINE_CLASSES];
 static bool internal_caches_ready;
 

@@ -42,7 +42,12 @@ static unsigned short percpu_len[PERCPU_GRANULES];	/* granules per run */
 static KSLAB_DEFINE_MUTEX(percpu_lock);
 
 struct kslab_cpu_lock *kslab_cpu_locks;
+int *kslab_cpu_gates;
+long kslab_rseq_offset;
 bool kslab_percpu_rseq;
+bool kslab_percpu_single;
+static pid_t single_thread;
+static __thread struct rseq single_area __attribute__((tls_model("initial-exec")));
 __thread unsigned int kslab_cpu_hint __attribute__((tls_model("initial-exec")));
 __thread unsigned int kslab_cpu_hint_left
 	__attribute__((tls_model("initial-exec")));
@@ -160,22 +165,32 @@ static void rseq_fence_register_child(void)
 	membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0);
 }
 
+enum percpu_mode { PERCPU_LOCK, PERCPU_RSEQ, PERCPU_SINGLE };
+
 /*
  * rseq mode needs the kernel's per-thread CPU id (glibc registers rseq),
  * sequences written for this architecture, and membarrier's rseq fence
  * for sections entered from other CPUs. KSLAB_PERCPU=lock or =rseq forces
  * a choice; rseq is refused if unavailable.
+ *
+ * KSLAB_PERCPU=single is for counting instructions under valgrind, which
+ * has no rseq: the sequences run on an area of kslab's own that the kernel
+ * never sees, so nothing restarts them, and its CPU id is always 0. That
+ * is safe for one thread only; a second one that reaches a slow path stops
+ * the process. scripts/bench.sh uses it to count the single-threaded loops.
  */
-static bool percpu_choose_rseq(void)
+static enum percpu_mode percpu_choose(void)
 {
 	const char *want = getenv("KSLAB_PERCPU");
 	bool available;
 
-	if (want && strcmp(want, "lock") && strcmp(want, "rseq"))
+	if (want && !strcmp(want, "lock"))
+		return PERCPU_LOCK;
+	if (want && !strcmp(want, "single"))
+		return PERCPU_SINGLE;
+	if (want && strcmp(want, "rseq"))
 		kslab_env_puts(KSLAB_LOG_WARN,
-			       "kslab: KSLAB_PERCPU must be \"rseq\" or \"lock\"; ignored");
-	else if (want && !strcmp(want, "lock"))
-		return false;
+			       "kslab: KSLAB_PERCPU must be \"rseq\", \"lock\" or \"single\"; ignored");
 #ifdef __x86_64__
 	available = kslab_rseq_cpu_id() >= 0 &&
 		!membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0);
@@ -186,21 +201,54 @@ static bool percpu_choose_rseq(void)
 		if (want && !strcmp(want, "rseq"))
 			kslab_env_puts(KSLAB_LOG_WARN,
 				       "kslab: KSLAB_PERCPU=rseq: rseq or membarrier unavailable; using lock");
-		return false;
+		return PERCPU_LOCK;
 	}
 	pthread_atfork(NULL, NULL, rseq_fence_register_child);
-	return true;
+	return PERCPU_RSEQ;
+}
+
+unsigned int kslab_cpu_single_check(void)
+{
+	if (kslab_unlikely(gettid() != single_thread))
+		kslab_env_panic("kslab: KSLAB_PERCPU=single, but a second thread uses kslab");
+	return 0;
 }
 
 const char *kslab_env_percpu_mode(void)
 {
+	if (kslab_percpu_single)
+		return "single";
 	return kslab_percpu_rseq ? "rseq" : "lock";
 }
 
 /*
+ * Open the sequences' gates (the section locks) or close them (a word that
+ * stays 1 on every CPU). Under percpu_lock, before any per-CPU data exists.
+ */
+static void percpu_set_mode(struct kslab_cpu_lock *locks)
+{
+	enum percpu_mode mode = percpu_choose();
+	unsigned int cpu;
+
+	kslab_rseq_offset = mode == PERCPU_SINGLE ?
+		(char *)&single_area - (char *)__builtin_thread_pointer() :
+		__rseq_offset;
+	kslab_percpu_rseq = mode == PERCPU_RSEQ;
+	kslab_percpu_single = mode == PERCPU_SINGLE;
+	single_thread = gettid();
+	if (mode != PERCPU_LOCK) {
+		kslab_cpu_gates = &locks->held;
+		return;
+	}
+	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++)
+		kslab_percpu_ptr(locks, cpu)->closed = 1;
+	kslab_cpu_gates = &locks->closed;
+}
+
+/*
  * Reserve the region. Its first granule holds the per-CPU section locks
- * (zeroed memory is an unlocked kslab_cpu_lock), so sections work from the
- * moment any per-CPU data exists. Under percpu_lock.
+ * (zeroed memory is an unlocked kslab_cpu_lock) and gates, so sections and
+ * sequences work from the moment any per-CPU data exists. Under percpu_lock.
  */
 static bool percpu_reserve(void)
 {
@@ -216,7 +264,7 @@ static bool percpu_reserve(void)
 	percpu_base = p;
 	percpu_mark(0, 1, true);
 	percpu_len[0] = 1;
-	kslab_percpu_rseq = percpu_choose_rseq();
+	percpu_set_mode(p);
 	kslab_store_release(&kslab_cpu_locks, (struct kslab_cpu_lock *)p);
 	return true;
 }

@@ -36,5 +36,7 @@
 #define kslab_noreturn		__attribute__((__noreturn__))
 #define kslab_cold		__attribute__((__cold__))
 #define kslab_noinline		__attribute__((__noinline__))
+/* Not exported from a shared object, so code in it reaches it without a GOT. */
+#define kslab_hidden		__attribute__((__visibility__("hidden")))
 
 #endif /* KSLAB_COMPILER_H */

@@ -16,72 +16,102 @@
  * in one word, so a restartable sequence commits a pop or a push, and
  * counts it, with a single store:
  *
- *   bits  0..7   rounds loaded
- *   bits  8..19  pops by the fast path since the last harvest
- *   bits 20..30  pushes by the fast path since the last harvest
- *   bits 32..39  capacity (fixed)
+ *   bits  0..6   rounds loaded         bit  7  set by a pop from an empty one
+ *   bits  8..14  room left             bit 15  set by a push onto a full one
+ *   bits 16..30  fast-path operations  bit 31  set once they are due for harvest
+ *   bits 32..63  zero
  *
- * A pop adds KSLAB_MAG_POP (one pop, one round less), a push KSLAB_MAG_PUSH.
- * The counts are harvested into the CPU's counters inside its section;
- * the fast paths give up once either count reaches its top bit
- * (KSLAB_MAG_HARVEST), so a count never wraps and the slow path runs about
- * once per thousand operations. Everything the fast paths add or test
- * fits a 32-bit immediate, which keeps their register count low.
+ * A pop adds KSLAB_MAG_POP: the low byte loses a round and its carry gives
+ * the room byte one more, and the operation count grows. A push adds
+ * KSLAB_MAG_PUSH: a round more, a room less, an operation more. Adding
+ * first and testing the sum against KSLAB_MAG_REFUSE then answers every
+ * question at once: a pop from an empty magazine leaves bit 7 set, a push
+ * onto a full one borrows into bit 15, and the count's carry reaches bit 31
+ * after 32767 operations. A refused sum is never stored. The test's 32-bit
+ * immediate sign-extends over bits 31..63, which is why they stay zero.
+ *
+ * One count serves both paths: pops and pushes since the last harvest are
+ * (ops - net) / 2 and (ops + net) / 2, where net is how far the rounds
+ * moved since then: rounds less @mark. Code that moves rounds outside the
+ * fast paths moves @mark with them, and a magazine leaving the depot for a
+ * CPU starts with its mark at its rounds.
  */
 struct kslab_magazine {
-	struct kslab_magazine *next;	/* depot list */
+	union {
+		struct kslab_magazine *next;	/* on a depot list */
+		unsigned long mark;		/* held by a CPU */
+	};
 	unsigned long state;
 	void *objs[];
 };
 
-#define KSLAB_MAG_ROUNDS_MASK	0xffUL
-#define KSLAB_MAG_POPS_SHIFT	8
-#define KSLAB_MAG_POPS_MASK	((1UL << 12) - 1)
-#define KSLAB_MAG_PUSHES_SHIFT	20
-#define KSLAB_MAG_PUSHES_MASK	((1UL << 11) - 1)
-#define KSLAB_MAG_CAPACITY_SHIFT 32
-#define KSLAB_MAG_POP		((1UL << KSLAB_MAG_POPS_SHIFT) - 1)
-#define KSLAB_MAG_PUSH		((1UL << KSLAB_MAG_PUSHES_SHIFT) + 1)
-#define KSLAB_MAG_HARVEST	((1UL << 19) | (1UL << 30))
-#define KSLAB_MAG_COUNTS	((KSLAB_MAG_POPS_MASK << KSLAB_MAG_POPS_SHIFT) | \
-				 (KSLAB_MAG_PUSHES_MASK << KSLAB_MAG_PUSHES_SHIFT))
-#define KSLAB_MAGAZINE_MAX	254
+#define KSLAB_MAG_ROUNDS_MASK	0x7fUL
+#define KSLAB_MAG_ROOM_SHIFT	8
+#define KSLAB_MAG_OPS_SHIFT	16
+#define KSLAB_MAG_OPS_MASK	0x7fffUL
+#define KSLAB_MAG_POP		((1UL << KSLAB_MAG_OPS_SHIFT) + \
+				 (1UL << KSLAB_MAG_ROOM_SHIFT) - 1)
+#define KSLAB_MAG_PUSH		((1UL << KSLAB_MAG_OPS_SHIFT) - \
+				 (1UL << KSLAB_MAG_ROOM_SHIFT) + 1)
+/* Bits 7, 15 and 31..63: 0xffffffff80008080, a sign-extended imm32. */
+#define KSLAB_MAG_REFUSE	(-0x7fff7f80L)
+#define KSLAB_MAGAZINE_MAX	126
 
 static inline unsigned int kslab_mag_rounds(const struct kslab_magazine *mag)
 {
 	return (unsigned int)(mag->state & KSLAB_MAG_ROUNDS_MASK);
 }
 
+static inline unsigned int kslab_mag_room(const struct kslab_magazine *mag)
+{
+	return (unsigned int)((mag->state >> KSLAB_MAG_ROOM_SHIFT) &
+			      KSLAB_MAG_ROUNDS_MASK);
+}
+
 static inline unsigned int kslab_mag_capacity(const struct kslab_magazine *mag)
 {
-	return (unsigned int)((mag->state >> KSLAB_MAG_CAPACITY_SHIFT) &
-			      KSLAB_MAG_ROUNDS_MASK);
+	return kslab_mag_rounds(mag) + kslab_mag_room(mag);
 }
 
 static inline bool kslab_mag_full(const struct kslab_magazine *mag)
 {
-	return kslab_mag_rounds(mag) >= kslab_mag_capacity(mag);
+	return !kslab_mag_room(mag);
 }
 
 /* Set the rounds of a magazine no fast path can reach; counts cleared. */
 static inline void kslab_mag_set_rounds(struct kslab_magazine *mag,
 					unsigned int rounds)
 {
-	mag->state = (mag->state & (KSLAB_MAG_ROUNDS_MASK <<
-				    KSLAB_MAG_CAPACITY_SHIFT)) | rounds;
+	unsigned int capacity = kslab_mag_capacity(mag);
+
+	mag->state = rounds |
+		     (unsigned long)(capacity - rounds) << KSLAB_MAG_ROOM_SHIFT;
 }
 
-/* Pop and push outside the fast paths: counted by the caller, not here. */
+/* An empty magazine of @capacity rounds, as it is made. */
+static inline void kslab_mag_init(struct kslab_magazine *mag,
+				  unsigned int capacity)
+{
+	mag->next = NULL;
+	mag->state = (unsigned long)capacity << KSLAB_MAG_ROOM_SHIFT;
+}
+
+/*
+ * Pop and push outside the fast paths: counted by the caller, not here,
+ * so the mark moves with the rounds.
+ */
 static inline void *kslab_mag_pop(struct kslab_magazine *mag)
 {
-	mag->state--;
+	mag->state += (1UL << KSLAB_MAG_ROOM_SHIFT) - 1;
+	mag->mark--;
 	return mag->objs[kslab_mag_rounds(mag)];
 }
 
 static inline void kslab_mag_push(struct kslab_magazine *mag, void *obj)
 {
 	mag->objs[kslab_mag_rounds(mag)] = obj;
-	mag->state++;
+	mag->state -= (1UL << KSLAB_MAG_ROOM_SHIFT) - 1;
+	mag->mark++;
 }
 
 /**
@@ -119,20 +149,25 @@ struct kslab_cpu_cache {
 static inline void kslab_mag_harvest(struct kslab_cpu_cache *cc,
 				     struct kslab_magazine *mag)
 {
-	if (!(mag->state & KSLAB_MAG_COUNTS))
+	unsigned long ops = (mag->state >> KSLAB_MAG_OPS_SHIFT) &
+			    KSLAB_MAG_OPS_MASK;
+	long net = (long)kslab_mag_rounds(mag) - (long)mag->mark;
+
+	if (!ops)
 		return;		/* nothing counted: the empty sentinel stays unwritten */
-	cc->counts.alloc_hit += (mag->state >> KSLAB_MAG_POPS_SHIFT) &
-				KSLAB_MAG_POPS_MASK;
-	cc->counts.free_hit += (mag->state >> KSLAB_MAG_PUSHES_SHIFT) &
-			       KSLAB_MAG_PUSHES_MASK;
-	mag->state &= ~KSLAB_MAG_COUNTS;
+	cc->counts.alloc_hit += (ops - net) / 2;
+	cc->counts.free_hit += (ops + net) / 2;
+	mag->state &= ~(KSLAB_MAG_OPS_MASK << KSLAB_MAG_OPS_SHIFT);
+	mag->mark = kslab_mag_rounds(mag);
 }
 
 #define KSLAB_MAG_STATE_OFF	8
 #define KSLAB_MAG_OBJS_OFF	16
 
-_Static_assert(KSLAB_MAG_HARVEST < (1UL << 31) && KSLAB_MAG_PUSH < (1UL << 31),
+_Static_assert(KSLAB_MAG_POP < (1UL << 31) && KSLAB_MAG_PUSH < (1UL << 31),
 	       "fast-path constants must fit a signed 32-bit immediate");
+_Static_assert(KSLAB_MAGAZINE_MAX < KSLAB_MAG_ROUNDS_MASK,
+	       "rounds and room must leave their guard bits clear");
 _Static_assert(__builtin_offsetof(struct kslab_magazine, state) ==
 	       KSLAB_MAG_STATE_OFF, "magazine layout");
 _Static_assert(__builtin_offsetof(struct kslab_magazine, objs) ==

@@ -22,42 +22,48 @@
 #ifndef KSLAB_PORT_USER_RSEQ_H
 #define KSLAB_PORT_USER_RSEQ_H
 
-#include <kslab/magazine_section.h>
+#include <kslab/magazine.h>
 
-/* Chosen before the first per-CPU allocation returns; see userspace/cpu.c. */
-extern bool kslab_percpu_rseq;
+/*
+ * Set before the first per-CPU allocation returns; see userspace/cpu.c.
+ * kslab_rseq_offset is glibc's __rseq_offset, copied where the sequences
+ * read it without a GOT load. kslab_cpu_gates is the per-CPU word the
+ * sequences must find zero: the section locks in rseq mode, a word that is
+ * never zero in lock mode, so there every sequence gives up at once and
+ * the slow path does the work inside the section.
+ */
+extern long kslab_rseq_offset kslab_hidden;
+extern int *kslab_cpu_gates kslab_hidden;
 
 /**
  * kslab_env_percpu_mode() - how per-CPU magazines are protected
  *
- * Return: "rseq" (restartable sequences, no atomic on the fast path) or
- * "lock" (a per-CPU lock; without rseq, or with KSLAB_PERCPU=lock).
+ * Return: "rseq" (restartable sequences, no atomic on the fast path),
+ * "lock" (a per-CPU lock; without rseq, or with KSLAB_PERCPU=lock) or
+ * "single" (the sequences without rseq, for one thread only; see
+ * userspace/cpu.c).
  */
 const char *kslab_env_percpu_mode(void);
 
 _Static_assert(KSLAB_PERCPU_UNIT == 1UL << 18, "rseq sequences shift by 18");
 
-static inline struct rseq *kslab_rseq_area(void)
-{
-	return (struct rseq *)((char *)__builtin_thread_pointer() +
-			       __rseq_offset);
-}
-
 #ifdef __x86_64__
 /*
  * The descriptor of a sequence from label 1 to its commit (label 2), with
  * the abort handler at label 4 behind the signature glibc registered, and
- * the store that arms it.
+ * the store that arms it (through the register of operand mag, free until
+ * the sequence loads the magazine). The rseq area is addressed through
+ * %fs, the thread pointer, at kslab_rseq_offset.
  */
-#define KSLAB_RSEQ_START(area)						\
+#define KSLAB_RSEQ_START						\
 	".pushsection __rseq_cs, \"aw\"\n\t"				\
 	".balign 32\n\t"						\
 	"3:\n\t"							\
 	".long 0, 0\n\t"						\
 	".quad 1f, (2f - 1f), 4f\n\t"					\
 	".popsection\n\t"						\
-	"leaq 3b(%%rip), %%rax\n\t"					\
-	"movq %%rax, 8(%[" area "])\n\t"				\
+	"leaq 3b(%%rip), %[mag]\n\t"					\
+	"movq %[mag], %%fs:8(%[rs])\n\t"					\
 	"1:\n\t"
 
 #define KSLAB_RSEQ_END(abort)						\
@@ -68,80 +74,74 @@ static inline struct rseq *kslab_rseq_area(void)
 	"jmp %l[" abort "]\n\t"						\
 	".popsection\n\t"
 
-/* Offset of this CPU's copies: cpu_id_start * KSLAB_PERCPU_UNIT; lock free? */
-#define KSLAB_RSEQ_THIS_CPU(busy)					\
-	"movl 0(%[rs]), %k[off]\n\t"					\
+/*
+ * This CPU's loaded magazine, if its gate is open: the offset of its
+ * per-CPU copies is cpu_id_start * KSLAB_PERCPU_UNIT.
+ */
+#define KSLAB_RSEQ_LOADED(busy)						\
+	"movl %%fs:(%[rs]), %k[off]\n\t"					\
 	"shlq $18, %[off]\n\t"						\
-	"cmpl $0, (%[locks], %[off])\n\t"				\
-	"jnz %l[" busy "]\n\t"
+	"cmpl $0, (%[gates], %[off])\n\t"				\
+	"jnz %l[" busy "]\n\t"						\
+	"movq (%[pcpu], %[off]), %[mag]\n\t"				\
+	"movq 8(%[mag]), %[state]\n\t"
 
 /*
- * Pop: take objs[rounds - 1] and commit state + KSLAB_MAG_POP (one round
- * less, one pop more). Gives up on an empty magazine or a count due for
- * harvest.
+ * Pop: commit state + KSLAB_MAG_POP unless the sum is refused; the rounds
+ * left after it index the object taken, which comes back in off.
  */
 static inline void *kslab_rseq_mag_pop(struct kslab_cpu_cache *pcpu)
 {
-	unsigned long off, mag, state, rounds;
-	void *obj;
+	unsigned long off, mag, state;
 
-	__asm__ __volatile__ goto(KSLAB_RSEQ_START("rs")
-		     KSLAB_RSEQ_THIS_CPU("miss")
-		     "movq (%[pcpu], %[off]), %[mag]\n\t"
-		     "movq 8(%[mag]), %[state]\n\t"
-		     "movzbl %b[state], %k[rounds]\n\t"
-		     "testl %k[rounds], %k[rounds]\n\t"
-		     "jz %l[miss]\n\t"
-		     "testq %[harvest], %[state]\n\t"
-		     "jnz %l[miss]\n\t"
-		     "movq 8(%[mag], %[rounds], 8), %[obj]\n\t"
+	__asm__ __volatile__ goto(KSLAB_RSEQ_START
+		     KSLAB_RSEQ_LOADED("miss")
 		     "addq %[pop], %[state]\n\t"
+		     "testq %[refuse], %[state]\n\t"
+		     "jnz %l[miss]\n\t"
+		     "movzbl %b[state], %k[off]\n\t"
+		     "movq 16(%[mag], %[off], 8), %[off]\n\t"
 		     "movq %[state], 8(%[mag])\n\t"
 		     KSLAB_RSEQ_END("miss")
-		     : [off] "=&r"(off), [mag] "=&r"(mag), [state] "=&q"(state),
-		       [rounds] "=&r"(rounds), [obj] "=&r"(obj)
-		     : [rs] "r"(kslab_rseq_area()), [pcpu] "r"(pcpu),
-		       [locks] "r"(kslab_cpu_locks),
-		       [harvest] "i"(KSLAB_MAG_HARVEST),
+		     : [off] "=&r"(off), [mag] "=&r"(mag), [state] "=&r"(state)
+		     : [rs] "r"(kslab_rseq_offset), [pcpu] "r"(pcpu),
+		       [gates] "r"(kslab_cpu_gates),
+		       [refuse] "i"(KSLAB_MAG_REFUSE),
 		       [pop] "i"(KSLAB_MAG_POP)
-		     : "rax", "memory", "cc"
+		     : "memory", "cc"
 		     : miss);
-	return obj;
+	/* Magazines hold objects, never NULL: callers' tests fold away. */
+	if (!off)
+		__builtin_unreachable();
+	return (void *)off;
 miss:
 	return NULL;
 }
 
 /*
- * Push: store objs[rounds] and commit state + KSLAB_MAG_PUSH. Gives up on
- * a full magazine or a count due for harvest.
+ * Push: commit state + KSLAB_MAG_PUSH unless the sum is refused; the
+ * object goes below the new round count.
  */
 static inline bool kslab_rseq_mag_push(struct kslab_cpu_cache *pcpu,
 				       void *obj)
 {
-	unsigned long off, mag, state, rounds, capacity;
+	unsigned long off, mag, state;
 
-	__asm__ __volatile__ goto(KSLAB_RSEQ_START("rs")
-		     KSLAB_RSEQ_THIS_CPU("miss")
-		     "movq (%[pcpu], %[off]), %[mag]\n\t"
-		     "movq 8(%[mag]), %[state]\n\t"
-		     "movzbl %b[state], %k[rounds]\n\t"
-		     "movq %[state], %[capacity]\n\t"
-		     "shrq $32, %[capacity]\n\t"
-		     "cmpl %k[capacity], %k[rounds]\n\t"
-		     "jae %l[miss]\n\t"
-		     "testq %[harvest], %[state]\n\t"
-		     "jnz %l[miss]\n\t"
-		     "movq %[obj], 16(%[mag], %[rounds], 8)\n\t"
+	__asm__ __volatile__ goto(KSLAB_RSEQ_START
+		     KSLAB_RSEQ_LOADED("miss")
 		     "addq %[push], %[state]\n\t"
+		     "testq %[refuse], %[state]\n\t"
+		     "jnz %l[miss]\n\t"
+		     "movzbl %b[state], %k[off]\n\t"
+		     "movq %[obj], 8(%[mag], %[off], 8)\n\t"
 		     "movq %[state], 8(%[mag])\n\t"
 		     KSLAB_RSEQ_END("miss")
-		     : [off] "=&r"(off), [mag] "=&r"(mag), [state] "=&q"(state),
-		       [rounds] "=&r"(rounds), [capacity] "=&q"(capacity)
-		     : [rs] "r"(kslab_rseq_area()), [pcpu] "r"(pcpu),
-		       [locks] "r"(kslab_cpu_locks), [obj] "r"(obj),
-		       [harvest] "i"(KSLAB_MAG_HARVEST),
+		     : [off] "=&r"(off), [mag] "=&r"(mag), [state] "=&r"(state)
+		     : [rs] "r"(kslab_rseq_offset), [pcpu] "r"(pcpu),
+		       [gates] "r"(kslab_cpu_gates), [obj] "r"(obj),
+		       [refuse] "i"(KSLAB_MAG_REFUSE),
 		       [push] "i"(KSLAB_MAG_PUSH)
-		     : "rax", "memory", "cc"
+		     : "memory", "cc"
 		     : miss);
 	return true;
 miss:
@@ -169,13 +169,13 @@ static inline bool kslab_rseq_mag_push(struct kslab_cpu_cache *pcpu,
  * kslab_cpu_mag_pop() - pop a round from this CPU's loaded magazine
  * @pcpu: the cache's per-CPU handle
  *
- * Counts an alloc_hit on success. Return: the object, or NULL if the
- * magazine is empty or the CPU's section is held.
+ * Counted as an alloc_hit at the next harvest. In lock mode it always
+ * gives up: the slow path pops inside the section instead.
+ * Return: the object, or NULL if the magazine is empty, a harvest is due
+ * or the CPU's section is held.
  */
 static inline void *kslab_cpu_mag_pop(struct kslab_cpu_cache *pcpu)
 {
-	if (kslab_unlikely(!kslab_percpu_rseq))
-		return kslab_section_mag_pop(pcpu);
 	return kslab_rseq_mag_pop(pcpu);
 }
 
@@ -184,13 +184,12 @@ static inline void *kslab_cpu_mag_pop(struct kslab_cpu_cache *pcpu)
  * @pcpu: the cache's per-CPU handle
  * @obj:  the object
  *
- * Counts a free_hit on success. Return: false if the magazine is full or
- * the CPU's section is held.
+ * Counted as a free_hit at the next harvest; in lock mode it always gives
+ * up. Return: false if the magazine is full, a harvest is due or the CPU's
+ * section is held.
  */
 static inline bool kslab_cpu_mag_push(struct kslab_cpu_cache *pcpu, void *obj)
 {
-	if (kslab_unlikely(!kslab_percpu_rseq))
-		return kslab_section_mag_push(pcpu, obj);
 	return kslab_rseq_mag_push(pcpu, obj);
 }
 

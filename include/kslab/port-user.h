@@ -195,6 +195,7 @@ static inline unsigned int kslab_cpu_id(void)
  */
 struct kslab_cpu_lock {
 	int held;
+	int closed;	/* 1 in lock mode: the gate of <kslab/port-user-rseq.h> */
 };
 
 void kslab_cpu_lock_contended(struct kslab_cpu_lock *lock);
@@ -204,7 +205,7 @@ void kslab_cpu_lock_contended(struct kslab_cpu_lock *lock);
  * region, so it exists once any kslab_percpu_alloc() has succeeded, and a
  * section only ever guards per-CPU data.
  */
-extern struct kslab_cpu_lock *kslab_cpu_locks;
+extern struct kslab_cpu_lock *kslab_cpu_locks kslab_hidden;
 
 static inline void kslab_cpu_lock(struct kslab_cpu_lock *lock)
 {
@@ -230,10 +231,17 @@ extern __thread unsigned int kslab_cpu_hint_left
 	__attribute__((tls_model("initial-exec")));
 unsigned int kslab_cpu_hint_refresh(void);
 
+/* Single mode (userspace/cpu.c): one thread, and the sequences use CPU 0. */
+extern bool kslab_percpu_single kslab_hidden;
+unsigned int kslab_cpu_single_check(void);
+
 static inline unsigned int kslab_cpu_section_cpu(void)
 {
-	int cpu = kslab_rseq_cpu_id();
+	int cpu;
 
+	if (kslab_unlikely(kslab_percpu_single))
+		return kslab_cpu_single_check();
+	cpu = kslab_rseq_cpu_id();
 	if (kslab_likely(cpu >= 0))
 		return (unsigned int)cpu;
 	if (kslab_likely(kslab_cpu_hint_left)) {
@@ -243,7 +251,7 @@ static inline unsigned int kslab_cpu_section_cpu(void)
 	return kslab_cpu_hint_refresh();
 }
 
-extern bool kslab_percpu_rseq;
+extern bool kslab_percpu_rseq kslab_hidden;
 
 static inline unsigned int kslab_cpu_enter(void)
 {

@@ -175,19 +175,33 @@ static void test_cpu_id_fallback(struct ktap_test *t)
 	KTAP_EXPECT(t, strstr(c.out, " rseq_size=0 ") != NULL);
 }
 
-/* The re-executed program: make per-CPU data, which fixes the mode. */
-int mode_probe_main(void)
+static void *enter_section(void *arg)
+{
+	kslab_cpu_exit(kslab_cpu_enter());
+	return arg;
+}
+
+/*
+ * The re-executed program: make per-CPU data, which fixes the mode, and
+ * enter a section, from a second thread too if @threads.
+ */
+int mode_probe_main(bool threads)
 {
 	void *p = kslab_percpu_alloc(64);
+	pthread_t thread;
 
 	printf("mode=%s\n", kslab_env_percpu_mode());
+	fflush(stdout);
+	enter_section(NULL);
+	if (threads && !pthread_create(&thread, NULL, enter_section, NULL))
+		pthread_join(thread, NULL);
 	kslab_percpu_free(p);
 	return p ? 0 : 1;
 }
 
 /* Run the mode probe with KSLAB_PERCPU=@value; false if it did not run. */
-static bool probe_mode(struct ktap_test *t, const char *value,
-		       struct capture *c)
+static bool run_mode_probe(struct ktap_test *t, const char *value,
+			   bool threads, struct capture *c)
 {
 	char **env, *var;
 	bool ran;
@@ -195,10 +209,18 @@ static bool probe_mode(struct ktap_test *t, const char *value,
 	env = env_with("KSLAB_PERCPU", value, &var);
 	if (!KTAP_EXPECT(t, env != NULL))
 		return false;
-	ran = capture_self(c, MODE_PROBE_ARG, env);
+	ran = capture_self(c, threads ? MODE_THREADS_PROBE_ARG : MODE_PROBE_ARG,
+			   env);
 	free(var);
 	free(env);
-	return KTAP_EXPECT(t, ran) &&
+	return KTAP_EXPECT(t, ran);
+}
+
+/* ... and it exited with status 0. */
+static bool probe_mode(struct ktap_test *t, const char *value,
+		       struct capture *c)
+{
+	return run_mode_probe(t, value, false, c) &&
 	       KTAP_EXPECT(t, WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0);
 }
 
@@ -224,6 +246,26 @@ static void test_percpu_mode_choice(struct ktap_test *t)
 		KTAP_EXPECT(t, strstr(c.err, "KSLAB_PERCPU must be") != NULL);
 		KTAP_EXPECT(t, !strncmp(c.out, "mode=", 5));
 	}
+}
+
+/*
+ * KSLAB_PERCPU=single serves one thread, and sections work in it; a
+ * second thread entering a section stops the process with a reason.
+ */
+static void test_percpu_mode_single(struct ktap_test *t)
+{
+	struct capture c;
+
+	if (probe_mode(t, "single", &c))
+		KTAP_EXPECT(t, !strcmp(c.out, "mode=single\n"));
+	if (run_mode_probe(t, "single", true, &c)) {
+		KTAP_EXPECT(t, !strcmp(c.out, "mode=single\n"));
+		KTAP_EXPECT(t, !WIFEXITED(c.status) || WEXITSTATUS(c.status));
+		KTAP_EXPECT(t, strstr(c.err, "a second thread uses kslab") != NULL);
+	}
+	if (probe_mode(t, "rseq", &c) && !strcmp(c.out, "mode=rseq\n"))
+		KTAP_EXPECT(t, run_mode_probe(t, "rseq", true, &c) &&
+			       WIFEXITED(c.status) && !WEXITSTATUS(c.status));
 }
 
 /* ------------------------------------------------------------------ */
@@ -436,6 +478,7 @@ static const struct ktap_case cpu_cases[] = {
 	{ "cpu_id_pinned", test_cpu_id_pinned },
 	{ "cpu_id_fallback", test_cpu_id_fallback },
 	{ "percpu_mode_choice", test_percpu_mode_choice },
+	{ "percpu_mode_single", test_percpu_mode_single },
 	{ "cpu_section_exclusive", test_cpu_section_exclusive },
 	{ "percpu_layout", test_percpu_layout },
 	{ "percpu_reuse", test_percpu_reuse },

@@ -27,6 +27,8 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], CPU_PROBE_ARG))
 		return cpu_probe_main();
 	if (argc > 1 && !strcmp(argv[1], MODE_PROBE_ARG))
-		return mode_probe_main();
+		return mode_probe_main(false);
+	if (argc > 1 && !strcmp(argv[1], MODE_THREADS_PROBE_ARG))
+		return mode_probe_main(true);
 	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
 }

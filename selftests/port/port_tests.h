@@ -25,7 +25,8 @@ extern const struct ktap_suite port_rcu_suite;		/* port_rcu.c */
 #define CPU_PROBE_ARG		"--cpu-probe"
 int cpu_probe_main(void);			/* port_cpu.c */
 #define MODE_PROBE_ARG		"--mode-probe"
-int mode_probe_main(void);			/* port_cpu.c */
+#define MODE_THREADS_PROBE_ARG	"--mode-threads-probe"
+int mode_probe_main(bool threads);		/* port_cpu.c */
 
 /* Stress threads (port_fixtures.c) */
 #define STRESS_THREADS		8
