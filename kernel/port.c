@@ -23,6 +23,7 @@
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
+#include <kslab/pagemap.h>
 #include <kslab/port.h>
 
 #include "port-internal.h"
@@ -222,6 +223,7 @@ static bool kslab_chunk_reserve(void)
 void *kslab_env_chunk_grant(gfp_t gfp)
 {
 	struct page *page;
+	unsigned long i;
 	void *addr;
 
 	if (!kslab_chunk_reserve())
@@ -240,6 +242,9 @@ void *kslab_env_chunk_grant(gfp_t gfp)
 		__free_pages(page, KSLAB_CHUNK_KERNEL_ORDER);
 		goto unreserve;
 	}
+	/* The page words (kslab_env_page_word()) start at 0. */
+	for (i = 0; i < KSLAB_CHUNK_PAGES; i++)
+		set_page_private(page + i, 0);
 	return addr;
 
 unreserve:
@@ -268,6 +273,26 @@ void kslab_env_chunk_take_back(void *chunk)
 {
 	__free_pages(virt_to_page(chunk), KSLAB_CHUNK_KERNEL_ORDER);
 	atomic_long_dec(&kslab_chunks_held);
+}
+
+/**
+ * kslab_env_page_word() - the word kslab keeps for a page of its chunks
+ * @addr: any address
+ *
+ * The page's own private field: a chunk is one compound block, and the
+ * kernel leaves the private field of such a block's pages to its owner
+ * (hugetlb and THP, which use some, never see kslab's chunks). The page
+ * map answers first, so a foreign address, even one in the direct map,
+ * gets NULL rather than another owner's field. mm/ zeroes the words before
+ * a chunk goes back, so the page allocator gets them as it gave them.
+ *
+ * Context: any. Return: the word, or NULL if no kslab chunk holds @addr.
+ */
+unsigned long *kslab_env_page_word(const void *addr)
+{
+	if (!kslab_pagemap_lookup((unsigned long)addr))
+		return NULL;
+	return &virt_to_page(addr)->private;
 }
 
 /* ---- metadata ---- */

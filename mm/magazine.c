@@ -23,6 +23,8 @@
 #include <kslab/report.h>
 #include <kslab/slab_types.h>
 
+/* Objects one magazine caches by default, in bytes. */
+#define KSLAB_MAGAZINE_BYTES	(16UL << 10)
 /* Depot contention per reap interval above which magazines grow. */
 #define KSLAB_CONTENTION_GROW	16
 /* Refill attempts before an allocation goes straight to the slabs. */
@@ -30,7 +32,7 @@
 
 static struct kslab_magazine empty_magazine;
 
-static const unsigned int magazine_capacities[] = { 6, 14, 30, 62, 126 };
+static const unsigned int magazine_capacities[] = { 6, 14, 30, 62, 126, 254 };
 
 /* The smallest magazine capacity class that holds @rounds. */
 static unsigned int magazine_capacity(unsigned int rounds)
@@ -43,16 +45,18 @@ static unsigned int magazine_capacity(unsigned int rounds)
 	return magazine_capacities[i];
 }
 
-/* Bigger objects get smaller magazines: the cached bytes stay bounded. */
+/*
+ * Bigger objects get smaller magazines: the largest class whose objects
+ * fit in KSLAB_MAGAZINE_BYTES, and never fewer than the smallest class.
+ */
 static unsigned int magazine_size_for(unsigned int object_size)
 {
-	if (object_size <= 256)
-		return 62;
-	if (object_size <= 1024)
-		return 30;
-	if (object_size <= 4096)
-		return 14;
-	return 6;
+	unsigned int i = KSLAB_ARRAY_SIZE(magazine_capacities) - 1;
+
+	while (i && (unsigned long)magazine_capacities[i] * object_size >
+		    KSLAB_MAGAZINE_BYTES)
+		i--;
+	return magazine_capacities[i];
 }
 
 static struct kslab_magazine *magazine_new(unsigned int capacity, gfp_t gfp)

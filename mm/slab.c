@@ -98,8 +98,6 @@ int kslab_slab_layout(struct kslab_cache *cache)
 	cache->order = choose_order(cache, on_slab, &fit);
 	if (!fit.objs)
 		return -1;
-	/* Buddy blocks are aligned to their size: masking finds the slab. */
-	cache->slab_mask = (KSLAB_PAGE_SIZE << cache->order) - 1;
 	/* Off-slab only if the header does not fit in the leftover anyway. */
 	if (!on_slab && fit.leftover >=
 	    KSLAB_ALIGN_UP(header_bytes(fit.objs), cache->align)) {
@@ -120,18 +118,25 @@ int kslab_slab_layout(struct kslab_cache *cache)
 	return 0;
 }
 
-static void *slab_pages(const struct kslab_cache *cache,
-			const struct kslab_slab *slab)
-{
-	if (cache->header_cache)
-		return slab->s_mem - slab->colour;
-	return (void *)slab;
-}
-
 static void *slab_obj(const struct kslab_cache *cache,
 		      const struct kslab_slab *slab, unsigned int index)
 {
 	return slab->s_mem + (unsigned long)index * cache->size;
+}
+
+/* Set the page word of every page of a slab (see kslab_obj_valid()). */
+static void slab_set_words(const struct kslab_cache *cache, void *pages,
+			   unsigned long word)
+{
+	unsigned long i;
+
+	for (i = 0; i < 1UL << cache->order; i++) {
+		unsigned long *w = kslab_env_page_word((char *)pages +
+						       i * KSLAB_PAGE_SIZE);
+
+		KSLAB_BUG_ON(!w);
+		*w = word;
+	}
 }
 
 /* Make a slab, constructed, on no list. Called with no lock held. */
@@ -179,23 +184,23 @@ static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
 	head = kslab_virt_to_page(pages);
 	head->owner = slab;
 	head->private = kslab_slab_page_tag(cache);
-	head->user = (unsigned short)((slab->s_mem - (char *)pages) / 8);
+	slab_set_words(cache, pages, kslab_slab_word(cache, slab->s_mem));
 	return slab;
 }
 
 /* Give a slab, off every list, back to the buddy allocator. No lock held. */
 static void slab_destroy(struct kslab_cache *cache, struct kslab_slab *slab)
 {
-	void *pages = slab_pages(cache, slab);
+	void *pages = kslab_slab_pages(cache, slab);
 	struct kslab_page *head = kslab_virt_to_page(pages);
 	unsigned int i;
 
 	if (cache->dtor)
 		for (i = 0; i < cache->objs_per_slab; i++)
 			cache->dtor(slab_obj(cache, slab, i));
+	slab_set_words(cache, pages, 0);
 	head->owner = NULL;
 	head->private = 0;
-	head->user = 0;
 	if (cache->header_cache)
 		kslab_cache_free(cache->header_cache, slab);
 	kslab_free_pages(pages, cache->order);
@@ -350,8 +355,8 @@ void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 		}
 		offset = (char *)objs[i] - slab->s_mem;
 		was = slab->inuse;
-		slab->freelist[--slab->inuse] = (unsigned short)
-			(((unsigned long long)offset * cache->reciprocal_size) >> 32);
+		slab->freelist[--slab->inuse] =
+			(unsigned short)kslab_obj_index(cache, offset);
 		slab_relink(cache, slab, was);
 		cache->active_objs--;
 	}

@@ -48,6 +48,26 @@ static void check_freelist(struct slab_census *census,
 	}
 }
 
+/* Every page of the slab carries the word frees are checked against. */
+static void check_words(struct slab_census *census,
+			const struct kslab_slab *slab)
+{
+	const struct kslab_cache *cache = census->cache;
+	const char *pages = kslab_slab_pages(cache, slab);
+	unsigned long want = kslab_slab_word(cache, slab->s_mem), i;
+
+	for (i = 0; i < 1UL << cache->order; i++) {
+		const unsigned long *word =
+			kslab_env_page_word(pages + i * KSLAB_PAGE_SIZE);
+
+		if (!word || *word != want) {
+			problem(census, "slab %p page %lu has word %#lx, not %#lx",
+				(void *)slab, i, word ? *word : 0, want);
+			return;
+		}
+	}
+}
+
 static void check_slab(struct slab_census *census,
 		       const struct kslab_slab *slab, unsigned int lo,
 		       unsigned int hi, const char *list)
@@ -62,12 +82,13 @@ static void check_slab(struct slab_census *census,
 		return;
 	}
 	if (slab->inuse < lo || slab->inuse > hi)
-		problem(census, "slab %p with %u of %u objects out is on the %s list",
+		problem(census, "slab %p with %u of %lu objects out is on the %s list",
 			(void *)slab, slab->inuse, cache->objs_per_slab, list);
 	if (slab->colour >= cache->colours * cache->colour_step ||
 	    slab->colour % cache->colour_step)
 		problem(census, "slab %p has colour offset %u", (void *)slab,
 			slab->colour);
+	check_words(census, slab);
 	check_freelist(census, slab);
 }
 

@@ -24,8 +24,8 @@ KSLAB_DEFINE_MUTEX(kslab_caches_lock);
 
 static const unsigned int header_sizes[] = { 64, 128, 256, 512, 1024 };
 static struct kslab_cache *header_caches[KSLAB_ARRAY_SIZE(header_sizes)];
-/* Magazines are 64 to 1024 bytes: 16 of header, then 6 to 126 rounds. */
-#define MAGAZINE_CLASSES	5
+/* Magazines are 64 to 2048 bytes: 16 of header, then 6 to 254 rounds. */
+#define MAGAZINE_CLASSES	6
 static struct kslab_cache *magazine_caches[MAGAZINE_CLASSES];
 static bool internal_caches_ready;
 
@@ -93,6 +93,35 @@ static void cache_free(struct kslab_cache *cache)
 	kslab_env_meta_free(cache, sizeof(*cache));
 }
 
+/*
+ * The magic kslab_obj_index() divides by: the size's power of two, and the
+ * inverse of its odd factor modulo 2^64 (Newton's iteration doubles the
+ * bits correct each step; an odd number is its own inverse to 3 bits).
+ */
+static void cache_set_index(struct kslab_cache *cache)
+{
+	unsigned long odd, inverse;
+	unsigned int step;
+
+	cache->index_shift = (unsigned int)__builtin_ctz(cache->size);
+	odd = cache->size >> cache->index_shift;
+	inverse = odd;
+	for (step = 0; step < 5; step++)
+		inverse *= 2 - odd * inverse;
+	cache->index_magic = inverse;
+}
+
+/*
+ * A key no other cache has had: 2^62 plus the cache's number times twice
+ * the largest slab (see kslab_obj_valid()). Under kslab_caches_lock.
+ */
+static unsigned long cache_key(void)
+{
+	static unsigned long caches_made;
+
+	return (1UL << 62) + (++caches_made << (KSLAB_CHUNK_SHIFT + 1));
+}
+
 /* Make and list a cache whose arguments are valid. Under kslab_caches_lock. */
 static struct kslab_cache *cache_new(const char *name, unsigned int size,
 				     const struct kslab_cache_args *args,
@@ -108,8 +137,8 @@ static struct kslab_cache *cache_new(const char *name, unsigned int size,
 	cache->object_size = size;
 	cache->align = cache_align(size, args ? args->align : 0, flags);
 	cache->size = KSLAB_ALIGN_UP(size, cache->align);
-	cache->reciprocal_size = (unsigned int)
-		(((1ULL << 32) + cache->size - 1) / cache->size);
+	cache_set_index(cache);
+	cache->obj_key = cache_key();
 	if (args) {
 		cache->ctor = args->ctor;
 		cache->dtor = args->dtor;

@@ -295,6 +295,7 @@ if KSLAB_PERCPU=lock "$kslab_bin" --tsv >"$tmp/kslab-lock.tsv"; then
 	echo "# kslab with KSLAB_PERCPU=lock:${lock_row}"
 fi
 if [ "$use_valgrind" = 1 ]; then
-	echo "# instr/op: valgrind has no rseq, so callgrind counts kslab in its lock"
-	echo "# mode, with a CPU hint refreshed by sched_getcpu() every 64 sections"
+	echo "# instr/op: valgrind has no rseq, so callgrind counts kslab in single"
+	echo "# mode (KSLAB_PERCPU=single): the rseq sequences, unregistered, one thread;"
+	echo "# every row includes the same loop and wrapper overhead, about 16"
 fi

@@ -16,19 +16,21 @@
  * in one word, so a restartable sequence commits a pop or a push, and
  * counts it, with a single store:
  *
- *   bits  0..6   rounds loaded         bit  7  set by a pop from an empty one
- *   bits  8..14  room left             bit 15  set by a push onto a full one
- *   bits 16..30  fast-path operations  bit 31  set once they are due for harvest
+ *   bits  0..7   rounds loaded         bit  8  set by a pop from an empty one
+ *   bits  9..16  room left             bit 17  set by a push onto a full one
+ *   bits 18..30  fast-path operations  bit 31  set once they are due for harvest
  *   bits 32..63  zero
  *
- * A pop adds KSLAB_MAG_POP: the low byte loses a round and its carry gives
- * the room byte one more, and the operation count grows. A push adds
- * KSLAB_MAG_PUSH: a round more, a room less, an operation more. Adding
- * first and testing the sum against KSLAB_MAG_REFUSE then answers every
- * question at once: a pop from an empty magazine leaves bit 7 set, a push
- * onto a full one borrows into bit 15, and the count's carry reaches bit 31
- * after 32767 operations. A refused sum is never stored. The test's 32-bit
- * immediate sign-extends over bits 31..63, which is why they stay zero.
+ * A pop adds KSLAB_MAG_POP: the rounds lose one and their carry gives the
+ * room one more, and the operation count grows. A push adds
+ * KSLAB_MAG_PUSH: a round more, and the room loses one, its carry counting
+ * the operation. Adding first and testing the sum against
+ * KSLAB_MAG_REFUSE then answers every question at once: a pop from an
+ * empty magazine leaves bit 8 set, a push onto a full one bit 17, and the
+ * count's carry reaches bit 31 after 8191 operations. A refused sum is
+ * never stored. The test's 32-bit immediate sign-extends over bits
+ * 31..63, which is why they stay zero. On success bit 8 is clear, so the
+ * low byte is the round count.
  *
  * One count serves both paths: pops and pushes since the last harvest are
  * (ops - net) / 2 and (ops + net) / 2, where net is how far the rounds
@@ -45,17 +47,17 @@ struct kslab_magazine {
 	void *objs[];
 };
 
-#define KSLAB_MAG_ROUNDS_MASK	0x7fUL
-#define KSLAB_MAG_ROOM_SHIFT	8
-#define KSLAB_MAG_OPS_SHIFT	16
-#define KSLAB_MAG_OPS_MASK	0x7fffUL
+#define KSLAB_MAG_ROUNDS_MASK	0xffUL
+#define KSLAB_MAG_ROOM_SHIFT	9
+#define KSLAB_MAG_OPS_SHIFT	18
+#define KSLAB_MAG_OPS_MASK	0x1fffUL
 #define KSLAB_MAG_POP		((1UL << KSLAB_MAG_OPS_SHIFT) + \
 				 (1UL << KSLAB_MAG_ROOM_SHIFT) - 1)
 #define KSLAB_MAG_PUSH		((1UL << KSLAB_MAG_OPS_SHIFT) - \
 				 (1UL << KSLAB_MAG_ROOM_SHIFT) + 1)
-/* Bits 7, 15 and 31..63: 0xffffffff80008080, a sign-extended imm32. */
-#define KSLAB_MAG_REFUSE	(-0x7fff7f80L)
-#define KSLAB_MAGAZINE_MAX	126
+/* Bits 8, 17 and 31..63: 0xffffffff80020100, a sign-extended imm32. */
+#define KSLAB_MAG_REFUSE	(-0x7ffdff00L)
+#define KSLAB_MAGAZINE_MAX	254
 
 static inline unsigned int kslab_mag_rounds(const struct kslab_magazine *mag)
 {
@@ -166,8 +168,11 @@ static inline void kslab_mag_harvest(struct kslab_cpu_cache *cc,
 
 _Static_assert(KSLAB_MAG_POP < (1UL << 31) && KSLAB_MAG_PUSH < (1UL << 31),
 	       "fast-path constants must fit a signed 32-bit immediate");
-_Static_assert(KSLAB_MAGAZINE_MAX < KSLAB_MAG_ROUNDS_MASK,
+_Static_assert(KSLAB_MAGAZINE_MAX <= KSLAB_MAG_ROUNDS_MASK,
 	       "rounds and room must leave their guard bits clear");
+_Static_assert((unsigned long)KSLAB_MAG_REFUSE ==
+	       (~0UL << 31 | 1UL << (KSLAB_MAG_OPS_SHIFT - 1) |
+		1UL << (KSLAB_MAG_ROOM_SHIFT - 1)), "guard bits");
 _Static_assert(__builtin_offsetof(struct kslab_magazine, state) ==
 	       KSLAB_MAG_STATE_OFF, "magazine layout");
 _Static_assert(__builtin_offsetof(struct kslab_magazine, objs) ==

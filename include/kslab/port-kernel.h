@@ -235,6 +235,9 @@ static inline void kslab_rcu_read_unlock(void)
 unsigned int kslab_cpu_enter(void);
 void kslab_cpu_exit(unsigned int cpu);
 
+/* Out of line in kernel/port.c: it asks mm/'s page map first. */
+unsigned long *kslab_env_page_word(const void *addr);
+
 /* Interrupts off already make a section exclusive: no atomic needed. */
 #include <kslab/magazine_section.h>
 #define kslab_cpu_mag_pop	kslab_section_mag_pop

@@ -18,6 +18,8 @@
 #include <sys/rseq.h>
 
 #define KSLAB_VA_BITS		47
+/* Address space reserved for chunks (userspace/pages.c): 16384 chunks. */
+#define KSLAB_ARENA_SIZE	(64UL << 30)
 
 /* Tell the CPU we are spinning: it saves power and yields to a sibling. */
 static inline void kslab_cpu_relax(void)
@@ -275,6 +277,30 @@ static inline unsigned int kslab_cpu_enter(void)
 static inline void kslab_cpu_exit(unsigned int cpu)
 {
 	kslab_cpu_unlock(kslab_percpu_ptr(kslab_cpu_locks, cpu));
+}
+
+/*
+ * ---- page words ----
+ * Chunks are carved from one reserved arena (userspace/pages.c), so the
+ * word of a page is an index into a flat array: a subtract, a shift and a
+ * bounds check. Before the arena exists no page is in bounds.
+ */
+extern unsigned long kslab_arena_base kslab_hidden;
+extern unsigned long kslab_arena_pages kslab_hidden;
+extern unsigned long *kslab_page_words kslab_hidden;
+
+static inline unsigned long *kslab_env_page_word(const void *addr)
+{
+	unsigned long page = ((unsigned long)addr - kslab_arena_base) >>
+			     KSLAB_PAGE_SHIFT;
+	unsigned long *word;
+
+	if (kslab_unlikely(page >= kslab_arena_pages))
+		return NULL;
+	word = &kslab_page_words[page];
+	if (!word)	/* pages in bounds mean the array exists */
+		__builtin_unreachable();
+	return word;
 }
 
 /* ---- RCU: liburcu's rcu_head is two words; the callback rides beside ---- */

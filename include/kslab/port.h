@@ -70,6 +70,12 @@
  *                                  madvise); may do nothing (kernel).
  *   kslab_env_meta_alloc(size, gfp) / kslab_env_meta_free(p, size)
  *	zeroed memory for kslab's own descriptors, never from the chunks.
+ *   kslab_env_page_word(addr)      the word the environment keeps for the
+ *	page of a granted chunk holding addr, for mm/ to use; NULL for an
+ *	address no granted chunk holds. Any address may be asked, answered
+ *	in O(1) without a lock: it is the free fast path's first step. The
+ *	words of a chunk are 0 when it is granted, and mm/ leaves them 0
+ *	before it gives the chunk back. Declared by the environment header.
  *
  * Reporting and assertions
  *   kslab_env_puts(level, line)   print one line (no trailing newline);

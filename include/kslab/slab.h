@@ -219,7 +219,8 @@ void kslab_cache_cpu_stats(struct kslab_cache *cache, unsigned int cpu,
  *
  * Walks the full, partial and empty lists: each slab is on the list its use
  * count says, its free-index stack holds distinct indices in range, its head
- * page points back at it, and the cache's counts of slabs, empty slabs and
+ * page points back at it, each of its pages carries the word frees are
+ * checked against, and the cache's counts of slabs, empty slabs and
  * objects out agree with the walk. Each violation is reported.
  * Return: the number of violations found; 0 when consistent.
  */

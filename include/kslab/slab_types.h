@@ -13,11 +13,10 @@
 #include <kslab/slab.h>
 
 #define KSLAB_CACHE_NAME_LEN	32
-/* Marks a page descriptor's private word: its owner is a struct kslab_slab. */
 /*
- * The head page of a slab carries what a free must check: private holds
- * the cache's address XOR this tag, user the first object's offset in the
- * slab in 8-byte units. A free then never reads the slab header.
+ * The head page of a slab names it for the slow paths (kslab_obj_to_slab()):
+ * owner is the slab, private the cache's address XOR this tag, which no
+ * other owner of a page descriptor writes there.
  */
 #define KSLAB_PAGE_OWNER_SLAB	0x5ab5ab5aUL
 
@@ -70,10 +69,12 @@ struct kslab_depot {
 struct kslab_cache {
 	/* read on every allocation and free */
 	struct kslab_cpu_cache *cpu;	/* per-CPU handle */
-	unsigned long flags;
+	unsigned long obj_key;		/* see kslab_obj_valid() */
+	unsigned long index_magic;	/* see kslab_obj_index() */
+	unsigned long objs_per_slab;
+	unsigned int index_shift;
 	unsigned int size;		/* stride between objects */
-	unsigned long slab_mask;	/* bytes in a slab, less one */
-	unsigned int reciprocal_size;	/* ceil(2^32 / size), to find indices */
+	unsigned long flags;
 	unsigned int object_size;
 	void (*ctor)(void *obj);
 	void (*dtor)(void *obj);
@@ -96,7 +97,6 @@ struct kslab_cache {
 	/* fixed layout, chosen at creation */
 	unsigned int align;
 	unsigned int order;		/* of each slab */
-	unsigned int objs_per_slab;
 	unsigned int colours;
 	unsigned int colour_step;
 	unsigned int header_size;	/* struct kslab_slab and its free list */
@@ -167,32 +167,67 @@ static inline struct kslab_slab *kslab_obj_to_slab(const void *obj)
 }
 
 /**
+ * kslab_obj_index() - which object starts at an offset into a slab
+ * @cache: the cache
+ * @off:   bytes from the slab's first object, any value at all
+ *
+ * The size is 2^index_shift times an odd factor, and index_magic is that
+ * factor's inverse modulo 2^64. Multiplying by the inverse and rotating
+ * right by the shift maps every multiple j * size to j, and is a bijection
+ * of 64-bit words, so every other offset maps elsewhere: negative,
+ * misaligned and past-the-end offsets all come out at objs_per_slab or
+ * more (exact division as in Granlund and Montgomery, PLDI 1994).
+ * Return: the index, below objs_per_slab only if an object starts at @off.
+ */
+static inline unsigned long kslab_obj_index(const struct kslab_cache *cache,
+					    unsigned long off)
+{
+	unsigned long x = off * cache->index_magic;
+
+	return (x >> cache->index_shift) |
+	       (x << ((64 - cache->index_shift) & 63));
+}
+
+/**
  * kslab_obj_valid() - is @obj the start of an object of @cache?
  * @cache: the cache it is being freed to
  * @obj:   the pointer
  *
- * The free fast path's whole check, from the page descriptor alone: the
- * head page's tag names the cache, and the first object's offset with the
- * cache's stride says whether @obj starts an object. An address below the
- * first object wraps to a huge offset, which no index times the size can
- * equal. Return: true if it is; kslab_obj_check() then says what is wrong.
+ * The free fast path's whole check: one page word and some arithmetic.
+ * Every page of a slab has the word s_mem - obj_key of its cache (0 for a
+ * page in no slab), so @obj less the word less @cache's key is @obj's
+ * offset from s_mem when the slab is @cache's. Keys are 2^62 plus a cache
+ * number times twice the largest slab, so for another cache's slab, or a
+ * page in none, that difference lands outside every slab-sized range at
+ * zero: kslab_obj_index() then says no object starts there.
+ * Return: true if it is; kslab_obj_check() then says what is wrong.
  */
 static inline bool kslab_obj_valid(const struct kslab_cache *cache,
 				   const void *obj)
 {
-	struct kslab_page *page = kslab_virt_to_page(obj);
-	unsigned long off, index;
+	const unsigned long *word = kslab_env_page_word(obj);
 
-	if (kslab_unlikely(!page))
+	if (kslab_unlikely(!word))
 		return false;
-	page = kslab_block_head(page);
-	if (kslab_unlikely(!page || page->private != kslab_slab_page_tag(cache)))
-		return false;
-	off = ((unsigned long)obj & cache->slab_mask) - page->user * 8UL;
-	index = (unsigned long)(((unsigned long long)off *
-				 cache->reciprocal_size) >> 32);
-	return index < cache->objs_per_slab &&
-	       index * cache->size == off;
+	return kslab_obj_index(cache, (unsigned long)obj - *word -
+					     cache->obj_key) <
+	       cache->objs_per_slab;
+}
+
+/* The first page of a slab's block. */
+static inline void *kslab_slab_pages(const struct kslab_cache *cache,
+				     const struct kslab_slab *slab)
+{
+	if (cache->header_cache)
+		return slab->s_mem - slab->colour;
+	return (void *)slab;
+}
+
+/* The page word of every page of a slab whose first object is @s_mem. */
+static inline unsigned long kslab_slab_word(const struct kslab_cache *cache,
+					    const void *s_mem)
+{
+	return (unsigned long)s_mem - cache->obj_key;
 }
 
 enum kslab_obj_error kslab_obj_check(struct kslab_cache *cache,

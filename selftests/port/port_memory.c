@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tests of the page source and metadata memory (suite port-memory): chunks
- * come aligned, zeroed and disjoint and are unmapped when given back;
- * metadata allocations of every size come zeroed and keep their bytes.
+ * Tests of the page source, page words and metadata memory (suite
+ * port-memory): chunks come aligned, zeroed and disjoint and their memory
+ * goes back to the system when given back; every page of a granted chunk
+ * has its own word, zero at first, and no other address has one; metadata
+ * allocations of every size come zeroed and keep their bytes.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,18 +17,18 @@ static bool chunk_aligned(const void *p)
 	return ((uintptr_t)p & (KSLAB_CHUNK_SIZE - 1)) == 0;
 }
 
-/* Pages of [p, p + size) that are still mapped, asked page by page. */
-static unsigned long mapped_pages(void *p, size_t size)
+/* Pages of [p, p + size) that hold memory (mincore: resident). */
+static unsigned long resident_pages(void *p, size_t size)
 {
-	unsigned long mapped = 0;
+	unsigned long resident = 0;
 	unsigned char vec;
 	size_t off;
 
 	for (off = 0; off < size; off += KSLAB_PAGE_SIZE)
-		if (mincore((char *)p + off, KSLAB_PAGE_SIZE, &vec) == 0 ||
-		    errno != ENOMEM)
-			mapped++;
-	return mapped;
+		if (mincore((char *)p + off, KSLAB_PAGE_SIZE, &vec) == 0 &&
+		    (vec & 1))
+			resident++;
+	return resident;
 }
 
 static bool words_are_zero(const void *p, size_t size)
@@ -70,11 +72,61 @@ static void test_chunk_grant(struct ktap_test *t)
 	KTAP_EXPECT(t, words_are_zero(chunk, KSLAB_CHUNK_SIZE));
 	chunk_tag(chunk, 0x5eed, false);
 	KTAP_EXPECT_EQ(t, chunk_tag(chunk, 0x5eed, true), 0);
-	KTAP_EXPECT_EQ(t, mapped_pages(chunk, KSLAB_CHUNK_SIZE),
+	KTAP_EXPECT_EQ(t, resident_pages(chunk, KSLAB_CHUNK_SIZE),
 		       KSLAB_CHUNK_PAGES);
 	kslab_env_chunk_take_back(chunk);
-	/* Given back means unmapped: no page of it may linger in our RSS. */
-	KTAP_EXPECT_EQ(t, mapped_pages(chunk, KSLAB_CHUNK_SIZE), 0);
+	/* Given back: no page of it may linger in our RSS. */
+	KTAP_EXPECT_EQ(t, resident_pages(chunk, KSLAB_CHUNK_SIZE), 0);
+}
+
+/*
+ * Set each page's word of a chunk to @tag plus its page number (0 for all
+ * with @tag 0); with @check, count the words that differ instead.
+ */
+static unsigned long chunk_words(void *chunk, unsigned long tag, bool check)
+{
+	unsigned long bad = 0, page;
+
+	for (page = 0; page < KSLAB_CHUNK_PAGES; page++) {
+		char *addr = (char *)chunk + page * KSLAB_PAGE_SIZE;
+		unsigned long *first = kslab_env_page_word(addr);
+		unsigned long *last = kslab_env_page_word(addr + KSLAB_PAGE_SIZE - 1);
+		unsigned long value = tag ? tag + page : 0;
+
+		if (!first || first != last)
+			bad++;
+		else if (!check)
+			*first = value;
+		else if (*first != value)
+			bad++;
+	}
+	return bad;
+}
+
+/*
+ * Every page of a granted chunk has one word of its own, zero when granted
+ * and keeping what is written; addresses outside granted chunks have none.
+ */
+static void test_page_words(struct ktap_test *t)
+{
+	void *chunk = kslab_env_chunk_grant(GFP_KERNEL);
+	void *meta = kslab_env_meta_alloc(KSLAB_PAGE_SIZE, GFP_KERNEL);
+	int local;
+
+	KTAP_ASSERT(t, chunk != NULL);
+	KTAP_EXPECT_EQ(t, chunk_words(chunk, 0, true), 0);
+	KTAP_EXPECT(t, kslab_env_page_word(chunk) !=
+		       kslab_env_page_word((char *)chunk + KSLAB_PAGE_SIZE));
+	chunk_words(chunk, 0x5eed, false);
+	KTAP_EXPECT_EQ(t, chunk_words(chunk, 0x5eed, true), 0);
+	KTAP_EXPECT(t, kslab_env_page_word(&local) == NULL);
+	KTAP_EXPECT(t, kslab_env_page_word(NULL) == NULL);
+	KTAP_EXPECT(t, kslab_env_page_word((void *)-KSLAB_PAGE_SIZE) == NULL);
+	if (KTAP_EXPECT(t, meta != NULL))
+		KTAP_EXPECT(t, kslab_env_page_word(meta) == NULL);
+	chunk_words(chunk, 0, false);	/* as mm/ leaves them */
+	kslab_env_chunk_take_back(chunk);
+	kslab_env_meta_free(meta, KSLAB_PAGE_SIZE);
 }
 
 #define NR_GRANTS	4
@@ -127,6 +179,7 @@ static void test_meta_alloc(struct ktap_test *t)
 static const struct ktap_case memory_cases[] = {
 	{ "chunk_grant", test_chunk_grant },
 	{ "chunk_grants_distinct", test_chunk_grants_distinct },
+	{ "page_words", test_page_words },
 	{ "meta_alloc", test_meta_alloc },
 };
 

@@ -178,17 +178,18 @@ struct magazine_case {
 };
 
 /*
- * Sizes asked for round up to the classes 6, 14, 30, 62, 126; with
- * none asked, bigger objects get smaller magazines.
+ * Sizes asked for round up to the classes 6, 14, 30, 62, 126, 254; with
+ * none asked, a magazine holds at most 16 KiB of objects (6 at least).
  */
 static void test_create_magazine_classes(struct ktap_test *t)
 {
 	static const struct magazine_case cases[] = {
 		{ 64, 1, 6 }, { 64, 6, 6 }, { 64, 7, 14 }, { 64, 14, 14 },
-		{ 64, 15, 30 }, { 64, 100, 126 }, { 64, 63, 126 },
-		{ 64, KSLAB_MAGAZINE_MAX, 126 },
-		{ 8, 0, 62 }, { 256, 0, 62 }, { 257, 0, 30 }, { 1024, 0, 30 },
-		{ 1025, 0, 14 }, { 4096, 0, 14 }, { 4097, 0, 6 },
+		{ 64, 15, 30 }, { 64, 100, 126 }, { 64, 200, 254 },
+		{ 64, KSLAB_MAGAZINE_MAX, 254 },
+		{ 8, 0, 254 }, { 64, 0, 254 }, { 72, 0, 126 }, { 128, 0, 126 },
+		{ 136, 0, 62 }, { 264, 0, 62 }, { 272, 0, 30 }, { 544, 0, 30 },
+		{ 552, 0, 14 }, { 1168, 0, 14 }, { 1176, 0, 6 }, { 4096, 0, 6 },
 		{ 100000, 0, 6 },
 	};
 	struct kslab_cache_args args = { 0 };

@@ -13,7 +13,7 @@
  */
 #include "slab_tests.h"
 
-#define CTOR_OBJS	300
+#define CTOR_OBJS	1000
 
 /* Tests run one at a time: their object arrays stay off small kernel stacks. */
 static void *scratch[CTOR_OBJS];

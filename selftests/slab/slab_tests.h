@@ -27,6 +27,7 @@ extern const struct ktap_suite slab_bad_free_suite;	/* slab_bad_free.c */
 extern const struct ktap_suite slab_magazine_suite;	/* slab_magazine.c */
 extern const struct ktap_suite slab_reclaim_suite;	/* slab_reclaim.c */
 extern const struct ktap_suite slab_stats_suite;	/* slab_stats.c */
+extern const struct ktap_suite slab_words_suite;	/* slab_words.c */
 extern const struct ktap_suite slab_migrate_suite;	/* slab_migrate.c, userspace */
 
 /* ---- report expectations (slab_fixtures.c); capture is in ../capture.h ---- */
