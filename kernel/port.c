@@ -22,6 +22,7 @@
 #include <linux/version.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include <kslab/pagemap.h>
 #include <kslab/port.h>
@@ -317,10 +318,11 @@ void *kslab_env_meta_alloc(size_t size, gfp_t gfp)
 }
 
 /*
- * vfree() may sleep, yet the contract lets metadata be freed from any
- * context. Memory that came from vmalloc and is freed where sleeping is not
- * allowed is queued here, linked through its own first bytes (a vmalloc
- * area is at least a page), and a work item frees it in process context.
+ * vfree() may sleep, yet the contract lets metadata and large allocations
+ * be freed from any context. Memory that came from vmalloc and is freed
+ * where sleeping is not allowed is queued here, linked through its own
+ * first bytes (a vmalloc area is at least a page), and a work item frees
+ * it in process context.
  */
 static LLIST_HEAD(kslab_meta_deferred);
 
@@ -333,6 +335,18 @@ static void kslab_meta_free_deferred(struct work_struct *work)
 }
 
 static DECLARE_WORK(kslab_meta_free_work, kslab_meta_free_deferred);
+
+/* vfree() now if this context may sleep, else from the work item. */
+static void kslab_vfree_any_context(void *ptr)
+{
+	/* preemptible() is constant 0 without CONFIG_PREEMPT_COUNT: we defer. */
+	if (preemptible() && !rcu_preempt_depth()) {
+		vfree(ptr);
+		return;
+	}
+	if (llist_add(ptr, &kslab_meta_deferred))
+		schedule_work(&kslab_meta_free_work);
+}
 
 /**
  * kslab_env_meta_free() - free memory from kslab_env_meta_alloc()
@@ -347,13 +361,71 @@ void kslab_env_meta_free(void *ptr, size_t size)
 		kfree(ptr);
 		return;
 	}
-	/* preemptible() is constant 0 without CONFIG_PREEMPT_COUNT: we defer. */
-	if (preemptible() && !rcu_preempt_depth()) {
-		vfree(ptr);
-		return;
+	kslab_vfree_any_context(ptr);
+}
+
+/* ---- large allocations ---- */
+
+/* Each live large allocation's size in pages, keyed by its page number. */
+static DEFINE_XARRAY(kslab_large_areas);
+
+/**
+ * kslab_env_large_alloc() - memory beyond the buddy allocator's blocks
+ * @size:  bytes wanted
+ * @align: alignment wanted; vmalloc gives a page, so no more than that
+ * @gfp:   the allocation's flags; vmalloc needs them to allow blocking
+ *
+ * vmalloc does not say how large an area is to a module (find_vm_area()
+ * is not exported), so each area's size is recorded in an xarray, which
+ * also tells kslab's areas from other vmalloc memory.
+ *
+ * Context: process context, may sleep. Return: the memory, or NULL.
+ */
+void *kslab_env_large_alloc(size_t size, size_t align, gfp_t gfp)
+{
+	unsigned long pages = DIV_ROUND_UP(size, PAGE_SIZE);
+	void *p;
+
+	if (!gfpflags_allow_blocking(gfp) || align > PAGE_SIZE || !size)
+		return NULL;
+	p = __vmalloc(pages * PAGE_SIZE, gfp);
+	if (!p)
+		return NULL;
+	if (xa_is_err(xa_store(&kslab_large_areas, (unsigned long)p >> PAGE_SHIFT,
+			       xa_mk_value(pages), gfp))) {
+		vfree(p);
+		return NULL;
 	}
-	if (llist_add(ptr, &kslab_meta_deferred))
-		schedule_work(&kslab_meta_free_work);
+	return p;
+}
+
+/**
+ * kslab_env_large_size() - the size of a large allocation
+ * @p: any address
+ *
+ * Context: any. Return: its usable bytes, or 0 if @p starts no large
+ * allocation of kslab's.
+ */
+size_t kslab_env_large_size(const void *p)
+{
+	void *entry;
+
+	if (!is_vmalloc_addr(p) || !PAGE_ALIGNED(p))
+		return 0;
+	entry = xa_load(&kslab_large_areas, (unsigned long)p >> PAGE_SHIFT);
+	return entry ? xa_to_value(entry) * PAGE_SIZE : 0;
+}
+
+/**
+ * kslab_env_large_free() - give back a large allocation
+ * @p: what kslab_env_large_alloc() returned
+ *
+ * Context: any but NMI.
+ */
+void kslab_env_large_free(void *p)
+{
+	xa_erase(&kslab_large_areas, (unsigned long)p >> PAGE_SHIFT);
+	kslab_vfree_any_context(p);
 }
 
 /* ---- reporting ---- */

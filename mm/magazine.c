@@ -326,14 +326,31 @@ void free_invalid(struct kslab_cache *cache, void *obj)
 	kslab_report_bad_free(cache, err, obj, slab, offset);
 }
 
+static inline void free_checked(struct kslab_cache *cache, void *obj)
+{
+	if (kslab_unlikely(!kslab_cpu_mag_push(cache->cpu, obj)))
+		free_slow(cache, obj);
+}
+
 void kslab_cache_free(struct kslab_cache *cache, void *obj)
 {
 	if (kslab_unlikely(!kslab_obj_valid(cache, obj))) {
 		free_invalid(cache, obj);
 		return;
 	}
-	if (kslab_unlikely(!kslab_cpu_mag_push(cache->cpu, obj)))
-		free_slow(cache, obj);
+	free_checked(cache, obj);
+}
+
+/**
+ * kslab_cache_free_checked() - free an object already proven to be one
+ * @cache: its cache
+ * @obj:   an object of @cache, as kslab_obj_in() found
+ *
+ * For kslab_kfree(), which finds the cache and checks the object at once.
+ */
+void kslab_cache_free_checked(struct kslab_cache *cache, void *obj)
+{
+	free_checked(cache, obj);
 }
 
 int kslab_cache_alloc_bulk(struct kslab_cache *cache, gfp_t gfp, size_t nr,

@@ -20,6 +20,7 @@
 #define KSLAB_EMPTY_SLABS_KEPT	2
 
 struct kslab_list_head kslab_caches = { &kslab_caches, &kslab_caches };
+struct kslab_cache *kslab_cache_ids[KSLAB_MAX_CACHES];
 KSLAB_DEFINE_MUTEX(kslab_caches_lock);
 
 static const unsigned int header_sizes[] = { 64, 128, 256, 512, 1024 };
@@ -86,10 +87,15 @@ static unsigned int cache_align(unsigned int size, unsigned int align,
 	return align;
 }
 
+/* Undo cache_new(). Under kslab_caches_lock. */
 static void cache_free(struct kslab_cache *cache)
 {
+	unsigned long id = kslab_cache_id(cache);
+
 	if (cache->cpu)
 		kslab_magazine_exit(cache);
+	if (id < KSLAB_MAX_CACHES && kslab_cache_ids[id] == cache)
+		kslab_store_release(&kslab_cache_ids[id], NULL);
 	kslab_env_meta_free(cache, sizeof(*cache));
 }
 
@@ -112,14 +118,23 @@ static void cache_set_index(struct kslab_cache *cache)
 }
 
 /*
- * A key no other cache has had: 2^62 plus the cache's number times twice
- * the largest slab (see kslab_obj_valid()). Under kslab_caches_lock.
+ * Give @cache the lowest free number and its key: 2^62 plus the number
+ * times twice the largest slab (see kslab_obj_valid()). A destroyed
+ * cache's number is free again: its slabs, and so its page words, are
+ * gone. Under kslab_caches_lock. Return: false if all are taken.
  */
-static unsigned long cache_key(void)
+static bool cache_number(struct kslab_cache *cache)
 {
-	static unsigned long caches_made;
+	unsigned long id;
 
-	return (1UL << 62) + (++caches_made << (KSLAB_CHUNK_SHIFT + 1));
+	for (id = 0; id < KSLAB_MAX_CACHES; id++) {
+		if (!kslab_cache_ids[id]) {
+			cache->obj_key = KSLAB_CACHE_KEY(id);
+			kslab_store_release(&kslab_cache_ids[id], cache);
+			return true;
+		}
+	}
+	return false;
 }
 
 /* Make and list a cache whose arguments are valid. Under kslab_caches_lock. */
@@ -138,7 +153,6 @@ static struct kslab_cache *cache_new(const char *name, unsigned int size,
 	cache->align = cache_align(size, args ? args->align : 0, flags);
 	cache->size = KSLAB_ALIGN_UP(size, cache->align);
 	cache_set_index(cache);
-	cache->obj_key = cache_key();
 	if (args) {
 		cache->ctor = args->ctor;
 		cache->dtor = args->dtor;
@@ -148,7 +162,7 @@ static struct kslab_cache *cache_new(const char *name, unsigned int size,
 	kslab_list_init(&cache->slabs_partial);
 	kslab_list_init(&cache->slabs_empty);
 	cache->max_empty = KSLAB_EMPTY_SLABS_KEPT;
-	if (kslab_slab_layout(cache) ||
+	if (kslab_slab_layout(cache) || !cache_number(cache) ||
 	    kslab_magazine_init(cache, args ? args->magazine_size : 0)) {
 		cache_free(cache);
 		return NULL;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Report capture and libc-free string checks shared by the test programs
- * (see capture.h).
+ * Report capture, report expectations, libc-free string checks and the
+ * buddy allocator's use count, shared by the test programs (see capture.h).
  */
+#include <kslab/buddy.h>
+
 #include "capture.h"
 
 size_t str_len(const char *s)
@@ -76,4 +78,36 @@ void capture_stop(struct report_capture *cap)
 {
 	kslab_set_report_hook(NULL, NULL);
 	cap->counted = kslab_report_count() - cap->counted;
+}
+
+/* Exactly one error report, saying @what and naming @cache_name. */
+void expect_one_error(struct ktap_test *t, const struct report_capture *cap,
+		      const char *what, const char *cache_name)
+{
+	KTAP_EXPECT_EQ(t, cap->seen, 1);
+	KTAP_EXPECT_EQ(t, cap->counted, 1);
+	if (!cap->seen)
+		return;
+	KTAP_EXPECT_EQ(t, cap->level[0], KSLAB_LOG_ERR);
+	ktap_check(t, str_starts_with(cap->msg[0], "kslab: "), __FILE__,
+		   __LINE__, "\"%s\" starts with \"kslab: \"", cap->msg[0]);
+	EXPECT_CONTAINS(t, cap->msg[0], what);
+	if (cache_name)
+		EXPECT_HAS_WORD(t, cap->msg[0], cache_name);
+}
+
+void expect_no_report(struct ktap_test *t, const struct report_capture *cap)
+{
+	ktap_check(t, cap->seen == 0 && cap->counted == 0, __FILE__, __LINE__,
+		   "no report (got %lu, first \"%s\")", cap->seen,
+		   cap->seen ? cap->msg[0] : "");
+}
+
+/* Pages the default zone has handed out. */
+unsigned long buddy_used_pages(void)
+{
+	struct kslab_buddy_stats bs;
+
+	kslab_buddy_stats(&bs);
+	return bs.managed_pages - bs.free_pages;
 }

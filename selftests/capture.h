@@ -39,4 +39,11 @@ struct report_capture {
 void capture_start(struct report_capture *cap);
 void capture_stop(struct report_capture *cap);
 
+/* Exactly one error report, saying @what and naming @cache_name if given. */
+void expect_one_error(struct ktap_test *t, const struct report_capture *cap,
+		      const char *what, const char *cache_name);
+void expect_no_report(struct ktap_test *t, const struct report_capture *cap);
+
+unsigned long buddy_used_pages(void);
+
 #endif /* KSLAB_SELFTESTS_CAPTURE_H */

@@ -14,6 +14,10 @@
  * pages in use cost memory), and a page's word is found by arithmetic
  * alone. Taking a chunk back also discards its words' memory.
  *
+ * Large allocations (kslab_env_large_alloc(), beyond the buddy allocator's
+ * largest block) are runs of slots: the first slot of a run records its
+ * length, so a run is found from its address alone.
+ *
  * Slots are handed out under arena_lock; grants are rare (one per 4 MiB).
  * Nothing here calls malloc: this code runs inside the allocator.
  */
@@ -31,7 +35,8 @@ unsigned long kslab_arena_pages;
 unsigned long *kslab_page_words;
 
 static unsigned long arena_chunks;
-static unsigned long chunk_used[ARENA_MAX_CHUNKS / BITS_PER_WORD];
+static unsigned long slot_used[ARENA_MAX_CHUNKS / BITS_PER_WORD];
+static unsigned int slot_run[ARENA_MAX_CHUNKS];	/* a large run's length, at its first slot */
 static unsigned long chunk_next;	/* where the search for a free slot starts */
 static KSLAB_DEFINE_SPINLOCK(arena_lock);
 
@@ -91,44 +96,109 @@ static bool arena_reserve(void)
 	return true;
 }
 
-static bool chunk_test(unsigned long slot)
+static bool slot_test(unsigned long slot)
 {
-	return chunk_used[slot / BITS_PER_WORD] & (1UL << (slot % BITS_PER_WORD));
+	return slot_used[slot / BITS_PER_WORD] & (1UL << (slot % BITS_PER_WORD));
 }
 
-static void chunk_mark(unsigned long slot, bool used)
+static void slot_mark(unsigned long slot, bool used)
 {
 	unsigned long bit = 1UL << (slot % BITS_PER_WORD);
 
 	if (used)
-		chunk_used[slot / BITS_PER_WORD] |= bit;
+		slot_used[slot / BITS_PER_WORD] |= bit;
 	else
-		chunk_used[slot / BITS_PER_WORD] &= ~bit;
+		slot_used[slot / BITS_PER_WORD] &= ~bit;
 }
 
-/* Claim a free slot, searching on from the last one claimed. */
-static bool chunk_claim(unsigned long *slot)
+/* The first slot at or after @slot whose address is a multiple of @align. */
+static unsigned long slot_aligned(unsigned long slot, unsigned long align)
 {
-	unsigned long i;
+	unsigned long addr = kslab_arena_base + slot * KSLAB_CHUNK_SIZE;
+
+	return (KSLAB_ALIGN_UP(addr, align) - kslab_arena_base) / KSLAB_CHUNK_SIZE;
+}
+
+/*
+ * Claim @count free slots in a row, the first at an address aligned to
+ * @align (a power of two, KSLAB_CHUNK_SIZE at least), searching on from
+ * the last claim. Under arena_lock. Return: false if the arena has no
+ * such run.
+ */
+static bool slots_claim(unsigned long count, unsigned long align,
+			unsigned long *first)
+{
+	unsigned long step = align / KSLAB_CHUNK_SIZE, tried, start, i;
 
 	if (!arena_chunks && !arena_reserve())
 		return false;
-	for (i = 0; i < arena_chunks; i++) {
-		unsigned long s = (chunk_next + i) % arena_chunks;
-
-		if (!chunk_test(s)) {
-			chunk_mark(s, true);
-			chunk_next = s + 1;
-			*slot = s;
-			return true;
-		}
+	start = slot_aligned(chunk_next, align);
+	for (tried = 0; tried < arena_chunks; tried += step, start += step) {
+		if (start + count > arena_chunks)
+			start = slot_aligned(0, align);
+		if (start + count > arena_chunks)
+			return false;
+		for (i = 0; i < count && !slot_test(start + i); i++)
+			;
+		if (i < count)
+			continue;
+		for (i = 0; i < count; i++)
+			slot_mark(start + i, true);
+		chunk_next = start + count;
+		*first = start;
+		return true;
 	}
 	return false;
+}
+
+static void slots_release(unsigned long first, unsigned long count)
+{
+	unsigned long i;
+
+	kslab_spin_lock(&arena_lock);
+	for (i = 0; i < count; i++)
+		slot_mark(first + i, false);
+	kslab_spin_unlock(&arena_lock);
 }
 
 static void *slot_address(unsigned long slot)
 {
 	return (void *)(kslab_arena_base + slot * KSLAB_CHUNK_SIZE);
+}
+
+/* Map fresh memory over @count slots from @first; release them if that fails. */
+static void *slots_map(unsigned long first, unsigned long count)
+{
+	if (map_fixed(slot_address(first), count * KSLAB_CHUNK_SIZE, true))
+		return slot_address(first);
+	slots_release(first, count);
+	return NULL;
+}
+
+/* The slot of a chunk or run start, or arena_chunks if @addr is none. */
+static unsigned long slot_of(const void *addr)
+{
+	unsigned long slot = ((unsigned long)addr - kslab_arena_base) /
+			     KSLAB_CHUNK_SIZE;
+
+	if (slot >= arena_chunks || addr != slot_address(slot))
+		return arena_chunks;
+	return slot;
+}
+
+/*
+ * Give @count slots from @first back: PROT_NONE again, so their memory
+ * goes back and their address space stays reserved, and their words'
+ * memory with them. If the reservation cannot be restored the slots stay
+ * claimed and mapped: lost to kslab, but never handed out twice.
+ */
+static void slots_unmap(unsigned long first, unsigned long count)
+{
+	if (!map_fixed(slot_address(first), count * KSLAB_CHUNK_SIZE, false))
+		return;
+	madvise(&kslab_page_words[first * KSLAB_CHUNK_PAGES],
+		count * CHUNK_WORD_BYTES, MADV_DONTNEED);
+	slots_release(first, count);
 }
 
 void *kslab_env_chunk_grant(gfp_t gfp)
@@ -138,35 +208,59 @@ void *kslab_env_chunk_grant(gfp_t gfp)
 
 	(void)gfp;
 	kslab_spin_lock(&arena_lock);
-	claimed = chunk_claim(&slot);
+	claimed = slots_claim(1, KSLAB_CHUNK_SIZE, &slot);
 	kslab_spin_unlock(&arena_lock);
-	if (!claimed)
-		return NULL;
-	if (map_fixed(slot_address(slot), KSLAB_CHUNK_SIZE, true))
-		return slot_address(slot);
-	kslab_spin_lock(&arena_lock);
-	chunk_mark(slot, false);
-	kslab_spin_unlock(&arena_lock);
-	return NULL;
+	return claimed ? slots_map(slot, 1) : NULL;
 }
 
 void kslab_env_chunk_take_back(void *chunk)
 {
-	unsigned long slot = ((unsigned long)chunk - kslab_arena_base) /
-			     KSLAB_CHUNK_SIZE;
+	unsigned long slot = slot_of(chunk);
 
-	KSLAB_BUG_ON(slot >= arena_chunks || chunk != slot_address(slot));
-	/*
-	 * If the reservation cannot be restored the slot stays claimed and
-	 * its memory mapped: lost to kslab, but never handed out twice.
-	 */
-	if (!map_fixed(chunk, KSLAB_CHUNK_SIZE, false))
-		return;
-	madvise(&kslab_page_words[slot * KSLAB_CHUNK_PAGES], CHUNK_WORD_BYTES,
-		MADV_DONTNEED);
+	KSLAB_BUG_ON(slot >= arena_chunks);
+	slots_unmap(slot, 1);
+}
+
+void *kslab_env_large_alloc(size_t size, size_t align, gfp_t gfp)
+{
+	unsigned long count, first;
+	bool claimed;
+	void *p;
+
+	(void)gfp;
+	if (!size || size > KSLAB_ARENA_SIZE || align > KSLAB_ARENA_SIZE)
+		return NULL;
+	count = KSLAB_ALIGN_UP(size, KSLAB_CHUNK_SIZE) / KSLAB_CHUNK_SIZE;
+	if (align < KSLAB_CHUNK_SIZE)
+		align = KSLAB_CHUNK_SIZE;
 	kslab_spin_lock(&arena_lock);
-	chunk_mark(slot, false);
+	claimed = slots_claim(count, align, &first);
 	kslab_spin_unlock(&arena_lock);
+	if (!claimed)
+		return NULL;
+	p = slots_map(first, count);
+	if (p)
+		kslab_store_release(&slot_run[first], (unsigned int)count);
+	return p;
+}
+
+size_t kslab_env_large_size(const void *p)
+{
+	unsigned long slot = slot_of(p);
+
+	if (slot >= arena_chunks)
+		return 0;
+	return (size_t)kslab_load_acquire(&slot_run[slot]) * KSLAB_CHUNK_SIZE;
+}
+
+void kslab_env_large_free(void *p)
+{
+	unsigned long slot = slot_of(p), count;
+
+	KSLAB_BUG_ON(slot >= arena_chunks || !slot_run[slot]);
+	count = slot_run[slot];
+	kslab_store_release(&slot_run[slot], 0);
+	slots_unmap(slot, count);
 }
 
 /*

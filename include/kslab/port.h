@@ -70,6 +70,13 @@
  *                                  madvise); may do nothing (kernel).
  *   kslab_env_meta_alloc(size, gfp) / kslab_env_meta_free(p, size)
  *	zeroed memory for kslab's own descriptors, never from the chunks.
+ *   kslab_env_large_alloc(size, align, gfp)  memory for one allocation
+ *	too large for the buddy allocator, at least @size bytes aligned to
+ *	@align (a power of two; KSLAB_PAGE_SIZE at least), zero-filled if
+ *	gfp has __GFP_ZERO, or NULL.
+ *   kslab_env_large_size(p)        the usable size of such an allocation
+ *	starting at p, 0 for any other address: O(1), any address.
+ *   kslab_env_large_free(p)        give one back; p must be one.
  *   kslab_env_page_word(addr)      the word the environment keeps for the
  *	page of a granted chunk holding addr, for mm/ to use; NULL for an
  *	address no granted chunk holds. Any address may be asked, answered
@@ -141,6 +148,9 @@ void kslab_each_cpu_exclusive(void (*fn)(unsigned int cpu, void *arg),
 void *kslab_env_chunk_grant(gfp_t gfp);
 void kslab_env_chunk_take_back(void *chunk);
 void kslab_env_chunk_discard(void *chunk);
+void *kslab_env_large_alloc(size_t size, size_t align, gfp_t gfp);
+size_t kslab_env_large_size(const void *p);
+void kslab_env_large_free(void *p);
 void *kslab_env_meta_alloc(size_t size, gfp_t gfp);
 void kslab_env_meta_free(void *ptr, size_t size);
 

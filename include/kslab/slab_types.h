@@ -112,6 +112,41 @@ struct kslab_cache {
 extern struct kslab_list_head kslab_caches;
 extern struct kslab_mutex kslab_caches_lock;
 
+/*
+ * Caches by number, written under kslab_caches_lock and read without it.
+ * A cache's number is part of its key, so a page word names its cache.
+ */
+#define KSLAB_MAX_CACHES	4096
+#define KSLAB_CACHE_KEY_SHIFT	(KSLAB_CHUNK_SHIFT + 1)
+#define KSLAB_CACHE_KEY(id)	((1UL << 62) + ((unsigned long)(id) << KSLAB_CACHE_KEY_SHIFT))
+extern struct kslab_cache *kslab_cache_ids[KSLAB_MAX_CACHES];
+
+static inline unsigned long kslab_cache_id(const struct kslab_cache *cache)
+{
+	return (cache->obj_key - KSLAB_CACHE_KEY(0)) >> KSLAB_CACHE_KEY_SHIFT;
+}
+
+/**
+ * kslab_cache_of() - the cache an object belongs to, from its address
+ * @obj: any address
+ * @word: the page word of @obj (kslab_env_page_word()), not NULL
+ *
+ * @obj less its page word is its cache's key plus its offset from its
+ * slab's first object, and a key's number sits above every offset. For an
+ * address that is no object the answer is a guess: kslab_obj_valid() with
+ * it is the proof. Return: the cache, or NULL if the word names none.
+ */
+static inline struct kslab_cache *kslab_cache_of(const void *obj,
+						 unsigned long word)
+{
+	unsigned long id = ((unsigned long)obj - word - KSLAB_CACHE_KEY(0)) >>
+			   KSLAB_CACHE_KEY_SHIFT;
+
+	if (!word || id >= KSLAB_MAX_CACHES)
+		return NULL;
+	return KSLAB_READ_ONCE(kslab_cache_ids[id]);
+}
+
 /* Slab layer (mm/slab.c) */
 int kslab_slab_layout(struct kslab_cache *cache);
 unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
@@ -188,6 +223,15 @@ static inline unsigned long kslab_obj_index(const struct kslab_cache *cache,
 	       (x << ((64 - cache->index_shift) & 63));
 }
 
+/* kslab_obj_valid() given the page word of @obj. */
+static inline bool kslab_obj_in(const struct kslab_cache *cache,
+				const void *obj, unsigned long word)
+{
+	return kslab_obj_index(cache, (unsigned long)obj - word -
+					     cache->obj_key) <
+	       cache->objs_per_slab;
+}
+
 /**
  * kslab_obj_valid() - is @obj the start of an object of @cache?
  * @cache: the cache it is being freed to
@@ -197,9 +241,10 @@ static inline unsigned long kslab_obj_index(const struct kslab_cache *cache,
  * Every page of a slab has the word s_mem - obj_key of its cache (0 for a
  * page in no slab), so @obj less the word less @cache's key is @obj's
  * offset from s_mem when the slab is @cache's. Keys are 2^62 plus a cache
- * number times twice the largest slab, so for another cache's slab, or a
- * page in none, that difference lands outside every slab-sized range at
- * zero: kslab_obj_index() then says no object starts there.
+ * number times twice the largest slab (KSLAB_CACHE_KEY()), so for another
+ * cache's slab, or a page in none, that difference lands outside every
+ * slab-sized range at zero: kslab_obj_index() then says no object starts
+ * there.
  * Return: true if it is; kslab_obj_check() then says what is wrong.
  */
 static inline bool kslab_obj_valid(const struct kslab_cache *cache,
@@ -209,9 +254,7 @@ static inline bool kslab_obj_valid(const struct kslab_cache *cache,
 
 	if (kslab_unlikely(!word))
 		return false;
-	return kslab_obj_index(cache, (unsigned long)obj - *word -
-					     cache->obj_key) <
-	       cache->objs_per_slab;
+	return kslab_obj_in(cache, obj, *word);
 }
 
 /* The first page of a slab's block. */
@@ -235,6 +278,7 @@ enum kslab_obj_error kslab_obj_check(struct kslab_cache *cache,
 				     unsigned long *offset);
 
 /* Magazine layer (mm/magazine.c) */
+void kslab_cache_free_checked(struct kslab_cache *cache, void *obj);
 int kslab_magazine_init(struct kslab_cache *cache, unsigned int size);
 void kslab_magazine_flush_all(struct kslab_cache *cache);
 void kslab_magazine_exit(struct kslab_cache *cache);

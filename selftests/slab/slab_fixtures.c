@@ -10,29 +10,6 @@
 
 #include "slab_tests.h"
 
-/* Exactly one error report, saying @what and naming @cache_name. */
-void expect_one_error(struct ktap_test *t, const struct report_capture *cap,
-		      const char *what, const char *cache_name)
-{
-	KTAP_EXPECT_EQ(t, cap->seen, 1);
-	KTAP_EXPECT_EQ(t, cap->counted, 1);
-	if (!cap->seen)
-		return;
-	KTAP_EXPECT_EQ(t, cap->level[0], KSLAB_LOG_ERR);
-	ktap_check(t, str_starts_with(cap->msg[0], "kslab: "), __FILE__,
-		   __LINE__, "\"%s\" starts with \"kslab: \"", cap->msg[0]);
-	EXPECT_CONTAINS(t, cap->msg[0], what);
-	if (cache_name)
-		EXPECT_HAS_WORD(t, cap->msg[0], cache_name);
-}
-
-void expect_no_report(struct ktap_test *t, const struct report_capture *cap)
-{
-	ktap_check(t, cap->seen == 0 && cap->counted == 0, __FILE__, __LINE__,
-		   "no report (got %lu, first \"%s\")", cap->seen,
-		   cap->seen ? cap->msg[0] : "");
-}
-
 /* ------------------------------------------------------------------ */
 /* Caches and objects                                                  */
 /* ------------------------------------------------------------------ */
@@ -130,14 +107,6 @@ bool objs_disjoint(void *const *objs, unsigned long n, unsigned long size)
 				return false;
 		}
 	return true;
-}
-
-unsigned long buddy_used_pages(void)
-{
-	struct kslab_buddy_stats bs;
-
-	kslab_buddy_stats(&bs);
-	return bs.managed_pages - bs.free_pages;
 }
 
 /* Scratch memory from outside kslab, so using it disturbs no counter. */

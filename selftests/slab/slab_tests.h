@@ -30,11 +30,6 @@ extern const struct ktap_suite slab_stats_suite;	/* slab_stats.c */
 extern const struct ktap_suite slab_words_suite;	/* slab_words.c */
 extern const struct ktap_suite slab_migrate_suite;	/* slab_migrate.c, userspace */
 
-/* ---- report expectations (slab_fixtures.c); capture is in ../capture.h ---- */
-void expect_one_error(struct ktap_test *t, const struct report_capture *cap,
-		      const char *what, const char *cache_name);
-void expect_no_report(struct ktap_test *t, const struct report_capture *cap);
-
 /* ---- caches and their objects (slab_fixtures.c) ---- */
 struct kslab_cache *test_cache(struct ktap_test *t, const char *name,
 			       unsigned int size,
@@ -50,7 +45,6 @@ unsigned long slab_bytes(const struct kslab_cache_stats *st);
 unsigned long offset_in_slab(const void *obj,
 			     const struct kslab_cache_stats *st);
 bool objs_disjoint(void *const *objs, unsigned long n, unsigned long size);
-unsigned long buddy_used_pages(void);
 void *meta_alloc(struct ktap_test *t, unsigned long bytes);
 void meta_free(void *p, unsigned long bytes);
 

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kmalloc: memory of any size, from size classes made of object caches
+ * up to KSLAB_KMALLOC_MAX_CACHE_SIZE, from whole buddy blocks up to the
+ * largest order, and straight from the environment beyond. Every kind is
+ * freed with kslab_kfree(), which tells them apart from the address alone.
+ * Documentation/kmalloc.rst has the class table.
+ */
+#ifndef KSLAB_KMALLOC_H
+#define KSLAB_KMALLOC_H
+
+#include <kslab/gfp.h>
+#include <kslab/port.h>
+
+/* The largest size served by a size-class cache. */
+#define KSLAB_KMALLOC_MAX_CACHE_SIZE	32768UL
+
+/*
+ * What kslab_kmalloc(0) returns: not NULL, so callers see success, yet
+ * inside the page no mapping ever has, so any access faults. kslab_kfree()
+ * and kslab_ksize() take it.
+ */
+#define KSLAB_ZERO_SIZE_PTR	((void *)16)
+#define KSLAB_ZERO_OR_NULL_PTR(p) \
+	((unsigned long)(p) <= (unsigned long)KSLAB_ZERO_SIZE_PTR)
+
+/**
+ * kslab_kmalloc() - allocate memory
+ * @size: bytes wanted
+ * @gfp:  GFP_KERNEL, GFP_ATOMIC, optionally with __GFP_ZERO
+ *
+ * Sizes up to KSLAB_KMALLOC_MAX_CACHE_SIZE come from the smallest size
+ * class that holds them, aligned to the largest power of two dividing the
+ * class size (up to a page): 8 at least, and a power-of-two size is aligned
+ * to itself. Larger sizes get page-aligned memory.
+ * Return: the memory, KSLAB_ZERO_SIZE_PTR if @size is 0, or NULL.
+ */
+void *kslab_kmalloc(size_t size, gfp_t gfp);
+
+/**
+ * kslab_kmalloc_aligned() - allocate memory with a stronger alignment
+ * @size:  bytes wanted, 0 included (then at least one byte is given)
+ * @align: a power of two
+ * @gfp:   as for kslab_kmalloc()
+ *
+ * Picks the smallest size class of at least @size whose alignment is at
+ * least @align, else a buddy block or environment memory aligned to it.
+ * Return: the memory, which kslab_kfree() frees, or NULL (also when @align
+ * is not a power of two).
+ */
+void *kslab_kmalloc_aligned(size_t size, size_t align, gfp_t gfp);
+
+/**
+ * kslab_kzalloc() - allocate zeroed memory
+ * @size: bytes wanted
+ * @gfp:  as for kslab_kmalloc()
+ *
+ * Return: as kslab_kmalloc().
+ */
+void *kslab_kzalloc(size_t size, gfp_t gfp);
+
+/**
+ * kslab_kcalloc() - allocate a zeroed array
+ * @n:    elements
+ * @size: bytes per element
+ * @gfp:  as for kslab_kmalloc()
+ *
+ * Return: as kslab_kmalloc(); NULL if @n * @size overflows.
+ */
+void *kslab_kcalloc(size_t n, size_t size, gfp_t gfp);
+
+/**
+ * kslab_krealloc() - change the size of an allocation
+ * @p:    memory from kslab_kmalloc() and friends, NULL or KSLAB_ZERO_SIZE_PTR
+ * @size: the new size
+ * @gfp:  as for kslab_kmalloc(); __GFP_ZERO zeroes what lies beyond the
+ *        old usable size when the memory moves
+ *
+ * The memory stays where it is when the new size would be served from the
+ * same class (or block size) as the old one; otherwise it moves, with the
+ * contents up to the smaller size kept. A @size of 0 frees @p.
+ * Return: the memory, KSLAB_ZERO_SIZE_PTR if @size is 0, or NULL, in which
+ * case @p is left as it was.
+ */
+void *kslab_krealloc(void *p, size_t size, gfp_t gfp);
+
+/**
+ * kslab_kfree() - free memory from kslab_kmalloc() and friends
+ * @p: the memory; NULL and KSLAB_ZERO_SIZE_PTR do nothing
+ *
+ * Finds the kind of allocation from the address alone, in O(1). Also frees
+ * an object of any kslab cache. An address that is none of these is
+ * reported and ignored.
+ */
+void kslab_kfree(const void *p);
+
+/**
+ * kslab_ksize() - the usable size of an allocation
+ * @p: memory from kslab_kmalloc() and friends
+ *
+ * Return: the bytes usable at @p, at least the size asked for; 0 for NULL,
+ * KSLAB_ZERO_SIZE_PTR and addresses that start no allocation.
+ */
+size_t kslab_ksize(const void *p);
+
+/**
+ * kslab_kmalloc_size_class() - the usable size kmalloc would give
+ * @size: bytes wanted
+ *
+ * Return: the size class, block or environment size that serves @size
+ * (what kslab_ksize() then reports), or 0 if @size is 0.
+ */
+size_t kslab_kmalloc_size_class(size_t size);
+
+#endif /* KSLAB_KMALLOC_H */

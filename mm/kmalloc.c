@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmalloc: general-purpose allocation on top of the object caches.
+ *
+ * Owns the size-class caches (kmalloc-8 to kmalloc-32768), made on first
+ * use, and the page words of the buddy blocks it hands out whole. Sizes up
+ * to 64 bytes go in steps of 8, then four classes per power of two, so a
+ * class is at most a quarter larger than anything it serves above 32
+ * bytes. Larger sizes take a buddy block of the next power of two pages,
+ * and beyond the largest block the environment's large allocations.
+ *
+ * kslab_kfree() tells the three apart by the address alone: a slab
+ * object's page word names its cache (kslab_cache_of()), a block's head
+ * page word holds KMALLOC_BLOCK_WORD(order), and the environment answers
+ * for its own allocations. Anything else is reported and ignored.
+ *
+ * Lock order: kmalloc_lock (class creation only), then kslab_caches_lock.
+ */
+#include <kslab/buddy.h>
+#include <kslab/kmalloc.h>
+#include <kslab/report.h>
+#include <kslab/slab_types.h>
+
+/* Classes: 8 of 8 bytes up to 64, then 4 per power of two up to 32 KiB. */
+#define KMALLOC_SMALL_CLASSES	8
+#define KMALLOC_SMALL_MAX	64
+#define KMALLOC_CLASSES		(KMALLOC_SMALL_CLASSES + 4 * (15 - 6))
+
+/*
+ * The head page word of a block kmalloc handed out whole: bit 61 and the
+ * order. A slab's words have bit 63 set (see kslab_obj_valid()), and such
+ * a word names no cache, so neither kind is ever taken for the other.
+ */
+#define KMALLOC_BLOCK_TAG	(1UL << 61)
+#define KMALLOC_BLOCK_ORDER	0xffUL
+#define KMALLOC_BLOCK_WORD(order)	(KMALLOC_BLOCK_TAG | (order))
+
+static struct kslab_cache *kmalloc_caches[KMALLOC_CLASSES];
+static KSLAB_DEFINE_MUTEX(kmalloc_lock);
+
+/* The class of @size bytes, 1 to KSLAB_KMALLOC_MAX_CACHE_SIZE. */
+static unsigned int kmalloc_index(size_t size)
+{
+	unsigned int k;
+
+	if (size <= KMALLOC_SMALL_MAX)
+		return (unsigned int)((size - 1) >> 3);
+	/* size - 1 is in [2^k, 2^(k+1)): steps of 2^(k-2) from 2^k. */
+	k = 63 - (unsigned int)__builtin_clzl(size - 1);
+	return KMALLOC_SMALL_CLASSES + (k - 6) * 4 +
+	       (unsigned int)((size - 1) >> (k - 2)) - 4;
+}
+
+static size_t kmalloc_class_size(unsigned int index)
+{
+	unsigned int k, step;
+
+	if (index < KMALLOC_SMALL_CLASSES)
+		return (index + 1) * 8UL;
+	k = 6 + (index - KMALLOC_SMALL_CLASSES) / 4;
+	step = (index - KMALLOC_SMALL_CLASSES) % 4;
+	return (size_t)(5 + step) << (k - 2);
+}
+
+/* A class's alignment: the largest power of two dividing it, up to a page. */
+static size_t kmalloc_class_align(unsigned int index)
+{
+	size_t size = kmalloc_class_size(index);
+	size_t align = size & -size;
+
+	return align < KSLAB_PAGE_SIZE ? align : KSLAB_PAGE_SIZE;
+}
+
+/* Make every class cache not made yet. Return: the cache of @index. */
+static kslab_cold kslab_noinline
+struct kslab_cache *kmalloc_caches_init(unsigned int index)
+{
+	struct kslab_cache_args args = { 0 };
+	char name[KSLAB_CACHE_NAME_LEN];
+	unsigned int i;
+
+	kslab_mutex_lock(&kmalloc_lock);
+	for (i = 0; i < KMALLOC_CLASSES; i++) {
+		if (kmalloc_caches[i])
+			continue;
+		args.align = (unsigned int)kmalloc_class_align(i);
+		kslab_snprintf(name, sizeof(name), "kmalloc-%lu",
+			       (unsigned long)kmalloc_class_size(i));
+		kslab_store_release(&kmalloc_caches[i],
+				    kslab_cache_create(name,
+						       (unsigned int)kmalloc_class_size(i),
+						       &args, 0));
+	}
+	kslab_mutex_unlock(&kmalloc_lock);
+	return kmalloc_caches[index];
+}
+
+static struct kslab_cache *kmalloc_cache(unsigned int index)
+{
+	struct kslab_cache *cache = kslab_load_acquire(&kmalloc_caches[index]);
+
+	if (kslab_unlikely(!cache))
+		cache = kmalloc_caches_init(index);
+	return cache;
+}
+
+static void *kmalloc_class_alloc(unsigned int index, gfp_t gfp)
+{
+	struct kslab_cache *cache = kmalloc_cache(index);
+
+	return cache ? kslab_cache_alloc(cache, gfp) : NULL;
+}
+
+/* The buddy order whose blocks hold @bytes. */
+static unsigned int kmalloc_block_order(size_t bytes)
+{
+	unsigned int order = 0;
+
+	while ((KSLAB_PAGE_SIZE << order) < bytes)
+		order++;
+	return order;
+}
+
+/* Beyond the classes: a whole buddy block, or the environment's memory. */
+static void *kmalloc_large(size_t size, size_t align, gfp_t gfp)
+{
+	size_t need = size > align ? size : align;
+	unsigned int order;
+	void *p;
+
+	if (need > KSLAB_CHUNK_SIZE)
+		return kslab_env_large_alloc(size, align, gfp);
+	order = kmalloc_block_order(need);
+	p = kslab_alloc_pages(gfp, order);
+	if (p)
+		*kslab_env_page_word(p) = KMALLOC_BLOCK_WORD(order);
+	return p;
+}
+
+void *kslab_kmalloc(size_t size, gfp_t gfp)
+{
+	if (kslab_unlikely(!size))
+		return KSLAB_ZERO_SIZE_PTR;
+	if (kslab_likely(size <= KSLAB_KMALLOC_MAX_CACHE_SIZE))
+		return kmalloc_class_alloc(kmalloc_index(size), gfp);
+	return kmalloc_large(size, KSLAB_PAGE_SIZE, gfp);
+}
+
+void *kslab_kmalloc_aligned(size_t size, size_t align, gfp_t gfp)
+{
+	unsigned int index;
+
+	if (!align || (align & (align - 1)))
+		return NULL;
+	if (!size)
+		size = 1;
+	if (size <= KSLAB_KMALLOC_MAX_CACHE_SIZE)
+		for (index = kmalloc_index(size); index < KMALLOC_CLASSES; index++)
+			if (kmalloc_class_align(index) >= align)
+				return kmalloc_class_alloc(index, gfp);
+	return kmalloc_large(size, align > KSLAB_PAGE_SIZE ? align :
+			     KSLAB_PAGE_SIZE, gfp);
+}
+
+void *kslab_kzalloc(size_t size, gfp_t gfp)
+{
+	return kslab_kmalloc(size, gfp | __GFP_ZERO);
+}
+
+void *kslab_kcalloc(size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes))
+		return NULL;
+	return kslab_kmalloc(bytes, gfp | __GFP_ZERO);
+}
+
+/* What an address handed to kslab_kfree() or kslab_ksize() is. */
+enum kmalloc_kind {
+	KMALLOC_OBJECT,		/* an object of a kslab cache */
+	KMALLOC_BLOCK,		/* a buddy block kmalloc handed out whole */
+	KMALLOC_LARGE,		/* the environment's large allocation */
+	KMALLOC_NONE,		/* none of them: a bad address */
+};
+
+struct kmalloc_alloc {
+	struct kslab_cache *cache;	/* KMALLOC_OBJECT */
+	unsigned long *word;		/* KMALLOC_BLOCK: its head page word */
+	size_t size;			/* usable bytes */
+};
+
+static enum kmalloc_kind kmalloc_kind(const void *p, struct kmalloc_alloc *a)
+{
+	unsigned long *word = kslab_env_page_word(p);
+	unsigned long w = word ? *word : 0;
+
+	a->cache = kslab_cache_of(p, w);
+	if (a->cache && kslab_obj_in(a->cache, p, w)) {
+		a->size = a->cache->object_size;
+		return KMALLOC_OBJECT;
+	}
+	if ((w & ~KMALLOC_BLOCK_ORDER) == KMALLOC_BLOCK_TAG &&
+	    !((unsigned long)p & (KSLAB_PAGE_SIZE - 1))) {
+		a->word = word;
+		a->size = KSLAB_PAGE_SIZE << (w & KMALLOC_BLOCK_ORDER);
+		return KMALLOC_BLOCK;
+	}
+	a->size = kslab_env_large_size(p);
+	return a->size ? KMALLOC_LARGE : KMALLOC_NONE;
+}
+
+/* Report a free (or krealloc) of an address kmalloc did not hand out. */
+static kslab_cold kslab_noinline void kmalloc_bad_address(const char *op,
+							   const void *p)
+{
+	struct kslab_slab *slab = kslab_obj_to_slab(p);
+	enum kslab_obj_error err;
+	unsigned long offset;
+
+	if (slab) {
+		err = kslab_obj_check(slab->cache, p, &slab, &offset);
+		if (err != KSLAB_OBJ_OK) {
+			kslab_report_bad_free(slab->cache, err, p, slab, offset);
+			return;
+		}
+		kslab_report(KSLAB_LOG_ERR,
+			     "BUG %s: %s of object=%p whose page word names no cache",
+			     slab->cache->name, op, p);
+		return;
+	}
+	kslab_report(KSLAB_LOG_ERR, "BUG kmalloc: %s of address %s object=%p",
+		     op, kslab_virt_to_page(p) ? "that starts no allocation" :
+						 "not managed by kslab", p);
+}
+
+static kslab_cold kslab_noinline void kfree_other(const void *p)
+{
+	struct kmalloc_alloc a;
+
+	switch (kmalloc_kind(p, &a)) {
+	case KMALLOC_OBJECT:
+		kslab_cache_free_checked(a.cache, (void *)p);
+		break;
+	case KMALLOC_BLOCK:
+		*a.word = 0;
+		kslab_free_pages((void *)p, kmalloc_block_order(a.size));
+		break;
+	case KMALLOC_LARGE:
+		kslab_env_large_free((void *)p);
+		break;
+	case KMALLOC_NONE:
+		kmalloc_bad_address("free", p);
+		break;
+	}
+}
+
+void kslab_kfree(const void *p)
+{
+	const unsigned long *word;
+	struct kslab_cache *cache;
+
+	if (kslab_unlikely(KSLAB_ZERO_OR_NULL_PTR(p)))
+		return;
+	/* Objects first and inline: they are nearly every free. */
+	word = kslab_env_page_word(p);
+	if (kslab_likely(word)) {
+		cache = kslab_cache_of(p, *word);
+		if (kslab_likely(cache && kslab_obj_in(cache, p, *word))) {
+			kslab_cache_free_checked(cache, (void *)p);
+			return;
+		}
+	}
+	kfree_other(p);
+}
+
+size_t kslab_ksize(const void *p)
+{
+	struct kmalloc_alloc a;
+
+	if (KSLAB_ZERO_OR_NULL_PTR(p) || kmalloc_kind(p, &a) == KMALLOC_NONE)
+		return 0;
+	return a.size;
+}
+
+/* The usable size kmalloc gives @size, or 0 beyond the buddy blocks. */
+static size_t kmalloc_usable_for(size_t size)
+{
+	if (size <= KSLAB_KMALLOC_MAX_CACHE_SIZE)
+		return kmalloc_class_size(kmalloc_index(size));
+	if (size <= KSLAB_CHUNK_SIZE)
+		return KSLAB_PAGE_SIZE << kmalloc_block_order(size);
+	return 0;
+}
+
+void *kslab_krealloc(void *p, size_t size, gfp_t gfp)
+{
+	struct kmalloc_alloc a;
+	void *q;
+
+	if (KSLAB_ZERO_OR_NULL_PTR(p))
+		return kslab_kmalloc(size, gfp);
+	if (!size) {
+		kslab_kfree(p);
+		return KSLAB_ZERO_SIZE_PTR;
+	}
+	switch (kmalloc_kind(p, &a)) {
+	case KMALLOC_NONE:
+		kmalloc_bad_address("krealloc", p);
+		return NULL;
+	case KMALLOC_LARGE:
+		/* Keep it while it stays over half used: no copy, no new area. */
+		if (size <= a.size && size > a.size / 2)
+			return p;
+		break;
+	default:
+		if (kmalloc_usable_for(size) == a.size)
+			return p;
+		break;
+	}
+	q = kslab_kmalloc(size, gfp & ~__GFP_ZERO);
+	if (!q)
+		return NULL;
+	kslab_memcpy(q, p, size < a.size ? size : a.size);
+	if ((gfp & __GFP_ZERO) && size > a.size)
+		kslab_memset((char *)q + a.size, 0, kslab_ksize(q) - a.size);
+	kslab_kfree(p);
+	return q;
+}

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kmalloc API (suite kmalloc): every size up to the largest class gets
+ * its class, aligned and within a quarter of waste; zero sizes, overflow
+ * and NULL behave as documented; larger sizes get buddy blocks and then
+ * the environment's memory; krealloc keeps or moves memory as its rule
+ * says, with the contents; kfree finds every kind and refuses addresses
+ * that are none. Portable: kslab headers only.
+ */
+#include <kslab/buddy.h>
+#include <kslab/kmalloc.h>
+#include <kslab/slab.h>
+
+#include "../capture.h"
+#include "kmalloc_tests.h"
+
+/* The class the documented table gives @size (Documentation/kmalloc.rst). */
+static size_t expected_class(size_t size)
+{
+	size_t step = 8, base = 64;
+
+	if (size <= 64)
+		return (size + 7) & ~7UL;
+	while (size > base * 2)
+		base *= 2;
+	step = base / 4;
+	return (size + step - 1) / step * step;
+}
+
+static size_t natural_align(size_t size)
+{
+	size_t align = size & -size;
+
+	return align < KSLAB_PAGE_SIZE ? align : KSLAB_PAGE_SIZE;
+}
+
+/*
+ * Every size from 1 to the largest class: its class, its alignment, and
+ * no more than a quarter wasted from 25 bytes up.
+ */
+static void test_every_size(struct ktap_test *t)
+{
+	unsigned long wrong_class = 0, misaligned = 0, wasteful = 0, failed = 0;
+	size_t size;
+
+	for (size = 1; size <= KSLAB_KMALLOC_MAX_CACHE_SIZE; size++) {
+		char *p = kslab_kmalloc(size, GFP_KERNEL);
+		size_t usable = kslab_ksize(p);
+
+		if (!p) {
+			failed++;
+			continue;
+		}
+		wrong_class += usable != expected_class(size);
+		misaligned += ((unsigned long)p & (natural_align(usable) - 1)) != 0;
+		wasteful += size >= 25 && (usable - size) * 4 > usable;
+		p[0] = 1;
+		p[size - 1] = 2;
+		kslab_kfree(p);
+	}
+	KTAP_EXPECT_EQ(t, failed, 0);
+	KTAP_EXPECT_EQ(t, wrong_class, 0);
+	KTAP_EXPECT_EQ(t, misaligned, 0);
+	KTAP_EXPECT_EQ(t, wasteful, 0);
+}
+
+/* Size 0, NULL and the zero-size token, in every function. */
+static void test_zero_and_null(struct ktap_test *t)
+{
+	struct report_capture cap;
+	void *p;
+
+	capture_start(&cap);
+	KTAP_EXPECT(t, kslab_kmalloc(0, GFP_KERNEL) == KSLAB_ZERO_SIZE_PTR);
+	KTAP_EXPECT(t, kslab_kzalloc(0, GFP_KERNEL) == KSLAB_ZERO_SIZE_PTR);
+	KTAP_EXPECT(t, kslab_kcalloc(0, 8, GFP_KERNEL) == KSLAB_ZERO_SIZE_PTR);
+	KTAP_EXPECT_EQ(t, kslab_ksize(KSLAB_ZERO_SIZE_PTR), 0);
+	KTAP_EXPECT_EQ(t, kslab_ksize(NULL), 0);
+	kslab_kfree(NULL);
+	kslab_kfree(KSLAB_ZERO_SIZE_PTR);
+	p = kslab_krealloc(NULL, 40, GFP_KERNEL);
+	KTAP_EXPECT_EQ(t, kslab_ksize(p), 40);
+	KTAP_EXPECT(t, kslab_krealloc(p, 0, GFP_KERNEL) == KSLAB_ZERO_SIZE_PTR);
+	p = kslab_krealloc(KSLAB_ZERO_SIZE_PTR, 8, GFP_KERNEL);
+	KTAP_EXPECT_EQ(t, kslab_ksize(p), 8);
+	kslab_kfree(p);
+	capture_stop(&cap);
+	expect_no_report(t, &cap);
+}
+
+static bool bytes_are(const unsigned char *p, unsigned char v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+/* kzalloc and kcalloc zero even reused memory; kcalloc refuses overflow. */
+static void test_zeroed(struct ktap_test *t)
+{
+	static const size_t sizes[] = { 8, 72, 1000, 32768, 40000, 5UL << 20 };
+	struct report_capture cap;
+	unsigned int i;
+
+	for (i = 0; i < KSLAB_ARRAY_SIZE(sizes); i++) {
+		unsigned char *p = kslab_kmalloc(sizes[i], GFP_KERNEL);
+
+		if (!KTAP_EXPECT(t, p != NULL))
+			continue;
+		kslab_memset(p, 0xa5, sizes[i]);
+		kslab_kfree(p);
+		p = kslab_kzalloc(sizes[i], GFP_KERNEL);
+		KTAP_EXPECT(t, p && bytes_are(p, 0, sizes[i]));
+		kslab_kfree(p);
+		p = kslab_kcalloc(sizes[i] / 8, 8, GFP_KERNEL);
+		KTAP_EXPECT(t, p && bytes_are(p, 0, sizes[i] / 8 * 8));
+		kslab_kfree(p);
+	}
+	capture_start(&cap);
+	KTAP_EXPECT(t, kslab_kcalloc(~0UL / 2 + 1, 2, GFP_KERNEL) == NULL);
+	KTAP_EXPECT(t, kslab_kcalloc(2, ~0UL / 2 + 1, GFP_KERNEL) == NULL);
+	KTAP_EXPECT(t, kslab_kmalloc(~0UL, GFP_KERNEL) == NULL);
+	capture_stop(&cap);
+	expect_no_report(t, &cap);
+}
+
+/*
+ * Past the classes: power-of-two blocks of pages, aligned to their size,
+ * then the environment's memory; each goes back on kfree.
+ */
+static void test_large(struct ktap_test *t)
+{
+	static const struct {
+		size_t size;
+		size_t usable;		/* 0: the environment's, at least size */
+	} cases[] = {
+		{ KSLAB_KMALLOC_MAX_CACHE_SIZE + 1, 65536 },
+		{ 65536, 65536 },
+		{ 65537, 131072 },
+		{ 1UL << 20, 1UL << 20 },
+		{ KSLAB_CHUNK_SIZE, KSLAB_CHUNK_SIZE },
+		{ KSLAB_CHUNK_SIZE + 1, 0 },
+		{ 3 * KSLAB_CHUNK_SIZE, 0 },
+	};
+	unsigned long used = buddy_used_pages();
+	unsigned int i;
+
+	for (i = 0; i < KSLAB_ARRAY_SIZE(cases); i++) {
+		size_t size = cases[i].size;
+		char *p = kslab_kmalloc(size, GFP_KERNEL);
+		size_t usable = kslab_ksize(p);
+
+		if (!KTAP_EXPECT(t, p != NULL))
+			continue;
+		KTAP_EXPECT_EQ(t, (unsigned long)p & (KSLAB_PAGE_SIZE - 1), 0);
+		if (cases[i].usable) {
+			KTAP_EXPECT_EQ(t, usable, cases[i].usable);
+			KTAP_EXPECT_EQ(t, (unsigned long)p & (usable - 1), 0);
+		} else {
+			KTAP_EXPECT(t, usable >= size);
+		}
+		p[0] = 1;
+		p[size - 1] = 2;
+		kslab_kfree(p);
+		KTAP_EXPECT_EQ(t, kslab_ksize(p), 0);
+	}
+	KTAP_EXPECT_EQ(t, buddy_used_pages(), used);
+}
+
+/* Write a pattern over @n bytes; with @check, count the bytes that differ. */
+static size_t pattern(unsigned char *p, size_t n, bool check)
+{
+	size_t i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char v = (unsigned char)(i * 7 + 3);
+
+		if (!check)
+			p[i] = v;
+		else
+			bad += p[i] != v;
+	}
+	return bad;
+}
+
+/*
+ * krealloc stays in place while the class is the same, and otherwise
+ * moves with the contents, up and down, into and out of large memory.
+ */
+static void test_krealloc(struct ktap_test *t)
+{
+	static const size_t steps[] = {
+		24, 20, 100, 112, 40000, 70000, 5UL << 20, 6UL << 20, 3000, 16,
+	};
+	size_t old = 30, kept, i;
+	unsigned char *p = kslab_kmalloc(old, GFP_KERNEL), *q;
+
+	KTAP_ASSERT(t, p != NULL);
+	pattern(p, old, false);
+	for (i = 0; i < KSLAB_ARRAY_SIZE(steps); i++) {
+		size_t usable = kslab_ksize(p);
+
+		q = kslab_krealloc(p, steps[i], GFP_KERNEL);
+		if (!KTAP_EXPECT(t, q != NULL))
+			break;
+		kept = old < steps[i] ? old : steps[i];
+		ktap_check(t, pattern(q, kept, true) == 0, __FILE__, __LINE__,
+			   "%zu -> %zu bytes: contents kept", old, steps[i]);
+		if (steps[i] <= usable && kslab_ksize(q) == usable)
+			KTAP_EXPECT(t, q == p);
+		KTAP_EXPECT(t, kslab_ksize(q) >= steps[i]);
+		pattern(q, steps[i], false);
+		p = q;
+		old = steps[i];
+	}
+	/* Growing with __GFP_ZERO zeroes what lies beyond the old size. */
+	q = kslab_krealloc(p, 500, GFP_KERNEL | __GFP_ZERO);
+	if (KTAP_EXPECT(t, q != NULL)) {
+		KTAP_EXPECT_EQ(t, pattern(q, old, true), 0);
+		KTAP_EXPECT(t, bytes_are(q + 32, 0, 500 - 32));
+		p = q;
+	}
+	kslab_kfree(p);
+}
+
+/* Alignments up to beyond a chunk, each honoured; bad ones refused. */
+static void test_aligned(struct ktap_test *t)
+{
+	static const size_t aligns[] = {
+		1, 8, 16, 32, 64, 256, 4096, 8192, 1UL << 20, 2 * KSLAB_CHUNK_SIZE,
+	};
+	static const size_t sizes[] = { 0, 1, 24, 100, 5000, 40000 };
+	unsigned long misaligned = 0, failed = 0;
+	unsigned int i, j;
+
+	for (i = 0; i < KSLAB_ARRAY_SIZE(aligns); i++) {
+		for (j = 0; j < KSLAB_ARRAY_SIZE(sizes); j++) {
+			char *p = kslab_kmalloc_aligned(sizes[j], aligns[i],
+							 GFP_KERNEL);
+
+			if (!p) {
+				failed++;
+				continue;
+			}
+			misaligned += ((unsigned long)p & (aligns[i] - 1)) != 0;
+			misaligned += kslab_ksize(p) < (sizes[j] ? sizes[j] : 1);
+			p[0] = 1;
+			kslab_kfree(p);
+		}
+	}
+	KTAP_EXPECT_EQ(t, failed, 0);
+	KTAP_EXPECT_EQ(t, misaligned, 0);
+	KTAP_EXPECT(t, kslab_kmalloc_aligned(64, 0, GFP_KERNEL) == NULL);
+	KTAP_EXPECT(t, kslab_kmalloc_aligned(64, 48, GFP_KERNEL) == NULL);
+}
+
+/* kfree also takes objects of caches kmalloc did not make. */
+static void test_kfree_cache_object(struct ktap_test *t)
+{
+	struct kslab_cache *cache = kslab_cache_create("t-kfree-obj", 200,
+						       NULL, 0);
+	struct kslab_cache_stats st;
+	void *obj;
+
+	KTAP_ASSERT(t, cache != NULL);
+	obj = kslab_cache_alloc(cache, GFP_KERNEL);
+	KTAP_EXPECT_EQ(t, kslab_ksize(obj), 200);
+	kslab_kfree(obj);
+	kslab_cache_shrink(cache);
+	kslab_cache_stats(cache, &st);
+	KTAP_EXPECT_EQ(t, st.active_objs, 0);
+	KTAP_EXPECT_EQ(t, kslab_cache_check(cache), 0);
+	kslab_cache_destroy(cache);
+}
+
+/* Free @p, which is no allocation; expect one report saying @what. */
+static void expect_bad_kfree(struct ktap_test *t, const void *p,
+			     const char *what)
+{
+	struct report_capture cap;
+
+	capture_start(&cap);
+	kslab_kfree(p);
+	capture_stop(&cap);
+	KTAP_EXPECT_EQ(t, cap.seen, 1);
+	if (cap.seen)
+		EXPECT_CONTAINS(t, cap.msg[0], what);
+}
+
+/*
+ * Addresses kfree must refuse: memory kslab does not manage, inside a
+ * class object, inside or past a freed block, a block freed twice.
+ */
+static void test_kfree_refused(struct ktap_test *t)
+{
+	unsigned long on_stack[4];
+	char *obj = kslab_kmalloc(64, GFP_KERNEL);
+	char *block = kslab_kmalloc(65536, GFP_KERNEL);
+	unsigned long used;
+
+	KTAP_ASSERT(t, obj && block);
+	expect_bad_kfree(t, on_stack, "not managed by kslab");
+	expect_bad_kfree(t, obj + 8, "inside an object");
+	expect_bad_kfree(t, block + KSLAB_PAGE_SIZE, "starts no allocation");
+	KTAP_EXPECT_EQ(t, kslab_ksize(obj), 64);
+	KTAP_EXPECT_EQ(t, kslab_ksize(block), 65536);
+	kslab_kfree(obj);
+	used = buddy_used_pages();
+	kslab_kfree(block);
+	KTAP_EXPECT_EQ(t, buddy_used_pages(), used - 16);
+	expect_bad_kfree(t, block, "starts no allocation");
+	KTAP_EXPECT_EQ(t, buddy_used_pages(), used - 16);
+}
+
+static const struct ktap_case kmalloc_cases[] = {
+	{ "every_size", test_every_size },
+	{ "zero_and_null", test_zero_and_null },
+	{ "zeroed", test_zeroed },
+	{ "large", test_large },
+	{ "krealloc", test_krealloc },
+	{ "aligned", test_aligned },
+	{ "kfree_cache_object", test_kfree_cache_object },
+	{ "kfree_refused", test_kfree_refused },
+};
+
+const struct ktap_suite kmalloc_suite = KTAP_SUITE("kmalloc", kmalloc_cases);

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmalloc under threads (suite kmalloc_user): mixed sizes, from every
+ * kind of memory, freed mostly by another thread than their allocator's,
+ * each checked intact before its free; every class cache is consistent
+ * afterwards. Also main() for the kmalloc test program.
+ */
+#include <kslab/kmalloc.h>
+#include <kslab/slab_types.h>
+
+#include "../stress.h"
+#include "kmalloc_tests.h"
+
+#define THREADS		4
+#define OPS		20000
+/* One item in this many is large: a buddy block or the environment's. */
+#define LARGE_EVERY	500
+
+static size_t item_size(struct stress_thread *th, unsigned long tag)
+{
+	if (tag % LARGE_EVERY == 0)
+		return (tag / LARGE_EVERY) % 2 ? 100000 : 5UL << 20;
+	return 1 + ktap_rng_below(&th->rng, 2048);
+}
+
+/* Bytes of the tag at the start of an item of @size. */
+static size_t head_bytes(size_t size)
+{
+	return size < sizeof(unsigned long) ? size : sizeof(unsigned long);
+}
+
+/* Mark the item: the tag's bytes first, its low byte last if beyond them. */
+static bool kmalloc_item_alloc(struct stress_thread *th,
+			       struct stress_item *item)
+{
+	size_t size = item_size(th, item->tag);
+	unsigned char *p = kslab_kmalloc(size, GFP_KERNEL);
+
+	item->addr = p;
+	if (!p)
+		return true;
+	item->order = (unsigned int)size;
+	kslab_memcpy(p, &item->tag, head_bytes(size));
+	if (size > sizeof(unsigned long))
+		p[size - 1] = (unsigned char)item->tag;
+	return kslab_ksize(p) >= size;
+}
+
+static bool kmalloc_item_release(struct stress_thread *th,
+				 const struct stress_item *item)
+{
+	size_t size = item->order;
+	unsigned char *p = item->addr;
+	bool intact = !kslab_memcmp(p, &item->tag, head_bytes(size)) &&
+		      (size <= sizeof(unsigned long) ||
+		       p[size - 1] == (unsigned char)item->tag);
+
+	(void)th;
+	kslab_kfree(p);
+	return intact;
+}
+
+static const struct stress_ops kmalloc_stress_ops = {
+	.alloc = kmalloc_item_alloc,
+	.release = kmalloc_item_release,
+};
+
+/* Every kmalloc class cache, found through one of its objects, checked. */
+static unsigned long class_problems(void)
+{
+	unsigned long problems = 0;
+	size_t size = 1;
+
+	while (size <= KSLAB_KMALLOC_MAX_CACHE_SIZE) {
+		void *p = kslab_kmalloc(size, GFP_KERNEL);
+		const unsigned long *word = kslab_env_page_word(p);
+		struct kslab_cache *cache = word ? kslab_cache_of(p, *word) : NULL;
+
+		if (!cache)
+			return ~0UL;
+		size = kslab_ksize(p) + 1;	/* the next class */
+		kslab_kfree(p);
+		problems += kslab_cache_check(cache);
+	}
+	return problems;
+}
+
+static void test_threads_mixed_sizes(struct ktap_test *t)
+{
+	struct stress_config cfg = {
+		.ops = &kmalloc_stress_ops,
+		.nr_threads = THREADS,
+		.nr_ops = OPS,
+		.yield_every = 64,
+		.seed = 0x6b6d616c6c6f63ULL,
+	};
+	struct stress_counts counts = stress_run(t, &cfg);
+
+	KTAP_EXPECT_EQ(t, counts.failures, 0);
+	KTAP_EXPECT_EQ(t, class_problems(), 0);
+}
+
+static const struct ktap_case kmalloc_user_cases[] = {
+	{ "threads_mixed_sizes", test_threads_mixed_sizes },
+};
+
+int main(void)
+{
+	const struct ktap_suite suites[] = {
+		kmalloc_suite,
+		KTAP_SUITE("kmalloc_user", kmalloc_user_cases),
+	};
+
+	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
+}
