@@ -2,7 +2,8 @@
 #
 # Userspace build of kslab. The kernel module is built by Kbuild.
 #
-#   make            build/libkslab.a, build/libkslab.so, tools, selftests
+#   make            build/libkslab.a and .so, build/libkslab-malloc.so and .a
+#                   (the drop-in malloc), tools, selftests
 #   make check      run every selftest, plain and under ASan+UBSan
 #   make bench      the benchmarks (scripts/bench.sh)
 #   make demo       run the demo tool
@@ -26,14 +27,19 @@ endif
 LIB_SRCS := $(wildcard mm/*.c) $(wildcard userspace/*.c)
 OBJ := $(BUILD)/obj
 LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
+MALLOC_OBJ := $(OBJ)/userspace/malloc/preload.o
 
 # Every folder under selftests/ (but kernel/) is one test program: its .c
-# files linked with the harness, the userspace stress driver and the
-# library.
+# files linked with the harness, the userspace stress and process helpers
+# and the library. preload/ runs programs with build/libkslab-malloc.so
+# preloaded, which an ASan build cannot do (ASan's malloc must come first).
 TEST_DIRS := $(filter-out kernel,$(notdir $(patsubst %/,%,$(wildcard selftests/*/))))
+ifeq ($(SANITIZE),1)
+TEST_DIRS := $(filter-out preload,$(TEST_DIRS))
+endif
 TEST_BINS := $(TEST_DIRS:%=$(BUILD)/selftests/%)
 KTAP_OBJ := $(OBJ)/selftests/ktap.o $(OBJ)/selftests/capture.o
-STRESS_OBJ := $(OBJ)/selftests/stress.o
+STRESS_OBJ := $(OBJ)/selftests/stress.o $(OBJ)/selftests/process.o
 
 TOOL_SRCS := $(wildcard userspace/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:userspace/tools/%.c=$(BUILD)/tools/%)
@@ -43,7 +49,8 @@ BENCH_BINS := $(BENCH_SRCS:userspace/bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all lib tests tools benches check bench demo clean
 all: lib tools tests benches
-lib: $(BUILD)/libkslab.a $(BUILD)/libkslab.so
+lib: $(BUILD)/libkslab.a $(BUILD)/libkslab.so $(BUILD)/libkslab-malloc.so \
+     $(BUILD)/libkslab-malloc.a
 tests: $(TEST_BINS)
 tools: $(TOOL_BINS)
 benches: $(BENCH_BINS)
@@ -58,6 +65,14 @@ $(BUILD)/libkslab.a: $(LIB_OBJS)
 
 $(BUILD)/libkslab.so: $(LIB_OBJS)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The drop-in malloc: the library plus the C library's names for it.
+$(BUILD)/libkslab-malloc.a: $(LIB_OBJS) $(MALLOC_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/libkslab-malloc.so: $(LIB_OBJS) $(MALLOC_OBJ)
+	$(CC) -shared $(LDFLAGS) -Wl,-Bsymbolic-functions -o $@ $^ $(LDLIBS)
 
 define test_program
 $(BUILD)/selftests/$(1): $(patsubst %.c,$(OBJ)/%.o,$(wildcard selftests/$(1)/*.c)) $(KTAP_OBJ) \

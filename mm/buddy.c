@@ -495,3 +495,28 @@ unsigned long kslab_zone_destroy(struct kslab_zone *zone)
 	kslab_env_meta_free(zone, sizeof(*zone));
 	return leaked;
 }
+
+/**
+ * kslab_zones_lock_all() - hold every zone's lock, in lock order
+ *
+ * For kslab_lock_inner(); kslab_zones_unlock_all() releases them.
+ */
+void kslab_zones_lock_all(void)
+{
+	struct kslab_zone *zone;
+
+	kslab_spin_lock(&default_zone_lock);
+	kslab_spin_lock(&kslab_zones_lock);
+	kslab_list_for_each_entry(zone, &kslab_zones, zone_node)
+		kslab_spin_lock(&zone->lock);
+}
+
+void kslab_zones_unlock_all(void)
+{
+	struct kslab_zone *zone;
+
+	kslab_list_for_each_entry_reverse(zone, &kslab_zones, zone_node)
+		kslab_spin_unlock(&zone->lock);
+	kslab_spin_unlock(&kslab_zones_lock);
+	kslab_spin_unlock(&default_zone_lock);
+}

@@ -95,6 +95,28 @@ struct kslab_cache *kmalloc_caches_init(unsigned int index)
 	return kmalloc_caches[index];
 }
 
+/* Class creation's lock, outermost of all: for kslab_lock_outer(). */
+void kslab_kmalloc_lock(void)
+{
+	kslab_mutex_lock(&kmalloc_lock);
+}
+
+void kslab_kmalloc_unlock(void)
+{
+	kslab_mutex_unlock(&kmalloc_lock);
+}
+
+int kslab_kmalloc_init(void)
+{
+	unsigned int i;
+
+	kmalloc_caches_init(0);
+	for (i = 0; i < KMALLOC_CLASSES; i++)
+		if (!kslab_load_acquire(&kmalloc_caches[i]))
+			return -1;
+	return 0;
+}
+
 static struct kslab_cache *kmalloc_cache(unsigned int index)
 {
 	struct kslab_cache *cache = kslab_load_acquire(&kmalloc_caches[index]);

@@ -7,6 +7,7 @@
  * needs no view of the per-CPU layer and may run while it is busy.
  * Process context: it allocates its scratch bitmap.
  */
+#include <kslab/buddy.h>
 #include <kslab/report.h>
 #include <kslab/slab_types.h>
 
@@ -139,4 +140,16 @@ unsigned long kslab_cache_check(struct kslab_cache *cache)
 	kslab_spin_unlock(&cache->lock);
 	kslab_env_meta_free(census.seen, SEEN_WORDS * sizeof(unsigned long));
 	return census.problems;
+}
+
+unsigned long kslab_check_all(void)
+{
+	struct kslab_cache *cache;
+	unsigned long problems = 0;
+
+	kslab_mutex_lock(&kslab_caches_lock);
+	kslab_list_for_each_entry(cache, &kslab_caches, cache_node)
+		problems += kslab_cache_check(cache);
+	kslab_mutex_unlock(&kslab_caches_lock);
+	return problems + kslab_zone_check(kslab_default_zone());
 }

@@ -454,3 +454,59 @@ size_t kslab_slabinfo_format(char *buf, size_t size)
 	kslab_mutex_unlock(&kslab_caches_lock);
 	return len;
 }
+
+/*
+ * Holding every lock, for fork(): a child must not inherit a lock that
+ * another thread held, nor data it was changing. The environment takes
+ * its own locks between and after these, in lock order (see
+ * Documentation/slab.rst): kslab_lock_outer(), the per-CPU sections,
+ * kslab_lock_inner(), then the page source's lock.
+ */
+
+/**
+ * kslab_lock_outer() - take kmalloc's class lock and kslab_caches_lock
+ */
+void kslab_lock_outer(void)
+{
+	kslab_kmalloc_lock();
+	kslab_mutex_lock(&kslab_caches_lock);
+}
+
+/**
+ * kslab_unlock_outer() - release what kslab_lock_outer() took
+ */
+void kslab_unlock_outer(void)
+{
+	kslab_mutex_unlock(&kslab_caches_lock);
+	kslab_kmalloc_unlock();
+}
+
+/**
+ * kslab_lock_inner() - take every cache's depot and slab lock, then the zones'
+ *
+ * After kslab_lock_outer() and the per-CPU sections.
+ */
+void kslab_lock_inner(void)
+{
+	struct kslab_cache *cache;
+
+	kslab_list_for_each_entry(cache, &kslab_caches, cache_node) {
+		kslab_spin_lock(&cache->depot.lock);
+		kslab_spin_lock(&cache->lock);
+	}
+	kslab_zones_lock_all();
+}
+
+/**
+ * kslab_unlock_inner() - release what kslab_lock_inner() took
+ */
+void kslab_unlock_inner(void)
+{
+	struct kslab_cache *cache;
+
+	kslab_zones_unlock_all();
+	kslab_list_for_each_entry_reverse(cache, &kslab_caches, cache_node) {
+		kslab_spin_unlock(&cache->lock);
+		kslab_spin_unlock(&cache->depot.lock);
+	}
+}

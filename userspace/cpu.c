@@ -27,6 +27,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "port-internal.h"
+
 #define PERCPU_GRANULE		KSLAB_CACHE_LINE
 #define PERCPU_GRANULES		(KSLAB_PERCPU_UNIT / PERCPU_GRANULE)
 #define BITS_PER_WORD		(8 * sizeof(unsigned long))
@@ -265,8 +267,30 @@ static bool percpu_reserve(void)
 	percpu_mark(0, 1, true);
 	percpu_len[0] = 1;
 	percpu_set_mode(p);
+	kslab_fork_handlers_register();
 	kslab_store_release(&kslab_cpu_locks, (struct kslab_cpu_lock *)p);
 	return true;
+}
+
+void kslab_percpu_lock_all(void)
+{
+	struct kslab_cpu_lock *locks;
+	unsigned int cpu;
+
+	kslab_mutex_lock(&percpu_lock);
+	locks = kslab_load_acquire(&kslab_cpu_locks);
+	for (cpu = 0; locks && cpu < kslab_nr_cpus(); cpu++)
+		kslab_cpu_lock(kslab_percpu_ptr(locks, cpu));
+}
+
+void kslab_percpu_unlock_all(void)
+{
+	struct kslab_cpu_lock *locks = kslab_load_acquire(&kslab_cpu_locks);
+	unsigned int cpu;
+
+	for (cpu = 0; locks && cpu < kslab_nr_cpus(); cpu++)
+		kslab_cpu_unlock(kslab_percpu_ptr(locks, cpu));
+	kslab_mutex_unlock(&percpu_lock);
 }
 
 void *kslab_percpu_alloc(size_t size)

@@ -25,6 +25,8 @@
 
 #include <sys/mman.h>
 
+#include "port-internal.h"
+
 #define ARENA_MIN_SIZE		(64UL << 20)
 #define ARENA_MAX_CHUNKS	(KSLAB_ARENA_SIZE / KSLAB_CHUNK_SIZE)
 #define BITS_PER_WORD		(8 * sizeof(unsigned long))
@@ -281,4 +283,14 @@ void *kslab_env_meta_alloc(size_t size, gfp_t gfp)
 void kslab_env_meta_free(void *ptr, size_t size)
 {
 	munmap(ptr, KSLAB_ALIGN_UP(size, KSLAB_PAGE_SIZE));
+}
+
+void kslab_arena_lock(void)
+{
+	kslab_spin_lock(&arena_lock);
+}
+
+void kslab_arena_unlock(void)
+{
+	kslab_spin_unlock(&arena_lock);
 }

@@ -25,6 +25,16 @@
 	((unsigned long)(p) <= (unsigned long)KSLAB_ZERO_SIZE_PTR)
 
 /**
+ * kslab_kmalloc_init() - make the size-class caches now
+ *
+ * kmalloc makes them on first use anyway; this lets a caller choose when
+ * (the kernel module at load, where first use might be in atomic context;
+ * the malloc at its first call). Process context; may sleep.
+ * Return: 0, or -1 if a cache could not be made (the next use retries).
+ */
+int kslab_kmalloc_init(void);
+
+/**
  * kslab_kmalloc() - allocate memory
  * @size: bytes wanted
  * @gfp:  GFP_KERNEL, GFP_ATOMIC, optionally with __GFP_ZERO
@@ -102,14 +112,5 @@ void kslab_kfree(const void *p);
  * KSLAB_ZERO_SIZE_PTR and addresses that start no allocation.
  */
 size_t kslab_ksize(const void *p);
-
-/**
- * kslab_kmalloc_size_class() - the usable size kmalloc would give
- * @size: bytes wanted
- *
- * Return: the size class, block or environment size that serves @size
- * (what kslab_ksize() then reports), or 0 if @size is 0.
- */
-size_t kslab_kmalloc_size_class(size_t size);
 
 #endif /* KSLAB_KMALLOC_H */

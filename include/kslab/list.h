@@ -68,6 +68,11 @@ static inline void kslab_list_del(struct kslab_list_head *node)
 	     &pos->member != (head);						\
 	     pos = kslab_list_entry(pos->member.next, __typeof__(*pos), member))
 
+#define kslab_list_for_each_entry_reverse(pos, head, member)			\
+	for (pos = kslab_list_entry((head)->prev, __typeof__(*pos), member);	\
+	     &pos->member != (head);						\
+	     pos = kslab_list_entry(pos->member.prev, __typeof__(*pos), member))
+
 #define kslab_list_for_each_entry_safe(pos, tmp, head, member)			\
 	for (pos = kslab_list_entry((head)->next, __typeof__(*pos), member),	\
 	     tmp = kslab_list_entry(pos->member.next, __typeof__(*pos), member);\

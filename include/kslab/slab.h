@@ -227,6 +227,14 @@ void kslab_cache_cpu_stats(struct kslab_cache *cache, unsigned int cpu,
 unsigned long kslab_cache_check(struct kslab_cache *cache);
 
 /**
+ * kslab_check_all() - kslab_cache_check() every cache, then the default zone
+ *
+ * Process context. Return: the violations found, all told; 0 when
+ * consistent.
+ */
+unsigned long kslab_check_all(void);
+
+/**
  * kslab_cache_name() - the name a cache was created with
  * @cache: the cache
  *

@@ -2,11 +2,11 @@
 /*
  * kmalloc under threads (suite kmalloc_user): mixed sizes, from every
  * kind of memory, freed mostly by another thread than their allocator's,
- * each checked intact before its free; every class cache is consistent
- * afterwards. Also main() for the kmalloc test program.
+ * each checked intact before its free; every cache and the zone are
+ * consistent afterwards. Also main() for the kmalloc test program.
  */
 #include <kslab/kmalloc.h>
-#include <kslab/slab_types.h>
+#include <kslab/slab.h>
 
 #include "../stress.h"
 #include "kmalloc_tests.h"
@@ -65,26 +65,6 @@ static const struct stress_ops kmalloc_stress_ops = {
 	.release = kmalloc_item_release,
 };
 
-/* Every kmalloc class cache, found through one of its objects, checked. */
-static unsigned long class_problems(void)
-{
-	unsigned long problems = 0;
-	size_t size = 1;
-
-	while (size <= KSLAB_KMALLOC_MAX_CACHE_SIZE) {
-		void *p = kslab_kmalloc(size, GFP_KERNEL);
-		const unsigned long *word = kslab_env_page_word(p);
-		struct kslab_cache *cache = word ? kslab_cache_of(p, *word) : NULL;
-
-		if (!cache)
-			return ~0UL;
-		size = kslab_ksize(p) + 1;	/* the next class */
-		kslab_kfree(p);
-		problems += kslab_cache_check(cache);
-	}
-	return problems;
-}
-
 static void test_threads_mixed_sizes(struct ktap_test *t)
 {
 	struct stress_config cfg = {
@@ -97,7 +77,7 @@ static void test_threads_mixed_sizes(struct ktap_test *t)
 	struct stress_counts counts = stress_run(t, &cfg);
 
 	KTAP_EXPECT_EQ(t, counts.failures, 0);
-	KTAP_EXPECT_EQ(t, class_problems(), 0);
+	KTAP_EXPECT_EQ(t, kslab_check_all(), 0);
 }
 
 static const struct ktap_case kmalloc_user_cases[] = {

@@ -115,31 +115,6 @@ int cpu_probe_main(void)
 	return ok && scan.tried && !scan.mismatches ? 0 : 1;
 }
 
-/*
- * Our environment with @name set to @value. The new "name=value" string is
- * returned in @var for the caller to free with the array.
- */
-static char **env_with(const char *name, const char *value, char **var)
-{
-	size_t n = 0, i, j = 0, len = strlen(name);
-	char **env;
-
-	while (environ[n])
-		n++;
-	env = calloc(n + 2, sizeof(*env));
-	if (!env)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if (strncmp(environ[i], name, len) || environ[i][len] != '=')
-			env[j++] = environ[i];
-	if (asprintf(var, "%s=%s", name, value) < 0) {
-		free(env);
-		return NULL;
-	}
-	env[j] = *var;
-	return env;
-}
-
 /* Our environment plus glibc.pthread.rseq=0, other tunables kept. */
 static char **env_without_rseq(char **var)
 {

@@ -13,6 +13,7 @@
 #include <kslab/port.h>
 
 #include "../ktap.h"
+#include "../process.h"
 
 /* The suites, in the order main() runs them. */
 extern const struct ktap_suite port_cpu_suite;		/* port_cpu.c */
@@ -44,19 +45,5 @@ void racy_increment(unsigned long *counter, unsigned long i);
 
 /* Memory (port_fixtures.c) */
 bool bytes_are(const void *p, unsigned char v, size_t size);
-
-/* Output capture (port_fixtures.c) */
-#define CAPTURE_MAX		8192
-
-/* Text a piece of code wrote to fd 1 and fd 2, and how its process ended. */
-struct capture {
-	char out[CAPTURE_MAX];
-	char err[CAPTURE_MAX];
-	int status;
-};
-
-bool capture_call(struct capture *c, void (*fn)(void *), void *arg);
-bool capture_fork(struct capture *c, void (*fn)(void *), void *arg);
-bool capture_self(struct capture *c, const char *arg, char **envp);
 
 #endif /* KSLAB_SELFTESTS_PORT_TESTS_H */

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Userspace only: the C library's allocation functions over kmalloc, with
+ * their exact contracts (errno, alignment, realloc and size-0 rules).
+ * build/libkslab-malloc.so exports them under the C library's names
+ * (malloc, free, ...) for LD_PRELOAD or linking; programs that want both
+ * allocators call them by these names. Documentation/kmalloc.rst describes
+ * them and the environment variables they read.
+ */
+#ifndef KSLAB_MALLOC_H
+#define KSLAB_MALLOC_H
+
+#include <stddef.h>
+
+/* Every pointer returned is aligned to this at least. */
+#define KSLAB_MALLOC_ALIGN	16
+
+/**
+ * kslab_malloc() - malloc(3)
+ * @size: bytes wanted; 0 gives a unique pointer to 16 usable bytes
+ *
+ * Return: the memory, or NULL with errno ENOMEM.
+ */
+void *kslab_malloc(size_t size);
+
+/**
+ * kslab_free() - free(3)
+ * @p: memory from these functions, or NULL (nothing happens)
+ *
+ * A pointer that is no allocation is reported and ignored. Every few
+ * thousand frees also reaps idle memory if KSLAB_MALLOC_REAP_MS passed.
+ */
+void kslab_free(void *p);
+
+/**
+ * kslab_calloc() - calloc(3)
+ * @n:    elements
+ * @size: bytes each
+ *
+ * Return: zeroed memory, or NULL with errno ENOMEM (also if @n * @size
+ * overflows).
+ */
+void *kslab_calloc(size_t n, size_t size);
+
+/**
+ * kslab_realloc() - realloc(3), as glibc's
+ * @p:    memory from these functions, or NULL (then it is kslab_malloc())
+ * @size: the new size; 0 frees @p and returns NULL
+ *
+ * Return: the memory, moved or not, or NULL with errno ENOMEM and @p kept.
+ */
+void *kslab_realloc(void *p, size_t size);
+
+/**
+ * kslab_reallocarray() - reallocarray(3)
+ * @p:    as for kslab_realloc()
+ * @n:    elements
+ * @size: bytes each
+ *
+ * Return: as kslab_realloc(); NULL with errno ENOMEM if @n * @size overflows.
+ */
+void *kslab_reallocarray(void *p, size_t n, size_t size);
+
+/**
+ * kslab_posix_memalign() - posix_memalign(3)
+ * @p:     receives the memory
+ * @align: a power of two, a multiple of sizeof(void *)
+ * @size:  bytes wanted
+ *
+ * Return: 0, EINVAL for a bad @align, or ENOMEM; errno is left alone.
+ */
+int kslab_posix_memalign(void **p, size_t align, size_t size);
+
+/**
+ * kslab_aligned_alloc() - aligned_alloc(3)
+ * @align: a power of two
+ * @size:  bytes wanted
+ *
+ * Return: the memory, or NULL with errno EINVAL (bad @align) or ENOMEM.
+ */
+void *kslab_aligned_alloc(size_t align, size_t size);
+
+/**
+ * kslab_memalign() - memalign(3), as glibc's
+ * @align: rounded up to a power of two if it is not one
+ * @size:  bytes wanted
+ *
+ * Return: the memory, or NULL with errno EINVAL (@align too large to round
+ * up) or ENOMEM.
+ */
+void *kslab_memalign(size_t align, size_t size);
+
+/**
+ * kslab_valloc() - valloc(3): page-aligned memory
+ * @size: bytes wanted
+ *
+ * Return: as kslab_memalign().
+ */
+void *kslab_valloc(size_t size);
+
+/**
+ * kslab_pvalloc() - pvalloc(3): page-aligned, the size rounded up to pages
+ * @size: bytes wanted; 0 gives one page
+ *
+ * Return: as kslab_memalign().
+ */
+void *kslab_pvalloc(size_t size);
+
+/**
+ * kslab_malloc_usable_size() - malloc_usable_size(3)
+ * @p: memory from these functions, or NULL
+ *
+ * Return: the bytes usable at @p (its size class), 0 for NULL.
+ */
+size_t kslab_malloc_usable_size(void *p);
+
+#endif /* KSLAB_MALLOC_H */

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The malloc at process level (suite malloc_process): memory freed goes
+ * back to the system while the program runs on; threads allocating and
+ * freeing across each other while another thread forks, each child
+ * allocating at once and finding kslab consistent; a bad setting refused
+ * with a message. Also main(), and the probes run as child processes.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <kslab/malloc.h>
+#include <kslab/slab.h>
+
+#include "../process.h"
+#include "../stress.h"
+#include "malloc_tests.h"
+
+#define RSS_PROBE_ARG		"--rss-probe"
+#define SETTING_PROBE_ARG	"--setting-probe"
+#define RSS_OBJECTS		200000
+#define RSS_OBJECT_SIZE		1000
+#define RSS_WAIT_MS		3000
+#define FORK_THREADS		4
+#define FORK_OPS		40000
+#define CHILD_OBJECTS		2000
+
+static unsigned long rss_bytes(void)
+{
+	unsigned long pages = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f) {
+		if (fscanf(f, "%lu %lu", &pages, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return resident * (unsigned long)sysconf(_SC_PAGESIZE);
+}
+
+static unsigned long ms_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (unsigned long)(now.tv_sec - start->tv_sec) * 1000 +
+	       (unsigned long)((now.tv_nsec - start->tv_nsec) / 1000000);
+}
+
+/*
+ * In a child with KSLAB_MALLOC_REAP_MS set low: allocate and touch 200 MB,
+ * free it all, then keep allocating and freeing a little, as a program
+ * does, until the memory is back or time is up. Prints what it saw.
+ */
+static int rss_probe_main(void)
+{
+	static void *objs[RSS_OBJECTS];
+	unsigned long before, peak, after;
+	struct timespec start;
+	unsigned int i;
+
+	before = rss_bytes();
+	for (i = 0; i < RSS_OBJECTS; i++) {
+		objs[i] = kslab_malloc(RSS_OBJECT_SIZE);
+		if (!objs[i])
+			return 1;
+		memset(objs[i], (int)i, RSS_OBJECT_SIZE);
+	}
+	peak = rss_bytes();
+	for (i = 0; i < RSS_OBJECTS; i++)
+		kslab_free(objs[i]);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		for (i = 0; i < 4096; i++)
+			kslab_free(kslab_malloc(64));
+		after = rss_bytes();
+	} while (after - before > (peak - before) / 10 &&
+		 ms_since(&start) < RSS_WAIT_MS);
+	printf("before=%lu peak=%lu after=%lu ms=%lu\n", before, peak, after,
+	       ms_since(&start));
+	return 0;
+}
+
+static void test_memory_given_back(struct ktap_test *t)
+{
+	unsigned long before = 0, peak = 0, after = 0, ms = 0;
+	struct capture c;
+	char **env, *var;
+	bool ran;
+
+	env = env_with("KSLAB_MALLOC_REAP_MS", "20", &var);
+	KTAP_ASSERT(t, env != NULL);
+	ran = capture_self(&c, RSS_PROBE_ARG, env);
+	free(var);
+	free(env);
+	KTAP_ASSERT(t, ran);
+	KTAP_EXPECT(t, WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0);
+	KTAP_EXPECT_EQ(t, sscanf(c.out, "before=%lu peak=%lu after=%lu ms=%lu",
+				 &before, &peak, &after, &ms), 4);
+	ktap_diag("RSS %lu MiB, %lu MiB after 200 MB of 1000-byte blocks, %lu MiB %lu ms after freeing them",
+		  before >> 20, peak >> 20, after >> 20, ms);
+	KTAP_EXPECT(t, peak - before >= RSS_OBJECTS * (unsigned long)RSS_OBJECT_SIZE);
+	/* At most a tenth of what was used stays. */
+	KTAP_EXPECT(t, after - before <= (peak - before) / 10);
+}
+
+/* ---- threads, and fork in the middle ---- */
+
+static bool mark_alloc(struct stress_thread *th, struct stress_item *item)
+{
+	size_t size = 1 + ktap_rng_below(&th->rng, 3000);
+	unsigned char *p = kslab_malloc(size);
+
+	item->addr = p;
+	if (!p)
+		return true;
+	item->order = (unsigned int)size;
+	memset(p, (unsigned char)item->tag, size);
+	return true;
+}
+
+static bool mark_release(struct stress_thread *th,
+			 const struct stress_item *item)
+{
+	const unsigned char *p = item->addr;
+	size_t i;
+	bool intact = true;
+
+	(void)th;
+	for (i = 0; i < item->order; i++)
+		intact &= p[i] == (unsigned char)item->tag;
+	kslab_free(item->addr);
+	return intact;
+}
+
+static const struct stress_ops mark_ops = {
+	.alloc = mark_alloc,
+	.release = mark_release,
+};
+
+struct forker {
+	bool stop;
+	unsigned long forks;
+	unsigned long bad_children;
+};
+
+/* In a child: allocate, write, check, free; then kslab must be consistent. */
+static int child_main(void)
+{
+	static unsigned char *objs[CHILD_OBJECTS];
+	unsigned int i, bad = 0;
+
+	for (i = 0; i < CHILD_OBJECTS; i++) {
+		objs[i] = kslab_malloc(1 + i % 4000);
+		if (!objs[i])
+			return 2;
+		memset(objs[i], (int)i, 1 + i % 4000);
+	}
+	for (i = 0; i < CHILD_OBJECTS; i++) {
+		bad += objs[i][i % 4000] != (unsigned char)i;
+		kslab_free(objs[i]);
+	}
+	return bad || kslab_check_all() ? 3 : 0;
+}
+
+static void *forker_main(void *arg)
+{
+	struct forker *f = arg;
+
+	while (!__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
+		int status;
+		pid_t pid = fork();
+
+		if (pid == 0)
+			_exit(child_main());
+		if (pid < 0 || waitpid(pid, &status, 0) != pid ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
+			f->bad_children++;
+		f->forks++;
+		usleep(2000);
+	}
+	return NULL;
+}
+
+static void test_threads_and_fork(struct ktap_test *t)
+{
+	struct stress_config cfg = {
+		.ops = &mark_ops,
+		.nr_threads = FORK_THREADS,
+		.nr_ops = FORK_OPS,
+		.yield_every = 32,
+		.seed = 0xf04cULL,
+	};
+	struct forker f = { 0 };
+	pthread_t thread;
+
+	KTAP_ASSERT(t, !pthread_create(&thread, NULL, forker_main, &f));
+	stress_run(t, &cfg);
+	__atomic_store_n(&f.stop, true, __ATOMIC_RELEASE);
+	pthread_join(thread, NULL);
+	ktap_diag("%lu forks while %u threads allocated", f.forks, FORK_THREADS);
+	KTAP_EXPECT(t, f.forks > 0);
+	KTAP_EXPECT_EQ(t, f.bad_children, 0);
+	KTAP_EXPECT_EQ(t, kslab_check_all(), 0);
+}
+
+/* ---- settings ---- */
+
+static int setting_probe_main(void)
+{
+	void *p = kslab_malloc(10);
+
+	kslab_free(p);
+	return p ? 0 : 1;
+}
+
+/* A bad KSLAB_MALLOC_REAP_MS is refused with a message; malloc works on. */
+static void test_bad_setting(struct ktap_test *t)
+{
+	static const char *const bad[] = { "soon", "", "-5", "99999999999" };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct capture c;
+		char **env, *var;
+		bool ran;
+
+		env = env_with("KSLAB_MALLOC_REAP_MS", bad[i], &var);
+		if (!KTAP_EXPECT(t, env != NULL))
+			continue;
+		ran = capture_self(&c, SETTING_PROBE_ARG, env);
+		free(var);
+		free(env);
+		if (!KTAP_EXPECT(t, ran))
+			continue;
+		KTAP_EXPECT(t, WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0);
+		ktap_check(t, strstr(c.err, "KSLAB_MALLOC_REAP_MS must be milliseconds") != NULL,
+			   __FILE__, __LINE__, "\"%s\" refused: %s", bad[i], c.err);
+	}
+}
+
+static const struct ktap_case process_cases[] = {
+	{ "memory_given_back", test_memory_given_back },
+	{ "threads_and_fork", test_threads_and_fork },
+	{ "bad_setting", test_bad_setting },
+};
+
+int main(int argc, char **argv)
+{
+	const struct ktap_suite suites[] = {
+		malloc_suite,
+		KTAP_SUITE("malloc_process", process_cases),
+	};
+
+	if (argc > 1 && !strcmp(argv[1], RSS_PROBE_ARG))
+		return rss_probe_main();
+	if (argc > 1 && !strcmp(argv[1], SETTING_PROBE_ARG))
+		return setting_probe_main();
+	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
+}

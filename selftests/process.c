@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Running code and programs with their output captured, for the
+ * userspace test programs (see process.h).
+ *
+ * Output is captured by pointing fd 1 and fd 2 at pipes, in this process,
+ * in a forked child for what must kill its process, or in a child that
+ * runs this program again or another program.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "process.h"
+
+static bool capture_pipes(int out[2], int err[2])
+{
+	if (pipe2(out, O_CLOEXEC))
+		return false;
+	if (pipe2(err, O_CLOEXEC)) {
+		close(out[0]);
+		close(out[1]);
+		return false;
+	}
+	return true;
+}
+
+static void capture_read(int fd, char *buf, size_t *len, bool *open)
+{
+	char scratch[512];
+	ssize_t n = read(fd, scratch, sizeof(scratch));
+	size_t room = CAPTURE_MAX - 1 - *len;
+
+	if (n <= 0) {
+		if (n == 0 || errno != EINTR)
+			*open = false;
+		return;
+	}
+	/* Keep reading past a full buffer so the writer never blocks. */
+	if ((size_t)n < room)
+		room = (size_t)n;
+	memcpy(buf + *len, scratch, room);
+	*len += room;
+}
+
+/* Read both pipes until every writer has closed them. Closes @out, @err. */
+static void capture_drain(struct capture *c, int out, int err)
+{
+	size_t out_len = 0, err_len = 0;
+	bool out_open = true, err_open = true;
+
+	while (out_open || err_open) {
+		struct pollfd fds[2] = {
+			{ .fd = out_open ? out : -1, .events = POLLIN },
+			{ .fd = err_open ? err : -1, .events = POLLIN },
+		};
+
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (fds[0].revents)
+			capture_read(out, c->out, &out_len, &out_open);
+		if (fds[1].revents)
+			capture_read(err, c->err, &err_len, &err_open);
+	}
+	c->out[out_len] = '\0';
+	c->err[err_len] = '\0';
+	close(out);
+	close(err);
+}
+
+/* Point fd 1 and fd 2 at the write ends, which are then closed. */
+static void capture_redirect(int out[2], int err[2])
+{
+	fflush(stdout);
+	fflush(stderr);
+	dup2(out[1], STDOUT_FILENO);
+	dup2(err[1], STDERR_FILENO);
+	close(out[1]);
+	close(err[1]);
+}
+
+bool capture_call(struct capture *c, void (*fn)(void *), void *arg)
+{
+	int out[2], err[2], saved_out, saved_err;
+
+	if (!capture_pipes(out, err))
+		return false;
+	fflush(stdout);
+	fflush(stderr);
+	saved_out = dup(STDOUT_FILENO);
+	saved_err = dup(STDERR_FILENO);
+	capture_redirect(out, err);
+	fn(arg);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, STDOUT_FILENO);
+	dup2(saved_err, STDERR_FILENO);
+	close(saved_out);
+	close(saved_err);
+	capture_drain(c, out[0], err[0]);
+	c->status = 0;
+	return true;
+}
+
+bool capture_fork(struct capture *c, void (*fn)(void *), void *arg)
+{
+	int out[2], err[2];
+	pid_t pid;
+
+	if (!capture_pipes(out, err))
+		return false;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		close(out[0]);
+		close(out[1]);
+		close(err[0]);
+		close(err[1]);
+		return false;
+	}
+	if (pid == 0) {
+		close(out[0]);
+		close(err[0]);
+		capture_redirect(out, err);
+		fn(arg);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(0);
+	}
+	close(out[1]);
+	close(err[1]);
+	capture_drain(c, out[0], err[0]);
+	return waitpid(pid, &c->status, 0) == pid;
+}
+
+/* This program's command line and environment, to run it again with. */
+struct self_exec {
+	const char *arg;
+	char **envp;
+};
+
+static void exec_self(void *arg)
+{
+	const struct self_exec *x = arg;
+	const char *const argv[] = { "/proc/self/exe", x->arg, NULL };
+
+	execve(argv[0], (char *const *)argv, x->envp);
+	_exit(127);
+}
+
+bool capture_self(struct capture *c, const char *arg, char **envp)
+{
+	struct self_exec x = { .arg = arg, .envp = envp };
+
+	return capture_fork(c, exec_self, &x);
+}
+
+/* A program and its arguments, and the environment to run it in. */
+struct program_exec {
+	const char *const *argv;
+	char **envp;
+};
+
+static void exec_program(void *arg)
+{
+	const struct program_exec *x = arg;
+
+	execve(x->argv[0], (char *const *)x->argv, x->envp);
+	_exit(127);
+}
+
+bool capture_exec(struct capture *c, const char *const *argv, char **envp)
+{
+	struct program_exec x = { .argv = argv, .envp = envp };
+
+	return capture_fork(c, exec_program, &x);
+}
+
+char **env_with(const char *name, const char *value, char **var)
+{
+	size_t n = 0, i, j = 0, len = strlen(name);
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 2, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], name, len) || environ[i][len] != '=')
+			env[j++] = environ[i];
+	if (asprintf(var, "%s=%s", name, value) < 0) {
+		free(env);
+		return NULL;
+	}
+	env[j] = *var;
+	return env;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Running code, this program again, or another program, with what it
+ * writes to fd 1 and fd 2 captured, and environments to run them in.
+ *
+ * Userspace only: it forks and execs. The portable test sources must not
+ * include this header.
+ */
+#ifndef KSLAB_SELFTESTS_PROCESS_H
+#define KSLAB_SELFTESTS_PROCESS_H
+
+#include <stdbool.h>
+
+#define CAPTURE_MAX		8192
+
+/* Text a piece of code wrote to fd 1 and fd 2, and how its process ended. */
+struct capture {
+	char out[CAPTURE_MAX];
+	char err[CAPTURE_MAX];
+	int status;		/* waitpid() status; 0 for capture_call() */
+};
+
+/*
+ * Run @fn here with its output captured. It must write less than a pipe
+ * holds (64 KiB): nobody reads the pipes until it returns.
+ */
+bool capture_call(struct capture *c, void (*fn)(void *), void *arg);
+
+/* Run @fn in a forked child with its output captured; it may kill itself. */
+bool capture_fork(struct capture *c, void (*fn)(void *), void *arg);
+
+/*
+ * Run this program again in a forked child, with @arg as its only argument
+ * and @envp as its environment, and capture its output.
+ */
+bool capture_self(struct capture *c, const char *arg, char **envp);
+
+/* Run the program @argv[0] (a path) with @argv and @envp, captured. */
+bool capture_exec(struct capture *c, const char *const *argv, char **envp);
+
+/*
+ * This process's environment with @name set to @value. Free *@var and the
+ * array returned when done. Return: the array, or NULL without memory.
+ */
+char **env_with(const char *name, const char *value, char **var);
+
+#endif /* KSLAB_SELFTESTS_PROCESS_H */

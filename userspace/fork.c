@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace: fork() with kslab in use by several threads.
+ *
+ * The child of fork() has one thread, the one that forked. Had another
+ * thread held a kslab lock, or been halfway through a per-CPU section, at
+ * that moment, the child would inherit the lock held forever and the data
+ * half changed. So before the fork the forking thread takes every lock
+ * kslab has, in lock order, which waits until no other thread is inside
+ * kslab; after it, parent and child each release them all. Restartable
+ * sequences need nothing: they commit with one store, so memory is whole
+ * at any instant, and the other threads' sequences do not exist in the
+ * child. The child also registers again for membarrier (userspace/cpu.c).
+ *
+ * Owns no state. Registered when the per-CPU region is set up, before any
+ * cache exists.
+ */
+#include <kslab/slab_types.h>
+
+#include <pthread.h>
+
+#include "port-internal.h"
+
+static void fork_prepare(void)
+{
+	kslab_lock_outer();
+	kslab_percpu_lock_all();
+	kslab_lock_inner();
+	kslab_arena_lock();
+}
+
+static void fork_release(void)
+{
+	kslab_arena_unlock();
+	kslab_unlock_inner();
+	kslab_percpu_unlock_all();
+	kslab_unlock_outer();
+}
+
+void kslab_fork_handlers_register(void)
+{
+	pthread_atfork(fork_prepare, fork_release, fork_release);
+}

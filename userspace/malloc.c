@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace: the C library's allocation functions over kmalloc (see
+ * <kslab/malloc.h>); userspace/malloc/preload.c gives them the C
+ * library's names.
+ *
+ * Sizes are rounded up to 16 bytes, so every class used is a multiple of
+ * 16 and 16-aligned. Memory goes back to the system on the way: every
+ * MALLOC_TICK_FREES frees a thread looks at the clock, and once
+ * KSLAB_MALLOC_REAP_MS have passed since the last reap one thread reaps
+ * every cache and discards the free chunks the zone keeps. No thread of
+ * our own: a helper thread would change what programs see.
+ *
+ * Start-up: the first call makes the size classes and reads the
+ * environment. Should anything it calls allocate (the C library may,
+ * under it), that nested call is served from a small static buffer that
+ * is never freed, so the set-up never recurses into itself.
+ *
+ * Owns the set-up flag, the bootstrap buffer and the reap clock. No lock
+ * but reap_busy, which one reaping thread holds.
+ */
+#include <kslab/buddy.h>
+#include <kslab/kmalloc.h>
+#include <kslab/malloc.h>
+#include <kslab/report.h>
+#include <kslab/slab.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* Frees between two looks at the clock, per thread. */
+#define MALLOC_TICK_FREES	1024
+#define REAP_MS_DEFAULT		1000UL
+#define REAP_MS_MAX		(24UL * 3600 * 1000)
+#define BOOTSTRAP_BYTES		(64UL << 10)
+
+static bool malloc_ready;
+static __thread bool setting_up __attribute__((tls_model("initial-exec")));
+static __thread unsigned int free_ticks __attribute__((tls_model("initial-exec")));
+static unsigned long reap_ms = REAP_MS_DEFAULT;
+static unsigned long last_reap_ms;
+static int reap_busy;
+
+static _Alignas(KSLAB_MALLOC_ALIGN) unsigned char bootstrap[BOOTSTRAP_BYTES];
+static unsigned long bootstrap_used;
+
+static bool in_bootstrap(const void *p)
+{
+	return (uintptr_t)p - (uintptr_t)bootstrap < sizeof(bootstrap);
+}
+
+/* The usable size of a bootstrap block sits in the 16 bytes before it. */
+static size_t bootstrap_size(const void *p)
+{
+	return *(const size_t *)((const unsigned char *)p - KSLAB_MALLOC_ALIGN);
+}
+
+/*
+ * A block from the static buffer, zeroed (it never held anything), for
+ * calls made while the set-up runs. Return: NULL once it is used up.
+ */
+static void *bootstrap_alloc(size_t size, size_t align)
+{
+	unsigned long start, next, old;
+
+	if (align < KSLAB_MALLOC_ALIGN)
+		align = KSLAB_MALLOC_ALIGN;
+	if (size > BOOTSTRAP_BYTES || align > BOOTSTRAP_BYTES / 4)
+		return NULL;
+	old = __atomic_load_n(&bootstrap_used, __ATOMIC_RELAXED);
+	do {
+		start = KSLAB_ALIGN_UP(old + KSLAB_MALLOC_ALIGN, align);
+		next = KSLAB_ALIGN_UP(start + size, KSLAB_MALLOC_ALIGN);
+		if (next > BOOTSTRAP_BYTES)
+			return NULL;
+	} while (!__atomic_compare_exchange_n(&bootstrap_used, &old, next, false,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	*(size_t *)(bootstrap + start - KSLAB_MALLOC_ALIGN) = next - start;
+	return bootstrap + start;
+}
+
+/* KSLAB_MALLOC_REAP_MS: milliseconds, 0 to turn reaping off. */
+static void read_reap_ms(void)
+{
+	const char *value = getenv("KSLAB_MALLOC_REAP_MS"), *s = value;
+	unsigned long v = 0;
+
+	if (!value)
+		return;
+	for (; *s >= '0' && *s <= '9' && v <= REAP_MS_MAX; s++)
+		v = v * 10 + (unsigned long)(*s - '0');
+	if (*s || s == value || v > REAP_MS_MAX) {
+		kslab_report(KSLAB_LOG_WARN,
+			     "KSLAB_MALLOC_REAP_MS must be milliseconds, 0 to %lu (0: never reap); using %lu",
+			     REAP_MS_MAX, REAP_MS_DEFAULT);
+		return;
+	}
+	reap_ms = v;
+}
+
+static unsigned long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (unsigned long)ts.tv_sec * 1000 + (unsigned long)ts.tv_nsec / 1000000;
+}
+
+static kslab_cold kslab_noinline void malloc_setup(void)
+{
+	setting_up = true;
+	read_reap_ms();
+	last_reap_ms = now_ms();
+	kslab_kmalloc_init();
+	setting_up = false;
+	kslab_store_release(&malloc_ready, true);
+}
+
+/* Round a malloc size to its 16-byte multiple; SIZE_MAX if it cannot be. */
+static size_t malloc_size(size_t size)
+{
+	if (kslab_unlikely(size > SIZE_MAX - KSLAB_MALLOC_ALIGN))
+		return SIZE_MAX;
+	return size ? KSLAB_ALIGN_UP(size, KSLAB_MALLOC_ALIGN) : KSLAB_MALLOC_ALIGN;
+}
+
+/* Every allocating entry point ends here. @align is a power of two. */
+static void *malloc_aligned(size_t size, size_t align, gfp_t gfp)
+{
+	void *p;
+
+	if (kslab_unlikely(!kslab_load_acquire(&malloc_ready))) {
+		if (setting_up)
+			return bootstrap_alloc(size, align);
+		malloc_setup();
+	}
+	if (align <= KSLAB_MALLOC_ALIGN)
+		p = kslab_kmalloc(malloc_size(size), gfp);
+	else
+		p = kslab_kmalloc_aligned(malloc_size(size), align, gfp);
+	if (kslab_unlikely(!p))
+		errno = ENOMEM;
+	return p;
+}
+
+void *kslab_malloc(size_t size)
+{
+	return malloc_aligned(size, KSLAB_MALLOC_ALIGN, GFP_KERNEL);
+}
+
+void *kslab_calloc(size_t n, size_t size)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return malloc_aligned(bytes, KSLAB_MALLOC_ALIGN, GFP_KERNEL | __GFP_ZERO);
+}
+
+/* Reap if it is time and nobody else is at it. */
+static kslab_cold kslab_noinline void malloc_tick(void)
+{
+	unsigned long now;
+
+	free_ticks = 0;
+	if (!reap_ms || !kslab_load_acquire(&malloc_ready))
+		return;
+	now = now_ms();
+	if (now - KSLAB_READ_ONCE(last_reap_ms) < reap_ms ||
+	    __atomic_exchange_n(&reap_busy, 1, __ATOMIC_ACQUIRE))
+		return;
+	kslab_reap_all();
+	kslab_zone_discard_free(kslab_default_zone());
+	KSLAB_WRITE_ONCE(last_reap_ms, now);
+	__atomic_store_n(&reap_busy, 0, __ATOMIC_RELEASE);
+}
+
+void kslab_free(void *p)
+{
+	if (kslab_unlikely(in_bootstrap(p)))
+		return;
+	kslab_kfree(p);
+	if (kslab_unlikely(++free_ticks == MALLOC_TICK_FREES))
+		malloc_tick();
+}
+
+void *kslab_realloc(void *p, size_t size)
+{
+	void *q;
+
+	if (!p)
+		return kslab_malloc(size);
+	if (!size) {
+		kslab_free(p);
+		return NULL;
+	}
+	if (kslab_unlikely(in_bootstrap(p))) {
+		size_t old = bootstrap_size(p);
+
+		q = kslab_malloc(size);
+		if (q)
+			kslab_memcpy(q, p, old < size ? old : size);
+		return q;
+	}
+	q = kslab_krealloc(p, malloc_size(size), GFP_KERNEL);
+	if (!q)
+		errno = ENOMEM;
+	return q;
+}
+
+void *kslab_reallocarray(void *p, size_t n, size_t size)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return kslab_realloc(p, bytes);
+}
+
+static bool power_of_two(size_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+int kslab_posix_memalign(void **p, size_t align, size_t size)
+{
+	int saved = errno;
+	void *q;
+
+	if (!power_of_two(align) || align % sizeof(void *))
+		return EINVAL;
+	q = malloc_aligned(size, align, GFP_KERNEL);
+	errno = saved;
+	if (!q)
+		return ENOMEM;
+	*p = q;
+	return 0;
+}
+
+void *kslab_aligned_alloc(size_t align, size_t size)
+{
+	if (!power_of_two(align)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return malloc_aligned(size, align, GFP_KERNEL);
+}
+
+void *kslab_memalign(size_t align, size_t size)
+{
+	size_t rounded = KSLAB_MALLOC_ALIGN;
+
+	if (align > SIZE_MAX / 2 + 1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	while (rounded < align)
+		rounded *= 2;
+	return malloc_aligned(size, rounded, GFP_KERNEL);
+}
+
+void *kslab_valloc(size_t size)
+{
+	return kslab_memalign(KSLAB_PAGE_SIZE, size);
+}
+
+void *kslab_pvalloc(size_t size)
+{
+	if (size > SIZE_MAX - KSLAB_PAGE_SIZE) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return kslab_memalign(KSLAB_PAGE_SIZE,
+			      size ? KSLAB_ALIGN_UP(size, KSLAB_PAGE_SIZE) :
+				     KSLAB_PAGE_SIZE);
+}
+
+size_t kslab_malloc_usable_size(void *p)
+{
+	if (!p)
+		return 0;
+	if (in_bootstrap(p))
+		return bootstrap_size(p);
+	return kslab_ksize(p);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the files of userspace/ offer each other beyond the port contract.
+ * mm/ never includes this.
+ */
+#ifndef KSLAB_USERSPACE_PORT_INTERNAL_H
+#define KSLAB_USERSPACE_PORT_INTERNAL_H
+
+/* userspace/cpu.c: the per-CPU allocation lock and every CPU's section. */
+void kslab_percpu_lock_all(void);
+void kslab_percpu_unlock_all(void);
+
+/* userspace/pages.c: the arena's slot lock. */
+void kslab_arena_lock(void);
+void kslab_arena_unlock(void);
+
+/* userspace/fork.c: keep a forked child usable; call once, at set-up. */
+void kslab_fork_handlers_register(void);
+
+#endif /* KSLAB_USERSPACE_PORT_INTERNAL_H */
