@@ -282,9 +282,10 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 		while (got < nr && slab->inuse < cache->objs_per_slab)
 			objs[got++] = slab_obj(cache, slab,
 					       slab->freelist[slab->inuse++]);
+		/* Counted now: the lock may drop for the next slab. */
+		cache->active_objs += slab->inuse - was;
 		slab_relink(cache, slab, was);
 	}
-	cache->active_objs += got;
 	cache->refills++;
 	kslab_spin_unlock(&cache->lock);
 	return got;

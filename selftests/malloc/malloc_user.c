@@ -2,9 +2,10 @@
 /*
  * The malloc at process level (suite malloc_process): memory freed goes
  * back to the system while the program runs on; threads allocating and
- * freeing across each other while another thread forks, each child
- * allocating at once and finding kslab consistent; a bad setting refused
- * with a message. Also main(), and the probes run as child processes.
+ * freeing across each other, and one checking kslab (holding its locks),
+ * while another thread forks, each child allocating at once and finding
+ * kslab consistent; a bad setting refused with a message. Also main(), and
+ * the probes run as child processes.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -30,6 +31,7 @@
 #define FORK_THREADS		4
 #define FORK_OPS		40000
 #define CHILD_OBJECTS		2000
+#define CHILD_SECONDS		10
 
 static unsigned long rss_bytes(void)
 {
@@ -112,16 +114,25 @@ static void test_memory_given_back(struct ktap_test *t)
 
 /* ---- threads, and fork in the middle ---- */
 
+/*
+ * A cache with the smallest magazines: its threads trade with the depot
+ * and the slabs every few operations, so a fork often finds one of them
+ * holding a lock.
+ */
+static struct kslab_cache *busy_cache;
+
 static bool mark_alloc(struct stress_thread *th, struct stress_item *item)
 {
 	size_t size = 1 + ktap_rng_below(&th->rng, 3000);
-	unsigned char *p = kslab_malloc(size);
+	bool from_cache = item->tag & 1;
+	unsigned char *p = from_cache ? kslab_cache_alloc(busy_cache, GFP_KERNEL) :
+					kslab_malloc(size);
 
 	item->addr = p;
 	if (!p)
 		return true;
-	item->order = (unsigned int)size;
-	memset(p, (unsigned char)item->tag, size);
+	item->order = from_cache ? 64 : (unsigned int)size;
+	memset(p, (unsigned char)item->tag, item->order);
 	return true;
 }
 
@@ -135,7 +146,10 @@ static bool mark_release(struct stress_thread *th,
 	(void)th;
 	for (i = 0; i < item->order; i++)
 		intact &= p[i] == (unsigned char)item->tag;
-	kslab_free(item->addr);
+	if (item->tag & 1)
+		kslab_cache_free(busy_cache, item->addr);
+	else
+		kslab_free(item->addr);
 	return intact;
 }
 
@@ -148,23 +162,34 @@ struct forker {
 	bool stop;
 	unsigned long forks;
 	unsigned long bad_children;
+	unsigned long checks;
+	unsigned long problems;
 };
 
-/* In a child: allocate, write, check, free; then kslab must be consistent. */
+/*
+ * In a child: allocate, write, check, free, from the busy cache and
+ * malloc; then kslab must be consistent. A lock inherited held would hang
+ * it: the alarm ends it instead, and the parent counts that.
+ */
 static int child_main(void)
 {
 	static unsigned char *objs[CHILD_OBJECTS];
 	unsigned int i, bad = 0;
 
+	alarm(CHILD_SECONDS);
 	for (i = 0; i < CHILD_OBJECTS; i++) {
-		objs[i] = kslab_malloc(1 + i % 4000);
+		objs[i] = i % 2 ? kslab_cache_alloc(busy_cache, GFP_KERNEL) :
+				  kslab_malloc(1 + i % 4000);
 		if (!objs[i])
 			return 2;
-		memset(objs[i], (int)i, 1 + i % 4000);
+		objs[i][0] = (unsigned char)i;
 	}
 	for (i = 0; i < CHILD_OBJECTS; i++) {
-		bad += objs[i][i % 4000] != (unsigned char)i;
-		kslab_free(objs[i]);
+		bad += objs[i][0] != (unsigned char)i;
+		if (i % 2)
+			kslab_cache_free(busy_cache, objs[i]);
+		else
+			kslab_free(objs[i]);
 	}
 	return bad || kslab_check_all() ? 3 : 0;
 }
@@ -183,13 +208,28 @@ static void *forker_main(void *arg)
 		    !WIFEXITED(status) || WEXITSTATUS(status))
 			f->bad_children++;
 		f->forks++;
-		usleep(2000);
+	}
+	return NULL;
+}
+
+/*
+ * Check kslab over and over: that holds kslab_caches_lock and each cache's
+ * lock in turn much of the time, so forks find them held.
+ */
+static void *checker_main(void *arg)
+{
+	struct forker *f = arg;
+
+	while (!__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
+		f->problems += kslab_check_all();
+		f->checks++;
 	}
 	return NULL;
 }
 
 static void test_threads_and_fork(struct ktap_test *t)
 {
+	struct kslab_cache_args args = { .magazine_size = 1 };
 	struct stress_config cfg = {
 		.ops = &mark_ops,
 		.nr_threads = FORK_THREADS,
@@ -198,16 +238,23 @@ static void test_threads_and_fork(struct ktap_test *t)
 		.seed = 0xf04cULL,
 	};
 	struct forker f = { 0 };
-	pthread_t thread;
+	pthread_t forker, checker;
 
-	KTAP_ASSERT(t, !pthread_create(&thread, NULL, forker_main, &f));
+	busy_cache = kslab_cache_create("t-fork-busy", 64, &args, 0);
+	KTAP_ASSERT(t, busy_cache != NULL);
+	KTAP_ASSERT(t, !pthread_create(&checker, NULL, checker_main, &f));
+	KTAP_ASSERT(t, !pthread_create(&forker, NULL, forker_main, &f));
 	stress_run(t, &cfg);
 	__atomic_store_n(&f.stop, true, __ATOMIC_RELEASE);
-	pthread_join(thread, NULL);
-	ktap_diag("%lu forks while %u threads allocated", f.forks, FORK_THREADS);
+	pthread_join(forker, NULL);
+	pthread_join(checker, NULL);
+	ktap_diag("%lu forks while %u threads allocated and %lu checks ran",
+		  f.forks, FORK_THREADS, f.checks);
 	KTAP_EXPECT(t, f.forks > 0);
 	KTAP_EXPECT_EQ(t, f.bad_children, 0);
+	KTAP_EXPECT_EQ(t, f.problems, 0);
 	KTAP_EXPECT_EQ(t, kslab_check_all(), 0);
+	kslab_cache_destroy(busy_cache);
 }
 
 /* ---- settings ---- */

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Real programs on kslab's malloc (suite preload): python3, gcc, sort
+ * (also with threads) and a threaded python that forks, each run with
+ * build/libkslab-malloc.so preloaded and again without; their outputs
+ * must match and kslab must say nothing. A fingerprint shows kslab really
+ * served them (a 17-byte block is 32 usable bytes on kslab, 24 on glibc),
+ * and small programs linked with libkslab-malloc.a and .so get kslab too.
+ *
+ * Only in the plain build: an ASan build cannot preload a library whose
+ * malloc is not ASan's. Needs python3 and gcc (scripts/install-deps.sh
+ * installs them); a missing one fails its test, saying so.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../ktap.h"
+#include "../process.h"
+
+#define SORT_LINES	400000	/* about 8 MB */
+
+static char build_dir[PATH_MAX];
+static char malloc_so[PATH_MAX + 32];
+static char work_dir[] = "/tmp/kslab-preload-XXXXXX";
+
+/* The absolute path of @name found on PATH, or NULL. */
+static const char *find_program(const char *name, char *buf, size_t size)
+{
+	const char *path = getenv("PATH");
+	char dirs[4096], *dir, *save = NULL;
+
+	snprintf(dirs, sizeof(dirs), "%s", path ? path : "/usr/bin:/bin");
+	for (dir = strtok_r(dirs, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		snprintf(buf, size, "%s/%s", dir, name);
+		if (!access(buf, X_OK))
+			return buf;
+	}
+	return NULL;
+}
+
+/* Run "sh -c @cmd" in @work_dir, with kslab preloaded if @preload. */
+static bool run_shell(struct capture *c, const char *cmd, bool preload)
+{
+	const char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+	char full[3 * PATH_MAX], **env, *var = NULL;
+	bool ran;
+
+	snprintf(full, sizeof(full), "cd %s && %s", work_dir, cmd);
+	argv[2] = full;
+	env = preload ? env_with("LD_PRELOAD", malloc_so, &var) :
+			env_with("KSLAB_UNUSED", "", &var);
+	if (!env)
+		return false;
+	ran = capture_exec(c, argv, env);
+	free(var);
+	free(env);
+	return ran;
+}
+
+static bool exited_ok(const struct capture *c)
+{
+	return WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0;
+}
+
+/* Whole contents of @path in @work_dir, malloc'ed; *len set. */
+static char *slurp(const char *name, size_t *len)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	char *buf = NULL;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", work_dir, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	if (!fstat(fd, &st) && (buf = malloc((size_t)st.st_size + 1)) &&
+	    read(fd, buf, (size_t)st.st_size) != st.st_size) {
+		free(buf);
+		buf = NULL;
+	}
+	close(fd);
+	*len = buf ? (size_t)st.st_size : 0;
+	return buf;
+}
+
+/* Two files of @work_dir are the same bytes, and not empty. */
+static bool same_files(const char *a, const char *b)
+{
+	size_t la, lb;
+	char *x = slurp(a, &la), *y = slurp(b, &lb);
+	bool same = x && y && la && la == lb && !memcmp(x, y, la);
+
+	free(x);
+	free(y);
+	return same;
+}
+
+/*
+ * Run @program's command @cmd twice, its output to a file: plainly, and
+ * with kslab preloaded. Both succeed, kslab reports nothing, and the two
+ * files are the same.
+ */
+static void expect_same_run(struct ktap_test *t, const char *program,
+			    const char *cmd)
+{
+	char glibc_cmd[4096], kslab_cmd[4096], where[PATH_MAX];
+	struct capture c;
+
+	if (!find_program(program, where, sizeof(where))) {
+		ktap_check(t, false, __FILE__, __LINE__,
+			   "%s is not installed (scripts/install-deps.sh installs it)",
+			   program);
+		return;
+	}
+	snprintf(glibc_cmd, sizeof(glibc_cmd), "%s > out.glibc", cmd);
+	snprintf(kslab_cmd, sizeof(kslab_cmd), "%s > out.kslab", cmd);
+	KTAP_ASSERT(t, run_shell(&c, glibc_cmd, false));
+	KTAP_EXPECT(t, exited_ok(&c));
+	KTAP_ASSERT(t, run_shell(&c, kslab_cmd, true));
+	if (!KTAP_EXPECT(t, exited_ok(&c)))
+		ktap_diag("%s under kslab: status %#x, stderr: %.300s", program,
+			  c.status, c.err);
+	ktap_check(t, !strstr(c.err, "kslab: "), __FILE__, __LINE__,
+		   "kslab said nothing: %.300s", c.err);
+	ktap_check(t, same_files("out.glibc", "out.kslab"), __FILE__, __LINE__,
+		   "%s wrote the same with glibc and with kslab", program);
+}
+
+#define FINGERPRINT_PY \
+	"python3 -c 'import ctypes; c = ctypes.CDLL(None); " \
+	"c.malloc.restype = ctypes.c_void_p; " \
+	"c.malloc_usable_size.argtypes = [ctypes.c_void_p]; " \
+	"print(c.malloc_usable_size(c.malloc(17)))'"
+
+/* kslab really serves a preloaded program, and glibc the other run. */
+static void test_fingerprint(struct ktap_test *t)
+{
+	struct capture c;
+
+	KTAP_ASSERT(t, run_shell(&c, FINGERPRINT_PY, false));
+	KTAP_EXPECT(t, exited_ok(&c) && !strcmp(c.out, "24\n"));
+	KTAP_ASSERT(t, run_shell(&c, FINGERPRINT_PY, true));
+	KTAP_EXPECT(t, exited_ok(&c));
+	ktap_check(t, !strcmp(c.out, "32\n"), __FILE__, __LINE__,
+		   "a 17-byte block has 32 usable bytes on kslab: \"%s\" %s",
+		   c.out, c.err);
+}
+
+static const char python_script[] =
+	"import hashlib, json, re, collections\n"
+	"words = [('w%d' % (i * 7919 % 100003)) * (1 + i % 5) for i in range(200000)]\n"
+	"counts = collections.Counter(w[:4] for w in words)\n"
+	"tree = {i: {'k': str(i), 'v': [i] * (i % 17)} for i in range(50000)}\n"
+	"blob = json.dumps(tree, sort_keys=True)\n"
+	"back = json.loads(blob)\n"
+	"found = len(re.findall(r'w1[0-9]+', ' '.join(words[:50000])))\n"
+	"big = 1\n"
+	"for i in range(1, 1000): big *= i\n"
+	"h = hashlib.sha256(blob.encode() + str(big).encode()).hexdigest()\n"
+	"print(len(words), counts.most_common(3), len(back), found, h)\n"
+	"print(sorted(words)[:5], sorted(set(words))[-3:])\n";
+
+static bool write_file(const char *name, const void *data, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/%s", work_dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return false;
+	ok = fwrite(data, 1, len, f) == len;
+	return !fclose(f) && ok;
+}
+
+static void test_python(struct ktap_test *t)
+{
+	KTAP_ASSERT(t, write_file("script.py", python_script,
+				  sizeof(python_script) - 1));
+	expect_same_run(t, "python3", "python3 script.py");
+}
+
+static const char c_source[] =
+	"#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n"
+	"struct node { struct node *next; char name[32]; int depth; };\n"
+	"static struct node *push(struct node *head, const char *s, int d)\n"
+	"{\n\tstruct node *n = malloc(sizeof(*n));\n\tif (!n) exit(1);\n"
+	"\tsnprintf(n->name, sizeof(n->name), \"%s-%d\", s, d);\n"
+	"\tn->depth = d; n->next = head; return n;\n}\n"
+	"#define F(x) static int f##x(int a) { return a * x + (a >> (x % 7)); }\n"
+	"F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9) F(10) F(11) F(12)\n"
+	"int main(int argc, char **argv)\n{\n\tstruct node *h = NULL;\n"
+	"\tint i, s = 0;\n\tfor (i = 0; i < argc * 1000; i++) {\n"
+	"\t\th = push(h, argv[0], i);\n"
+	"\t\ts += f1(i) ^ f2(s) ^ f3(i) ^ f4(s) ^ f5(i) ^ f6(s);\n"
+	"\t\ts += f7(i) ^ f8(s) ^ f9(i) ^ f10(s) ^ f11(i) ^ f12(s);\n\t}\n"
+	"\tprintf(\"%d %s\\n\", s, h->name);\n\treturn 0;\n}\n";
+
+/* gcc compiles the same object file on both allocators. */
+static void test_gcc(struct ktap_test *t)
+{
+	KTAP_ASSERT(t, write_file("prog.c", c_source, sizeof(c_source) - 1));
+	expect_same_run(t, "gcc", "gcc -O2 -g -c -o /dev/stdout prog.c");
+}
+
+/* A file of SORT_LINES pseudo-random lines of varied length. */
+static bool write_sort_input(void)
+{
+	char path[PATH_MAX];
+	unsigned long long x = 0x243f6a8885a308d3ULL;
+	unsigned int i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/lines.txt", work_dir);
+	f = fopen(path, "w");
+	if (!f)
+		return false;
+	for (i = 0; i < SORT_LINES; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		fprintf(f, "%llx %.*s\n", x % 1000003, (int)(x % 20),
+			"abcdefghijklmnopqrstuvwxyz");
+	}
+	return !fclose(f);
+}
+
+static void test_sort(struct ktap_test *t)
+{
+	KTAP_ASSERT(t, write_sort_input());
+	expect_same_run(t, "sort", "LC_ALL=C sort lines.txt");
+}
+
+/* GNU sort sorts with several threads when asked. */
+static void test_sort_threads(struct ktap_test *t)
+{
+	expect_same_run(t, "sort",
+			"LC_ALL=C sort --parallel=4 -S 64M -k 2 lines.txt");
+}
+
+static const char python_threads_script[] =
+	"import os, threading\n"
+	"out = [None] * 4\n"
+	"def work(k):\n"
+	"    d = {}\n"
+	"    for i in range(100000):\n"
+	"        d[(k, i)] = [i] * (i % 9)\n"
+	"        if i % 3 == 0: del d[(k, i)]\n"
+	"    out[k] = sum(len(v) for v in d.values())\n"
+	"ts = [threading.Thread(target=work, args=(k,)) for k in range(4)]\n"
+	"for t in ts: t.start()\n"
+	"pid = os.fork()\n"
+	"if pid == 0:\n"
+	"    x = [bytes(i % 500) for i in range(100000)]\n"
+	"    os._exit(0 if sum(map(len, x)) > 0 else 1)\n"
+	"_, status = os.waitpid(pid, 0)\n"
+	"for t in ts: t.join()\n"
+	"print(out, os.waitstatus_to_exitcode(status))\n";
+
+/* Threads allocating while the program forks; the child allocates too. */
+static void test_python_threads_fork(struct ktap_test *t)
+{
+	KTAP_ASSERT(t, write_file("threads.py", python_threads_script,
+				  sizeof(python_threads_script) - 1));
+	expect_same_run(t, "python3", "python3 threads.py");
+}
+
+static const char linked_source[] =
+	"#include <malloc.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+	"int main(void)\n{\n\tvoid *p = malloc(17);\n"
+	"\tprintf(\"%zu\\n\", malloc_usable_size(p));\n\tfree(p);\n"
+	"\treturn 0;\n}\n";
+
+/* A program linked with libkslab-malloc, static or shared, gets kslab. */
+static void test_linked(struct ktap_test *t)
+{
+	char cmd[2 * PATH_MAX + 256];
+	struct capture c;
+
+	KTAP_ASSERT(t, write_file("linked.c", linked_source,
+				  sizeof(linked_source) - 1));
+	snprintf(cmd, sizeof(cmd),
+		 "gcc -o linked-static linked.c %s/libkslab-malloc.a -lurcu-memb -pthread && ./linked-static",
+		 build_dir);
+	KTAP_ASSERT(t, run_shell(&c, cmd, false));
+	KTAP_EXPECT(t, exited_ok(&c));
+	ktap_check(t, !strcmp(c.out, "32\n"), __FILE__, __LINE__,
+		   "static link: \"%s\" %s", c.out, c.err);
+	snprintf(cmd, sizeof(cmd),
+		 "gcc -o linked-shared linked.c -L%s -lkslab-malloc -Wl,-rpath,%s && ./linked-shared",
+		 build_dir, build_dir);
+	KTAP_ASSERT(t, run_shell(&c, cmd, false));
+	KTAP_EXPECT(t, exited_ok(&c));
+	ktap_check(t, !strcmp(c.out, "32\n"), __FILE__, __LINE__,
+		   "shared link: \"%s\" %s", c.out, c.err);
+}
+
+static const struct ktap_case preload_cases[] = {
+	{ "fingerprint", test_fingerprint },
+	{ "python", test_python },
+	{ "gcc", test_gcc },
+	{ "sort", test_sort },
+	{ "sort_threads", test_sort_threads },
+	{ "python_threads_fork", test_python_threads_fork },
+	{ "linked", test_linked },
+};
+
+/* build_dir: the folder above this program's; malloc_so in it. */
+static bool find_build(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return false;
+	self[n] = '\0';
+	snprintf(build_dir, sizeof(build_dir), "%s", dirname(dirname(self)));
+	snprintf(malloc_so, sizeof(malloc_so), "%s/libkslab-malloc.so",
+		 build_dir);
+	return !access(malloc_so, R_OK);
+}
+
+int main(void)
+{
+	const struct ktap_suite suites[] = {
+		KTAP_SUITE("preload", preload_cases),
+	};
+	char cmd[PATH_MAX + 16];
+	int rc;
+
+	if (!find_build() || !mkdtemp(work_dir)) {
+		fprintf(stderr, "preload: no %s or no work folder: %s\n",
+			malloc_so, strerror(errno));
+		return 1;
+	}
+	rc = ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", work_dir);
+	if (system(cmd))
+		fprintf(stderr, "preload: could not remove %s\n", work_dir);
+	return rc;
+}
