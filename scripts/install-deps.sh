@@ -2,6 +2,8 @@
 # Install the Debian packages kslab needs, if any is missing.
 #
 #   scripts/install-deps.sh build     compiler, make, liburcu
+#   scripts/install-deps.sh test      the above plus python3, which the
+#                                     tests run on kslab's malloc
 #   scripts/install-deps.sh bench     the above plus valgrind and the
 #                                     malloc peers bench_cache compares:
 #                                     jemalloc, mimalloc, tcmalloc
@@ -11,14 +13,16 @@
 set -eu
 
 build_pkgs=(gcc make libc6-dev liburcu-dev)
+test_pkgs=(python3 coreutils)
 bench_pkgs=(valgrind libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev)
 
 want=("${build_pkgs[@]}")
 for set in "$@"; do
 	case "$set" in
 	build) ;;
+	test) want+=("${test_pkgs[@]}") ;;
 	bench) want+=("${bench_pkgs[@]}") ;;
-	*) echo "install-deps: unknown package set '$set' (build, bench)" >&2; exit 2 ;;
+	*) echo "install-deps: unknown package set '$set' (build, test, bench)" >&2; exit 2 ;;
 	esac
 done
 

@@ -3,6 +3,6 @@
 # suite, plain and under ASan+UBSan. Ends with "N passed, N failed, ...".
 set -eu
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh build
+scripts/install-deps.sh build test
 make -j"$(nproc)" all
 make -j"$(nproc)" check
