@@ -272,27 +272,6 @@ static bool percpu_reserve(void)
 	return true;
 }
 
-void kslab_percpu_lock_all(void)
-{
-	struct kslab_cpu_lock *locks;
-	unsigned int cpu;
-
-	kslab_mutex_lock(&percpu_lock);
-	locks = kslab_load_acquire(&kslab_cpu_locks);
-	for (cpu = 0; locks && cpu < kslab_nr_cpus(); cpu++)
-		kslab_cpu_lock(kslab_percpu_ptr(locks, cpu));
-}
-
-void kslab_percpu_unlock_all(void)
-{
-	struct kslab_cpu_lock *locks = kslab_load_acquire(&kslab_cpu_locks);
-	unsigned int cpu;
-
-	for (cpu = 0; locks && cpu < kslab_nr_cpus(); cpu++)
-		kslab_cpu_unlock(kslab_percpu_ptr(locks, cpu));
-	kslab_mutex_unlock(&percpu_lock);
-}
-
 void *kslab_percpu_alloc(size_t size)
 {
 	unsigned long count = KSLAB_ALIGN_UP(size ? size : 1, PERCPU_GRANULE) /
@@ -337,18 +316,86 @@ void kslab_percpu_free(void *ptr)
 	kslab_mutex_unlock(&percpu_lock);
 }
 
-void kslab_cpu_lock_contended(struct kslab_cpu_lock *lock)
+/* Wait, spinning then yielding to a preempted holder, until @lock is free. */
+static void cpu_lock_wait(struct kslab_cpu_lock *lock, unsigned int *spins)
+{
+	while (__atomic_load_n(&lock->held, __ATOMIC_RELAXED)) {
+		if (++*spins < CPU_LOCK_SPINS)
+			kslab_cpu_relax();
+		else
+			sched_yield();
+	}
+}
+
+/*
+ * The section lock of the CPU this thread runs on, taken atomically; in
+ * rseq mode, owned only if it is still ours once we know we run there
+ * (see <kslab/port-user.h>).
+ */
+unsigned int kslab_cpu_enter_slow(void)
 {
 	unsigned int spins = 0;
 
-	do {
-		while (__atomic_load_n(&lock->held, __ATOMIC_RELAXED)) {
-			if (++spins < CPU_LOCK_SPINS)
-				kslab_cpu_relax();
-			else
-				sched_yield();
+	for (;;) {
+		unsigned int cpu = kslab_cpu_section_cpu();
+		struct kslab_cpu_lock *lock = kslab_percpu_ptr(kslab_cpu_locks, cpu);
+		int mine = KSLAB_CPU_HELD_LOCAL, free_word = 0;
+
+		/* Never overwrite a holder's value: it may be checking it. */
+		if (!__atomic_compare_exchange_n(&lock->held, &free_word, mine,
+						 false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED)) {
+			cpu_lock_wait(lock, &spins);
+			continue;
 		}
-	} while (__atomic_exchange_n(&lock->held, 1, __ATOMIC_ACQUIRE));
+		if (!kslab_percpu_rseq)
+			return cpu;
+		if (cpu == KSLAB_READ_ONCE(kslab_rseq_area_cpu()) &&
+		    __atomic_load_n(&lock->held, __ATOMIC_ACQUIRE) == mine)
+			return cpu;
+		/* Moved away, or a sequence took it: let go only if ours. */
+		__atomic_compare_exchange_n(&lock->held, &mine, 0, false,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	}
+}
+
+/*
+ * Take CPU @cpu's section lock from wherever this thread runs. In rseq
+ * mode fence @cpu with membarrier(2) first: a sequence in flight there
+ * restarts, and one that committed before the fence left its own value,
+ * which means it, not us, holds the lock.
+ */
+static void cpu_lock_remote(struct kslab_cpu_lock *locks, unsigned int cpu)
+{
+	struct kslab_cpu_lock *lock = kslab_percpu_ptr(locks, cpu);
+	unsigned int spins = 0;
+
+	for (;;) {
+		int free_word = 0;
+
+		if (!__atomic_compare_exchange_n(&lock->held, &free_word,
+						 KSLAB_CPU_HELD_REMOTE, false,
+						 __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED)) {
+			cpu_lock_wait(lock, &spins);
+			continue;
+		}
+		if (!kslab_percpu_rseq)
+			return;
+		/* Offline CPUs run no sequence: the fence fails harmlessly. */
+		membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+			   MEMBARRIER_CMD_FLAG_CPU, (int)cpu);
+		if (__atomic_load_n(&lock->held, __ATOMIC_ACQUIRE) ==
+		    KSLAB_CPU_HELD_REMOTE)
+			return;
+		cpu_lock_wait(lock, &spins);
+	}
+}
+
+static void cpu_unlock(struct kslab_cpu_lock *locks, unsigned int cpu)
+{
+	__atomic_store_n(&kslab_percpu_ptr(locks, cpu)->held, 0,
+			 __ATOMIC_RELEASE);
 }
 
 unsigned int kslab_cpu_hint_refresh(void)
@@ -367,12 +414,29 @@ void kslab_each_cpu_exclusive(void (*fn)(unsigned int cpu, void *arg),
 	if (!locks)	/* no per-CPU data exists yet: nothing to visit */
 		return;
 	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++) {
-		kslab_cpu_lock(kslab_percpu_ptr(locks, cpu));
-		/* Restart any sequence in flight there; offline CPUs run none. */
-		if (kslab_percpu_rseq)
-			membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
-				   MEMBARRIER_CMD_FLAG_CPU, (int)cpu);
+		cpu_lock_remote(locks, cpu);
 		fn(cpu, arg);
-		kslab_cpu_unlock(kslab_percpu_ptr(locks, cpu));
+		cpu_unlock(locks, cpu);
 	}
+}
+
+void kslab_percpu_lock_all(void)
+{
+	struct kslab_cpu_lock *locks;
+	unsigned int cpu;
+
+	kslab_mutex_lock(&percpu_lock);
+	locks = kslab_load_acquire(&kslab_cpu_locks);
+	for (cpu = 0; locks && cpu < kslab_nr_cpus(); cpu++)
+		cpu_lock_remote(locks, cpu);
+}
+
+void kslab_percpu_unlock_all(void)
+{
+	struct kslab_cpu_lock *locks = kslab_load_acquire(&kslab_cpu_locks);
+	unsigned int cpu;
+
+	for (cpu = 0; locks && cpu < kslab_nr_cpus(); cpu++)
+		cpu_unlock(locks, cpu);
+	kslab_mutex_unlock(&percpu_lock);
 }

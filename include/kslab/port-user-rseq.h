@@ -9,12 +9,13 @@
  * held, finds the loaded magazine, and commits with a single store to its
  * round count. If the thread is preempted, migrated or signalled before
  * that store, the kernel sends it to the abort handler and nothing was
- * changed. Slow paths still take the per-CPU lock: kslab_cpu_enter() takes
- * it and then checks it runs on that CPU, so any sequence that read the
- * lock as free was preempted and will restart; kslab_each_cpu_exclusive()
- * takes it from afar and fences the CPU with membarrier(2), which restarts
+ * changed. Slow paths still take the per-CPU lock, itself with a sequence
+ * when they can (kslab_rseq_cpu_trylock()), else atomically and then
+ * checking they run on that CPU, so any sequence that read the lock as
+ * free was preempted and will restart; kslab_each_cpu_exclusive() takes it
+ * from afar and fences the CPU with membarrier(2), which restarts
  * sequences in flight there. Either way, once the holder goes on, every
- * sequence on that CPU sees the lock held.
+ * sequence on that CPU sees the lock held (see <kslab/port-user.h>).
  *
  * The hit counts ride in the same word as the round count (see
  * <kslab/magazine.h>), so the one commit store also counts the hit.
@@ -147,6 +148,35 @@ static inline bool kslab_rseq_mag_push(struct kslab_cpu_cache *pcpu,
 miss:
 	return false;
 }
+
+/*
+ * Take this CPU's section lock: read it, and commit KSLAB_CPU_HELD_RSEQ
+ * if it is free. Only a thread on this CPU can run here at a time, so no
+ * atomic is needed; a preempted attempt restarts from scratch.
+ */
+static inline int kslab_rseq_cpu_trylock(void)
+{
+	unsigned long cpu, off, mag;
+
+	__asm__ __volatile__ goto(KSLAB_RSEQ_START
+		     "movl %%fs:(%[rs]), %k[cpu]\n\t"
+		     "movq %[cpu], %[off]\n\t"
+		     "shlq $18, %[off]\n\t"
+		     "cmpl $0, (%[locks], %[off])\n\t"
+		     "jnz %l[busy]\n\t"
+		     "movl %[held], (%[locks], %[off])\n\t"
+		     KSLAB_RSEQ_END("busy")
+		     : [cpu] "=&r"(cpu), [off] "=&r"(off), [mag] "=&r"(mag)
+		     : [rs] "r"(kslab_rseq_offset),
+		       [locks] "r"(kslab_cpu_locks),
+		       [held] "i"(KSLAB_CPU_HELD_RSEQ)
+		     : "memory", "cc"
+		     : busy);
+	(void)mag;
+	return (int)cpu;
+busy:
+	return -1;
+}
 #else
 /* No sequences written for this architecture: userspace/cpu.c picks "lock". */
 static inline void *kslab_rseq_mag_pop(struct kslab_cpu_cache *pcpu)
@@ -161,6 +191,11 @@ static inline bool kslab_rseq_mag_push(struct kslab_cpu_cache *pcpu,
 	(void)pcpu;
 	(void)obj;
 	return false;
+}
+
+static inline int kslab_rseq_cpu_trylock(void)
+{
+	return -1;
 }
 
 #endif

@@ -189,18 +189,34 @@ static inline unsigned int kslab_cpu_id(void)
 
 /*
  * A section's lock is held for a handful of instructions, and is contended
- * only when its holder was preempted or two threads share a CPU hint. So
- * it is a plain flag: taken with one atomic exchange and released with a
- * plain store, where a futex lock needs a second atomic to learn whether
- * to wake anyone. A contended locker spins briefly, then yields its CPU
- * so a preempted holder can run.
+ * only when its holder was preempted or two threads share a CPU. So it is
+ * a plain word, released with a plain store, whose value says who took it:
+ *
+ *   KSLAB_CPU_HELD_RSEQ    a thread on that CPU, by a restartable sequence
+ *                          that found it 0 and committed by storing this:
+ *                          no atomic instruction at all (rseq mode);
+ *   KSLAB_CPU_HELD_LOCAL   a thread by compare-and-swap, for its own CPU:
+ *                          the fallback, and every lock in lock and single
+ *                          mode;
+ *   KSLAB_CPU_HELD_REMOTE  a thread by compare-and-swap for another CPU
+ *                          (kslab_each_cpu_exclusive(), fork).
+ *
+ * A sequence may read 0, lose the CPU to nobody, and commit just after an
+ * atomic taker on another CPU wrote its own value; so an atomic taker in
+ * rseq mode owns the lock only once it has checked, after fencing that CPU
+ * (remote) or from that CPU (local), that the word still holds its value.
+ * Atomic takers compare-and-swap from 0, never exchange: a failed taker
+ * must not overwrite the value its holder may be checking. userspace/cpu.c
+ * has the slow halves.
  */
+#define KSLAB_CPU_HELD_RSEQ	1
+#define KSLAB_CPU_HELD_LOCAL	2
+#define KSLAB_CPU_HELD_REMOTE	3
+
 struct kslab_cpu_lock {
 	int held;
 	int closed;	/* 1 in lock mode: the gate of <kslab/port-user-rseq.h> */
 };
-
-void kslab_cpu_lock_contended(struct kslab_cpu_lock *lock);
 
 /*
  * The per-CPU lock array, a per-CPU handle. It is set up with the per-CPU
@@ -208,17 +224,6 @@ void kslab_cpu_lock_contended(struct kslab_cpu_lock *lock);
  * section only ever guards per-CPU data.
  */
 extern struct kslab_cpu_lock *kslab_cpu_locks kslab_hidden;
-
-static inline void kslab_cpu_lock(struct kslab_cpu_lock *lock)
-{
-	if (kslab_unlikely(__atomic_exchange_n(&lock->held, 1, __ATOMIC_ACQUIRE)))
-		kslab_cpu_lock_contended(lock);
-}
-
-static inline void kslab_cpu_unlock(struct kslab_cpu_lock *lock)
-{
-	__atomic_store_n(&lock->held, 0, __ATOMIC_RELEASE);
-}
 
 /*
  * Without rseq, asking for the CPU is a call into the kernel or the vDSO.
@@ -254,29 +259,25 @@ static inline unsigned int kslab_cpu_section_cpu(void)
 }
 
 extern bool kslab_percpu_rseq kslab_hidden;
+unsigned int kslab_cpu_enter_slow(void);
+
+#include <kslab/port-user-rseq.h>
 
 static inline unsigned int kslab_cpu_enter(void)
 {
-	unsigned int cpu = kslab_cpu_section_cpu();
+	if (kslab_likely(kslab_percpu_rseq)) {
+		int cpu = kslab_rseq_cpu_trylock();
 
-	kslab_cpu_lock(kslab_percpu_ptr(kslab_cpu_locks, cpu));
-	/*
-	 * With restartable sequences on the fast paths, the lock alone is not
-	 * enough: hold it while running on its CPU, and any sequence there
-	 * that saw it free has been preempted, so it will restart.
-	 */
-	while (kslab_percpu_rseq &&
-	       kslab_unlikely(cpu != KSLAB_READ_ONCE(kslab_rseq_area_cpu()))) {
-		kslab_cpu_unlock(kslab_percpu_ptr(kslab_cpu_locks, cpu));
-		cpu = kslab_cpu_section_cpu();
-		kslab_cpu_lock(kslab_percpu_ptr(kslab_cpu_locks, cpu));
+		if (kslab_likely(cpu >= 0))
+			return (unsigned int)cpu;
 	}
-	return cpu;
+	return kslab_cpu_enter_slow();
 }
 
 static inline void kslab_cpu_exit(unsigned int cpu)
 {
-	kslab_cpu_unlock(kslab_percpu_ptr(kslab_cpu_locks, cpu));
+	__atomic_store_n(&kslab_percpu_ptr(kslab_cpu_locks, cpu)->held, 0,
+			 __ATOMIC_RELEASE);
 }
 
 /*
@@ -313,8 +314,6 @@ void kslab_rcu_read_lock(void);
 void kslab_rcu_read_unlock(void);
 
 kslab_noreturn void kslab_env_panic(const char *msg);
-
-#include <kslab/port-user-rseq.h>
 
 /* ---- formatting ---- */
 #define KSLAB_KTAP_VERSION_LINE	"TAP version 13"
