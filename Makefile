@@ -94,6 +94,12 @@ $(BUILD)/bench/%: $(OBJ)/userspace/bench/%.o $(BUILD)/libkslab.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# bench_malloc calls malloc: here kslab's, by scripts/bench.sh each peer's.
+$(BUILD)/bench/bench_malloc: $(OBJ)/userspace/bench/bench_malloc.o \
+			     $(BUILD)/libkslab-malloc.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 check: all
 	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=1 tests
 	scripts/run-tests.sh $(BUILD) $(BUILD)/asan

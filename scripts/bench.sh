@@ -7,6 +7,8 @@
 #   bench_buddy   kslab's buddy allocator beside mmap+munmap per block
 #   bench_cache   a kslab cache of 64-byte objects beside malloc(64) from
 #                 glibc, jemalloc, mimalloc and tcmalloc
+#   bench_malloc  malloc of mixed sizes, one thread and four, from
+#                 libkslab-malloc and the same four: ns/op and peak RSS
 #
 #   scripts/bench.sh [BUILD]      BUILD is the build directory (build)
 #
@@ -285,7 +287,7 @@ done
 cache_rows "${title[pair]}, instr/op" ir pair
 
 # The same kslab binary with its per-CPU lock instead of rseq, for the cost
-# of the lock; callgrind always sees this mode, valgrind having no rseq.
+# of the lock.
 kslab_bin=$build/bench/bench_cache-kslab
 if KSLAB_PERCPU=lock "$kslab_bin" --tsv >"$tmp/kslab-lock.tsv"; then
 	lock_row=""
@@ -299,3 +301,64 @@ if [ "$use_valgrind" = 1 ]; then
 	echo "# mode (KSLAB_PERCPU=single): the rseq sequences, unregistered, one thread;"
 	echo "# every row includes the same loop and wrapper overhead, about 16"
 fi
+
+# ---- bench_malloc ----
+
+# Built like bench_cache, once per allocator: kslab's through
+# libkslab-malloc.a, so every malloc in the process is kslab's. Each
+# workload runs MALLOC_RUNS times, each in a process of its own, so the
+# peak RSS is the workload's: the median of each column is shown.
+MALLOC_RUNS=3
+msrc=$root/userspace/bench/bench_malloc.c
+malloc_workloads=(mixed threads)
+declare -A malloc_title=([mixed]="mixed 16-2048 B, 100k live"
+			 [threads]="4 threads x 25k live")
+declare -A mns mrss
+
+build_malloc_bench() {
+	local name=$1 bin=$build/bench/bench_malloc-$1 libs=()
+
+	if [ "$name" = kslab ]; then
+		libs=("$build/libkslab-malloc.a" -lurcu-memb)
+	elif [ -n "${peer_lib[$name]}" ]; then
+		libs=(-Wl,--no-as-needed "${peer_lib[$name]}")
+	fi
+	"$cc" "${cflags[@]}" -o "$bin" "$msrc" -pthread "${libs[@]}" 2>"$tmp/cc.log"
+}
+
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'
+}
+
+for name in "${allocators[@]}"; do
+	[ -n "${skipped[$name]:-}" ] && continue
+	if ! build_malloc_bench "$name"; then
+		echo "# bench_malloc-$name: cannot build: $(head -n 1 "$tmp/cc.log")"
+		continue
+	fi
+	for w in "${malloc_workloads[@]}"; do
+		: >"$tmp/ns" && : >"$tmp/rss"
+		for _ in $(seq "$MALLOC_RUNS"); do
+			if read -r ns rss < <("$build/bench/bench_malloc-$name" "$w"); then
+				echo "$ns" >>"$tmp/ns"
+				echo "$((rss / 1024))" >>"$tmp/rss"
+			fi
+		done
+		mns[$name,$w]=$(median <"$tmp/ns")
+		mrss[$name,$w]=$(median <"$tmp/rss")
+	done
+done
+
+echo
+echo "# bench_malloc: malloc/free of random sizes; one op = one block freed and"
+echo "# another allocated, its first byte written; each run in a fresh process"
+echo "# ns/op and peak RSS (MiB): median of $MALLOC_RUNS runs; peer/kslab above 1:"
+echo "# kslab does better"
+# shellcheck disable=SC2059
+printf "$crow" "workload" "${allocators[@]}"
+# shellcheck disable=SC2059
+printf "$crow" "" "" "" "" "" "" | tr ' |' '-+'
+for w in "${malloc_workloads[@]}"; do
+	cache_rows "${malloc_title[$w]}, ns/op" mns "$w"
+	cache_rows "${malloc_title[$w]}, RSS MiB" mrss "$w"
+done
