@@ -246,6 +246,14 @@ fi
 
 crow='%-40s |%9s |%9s |%9s |%9s |%9s\n'
 
+# The head of a table with a column per allocator.
+table_head() {
+	# shellcheck disable=SC2059
+	printf "$crow" "workload" "${allocators[@]}"
+	# shellcheck disable=SC2059
+	printf "$crow" "" "" "" "" "" "" | tr ' |' '-+'
+}
+
 # One row of figures, and under it the row of each peer's over kslab's.
 cache_rows() {
 	local label=$1 store=$2 key=$3 name k v r
@@ -277,10 +285,7 @@ echo "# one op = one object allocated and freed; every object gets a byte writte
 echo "# ns/op and Mops/s: median of 5 runs of ~0.25 s; instr/op: callgrind"
 echo "# peer/kslab: the peer's figure over kslab's; above 1 for ns/op or"
 echo "# instr/op, kslab does better; above 1 for Mops/s, the peer does"
-# shellcheck disable=SC2059
-printf "$crow" "workload" "${allocators[@]}"
-# shellcheck disable=SC2059
-printf "$crow" "" "" "" "" "" "" | tr ' |' '-+'
+table_head
 for key in "${keys[@]}"; do
 	cache_rows "${title[$key]}, ${unit[$key]}" value "$key"
 done
@@ -354,10 +359,7 @@ echo "# bench_malloc: malloc/free of random sizes; one op = one block freed and"
 echo "# another allocated, its first byte written; each run in a fresh process"
 echo "# ns/op and peak RSS (MiB): median of $MALLOC_RUNS runs; peer/kslab above 1:"
 echo "# kslab does better"
-# shellcheck disable=SC2059
-printf "$crow" "workload" "${allocators[@]}"
-# shellcheck disable=SC2059
-printf "$crow" "" "" "" "" "" "" | tr ' |' '-+'
+table_head
 for w in "${malloc_workloads[@]}"; do
 	cache_rows "${malloc_title[$w]}, ns/op" mns "$w"
 	cache_rows "${malloc_title[$w]}, RSS MiB" mrss "$w"

@@ -111,3 +111,18 @@ unsigned long buddy_used_pages(void)
 	kslab_buddy_stats(&bs);
 	return bs.managed_pages - bs.free_pages;
 }
+
+size_t pattern(unsigned char *p, size_t n, size_t seed, bool check)
+{
+	size_t i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char v = (unsigned char)(i * 13 + seed);
+
+		if (!check)
+			p[i] = v;
+		else
+			bad += p[i] != v;
+	}
+	return bad;
+}

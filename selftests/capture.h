@@ -46,4 +46,10 @@ void expect_no_report(struct ktap_test *t, const struct report_capture *cap);
 
 unsigned long buddy_used_pages(void);
 
+/*
+ * Write a pattern that depends on @seed and each byte's position over @n
+ * bytes at @p; with @check, count the bytes that differ from it instead.
+ */
+size_t pattern(unsigned char *p, size_t n, size_t seed, bool check);
+
 #endif /* KSLAB_SELFTESTS_CAPTURE_H */

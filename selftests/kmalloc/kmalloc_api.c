@@ -170,22 +170,6 @@ static void test_large(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, buddy_used_pages(), used);
 }
 
-/* Write a pattern over @n bytes; with @check, count the bytes that differ. */
-static size_t pattern(unsigned char *p, size_t n, bool check)
-{
-	size_t i, bad = 0;
-
-	for (i = 0; i < n; i++) {
-		unsigned char v = (unsigned char)(i * 7 + 3);
-
-		if (!check)
-			p[i] = v;
-		else
-			bad += p[i] != v;
-	}
-	return bad;
-}
-
 /*
  * krealloc stays in place while the class is the same, and otherwise
  * moves with the contents, up and down, into and out of large memory.
@@ -199,7 +183,7 @@ static void test_krealloc(struct ktap_test *t)
 	unsigned char *p = kslab_kmalloc(old, GFP_KERNEL), *q;
 
 	KTAP_ASSERT(t, p != NULL);
-	pattern(p, old, false);
+	pattern(p, old, 3, false);
 	for (i = 0; i < KSLAB_ARRAY_SIZE(steps); i++) {
 		size_t usable = kslab_ksize(p);
 
@@ -207,19 +191,19 @@ static void test_krealloc(struct ktap_test *t)
 		if (!KTAP_EXPECT(t, q != NULL))
 			break;
 		kept = old < steps[i] ? old : steps[i];
-		ktap_check(t, pattern(q, kept, true) == 0, __FILE__, __LINE__,
+		ktap_check(t, pattern(q, kept, 3, true) == 0, __FILE__, __LINE__,
 			   "%zu -> %zu bytes: contents kept", old, steps[i]);
 		if (steps[i] <= usable && kslab_ksize(q) == usable)
 			KTAP_EXPECT(t, q == p);
 		KTAP_EXPECT(t, kslab_ksize(q) >= steps[i]);
-		pattern(q, steps[i], false);
+		pattern(q, steps[i], 3, false);
 		p = q;
 		old = steps[i];
 	}
 	/* Growing with __GFP_ZERO zeroes what lies beyond the old size. */
 	q = kslab_krealloc(p, 500, GFP_KERNEL | __GFP_ZERO);
 	if (KTAP_EXPECT(t, q != NULL)) {
-		KTAP_EXPECT_EQ(t, pattern(q, old, true), 0);
+		KTAP_EXPECT_EQ(t, pattern(q, old, 3, true), 0);
 		KTAP_EXPECT(t, bytes_are(q + 32, 0, 500 - 32));
 		p = q;
 	}

@@ -107,21 +107,6 @@ static void test_calloc_zeroes(struct ktap_test *t)
 	kslab_free(p);
 }
 
-static size_t fill(unsigned char *p, size_t n, size_t seed, bool check)
-{
-	size_t i, bad = 0;
-
-	for (i = 0; i < n; i++) {
-		unsigned char v = (unsigned char)(i * 13 + seed);
-
-		if (!check)
-			p[i] = v;
-		else
-			bad += p[i] != v;
-	}
-	return bad;
-}
-
 /*
  * realloc keeps the contents through growing and shrinking across classes,
  * into and out of buddy blocks and large memory; realloc(NULL) allocates
@@ -138,15 +123,15 @@ static void test_realloc(struct ktap_test *t)
 
 	KTAP_ASSERT(t, p != NULL);
 	old = 10;
-	fill(p, old, 1, false);
+	pattern(p, old, 1, false);
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		q = kslab_realloc(p, steps[i]);
 		if (!KTAP_EXPECT(t, q != NULL))
 			break;
-		ktap_check(t, fill(q, old < steps[i] ? old : steps[i], 1, true) == 0,
+		ktap_check(t, pattern(q, old < steps[i] ? old : steps[i], 1, true) == 0,
 			   __FILE__, __LINE__, "%zu -> %zu bytes kept", old, steps[i]);
 		KTAP_EXPECT_EQ(t, (uintptr_t)q % KSLAB_MALLOC_ALIGN, 0);
-		fill(q, steps[i], 1, false);
+		pattern(q, steps[i], 1, false);
 		p = q;
 		old = steps[i];
 	}

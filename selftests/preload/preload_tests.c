@@ -183,11 +183,21 @@ static bool write_file(const char *name, const void *data, size_t len)
 	return !fclose(f) && ok;
 }
 
+/* Write @script to @name and run it with python3, as expect_same_run(). */
+static void expect_same_python(struct ktap_test *t, const char *name,
+			       const char *script, size_t len)
+{
+	char cmd[128];
+
+	KTAP_ASSERT(t, write_file(name, script, len));
+	snprintf(cmd, sizeof(cmd), "python3 %s", name);
+	expect_same_run(t, "python3", cmd);
+}
+
 static void test_python(struct ktap_test *t)
 {
-	KTAP_ASSERT(t, write_file("script.py", python_script,
-				  sizeof(python_script) - 1));
-	expect_same_run(t, "python3", "python3 script.py");
+	expect_same_python(t, "script.py", python_script,
+			   sizeof(python_script) - 1);
 }
 
 static const char c_source[] =
@@ -270,9 +280,8 @@ static const char python_threads_script[] =
 /* Threads allocating while the program forks; the child allocates too. */
 static void test_python_threads_fork(struct ktap_test *t)
 {
-	KTAP_ASSERT(t, write_file("threads.py", python_threads_script,
-				  sizeof(python_threads_script) - 1));
-	expect_same_run(t, "python3", "python3 threads.py");
+	expect_same_python(t, "threads.py", python_threads_script,
+			   sizeof(python_threads_script) - 1);
 }
 
 static const char linked_source[] =
