@@ -26,7 +26,7 @@ static void test_malloc_sizes(struct ktap_test *t)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (i = 0; i < KSLAB_ARRAY_SIZE(sizes); i++) {
 		unsigned char *p = kslab_malloc(sizes[i]);
 
 		if (!KTAP_EXPECT(t, p != NULL))
@@ -93,7 +93,7 @@ static void test_calloc_zeroes(struct ktap_test *t)
 	unsigned char *p;
 	unsigned int i;
 
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (i = 0; i < KSLAB_ARRAY_SIZE(sizes); i++) {
 		p = kslab_malloc(sizes[i]);
 		if (p)
 			memset(p, 0xff, sizes[i]);
@@ -124,7 +124,7 @@ static void test_realloc(struct ktap_test *t)
 	KTAP_ASSERT(t, p != NULL);
 	old = 10;
 	pattern(p, old, 1, false);
-	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+	for (i = 0; i < KSLAB_ARRAY_SIZE(steps); i++) {
 		q = kslab_realloc(p, steps[i]);
 		if (!KTAP_EXPECT(t, q != NULL))
 			break;
@@ -156,7 +156,7 @@ static void test_posix_memalign(struct ktap_test *t)
 	void *p;
 
 	for (align = sizeof(void *); align <= (8UL << 20); align *= 2) {
-		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (i = 0; i < KSLAB_ARRAY_SIZE(sizes); i++) {
 			p = NULL;
 			KTAP_EXPECT_EQ(t, kslab_posix_memalign(&p, align, sizes[i]), 0);
 			KTAP_EXPECT(t, aligned(p, align));

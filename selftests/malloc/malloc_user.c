@@ -273,7 +273,7 @@ static void test_bad_setting(struct ktap_test *t)
 	static const char *const bad[] = { "soon", "", "-5", "99999999999" };
 	unsigned int i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < KSLAB_ARRAY_SIZE(bad); i++) {
 		struct capture c;
 		char **env, *var;
 		bool ran;

@@ -70,7 +70,7 @@ static bool exited_ok(const struct capture *c)
 	return WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0;
 }
 
-/* Whole contents of @path in @work_dir, malloc'ed; *len set. */
+/* The whole of file @name in @work_dir, malloc'ed; *@len set. */
 static char *slurp(const char *name, size_t *len)
 {
 	char path[PATH_MAX];
@@ -82,8 +82,9 @@ static char *slurp(const char *name, size_t *len)
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return NULL;
-	if (!fstat(fd, &st) && (buf = malloc((size_t)st.st_size + 1)) &&
-	    read(fd, buf, (size_t)st.st_size) != st.st_size) {
+	if (!fstat(fd, &st))
+		buf = malloc((size_t)st.st_size + 1);
+	if (buf && read(fd, buf, (size_t)st.st_size) != st.st_size) {
 		free(buf);
 		buf = NULL;
 	}
