@@ -1,21 +1,98 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A placeholder for the kslab module's entry points, so the module links
- * and unloads cleanly. The real module, with its /proc files, replaces
- * this file.
+ * The kslab module's entry points and its /proc files.
  *
- * There is no init function: nothing needs setting up before mm/ is first
- * used. The exit function must stay in some form: pending RCU callbacks
- * point into this module's text.
+ * Load: make the kmalloc size classes (a first kmalloc may come in atomic
+ * context, where making caches could sleep) and the two /proc files:
+ *
+ *   /proc/kslabinfo        every cache of every user, slabinfo 2.1 lines
+ *                          and kslab's counters (kslab_slabinfo_format())
+ *   /proc/kslab_buddyinfo  the zones' free blocks per order
+ *
+ * Unload: another module still using kslab's symbols holds a reference,
+ * so by now they are gone, and so should be their caches. kslab_shutdown()
+ * destroys kmalloc's classes, reports any other cache by name with its
+ * objects still out, and gives every chunk back; the port then waits for
+ * RCU callbacks and deferred frees. A cache left by a user costs its
+ * memory, reported, never a WARN or an oops.
  */
-#include <linux/bug.h>
+#include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include <kslab/buddy.h>
+#include <kslab/kmalloc.h>
+#include <kslab/slab_types.h>
 
 #include "port-internal.h"
 
+/* Format into a buffer that grows until the text fits, then show it. */
+static int kslab_proc_show(struct seq_file *m,
+			   size_t (*format)(char *buf, size_t size))
+{
+	size_t size = PAGE_SIZE, len;
+	char *buf;
+
+	for (;;) {
+		buf = kvmalloc(size, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+		len = format(buf, size);
+		if (len < size)
+			break;
+		kvfree(buf);
+		size = PAGE_ALIGN(len + 1);
+	}
+	seq_write(m, buf, len);
+	kvfree(buf);
+	return 0;
+}
+
+static int kslabinfo_show(struct seq_file *m, void *unused)
+{
+	return kslab_proc_show(m, kslab_slabinfo_format);
+}
+
+static int kslab_buddyinfo_show(struct seq_file *m, void *unused)
+{
+	return kslab_proc_show(m, kslab_buddyinfo_format);
+}
+
+static int __init kslab_module_init(void)
+{
+	if (kslab_kmalloc_init())
+		goto fail;
+	if (!proc_create_single("kslabinfo", 0444, NULL, kslabinfo_show))
+		goto fail;
+	if (!proc_create_single("kslab_buddyinfo", 0444, NULL,
+				kslab_buddyinfo_show)) {
+		remove_proc_entry("kslabinfo", NULL);
+		goto fail;
+	}
+	pr_info("kslab: loaded, per-CPU magazines, kmalloc classes ready\n");
+	return 0;
+fail:
+	kslab_shutdown();
+	kslab_port_exit();
+	return -ENOMEM;
+}
+module_init(kslab_module_init);
+
 static void __exit kslab_module_exit(void)
 {
-	WARN(kslab_port_exit(), "kslab: chunks still held at unload\n");
+	unsigned long problems, chunks;
+
+	remove_proc_entry("kslab_buddyinfo", NULL);
+	remove_proc_entry("kslabinfo", NULL);
+	problems = kslab_shutdown();
+	chunks = kslab_port_exit();
+	if (problems || chunks)
+		pr_err("kslab: unloaded with %lu problems, %lu chunks not given back\n",
+		       problems, chunks);
+	else
+		pr_info("kslab: unloaded, all memory given back\n");
 }
 module_exit(kslab_module_exit);
 

@@ -15,6 +15,7 @@
 #include <linux/gfp.h>
 #include <linux/llist.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
@@ -185,14 +186,12 @@ void kslab_each_cpu_exclusive(void (*fn)(unsigned int cpu, void *arg),
 
 /* ---- page source ---- */
 
-/*
- * Chunks held from the page allocator now. The cap below stays 0 (none)
- * until the module exposes it as a parameter; that change only needs to
- * add module_param() for it, since kslab_env_chunk_grant() already honours
- * it.
- */
+/* Chunks held from the page allocator now, and the cap on them (0: none). */
 static atomic_long_t kslab_chunks_held = ATOMIC_LONG_INIT(0);
 static unsigned long kslab_max_chunks;
+module_param_named(max_chunks, kslab_max_chunks, ulong, 0644);
+MODULE_PARM_DESC(max_chunks,
+		 "most 4 MiB chunks kslab takes from the page allocator (0: no cap)");
 
 /* Count one chunk in; false, and nothing counted, if the cap is reached. */
 static bool kslab_chunk_reserve(void)

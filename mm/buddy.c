@@ -520,3 +520,36 @@ void kslab_zones_unlock_all(void)
 	kslab_spin_unlock(&kslab_zones_lock);
 	kslab_spin_unlock(&default_zone_lock);
 }
+
+/**
+ * kslab_default_zone_release() - give the default zone's memory back
+ *
+ * For the kernel module's unload, once every cache is gone: every wholly
+ * free chunk goes back and the spare chunk descriptors are freed. Pages
+ * still allocated keep their chunks, and are reported.
+ * Return: the pages still allocated.
+ */
+unsigned long kslab_default_zone_release(void)
+{
+	struct kslab_zone *zone = kslab_default_zone();
+	struct kslab_chunk *chunk, *tmp;
+	struct kslab_list_head spares;
+	unsigned long used;
+
+	kslab_zone_set_keep_free(zone, 0);
+	kslab_list_init(&spares);
+	kslab_spin_lock(&zone->lock);
+	kslab_list_for_each_entry_safe(chunk, tmp, &zone->spare_descs, node) {
+		kslab_list_del(&chunk->node);
+		kslab_list_add(&chunk->node, &spares);
+	}
+	used = zone->managed_pages - zone->free_pages;
+	kslab_spin_unlock(&zone->lock);
+	kslab_list_for_each_entry_safe(chunk, tmp, &spares, node)
+		kslab_env_meta_free(chunk, sizeof(*chunk));
+	if (used)
+		kslab_report(KSLAB_LOG_ERR,
+			     "BUG %s: %lu pages still allocated at release",
+			     zone->name, used);
+	return used;
+}

@@ -106,6 +106,30 @@ void kslab_kmalloc_unlock(void)
 	kslab_mutex_unlock(&kmalloc_lock);
 }
 
+/**
+ * kslab_kmalloc_exit() - destroy the size-class caches
+ *
+ * For the kernel module's unload. A class with objects still allocated is
+ * reported by kslab_cache_destroy() and kept.
+ * Return: the classes kept.
+ */
+unsigned int kslab_kmalloc_exit(void)
+{
+	unsigned int i, kept = 0;
+
+	kslab_mutex_lock(&kmalloc_lock);
+	for (i = 0; i < KMALLOC_CLASSES; i++) {
+		if (!kmalloc_caches[i])
+			continue;
+		if (kslab_cache_release(kmalloc_caches[i]))
+			kslab_store_release(&kmalloc_caches[i], NULL);
+		else
+			kept++;
+	}
+	kslab_mutex_unlock(&kmalloc_lock);
+	return kept;
+}
+
 int kslab_kmalloc_init(void)
 {
 	unsigned int i;

@@ -71,3 +71,28 @@ void kslab_pagemap_remove(struct kslab_chunk *chunk)
 {
 	kslab_store_release(pagemap_slot(chunk->base, 0), NULL);
 }
+
+/**
+ * kslab_pagemap_release() - free the leaves that map no chunk
+ *
+ * For the kernel module's unload, after every zone gave its chunks back:
+ * nothing may look up or insert meanwhile.
+ */
+void kslab_pagemap_release(void)
+{
+	unsigned long r, i;
+
+	for (r = 0; r < KSLAB_ARRAY_SIZE(kslab_pagemap_root); r++) {
+		struct kslab_pagemap_leaf *leaf = kslab_pagemap_root[r];
+
+		if (!leaf)
+			continue;
+		for (i = 0; i < KSLAB_ARRAY_SIZE(leaf->chunks); i++)
+			if (leaf->chunks[i])
+				break;
+		if (i < KSLAB_ARRAY_SIZE(leaf->chunks))
+			continue;
+		kslab_pagemap_root[r] = NULL;
+		kslab_env_meta_free(leaf, sizeof(*leaf));
+	}
+}

@@ -12,6 +12,7 @@
  * depot and cache locks of mm/magazine.c and mm/slab.c.
  */
 #include <kslab/report.h>
+#include <kslab/zone.h>
 #include <kslab/slab_types.h>
 
 /* The smallest alignment an object gets: room for any scalar. */
@@ -274,26 +275,86 @@ static unsigned long cache_counter(struct kslab_cache *cache,
 	return n;
 }
 
-void kslab_cache_destroy(struct kslab_cache *cache)
+/* Destroy @cache unless it has objects out. Under kslab_caches_lock. */
+static bool cache_destroy(struct kslab_cache *cache)
 {
 	unsigned long live;
 
-	if (!cache)
-		return;
-	kslab_mutex_lock(&kslab_caches_lock);
 	kslab_magazine_flush_all(cache);
 	kslab_slab_release_empty(cache, 0);
 	live = cache_counter(cache, &cache->active_objs);
 	if (live) {
-		kslab_mutex_unlock(&kslab_caches_lock);
 		kslab_report(KSLAB_LOG_ERR,
 			     "BUG %s: destroyed with objects still allocated: %lu; cache kept",
 			     cache->name, live);
-		return;
+		return false;
 	}
 	kslab_list_del(&cache->cache_node);
-	kslab_mutex_unlock(&kslab_caches_lock);
 	cache_free(cache);
+	return true;
+}
+
+/**
+ * kslab_cache_release() - kslab_cache_destroy(), saying whether it did
+ * @cache: the cache
+ *
+ * Return: true if the cache is gone, false if it had objects out (reported).
+ */
+bool kslab_cache_release(struct kslab_cache *cache)
+{
+	bool gone;
+
+	kslab_mutex_lock(&kslab_caches_lock);
+	gone = cache_destroy(cache);
+	kslab_mutex_unlock(&kslab_caches_lock);
+	return gone;
+}
+
+void kslab_cache_destroy(struct kslab_cache *cache)
+{
+	if (cache)
+		kslab_cache_release(cache);
+}
+
+/**
+ * kslab_shutdown() - give everything back, for the kernel module's unload
+ *
+ * Destroys kmalloc's classes, reports every other cache still alive (its
+ * name and the objects it has out), and, if none is, destroys the internal
+ * caches and gives the default zone's chunks and the page map's leaves
+ * back. Nothing may use kslab meanwhile.
+ * Return: the number of problems reported; 0 when all memory went back.
+ */
+unsigned long kslab_shutdown(void)
+{
+	struct kslab_cache *cache, *tmp;
+	unsigned long problems = kslab_kmalloc_exit();
+
+	kslab_mutex_lock(&kslab_caches_lock);
+	kslab_list_for_each_entry(cache, &kslab_caches, cache_node) {
+		if (cache->flags & KSLAB_CACHE_INTERNAL)
+			continue;
+		kslab_magazine_flush_all(cache);	/* count only users' objects */
+		kslab_report(KSLAB_LOG_ERR,
+			     "BUG %s: cache still exists at unload, %lu objects allocated",
+			     cache->name, cache_counter(cache, &cache->active_objs));
+		problems++;
+	}
+	if (!problems) {
+		/* Users of an internal cache come first on the list: all gone. */
+		kslab_list_for_each_entry_safe(cache, tmp, &kslab_caches,
+					       cache_node)
+			problems += !cache_destroy(cache);
+		kslab_memset(header_caches, 0, sizeof(header_caches));
+		kslab_memset(magazine_caches, 0, sizeof(magazine_caches));
+		internal_caches_ready = false;
+	}
+	kslab_mutex_unlock(&kslab_caches_lock);
+	if (problems)
+		return problems;
+	problems = kslab_default_zone_release() ? 1 : 0;
+	kslab_pagemap_release();
+	return problems;
 }
 
 /*

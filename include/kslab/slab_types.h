@@ -288,15 +288,18 @@ void kslab_magazine_stats(struct kslab_cache *cache,
 void kslab_cpu_cache_stats(struct kslab_cache *cache, unsigned int cpu,
 			   struct kslab_cache_stats *stats);
 
-/* Every lock, for fork() (mm/slab_common.c, mm/kmalloc.c, mm/buddy.c) */
+/* Every lock, for fork() (mm/slab_common.c, mm/kmalloc.c) */
 void kslab_lock_outer(void);
 void kslab_unlock_outer(void);
 void kslab_lock_inner(void);
 void kslab_unlock_inner(void);
 void kslab_kmalloc_lock(void);
 void kslab_kmalloc_unlock(void);
-void kslab_zones_lock_all(void);
-void kslab_zones_unlock_all(void);
+
+/* Teardown (mm/slab_common.c, mm/kmalloc.c) */
+bool kslab_cache_release(struct kslab_cache *cache);
+unsigned int kslab_kmalloc_exit(void);
+unsigned long kslab_shutdown(void);
 
 /* Creation (mm/slab_common.c) */
 void kslab_report_bad_free(struct kslab_cache *cache, enum kslab_obj_error err,

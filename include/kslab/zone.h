@@ -39,5 +39,9 @@ extern struct kslab_spinlock kslab_zones_lock;
 
 int kslab_pagemap_insert(struct kslab_chunk *chunk, gfp_t gfp);
 void kslab_pagemap_remove(struct kslab_chunk *chunk);
+void kslab_pagemap_release(void);
+unsigned long kslab_default_zone_release(void);
+void kslab_zones_lock_all(void);
+void kslab_zones_unlock_all(void);
 
 #endif /* KSLAB_ZONE_H */

@@ -3,10 +3,17 @@
  * kmalloc under threads (suite kmalloc_user): mixed sizes, from every
  * kind of memory, freed mostly by another thread than their allocator's,
  * each checked intact before its free; every cache and the zone are
- * consistent afterwards. Also main() for the kmalloc test program.
+ * consistent afterwards. Then shutdown, as the kernel module unloads. Also main() for the kmalloc test program.
  */
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <kslab/buddy.h>
 #include <kslab/kmalloc.h>
-#include <kslab/slab.h>
+#include <kslab/slab_types.h>
+
+#include "../process.h"
 
 #include "../stress.h"
 #include "kmalloc_tests.h"
@@ -80,8 +87,53 @@ static void test_threads_mixed_sizes(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, kslab_check_all(), 0);
 }
 
+/*
+ * Shutdown, as the kernel module unloads: after every user cache is gone
+ * it gives every chunk back; a cache left over is reported by name with
+ * its objects, and keeps its memory. In a child, as it ends kslab.
+ */
+static void shutdown_clean(void *unused)
+{
+	struct kslab_cache *cache = kslab_cache_create("t-shutdown", 300, NULL, 0);
+	struct kslab_buddy_stats bs;
+	void *obj = kslab_cache_alloc(cache, GFP_KERNEL);
+	void *p = kslab_kmalloc(5000, GFP_KERNEL);
+
+	(void)unused;
+	kslab_kfree(p);
+	kslab_cache_free(cache, obj);
+	kslab_cache_destroy(cache);
+	printf("problems=%lu", kslab_shutdown());
+	kslab_buddy_stats(&bs);
+	printf(" pages=%lu\n", bs.managed_pages);
+}
+
+static void shutdown_leaky(void *unused)
+{
+	struct kslab_cache *cache = kslab_cache_create("t-leaky", 300, NULL, 0);
+
+	(void)unused;
+	kslab_cache_alloc(cache, GFP_KERNEL);
+	printf("problems=%lu\n", kslab_shutdown());
+}
+
+static void test_shutdown(struct ktap_test *t)
+{
+	struct capture c;
+
+	KTAP_ASSERT(t, capture_fork(&c, shutdown_clean, NULL));
+	KTAP_EXPECT(t, WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0);
+	ktap_check(t, !strcmp(c.out, "problems=0 pages=0\n"), __FILE__, __LINE__,
+		   "clean shutdown gave everything back: %s %s", c.out, c.err);
+	KTAP_ASSERT(t, capture_fork(&c, shutdown_leaky, NULL));
+	KTAP_EXPECT(t, !strcmp(c.out, "problems=1\n"));
+	ktap_check(t, strstr(c.err, "BUG t-leaky: cache still exists at unload, 1 objects allocated") != NULL,
+		   __FILE__, __LINE__, "leftover cache reported: %s", c.err);
+}
+
 static const struct ktap_case kmalloc_user_cases[] = {
 	{ "threads_mixed_sizes", test_threads_mixed_sizes },
+	{ "shutdown", test_shutdown },
 };
 
 int main(void)

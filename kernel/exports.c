@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kslab API, exported to other modules. Kept apart from mm/, which
+ * knows nothing of the kernel: one list here, in the order of the public
+ * headers. GPL-only, as the code is.
+ */
+#include <linux/export.h>
+
+#include <kslab/buddy.h>
+#include <kslab/kmalloc.h>
+#include <kslab/report.h>
+#include <kslab/slab.h>
+
+/* <kslab/slab.h> */
+EXPORT_SYMBOL_GPL(kslab_cache_create);
+EXPORT_SYMBOL_GPL(kslab_cache_alloc);
+EXPORT_SYMBOL_GPL(kslab_cache_free);
+EXPORT_SYMBOL_GPL(kslab_cache_alloc_bulk);
+EXPORT_SYMBOL_GPL(kslab_cache_free_bulk);
+EXPORT_SYMBOL_GPL(kslab_cache_shrink);
+EXPORT_SYMBOL_GPL(kslab_cache_reap);
+EXPORT_SYMBOL_GPL(kslab_reap_all);
+EXPORT_SYMBOL_GPL(kslab_cache_destroy);
+EXPORT_SYMBOL_GPL(kslab_cache_stats);
+EXPORT_SYMBOL_GPL(kslab_cache_cpu_stats);
+EXPORT_SYMBOL_GPL(kslab_cache_check);
+EXPORT_SYMBOL_GPL(kslab_check_all);
+EXPORT_SYMBOL_GPL(kslab_cache_name);
+EXPORT_SYMBOL_GPL(kslab_slabinfo_format);
+
+/* <kslab/kmalloc.h> */
+EXPORT_SYMBOL_GPL(kslab_kmalloc);
+EXPORT_SYMBOL_GPL(kslab_kmalloc_aligned);
+EXPORT_SYMBOL_GPL(kslab_kzalloc);
+EXPORT_SYMBOL_GPL(kslab_kcalloc);
+EXPORT_SYMBOL_GPL(kslab_krealloc);
+EXPORT_SYMBOL_GPL(kslab_kfree);
+EXPORT_SYMBOL_GPL(kslab_ksize);
+
+/* <kslab/buddy.h> */
+EXPORT_SYMBOL_GPL(kslab_alloc_pages);
+EXPORT_SYMBOL_GPL(kslab_free_pages);
+EXPORT_SYMBOL_GPL(kslab_buddy_stats);
+EXPORT_SYMBOL_GPL(kslab_buddyinfo_format);
+EXPORT_SYMBOL_GPL(kslab_default_zone);
+EXPORT_SYMBOL_GPL(kslab_zone_create);
+EXPORT_SYMBOL_GPL(kslab_zone_destroy);
+EXPORT_SYMBOL_GPL(kslab_zone_alloc_pages);
+EXPORT_SYMBOL_GPL(kslab_zone_free_blocks);
+EXPORT_SYMBOL_GPL(kslab_zone_stats);
+EXPORT_SYMBOL_GPL(kslab_zone_check);
+EXPORT_SYMBOL_GPL(kslab_zone_set_keep_free);
+EXPORT_SYMBOL_GPL(kslab_zone_discard_free);
+
+/* <kslab/report.h> */
+EXPORT_SYMBOL_GPL(kslab_set_report_hook);
+EXPORT_SYMBOL_GPL(kslab_report_count);
+EXPORT_SYMBOL_GPL(kslab_report);
