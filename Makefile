@@ -4,7 +4,9 @@
 #
 #   make            build/libkslab.a and .so, build/libkslab-malloc.so and .a
 #                   (the drop-in malloc), tools, selftests
-#   make check      run every selftest, plain and under ASan+UBSan
+#   make check      run every selftest, plain and under ASan+UBSan, and
+#                   the kernel module under qemu (scripts/check-kernel.sh)
+#   make module     build kslab.ko with Kbuild against KDIR
 #   make bench      the benchmarks (scripts/bench.sh)
 #   make demo       run the demo tool
 #   make clean
@@ -47,7 +49,7 @@ TOOL_BINS := $(TOOL_SRCS:userspace/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRCS := $(wildcard userspace/bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:userspace/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all lib tests tools benches check bench demo clean
+.PHONY: all lib tests tools benches check check-kernel module bench demo clean
 all: lib tools tests benches
 lib: $(BUILD)/libkslab.a $(BUILD)/libkslab.so $(BUILD)/libkslab-malloc.so \
      $(BUILD)/libkslab-malloc.a
@@ -104,6 +106,15 @@ check: all
 	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=1 tests
 	scripts/run-tests.sh $(BUILD) $(BUILD)/asan
 
+# The kernel module alone: built against KDIR (default: the newest Debian
+# linux-headers-*-amd64), loaded in that kernel booted under qemu.
+check-kernel:
+	scripts/check-kernel.sh $(BUILD)
+
+KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
 bench: benches
 	CC="$(CC)" BENCH_CFLAGS="$(filter-out -MMD -MP,$(CFLAGS))" \
 		scripts/bench.sh $(BUILD)
@@ -113,5 +124,6 @@ demo: tools
 
 clean:
 	rm -rf $(BUILD)
+	-[ -z "$(KDIR)" ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

@@ -4,6 +4,8 @@
 #   scripts/install-deps.sh build     compiler, make, liburcu
 #   scripts/install-deps.sh test      the above plus python3, which the
 #                                     tests run on kslab's malloc
+#   scripts/install-deps.sh kernel    the above plus what the kernel test
+#                                     needs: headers, qemu, busybox, cpio
 #   scripts/install-deps.sh bench     the above plus valgrind and the
 #                                     malloc peers bench_cache compares:
 #                                     jemalloc, mimalloc, tcmalloc
@@ -14,6 +16,7 @@ set -eu
 
 build_pkgs=(gcc make libc6-dev liburcu-dev)
 test_pkgs=(python3 coreutils)
+kernel_pkgs=(linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod)
 bench_pkgs=(valgrind libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev)
 
 want=("${build_pkgs[@]}")
@@ -21,8 +24,9 @@ for set in "$@"; do
 	case "$set" in
 	build) ;;
 	test) want+=("${test_pkgs[@]}") ;;
+	kernel) want+=("${kernel_pkgs[@]}") ;;
 	bench) want+=("${bench_pkgs[@]}") ;;
-	*) echo "install-deps: unknown package set '$set' (build, test, bench)" >&2; exit 2 ;;
+	*) echo "install-deps: unknown package set '$set' (build, test, kernel, bench)" >&2; exit 2 ;;
 	esac
 done
 

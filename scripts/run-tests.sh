@@ -49,6 +49,13 @@ for dir in "$@"; do
 	done
 done
 
+# The kernel module, loaded in a kernel booted under qemu. KSLAB_KERNEL=0
+# leaves it out (for a quick run); CI runs it.
+if [ "${KSLAB_KERNEL:-1}" != 0 ]; then
+	run_program "$(dirname "$0")/check-kernel.sh" "kernel module under qemu" \
+		"KSLAB_BUILD_DIR=$1"
+fi
+
 if [ "${#bad_programs[@]}" -gt 0 ]; then
 	echo "# failing: ${bad_programs[*]}"
 fi

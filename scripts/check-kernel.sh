@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Test kslab inside a real kernel: build kslab.ko and the client module
+# against the installed Debian headers, boot the matching Debian kernel
+# under qemu with a busybox initramfs, load both, read /proc/kslabinfo and
+# /proc/kslab_buddyinfo, unload both, and report as TAP.
+#
+#   scripts/check-kernel.sh [BUILD]    BUILD is the build directory (build,
+#                                      or $KSLAB_BUILD_DIR when set)
+#
+# Installs what is missing (linux-headers-amd64 qemu-system-x86
+# busybox-static cpio kmod) and fetches the kernel image without installing
+# it (apt-get download, then only boot/vmlinuz-<ver> out of the package),
+# cached in BUILD/kernel. KDIR= picks other headers; their image must then
+# be in BUILD/kernel/vmlinuz-<ver> already. qemu runs without KVM: this VM
+# has none that works, and TCG boots in seconds.
+set -eu
+
+build=${1:-${KSLAB_BUILD_DIR:-build}}
+root=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$build/kernel"
+kbuild=$(cd "$build/kernel" && pwd)
+tests=0 failed=0
+
+result() {	# result OK NAME: one TAP line
+	tests=$((tests + 1))
+	if [ "$1" = 1 ]; then
+		echo "ok $tests $2"
+	else
+		echo "not ok $tests $2"
+		failed=$((failed + 1))
+	fi
+}
+
+bail() {
+	echo "not ok 1 check_kernel # $*"
+	echo "# check-kernel: $*" >&2
+	exit 1
+}
+
+echo "TAP version 13"
+if ! "$root/scripts/install-deps.sh" kernel >"$kbuild/deps.log" 2>&1; then
+	bail "installing the kernel test's packages failed: $(tail -n 1 "$kbuild/deps.log")"
+fi
+
+if [ -z "${KDIR:-}" ]; then
+	KDIR=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+fi
+[ -d "${KDIR:-}" ] || bail "no kernel headers in /usr/src (install linux-headers-amd64)"
+ver=${KDIR##*/linux-headers-}
+image=$kbuild/vmlinuz-$ver
+
+if [ ! -f "$image" ]; then
+	(cd "$kbuild" && rm -f linux-image-*.deb &&
+	 apt-get download "linux-image-$ver" >download.log 2>&1) ||
+		bail "cannot download linux-image-$ver: $(tail -n 1 "$kbuild/download.log")"
+	dpkg-deb --fsys-tarfile "$kbuild"/linux-image-"$ver"_*.deb |
+		tar -x -O "./boot/vmlinuz-$ver" >"$image" ||
+		bail "no boot/vmlinuz-$ver in linux-image-$ver"
+	rm -f "$kbuild"/linux-image-*.deb
+fi
+
+# Build out of the source tree: Kbuild writes objects next to sources.
+src=$kbuild/src
+rm -rf "$src" && mkdir -p "$src/selftests"
+cp -r "$root/Kbuild" "$root/include" "$root/mm" "$root/kernel" "$src/"
+cp -r "$root/selftests/kernel" "$src/selftests/"
+make -C "$KDIR" M="$src" W=1 modules >"$kbuild/kslab.log" 2>&1 ||
+	bail "kslab.ko does not build: $(grep -m 1 -E 'error|warning' "$kbuild/kslab.log")"
+make -C "$KDIR" M="$src/selftests/kernel/client" \
+	KBUILD_EXTRA_SYMBOLS="$src/Module.symvers" modules >"$kbuild/client.log" 2>&1 ||
+	bail "kslab_client.ko does not build: $(grep -m 1 -E 'error|warning' "$kbuild/client.log")"
+warnings=$(grep -c -E 'warning:' "$kbuild/kslab.log" || true)
+
+# The initramfs: busybox, the modules and a script that drives the run.
+rfs=$kbuild/initramfs
+rm -rf "$rfs" && mkdir -p "$rfs/bin" "$rfs/proc" "$rfs/sys" "$rfs/dev"
+cp /bin/busybox "$rfs/bin/"
+for cmd in sh mount insmod rmmod cat dmesg poweroff echo grep; do
+	ln -sf busybox "$rfs/bin/$cmd"
+done
+cp "$src/kslab.ko" "$src/selftests/kernel/client/kslab_client.ko" "$rfs/"
+cat >"$rfs/init" <<'EOF'
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+echo 8 > /proc/sys/kernel/printk
+insmod /kslab.ko && echo "@@ loaded kslab"
+insmod /kslab_client.ko && echo "@@ loaded client"
+echo "@@ kslabinfo" && cat /proc/kslabinfo
+echo "@@ buddyinfo" && cat /proc/kslab_buddyinfo
+rmmod kslab_client && echo "@@ unloaded client"
+rmmod kslab && echo "@@ unloaded kslab"
+echo "@@ done"
+poweroff -f
+EOF
+chmod +x "$rfs/init"
+(cd "$rfs" && find . | cpio -o -H newc 2>/dev/null | gzip >"$kbuild/initrd.gz")
+
+console=$kbuild/console.log
+timeout 300 qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 512 \
+	-nographic -no-reboot -kernel "$image" -initrd "$kbuild/initrd.gz" \
+	-append "console=ttyS0 panic=-1 loglevel=7" >"$console" 2>&1 || true
+tr -d '\r' <"$console" >"$console.txt"
+log=$console.txt
+
+seen() { grep -q -- "$1" "$log"; }
+
+result "$([ "$warnings" = 0 ] && echo 1 || echo 0)" "module_builds_warning_free_w1"
+result "$(seen '@@ done' && echo 1 || echo 0)" "kernel_boots_and_script_ends"
+result "$(seen '@@ loaded kslab' && echo 1 || echo 0)" "insmod_kslab"
+result "$(seen '@@ loaded client' && echo 1 || echo 0)" "insmod_client"
+result "$(grep -A3 '@@ kslabinfo' "$log" | grep -q 'slabinfo - version: 2.1' && echo 1 || echo 0)" "proc_kslabinfo"
+result "$(grep -q -E '^kmalloc-64 ' "$log" && echo 1 || echo 0)" "kslabinfo_lists_kmalloc"
+result "$(grep -A2 '@@ buddyinfo' "$log" | grep -q 'Node 0, zone' && echo 1 || echo 0)" "proc_kslab_buddyinfo"
+result "$(seen '@@ unloaded client' && echo 1 || echo 0)" "rmmod_client"
+result "$(seen '@@ unloaded kslab' && echo 1 || echo 0)" "rmmod_kslab"
+result "$(seen 'kslab: unloaded, all memory given back' && echo 1 || echo 0)" "unload_gives_all_memory_back"
+result "$(grep -q -E 'WARNING:|BUG:|Oops|Call Trace' "$log" && echo 0 || echo 1)" "no_warn_no_oops"
+
+# The client module's own KTAP lines, renumbered into this stream.
+client_plan=$(sed -n 's/.*\] 1\.\.\([0-9][0-9]*\)$/\1/p' "$log" | head -n 1)
+client_seen=0
+while IFS= read -r line; do
+	client_seen=$((client_seen + 1))
+	case "$line" in
+	"not ok "*) result 0 "client: ${line#not ok [0-9]* }" ;;
+	"ok "*) result 1 "client: ${line#ok [0-9]* }" ;;
+	esac
+done < <(sed -n 's/.*\] \(\(not \)\{0,1\}ok [0-9][0-9]* .*\)$/\1/p' "$log")
+result "$([ -n "$client_plan" ] && [ "$client_seen" = "$client_plan" ] && echo 1 || echo 0)" \
+	"client_ran_its_plan_${client_plan:-none}"
+
+echo "1..$tests"
+if [ "$failed" -gt 0 ]; then
+	echo "# check-kernel: console log in $log"
+	grep -E 'kslab|WARNING|BUG|Oops' "$log" | head -n 20 | sed 's/^/# /'
+fi
+echo "# Totals: pass:$((tests - failed)) fail:$failed skip:0"
+[ "$failed" -eq 0 ]
