@@ -71,7 +71,9 @@ make -C "$KDIR" M="$src" W=1 modules >"$kbuild/kslab.log" 2>&1 ||
 make -C "$KDIR" M="$src/selftests/kernel/client" \
 	KBUILD_EXTRA_SYMBOLS="$src/Module.symvers" modules >"$kbuild/client.log" 2>&1 ||
 	bail "kslab_client.ko does not build: $(grep -m 1 -E 'error|warning' "$kbuild/client.log")"
-warnings=$(grep -c -E 'warning:' "$kbuild/kslab.log" || true)
+# The compiler's and modpost's warnings; not make's own (jobserver notes).
+warnings=$(grep -c -E '^[^ ]+:[0-9]+:[0-9]+: warning:|^WARNING: modpost' \
+	"$kbuild/kslab.log" || true)
 
 # The initramfs: busybox, the modules and a script that drives the run.
 rfs=$kbuild/initramfs
