@@ -8,6 +8,7 @@
 
 #include <kslab/buddy.h>
 #include <kslab/kmalloc.h>
+#include <kslab/pagemap.h>
 #include <kslab/report.h>
 #include <kslab/slab.h>
 
@@ -56,3 +57,16 @@ EXPORT_SYMBOL_GPL(kslab_zone_discard_free);
 EXPORT_SYMBOL_GPL(kslab_set_report_hook);
 EXPORT_SYMBOL_GPL(kslab_report_count);
 EXPORT_SYMBOL_GPL(kslab_report);
+
+/*
+ * The port contract and the page map, for kslab's own test module only
+ * (selftests/kernel/tests): it imports the namespace, nothing else should.
+ */
+EXPORT_SYMBOL_NS_GPL(kslab_env_chunk_grant, KSLAB_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kslab_env_chunk_take_back, KSLAB_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kslab_env_meta_alloc, KSLAB_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kslab_env_meta_free, KSLAB_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kslab_env_page_word, KSLAB_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kslab_env_puts, KSLAB_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kslab_nr_cpus, KSLAB_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kslab_pagemap_root, KSLAB_INTERNAL);

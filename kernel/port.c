@@ -385,9 +385,11 @@ void *kslab_env_large_alloc(size_t size, size_t align, gfp_t gfp)
 	unsigned long pages = DIV_ROUND_UP(size, PAGE_SIZE);
 	void *p;
 
-	if (!gfpflags_allow_blocking(gfp) || align > PAGE_SIZE || !size)
+	/* More than there is memory is a failure, not a vmalloc warning. */
+	if (!gfpflags_allow_blocking(gfp) || align > PAGE_SIZE || !size ||
+	    size > (totalram_pages() << PAGE_SHIFT))
 		return NULL;
-	p = __vmalloc(pages * PAGE_SIZE, gfp);
+	p = __vmalloc(pages * PAGE_SIZE, gfp | __GFP_NOWARN);
 	if (!p)
 		return NULL;
 	if (xa_is_err(xa_store(&kslab_large_areas, (unsigned long)p >> PAGE_SHIFT,

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Test kslab inside a real kernel: build kslab.ko and the client module
+# Test kslab inside a real kernel: build kslab.ko, the test module (the
+# portable selftest suites) and the client module (the exported API only)
 # against the installed Debian headers, boot the matching Debian kernel
-# under qemu with a busybox initramfs, load both, read /proc/kslabinfo and
-# /proc/kslab_buddyinfo, unload both, and report as TAP.
+# under qemu with a busybox initramfs, load them, read /proc/kslabinfo and
+# /proc/kslab_buddyinfo, unload them, and report as TAP: each module's
+# KTAP results, and checks of the whole run.
 #
 #   scripts/check-kernel.sh [BUILD]    BUILD is the build directory (build,
 #                                      or $KSLAB_BUILD_DIR when set)
@@ -64,14 +66,17 @@ fi
 
 # Build out of the source tree: Kbuild writes objects next to sources.
 src=$kbuild/src
-rm -rf "$src" && mkdir -p "$src/selftests"
-cp -r "$root/Kbuild" "$root/include" "$root/mm" "$root/kernel" "$src/"
-cp -r "$root/selftests/kernel" "$src/selftests/"
+rm -rf "$src" && mkdir -p "$src"
+cp -r "$root/Kbuild" "$root/include" "$root/mm" "$root/kernel" \
+	"$root/selftests" "$src/"
 make -C "$KDIR" M="$src" W=1 modules >"$kbuild/kslab.log" 2>&1 ||
 	bail "kslab.ko does not build: $(grep -m 1 -E 'error|warning' "$kbuild/kslab.log")"
-make -C "$KDIR" M="$src/selftests/kernel/client" \
-	KBUILD_EXTRA_SYMBOLS="$src/Module.symvers" modules >"$kbuild/client.log" 2>&1 ||
-	bail "kslab_client.ko does not build: $(grep -m 1 -E 'error|warning' "$kbuild/client.log")"
+for m in tests client; do
+	make -C "$KDIR" M="$src/selftests/kernel/$m" \
+		KBUILD_EXTRA_SYMBOLS="$src/Module.symvers" modules \
+		>"$kbuild/$m.log" 2>&1 ||
+		bail "selftests/kernel/$m does not build: $(grep -m 1 -E 'error|warning' "$kbuild/$m.log")"
+done
 # The compiler's and modpost's warnings; not make's own (jobserver notes).
 warnings=$(grep -c -E '^[^ ]+:[0-9]+:[0-9]+: warning:|^WARNING: modpost' \
 	"$kbuild/kslab.log" || true)
@@ -80,22 +85,30 @@ warnings=$(grep -c -E '^[^ ]+:[0-9]+:[0-9]+: warning:|^WARNING: modpost' \
 rfs=$kbuild/initramfs
 rm -rf "$rfs" && mkdir -p "$rfs/bin" "$rfs/proc" "$rfs/sys" "$rfs/dev"
 cp /bin/busybox "$rfs/bin/"
-for cmd in sh mount insmod rmmod cat dmesg reboot echo grep; do
+for cmd in sh mount insmod rmmod cat dmesg reboot echo; do
 	ln -sf busybox "$rfs/bin/$cmd"
 done
-cp "$src/kslab.ko" "$src/selftests/kernel/client/kslab_client.ko" "$rfs/"
+cp "$src/kslab.ko" "$src/selftests/kernel/tests/kslab_test.ko" \
+	"$src/selftests/kernel/client/kslab_client.ko" "$rfs/"
+# The kernel log goes to the console only through dmesg -c, section by
+# section, so each module's KTAP lines come out together.
 cat >"$rfs/init" <<'EOF'
 #!/bin/sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-echo 8 > /proc/sys/kernel/printk
+dmesg -n 1
 insmod /kslab.ko && echo "@@ loaded kslab"
+insmod /kslab_test.ko && echo "@@ loaded test"
+echo "@@ test log" && dmesg -c
 insmod /kslab_client.ko && echo "@@ loaded client"
+echo "@@ client log" && dmesg -c
 echo "@@ kslabinfo" && cat /proc/kslabinfo
 echo "@@ buddyinfo" && cat /proc/kslab_buddyinfo
 rmmod kslab_client && echo "@@ unloaded client"
+rmmod kslab_test && echo "@@ unloaded test"
 rmmod kslab && echo "@@ unloaded kslab"
+echo "@@ unload log" && dmesg -c
 echo "@@ done"
 reboot -f
 EOF
@@ -124,18 +137,29 @@ result "$(seen '@@ unloaded kslab' && echo 1 || echo 0)" "rmmod_kslab"
 result "$(seen 'kslab: unloaded, all memory given back' && echo 1 || echo 0)" "unload_gives_all_memory_back"
 result "$(grep -q -E 'WARNING:|BUG:|Oops|Call Trace' "$log" && echo 0 || echo 1)" "no_warn_no_oops"
 
-# The client module's own KTAP lines, renumbered into this stream.
-client_plan=$(sed -n 's/.*\] 1\.\.\([0-9][0-9]*\)$/\1/p' "$log" | head -n 1)
-client_seen=0
-while IFS= read -r line; do
-	client_seen=$((client_seen + 1))
-	case "$line" in
-	"not ok "*) result 0 "client: ${line#not ok [0-9]* }" ;;
-	"ok "*) result 1 "client: ${line#ok [0-9]* }" ;;
-	esac
-done < <(sed -n 's/.*\] \(\(not \)\{0,1\}ok [0-9][0-9]* .*\)$/\1/p' "$log")
-result "$([ -n "$client_plan" ] && [ "$client_seen" = "$client_plan" ] && echo 1 || echo 0)" \
-	"client_ran_its_plan_${client_plan:-none}"
+# A module's KTAP lines, from the log section after @@ $1 up to the next
+# @@ line, renumbered into this stream; then whether its plan was run.
+module_results() {
+	local section=$1 label=$2 plan seen=0 line
+
+	sed -n "/^@@ $section\$/,/^@@ /p" "$log" |
+		sed -n 's/^\[[^]]*\] //p' >"$kbuild/$label.ktap"
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$kbuild/$label.ktap" | head -n 1)
+	while IFS= read -r line; do
+		seen=$((seen + 1))
+		case "$line" in
+		"not ok "*) result 0 "$label: ${line#not ok [0-9]* }" ;;
+		*) result 1 "$label: ${line#ok [0-9]* }" ;;
+		esac
+	done < <(grep -E '^(not )?ok [0-9]+ ' "$kbuild/$label.ktap")
+	result "$([ -n "$plan" ] && [ "$seen" = "$plan" ] && echo 1 || echo 0)" \
+		"${label}_ran_its_plan_of_${plan:-none}"
+}
+
+result "$(seen '@@ loaded test' && echo 1 || echo 0)" "insmod_test_module"
+module_results "test log" test
+module_results "client log" client
+result "$(seen '@@ unloaded test' && echo 1 || echo 0)" "rmmod_test_module"
 
 echo "1..$tests"
 if [ "$failed" -gt 0 ]; then

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kslab_test: the portable selftest suites, the same sources as the
+ * userspace test programs, run inside the kernel on load. ktap.c prints
+ * KTAP ("KTAP version 1") to the kernel log; this file is their main()
+ * and the kernel's side of the environment hooks the slab tests need.
+ *
+ * Left out: the userspace-only suites (threads through pthreads, RSS,
+ * fork, LD_PRELOAD), which have kernel counterparts in kslab_client.
+ */
+#include <linux/module.h>
+#include <linux/preempt.h>
+#include <linux/smp.h>
+
+#include "../../buddy/buddy_tests.h"
+#include "../../kmalloc/kmalloc_tests.h"
+#include "../../slab/slab_tests.h"
+
+/*
+ * Magazine counters are per CPU: keep this thread on its CPU while a test
+ * predicts them. It may still sleep, so no preempt_disable().
+ */
+bool test_cpu_pin(struct ktap_test *t, unsigned int *cpu)
+{
+	(void)t;
+	migrate_disable();
+	*cpu = raw_smp_processor_id();
+	return true;
+}
+
+void test_cpu_unpin(void)
+{
+	migrate_enable();
+}
+
+static int __init kslab_test_init(void)
+{
+	const struct ktap_suite suites[] = {
+		buddy_split_suite, buddy_limits_suite, buddy_model_suite,
+		buddy_bad_free_suite, buddy_checker_suite,
+		slab_create_suite, slab_layout_suite, slab_ctor_suite,
+		slab_bad_free_suite, slab_magazine_suite, slab_reclaim_suite,
+		slab_stats_suite, slab_words_suite, kmalloc_suite,
+	};
+
+	ktap_run(suites, ARRAY_SIZE(suites));
+	return 0;
+}
+module_init(kslab_test_init);
+
+static void __exit kslab_test_exit(void)
+{
+}
+module_exit(kslab_test_exit);
+
+MODULE_IMPORT_NS(KSLAB_INTERNAL);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("kslab_test: kslab's portable selftests, run in the kernel");
