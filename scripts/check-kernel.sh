@@ -101,7 +101,7 @@ dmesg -n 1
 insmod /kslab.ko && echo "@@ loaded kslab"
 insmod /kslab_test.ko && echo "@@ loaded test"
 echo "@@ test log" && dmesg -c
-insmod /kslab_client.ko && echo "@@ loaded client"
+insmod /kslab_client.ko bench=1 && echo "@@ loaded client"
 echo "@@ client log" && dmesg -c
 echo "@@ kslabinfo" && cat /proc/kslabinfo
 echo "@@ buddyinfo" && cat /proc/kslab_buddyinfo
@@ -159,6 +159,7 @@ module_results() {
 result "$(seen '@@ loaded test' && echo 1 || echo 0)" "insmod_test_module"
 module_results "test log" test
 module_results "client log" client
+sed -n 's/^\[[^]]*\] \(# bench: .*\)$/\1/p' "$log"
 result "$(seen '@@ unloaded test' && echo 1 || echo 0)" "rmmod_test_module"
 
 echo "1..$tests"
