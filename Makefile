@@ -49,7 +49,8 @@ TOOL_BINS := $(TOOL_SRCS:userspace/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRCS := $(wildcard userspace/bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:userspace/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all lib tests tools benches check check-kernel module bench demo clean
+.PHONY: all lib tests tools benches check check-kernel check-kernel-debug module \
+	bench demo clean
 all: lib tools tests benches
 lib: $(BUILD)/libkslab.a $(BUILD)/libkslab.so $(BUILD)/libkslab-malloc.so \
      $(BUILD)/libkslab-malloc.a
@@ -110,6 +111,11 @@ check: all
 # linux-headers-*-amd64), loaded in that kernel booted under qemu.
 check-kernel:
 	scripts/check-kernel.sh $(BUILD)
+
+# The same on a kernel built with KASAN, lockdep, kmemleak and DEBUG_VM
+# (scripts/build-debug-kernel.sh; built once, then cached).
+check-kernel-debug:
+	scripts/check-kernel.sh --debug $(BUILD)
 
 KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
 module:

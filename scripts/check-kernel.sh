@@ -8,8 +8,12 @@
 # /proc/kslab_buddyinfo, unload them, and report as TAP: each module's
 # KTAP results, and checks of the whole run.
 #
-#   scripts/check-kernel.sh [BUILD]    BUILD is the build directory (build,
-#                                      or $KSLAB_BUILD_DIR when set)
+#   scripts/check-kernel.sh [--debug] [BUILD]
+#
+# BUILD is the build directory (build, or $KSLAB_BUILD_DIR when set).
+# --debug runs the same on the debug kernel of scripts/build-debug-kernel.sh
+# (KASAN, lockdep, kmemleak, DEBUG_VM), and also asks kmemleak to scan
+# after the unloads; the work goes to BUILD/kernel-debug.
 #
 # Installs what is missing (linux-headers-amd64 qemu-system-x86
 # busybox-static cpio kmod) and fetches the kernel image without installing
@@ -20,10 +24,17 @@
 # init script ends with reboot -f, which -no-reboot turns into an exit.
 set -eu
 
+debug=0
+if [ "${1:-}" = --debug ]; then
+	debug=1
+	shift
+fi
 build=${1:-${KSLAB_BUILD_DIR:-build}}
 root=$(cd "$(dirname "$0")/.." && pwd)
-mkdir -p "$build/kernel"
-kbuild=$(cd "$build/kernel" && pwd)
+work=kernel
+[ "$debug" = 1 ] && work=kernel-debug
+mkdir -p "$build/$work"
+kbuild=$(cd "$build/$work" && pwd)
 tests=0 failed=0
 
 result() {	# result OK NAME: one TAP line
@@ -47,12 +58,18 @@ if ! "$root/scripts/install-deps.sh" kernel >"$kbuild/deps.log" 2>&1; then
 	bail "installing the kernel test's packages failed: $(tail -n 1 "$kbuild/deps.log")"
 fi
 
-if [ -z "${KDIR:-}" ]; then
+memory=512
+if [ "$debug" = 1 ]; then
+	KDIR=$("$root/scripts/build-debug-kernel.sh" 2>"$kbuild/debug-kernel.log") ||
+		bail "the debug kernel does not build: $(tail -n 1 "$kbuild/debug-kernel.log")"
+	image=$KDIR/arch/x86/boot/bzImage
+	memory=1024	# KASAN's shadow and kmemleak's pool
+elif [ -z "${KDIR:-}" ]; then
 	KDIR=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
 fi
 [ -d "${KDIR:-}" ] || bail "no kernel headers in /usr/src (install linux-headers-amd64)"
 ver=${KDIR##*/linux-headers-}
-image=$kbuild/vmlinuz-$ver
+[ "$debug" = 1 ] || image=$kbuild/vmlinuz-$ver
 
 if [ ! -f "$image" ]; then
 	(cd "$kbuild" && rm -f linux-image-*.deb &&
@@ -97,11 +114,12 @@ cat >"$rfs/init" <<'EOF'
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+mount -t debugfs none /sys/kernel/debug 2>/dev/null
 dmesg -n 1
 insmod /kslab.ko && echo "@@ loaded kslab"
 insmod /kslab_test.ko && echo "@@ loaded test"
 echo "@@ test log" && dmesg -c
-insmod /kslab_client.ko bench=1 && echo "@@ loaded client"
+insmod /kslab_client.ko @CLIENT_ARGS@ && echo "@@ loaded client"
 echo "@@ client log" && dmesg -c
 echo "@@ kslabinfo" && cat /proc/kslabinfo
 echo "@@ buddyinfo" && cat /proc/kslab_buddyinfo
@@ -109,14 +127,22 @@ rmmod kslab_client && echo "@@ unloaded client"
 rmmod kslab_test && echo "@@ unloaded test"
 rmmod kslab && echo "@@ unloaded kslab"
 echo "@@ unload log" && dmesg -c
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	echo scan > /sys/kernel/debug/kmemleak
+	echo "@@ kmemleak" && cat /sys/kernel/debug/kmemleak
+fi
 echo "@@ done"
 reboot -f
 EOF
+# Timing means nothing under KASAN and kmemleak: the debug run skips it.
+client_args=bench=1
+[ "$debug" = 1 ] && client_args=
+sed -i "s/@CLIENT_ARGS@/$client_args/" "$rfs/init"
 chmod +x "$rfs/init"
 (cd "$rfs" && find . | cpio -o -H newc 2>/dev/null | gzip >"$kbuild/initrd.gz")
 
 console=$kbuild/console.log
-timeout 300 qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 512 \
+timeout 600 qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$memory" \
 	-nographic -no-reboot -net none -kernel "$image" \
 	-initrd "$kbuild/initrd.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=7" >"$console" 2>&1 || true
@@ -135,7 +161,11 @@ result "$(grep -A2 '@@ buddyinfo' "$log" | grep -q 'Node 0, zone' && echo 1 || e
 result "$(seen '@@ unloaded client' && echo 1 || echo 0)" "rmmod_client"
 result "$(seen '@@ unloaded kslab' && echo 1 || echo 0)" "rmmod_kslab"
 result "$(seen 'kslab: unloaded, all memory given back' && echo 1 || echo 0)" "unload_gives_all_memory_back"
-result "$(grep -q -E 'WARNING:|BUG:|Oops|Call Trace' "$log" && echo 0 || echo 1)" "no_warn_no_oops"
+result "$(grep -q -E 'WARNING:|BUG:|Oops|Call Trace|possible .*deadlock|KASAN' "$log" && echo 0 || echo 1)" "no_warn_no_oops_no_kasan_no_lockdep"
+if [ "$debug" = 1 ]; then
+	result "$(seen '@@ kmemleak' && ! grep -q 'unreferenced object' "$log" && echo 1 || echo 0)" \
+		"kmemleak_finds_nothing"
+fi
 
 # A module's KTAP lines, from the log section after @@ $1 up to the next
 # @@ line, renumbered into this stream; then whether its plan was run.

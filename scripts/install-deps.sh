@@ -6,6 +6,8 @@
 #                                     tests run on kslab's malloc
 #   scripts/install-deps.sh kernel    the above plus what the kernel test
 #                                     needs: headers, qemu, busybox, cpio
+#   scripts/install-deps.sh debug-kernel  the above plus what building the
+#                                     debug kernel needs (linux-source-6.1)
 #   scripts/install-deps.sh bench     the above plus valgrind and the
 #                                     malloc peers bench_cache compares:
 #                                     jemalloc, mimalloc, tcmalloc
@@ -17,6 +19,7 @@ set -eu
 build_pkgs=(gcc make libc6-dev liburcu-dev)
 test_pkgs=(python3 coreutils)
 kernel_pkgs=(linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod)
+debug_kernel_pkgs=(linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils)
 bench_pkgs=(valgrind libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev)
 
 want=("${build_pkgs[@]}")
@@ -25,8 +28,9 @@ for set in "$@"; do
 	build) ;;
 	test) want+=("${test_pkgs[@]}") ;;
 	kernel) want+=("${kernel_pkgs[@]}") ;;
+	debug-kernel) want+=("${kernel_pkgs[@]}" "${debug_kernel_pkgs[@]}") ;;
 	bench) want+=("${bench_pkgs[@]}") ;;
-	*) echo "install-deps: unknown package set '$set' (build, test, kernel, bench)" >&2; exit 2 ;;
+	*) echo "install-deps: unknown package set '$set' (build, test, kernel, debug-kernel, bench)" >&2; exit 2 ;;
 	esac
 done
 

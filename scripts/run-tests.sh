@@ -49,11 +49,17 @@ for dir in "$@"; do
 	done
 done
 
-# The kernel module, loaded in a kernel booted under qemu. KSLAB_KERNEL=0
-# leaves it out (for a quick run); CI runs it.
+# The kernel module, loaded in a kernel booted under qemu: Debian's, and a
+# debug kernel (KASAN, lockdep, kmemleak) built once and cached.
+# KSLAB_KERNEL=0 leaves both out, KSLAB_KERNEL=nodebug the second (for a
+# quick run); CI runs both.
 if [ "${KSLAB_KERNEL:-1}" != 0 ]; then
 	run_program "$(dirname "$0")/check-kernel.sh" "kernel module under qemu" \
 		"KSLAB_BUILD_DIR=$1"
+fi
+if [ "${KSLAB_KERNEL:-1}" = 1 ]; then
+	run_program "$(dirname "$0")/check-kernel-debug.sh" \
+		"kernel module under qemu, debug kernel" "KSLAB_BUILD_DIR=$1"
 fi
 
 if [ "${#bad_programs[@]}" -gt 0 ]; then
