@@ -13,7 +13,9 @@
 # BUILD is the build directory (build, or $KSLAB_BUILD_DIR when set).
 # --debug runs the same on the debug kernel of scripts/build-debug-kernel.sh
 # (KASAN, lockdep, kmemleak, DEBUG_VM), and also asks kmemleak to scan
-# after the unloads; the work goes to BUILD/kernel-debug.
+# after the unloads; the work goes to BUILD/kernel-debug. Both end with a
+# second load whose client leaves a cache behind, which kslab's unload
+# must report by name and count.
 #
 # Installs what is missing (linux-headers-amd64 qemu-system-x86
 # busybox-static cpio kmod) and fetches the kernel image without installing
@@ -102,7 +104,7 @@ warnings=$(grep -c -E '^[^ ]+:[0-9]+:[0-9]+: warning:|^WARNING: modpost' \
 rfs=$kbuild/initramfs
 rm -rf "$rfs" && mkdir -p "$rfs/bin" "$rfs/proc" "$rfs/sys" "$rfs/dev"
 cp /bin/busybox "$rfs/bin/"
-for cmd in sh mount insmod rmmod cat dmesg reboot echo; do
+for cmd in sh mount insmod rmmod cat dmesg reboot echo sleep; do
 	ln -sf busybox "$rfs/bin/$cmd"
 done
 cp "$src/kslab.ko" "$src/selftests/kernel/tests/kslab_test.ko" \
@@ -128,9 +130,15 @@ rmmod kslab_test && echo "@@ unloaded test"
 rmmod kslab && echo "@@ unloaded kslab"
 echo "@@ unload log" && dmesg -c
 if [ -e /sys/kernel/debug/kmemleak ]; then
+	# A block counts as leaked once two scans find it unreferenced.
+	echo scan > /sys/kernel/debug/kmemleak
+	sleep 1
 	echo scan > /sys/kernel/debug/kmemleak
 	echo "@@ kmemleak" && cat /sys/kernel/debug/kmemleak
 fi
+insmod /kslab.ko && insmod /kslab_client.ko leak=1 && rmmod kslab_client &&
+	rmmod kslab && echo "@@ leak run"
+echo "@@ leak log" && dmesg -c
 echo "@@ done"
 reboot -f
 EOF
@@ -162,8 +170,14 @@ result "$(seen '@@ unloaded client' && echo 1 || echo 0)" "rmmod_client"
 result "$(seen '@@ unloaded kslab' && echo 1 || echo 0)" "rmmod_kslab"
 result "$(seen 'kslab: unloaded, all memory given back' && echo 1 || echo 0)" "unload_gives_all_memory_back"
 result "$(grep -q -E 'WARNING:|BUG:|Oops|Call Trace|possible .*deadlock|KASAN' "$log" && echo 0 || echo 1)" "no_warn_no_oops_no_kasan_no_lockdep"
+result "$(seen '@@ leak run' &&
+	  seen 'kslab: BUG kslab_client_leak: cache still exists at unload, 3 objects allocated' &&
+	  echo 1 || echo 0)" "unload_reports_a_cache_left_behind"
 if [ "$debug" = 1 ]; then
-	result "$(seen '@@ kmemleak' && ! grep -q 'unreferenced object' "$log" && echo 1 || echo 0)" \
+	# Scanned after the clean unloads, before the run that leaks by design.
+	result "$(seen '@@ kmemleak' &&
+		  ! sed -n '/^@@ kmemleak$/,/^@@ leak log$/p' "$log" |
+			grep -q 'unreferenced object' && echo 1 || echo 0)" \
 		"kmemleak_finds_nothing"
 fi
 

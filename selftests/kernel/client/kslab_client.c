@@ -10,7 +10,9 @@
  * cache's counters, kmalloc and kfree of a few sizes, allocation and free
  * from a hard interrupt (an hrtimer), a bad free reported and survived,
  * and destroys the cache. With bench=1 it also times alloc+free pairs
- * against the kernel's own kmem_cache. The module stays loaded until
+ * against the kernel's own kmem_cache; with leak=1 it does nothing but
+ * leave a cache with 3 objects out, for kslab's unload to report. The
+ * module stays loaded until
  * removed, so the test script can read /proc/kslabinfo meanwhile.
  */
 #include <linux/atomic.h>
@@ -315,8 +317,23 @@ static void test_bad_free(void)
 	ktap_result(kslab_report_count() == before + 1, "bad_free_reported");
 }
 
+/* ---- leaving a cache behind, for kslab's unload to report ---- */
+
+static bool leak;
+module_param(leak, bool, 0444);
+MODULE_PARM_DESC(leak, "only make a cache, allocate 3 objects and keep them");
+
 static int __init kslab_client_init(void)
 {
+	if (leak) {
+		struct kslab_cache *c = kslab_cache_create("kslab_client_leak",
+							   100, NULL, 0);
+		unsigned int i;
+
+		for (i = 0; c && i < 3; i++)
+			kslab_cache_alloc(c, GFP_KERNEL);
+		return 0;
+	}
 	pr_info("KTAP version 1\n");
 	pr_info("1..9\n");
 	test_every_cpu();
