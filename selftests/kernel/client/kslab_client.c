@@ -258,7 +258,7 @@ static u64 time_kslab_pairs(struct kslab_cache *cache)
 	for (i = 0; i < BENCH_PAIRS; i++) {
 		void *obj = kslab_cache_alloc(cache, GFP_KERNEL);
 
-		*(volatile char *)obj = (char)i;
+		WRITE_ONCE(*(char *)obj, (char)i);
 		kslab_cache_free(cache, obj);
 		if (!(i % 4096))
 			cond_resched();	/* a kernel without preemption stalls RCU */
@@ -274,7 +274,7 @@ static u64 time_slub_pairs(struct kmem_cache *cache)
 	for (i = 0; i < BENCH_PAIRS; i++) {
 		void *obj = kmem_cache_alloc(cache, GFP_KERNEL);
 
-		*(volatile char *)obj = (char)i;
+		WRITE_ONCE(*(char *)obj, (char)i);
 		kmem_cache_free(cache, obj);
 		if (!(i % 4096))
 			cond_resched();
@@ -303,8 +303,7 @@ static void bench_against_slub(void)
 		BENCH_PAIRS, BENCH_SIZE, kns / BENCH_PAIRS, sns / BENCH_PAIRS,
 		sns / kns, sns * 100 / kns % 100);
 out:
-	if (s)
-		kmem_cache_destroy(s);
+	kmem_cache_destroy(s);
 	kslab_cache_destroy(k);
 }
 
