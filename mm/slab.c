@@ -56,8 +56,16 @@ static struct slab_fit slab_fit(const struct kslab_cache *cache,
 }
 
 /*
- * Pick the smallest order whose slab wastes at most an eighth of itself;
- * failing that, the order that wastes the smallest share.
+ * A slab may waste at most this share of itself, where an order up to the
+ * cap allows: 1/32, not the 1/8 a slab allocator classically allows, since
+ * mixed-size programs pay the waste on every class at once (the malloc
+ * benchmark's peak RSS: 125 MiB with 1/8, 120 with 1/32, same speed).
+ */
+#define SLAB_WASTE_SHARE	32
+
+/*
+ * Pick the smallest order whose slab wastes at most 1/SLAB_WASTE_SHARE of
+ * itself; failing that, the order that wastes the smallest share.
  */
 static unsigned int choose_order(const struct kslab_cache *cache,
 				 bool on_slab, struct slab_fit *best)
@@ -76,7 +84,7 @@ static unsigned int choose_order(const struct kslab_cache *cache,
 			*best = fit;
 			best_order = order;
 		}
-		if (fit.leftover * 8 <= bytes)
+		if (fit.leftover * SLAB_WASTE_SHARE <= bytes)
 			return order;
 	}
 	return best_order;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Slab layout: the order each cache's slabs get (the smallest that wastes
- * at most an eighth, else the least wasteful), how many objects they hold,
+ * at most 1/32, else the least wasteful), how many objects they hold,
  * whether the slab header lives on or off the slab, colouring (the first
  * object of consecutive slabs moves by a colour step, wrapping after the
  * last colour), and alignment of every object handed out.
@@ -17,6 +17,8 @@
 /* Objects this large keep the header off the slab unless the waste holds it. */
 #define OFF_SLAB_MIN		(KSLAB_PAGE_SIZE / 8)
 #define MIN_ALIGN		8UL
+/* A slab wastes at most 1/WASTE_SHARE of itself where an order allows. */
+#define WASTE_SHARE		32
 
 struct layout {
 	unsigned long size;		/* stride */
@@ -73,7 +75,7 @@ static struct layout expected_layout(unsigned long size, unsigned long align)
 			best_left = left;
 			best_order = order;
 		}
-		if (left * 8 <= bytes)
+		if (left * WASTE_SHARE <= bytes)
 			break;
 	}
 	l.pages = 1UL << best_order;
@@ -131,13 +133,13 @@ static void test_layout_table(struct ktap_test *t)
 		{ 8, { 8, 1, 405, false, 1 } },
 		{ 64, { 64, 1, 61, false, 1 } },
 		{ 100, { 104, 1, 38, false, 1 } },
-		{ 256, { 256, 1, 15, false, 3 } },
+		{ 256, { 256, 2, 31, false, 3 } },
 		{ 512, { 512, 1, 8, true, 1 } },
-		{ 700, { 704, 2, 11, false, 7 } },
-		{ 3000, { 3000, 4, 5, false, 21 } },
+		{ 700, { 704, 4, 23, false, 2 } },
+		{ 3000, { 3000, 32, 43, false, 31 } },
 		{ 4096, { 4096, 1, 1, true, 1 } },
 		{ 20000, { 20000, 16, 3, false, 86 } },
-		/* No order wastes at most 1/8: the least wasteful one. */
+		/* No order wastes at most 1/32: the least wasteful one. */
 		{ 70000, { 70000, 32, 1, false, 954 } },
 		{ 131072, { 131072, 32, 1, true, 1 } },
 	};
@@ -169,7 +171,7 @@ static void expect_packed(struct ktap_test *t, const struct layout *l,
 		unsigned long smaller = KSLAB_PAGE_SIZE << order;
 
 		if (fit_objs(smaller, l->size, align, small, &left))
-			ktap_check(t, left * 8 > smaller, __FILE__, __LINE__,
+			ktap_check(t, left * WASTE_SHARE > smaller, __FILE__, __LINE__,
 				   "stride %lu: order %lu wastes %lu of %lu yet was passed over",
 				   l->size, order, left, smaller);
 	}
@@ -280,7 +282,7 @@ static void test_colour_on_slab(struct ktap_test *t)
 /* A large object whose header still fits the waste: on the slab, 21 colours. */
 static void test_colour_many(struct ktap_test *t)
 {
-	expect_colour_cycle(t, 3000, 0, 21);
+	expect_colour_cycle(t, 3000, 0, 31);
 }
 
 /* The colour step is the alignment when that exceeds a cache line. */
