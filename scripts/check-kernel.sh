@@ -139,6 +139,9 @@ fi
 insmod /kslab.ko && insmod /kslab_client.ko leak=1 && rmmod kslab_client &&
 	rmmod kslab && echo "@@ leak run"
 echo "@@ leak log" && dmesg -c
+insmod /kslab.ko max_chunks=1 && insmod /kslab_client.ko cap=1 &&
+	rmmod kslab_client && rmmod kslab && echo "@@ cap run"
+echo "@@ cap log" && dmesg -c
 echo "@@ done"
 reboot -f
 EOF
@@ -173,6 +176,13 @@ result "$(grep -q -E 'WARNING:|BUG:|Oops|Call Trace|possible .*deadlock|KASAN' "
 result "$(seen '@@ leak run' &&
 	  seen 'kslab: BUG kslab_client_leak: cache still exists at unload, 3 objects allocated' &&
 	  echo 1 || echo 0)" "unload_reports_a_cache_left_behind"
+# max_chunks=1: one 4 MiB chunk, 64 blocks of 64 KiB at most (without the
+# cap the client stops at 256).
+capped=$(sed -n 's/.*# cap: \([0-9][0-9]*\) blocks.*/\1/p' "$log" | head -n 1)
+result "$([ -n "$capped" ] && [ "$capped" -ge 32 ] && [ "$capped" -le 64 ] &&
+	  seen '@@ cap run' && echo 1 || echo 0)" \
+	"max_chunks_1_caps_kmalloc_at_4_MiB"
+echo "# max_chunks=1: ${capped:-no} blocks of 64 KiB before NULL"
 if [ "$debug" = 1 ]; then
 	# Scanned after the clean unloads, before the run that leaks by design.
 	result "$(seen '@@ kmemleak' &&

@@ -11,7 +11,9 @@
  * from a hard interrupt (an hrtimer), a bad free reported and survived,
  * and destroys the cache. With bench=1 it also times alloc+free pairs
  * against the kernel's own kmem_cache; with leak=1 it does nothing but
- * leave a cache with 3 objects out, for kslab's unload to report. The
+ * leave a cache with 3 objects out, for kslab's unload to report; with
+ * cap=1 it only counts the 64 KiB blocks kmalloc gives before NULL, for
+ * kslab loaded with max_chunks=1. The
  * module stays loaded until
  * removed, so the test script can read /proc/kslabinfo meanwhile.
  */
@@ -322,8 +324,34 @@ static bool leak;
 module_param(leak, bool, 0444);
 MODULE_PARM_DESC(leak, "only make a cache, allocate 3 objects and keep them");
 
+/* ---- kslab loaded with max_chunks=1: blocks run out within 4 MiB ---- */
+
+#define CAP_BLOCK	(64UL << 10)
+#define CAP_MAX_BLOCKS	256
+
+static bool cap;
+module_param(cap, bool, 0444);
+MODULE_PARM_DESC(cap, "only count 64 KiB kmalloc blocks until one fails");
+
+static void count_blocks_under_cap(void)
+{
+	static void *blocks[CAP_MAX_BLOCKS];
+	unsigned int n = 0, i;
+
+	while (n < CAP_MAX_BLOCKS &&
+	       (blocks[n] = kslab_kmalloc(CAP_BLOCK, GFP_KERNEL)))
+		n++;
+	for (i = 0; i < n; i++)
+		kslab_kfree(blocks[i]);
+	pr_info("# cap: %u blocks of 64 KiB before NULL\n", n);
+}
+
 static int __init kslab_client_init(void)
 {
+	if (cap) {
+		count_blocks_under_cap();
+		return 0;
+	}
 	if (leak) {
 		struct kslab_cache *c = kslab_cache_create("kslab_client_leak",
 							   100, NULL, 0);
