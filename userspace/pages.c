@@ -36,7 +36,6 @@ unsigned long kslab_arena_base;
 unsigned long kslab_arena_pages;
 unsigned long *kslab_page_words;
 
-static unsigned long arena_chunks;
 static unsigned long slot_used[ARENA_MAX_CHUNKS / BITS_PER_WORD];
 static unsigned int slot_run[ARENA_MAX_CHUNKS];	/* a large run's length, at its first slot */
 static unsigned long chunk_next;	/* where the search for a free slot starts */
@@ -93,9 +92,14 @@ static bool arena_reserve(void)
 		munmap((void *)(kslab_arena_base + size),
 		       raw + KSLAB_CHUNK_SIZE - kslab_arena_base);
 	kslab_page_words = words;
-	arena_chunks = size / KSLAB_CHUNK_SIZE;
 	kslab_store_release(&kslab_arena_pages, pages);
 	return true;
+}
+
+/* Slots in the arena: 0 until it is reserved. */
+static unsigned long arena_slots(void)
+{
+	return kslab_arena_pages / KSLAB_CHUNK_PAGES;
 }
 
 static bool slot_test(unsigned long slot)
@@ -132,13 +136,13 @@ static bool slots_claim(unsigned long count, unsigned long align,
 {
 	unsigned long step = align / KSLAB_CHUNK_SIZE, tried, start, i;
 
-	if (!arena_chunks && !arena_reserve())
+	if (!arena_slots() && !arena_reserve())
 		return false;
 	start = slot_aligned(chunk_next, align);
-	for (tried = 0; tried < arena_chunks; tried += step, start += step) {
-		if (start + count > arena_chunks)
+	for (tried = 0; tried < arena_slots(); tried += step, start += step) {
+		if (start + count > arena_slots())
 			start = slot_aligned(0, align);
-		if (start + count > arena_chunks)
+		if (start + count > arena_slots())
 			return false;
 		for (i = 0; i < count && !slot_test(start + i); i++)
 			;
@@ -177,14 +181,14 @@ static void *slots_map(unsigned long first, unsigned long count)
 	return NULL;
 }
 
-/* The slot of a chunk or run start, or arena_chunks if @addr is none. */
+/* The slot of a chunk or run start, or arena_slots() if @addr is none. */
 static unsigned long slot_of(const void *addr)
 {
 	unsigned long slot = ((unsigned long)addr - kslab_arena_base) /
 			     KSLAB_CHUNK_SIZE;
 
-	if (slot >= arena_chunks || addr != slot_address(slot))
-		return arena_chunks;
+	if (slot >= arena_slots() || addr != slot_address(slot))
+		return arena_slots();
 	return slot;
 }
 
@@ -219,7 +223,7 @@ void kslab_env_chunk_take_back(void *chunk)
 {
 	unsigned long slot = slot_of(chunk);
 
-	KSLAB_BUG_ON(slot >= arena_chunks);
+	KSLAB_BUG_ON(slot >= arena_slots());
 	slots_unmap(slot, 1);
 }
 
@@ -250,7 +254,7 @@ size_t kslab_env_large_size(const void *p)
 {
 	unsigned long slot = slot_of(p);
 
-	if (slot >= arena_chunks)
+	if (slot >= arena_slots())
 		return 0;
 	return (size_t)kslab_load_acquire(&slot_run[slot]) * KSLAB_CHUNK_SIZE;
 }
@@ -259,7 +263,7 @@ void kslab_env_large_free(void *p)
 {
 	unsigned long slot = slot_of(p), count;
 
-	KSLAB_BUG_ON(slot >= arena_chunks || !slot_run[slot]);
+	KSLAB_BUG_ON(slot >= arena_slots() || !slot_run[slot]);
 	count = slot_run[slot];
 	kslab_store_release(&slot_run[slot], 0);
 	slots_unmap(slot, count);
