@@ -4,11 +4,13 @@
  * back to the system while the program runs on; threads allocating and
  * freeing across each other, and one checking kslab (holding its locks),
  * while another thread forks, each child allocating at once and finding
- * kslab consistent; a bad setting refused with a message. Also main(), and
- * the probes run as child processes.
+ * kslab consistent; a bad setting refused with a message; an allocation
+ * made while the malloc sets itself up served without recursion. Also
+ * main(), and the probes run as child processes.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@
 
 #define RSS_PROBE_ARG		"--rss-probe"
 #define SETTING_PROBE_ARG	"--setting-probe"
+#define BOOTSTRAP_PROBE_ARG	"--bootstrap-probe"
 #define RSS_OBJECTS		200000
 #define RSS_OBJECT_SIZE		1000
 #define RSS_WAIT_MS		3000
@@ -292,10 +295,73 @@ static void test_bad_setting(struct ktap_test *t)
 	}
 }
 
+/*
+ * Allocation while the malloc sets itself up: a report hook runs inside
+ * the set-up (a bad setting is reported there) and allocates, as code the
+ * C library calls under kslab might. That nested block comes from the
+ * bootstrap buffer: usable, reallocated with its contents, and its free
+ * ignored, with no recursion into the set-up.
+ */
+static void *nested;
+
+static bool allocating_hook(enum kslab_log_level level, const char *msg,
+			    void *arg)
+{
+	(void)level;
+	(void)msg;
+	(void)arg;
+	if (!nested) {
+		nested = kslab_malloc(100);
+		if (nested)
+			memset(nested, 0x6b, 100);
+	}
+	return true;
+}
+
+static int bootstrap_probe_main(void)
+{
+	unsigned char *p, *q;
+	unsigned long before;
+
+	kslab_set_report_hook(allocating_hook, NULL);
+	p = kslab_malloc(10);		/* sets up: reads the bad setting */
+	kslab_set_report_hook(NULL, NULL);
+	if (!p || !nested)
+		return 1;
+	printf("aligned=%d usable=%zu", (int)((uintptr_t)nested % 16 == 0),
+	       kslab_malloc_usable_size(nested));
+	q = kslab_realloc(nested, 200);	/* moves out of the buffer */
+	printf(" moved=%d kept=%d", q && q != nested, q && q[0] == 0x6b && q[99] == 0x6b);
+	before = kslab_report_count();
+	kslab_free(nested);		/* a bootstrap block: ignored */
+	printf(" reports=%lu\n", kslab_report_count() - before);
+	kslab_free(q);
+	kslab_free(p);
+	return 0;
+}
+
+static void test_bootstrap_during_setup(struct ktap_test *t)
+{
+	struct capture c;
+	char **env, *var;
+	bool ran;
+
+	env = env_with("KSLAB_MALLOC_REAP_MS", "soon", &var);
+	KTAP_ASSERT(t, env != NULL);
+	ran = capture_self(&c, BOOTSTRAP_PROBE_ARG, env);
+	free(var);
+	free(env);
+	KTAP_ASSERT(t, ran);
+	KTAP_EXPECT(t, WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0);
+	ktap_check(t, !strcmp(c.out, "aligned=1 usable=112 moved=1 kept=1 reports=0\n"),
+		   __FILE__, __LINE__, "nested allocation served: %s %s", c.out, c.err);
+}
+
 static const struct ktap_case process_cases[] = {
 	{ "memory_given_back", test_memory_given_back },
 	{ "threads_and_fork", test_threads_and_fork },
 	{ "bad_setting", test_bad_setting },
+	{ "bootstrap_during_setup", test_bootstrap_during_setup },
 };
 
 int main(int argc, char **argv)
@@ -309,5 +375,7 @@ int main(int argc, char **argv)
 		return rss_probe_main();
 	if (argc > 1 && !strcmp(argv[1], SETTING_PROBE_ARG))
 		return setting_probe_main();
+	if (argc > 1 && !strcmp(argv[1], BOOTSTRAP_PROBE_ARG))
+		return bootstrap_probe_main();
 	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
 }
