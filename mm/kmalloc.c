@@ -4,8 +4,8 @@
  *
  * Owns the size-class caches (kmalloc-8 to kmalloc-32768), made on first
  * use, and the page words of the buddy blocks it hands out whole. Sizes up
- * to 64 bytes go in steps of 8, then four classes per power of two, so a
- * class is at most a quarter larger than anything it serves above 32
+ * to 64 bytes go in steps of 8, then eight classes per power of two, so a
+ * class is at most an eighth larger than anything it serves above 56
  * bytes. Larger sizes take a buddy block of the next power of two pages,
  * and beyond the largest block the environment's large allocations.
  *
@@ -21,10 +21,15 @@
 #include <kslab/report.h>
 #include <kslab/slab_types.h>
 
-/* Classes: 8 of 8 bytes up to 64, then 4 per power of two up to 32 KiB. */
+/*
+ * Classes: 8 of 8 bytes up to 64, then 2^KMALLOC_STEP_BITS per power of
+ * two up to 32 KiB.
+ */
 #define KMALLOC_SMALL_CLASSES	8
 #define KMALLOC_SMALL_MAX	64
-#define KMALLOC_CLASSES		(KMALLOC_SMALL_CLASSES + 4 * (15 - 6))
+#define KMALLOC_STEP_BITS	3
+#define KMALLOC_STEPS		(1U << KMALLOC_STEP_BITS)
+#define KMALLOC_CLASSES		(KMALLOC_SMALL_CLASSES + KMALLOC_STEPS * (15 - 6))
 
 /*
  * The head page word of a block kmalloc handed out whole: bit 61 and the
@@ -45,10 +50,11 @@ static unsigned int kmalloc_index(size_t size)
 
 	if (size <= KMALLOC_SMALL_MAX)
 		return (unsigned int)((size - 1) >> 3);
-	/* size - 1 is in [2^k, 2^(k+1)): steps of 2^(k-2) from 2^k. */
+	/* size - 1 is in [2^k, 2^(k+1)): steps of 2^(k-3) from 2^k. */
 	k = 63 - (unsigned int)__builtin_clzl(size - 1);
-	return KMALLOC_SMALL_CLASSES + (k - 6) * 4 +
-	       (unsigned int)((size - 1) >> (k - 2)) - 4;
+	return KMALLOC_SMALL_CLASSES + (k - 6) * KMALLOC_STEPS +
+	       (unsigned int)((size - 1) >> (k - KMALLOC_STEP_BITS)) -
+	       KMALLOC_STEPS;
 }
 
 static size_t kmalloc_class_size(unsigned int index)
@@ -57,9 +63,9 @@ static size_t kmalloc_class_size(unsigned int index)
 
 	if (index < KMALLOC_SMALL_CLASSES)
 		return (index + 1) * 8UL;
-	k = 6 + (index - KMALLOC_SMALL_CLASSES) / 4;
-	step = (index - KMALLOC_SMALL_CLASSES) % 4;
-	return (size_t)(5 + step) << (k - 2);
+	k = 6 + (index - KMALLOC_SMALL_CLASSES) / KMALLOC_STEPS;
+	step = (index - KMALLOC_SMALL_CLASSES) % KMALLOC_STEPS;
+	return (size_t)(KMALLOC_STEPS + 1 + step) << (k - KMALLOC_STEP_BITS);
 }
 
 /* A class's alignment: the largest power of two dividing it, up to a page. */
