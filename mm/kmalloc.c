@@ -156,6 +156,18 @@ static struct kslab_cache *kmalloc_cache(unsigned int index)
 	return cache;
 }
 
+/**
+ * kslab_kmalloc_cache() - the cache kslab_kmalloc() serves a size from
+ * @size: 1 to KSLAB_KMALLOC_MAX_CACHE_SIZE bytes
+ *
+ * For the userspace malloc, which keeps a table of them.
+ * Return: the class cache, NULL if it cannot be made.
+ */
+struct kslab_cache *kslab_kmalloc_cache(size_t size)
+{
+	return kmalloc_cache(kmalloc_index(size));
+}
+
 static void *kmalloc_class_alloc(unsigned int index, gfp_t gfp)
 {
 	struct kslab_cache *cache = kmalloc_cache(index);
@@ -286,10 +298,13 @@ static kslab_cold kslab_noinline void kmalloc_bad_address(const char *op,
 						 "not managed by kslab", p);
 }
 
-static kslab_cold kslab_noinline void kfree_other(const void *p)
+/* Everything kslab_kfree_hit() leaves: a full magazine, blocks, bad input. */
+static kslab_cold kslab_noinline void kfree_slow(const void *p)
 {
 	struct kmalloc_alloc a;
 
+	if (KSLAB_ZERO_OR_NULL_PTR(p))
+		return;
 	switch (kmalloc_kind(p, &a)) {
 	case KMALLOC_OBJECT:
 		kslab_cache_free_checked(a.cache, (void *)p);
@@ -309,21 +324,8 @@ static kslab_cold kslab_noinline void kfree_other(const void *p)
 
 void kslab_kfree(const void *p)
 {
-	const unsigned long *word;
-	struct kslab_cache *cache;
-
-	if (kslab_unlikely(KSLAB_ZERO_OR_NULL_PTR(p)))
-		return;
-	/* Objects first and inline: they are nearly every free. */
-	word = kslab_env_page_word(p);
-	if (kslab_likely(word)) {
-		cache = kslab_cache_of(p, *word);
-		if (kslab_likely(cache && kslab_obj_in(cache, p, *word))) {
-			kslab_cache_free_checked(cache, (void *)p);
-			return;
-		}
-	}
-	kfree_other(p);
+	if (kslab_unlikely(!kslab_kfree_hit(p)))
+		kfree_slow(p);
 }
 
 size_t kslab_ksize(const void *p)

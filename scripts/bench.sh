@@ -125,12 +125,15 @@ done <"$tmp/buddy.tsv"
 cc=${CC:-cc}
 read -r -a cflags <<<"${BENCH_CFLAGS:--std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -pthread}"
 src=$root/userspace/bench/bench_cache.c
-allocators=(kslab glibc jemalloc mimalloc tcmalloc)
+# kslab-malloc is kslab's drop-in malloc(64), linked statically.
+allocators=(kslab kslab-malloc glibc jemalloc mimalloc tcmalloc)
 # What each peer links, and what the file its malloc comes from is called.
 declare -A peer_lib=([glibc]="" [jemalloc]=-ljemalloc [mimalloc]=-lmimalloc
-		     [tcmalloc]=-ltcmalloc_minimal)
+		     [tcmalloc]=-ltcmalloc_minimal
+		     [kslab-malloc]="$build/libkslab-malloc.a -lurcu-memb")
 declare -A peer_file=([glibc]=libc.so [jemalloc]=libjemalloc
-		      [mimalloc]=libmimalloc [tcmalloc]=libtcmalloc)
+		      [mimalloc]=libmimalloc [tcmalloc]=libtcmalloc
+		      [kslab-malloc]=bench_cache-kslab-malloc)
 declare -A peer_pkg=([glibc]=libc6-dev [jemalloc]=libjemalloc-dev
 		     [mimalloc]=libmimalloc-dev [tcmalloc]=libgoogle-perftools-dev)
 declare -A skipped why
@@ -147,8 +150,9 @@ build_cache_bench() {
 		# --no-as-needed: the library stays even if the linker
 		# thinks it unneeded; --info checks who answers malloc.
 		# shellcheck disable=SC2054
+		# shellcheck disable=SC2206
 		[ -n "${peer_lib[$name]}" ] &&
-			libs=(-Wl,--no-as-needed "${peer_lib[$name]}")
+			libs=(-Wl,--no-as-needed ${peer_lib[$name]})
 		"$cc" "${cflags[@]}" -o "$bin" "$src" -pthread "${libs[@]}" \
 			2>"$tmp/cc.log" && return 0
 	fi
@@ -190,7 +194,7 @@ for name in "${allocators[@]}"; do
 	# Valgrind has no rseq. kslab's single mode runs the same sequences
 	# for one thread without it, so the count is that of the rseq path.
 	count_env=()
-	[ "$name" = kslab ] && count_env=(KSLAB_PERCPU=single)
+	[[ "$name" = kslab* ]] && count_env=(KSLAB_PERCPU=single)
 	while IFS=$'\t' read -r key fn ops; do
 		ir[$name,$key]=$(instr_per_op "$build/bench/bench_cache-$name" \
 					      "$fn" "$ops")
@@ -244,24 +248,33 @@ if [ "$busy_before" -gt 0 ] || [ "$busy_after" -gt 0 ]; then
 	echo "# the timed runs): the figures below, the 2-thread ones most, are skewed"
 fi
 
-crow='%-40s |%9s |%9s |%9s |%9s |%9s\n'
-
-# The head of a table with a column per allocator.
+# The table's columns: the allocators named in array $1.
 table_head() {
+	local -n names=$1
+	local dashes=()
+
+	table_columns=$1
+	crow='%-40s'
+	for _ in "${names[@]}"; do
+		crow+=' |%12s'
+		dashes+=("")
+	done
+	crow+='\n'
 	# shellcheck disable=SC2059
-	printf "$crow" "workload" "${allocators[@]}"
+	printf "$crow" "workload" "${names[@]}"
 	# shellcheck disable=SC2059
-	printf "$crow" "" "" "" "" "" "" | tr ' |' '-+'
+	printf "$crow" "" "${dashes[@]}" | tr ' |' '-+'
 }
 
-# One row of figures, and under it the row of each peer's over kslab's.
+# One row of figures, and under it the row of each peer's over kslab's,
+# for the columns table_head last printed.
 cache_rows() {
 	local label=$1 store=$2 key=$3 name k v r
 	local -a vals=() ratios=()
-	local -n figures=$store
+	local -n figures=$store columns=$table_columns
 
 	k=${figures[kslab,$key]:--}
-	for name in "${allocators[@]}"; do
+	for name in "${columns[@]}"; do
 		v=${figures[$name,$key]:--}
 		vals+=("$v")
 		if [ "$name" = kslab ]; then
@@ -280,12 +293,13 @@ cache_rows() {
 }
 
 echo
-echo "# bench_cache: 64-byte objects, a kslab cache vs malloc(64)"
+echo "# bench_cache: 64-byte objects, a kslab cache vs malloc(64): kslab's"
+echo "# (kslab-malloc, libkslab-malloc.a) and the peers'"
 echo "# one op = one object allocated and freed; every object gets a byte written"
 echo "# ns/op and Mops/s: median of 5 runs of ~0.25 s; instr/op: callgrind"
 echo "# peer/kslab: the peer's figure over kslab's; above 1 for ns/op or"
 echo "# instr/op, kslab does better; above 1 for Mops/s, the peer does"
-table_head
+table_head allocators
 for key in "${keys[@]}"; do
 	cache_rows "${title[$key]}, ${unit[$key]}" value "$key"
 done
@@ -311,10 +325,13 @@ fi
 
 # Built like bench_cache, once per allocator: kslab's through
 # libkslab-malloc.a, so every malloc in the process is kslab's. Each
-# workload runs MALLOC_RUNS times, each in a process of its own, so the
-# peak RSS is the workload's: the median of each column is shown.
-MALLOC_RUNS=3
+# workload runs MALLOC_RUNS times per allocator, each in a process of its
+# own, so the peak RSS is the workload's; the rounds take the allocators
+# in turn, so a change in the machine's load falls on all of them. The
+# median of each column is shown.
+MALLOC_RUNS=5
 msrc=$root/userspace/bench/bench_malloc.c
+malloc_allocators=(kslab glibc jemalloc mimalloc tcmalloc)
 malloc_workloads=(mixed threads)
 declare -A malloc_title=([mixed]="mixed 16-2048 B, 100k live"
 			 [threads]="4 threads x 25k live")
@@ -335,22 +352,31 @@ median() {
 	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'
 }
 
-for name in "${allocators[@]}"; do
+malloc_built=()
+for name in "${malloc_allocators[@]}"; do
 	[ -n "${skipped[$name]:-}" ] && continue
 	if ! build_malloc_bench "$name"; then
 		echo "# bench_malloc-$name: cannot build: $(head -n 1 "$tmp/cc.log")"
 		continue
 	fi
+	malloc_built+=("$name")
+done
+for _ in $(seq "$MALLOC_RUNS"); do
 	for w in "${malloc_workloads[@]}"; do
-		: >"$tmp/ns" && : >"$tmp/rss"
-		for _ in $(seq "$MALLOC_RUNS"); do
+		for name in "${malloc_built[@]}"; do
 			if read -r ns rss < <("$build/bench/bench_malloc-$name" "$w"); then
-				echo "$ns" >>"$tmp/ns"
-				echo "$((rss / 1024))" >>"$tmp/rss"
+				echo "$ns" >>"$tmp/ns.$name.$w"
+				awk -v k="$rss" 'BEGIN { printf "%.1f\n", k / 1024 }' \
+					>>"$tmp/rss.$name.$w"
 			fi
 		done
-		mns[$name,$w]=$(median <"$tmp/ns")
-		mrss[$name,$w]=$(median <"$tmp/rss")
+	done
+done
+for name in "${malloc_built[@]}"; do
+	for w in "${malloc_workloads[@]}"; do
+		[ -f "$tmp/ns.$name.$w" ] || continue
+		mns[$name,$w]=$(median <"$tmp/ns.$name.$w")
+		mrss[$name,$w]=$(median <"$tmp/rss.$name.$w")
 	done
 done
 
@@ -359,7 +385,7 @@ echo "# bench_malloc: malloc/free of random sizes; one op = one block freed and"
 echo "# another allocated, its first byte written; each run in a fresh process"
 echo "# ns/op and peak RSS (MiB): median of $MALLOC_RUNS runs; peer/kslab above 1:"
 echo "# kslab does better"
-table_head
+table_head malloc_allocators
 for w in "${malloc_workloads[@]}"; do
 	cache_rows "${malloc_title[$w]}, ns/op" mns "$w"
 	cache_rows "${malloc_title[$w]}, RSS MiB" mrss "$w"

@@ -23,7 +23,7 @@
 #include <kslab/kmalloc.h>
 #include <kslab/malloc.h>
 #include <kslab/report.h>
-#include <kslab/slab.h>
+#include <kslab/slab_types.h>
 
 #include <errno.h>
 #include <stdint.h>
@@ -32,16 +32,26 @@
 
 /* Frees between two looks at the clock, per thread. */
 #define MALLOC_TICK_FREES	1024
+/* Sizes malloc() and calloc() serve from the table, without kmalloc. */
+#define MALLOC_TABLE_MAX	4096
+#define MALLOC_TABLE_SLOTS	(MALLOC_TABLE_MAX / KSLAB_MALLOC_ALIGN + 1)
 #define REAP_MS_DEFAULT		1000UL
 #define REAP_MS_MAX		(24UL * 3600 * 1000)
 #define BOOTSTRAP_BYTES		(64UL << 10)
 
 static bool malloc_ready;
 static __thread bool setting_up __attribute__((tls_model("initial-exec")));
-static __thread unsigned int free_ticks __attribute__((tls_model("initial-exec")));
+static __thread int free_countdown __attribute__((tls_model("initial-exec")));
 static unsigned long reap_ms = REAP_MS_DEFAULT;
 static unsigned long last_reap_ms;
 static int reap_busy;
+
+/*
+ * The per-CPU handle of the class of each 16-byte step up to
+ * MALLOC_TABLE_MAX, slot (size + 15) / 16; slot 0 serves size 0 as 16.
+ * Filled once the classes exist: an empty slot sends malloc the long way.
+ */
+static struct kslab_cpu_cache *malloc_table[MALLOC_TABLE_SLOTS];
 
 static _Alignas(KSLAB_MALLOC_ALIGN) unsigned char bootstrap[BOOTSTRAP_BYTES];
 static unsigned long bootstrap_used;
@@ -108,12 +118,26 @@ static unsigned long now_ms(void)
 	return (unsigned long)ts.tv_sec * 1000 + (unsigned long)ts.tv_nsec / 1000000;
 }
 
+static void fill_table(void)
+{
+	struct kslab_cache *cache;
+	size_t slot;
+
+	for (slot = 0; slot < MALLOC_TABLE_SLOTS; slot++) {
+		cache = kslab_kmalloc_cache(slot ? slot * KSLAB_MALLOC_ALIGN :
+						   KSLAB_MALLOC_ALIGN);
+		if (cache)
+			kslab_store_release(&malloc_table[slot], cache->cpu);
+	}
+}
+
 static kslab_cold kslab_noinline void malloc_setup(void)
 {
 	setting_up = true;
 	read_reap_ms();
 	last_reap_ms = now_ms();
-	kslab_kmalloc_init();
+	if (!kslab_kmalloc_init())
+		fill_table();
 	setting_up = false;
 	kslab_store_release(&malloc_ready, true);
 }
@@ -145,19 +169,45 @@ static void *malloc_aligned(size_t size, size_t align, gfp_t gfp)
 	return p;
 }
 
+/*
+ * The fast path: a round from this CPU's magazine of the class, through
+ * the table. Return: NULL for a size beyond it, before the set-up, or if
+ * the magazine has none: malloc_aligned() then does it all.
+ */
+static inline void *malloc_hit(size_t size)
+{
+	struct kslab_cpu_cache *pcpu;
+
+	if (kslab_unlikely(size > MALLOC_TABLE_MAX))
+		return NULL;
+	pcpu = KSLAB_READ_ONCE(malloc_table[(size + KSLAB_MALLOC_ALIGN - 1) /
+					    KSLAB_MALLOC_ALIGN]);
+	if (kslab_unlikely(!pcpu))
+		return NULL;
+	return kslab_cpu_mag_pop(pcpu);
+}
+
 void *kslab_malloc(size_t size)
 {
+	void *p = malloc_hit(size);
+
+	if (kslab_likely(p))
+		return p;
 	return malloc_aligned(size, KSLAB_MALLOC_ALIGN, GFP_KERNEL);
 }
 
 void *kslab_calloc(size_t n, size_t size)
 {
 	size_t bytes;
+	void *p;
 
 	if (__builtin_mul_overflow(n, size, &bytes)) {
 		errno = ENOMEM;
 		return NULL;
 	}
+	p = malloc_hit(bytes);
+	if (kslab_likely(p))
+		return kslab_memset(p, 0, bytes);
 	return malloc_aligned(bytes, KSLAB_MALLOC_ALIGN, GFP_KERNEL | __GFP_ZERO);
 }
 
@@ -166,7 +216,7 @@ static kslab_cold kslab_noinline void malloc_tick(void)
 {
 	unsigned long now;
 
-	free_ticks = 0;
+	free_countdown = MALLOC_TICK_FREES - 1;
 	if (!reap_ms || !kslab_load_acquire(&malloc_ready))
 		return;
 	now = now_ms();
@@ -179,12 +229,19 @@ static kslab_cold kslab_noinline void malloc_tick(void)
 	__atomic_store_n(&reap_busy, 0, __ATOMIC_RELEASE);
 }
 
+/* A bootstrap block never leaves; everything else is kslab_kfree()'s. */
+static kslab_cold kslab_noinline void free_slow(void *p)
+{
+	if (!in_bootstrap(p))
+		kslab_kfree(p);
+}
+
 void kslab_free(void *p)
 {
-	if (kslab_unlikely(in_bootstrap(p)))
-		return;
-	kslab_kfree(p);
-	if (kslab_unlikely(++free_ticks == MALLOC_TICK_FREES))
+	if (kslab_unlikely(!kslab_kfree_hit(p)))
+		free_slow(p);
+	/* A countdown: one decrement sets the flag the branch tests. */
+	if (kslab_unlikely(--free_countdown < 0))
 		malloc_tick();
 }
 

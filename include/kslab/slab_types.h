@@ -119,7 +119,7 @@ extern struct kslab_mutex kslab_caches_lock;
 #define KSLAB_MAX_CACHES	4096
 #define KSLAB_CACHE_KEY_SHIFT	(KSLAB_CHUNK_SHIFT + 1)
 #define KSLAB_CACHE_KEY(id)	((1UL << 62) + ((unsigned long)(id) << KSLAB_CACHE_KEY_SHIFT))
-extern struct kslab_cache *kslab_cache_ids[KSLAB_MAX_CACHES];
+extern struct kslab_cache *kslab_cache_ids[KSLAB_MAX_CACHES] kslab_hidden;
 
 static inline unsigned long kslab_cache_id(const struct kslab_cache *cache)
 {
@@ -134,7 +134,10 @@ static inline unsigned long kslab_cache_id(const struct kslab_cache *cache)
  * @obj less its page word is its cache's key plus its offset from its
  * slab's first object, and a key's number sits above every offset. For an
  * address that is no object the answer is a guess: kslab_obj_valid() with
- * it is the proof. Return: the cache, or NULL if the word names none.
+ * it is the proof. A word of 0 (a page in no slab) names no cache without
+ * a test of its own: only an address in [2^62, 2^62 + 2^35) would give a
+ * number in range, and no 64-bit machine maps such non-canonical
+ * addresses. Return: the cache, or NULL if the word names none.
  */
 static inline struct kslab_cache *kslab_cache_of(const void *obj,
 						 unsigned long word)
@@ -142,7 +145,7 @@ static inline struct kslab_cache *kslab_cache_of(const void *obj,
 	unsigned long id = ((unsigned long)obj - word - KSLAB_CACHE_KEY(0)) >>
 			   KSLAB_CACHE_KEY_SHIFT;
 
-	if (!word || id >= KSLAB_MAX_CACHES)
+	if (id >= KSLAB_MAX_CACHES)
 		return NULL;
 	return KSLAB_READ_ONCE(kslab_cache_ids[id]);
 }
@@ -276,6 +279,32 @@ static inline unsigned long kslab_slab_word(const struct kslab_cache *cache,
 enum kslab_obj_error kslab_obj_check(struct kslab_cache *cache,
 				     const void *obj, struct kslab_slab **slab,
 				     unsigned long *offset);
+
+/**
+ * kslab_kfree_hit() - kslab_kfree()'s fast path
+ * @p: any address
+ *
+ * An object of any cache goes into this CPU's loaded magazine if it has
+ * room: one page word names the cache and proves the object. Inline, for
+ * kslab_kfree() and the userspace free().
+ * Return: true if @p was freed; false for everything else (NULL, blocks,
+ * large memory, bad addresses, a full magazine), which kslab_kfree()
+ * handles in full.
+ */
+static inline bool kslab_kfree_hit(const void *p)
+{
+	const unsigned long *word = kslab_env_page_word(p);
+	struct kslab_cache *cache;
+
+	if (kslab_unlikely(!word))
+		return false;
+	cache = kslab_cache_of(p, *word);
+	return kslab_likely(cache && kslab_obj_in(cache, p, *word)) &&
+	       kslab_likely(kslab_cpu_mag_push(cache->cpu, (void *)p));
+}
+
+/* kmalloc (mm/kmalloc.c): the cache of a class size, for malloc's table. */
+struct kslab_cache *kslab_kmalloc_cache(size_t size);
 
 /* Magazine layer (mm/magazine.c) */
 void kslab_cache_free_checked(struct kslab_cache *cache, void *obj);

@@ -2,7 +2,8 @@
 /*
  * The C library's allocation functions over kmalloc (suite malloc), called
  * by their kslab_ names so that this also runs under ASan: alignment and
- * usable sizes, size 0, errno and overflow, realloc across classes and to
+ * usable sizes, the fast path's classes against kmalloc's for every size
+ * it serves, size 0, errno and overflow, realloc across classes and to
  * and from large memory, every aligned allocator with good and bad
  * alignments, and a bad free reported without harm.
  */
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <kslab/kmalloc.h>
 #include <kslab/malloc.h>
 
 #include "malloc_tests.h"
@@ -84,6 +86,46 @@ static bool all_zero(const unsigned char *p, size_t n)
 		if (p[i])
 			return false;
 	return true;
+}
+
+/*
+ * Every size to twice the reach of malloc's table (4096 bytes): malloc and
+ * calloc give the class kmalloc gives the size rounded up to 16, aligned
+ * to 16, and calloc zeroes the block malloc just dirtied and freed, which
+ * is the one this CPU's magazine hands back.
+ */
+static void test_malloc_every_size(struct ktap_test *t)
+{
+	unsigned long wrong_class = 0, misaligned = 0, dirty = 0, failed = 0;
+	unsigned char *m, *c;
+	size_t size, class;
+	void *k;
+
+	for (size = 0; size <= 8192; size++) {
+		k = kslab_kmalloc(size ? (size + 15) & ~15UL : 16, GFP_KERNEL);
+		class = kslab_ksize(k);
+		m = kslab_malloc(size);
+		if (!k || !m) {
+			failed++;
+			kslab_kfree(k);
+			kslab_free(m);
+			continue;
+		}
+		wrong_class += kslab_malloc_usable_size(m) != class;
+		misaligned += (uintptr_t)m % KSLAB_MALLOC_ALIGN != 0;
+		memset(m, 0xff, class);
+		kslab_free(m);
+		c = kslab_calloc(1, size);
+		failed += !c;
+		wrong_class += c && kslab_malloc_usable_size(c) != class;
+		dirty += c && !all_zero(c, size);
+		kslab_free(c);
+		kslab_kfree(k);
+	}
+	KTAP_EXPECT_EQ(t, failed, 0);
+	KTAP_EXPECT_EQ(t, wrong_class, 0);
+	KTAP_EXPECT_EQ(t, misaligned, 0);
+	KTAP_EXPECT_EQ(t, dirty, 0);
 }
 
 /* calloc zeroes, also memory that was used before. */
@@ -231,6 +273,7 @@ static const struct ktap_case malloc_cases[] = {
 	{ "malloc_zero", test_malloc_zero },
 	{ "malloc_too_large", test_malloc_too_large },
 	{ "calloc_zeroes", test_calloc_zeroes },
+	{ "malloc_every_size", test_malloc_every_size },
 	{ "realloc", test_realloc },
 	{ "posix_memalign", test_posix_memalign },
 	{ "aligned_family", test_aligned_family },

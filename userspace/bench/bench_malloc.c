@@ -26,7 +26,7 @@
 #include "bench.h"
 
 #define LIVE		100000
-#define OPS		4000000UL
+#define OPS		8000000UL
 #define THREADS		4
 #define MIN_SIZE	16
 #define MAX_SIZE	2048
