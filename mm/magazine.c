@@ -24,7 +24,7 @@
 #include <kslab/slab_types.h>
 
 /* Objects one magazine caches by default, in bytes. */
-#define KSLAB_MAGAZINE_BYTES	(16UL << 10)
+#define KSLAB_MAGAZINE_BYTES	(32UL << 10)
 /* Depot contention per reap interval above which magazines grow. */
 #define KSLAB_CONTENTION_GROW	16
 /* Refill attempts before an allocation goes straight to the slabs. */

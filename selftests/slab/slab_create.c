@@ -179,7 +179,7 @@ struct magazine_case {
 
 /*
  * Sizes asked for round up to the classes 6, 14, 30, 62, 126, 254; with
- * none asked, a magazine holds at most 16 KiB of objects (6 at least).
+ * none asked, a magazine holds at most 32 KiB of objects (6 at least).
  */
 static void test_create_magazine_classes(struct ktap_test *t)
 {
@@ -187,9 +187,9 @@ static void test_create_magazine_classes(struct ktap_test *t)
 		{ 64, 1, 6 }, { 64, 6, 6 }, { 64, 7, 14 }, { 64, 14, 14 },
 		{ 64, 15, 30 }, { 64, 100, 126 }, { 64, 200, 254 },
 		{ 64, KSLAB_MAGAZINE_MAX, 254 },
-		{ 8, 0, 254 }, { 64, 0, 254 }, { 72, 0, 126 }, { 128, 0, 126 },
-		{ 136, 0, 62 }, { 264, 0, 62 }, { 272, 0, 30 }, { 544, 0, 30 },
-		{ 552, 0, 14 }, { 1168, 0, 14 }, { 1176, 0, 6 }, { 4096, 0, 6 },
+		{ 8, 0, 254 }, { 128, 0, 254 }, { 136, 0, 126 }, { 256, 0, 126 },
+		{ 264, 0, 62 }, { 528, 0, 62 }, { 536, 0, 30 }, { 1088, 0, 30 },
+		{ 1096, 0, 14 }, { 2336, 0, 14 }, { 2344, 0, 6 }, { 4096, 0, 6 },
 		{ 100000, 0, 6 },
 	};
 	struct kslab_cache_args args = { 0 };
