@@ -18,7 +18,10 @@
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
+#include <linux/random.h>
+#include <linux/sched.h>
 #include <linux/rcupdate.h>
+#include <linux/string.h>
 #include <linux/slab.h>
 #include <linux/version.h>
 #include <linux/vmalloc.h>
@@ -457,6 +460,46 @@ void kslab_env_puts(enum kslab_log_level level, const char *line)
 		printk(KERN_ERR "%s\n", line);
 		break;
 	}
+}
+
+/* ---- options, random words, thread ids ---- */
+
+static char *slab_debug;
+module_param(slab_debug, charp, 0444);
+MODULE_PARM_DESC(slab_debug, "debug options, slab_debug syntax (Documentation/debugging.rst)");
+
+/**
+ * kslab_env_option() - a setting mm/ reads at start-up
+ * @name: its userspace name, "KSLAB_DEBUG"
+ *
+ * The module's parameters stand in for the environment.
+ * Return: the string, or NULL if not set.
+ */
+const char *kslab_env_option(const char *name)
+{
+	if (!strcmp(name, "KSLAB_DEBUG"))
+		return slab_debug;
+	return NULL;
+}
+
+/**
+ * kslab_env_random() - a random word, for per-cache secrets
+ *
+ * Return: the word.
+ */
+unsigned long kslab_env_random(void)
+{
+	return get_random_long();
+}
+
+/**
+ * kslab_env_thread_id() - the current task's pid, for reports
+ *
+ * Return: the pid.
+ */
+int kslab_env_thread_id(void)
+{
+	return task_pid_nr(current);
 }
 
 /* ---- RCU ---- */

@@ -286,6 +286,13 @@ void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp)
 	return obj;
 }
 
+/* The fast paths refuse the loaded magazine's top round; look at both. */
+static bool cpu_holds_on_top(const struct kslab_cpu_cache *cc, const void *obj)
+{
+	return kslab_mag_top_is(cc->loaded, obj) ||
+	       kslab_mag_top_is(cc->previous, obj);
+}
+
 static kslab_cold kslab_noinline
 void free_slow(struct kslab_cache *cache, void *obj)
 {
@@ -294,13 +301,16 @@ void free_slow(struct kslab_cache *cache, void *obj)
 	if (!(cache->flags & KSLAB_NO_MAGAZINE)) {
 		for (tries = 0; tries < KSLAB_REFILL_TRIES; tries++) {
 			unsigned int cpu = kslab_cpu_enter();
+			struct kslab_cpu_cache *cc = kslab_percpu_ptr(cache->cpu,
+								      cpu);
 			struct kslab_magazine *mag;
-			bool done;
+			bool done, twice = cpu_holds_on_top(cc, obj);
 
-			done = cpu_free_miss(cache,
-					     kslab_percpu_ptr(cache->cpu, cpu),
-					     obj, !tries);
+			done = twice || cpu_free_miss(cache, cc, obj, !tries);
 			kslab_cpu_exit(cpu);
+			if (twice)
+				kslab_report_bad_free(cache, KSLAB_OBJ_DOUBLE_FREE,
+						      obj, kslab_obj_to_slab(obj), 0);
 			if (done)
 				return;
 			/* A free may not sleep: the new magazine is atomic. */

@@ -99,6 +99,18 @@ static inline void kslab_mag_init(struct kslab_magazine *mag,
 }
 
 /*
+ * Is @obj the round on top? Freeing it again would hand it out twice: the
+ * cheap double-free check every push makes, the fast paths included.
+ */
+static inline bool kslab_mag_top_is(const struct kslab_magazine *mag,
+				    const void *obj)
+{
+	unsigned int rounds = kslab_mag_rounds(mag);
+
+	return rounds && mag->objs[rounds - 1] == obj;
+}
+
+/*
  * Pop and push outside the fast paths: counted by the caller, not here,
  * so the mark moves with the rounds.
  */

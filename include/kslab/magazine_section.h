@@ -33,7 +33,7 @@ static inline bool kslab_section_mag_push(struct kslab_cpu_cache *pcpu,
 	struct kslab_magazine *mag = cc->loaded;
 	bool done = false;
 
-	if (kslab_likely(!kslab_mag_full(mag))) {
+	if (kslab_likely(!kslab_mag_full(mag) && !kslab_mag_top_is(mag, obj))) {
 		kslab_mag_push(mag, obj);
 		cc->counts.free_hit++;
 		done = true;

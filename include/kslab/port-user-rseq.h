@@ -120,8 +120,11 @@ miss:
 }
 
 /*
- * Push: commit state + KSLAB_MAG_PUSH unless the sum is refused; the
- * object goes below the new round count.
+ * Push: commit state + KSLAB_MAG_PUSH unless the sum is refused or @obj
+ * is the round on top already (a double free: the slow path reports it);
+ * the object goes below the new round count. With the new count r in off,
+ * (mag + 8 * r) is the top round objs[r - 2], or for r = 1 the state word,
+ * a small number no object's address equals.
  */
 static inline bool kslab_rseq_mag_push(struct kslab_cpu_cache *pcpu,
 				       void *obj)
@@ -134,6 +137,8 @@ static inline bool kslab_rseq_mag_push(struct kslab_cpu_cache *pcpu,
 		     "testq %[refuse], %[state]\n\t"
 		     "jnz %l[miss]\n\t"
 		     "movzbl %b[state], %k[off]\n\t"
+		     "cmpq %[obj], (%[mag], %[off], 8)\n\t"
+		     "je %l[miss]\n\t"
 		     "movq %[obj], 8(%[mag], %[off], 8)\n\t"
 		     "movq %[state], 8(%[mag])\n\t"
 		     KSLAB_RSEQ_END("miss")

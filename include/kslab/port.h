@@ -84,6 +84,13 @@
  *	words of a chunk are 0 when it is granted, and mm/ leaves them 0
  *	before it gives the chunk back. Declared by the environment header.
  *
+ * What mm/ asks of its surroundings
+ *   kslab_env_option(name)        the setting called @name, a string, or
+ *                                 NULL: userspace reads the environment,
+ *                                 the kernel its module parameters.
+ *   kslab_env_random()            a random word, for per-cache secrets.
+ *   kslab_env_thread_id()         the calling thread's id, for reports.
+ *
  * Reporting and assertions
  *   kslab_env_puts(level, line)   print one line (no trailing newline);
  *                                 KSLAB_LOG_OUT is the program's output
@@ -155,6 +162,9 @@ void *kslab_env_meta_alloc(size_t size, gfp_t gfp);
 void kslab_env_meta_free(void *ptr, size_t size);
 
 void kslab_env_puts(enum kslab_log_level level, const char *line);
+const char *kslab_env_option(const char *name);
+unsigned long kslab_env_random(void);
+int kslab_env_thread_id(void);
 
 void kslab_call_rcu(struct kslab_rcu_head *head, kslab_rcu_fn fn);
 void kslab_rcu_barrier(void);

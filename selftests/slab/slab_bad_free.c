@@ -2,8 +2,9 @@
 /*
  * Frees kslab must refuse: an object of another cache, a pointer inside
  * an object or into a slab's header or tail, memory kslab does not manage
- * (a stack variable), a buddy block that is no slab, and a second free
- * that would empty a slab twice. Each is reported exactly once, naming
+ * (a stack variable), a buddy block that is no slab, a second free that
+ * would empty a slab twice, and a second free of the object on top of this
+ * CPU's magazine. Each is reported exactly once, naming
  * the cache and the address, counted in the cache's bad_frees, and
  * changes nothing else: the real object stays usable and freeable.
  * Also: freeing NULL, and destroying a cache that still has objects out.
@@ -193,6 +194,38 @@ static void test_bad_free_double(struct ktap_test *t)
 	test_cache_destroy(t, cache);
 }
 
+/*
+ * With magazines, the free fast path refuses the object already on top of
+ * this CPU's magazine: freeing it again is reported, not cached twice.
+ */
+static void test_bad_free_double_magazine(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-double-mag", 64, NULL, 0);
+	void *spare, *obj, *again;
+
+	if (!cache)
+		return;
+	/*
+	 * The first allocation loads a full magazine; with two out, the free
+	 * of one leaves room for a second push, which only the check refuses.
+	 */
+	spare = kslab_cache_alloc(cache, GFP_KERNEL);
+	obj = kslab_cache_alloc(cache, GFP_KERNEL);
+	if (KTAP_EXPECT(t, obj && spare)) {
+		kslab_cache_free(cache, obj);
+		KTAP_EXPECT(t, cache_stats(cache).magazine_objs <
+			       cache_stats(cache).magazine_size);
+		expect_bad_free(t, cache, obj, WHAT_DOUBLE);
+		obj = kslab_cache_alloc(cache, GFP_KERNEL);
+		again = kslab_cache_alloc(cache, GFP_KERNEL);
+		KTAP_EXPECT(t, obj && again && obj != again);
+		kslab_cache_free(cache, obj);
+		kslab_cache_free(cache, again);
+	}
+	kslab_cache_free(cache, spare);
+	test_cache_destroy(t, cache);
+}
+
 static void expect_free_null_ignored(struct ktap_test *t, const char *name,
 				     unsigned long flags)
 {
@@ -275,6 +308,7 @@ static const struct ktap_case slab_bad_free_cases[] = {
 	{ "bad_free_foreign", test_bad_free_foreign },
 	{ "bad_free_buddy_block", test_bad_free_buddy_block },
 	{ "bad_free_double", test_bad_free_double },
+	{ "bad_free_double_magazine", test_bad_free_double_magazine },
 	{ "free_null", test_free_null },
 	{ "destroy_with_live_objects", test_destroy_with_live_objects },
 	{ "destroy_null", test_destroy_null },
