@@ -13,6 +13,15 @@
  * Constructors run when a slab is made and destructors when it goes back,
  * both outside every lock: objects stay constructed in between.
  *
+ * Hardening: a new slab hands its objects out in a random order, drawn
+ * from the cache's secret and the slab's address, so where the next
+ * object lies cannot be guessed from where the last one was. Free-list
+ * entries are stored XORed with a key made of the secret and the entry's
+ * address, so an overflow into an on-slab header cannot plant an index
+ * without knowing it; an index read back is checked to lie in the slab,
+ * and a slab whose list is found corrupt is reported and never allocated
+ * from again.
+ *
  * Lock order: cache->lock, then the buddy zone's lock. Slabs are made and
  * destroyed (page allocation, ctor, dtor) with no lock held.
  */
@@ -147,6 +156,34 @@ static void slab_set_words(const struct kslab_cache *cache, void *pages,
 	}
 }
 
+/*
+ * The free list of a new slab: every index once, in an order shuffled
+ * (Fisher-Yates) with a xorshift generator seeded by the cache's secret
+ * and the slab's address, so no state is shared between slabs.
+ */
+static void freelist_fill(const struct kslab_cache *cache,
+			  struct kslab_slab *slab, const void *pages)
+{
+	unsigned long x = (cache->secret ^ (unsigned long)pages) | 1;
+	unsigned int i, j, n = cache->objs_per_slab;
+	unsigned short index;
+
+	for (i = 0; i < n; i++)
+		slab->freelist[i] = (unsigned short)i;
+	for (i = KSLAB_HARDENING ? n - 1 : 0; i > 0; i--) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* A uniform pick in [0, i] from the top 32 bits, no division. */
+		j = (unsigned int)(((x >> 32) * (i + 1)) >> 32);
+		index = slab->freelist[i];
+		slab->freelist[i] = slab->freelist[j];
+		slab->freelist[j] = index;
+	}
+	for (i = 0; i < n; i++)
+		kslab_freelist_put(cache, slab, i, slab->freelist[i]);
+}
+
 /* Make a slab, constructed, on no list. Called with no lock held. */
 static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
 {
@@ -183,8 +220,7 @@ static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
 	slab->s_mem = area + slab->colour;
 	slab->inuse = 0;
 	kslab_list_init(&slab->node);
-	for (i = 0; i < cache->objs_per_slab; i++)
-		slab->freelist[i] = (unsigned short)i;
+	freelist_fill(cache, slab, pages);
 	if (cache->ctor)
 		for (i = 0; i < cache->objs_per_slab; i++)
 			cache->ctor(slab_obj(cache, slab, i));
@@ -244,6 +280,27 @@ static void slab_relink(struct kslab_cache *cache, struct kslab_slab *slab,
 		cache->nr_empty--;
 }
 
+/*
+ * A free-list entry read back out of range: the header was overwritten.
+ * Report it, and take the slab's free objects out of use for good, so
+ * nothing more is handed out of it: they count as out of the slab (the
+ * caller adds them to active_objs) and as quarantined. Its objects still
+ * out may be freed as ever. Under the lock.
+ */
+static kslab_cold void slab_quarantine(struct kslab_cache *cache,
+				       struct kslab_slab *slab,
+				       unsigned int index)
+{
+	unsigned int lost = cache->objs_per_slab - slab->inuse;
+
+	kslab_report(KSLAB_LOG_ERR,
+		     "BUG %s: free list corrupted: slab=%p entry %u reads index %u of %lu; %u free objects quarantined",
+		     cache->name, (void *)slab, slab->inuse, index,
+		     cache->objs_per_slab, lost);
+	slab->inuse = cache->objs_per_slab;
+	cache->quarantined += lost;
+}
+
 static struct kslab_slab *slab_to_fill(struct kslab_cache *cache)
 {
 	if (!kslab_list_empty(&cache->slabs_partial))
@@ -287,9 +344,17 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 			continue;
 		}
 		was = slab->inuse;
-		while (got < nr && slab->inuse < cache->objs_per_slab)
-			objs[got++] = slab_obj(cache, slab,
-					       slab->freelist[slab->inuse++]);
+		while (got < nr && slab->inuse < cache->objs_per_slab) {
+			unsigned int index = kslab_freelist_get(cache, slab,
+								slab->inuse);
+
+			if (kslab_unlikely(index >= cache->objs_per_slab)) {
+				slab_quarantine(cache, slab, index);
+				break;
+			}
+			slab->inuse++;
+			objs[got++] = slab_obj(cache, slab, index);
+		}
 		/* Counted now: the lock may drop for the next slab. */
 		cache->active_objs += slab->inuse - was;
 		slab_relink(cache, slab, was);
@@ -364,8 +429,8 @@ void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 		}
 		offset = (char *)objs[i] - slab->s_mem;
 		was = slab->inuse;
-		slab->freelist[--slab->inuse] =
-			(unsigned short)kslab_obj_index(cache, offset);
+		kslab_freelist_put(cache, slab, --slab->inuse,
+				   (unsigned int)kslab_obj_index(cache, offset));
 		slab_relink(cache, slab, was);
 		cache->active_objs--;
 	}
@@ -425,4 +490,28 @@ unsigned long kslab_slab_release_empty(struct kslab_cache *cache,
 	kslab_spin_unlock(&cache->lock);
 	slabs_destroy(cache, &doomed);
 	return n << cache->order;
+}
+
+/**
+ * kslab_slab_release_all() - give back every slab, for destroy
+ * @cache: a cache with nothing out but quarantined objects
+ *
+ * Slabs holding quarantined objects count as full or partial; they go too.
+ */
+void kslab_slab_release_all(struct kslab_cache *cache)
+{
+	struct kslab_list_head doomed;
+
+	kslab_list_init(&doomed);
+	kslab_spin_lock(&cache->lock);
+	kslab_list_splice(&cache->slabs_full, &doomed);
+	kslab_list_splice(&cache->slabs_partial, &doomed);
+	kslab_list_splice(&cache->slabs_empty, &doomed);
+	cache->slab_frees += cache->nr_slabs;
+	cache->nr_slabs = 0;
+	cache->nr_empty = 0;
+	cache->active_objs = 0;
+	cache->quarantined = 0;
+	kslab_spin_unlock(&cache->lock);
+	slabs_destroy(cache, &doomed);
 }

@@ -35,7 +35,7 @@ static void check_freelist(struct slab_census *census,
 
 	kslab_memset(census->seen, 0, SEEN_WORDS * sizeof(unsigned long));
 	for (i = slab->inuse; i < objs; i++) {
-		unsigned int index = slab->freelist[i];
+		unsigned int index = kslab_freelist_get(census->cache, slab, i);
 		unsigned long bit = 1UL << (index % BITS_PER_WORD);
 		unsigned long *word = &census->seen[(index / BITS_PER_WORD) %
 						    SEEN_WORDS];

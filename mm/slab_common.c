@@ -150,6 +150,7 @@ static struct kslab_cache *cache_new(const char *name, unsigned int size,
 		return NULL;
 	kslab_snprintf(cache->name, sizeof(cache->name), "%s", name);
 	cache->flags = flags;
+	cache->secret = kslab_env_random();
 	cache->object_size = size;
 	cache->align = cache_align(size, args ? args->align : 0, flags);
 	cache->size = KSLAB_ALIGN_UP(size, cache->align);
@@ -275,20 +276,26 @@ static unsigned long cache_counter(struct kslab_cache *cache,
 	return n;
 }
 
-/* Destroy @cache unless it has objects out. Under kslab_caches_lock. */
+/*
+ * Destroy @cache unless it has objects out; quarantined ones do not count,
+ * their slabs go back with the rest. Under kslab_caches_lock.
+ */
 static bool cache_destroy(struct kslab_cache *cache)
 {
 	unsigned long live;
 
 	kslab_magazine_flush_all(cache);
 	kslab_slab_release_empty(cache, 0);
-	live = cache_counter(cache, &cache->active_objs);
+	kslab_spin_lock(&cache->lock);
+	live = cache->active_objs - cache->quarantined;
+	kslab_spin_unlock(&cache->lock);
 	if (live) {
 		kslab_report(KSLAB_LOG_ERR,
 			     "BUG %s: destroyed with objects still allocated: %lu; cache kept",
 			     cache->name, live);
 		return false;
 	}
+	kslab_slab_release_all(cache);
 	kslab_list_del(&cache->cache_node);
 	cache_free(cache);
 	return true;
@@ -435,6 +442,7 @@ void kslab_cache_stats(struct kslab_cache *cache,
 
 	kslab_spin_lock(&cache->lock);
 	stats->active_objs = cache->active_objs;
+	stats->quarantined = cache->quarantined;
 	stats->num_slabs = cache->nr_slabs;
 	stats->num_objs = cache->nr_slabs * cache->objs_per_slab;
 	stats->active_slabs = cache->nr_slabs - cache->nr_empty;

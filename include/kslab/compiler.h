@@ -39,4 +39,13 @@
 /* Not exported from a shared object, so code in it reaches it without a GOT. */
 #define kslab_hidden		__attribute__((__visibility__("hidden")))
 
+/*
+ * Hardening (Documentation/debugging.rst): shuffled slabs, keyed free
+ * lists, the double-free check on every push. On unless a build says
+ * -DKSLAB_HARDENING=0, which exists to measure what it costs.
+ */
+#ifndef KSLAB_HARDENING
+#define KSLAB_HARDENING		1
+#endif
+
 #endif /* KSLAB_COMPILER_H */

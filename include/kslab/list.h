@@ -58,6 +58,19 @@ static inline void kslab_list_del(struct kslab_list_head *node)
 	kslab_list_init(node);
 }
 
+/* Move every entry of @list to the front of @head; @list is left empty. */
+static inline void kslab_list_splice(struct kslab_list_head *list,
+				     struct kslab_list_head *head)
+{
+	if (kslab_list_empty(list))
+		return;
+	list->prev->next = head->next;
+	head->next->prev = list->prev;
+	head->next = list->next;
+	list->next->prev = head;
+	kslab_list_init(list);
+}
+
 #define kslab_list_entry(ptr, type, member) kslab_container_of(ptr, type, member)
 
 #define kslab_list_first_entry(head, type, member) \

@@ -107,7 +107,7 @@ static inline bool kslab_mag_top_is(const struct kslab_magazine *mag,
 {
 	unsigned int rounds = kslab_mag_rounds(mag);
 
-	return rounds && mag->objs[rounds - 1] == obj;
+	return KSLAB_HARDENING && rounds && mag->objs[rounds - 1] == obj;
 }
 
 /*

@@ -75,6 +75,15 @@ _Static_assert(KSLAB_PERCPU_UNIT == 1UL << 18, "rseq sequences shift by 18");
 	"jmp %l[" abort "]\n\t"						\
 	".popsection\n\t"
 
+/* Hardening: refuse a push of the object on top (see the push). */
+#if KSLAB_HARDENING
+#define KSLAB_RSEQ_TOP_CHECK(refuse)					\
+	"cmpq %[obj], (%[mag], %[off], 8)\n\t"				\
+	"je %l[" refuse "]\n\t"
+#else
+#define KSLAB_RSEQ_TOP_CHECK(refuse)	""
+#endif
+
 /*
  * This CPU's loaded magazine, if its gate is open: the offset of its
  * per-CPU copies is cpu_id_start * KSLAB_PERCPU_UNIT.
@@ -137,8 +146,7 @@ static inline bool kslab_rseq_mag_push(struct kslab_cpu_cache *pcpu,
 		     "testq %[refuse], %[state]\n\t"
 		     "jnz %l[miss]\n\t"
 		     "movzbl %b[state], %k[off]\n\t"
-		     "cmpq %[obj], (%[mag], %[off], 8)\n\t"
-		     "je %l[miss]\n\t"
+		     KSLAB_RSEQ_TOP_CHECK("miss")
 		     "movq %[obj], 8(%[mag], %[off], 8)\n\t"
 		     "movq %[state], 8(%[mag])\n\t"
 		     KSLAB_RSEQ_END("miss")

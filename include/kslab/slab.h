@@ -69,6 +69,7 @@ struct kslab_cache_args {
  * @refills:       batches taken from the slab layer
  * @flushes:       batches returned to the slab layer
  * @bad_frees:     frees reported as invalid and ignored
+ * @quarantined:   objects found corrupt and kept out of use for good
  */
 struct kslab_cache_stats {
 	unsigned long object_size;
@@ -98,6 +99,7 @@ struct kslab_cache_stats {
 	unsigned long refills;
 	unsigned long flushes;
 	unsigned long bad_frees;
+	unsigned long quarantined;
 };
 
 /**

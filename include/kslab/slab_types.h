@@ -31,7 +31,9 @@ static inline unsigned long kslab_slab_page_tag(const struct kslab_cache *cache)
  * A slab: one buddy block cut into objects. Its free list is a stack of
  * object indices kept in the header, never in the objects, so a free
  * object keeps the state its constructor (or its last user) left.
- * freelist[inuse .. objs_per_slab - 1] are the free objects.
+ * freelist[inuse .. objs_per_slab - 1] are the free objects, each index
+ * stored XORed with a key drawn from the cache's secret and the entry's
+ * own address (see mm/slab.c).
  */
 struct kslab_slab {
 	struct kslab_list_head node;	/* cache's full, partial or empty list */
@@ -87,6 +89,7 @@ struct kslab_cache {
 	unsigned long nr_slabs;
 	unsigned long nr_empty;
 	unsigned long active_objs;	/* out of the slabs */
+	unsigned long quarantined;	/* of those, never to be used again */
 	unsigned int colour_next;
 	unsigned long slab_grows;
 	unsigned long slab_frees;
@@ -102,11 +105,41 @@ struct kslab_cache {
 	unsigned int header_size;	/* struct kslab_slab and its free list */
 	struct kslab_cache *header_cache; /* off-slab headers come from here */
 	unsigned int max_empty;		/* empty slabs kept */
+	unsigned long secret;		/* random: free-list keys, slab shuffles */
 
 	struct kslab_depot depot;
 	struct kslab_list_head cache_node;	/* kslab_caches */
 	char name[KSLAB_CACHE_NAME_LEN];
 };
+
+/* The key a free-list entry at @entry is stored XORed with. */
+static inline unsigned short kslab_freelist_key(const struct kslab_cache *cache,
+						const unsigned short *entry)
+{
+	unsigned long key = cache->secret ^ (unsigned long)entry;
+
+	if (!KSLAB_HARDENING)
+		return 0;
+	key ^= key >> 32;
+	return (unsigned short)(key ^ key >> 16);
+}
+
+/* The index free-list entry @pos holds: objs_per_slab or more if corrupt. */
+static inline unsigned int kslab_freelist_get(const struct kslab_cache *cache,
+					      const struct kslab_slab *slab,
+					      unsigned int pos)
+{
+	return slab->freelist[pos] ^
+	       kslab_freelist_key(cache, &slab->freelist[pos]);
+}
+
+static inline void kslab_freelist_put(const struct kslab_cache *cache,
+				      struct kslab_slab *slab, unsigned int pos,
+				      unsigned int index)
+{
+	slab->freelist[pos] = (unsigned short)index ^
+			      kslab_freelist_key(cache, &slab->freelist[pos]);
+}
 
 /* All caches. Lock order: kslab_caches_lock, a CPU's section, depot, cache. */
 extern struct kslab_list_head kslab_caches;
@@ -158,6 +191,7 @@ void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 			   unsigned int nr);
 unsigned long kslab_slab_release_empty(struct kslab_cache *cache,
 				       unsigned long keep);
+void kslab_slab_release_all(struct kslab_cache *cache);
 /* What kslab_obj_check() found wrong with a pointer handed to a free. */
 enum kslab_obj_error {
 	KSLAB_OBJ_OK,

@@ -4,12 +4,14 @@
  * an object or into a slab's header or tail, memory kslab does not manage
  * (a stack variable), a buddy block that is no slab, a second free that
  * would empty a slab twice, and a second free of the object on top of this
- * CPU's magazine. Each is reported exactly once, naming
+ * CPU's magazine. Also a slab header's free list overwritten: reported,
+ * the slab's free objects quarantined, the rest of the cache unharmed. Each is reported exactly once, naming
  * the cache and the address, counted in the cache's bad_frees, and
  * changes nothing else: the real object stays usable and freeable.
  * Also: freeing NULL, and destroying a cache that still has objects out.
  */
 #include <kslab/buddy.h>
+#include <kslab/slab_types.h>
 
 #include "slab_tests.h"
 
@@ -226,6 +228,52 @@ static void test_bad_free_double_magazine(struct ktap_test *t)
 	test_cache_destroy(t, cache);
 }
 
+/*
+ * An overflow into an on-slab header: the next free-list entry is made to
+ * read out of range. The allocation reports it once and is served from a
+ * new slab; the old slab's free objects are quarantined, its object out
+ * is freed as ever, and destroy gives every page back.
+ */
+static void test_freelist_corrupt(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-corrupt", 64, NULL,
+					       KSLAB_NO_MAGAZINE);
+	unsigned long pages = buddy_used_pages();
+	struct report_capture cap;
+	struct kslab_slab *slab;
+	void *obj, *other = NULL;
+	unsigned int raw;
+
+	if (!cache)
+		return;
+	obj = kslab_cache_alloc(cache, GFP_KERNEL);
+	slab = obj ? kslab_obj_to_slab(obj) : NULL;
+	if (KTAP_EXPECT(t, slab && !cache_stats(cache).off_slab)) {
+		/* Whatever the key, some raw value decodes out of range. */
+		for (raw = 0; raw <= 0xffff; raw++) {
+			slab->freelist[slab->inuse] = (unsigned short)raw;
+			if (kslab_freelist_get(cache, slab, slab->inuse) >=
+			    cache_stats(cache).objs_per_slab)
+				break;
+		}
+		capture_start(&cap);
+		other = kslab_cache_alloc(cache, GFP_KERNEL);
+		capture_stop(&cap);
+		expect_one_error(t, &cap, "free list corrupted", "t-corrupt");
+		KTAP_EXPECT(t, other && kslab_obj_to_slab(other) != slab);
+		KTAP_EXPECT_EQ(t, cache_stats(cache).quarantined,
+			       cache_stats(cache).objs_per_slab - 1);
+		KTAP_EXPECT_EQ(t, kslab_cache_check(cache), 0);
+		kslab_cache_free(cache, other);
+	}
+	kslab_cache_free(cache, obj);
+	capture_start(&cap);
+	kslab_cache_destroy(cache);
+	capture_stop(&cap);
+	expect_no_report(t, &cap);
+	KTAP_EXPECT_EQ(t, buddy_used_pages(), pages);
+}
+
 static void expect_free_null_ignored(struct ktap_test *t, const char *name,
 				     unsigned long flags)
 {
@@ -309,6 +357,7 @@ static const struct ktap_case slab_bad_free_cases[] = {
 	{ "bad_free_buddy_block", test_bad_free_buddy_block },
 	{ "bad_free_double", test_bad_free_double },
 	{ "bad_free_double_magazine", test_bad_free_double_magazine },
+	{ "freelist_corrupt", test_freelist_corrupt },
 	{ "free_null", test_free_null },
 	{ "destroy_with_live_objects", test_destroy_with_live_objects },
 	{ "destroy_null", test_destroy_null },

@@ -197,8 +197,8 @@ static void test_layout_sweep(struct ktap_test *t)
 
 /*
  * Allocate @nr_slabs fresh slabs' worth from a NO_MAGAZINE cache: each
- * slab is made when the previous one fills, and hands out its objects
- * from the first, so objs[s * objs_per_slab] is slab s's first object.
+ * slab is made when the previous one fills, so objs[s * objs_per_slab]
+ * onwards are slab s's objects, in the slab's shuffled order.
  */
 static void **alloc_slabs(struct ktap_test *t, struct kslab_cache *cache,
 			  const struct kslab_cache_stats *st,
@@ -214,15 +214,33 @@ static void **alloc_slabs(struct ktap_test *t, struct kslab_cache *cache,
 	return objs;
 }
 
-/* Slab @s's objects all lie in one block, at the stride, after the colour. */
+/* Sort @n addresses (insertion sort: portable, and n is one slab). */
+static void sort_addresses(void **objs, unsigned long n)
+{
+	unsigned long i, j;
+	void *obj;
+
+	for (i = 1; i < n; i++) {
+		obj = objs[i];
+		for (j = i; j && objs[j - 1] > obj; j--)
+			objs[j] = objs[j - 1];
+		objs[j] = obj;
+	}
+}
+
+/*
+ * Slab @s's objects all lie in one block, one at each stride after the
+ * colour, each handed out once. Sorts them. Return: the first's offset.
+ */
 static unsigned long first_offset(struct ktap_test *t, void **objs,
 				  unsigned long s,
 				  const struct kslab_cache_stats *st)
 {
 	void **mine = objs + s * st->objs_per_slab;
-	unsigned long base = (unsigned long)mine[0] - offset_in_slab(mine[0], st);
-	unsigned long i;
+	unsigned long base, i;
 
+	sort_addresses(mine, st->objs_per_slab);
+	base = (unsigned long)mine[0] - offset_in_slab(mine[0], st);
 	for (i = 1; i < st->objs_per_slab; i++)
 		if ((unsigned long)mine[i] != (unsigned long)mine[0] + i * st->size)
 			break;
@@ -232,6 +250,50 @@ static unsigned long first_offset(struct ktap_test *t, void **objs,
 	KTAP_EXPECT(t, (unsigned long)mine[st->objs_per_slab - 1] + st->size <=
 		       base + slab_bytes(st));
 	return offset_in_slab(mine[0], st);
+}
+
+/*
+ * Hardening: a new slab hands its objects out in a shuffled order, a
+ * different one in each slab, and every object exactly once.
+ */
+static void test_slab_order_shuffled(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-shuffle", 64, NULL,
+					       KSLAB_NO_MAGAZINE);
+	unsigned long n, s, i, in_order[2], same = 0;
+	struct kslab_cache_stats st;
+	char *first[2];
+	void **objs;
+
+	if (!cache)
+		return;
+	st = cache_stats(cache);
+	n = st.objs_per_slab;
+	objs = alloc_slabs(t, cache, &st, 2);
+	if (objs) {
+		for (s = 0; s < 2; s++) {
+			in_order[s] = 0;
+			first[s] = objs[s * n];
+			for (i = 1; i < n; i++) {
+				in_order[s] += objs[s * n + i] > objs[s * n + i - 1];
+				if ((char *)objs[s * n + i] < first[s])
+					first[s] = objs[s * n + i];
+			}
+		}
+		/* The same object index at a position of both: only by chance. */
+		for (i = 0; i < n; i++)
+			same += (char *)objs[i] - first[0] ==
+				(char *)objs[n + i] - first[1];
+		ktap_check(t, in_order[0] < n - 1 && in_order[1] < n - 1 &&
+			      same < n / 2, __FILE__, __LINE__,
+			   "%lu objects: %lu and %lu ascending steps, %lu offsets alike",
+			   n, in_order[0], in_order[1], same);
+		first_offset(t, objs, 0, &st);
+		first_offset(t, objs, 1, &st);
+		free_objs(cache, objs, 2 * n);
+		meta_free(objs, 2 * n * sizeof(void *));
+	}
+	test_cache_destroy(t, cache);
 }
 
 static void expect_colour_cycle(struct ktap_test *t, unsigned int size,
@@ -357,6 +419,7 @@ static void test_hwcache_align(struct ktap_test *t)
 }
 
 static const struct ktap_case slab_layout_cases[] = {
+	{ "slab_order_shuffled", test_slab_order_shuffled },
 	{ "layout_table", test_layout_table },
 	{ "layout_sweep", test_layout_sweep },
 	{ "colour_on_slab", test_colour_on_slab },
