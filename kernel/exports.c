@@ -25,6 +25,7 @@ EXPORT_SYMBOL_GPL(kslab_cache_destroy);
 EXPORT_SYMBOL_GPL(kslab_cache_stats);
 EXPORT_SYMBOL_GPL(kslab_cache_cpu_stats);
 EXPORT_SYMBOL_GPL(kslab_cache_check);
+EXPORT_SYMBOL_GPL(kslab_debug_configure);
 EXPORT_SYMBOL_GPL(kslab_check_all);
 EXPORT_SYMBOL_GPL(kslab_cache_name);
 EXPORT_SYMBOL_GPL(kslab_slabinfo_format);

@@ -502,6 +502,17 @@ int kslab_env_thread_id(void)
 	return task_pid_nr(current);
 }
 
+/**
+ * kslab_env_caller_name() - a code address as symbol+offset
+ * @buf:  receives the name
+ * @size: of @buf
+ * @addr: the address
+ */
+void kslab_env_caller_name(char *buf, size_t size, unsigned long addr)
+{
+	snprintf(buf, size, "%pS", (void *)addr);
+}
+
 /* ---- RCU ---- */
 
 static void kslab_rcu_trampoline(struct rcu_head *rcu)

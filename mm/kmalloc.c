@@ -168,11 +168,13 @@ struct kslab_cache *kslab_kmalloc_cache(size_t size)
 	return kmalloc_cache(kmalloc_index(size));
 }
 
-static void *kmalloc_class_alloc(unsigned int index, gfp_t gfp)
+/* @caller: the site debugged caches record; each entry point passes its own. */
+static void *kmalloc_class_alloc(unsigned int index, gfp_t gfp,
+				 unsigned long caller)
 {
 	struct kslab_cache *cache = kmalloc_cache(index);
 
-	return cache ? kslab_cache_alloc(cache, gfp) : NULL;
+	return cache ? kslab_cache_alloc_from(cache, gfp, caller) : NULL;
 }
 
 /* The buddy order whose blocks hold @bytes. */
@@ -201,16 +203,22 @@ static void *kmalloc_large(size_t size, size_t align, gfp_t gfp)
 	return p;
 }
 
-void *kslab_kmalloc(size_t size, gfp_t gfp)
+static void *kmalloc_sized(size_t size, gfp_t gfp, unsigned long caller)
 {
 	if (kslab_unlikely(!size))
 		return KSLAB_ZERO_SIZE_PTR;
 	if (kslab_likely(size <= KSLAB_KMALLOC_MAX_CACHE_SIZE))
-		return kmalloc_class_alloc(kmalloc_index(size), gfp);
+		return kmalloc_class_alloc(kmalloc_index(size), gfp, caller);
 	return kmalloc_large(size, KSLAB_PAGE_SIZE, gfp);
 }
 
-void *kslab_kmalloc_aligned(size_t size, size_t align, gfp_t gfp)
+void *kslab_kmalloc(size_t size, gfp_t gfp)
+{
+	return kmalloc_sized(size, gfp, KSLAB_RET_IP);
+}
+
+static void *kmalloc_aligned(size_t size, size_t align, gfp_t gfp,
+			     unsigned long caller)
 {
 	unsigned int index;
 
@@ -221,14 +229,36 @@ void *kslab_kmalloc_aligned(size_t size, size_t align, gfp_t gfp)
 	if (size <= KSLAB_KMALLOC_MAX_CACHE_SIZE)
 		for (index = kmalloc_index(size); index < KMALLOC_CLASSES; index++)
 			if (kmalloc_class_align(index) >= align)
-				return kmalloc_class_alloc(index, gfp);
+				return kmalloc_class_alloc(index, gfp, caller);
 	return kmalloc_large(size, align > KSLAB_PAGE_SIZE ? align :
 			     KSLAB_PAGE_SIZE, gfp);
 }
 
+void *kslab_kmalloc_aligned(size_t size, size_t align, gfp_t gfp)
+{
+	return kmalloc_aligned(size, align, gfp, KSLAB_RET_IP);
+}
+
+/**
+ * kslab_kmalloc_from() - kmalloc for the userspace malloc
+ * @size:   bytes
+ * @align:  0 for kslab_kmalloc(), else as for kslab_kmalloc_aligned()
+ * @gfp:    allocation flags
+ * @caller: the site debugged caches record: malloc's caller
+ *
+ * Return: the memory, or NULL.
+ */
+void *kslab_kmalloc_from(size_t size, size_t align, gfp_t gfp,
+			 unsigned long caller)
+{
+	if (!align)
+		return kmalloc_sized(size, gfp, caller);
+	return kmalloc_aligned(size, align, gfp, caller);
+}
+
 void *kslab_kzalloc(size_t size, gfp_t gfp)
 {
-	return kslab_kmalloc(size, gfp | __GFP_ZERO);
+	return kmalloc_sized(size, gfp | __GFP_ZERO, KSLAB_RET_IP);
 }
 
 void *kslab_kcalloc(size_t n, size_t size, gfp_t gfp)
@@ -237,7 +267,7 @@ void *kslab_kcalloc(size_t n, size_t size, gfp_t gfp)
 
 	if (__builtin_mul_overflow(n, size, &bytes))
 		return NULL;
-	return kslab_kmalloc(bytes, gfp | __GFP_ZERO);
+	return kmalloc_sized(bytes, gfp | __GFP_ZERO, KSLAB_RET_IP);
 }
 
 /* What an address handed to kslab_kfree() or kslab_ksize() is. */
@@ -299,7 +329,8 @@ static kslab_cold kslab_noinline void kmalloc_bad_address(const char *op,
 }
 
 /* Everything kslab_kfree_hit() leaves: a full magazine, blocks, bad input. */
-static kslab_cold kslab_noinline void kfree_slow(const void *p)
+static kslab_cold kslab_noinline void kfree_slow(const void *p,
+						  unsigned long caller)
 {
 	struct kmalloc_alloc a;
 
@@ -307,7 +338,7 @@ static kslab_cold kslab_noinline void kfree_slow(const void *p)
 		return;
 	switch (kmalloc_kind(p, &a)) {
 	case KMALLOC_OBJECT:
-		kslab_cache_free_checked(a.cache, (void *)p);
+		kslab_cache_free_checked(a.cache, (void *)p, caller);
 		break;
 	case KMALLOC_BLOCK:
 		*a.word = 0;
@@ -325,7 +356,18 @@ static kslab_cold kslab_noinline void kfree_slow(const void *p)
 void kslab_kfree(const void *p)
 {
 	if (kslab_unlikely(!kslab_kfree_hit(p)))
-		kfree_slow(p);
+		kfree_slow(p, KSLAB_RET_IP);
+}
+
+/**
+ * kslab_kfree_from() - kslab_kfree() for the userspace free
+ * @p:      as for kslab_kfree()
+ * @caller: the site debugged caches record: free's caller
+ */
+void kslab_kfree_from(const void *p, unsigned long caller)
+{
+	if (kslab_unlikely(!kslab_kfree_hit(p)))
+		kfree_slow(p, caller);
 }
 
 size_t kslab_ksize(const void *p)
@@ -353,9 +395,9 @@ void *kslab_krealloc(void *p, size_t size, gfp_t gfp)
 	void *q;
 
 	if (KSLAB_ZERO_OR_NULL_PTR(p))
-		return kslab_kmalloc(size, gfp);
+		return kmalloc_sized(size, gfp, KSLAB_RET_IP);
 	if (!size) {
-		kslab_kfree(p);
+		kslab_kfree_from(p, KSLAB_RET_IP);
 		return KSLAB_ZERO_SIZE_PTR;
 	}
 	switch (kmalloc_kind(p, &a)) {
@@ -372,12 +414,12 @@ void *kslab_krealloc(void *p, size_t size, gfp_t gfp)
 			return p;
 		break;
 	}
-	q = kslab_kmalloc(size, gfp & ~__GFP_ZERO);
+	q = kmalloc_sized(size, gfp & ~__GFP_ZERO, KSLAB_RET_IP);
 	if (!q)
 		return NULL;
 	kslab_memcpy(q, p, size < a.size ? size : a.size);
 	if ((gfp & __GFP_ZERO) && size > a.size)
 		kslab_memset((char *)q + a.size, 0, kslab_ksize(q) - a.size);
-	kslab_kfree(p);
+	kslab_kfree_from(p, KSLAB_RET_IP);
 	return q;
 }

@@ -165,7 +165,8 @@ static bool depot_refill(struct kslab_cache *cache, gfp_t gfp)
 	if (!mag)
 		return false;
 	kslab_mag_set_rounds(mag, kslab_slab_alloc_batch(cache, gfp, mag->objs,
-							 kslab_mag_capacity(mag)));
+							 kslab_mag_capacity(mag),
+							 0));
 	depot_give(cache, mag);
 	return kslab_mag_rounds(mag) != 0;
 }
@@ -237,11 +238,20 @@ static bool cpu_free_miss(struct kslab_cache *cache,
 	return true;
 }
 
+/*
+ * @caller: the allocation's call site, kept by debugged caches; 0 from
+ * kslab_cache_alloc(), which reaches here by a tail call, so this
+ * function's own return address is that site, read only on the slow path.
+ * (Without the tail call, as at -O0, the site named is inside kslab.)
+ */
 static kslab_cold kslab_noinline
-void *alloc_slow(struct kslab_cache *cache, gfp_t gfp)
+void *alloc_slow(struct kslab_cache *cache, gfp_t gfp, unsigned long caller)
 {
 	void *obj = NULL;
 	int tries;
+
+	if (!caller)
+		caller = KSLAB_RET_IP;
 
 	if (!(cache->flags & KSLAB_NO_MAGAZINE)) {
 		for (tries = 0; tries < KSLAB_REFILL_TRIES; tries++) {
@@ -255,7 +265,7 @@ void *alloc_slow(struct kslab_cache *cache, gfp_t gfp)
 				break;
 		}
 	}
-	if (!obj && !kslab_slab_alloc_batch(cache, gfp, &obj, 1))
+	if (!obj && !kslab_slab_alloc_batch(cache, gfp, &obj, 1, caller))
 		return NULL;
 	if (gfp & __GFP_ZERO)
 		kslab_memset(obj, 0, cache->object_size);
@@ -264,26 +274,47 @@ void *alloc_slow(struct kslab_cache *cache, gfp_t gfp)
 
 /* Out of the hit path, so that keeps no register for @gfp. */
 static kslab_cold kslab_noinline
-void *alloc_zeroed(struct kslab_cache *cache, gfp_t gfp)
+void *alloc_zeroed(struct kslab_cache *cache, gfp_t gfp, unsigned long caller)
 {
 	void *obj = kslab_cpu_mag_pop(cache->cpu);
 
 	if (!obj)
-		return alloc_slow(cache, gfp);	/* which zeroes too */
+		return alloc_slow(cache, gfp, caller);	/* which zeroes too */
 	kslab_memset(obj, 0, cache->object_size);
+	return obj;
+}
+
+static inline void *cache_alloc(struct kslab_cache *cache, gfp_t gfp,
+				unsigned long caller)
+{
+	void *obj;
+
+	if (kslab_unlikely(gfp & __GFP_ZERO))
+		return alloc_zeroed(cache, gfp, caller);
+	obj = kslab_cpu_mag_pop(cache->cpu);
+	if (kslab_unlikely(!obj))
+		return alloc_slow(cache, gfp, caller);
 	return obj;
 }
 
 void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp)
 {
-	void *obj;
+	return cache_alloc(cache, gfp, 0);
+}
 
-	if (kslab_unlikely(gfp & __GFP_ZERO))
-		return alloc_zeroed(cache, gfp);
-	obj = kslab_cpu_mag_pop(cache->cpu);
-	if (kslab_unlikely(!obj))
-		return alloc_slow(cache, gfp);
-	return obj;
+/**
+ * kslab_cache_alloc_from() - kslab_cache_alloc() for another call site
+ * @cache:  the cache
+ * @gfp:    as for kslab_cache_alloc()
+ * @caller: the address debugged caches record as the allocation's site
+ *
+ * For kmalloc, whose callers are the sites worth naming.
+ * Return: the object, or NULL.
+ */
+void *kslab_cache_alloc_from(struct kslab_cache *cache, gfp_t gfp,
+			     unsigned long caller)
+{
+	return cache_alloc(cache, gfp, caller);
 }
 
 /* The fast paths refuse the loaded magazine's top round; look at both. */
@@ -293,10 +324,14 @@ static bool cpu_holds_on_top(const struct kslab_cpu_cache *cc, const void *obj)
 	       kslab_mag_top_is(cc->previous, obj);
 }
 
+/* @caller as for alloc_slow(). */
 static kslab_cold kslab_noinline
-void free_slow(struct kslab_cache *cache, void *obj)
+void free_slow(struct kslab_cache *cache, void *obj, unsigned long caller)
 {
 	int tries;
+
+	if (!caller)
+		caller = KSLAB_RET_IP;
 
 	if (!(cache->flags & KSLAB_NO_MAGAZINE)) {
 		for (tries = 0; tries < KSLAB_REFILL_TRIES; tries++) {
@@ -320,7 +355,7 @@ void free_slow(struct kslab_cache *cache, void *obj)
 			depot_give(cache, mag);
 		}
 	}
-	kslab_slab_free_batch(cache, &obj, 1);
+	kslab_slab_free_batch(cache, &obj, 1, caller);
 }
 
 static kslab_cold kslab_noinline
@@ -336,31 +371,40 @@ void free_invalid(struct kslab_cache *cache, void *obj)
 	kslab_report_bad_free(cache, err, obj, slab, offset);
 }
 
-static inline void free_checked(struct kslab_cache *cache, void *obj)
+static inline void free_checked(struct kslab_cache *cache, void *obj,
+				unsigned long caller)
 {
 	if (kslab_unlikely(!kslab_cpu_mag_push(cache->cpu, obj)))
-		free_slow(cache, obj);
+		free_slow(cache, obj, caller);
 }
 
-void kslab_cache_free(struct kslab_cache *cache, void *obj)
+static inline void cache_free(struct kslab_cache *cache, void *obj,
+			      unsigned long caller)
 {
 	if (kslab_unlikely(!kslab_obj_valid(cache, obj))) {
 		free_invalid(cache, obj);
 		return;
 	}
-	free_checked(cache, obj);
+	free_checked(cache, obj, caller);
+}
+
+void kslab_cache_free(struct kslab_cache *cache, void *obj)
+{
+	cache_free(cache, obj, 0);
 }
 
 /**
  * kslab_cache_free_checked() - free an object already proven to be one
- * @cache: its cache
- * @obj:   an object of @cache, as kslab_obj_in() found
+ * @cache:  its cache
+ * @obj:    an object of @cache, as kslab_obj_in() found
+ * @caller: the free's call site, for debugged caches
  *
  * For kslab_kfree(), which finds the cache and checks the object at once.
  */
-void kslab_cache_free_checked(struct kslab_cache *cache, void *obj)
+void kslab_cache_free_checked(struct kslab_cache *cache, void *obj,
+			      unsigned long caller)
 {
-	free_checked(cache, obj);
+	free_checked(cache, obj, caller);
 }
 
 int kslab_cache_alloc_bulk(struct kslab_cache *cache, gfp_t gfp, size_t nr,
@@ -369,7 +413,7 @@ int kslab_cache_alloc_bulk(struct kslab_cache *cache, gfp_t gfp, size_t nr,
 	size_t got = 0;
 
 	while (got < nr) {
-		objs[got] = kslab_cache_alloc(cache, gfp);
+		objs[got] = cache_alloc(cache, gfp, KSLAB_RET_IP);
 		if (!objs[got]) {
 			kslab_cache_free_bulk(cache, got, objs);
 			return 0;
@@ -384,7 +428,7 @@ void kslab_cache_free_bulk(struct kslab_cache *cache, size_t nr, void **objs)
 	size_t i;
 
 	for (i = 0; i < nr; i++)
-		kslab_cache_free(cache, objs[i]);
+		cache_free(cache, objs[i], KSLAB_RET_IP);
 }
 
 /* ---- set-up, flushing, reaping ---- */
@@ -442,7 +486,7 @@ static unsigned long magazines_release(struct kslab_cache *cache,
 
 		if (kslab_mag_rounds(mag))
 			kslab_slab_free_batch(cache, mag->objs,
-					      kslab_mag_rounds(mag));
+					      kslab_mag_rounds(mag), 0);
 		magazine_free(mag);
 		mag = next;
 		n++;

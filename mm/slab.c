@@ -27,7 +27,7 @@
  */
 #include <kslab/buddy.h>
 #include <kslab/report.h>
-#include <kslab/slab_types.h>
+#include <kslab/slab_debug.h>
 
 /* Objects this large or larger keep their slab header off the slab. */
 #define KSLAB_OFF_SLAB_MIN	(KSLAB_PAGE_SIZE / 8)
@@ -217,13 +217,15 @@ static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
 
 	slab->cache = cache;
 	slab->colour = colour * cache->colour_step;
-	slab->s_mem = area + slab->colour;
+	slab->s_mem = area + slab->colour + cache->obj_offset;
 	slab->inuse = 0;
 	kslab_list_init(&slab->node);
 	freelist_fill(cache, slab, pages);
 	if (cache->ctor)
 		for (i = 0; i < cache->objs_per_slab; i++)
 			cache->ctor(slab_obj(cache, slab, i));
+	if (cache->flags & KSLAB_DEBUG_FLAGS)
+		kslab_debug_slab_init(cache, slab);
 
 	head = kslab_virt_to_page(pages);
 	head->owner = slab;
@@ -239,6 +241,12 @@ static void slab_destroy(struct kslab_cache *cache, struct kslab_slab *slab)
 	struct kslab_page *head = kslab_virt_to_page(pages);
 	unsigned int i;
 
+	/* Writes to free objects since the last allocation show up here. */
+	if (cache->flags & KSLAB_DEBUG_FLAGS) {
+		kslab_spin_lock(&cache->lock);
+		kslab_debug_slab_check(cache, slab);
+		kslab_spin_unlock(&cache->lock);
+	}
 	if (cache->dtor)
 		for (i = 0; i < cache->objs_per_slab; i++)
 			cache->dtor(slab_obj(cache, slab, i));
@@ -318,11 +326,13 @@ static struct kslab_slab *slab_to_fill(struct kslab_cache *cache)
  * @gfp:   for new slabs
  * @objs:  receives the objects
  * @nr:    how many are wanted
+ * @caller: the allocation's site, for debugged caches; 0 for a refill
  *
  * Return: how many were taken; fewer than @nr only if memory ran out.
  */
 unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
-				    void **objs, unsigned int nr)
+				    void **objs, unsigned int nr,
+				    unsigned long caller)
 {
 	unsigned int got = 0;
 
@@ -353,7 +363,14 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 				break;
 			}
 			slab->inuse++;
-			objs[got++] = slab_obj(cache, slab, index);
+			objs[got] = slab_obj(cache, slab, index);
+			if (kslab_unlikely(cache->flags & KSLAB_DEBUG_FLAGS) &&
+			    kslab_debug_alloc(cache, objs[got], caller) !=
+			    KSLAB_DEBUG_OK) {
+				cache->quarantined++;
+				continue;
+			}
+			got++;
 		}
 		/* Counted now: the lock may drop for the next slab. */
 		cache->active_objs += slab->inuse - was;
@@ -399,11 +416,12 @@ static void slabs_destroy(struct kslab_cache *cache,
  * @cache: the cache they belong to (already checked)
  * @objs:  the objects
  * @nr:    how many
+ * @caller: the free's site, for debugged caches; 0 for a flush
  *
  * Empty slabs beyond the cache's quota go back to the buddy allocator.
  */
 void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
-			   unsigned int nr)
+			   unsigned int nr, unsigned long caller)
 {
 	struct kslab_list_head doomed;
 	unsigned int i;
@@ -418,9 +436,21 @@ void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 		/*
 		 * Objects were checked when freed, so only a double free whose
 		 * two copies sat in different magazines gets here wrong: its
-		 * slab is empty, or already given back (and maybe reused).
+		 * slab is empty, or already given back (and maybe reused). A
+		 * debugged cache knows each object's state and says more.
 		 */
-		if (kslab_unlikely(!slab || slab->cache != cache || !slab->inuse)) {
+		if (kslab_unlikely(cache->flags & KSLAB_DEBUG_FLAGS) &&
+		    slab && slab->cache == cache) {
+			enum kslab_debug_verdict verdict;
+
+			verdict = kslab_debug_free(cache, objs[i], caller);
+			cache->quarantined += verdict == KSLAB_DEBUG_QUARANTINE;
+			if (verdict == KSLAB_DEBUG_REFUSE)
+				kslab_atomic_add(&cache->bad_frees, 1);
+			if (verdict != KSLAB_DEBUG_OK)
+				continue;
+		} else if (kslab_unlikely(!slab || slab->cache != cache ||
+					  !slab->inuse)) {
 			kslab_spin_unlock(&cache->lock);
 			kslab_report_bad_free(cache, KSLAB_OBJ_DOUBLE_FREE, objs[i],
 					      slab, 0);

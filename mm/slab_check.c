@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The slab consistency checker: walks a cache's slab lists under the
- * cache lock and reports every broken invariant. Owns nothing.
+ * cache lock and reports every broken invariant; in a debugged cache also
+ * every object's poison, red zones and state. Owns nothing.
  *
  * Objects cached in magazines count as out of their slabs, so the checker
  * needs no view of the per-CPU layer and may run while it is busy.
@@ -9,7 +10,7 @@
  */
 #include <kslab/buddy.h>
 #include <kslab/report.h>
-#include <kslab/slab_types.h>
+#include <kslab/slab_debug.h>
 
 #define BITS_PER_WORD		(8 * sizeof(unsigned long))
 /* Objects per slab are at most a top-order slab of 8-byte objects. */
@@ -91,6 +92,8 @@ static void check_slab(struct slab_census *census,
 			slab->colour);
 	check_words(census, slab);
 	check_freelist(census, slab);
+	if (cache->flags & KSLAB_DEBUG_FLAGS)
+		census->problems += kslab_debug_slab_check(census->cache, slab);
 }
 
 static void check_list(struct slab_census *census,

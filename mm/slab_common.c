@@ -13,7 +13,7 @@
  */
 #include <kslab/report.h>
 #include <kslab/zone.h>
-#include <kslab/slab_types.h>
+#include <kslab/slab_debug.h>
 
 /* The smallest alignment an object gets: room for any scalar. */
 #define KSLAB_MIN_ALIGN		8
@@ -154,11 +154,15 @@ static struct kslab_cache *cache_new(const char *name, unsigned int size,
 	cache->object_size = size;
 	cache->align = cache_align(size, args ? args->align : 0, flags);
 	cache->size = KSLAB_ALIGN_UP(size, cache->align);
-	cache_set_index(cache);
 	if (args) {
 		cache->ctor = args->ctor;
 		cache->dtor = args->dtor;
 	}
+	if (!(flags & KSLAB_CACHE_INTERNAL))
+		cache->flags |= kslab_debug_flags_for(cache->name);
+	if (cache->flags & KSLAB_DEBUG_FLAGS)
+		kslab_debug_layout(cache);
+	cache_set_index(cache);
 	kslab_spin_init(&cache->lock);
 	kslab_list_init(&cache->slabs_full);
 	kslab_list_init(&cache->slabs_partial);
@@ -293,6 +297,8 @@ static bool cache_destroy(struct kslab_cache *cache)
 		kslab_report(KSLAB_LOG_ERR,
 			     "BUG %s: destroyed with objects still allocated: %lu; cache kept",
 			     cache->name, live);
+		if (cache->flags & KSLAB_DEBUG_FLAGS)
+			kslab_debug_report_leaks(cache);
 		return false;
 	}
 	kslab_slab_release_all(cache);
@@ -432,6 +438,7 @@ void kslab_cache_stats(struct kslab_cache *cache,
 		       struct kslab_cache_stats *stats)
 {
 	kslab_memset(stats, 0, sizeof(*stats));
+	stats->flags = cache->flags;
 	stats->object_size = cache->object_size;
 	stats->size = cache->size;
 	stats->objs_per_slab = cache->objs_per_slab;

@@ -6,6 +6,7 @@
  */
 #include <kslab/port.h>
 
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
@@ -35,4 +36,26 @@ unsigned long kslab_env_random(void)
 int kslab_env_thread_id(void)
 {
 	return gettid();
+}
+
+/*
+ * The symbol the dynamic loader knows (exported ones: link with
+ * -rdynamic to see a program's own), else the object file and offset,
+ * which addr2line -e FILE turns into a source line.
+ */
+void kslab_env_caller_name(char *buf, size_t size, unsigned long addr)
+{
+	Dl_info info;
+
+	if (!dladdr((void *)addr, &info) || !info.dli_fname) {
+		kslab_snprintf(buf, size, "%#lx", addr);
+		return;
+	}
+	if (info.dli_sname && info.dli_saddr)
+		kslab_snprintf(buf, size, "%s+%#lx (%s)", info.dli_sname,
+			       addr - (unsigned long)info.dli_saddr,
+			       info.dli_fname);
+	else
+		kslab_snprintf(buf, size, "%s+%#lx", info.dli_fname,
+			       addr - (unsigned long)info.dli_fbase);
 }

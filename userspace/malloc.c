@@ -150,8 +150,12 @@ static size_t malloc_size(size_t size)
 	return size ? KSLAB_ALIGN_UP(size, KSLAB_MALLOC_ALIGN) : KSLAB_MALLOC_ALIGN;
 }
 
-/* Every allocating entry point ends here. @align is a power of two. */
-static void *malloc_aligned(size_t size, size_t align, gfp_t gfp)
+/*
+ * Every allocating entry point ends here. @align is a power of two;
+ * @caller is the program's call site, for debugged caches.
+ */
+static void *malloc_aligned(size_t size, size_t align, gfp_t gfp,
+			    unsigned long caller)
 {
 	void *p;
 
@@ -160,10 +164,8 @@ static void *malloc_aligned(size_t size, size_t align, gfp_t gfp)
 			return bootstrap_alloc(size, align);
 		malloc_setup();
 	}
-	if (align <= KSLAB_MALLOC_ALIGN)
-		p = kslab_kmalloc(malloc_size(size), gfp);
-	else
-		p = kslab_kmalloc_aligned(malloc_size(size), align, gfp);
+	p = kslab_kmalloc_from(malloc_size(size),
+			       align <= KSLAB_MALLOC_ALIGN ? 0 : align, gfp, caller);
 	if (kslab_unlikely(!p))
 		errno = ENOMEM;
 	return p;
@@ -193,7 +195,7 @@ void *kslab_malloc(size_t size)
 
 	if (kslab_likely(p))
 		return p;
-	return malloc_aligned(size, KSLAB_MALLOC_ALIGN, GFP_KERNEL);
+	return malloc_aligned(size, KSLAB_MALLOC_ALIGN, GFP_KERNEL, KSLAB_RET_IP);
 }
 
 void *kslab_calloc(size_t n, size_t size)
@@ -208,7 +210,8 @@ void *kslab_calloc(size_t n, size_t size)
 	p = malloc_hit(bytes);
 	if (kslab_likely(p))
 		return kslab_memset(p, 0, bytes);
-	return malloc_aligned(bytes, KSLAB_MALLOC_ALIGN, GFP_KERNEL | __GFP_ZERO);
+	return malloc_aligned(bytes, KSLAB_MALLOC_ALIGN, GFP_KERNEL | __GFP_ZERO,
+			      KSLAB_RET_IP);
 }
 
 /* Reap if it is time and nobody else is at it. */
@@ -230,16 +233,16 @@ static kslab_cold kslab_noinline void malloc_tick(void)
 }
 
 /* A bootstrap block never leaves; everything else is kslab_kfree()'s. */
-static kslab_cold kslab_noinline void free_slow(void *p)
+static kslab_cold kslab_noinline void free_slow(void *p, unsigned long caller)
 {
 	if (!in_bootstrap(p))
-		kslab_kfree(p);
+		kslab_kfree_from(p, caller);
 }
 
 void kslab_free(void *p)
 {
 	if (kslab_unlikely(!kslab_kfree_hit(p)))
-		free_slow(p);
+		free_slow(p, KSLAB_RET_IP);
 	/* A countdown: one decrement sets the flag the branch tests. */
 	if (kslab_unlikely(--free_countdown < 0))
 		malloc_tick();
@@ -292,7 +295,7 @@ int kslab_posix_memalign(void **p, size_t align, size_t size)
 
 	if (!power_of_two(align) || align % sizeof(void *))
 		return EINVAL;
-	q = malloc_aligned(size, align, GFP_KERNEL);
+	q = malloc_aligned(size, align, GFP_KERNEL, KSLAB_RET_IP);
 	errno = saved;
 	if (!q)
 		return ENOMEM;
@@ -306,7 +309,7 @@ void *kslab_aligned_alloc(size_t align, size_t size)
 		errno = EINVAL;
 		return NULL;
 	}
-	return malloc_aligned(size, align, GFP_KERNEL);
+	return malloc_aligned(size, align, GFP_KERNEL, KSLAB_RET_IP);
 }
 
 void *kslab_memalign(size_t align, size_t size)
@@ -319,7 +322,7 @@ void *kslab_memalign(size_t align, size_t size)
 	}
 	while (rounded < align)
 		rounded *= 2;
-	return malloc_aligned(size, rounded, GFP_KERNEL);
+	return malloc_aligned(size, rounded, GFP_KERNEL, KSLAB_RET_IP);
 }
 
 void *kslab_valloc(size_t size)

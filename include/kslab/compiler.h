@@ -38,6 +38,8 @@
 #define kslab_noinline		__attribute__((__noinline__))
 /* Not exported from a shared object, so code in it reaches it without a GOT. */
 #define kslab_hidden		__attribute__((__visibility__("hidden")))
+/* The caller's address, for the alloc and free tracks of debugged caches. */
+#define KSLAB_RET_IP		((unsigned long)__builtin_return_address(0))
 
 /*
  * Hardening (Documentation/debugging.rst): shuffled slabs, keyed free

@@ -90,6 +90,8 @@
  *                                 the kernel its module parameters.
  *   kslab_env_random()            a random word, for per-cache secrets.
  *   kslab_env_thread_id()         the calling thread's id, for reports.
+ *   kslab_env_caller_name(buf, size, addr)  a code address as a reader
+ *                                 wants it: symbol+offset where known.
  *
  * Reporting and assertions
  *   kslab_env_puts(level, line)   print one line (no trailing newline);
@@ -165,6 +167,7 @@ void kslab_env_puts(enum kslab_log_level level, const char *line);
 const char *kslab_env_option(const char *name);
 unsigned long kslab_env_random(void);
 int kslab_env_thread_id(void);
+void kslab_env_caller_name(char *buf, size_t size, unsigned long addr);
 
 void kslab_call_rcu(struct kslab_rcu_head *head, kslab_rcu_fn fn);
 void kslab_rcu_barrier(void);

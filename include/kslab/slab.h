@@ -13,11 +13,12 @@
 #define KSLAB_HWCACHE_ALIGN		0x0001UL /* align objects to cache lines */
 #define KSLAB_NO_MAGAZINE		0x0002UL /* no per-CPU layer: straight to slabs */
 #define KSLAB_PANIC			0x0004UL /* stop the system if creation fails */
-/* Reserved for debugging, hardening and RCU; accepted, not yet honoured. */
-#define KSLAB_POISON			0x0100UL
-#define KSLAB_RED_ZONE			0x0200UL
-#define KSLAB_STORE_USER		0x0400UL
-#define KSLAB_CONSISTENCY_CHECKS	0x0800UL
+/* Debugging (Documentation/debugging.rst); KSLAB_DEBUG sets them too. */
+#define KSLAB_POISON			0x0100UL /* P: freed objects poisoned */
+#define KSLAB_RED_ZONE			0x0200UL /* Z: red zones around objects */
+#define KSLAB_STORE_USER		0x0400UL /* U: alloc/free sites kept */
+#define KSLAB_CONSISTENCY_CHECKS	0x0800UL /* F: object states checked */
+/* Reserved for RCU; accepted, not yet honoured. */
 #define KSLAB_TYPESAFE_BY_RCU		0x1000UL
 
 /* The largest object a cache holds: one object in a slab of the top order. */
@@ -42,6 +43,7 @@ struct kslab_cache_args {
 
 /**
  * struct kslab_cache_stats - a snapshot of one cache
+ * @flags:         KSLAB_* flags in force, debugging from KSLAB_DEBUG included
  * @object_size:   bytes asked for at creation
  * @size:          bytes between objects (size rounded up to the alignment)
  * @objs_per_slab: objects in each slab
@@ -72,6 +74,7 @@ struct kslab_cache_args {
  * @quarantined:   objects found corrupt and kept out of use for good
  */
 struct kslab_cache_stats {
+	unsigned long flags;
 	unsigned long object_size;
 	unsigned long size;
 	unsigned long objs_per_slab;
@@ -101,6 +104,8 @@ struct kslab_cache_stats {
 	unsigned long bad_frees;
 	unsigned long quarantined;
 };
+
+int kslab_debug_configure(const char *option);
 
 /**
  * kslab_cache_create() - make a named cache of objects

@@ -106,6 +106,8 @@ struct kslab_cache {
 	struct kslab_cache *header_cache; /* off-slab headers come from here */
 	unsigned int max_empty;		/* empty slabs kept */
 	unsigned long secret;		/* random: free-list keys, slab shuffles */
+	unsigned int obj_offset;	/* debug: left red zone before each object */
+	unsigned int meta_offset;	/* debug: object start to its state */
 
 	struct kslab_depot depot;
 	struct kslab_list_head cache_node;	/* kslab_caches */
@@ -186,9 +188,10 @@ static inline struct kslab_cache *kslab_cache_of(const void *obj,
 /* Slab layer (mm/slab.c) */
 int kslab_slab_layout(struct kslab_cache *cache);
 unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
-				    void **objs, unsigned int nr);
+				    void **objs, unsigned int nr,
+				    unsigned long caller);
 void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
-			   unsigned int nr);
+			   unsigned int nr, unsigned long caller);
 unsigned long kslab_slab_release_empty(struct kslab_cache *cache,
 				       unsigned long keep);
 void kslab_slab_release_all(struct kslab_cache *cache);
@@ -299,7 +302,7 @@ static inline void *kslab_slab_pages(const struct kslab_cache *cache,
 				     const struct kslab_slab *slab)
 {
 	if (cache->header_cache)
-		return slab->s_mem - slab->colour;
+		return slab->s_mem - slab->colour - cache->obj_offset;
 	return (void *)slab;
 }
 
@@ -337,11 +340,17 @@ static inline bool kslab_kfree_hit(const void *p)
 	       kslab_likely(kslab_cpu_mag_push(cache->cpu, (void *)p));
 }
 
-/* kmalloc (mm/kmalloc.c): the cache of a class size, for malloc's table. */
+/* kmalloc (mm/kmalloc.c), for the userspace malloc. */
 struct kslab_cache *kslab_kmalloc_cache(size_t size);
+void *kslab_kmalloc_from(size_t size, size_t align, gfp_t gfp,
+			 unsigned long caller);
+void kslab_kfree_from(const void *p, unsigned long caller);
 
 /* Magazine layer (mm/magazine.c) */
-void kslab_cache_free_checked(struct kslab_cache *cache, void *obj);
+void *kslab_cache_alloc_from(struct kslab_cache *cache, gfp_t gfp,
+			     unsigned long caller);
+void kslab_cache_free_checked(struct kslab_cache *cache, void *obj,
+			      unsigned long caller);
 int kslab_magazine_init(struct kslab_cache *cache, unsigned int size);
 void kslab_magazine_flush_all(struct kslab_cache *cache);
 void kslab_magazine_exit(struct kslab_cache *cache);
