@@ -104,7 +104,7 @@ $(BUILD)/bench/bench_malloc: $(OBJ)/userspace/bench/bench_malloc.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 check: all
-	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=1 tests
+	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=1 tests tools
 	scripts/run-tests.sh $(BUILD) $(BUILD)/asan
 
 # The kernel module alone: built against KDIR (default: the newest Debian

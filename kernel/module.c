@@ -8,6 +8,8 @@
  *   /proc/kslabinfo        every cache of every user, slabinfo 2.1 lines
  *                          and kslab's counters (kslab_slabinfo_format())
  *   /proc/kslab_buddyinfo  the zones' free blocks per order
+ *   /proc/kslab_validate   reading it checks every cache (kslab_check_all(),
+ *                          reports in the kernel log) and prints the count
  *
  * Unload: another module still using kslab's symbols holds a reference,
  * so by now they are gone, and so should be their caches. kslab_shutdown()
@@ -60,6 +62,12 @@ static int kslab_buddyinfo_show(struct seq_file *m, void *unused)
 	return kslab_proc_show(m, kslab_buddyinfo_format);
 }
 
+static int kslab_validate_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "problems %lu\n", kslab_check_all());
+	return 0;
+}
+
 static int __init kslab_module_init(void)
 {
 	if (kslab_kmalloc_init())
@@ -67,12 +75,17 @@ static int __init kslab_module_init(void)
 	if (!proc_create_single("kslabinfo", 0444, NULL, kslabinfo_show))
 		goto fail;
 	if (!proc_create_single("kslab_buddyinfo", 0444, NULL,
-				kslab_buddyinfo_show)) {
-		remove_proc_entry("kslabinfo", NULL);
-		goto fail;
-	}
+				kslab_buddyinfo_show))
+		goto fail_buddyinfo;
+	if (!proc_create_single("kslab_validate", 0400, NULL,
+				kslab_validate_show))
+		goto fail_validate;
 	pr_info("kslab: loaded, per-CPU magazines, kmalloc classes ready\n");
 	return 0;
+fail_validate:
+	remove_proc_entry("kslab_buddyinfo", NULL);
+fail_buddyinfo:
+	remove_proc_entry("kslabinfo", NULL);
 fail:
 	kslab_shutdown();
 	kslab_port_exit();
@@ -84,6 +97,7 @@ static void __exit kslab_module_exit(void)
 {
 	unsigned long problems, chunks;
 
+	remove_proc_entry("kslab_validate", NULL);
 	remove_proc_entry("kslab_buddyinfo", NULL);
 	remove_proc_entry("kslabinfo", NULL);
 	problems = kslab_shutdown();

@@ -142,6 +142,14 @@ echo "@@ leak log" && dmesg -c
 insmod /kslab.ko max_chunks=1 && insmod /kslab_client.ko cap=1 &&
 	rmmod kslab_client && rmmod kslab && echo "@@ cap run"
 echo "@@ cap log" && dmesg -c
+insmod /kslab.ko slab_debug=FZPU,kmalloc-64,kmalloc-128 &&
+	insmod /kslab_client.ko && echo "@@ validate" &&
+	cat /proc/kslab_validate && echo "@@ debug kslabinfo" &&
+	cat /proc/kslabinfo && rmmod kslab_client && rmmod kslab &&
+	echo "@@ debug run"
+echo "@@ debug log" && dmesg -c
+insmod /kslab.ko slab_debug=FQ && rmmod kslab && echo "@@ bad option run"
+echo "@@ bad option log" && dmesg -c
 echo "@@ done"
 reboot -f
 EOF
@@ -183,6 +191,21 @@ result "$([ -n "$capped" ] && [ "$capped" -ge 32 ] && [ "$capped" -le 64 ] &&
 	  seen '@@ cap run' && echo 1 || echo 0)" \
 	"max_chunks_1_caps_kmalloc_at_4_MiB"
 echo "# max_chunks=1: ${capped:-no} blocks of 64 KiB before NULL"
+# slab_debug: two kmalloc classes debugged under the client's whole run,
+# every cache valid after it, no report but the client's deliberate bad
+# free; a bad option refused.
+debug_stride=$(sed -n '/^@@ debug kslabinfo$/,/^@@ debug run$/p' "$log" |
+	       awk '$1 == "kmalloc-64" { print $4 }')
+echo "# slab_debug=FZPU: kmalloc-64's stride ${debug_stride:-unknown} bytes"
+result "$(seen '@@ debug run' && [ "${debug_stride:-0}" -gt 64 ] &&
+	  grep -A1 '^@@ validate$' "$log" | grep -q '^problems 0$' &&
+	  ! sed -n '/^@@ debug log$/,/^@@ bad option run$/p' "$log" |
+		grep 'kslab: BUG' | grep -v -q 'free of address not managed' &&
+	  echo 1 || echo 0)" \
+	"slab_debug_parameter_run_validates_clean"
+result "$(seen '@@ bad option run' &&
+	  seen 'KSLAB_DEBUG="FQ": unknown flag' && echo 1 || echo 0)" \
+	"slab_debug_bad_option_refused"
 if [ "$debug" = 1 ]; then
 	# Scanned after the clean unloads, before the run that leaks by design.
 	result "$(seen '@@ kmemleak' &&

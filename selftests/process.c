@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,4 +206,16 @@ char **env_with(const char *name, const char *value, char **var)
 	}
 	env[j] = *var;
 	return env;
+}
+
+bool build_dir_of_self(char *dir, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return false;
+	self[n] = '\0';
+	snprintf(dir, size, "%s", dirname(dirname(self)));
+	return true;
 }

@@ -39,6 +39,12 @@ bool capture_self(struct capture *c, const char *arg, char **envp);
 bool capture_exec(struct capture *c, const char *const *argv, char **envp);
 
 /*
+ * The build folder this program was built into (the one above its own
+ * folder) in @dir. Return: false if /proc/self/exe cannot be read.
+ */
+bool build_dir_of_self(char *dir, size_t size);
+
+/*
  * This process's environment with @name set to @value. Free *@var and the
  * array returned when done. Return: the array, or NULL without memory.
  */

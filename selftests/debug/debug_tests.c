@@ -6,6 +6,7 @@
  * destroy; the checker and shrink finding damage; KSLAB_DEBUG from the
  * environment, for caches and for malloc. Also main() for the program.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -427,6 +428,27 @@ static void test_environment(struct ktap_test *t)
 		   "bad option refused, nothing debugged: %s", c.err);
 }
 
+/* The slabinfo tool's -v validates its demo's caches, debugged or not. */
+static void test_slabinfo_validate(struct ktap_test *t)
+{
+	const char *argv[] = { NULL, "-v", "--demo", NULL };
+	char dir[PATH_MAX], tool[PATH_MAX + 32];
+	struct capture c;
+	char **env, *var;
+
+	KTAP_ASSERT(t, build_dir_of_self(dir, sizeof(dir)));
+	snprintf(tool, sizeof(tool), "%s/tools/slabinfo", dir);
+	argv[0] = tool;
+	env = env_with("KSLAB_DEBUG", "FZPU", &var);
+	KTAP_ASSERT(t, env != NULL);
+	KTAP_EXPECT(t, capture_exec(&c, argv, env));
+	free(var);
+	free(env);
+	KTAP_EXPECT(t, WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0);
+	ktap_check(t, strstr(c.out, "validate: 0 problems") != NULL, __FILE__,
+		   __LINE__, "slabinfo -v --demo: %s %s", c.out, c.err);
+}
+
 static const struct ktap_case debug_cases[] = {
 	{ "option_syntax", test_option_syntax },
 	{ "clean_use", test_clean_use },
@@ -437,6 +459,7 @@ static const struct ktap_case debug_cases[] = {
 	{ "check_and_shrink_find_damage", test_check_and_shrink_find_damage },
 	{ "ctor_not_poisoned", test_ctor_not_poisoned },
 	{ "environment", test_environment },
+	{ "slabinfo_validate", test_slabinfo_validate },
 };
 
 int main(int argc, char **argv)

@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -328,13 +327,8 @@ static const struct ktap_case preload_cases[] = {
 /* build_dir: the folder above this program's; malloc_so in it. */
 static bool find_build(void)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n <= 0)
+	if (!build_dir_of_self(build_dir, sizeof(build_dir)))
 		return false;
-	self[n] = '\0';
-	snprintf(build_dir, sizeof(build_dir), "%s", dirname(dirname(self)));
 	snprintf(malloc_so, sizeof(malloc_so), "%s/libkslab-malloc.so",
 		 build_dir);
 	return !access(malloc_so, R_OK);

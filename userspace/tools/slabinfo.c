@@ -18,6 +18,12 @@
  * number; the other caches are still shown, and the exit status is 1.
  * A plain 2.1 file without kslab's columns (a kernel's /proc/slabinfo)
  * is accepted: the columns it lacks are shown as "-".
+ *
+ * -v validates: with --demo it runs kslab_check_all() on the workload's
+ * caches before they go; with the module's /proc/kslabinfo it reads
+ * /proc/kslab_validate, which runs the same check in the kernel. The
+ * problems found are printed as a count (each one is reported by kslab
+ * itself: on stderr, or in the kernel log), and make the exit status 1.
  */
 #include <kslab/slab.h>
 
@@ -669,8 +675,30 @@ static void demo_teardown(struct demo_cache *caches)
 	}
 }
 
-/* Run the workload and leave the library's text in *@text. */
-static bool demo_run(char **text)
+#define PROC_DIR	"/proc/"
+#define PROC_VALIDATE	"/proc/kslab_validate"
+
+/* The module's validation: the count /proc/kslab_validate prints, or -1. */
+static long proc_validate(void)
+{
+	FILE *f = fopen(PROC_VALIDATE, "r");
+	long problems = -1;
+
+	if (!f) {
+		fprintf(stderr, "slabinfo: %s: %s\n", PROC_VALIDATE, strerror(errno));
+		return -1;
+	}
+	if (fscanf(f, "problems %ld", &problems) != 1)
+		fprintf(stderr, "slabinfo: %s: unexpected contents\n", PROC_VALIDATE);
+	fclose(f);
+	return problems;
+}
+
+/*
+ * Run the workload and leave the library's text in *@text; with
+ * @problems, validate the caches first and count what is wrong there.
+ */
+static bool demo_run(char **text, long *problems)
 {
 	struct demo_cache caches[NR_DEMO_CACHES] = { 0 };
 	bool ok = true;
@@ -682,6 +710,8 @@ static bool demo_run(char **text)
 	if (!ok) {
 		fprintf(stderr, "slabinfo: the demo workload ran out of memory\n");
 	} else {
+		if (problems)
+			*problems = (long)kslab_check_all();
 		len = kslab_slabinfo_format(NULL, 0);
 		*text = malloc(len + 1);
 		if (*text)
@@ -695,8 +725,8 @@ static bool demo_run(char **text)
 
 static void usage(void)
 {
-	printf("usage: slabinfo [-s | -a] FILE\n"
-	       "       slabinfo [-s | -a] --demo\n"
+	printf("usage: slabinfo [-s | -a] [-v] FILE\n"
+	       "       slabinfo [-s | -a] [-v] --demo\n"
 	       "\n"
 	       "Show kslab's object caches from a slabinfo 2.1 text, as written by\n"
 	       "kslab_slabinfo_format() (FILE, or - for standard input), or from a\n"
@@ -704,6 +734,9 @@ static void usage(void)
 	       "\n"
 	       "  -s, --size      sort by memory used, largest first\n"
 	       "  -a, --activity  sort by allocations (magazine hits + misses)\n"
+	       "  -v, --validate  check every cache's slabs, free lists, poison and\n"
+	       "                  red zones: the demo's, or with /proc/kslabinfo the\n"
+	       "                  kernel module's (through /proc/kslab_validate)\n"
 	       "  -h, --help      this text\n"
 	       "\n"
 	       "Columns: Active/Total objects (active ones are with callers or in\n"
@@ -714,14 +747,15 @@ static void usage(void)
 	       "back), Colours. \"-\" means the input has no such column or there is\n"
 	       "nothing to divide by.\n"
 	       "\n"
-	       "Exit status: 0 when every cache line was read, 1 for bad input or usage.\n");
+	       "Exit status: 0 when every cache line was read (and -v found nothing),\n"
+	       "1 for bad input, a problem found, or bad usage.\n");
 }
 
 static int usage_error(const char *why)
 {
 	if (why)
 		fprintf(stderr, "slabinfo: %s\n", why);
-	fprintf(stderr, "usage: slabinfo [-s | -a] FILE | --demo; slabinfo -h for more\n");
+	fprintf(stderr, "usage: slabinfo [-s | -a] [-v] FILE | --demo; slabinfo -h for more\n");
 	return 1;
 }
 
@@ -731,18 +765,23 @@ int main(int argc, char **argv)
 		{ "demo", no_argument, NULL, 'd' },
 		{ "size", no_argument, NULL, 's' },
 		{ "activity", no_argument, NULL, 'a' },
+		{ "validate", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct parser p = { 0 };
 	enum sort_key key = SORT_NAME;
-	bool demo = false, sorted = false, ok;
+	bool demo = false, sorted = false, validate = false, ok;
+	long problems = 0;
 	char *text = NULL;
 	FILE *in;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "sah", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "savh", options, NULL)) != -1) {
 		switch (opt) {
+		case 'v':
+			validate = true;
+			break;
 		case 'd':
 			demo = true;
 			break;
@@ -763,8 +802,10 @@ int main(int argc, char **argv)
 	if (demo == (optind < argc) || argc - optind > 1)
 		return usage_error("give either one FILE or --demo");
 
+	if (validate && !demo && strncmp(argv[optind], PROC_DIR, strlen(PROC_DIR)))
+		return usage_error("-v needs --demo or the module's /proc/kslabinfo");
 	if (demo) {
-		if (!demo_run(&text))
+		if (!demo_run(&text, validate ? &problems : NULL))
 			return 1;
 		p.source = "the built-in demo";
 		in = fmemopen(text, strlen(text), "r");
@@ -793,9 +834,13 @@ int main(int argc, char **argv)
 		       (unsigned int)NR_DEMO_CACHES, DEMO_CHURN);
 	if (ok)
 		print_report(&p, key);
+	if (validate && !demo)
+		problems = proc_validate();
+	if (validate)
+		printf("\nvalidate: %ld problems\n", problems);
 	if (p.malformed)
 		fprintf(stderr, "slabinfo: %s: %lu malformed line%s left out\n",
 			p.source, p.malformed, p.malformed == 1 ? "" : "s");
 	free_rows(&p);
-	return ok && !p.malformed ? 0 : 1;
+	return ok && !p.malformed && !problems ? 0 : 1;
 }
