@@ -11,7 +11,8 @@
 #   make demo       run the demo tool
 #   make clean
 #
-# BUILD=dir builds elsewhere; SANITIZE=1 adds -fsanitize=address,undefined.
+# BUILD=dir builds elsewhere; SANITIZE=1 adds -fsanitize=address,undefined;
+# VALGRIND=1 builds kslab telling memcheck about its objects.
 
 BUILD ?= build
 CC ?= gcc
@@ -20,6 +21,9 @@ CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC -pthread \
 	  -Iinclude -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS := -pthread
 LDLIBS := -lurcu-memb
+ifeq ($(VALGRIND),1)
+CFLAGS += -DKSLAB_VALGRIND
+endif
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	  -fno-omit-frame-pointer
@@ -36,8 +40,15 @@ MALLOC_OBJ := $(OBJ)/userspace/malloc/preload.o
 # and the library. preload/ runs programs with build/libkslab-malloc.so
 # preloaded, which an ASan build cannot do (ASan's malloc must come first).
 TEST_DIRS := $(filter-out kernel,$(notdir $(patsubst %/,%,$(wildcard selftests/*/))))
+# checkers/ shows ASan and memcheck catching bugs in kslab's objects: it
+# is built only where kslab marks them, the ASan build and the memcheck
+# build (VALGRIND=1: -DKSLAB_VALGRIND), which builds nothing else.
 ifeq ($(SANITIZE),1)
 TEST_DIRS := $(filter-out preload,$(TEST_DIRS))
+else ifeq ($(VALGRIND),1)
+TEST_DIRS := checkers
+else
+TEST_DIRS := $(filter-out checkers,$(TEST_DIRS))
 endif
 TEST_BINS := $(TEST_DIRS:%=$(BUILD)/selftests/%)
 KTAP_OBJ := $(OBJ)/selftests/ktap.o $(OBJ)/selftests/capture.o
@@ -105,7 +116,8 @@ $(BUILD)/bench/bench_malloc: $(OBJ)/userspace/bench/bench_malloc.o \
 
 check: all
 	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=1 tests tools
-	scripts/run-tests.sh $(BUILD) $(BUILD)/asan
+	$(MAKE) BUILD=$(BUILD)/valgrind VALGRIND=1 tests
+	scripts/run-tests.sh $(BUILD) $(BUILD)/asan $(BUILD)/valgrind
 
 # The kernel module alone: built against KDIR (default: the newest Debian
 # linux-headers-*-amd64), loaded in that kernel booted under qemu.

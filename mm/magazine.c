@@ -267,6 +267,8 @@ void *alloc_slow(struct kslab_cache *cache, gfp_t gfp, unsigned long caller)
 	}
 	if (!obj && !kslab_slab_alloc_batch(cache, gfp, &obj, 1, caller))
 		return NULL;
+	kslab_env_obj_alloc(obj, cache->object_size,
+			    cache->ctor || (gfp & __GFP_ZERO));
 	if (gfp & __GFP_ZERO)
 		kslab_memset(obj, 0, cache->object_size);
 	return obj;
@@ -280,6 +282,7 @@ void *alloc_zeroed(struct kslab_cache *cache, gfp_t gfp, unsigned long caller)
 
 	if (!obj)
 		return alloc_slow(cache, gfp, caller);	/* which zeroes too */
+	kslab_env_obj_alloc(obj, cache->object_size, true);
 	kslab_memset(obj, 0, cache->object_size);
 	return obj;
 }
@@ -294,6 +297,7 @@ static inline void *cache_alloc(struct kslab_cache *cache, gfp_t gfp,
 	obj = kslab_cpu_mag_pop(cache->cpu);
 	if (kslab_unlikely(!obj))
 		return alloc_slow(cache, gfp, caller);
+	kslab_env_obj_alloc(obj, cache->object_size, cache->ctor);
 	return obj;
 }
 
@@ -374,6 +378,7 @@ void free_invalid(struct kslab_cache *cache, void *obj)
 static inline void free_checked(struct kslab_cache *cache, void *obj,
 				unsigned long caller)
 {
+	kslab_env_obj_free(obj, cache->object_size);
 	if (kslab_unlikely(!kslab_cpu_mag_push(cache->cpu, obj)))
 		free_slow(cache, obj, caller);
 }

@@ -226,6 +226,9 @@ static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
 			cache->ctor(slab_obj(cache, slab, i));
 	if (cache->flags & KSLAB_DEBUG_FLAGS)
 		kslab_debug_slab_init(cache, slab);
+	/* Free objects are no one's to touch: closed to memory checkers. */
+	kslab_env_mem_close(slab->s_mem - cache->obj_offset,
+			    cache->objs_per_slab * (unsigned long)cache->size);
 
 	head = kslab_virt_to_page(pages);
 	head->owner = slab;
@@ -247,6 +250,8 @@ static void slab_destroy(struct kslab_cache *cache, struct kslab_slab *slab)
 		kslab_debug_slab_check(cache, slab);
 		kslab_spin_unlock(&cache->lock);
 	}
+	kslab_env_mem_open(slab->s_mem - cache->obj_offset,
+			   cache->objs_per_slab * (unsigned long)cache->size);
 	if (cache->dtor)
 		for (i = 0; i < cache->objs_per_slab; i++)
 			cache->dtor(slab_obj(cache, slab, i));

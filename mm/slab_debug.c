@@ -10,6 +10,10 @@
  * hands atomically with its free-list entry. Reports are made under that
  * lock, which is why report hooks must not call into kslab.
  *
+ * A free object's slot is closed to memory checkers (ASan, memcheck), an
+ * allocated one's but for the object itself: every function here opens
+ * the slots it reads and closes them again (slot_open()/slot_close()).
+ *
  * An object found damaged is quarantined: it stays out of the free list
  * for good (the slab layer counts it), so memory that was written after
  * it was freed, or past its end, is never handed out again.
@@ -33,6 +37,17 @@ static struct kslab_debug_meta *meta_of(const struct kslab_cache *cache,
 					void *obj)
 {
 	return (struct kslab_debug_meta *)((char *)obj + cache->meta_offset);
+}
+
+/* A slot, all of it, to memory checkers: kslab's own bytes are read. */
+static void slot_open(const struct kslab_cache *cache, unsigned char *obj)
+{
+	kslab_env_mem_open(obj - cache->obj_offset, cache->size);
+}
+
+static void slot_close(const struct kslab_cache *cache, unsigned char *obj)
+{
+	kslab_env_mem_close(obj - cache->obj_offset, cache->size);
 }
 
 static bool poisoned(const struct kslab_cache *cache)
@@ -250,23 +265,23 @@ enum kslab_debug_verdict kslab_debug_alloc(struct kslab_cache *cache,
 {
 	static const char quarantined[] = "object quarantined; another one allocated";
 	struct kslab_debug_meta *meta = meta_of(cache, obj);
+	enum kslab_debug_verdict verdict = KSLAB_DEBUG_QUARANTINE;
 
+	slot_open(cache, obj);
 	if (meta->state != STATE_FREE) {
 		report(cache, obj, "free list names an object not free", 0,
 		       NULL, quarantined);
-		meta->state = STATE_QUARANTINED;
-		return KSLAB_DEBUG_QUARANTINE;
+	} else if (free_intact(cache, obj, quarantined)) {
+		if (red_zoned(cache))
+			fill_zones(cache, obj, RED_ALLOCATED);
+		if (cache->flags & KSLAB_STORE_USER)
+			track(&meta->alloc, caller);
+		verdict = KSLAB_DEBUG_OK;
 	}
-	if (!free_intact(cache, obj, quarantined)) {
-		meta->state = STATE_QUARANTINED;
-		return KSLAB_DEBUG_QUARANTINE;
-	}
-	if (red_zoned(cache))
-		fill_zones(cache, obj, RED_ALLOCATED);
-	if (cache->flags & KSLAB_STORE_USER)
-		track(&meta->alloc, caller);
-	meta->state = STATE_ALLOCATED;
-	return KSLAB_DEBUG_OK;
+	meta->state = verdict == KSLAB_DEBUG_OK ? STATE_ALLOCATED :
+						  STATE_QUARANTINED;
+	slot_close(cache, obj);
+	return verdict;
 }
 
 /**
@@ -284,10 +299,13 @@ enum kslab_debug_verdict kslab_debug_free(struct kslab_cache *cache,
 {
 	static const char quarantined[] = "object quarantined";
 	struct kslab_debug_meta *meta = meta_of(cache, obj);
+	enum kslab_debug_verdict verdict = KSLAB_DEBUG_QUARANTINE;
 
+	slot_open(cache, obj);
 	if (meta->state == STATE_FREE || meta->state == STATE_QUARANTINED) {
 		report(cache, obj, meta->state == STATE_FREE ? "double free" :
 		       "free of a quarantined object", 0, NULL, "free ignored");
+		slot_close(cache, obj);
 		return KSLAB_DEBUG_REFUSE;
 	}
 	if (cache->flags & KSLAB_STORE_USER)
@@ -296,15 +314,15 @@ enum kslab_debug_verdict kslab_debug_free(struct kslab_cache *cache,
 		report(cache, obj, "object state overwritten (overflow past the red zone)",
 		       (long)cache->meta_offset, NULL, quarantined);
 		meta->state = STATE_QUARANTINED;
-		return KSLAB_DEBUG_QUARANTINE;
-	}
-	if (red_zoned(cache) &&
-	    !zones_intact(cache, obj, RED_ALLOCATED, quarantined)) {
+	} else if (red_zoned(cache) &&
+		   !zones_intact(cache, obj, RED_ALLOCATED, quarantined)) {
 		meta->state = STATE_QUARANTINED;
-		return KSLAB_DEBUG_QUARANTINE;
+	} else {
+		make_free(cache, obj);
+		verdict = KSLAB_DEBUG_OK;
 	}
-	make_free(cache, obj);
-	return KSLAB_DEBUG_OK;
+	slot_close(cache, obj);
+	return verdict;
 }
 
 /**
@@ -327,8 +345,10 @@ unsigned long kslab_debug_slab_check(struct kslab_cache *cache,
 	for (i = 0; i < cache->objs_per_slab; i++) {
 		unsigned char *obj = (unsigned char *)slab->s_mem +
 				     (unsigned long)i * cache->size;
-		unsigned long state = meta_of(cache, obj)->state;
+		unsigned long state;
 
+		slot_open(cache, obj);
+		state = meta_of(cache, obj)->state;
 		if (state == STATE_FREE) {
 			free++;
 			problems += !free_intact(cache, obj, noted);
@@ -340,6 +360,10 @@ unsigned long kslab_debug_slab_check(struct kslab_cache *cache,
 			       (long)cache->meta_offset, NULL, noted);
 			problems++;
 		}
+		slot_close(cache, obj);
+		/* An allocated object is its user's: open it again. */
+		if (state == STATE_ALLOCATED)
+			kslab_env_mem_open(obj, cache->object_size);
 	}
 	if (free != cache->objs_per_slab - slab->inuse) {
 		kslab_report(KSLAB_LOG_ERR,
@@ -360,12 +384,17 @@ static unsigned long report_slab_leaks(struct kslab_cache *cache,
 	for (i = 0; i < cache->objs_per_slab; i++) {
 		unsigned char *obj = (unsigned char *)slab->s_mem +
 				     (unsigned long)i * cache->size;
+		bool leaked;
 
-		if (meta_of(cache, obj)->state != STATE_ALLOCATED)
-			continue;
-		if (shown++ < LEAKS_SHOWN)
+		slot_open(cache, obj);
+		leaked = meta_of(cache, obj)->state == STATE_ALLOCATED;
+		if (leaked && shown++ < LEAKS_SHOWN)
 			report(cache, obj, "leaked: still allocated at destroy",
 			       0, NULL, "cache kept");
+		slot_close(cache, obj);
+		/* The program may still use and free what it leaked. */
+		if (leaked)
+			kslab_env_mem_open(obj, cache->object_size);
 	}
 	return shown;
 }

@@ -3,7 +3,8 @@
 #
 #   scripts/install-deps.sh build     compiler, make, liburcu
 #   scripts/install-deps.sh test      the above plus python3, which the
-#                                     tests run on kslab's malloc
+#                                     tests run on kslab's malloc, and
+#                                     valgrind, which checks kslab's objects
 #   scripts/install-deps.sh kernel    the above plus what the kernel test
 #                                     needs: headers, qemu, busybox, cpio
 #   scripts/install-deps.sh debug-kernel  the above plus what building the
@@ -17,7 +18,7 @@
 set -eu
 
 build_pkgs=(gcc make libc6-dev liburcu-dev)
-test_pkgs=(python3 coreutils)
+test_pkgs=(python3 coreutils valgrind)
 kernel_pkgs=(linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod)
 debug_kernel_pkgs=(linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils)
 bench_pkgs=(valgrind libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev)

@@ -180,7 +180,8 @@ static inline void *malloc_hit(size_t size)
 {
 	struct kslab_cpu_cache *pcpu;
 
-	if (kslab_unlikely(size > MALLOC_TABLE_MAX))
+	/* With a memory checker, kslab_kmalloc() marks what it hands out. */
+	if (KSLAB_ENV_MARKS_OBJECTS || kslab_unlikely(size > MALLOC_TABLE_MAX))
 		return NULL;
 	pcpu = KSLAB_READ_ONCE(malloc_table[(size + KSLAB_MALLOC_ALIGN - 1) /
 					    KSLAB_MALLOC_ALIGN]);

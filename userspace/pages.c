@@ -202,6 +202,7 @@ static void slots_unmap(unsigned long first, unsigned long count)
 {
 	if (!map_fixed(slot_address(first), count * KSLAB_CHUNK_SIZE, false))
 		return;
+	kslab_env_mem_forget(slot_address(first), count * KSLAB_CHUNK_SIZE);
 	madvise(&kslab_page_words[first * KSLAB_CHUNK_PAGES],
 		count * CHUNK_WORD_BYTES, MADV_DONTNEED);
 	slots_release(first, count);
@@ -276,6 +277,7 @@ void kslab_env_large_free(void *p)
 void kslab_env_chunk_discard(void *chunk)
 {
 	madvise(chunk, KSLAB_CHUNK_SIZE, MADV_DONTNEED);
+	kslab_env_mem_forget(chunk, KSLAB_CHUNK_SIZE);
 }
 
 void *kslab_env_meta_alloc(size_t size, gfp_t gfp)

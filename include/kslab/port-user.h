@@ -262,6 +262,7 @@ extern bool kslab_percpu_rseq kslab_hidden;
 unsigned int kslab_cpu_enter_slow(void);
 
 #include <kslab/port-user-rseq.h>
+#include <kslab/port-user-tools.h>
 
 static inline unsigned int kslab_cpu_enter(void)
 {

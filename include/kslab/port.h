@@ -93,6 +93,14 @@
  *   kslab_env_caller_name(buf, size, addr)  a code address as a reader
  *                                 wants it: symbol+offset where known.
  *
+ * Marks for memory checkers (nothing unless the environment has one)
+ *   kslab_env_obj_alloc(obj, size, defined)  an object handed out
+ *   kslab_env_obj_free(obj, size)  an object taken back: closed
+ *   kslab_env_mem_open(p, size), kslab_env_mem_close(p, size)  kslab's
+ *                                 own access to closed bytes
+ *   kslab_env_mem_forget(p, size) memory going back to the system
+ *   KSLAB_ENV_MARKS_OBJECTS       1 where the marks do something.
+ *
  * Reporting and assertions
  *   kslab_env_puts(level, line)   print one line (no trailing newline);
  *                                 KSLAB_LOG_OUT is the program's output
@@ -145,6 +153,47 @@ typedef void (*kslab_rcu_fn)(struct kslab_rcu_head *head);
 #include <kslab/port-kernel.h>
 #else
 #include <kslab/port-user.h>
+#endif
+
+/*
+ * Marks for memory checkers: an environment that tells one (userspace
+ * under ASan or memcheck, <kslab/port-user-tools.h>) defines
+ * KSLAB_ENV_MARKS_OBJECTS as 1 and the four marks; for the others they
+ * are nothing.
+ */
+#ifndef KSLAB_ENV_MARKS_OBJECTS
+#define KSLAB_ENV_MARKS_OBJECTS	0
+
+static inline void kslab_env_obj_alloc(void *obj, size_t size, bool defined)
+{
+	(void)obj;
+	(void)size;
+	(void)defined;
+}
+
+static inline void kslab_env_obj_free(void *obj, size_t size)
+{
+	(void)obj;
+	(void)size;
+}
+
+static inline void kslab_env_mem_open(void *p, size_t size)
+{
+	(void)p;
+	(void)size;
+}
+
+static inline void kslab_env_mem_close(void *p, size_t size)
+{
+	(void)p;
+	(void)size;
+}
+
+static inline void kslab_env_mem_forget(void *p, size_t size)
+{
+	(void)p;
+	(void)size;
+}
 #endif
 
 /* Items implemented out of line by every environment. */

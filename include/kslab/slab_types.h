@@ -333,7 +333,8 @@ static inline bool kslab_kfree_hit(const void *p)
 	const unsigned long *word = kslab_env_page_word(p);
 	struct kslab_cache *cache;
 
-	if (kslab_unlikely(!word))
+	/* With a memory checker, kslab_kfree() marks the object as it frees. */
+	if (KSLAB_ENV_MARKS_OBJECTS || kslab_unlikely(!word))
 		return false;
 	cache = kslab_cache_of(p, *word);
 	return kslab_likely(cache && kslab_obj_in(cache, p, *word)) &&
