@@ -90,12 +90,13 @@ static bool parse_option(const char *option, struct debug_config *config)
 			goto bad_letter;
 		if (names == stop) {
 			config->all = flags;
-		} else if (config->nr == DEBUG_RULES_MAX) {
-			kslab_report(KSLAB_LOG_WARN,
-				     "KSLAB_DEBUG=\"%s\": more than %d blocks; debugging off",
-				     option, DEBUG_RULES_MAX);
-			return false;
 		} else {
+			if (config->nr == DEBUG_RULES_MAX) {
+				kslab_report(KSLAB_LOG_WARN,
+					     "KSLAB_DEBUG=\"%s\": more than %d blocks; debugging off",
+					     option, DEBUG_RULES_MAX);
+				return false;
+			}
 			config->rules[config->nr++] = (struct debug_rule){
 				.flags = flags, .names = names + 1,
 				.len = (unsigned int)(stop - names - 1),
@@ -173,7 +174,7 @@ int kslab_debug_configure(const char *option)
 		option = "";
 	if (__builtin_strlen(option) >= sizeof(debug_option_copy)) {
 		kslab_report(KSLAB_LOG_WARN,
-			     "kslab_debug_configure: option longer than %d bytes",
+			     "%s: option longer than %d bytes", __func__,
 			     DEBUG_OPTION_MAX - 1);
 		return -1;
 	}

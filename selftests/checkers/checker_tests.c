@@ -88,7 +88,6 @@ static bool run_child(struct capture *c, const struct scenario *s)
 		"/usr/bin/valgrind", "--tool=memcheck", "--error-exitcode=99",
 		"--leak-check=no", self, CHILD_ARG, s->name, NULL,
 	};
-	extern char **environ;
 
 	snprintf(self, sizeof(self), "/proc/%d/exe", (int)getpid());
 	return capture_exec(c, UNDER_ASAN ? argv + 4 : argv, environ);
