@@ -156,6 +156,7 @@ static void depot_give(struct kslab_cache *cache, struct kslab_magazine *mag)
 static bool depot_refill(struct kslab_cache *cache, gfp_t gfp)
 {
 	struct kslab_magazine *mag;
+	unsigned int rounds;
 
 	depot_lock(&cache->depot);
 	mag = depot_pop(&cache->depot, false);
@@ -164,11 +165,12 @@ static bool depot_refill(struct kslab_cache *cache, gfp_t gfp)
 		mag = magazine_new(cache->depot.magazine_size, gfp);
 	if (!mag)
 		return false;
-	kslab_mag_set_rounds(mag, kslab_slab_alloc_batch(cache, gfp, mag->objs,
-							 kslab_mag_capacity(mag),
-							 0));
+	rounds = kslab_slab_alloc_batch(cache, gfp, mag->objs,
+					kslab_mag_capacity(mag), 0);
+	kslab_mag_set_rounds(mag, rounds);
+	/* Once given, another CPU may take and empty it: count before. */
 	depot_give(cache, mag);
-	return kslab_mag_rounds(mag) != 0;
+	return rounds != 0;
 }
 
 /* ---- the CPU layer, inside the CPU's section ---- */
