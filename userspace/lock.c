@@ -39,3 +39,8 @@ void kslab_spin_wake(struct kslab_spinlock *lock)
 {
 	syscall(SYS_futex, &lock->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
+
+#ifdef __SANITIZE_THREAD__
+/* The word kslab_smp_mb() orders itself on (<kslab/port-user.h>). */
+int kslab_tsan_fence;
+#endif

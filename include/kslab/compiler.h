@@ -28,8 +28,20 @@
 #define KSLAB_ALIGN_UP(x, a)	(((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
 #define KSLAB_ALIGN_DOWN(x, a)	((x) & ~((__typeof__(x))(a) - 1))
 
+/*
+ * Marked accesses: meant to race, never torn or merged. ThreadSanitizer
+ * takes a volatile access for a plain one and would report each race;
+ * relaxed atomics tell it they are meant.
+ * Userspace only: KCSAN builds the kernel with -fsanitize=thread too, and
+ * treats volatile as marked there.
+ */
+#if defined(__SANITIZE_THREAD__) && !defined(__KERNEL__)
+#define KSLAB_READ_ONCE(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define KSLAB_WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#else
 #define KSLAB_READ_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))
 #define KSLAB_WRITE_ONCE(x, v)	(*(volatile __typeof__(x) *)&(x) = (v))
+#endif
 
 /* The __x__ spellings: the kernel defines noinline, cold and others as macros. */
 #define kslab_printf_fmt(f, a)	__attribute__((__format__(__printf__, f, a)))

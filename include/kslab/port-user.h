@@ -144,7 +144,31 @@ static inline long kslab_atomic_cmpxchg(struct kslab_atomic *a, long old,
 
 #define kslab_load_acquire(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define kslab_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+
+/*
+ * ---- ThreadSanitizer (SANITIZE=thread, Documentation/sanitizers.rst) ----
+ * It sees atomics, pthreads and memory accesses of instrumented code, and
+ * nothing else: not liburcu's grace periods, which kslab_tsan_release()
+ * and kslab_tsan_acquire() stand for (userspace/rcu.c), and not fences,
+ * which it refuses to compile. There kslab_smp_mb() is a fully ordered
+ * read-modify-write of one shared word instead: on x86 as full a barrier
+ * (the kernel's own smp_mb() is one), and to ThreadSanitizer a release
+ * and an acquire, so each such barrier is ordered after the previous one.
+ */
+#ifdef __SANITIZE_THREAD__
+#include <sanitizer/tsan_interface.h>
+
+#define kslab_tsan_acquire(addr)	__tsan_acquire(addr)
+#define kslab_tsan_release(addr)	__tsan_release(addr)
+
+extern int kslab_tsan_fence kslab_hidden;
+#define kslab_smp_mb()	\
+	((void)__atomic_fetch_add(&kslab_tsan_fence, 0, __ATOMIC_SEQ_CST))
+#else
+#define kslab_tsan_acquire(addr)	((void)(addr))
+#define kslab_tsan_release(addr)	((void)(addr))
 #define kslab_smp_mb()			__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
 
 /* ---- CPU id ---- */
 unsigned int kslab_cpu_id_fallback(void);
