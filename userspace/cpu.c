@@ -169,11 +169,22 @@ static void rseq_fence_register_child(void)
 
 enum percpu_mode { PERCPU_LOCK, PERCPU_RSEQ, PERCPU_SINGLE };
 
+#ifdef __SANITIZE_THREAD__
+#define RSEQ_MISSING	"unavailable in a ThreadSanitizer build"
+#else
+#define RSEQ_MISSING	"rseq or membarrier unavailable"
+#endif
+
 /*
  * rseq mode needs the kernel's per-thread CPU id (glibc registers rseq),
  * sequences written for this architecture, and membarrier's rseq fence
  * for sections entered from other CPUs. KSLAB_PERCPU=lock or =rseq forces
  * a choice; rseq is refused if unavailable.
+ *
+ * ThreadSanitizer sees neither the sequences' loads and stores (inline
+ * asm) nor the restarts that order them, and would report races on every
+ * object they hand from one thread to another: a build for it takes lock
+ * mode, whose sections it sees whole (Documentation/sanitizers.rst).
  *
  * KSLAB_PERCPU=single is for counting instructions under valgrind, which
  * has no rseq: the sequences run on an area of kslab's own that the kernel
@@ -193,7 +204,7 @@ static enum percpu_mode percpu_choose(void)
 	if (want && strcmp(want, "rseq"))
 		kslab_env_puts(KSLAB_LOG_WARN,
 			       "kslab: KSLAB_PERCPU must be \"rseq\", \"lock\" or \"single\"; ignored");
-#ifdef __x86_64__
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
 	available = kslab_rseq_cpu_id() >= 0 &&
 		!membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0);
 #else
@@ -202,7 +213,7 @@ static enum percpu_mode percpu_choose(void)
 	if (!available) {
 		if (want && !strcmp(want, "rseq"))
 			kslab_env_puts(KSLAB_LOG_WARN,
-				       "kslab: KSLAB_PERCPU=rseq: rseq or membarrier unavailable; using lock");
+				       "kslab: KSLAB_PERCPU=rseq: " RSEQ_MISSING "; using lock");
 		return PERCPU_LOCK;
 	}
 	pthread_atfork(NULL, NULL, rseq_fence_register_child);
