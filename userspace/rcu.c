@@ -8,6 +8,15 @@
  * lock to find its per-CPU queue), so kslab_rcu_read_lock() and
  * kslab_call_rcu() register a thread on its first use and a thread-exit
  * destructor undoes it. Users never call liburcu's registration themselves.
+ *
+ * liburcu is not built for ThreadSanitizer, which therefore sees none of
+ * the orderings RCU promises; the kslab_tsan_* calls state them (they are
+ * nothing in other builds): kslab_call_rcu() happens before its callback,
+ * and every read-side section that ended happens before a grace period
+ * that ends later, so before kslab_synchronize_rcu() returns and before
+ * the callbacks it lets run. Claiming every section that ended, not only
+ * those that began before the grace period, is more order than RCU gives;
+ * it can hide a race, never invent one.
  */
 #include <kslab/port.h>
 
@@ -15,6 +24,9 @@
 
 _Static_assert(sizeof(struct rcu_head) <= sizeof(((struct kslab_rcu_head *)0)->urcu_head),
 	       "kslab_rcu_head must hold liburcu's rcu_head");
+
+/* What ThreadSanitizer's read-side releases and grace periods meet on. */
+static int rcu_readers_done;
 
 static pthread_key_t rcu_exit_key;
 static pthread_once_t rcu_exit_once = PTHREAD_ONCE_INIT;
@@ -55,6 +67,7 @@ void kslab_rcu_read_lock(void)
 
 void kslab_rcu_read_unlock(void)
 {
+	kslab_tsan_release(&rcu_readers_done);
 	urcu_memb_read_unlock();
 }
 
@@ -62,6 +75,8 @@ static void rcu_trampoline(struct rcu_head *urcu_head)
 {
 	struct kslab_rcu_head *head = (struct kslab_rcu_head *)urcu_head;
 
+	kslab_tsan_acquire(head);
+	kslab_tsan_acquire(&rcu_readers_done);
 	head->fn(head);
 }
 
@@ -69,6 +84,7 @@ void kslab_call_rcu(struct kslab_rcu_head *head, kslab_rcu_fn fn)
 {
 	rcu_ensure_registered();
 	head->fn = fn;
+	kslab_tsan_release(head);
 	urcu_memb_call_rcu((struct rcu_head *)head->urcu_head, rcu_trampoline);
 }
 
@@ -80,4 +96,5 @@ void kslab_rcu_barrier(void)
 void kslab_synchronize_rcu(void)
 {
 	urcu_memb_synchronize_rcu();
+	kslab_tsan_acquire(&rcu_readers_done);
 }
