@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Running code and programs with their output captured, for the
- * userspace test programs (see process.h).
+ * Running code and programs with their output captured, and reading the
+ * resident size, for the userspace test programs (see process.h).
  *
  * Output is captured by pointing fd 1 and fd 2 at pipes, in this process,
  * in a forked child for what must kill its process, or in a child that
@@ -219,3 +219,23 @@ bool build_dir_of_self(char *dir, size_t size)
 	snprintf(dir, size, "%s", dirname(dirname(self)));
 	return true;
 }
+
+#ifdef __SANITIZE_THREAD__
+unsigned long process_rss(void)
+{
+	return 0;
+}
+#else
+unsigned long process_rss(void)
+{
+	unsigned long size, resident;
+	FILE *f = fopen("/proc/self/statm", "r");
+	int n;
+
+	if (!f)
+		return 0;
+	n = fscanf(f, "%lu %lu", &size, &resident);
+	fclose(f);
+	return n == 2 ? resident * (unsigned long)sysconf(_SC_PAGESIZE) : 0;
+}
+#endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Running code, this program again, or another program, with what it
- * writes to fd 1 and fd 2 captured, and environments to run them in.
+ * writes to fd 1 and fd 2 captured, and environments to run them in; and
+ * this process's resident size.
  *
  * Userspace only: it forks and execs. The portable test sources must not
  * include this header.
@@ -49,5 +50,15 @@ bool build_dir_of_self(char *dir, size_t size);
  * array returned when done. Return: the array, or NULL without memory.
  */
 char **env_with(const char *name, const char *value, char **var);
+
+/*
+ * Resident bytes of this process, or 0 where that number says nothing of
+ * kslab's memory: /proc/self/statm unreadable, or a ThreadSanitizer build,
+ * whose shadow of every page touched stays resident after kslab gives the
+ * page back with madvise().
+ */
+unsigned long process_rss(void);
+#define PROCESS_RSS_UNKNOWN \
+	"RSS unknown: /proc/self/statm unreadable, or ThreadSanitizer's shadow"
 
 #endif /* KSLAB_SELFTESTS_PROCESS_H */

@@ -8,13 +8,12 @@
  * handed between them, and chunks given back really leaving the
  * process's resident set.
  */
-#include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <kslab/buddy.h>
 #include <kslab/page.h>
 
+#include "../process.h"
 #include "../stress.h"
 #include "buddy_tests.h"
 
@@ -151,20 +150,6 @@ static void test_threads_8(struct ktap_test *t)
 #define RSS_BIG		(RSS_TOTAL / 2 / KSLAB_CHUNK_SIZE)
 #define RSS_SMALL	(RSS_TOTAL / 2 / KSLAB_PAGE_SIZE)
 
-/* Resident bytes of this process, or 0 if /proc cannot tell. */
-static unsigned long rss_bytes(void)
-{
-	unsigned long size, resident;
-	FILE *f = fopen("/proc/self/statm", "r");
-	int n;
-
-	if (!f)
-		return 0;
-	n = fscanf(f, "%lu %lu", &size, &resident);
-	fclose(f);
-	return n == 2 ? resident * (unsigned long)sysconf(_SC_PAGESIZE) : 0;
-}
-
 /* Allocate @n blocks of @order and write to every page of each. */
 static unsigned long rss_fill(struct kslab_zone *zone, void **blocks,
 			      unsigned long n, unsigned int order)
@@ -197,9 +182,9 @@ static void test_rss_returns_to_os(struct ktap_test *t)
 	unsigned long start, full, end, nr_big, nr_small;
 	struct test_zone *tz = NULL;
 
-	start = rss_bytes();
+	start = process_rss();
 	if (!start) {
-		ktap_skip(t, "/proc/self/statm unreadable");
+		ktap_skip(t, PROCESS_RSS_UNKNOWN);
 		goto out;
 	}
 	tz = test_zone_create(t, "rss", 0, 0);
@@ -207,7 +192,7 @@ static void test_rss_returns_to_os(struct ktap_test *t)
 		goto out;
 	nr_big = rss_fill(tz->zone, big, RSS_BIG, KSLAB_MAX_ORDER);
 	nr_small = rss_fill(tz->zone, small, RSS_SMALL, 0);
-	full = rss_bytes();
+	full = process_rss();
 	KTAP_EXPECT_EQ(t, nr_big, RSS_BIG);
 	KTAP_EXPECT_EQ(t, nr_small, RSS_SMALL);
 	KTAP_EXPECT_EQ(t, zone_stats(tz->zone).nr_chunks,
@@ -217,7 +202,7 @@ static void test_rss_returns_to_os(struct ktap_test *t)
 
 	rss_free(big, nr_big, KSLAB_MAX_ORDER);
 	rss_free(small, nr_small, 0);
-	end = rss_bytes();
+	end = process_rss();
 	KTAP_EXPECT_EQ(t, zone_stats(tz->zone).nr_chunks, 0);
 	KTAP_EXPECT_EQ(t, tz->src.take_backs, RSS_TOTAL / KSLAB_CHUNK_SIZE);
 	ktap_check(t, end <= start + RSS_SLACK, __FILE__, __LINE__,
@@ -244,23 +229,23 @@ static void test_discard_kept_chunks(struct ktap_test *t)
 	void *blocks[DISCARD_CHUNKS];
 
 	KTAP_ASSERT(t, zone);
-	start = rss_bytes();
+	start = process_rss();
 	if (!start) {
-		ktap_skip(t, "/proc/self/statm unreadable");
+		ktap_skip(t, PROCESS_RSS_UNKNOWN);
 		goto out;
 	}
 	n = rss_fill(zone, blocks, DISCARD_CHUNKS, KSLAB_MAX_ORDER);
 	KTAP_EXPECT_EQ(t, n, DISCARD_CHUNKS);
-	full = rss_bytes();
+	full = process_rss();
 	rss_free(blocks, n, KSLAB_MAX_ORDER);
-	kept = rss_bytes();
+	kept = process_rss();
 	KTAP_EXPECT_EQ(t, zone_stats(zone).nr_chunks, DISCARD_CHUNKS);
 	ktap_check(t, kept + RSS_SLACK >= full, __FILE__, __LINE__,
 		   "kept chunks stay resident: %lu -> %lu KiB", full >> 10,
 		   kept >> 10);
 
 	KTAP_EXPECT_EQ(t, kslab_zone_discard_free(zone), DISCARD_CHUNKS);
-	discarded = rss_bytes();
+	discarded = process_rss();
 	KTAP_EXPECT_EQ(t, zone_stats(zone).nr_chunks, DISCARD_CHUNKS);
 	KTAP_EXPECT_EQ(t, zone_stats(zone).free_blocks[KSLAB_MAX_ORDER],
 		       DISCARD_CHUNKS);
