@@ -4,14 +4,16 @@
 #
 #   make            build/libkslab.a and .so, build/libkslab-malloc.so and .a
 #                   (the drop-in malloc), tools, selftests
-#   make check      run every selftest, plain and under ASan+UBSan, and
-#                   the kernel module under qemu (scripts/check-kernel.sh)
+#   make check      run every selftest, plain, under ASan+UBSan and under
+#                   ThreadSanitizer, and the kernel module under qemu
+#                   (scripts/check-kernel.sh)
 #   make module     build kslab.ko with Kbuild against KDIR
 #   make bench      the benchmarks (scripts/bench.sh)
 #   make demo       run the demo tool
 #   make clean
 #
-# BUILD=dir builds elsewhere; SANITIZE=1 adds -fsanitize=address,undefined;
+# BUILD=dir builds elsewhere; SANITIZE=1 adds -fsanitize=address,undefined,
+# SANITIZE=thread -fsanitize=thread (Documentation/sanitizers.rst);
 # VALGRIND=1 builds kslab telling memcheck about its objects.
 
 BUILD ?= build
@@ -29,6 +31,10 @@ CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	  -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
+ifeq ($(SANITIZE),thread)
+CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
+endif
 
 LIB_SRCS := $(wildcard mm/*.c) $(wildcard userspace/*.c)
 OBJ := $(BUILD)/obj
@@ -38,13 +44,15 @@ MALLOC_OBJ := $(OBJ)/userspace/malloc/preload.o
 # Every folder under selftests/ (but kernel/) is one test program: its .c
 # files linked with the harness, the userspace stress and process helpers
 # and the library. preload/ runs programs with build/libkslab-malloc.so
-# preloaded, which an ASan build cannot do (ASan's malloc must come first).
+# preloaded, which a sanitizer build cannot do (its malloc must come first).
 TEST_DIRS := $(filter-out kernel,$(notdir $(patsubst %/,%,$(wildcard selftests/*/))))
 # checkers/ shows ASan and memcheck catching bugs in kslab's objects: it
 # is built only where kslab marks them, the ASan build and the memcheck
 # build (VALGRIND=1: -DKSLAB_VALGRIND), which builds nothing else.
 ifeq ($(SANITIZE),1)
 TEST_DIRS := $(filter-out preload,$(TEST_DIRS))
+else ifeq ($(SANITIZE),thread)
+TEST_DIRS := $(filter-out preload checkers,$(TEST_DIRS))
 else ifeq ($(VALGRIND),1)
 TEST_DIRS := checkers
 else
@@ -116,8 +124,9 @@ $(BUILD)/bench/bench_malloc: $(OBJ)/userspace/bench/bench_malloc.o \
 
 check: all
 	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=1 tests tools
+	$(MAKE) BUILD=$(BUILD)/tsan SANITIZE=thread tests tools
 	$(MAKE) BUILD=$(BUILD)/valgrind VALGRIND=1 tests
-	scripts/run-tests.sh $(BUILD) $(BUILD)/asan $(BUILD)/valgrind
+	scripts/run-tests.sh $(BUILD) $(BUILD)/asan $(BUILD)/tsan $(BUILD)/valgrind
 
 # The kernel module alone: built against KDIR (default: the newest Debian
 # linux-headers-*-amd64), loaded in that kernel booted under qemu.

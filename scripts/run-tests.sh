@@ -6,9 +6,17 @@
 #
 # A program that exits non-zero, dies, or prints fewer results than its plan
 # counts the missing results as failures, so a crash cannot hide a test.
+#
+# Programs built with ThreadSanitizer (make check's build/tsan) write their
+# reports to files here, not to stderr: a report counts as a failure even
+# when it comes from a child whose output and exit status a test takes
+# for its own. Other programs ignore TSAN_OPTIONS.
 set -u
 
 passed=0 failed=0 skipped=0 bad_programs=()
+tsan_logs=$(mktemp -d)
+trap 'rm -rf "$tsan_logs"' EXIT
+export TSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")/.." && pwd)/selftests/tsan.supp log_path=$tsan_logs/report ${TSAN_OPTIONS:-}"
 
 run_program() {
 	local prog=$1 label=$2 out rc plan results p f s
@@ -29,6 +37,12 @@ run_program() {
 	if [ "$results" -lt "$plan" ]; then
 		echo "# $label: only $results of $plan results; the rest count as failed"
 		f=$((f + plan - results))
+	fi
+	if compgen -G "$tsan_logs/report.*" >/dev/null; then
+		cat "$tsan_logs"/report.*
+		rm -f "$tsan_logs"/report.*
+		echo "# $label: ThreadSanitizer reports; counted as one failure"
+		f=$((f + 1))
 	fi
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ] && [ "$f" -eq 0 ]; then
 		echo "# $label: exit status $rc with no failed test; counted as one failure"
