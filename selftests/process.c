@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <kslab/port.h>
+
 #include "process.h"
 
 static bool capture_pipes(int out[2], int err[2])
@@ -220,22 +222,23 @@ bool build_dir_of_self(char *dir, size_t size)
 	return true;
 }
 
-#ifdef __SANITIZE_THREAD__
-unsigned long process_rss(void)
+bool arena_rss(unsigned long *bytes)
 {
-	return 0;
-}
-#else
-unsigned long process_rss(void)
-{
-	unsigned long size, resident;
-	FILE *f = fopen("/proc/self/statm", "r");
-	int n;
+	unsigned long start, end, kib, arena_end;
+	FILE *f = fopen("/proc/self/smaps", "r");
+	bool in_arena = false;
+	char line[256];
 
 	if (!f)
-		return 0;
-	n = fscanf(f, "%lu %lu", &size, &resident);
+		return false;
+	arena_end = kslab_arena_base + kslab_arena_pages * KSLAB_PAGE_SIZE;
+	*bytes = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			in_arena = start >= kslab_arena_base && start < arena_end;
+		else if (in_arena && sscanf(line, "Rss: %lu kB", &kib) == 1)
+			*bytes += kib << 10;
+	}
 	fclose(f);
-	return n == 2 ? resident * (unsigned long)sysconf(_SC_PAGESIZE) : 0;
+	return true;
 }
-#endif

@@ -52,13 +52,11 @@ bool build_dir_of_self(char *dir, size_t size);
 char **env_with(const char *name, const char *value, char **var);
 
 /*
- * Resident bytes of this process, or 0 where that number says nothing of
- * kslab's memory: /proc/self/statm unreadable, or a ThreadSanitizer build,
- * whose shadow of every page touched stays resident after kslab gives the
- * page back with madvise().
+ * Resident bytes of kslab's arena (userspace/pages.c), from the Rss lines
+ * of /proc/self/smaps: kslab's own memory, whatever the C library's heap
+ * or a sanitizer's shadow (which stays resident after kslab gives pages
+ * back) hold. Return: false if smaps cannot be read.
  */
-unsigned long process_rss(void);
-#define PROCESS_RSS_UNKNOWN \
-	"RSS unknown: /proc/self/statm unreadable, or ThreadSanitizer's shadow"
+bool arena_rss(unsigned long *bytes);
 
 #endif /* KSLAB_SELFTESTS_PROCESS_H */

@@ -182,17 +182,14 @@ static void test_rss_returns_to_os(struct ktap_test *t)
 	unsigned long start, full, end, nr_big, nr_small;
 	struct test_zone *tz = NULL;
 
-	start = process_rss();
-	if (!start) {
-		ktap_skip(t, PROCESS_RSS_UNKNOWN);
+	if (!KTAP_EXPECT(t, arena_rss(&start)))
 		goto out;
-	}
 	tz = test_zone_create(t, "rss", 0, 0);
 	if (!tz || !KTAP_EXPECT(t, big && small))
 		goto out;
 	nr_big = rss_fill(tz->zone, big, RSS_BIG, KSLAB_MAX_ORDER);
 	nr_small = rss_fill(tz->zone, small, RSS_SMALL, 0);
-	full = process_rss();
+	arena_rss(&full);
 	KTAP_EXPECT_EQ(t, nr_big, RSS_BIG);
 	KTAP_EXPECT_EQ(t, nr_small, RSS_SMALL);
 	KTAP_EXPECT_EQ(t, zone_stats(tz->zone).nr_chunks,
@@ -202,7 +199,7 @@ static void test_rss_returns_to_os(struct ktap_test *t)
 
 	rss_free(big, nr_big, KSLAB_MAX_ORDER);
 	rss_free(small, nr_small, 0);
-	end = process_rss();
+	arena_rss(&end);
 	KTAP_EXPECT_EQ(t, zone_stats(tz->zone).nr_chunks, 0);
 	KTAP_EXPECT_EQ(t, tz->src.take_backs, RSS_TOTAL / KSLAB_CHUNK_SIZE);
 	ktap_check(t, end <= start + RSS_SLACK, __FILE__, __LINE__,
@@ -229,23 +226,20 @@ static void test_discard_kept_chunks(struct ktap_test *t)
 	void *blocks[DISCARD_CHUNKS];
 
 	KTAP_ASSERT(t, zone);
-	start = process_rss();
-	if (!start) {
-		ktap_skip(t, PROCESS_RSS_UNKNOWN);
+	if (!KTAP_EXPECT(t, arena_rss(&start)))
 		goto out;
-	}
 	n = rss_fill(zone, blocks, DISCARD_CHUNKS, KSLAB_MAX_ORDER);
 	KTAP_EXPECT_EQ(t, n, DISCARD_CHUNKS);
-	full = process_rss();
+	arena_rss(&full);
 	rss_free(blocks, n, KSLAB_MAX_ORDER);
-	kept = process_rss();
+	arena_rss(&kept);
 	KTAP_EXPECT_EQ(t, zone_stats(zone).nr_chunks, DISCARD_CHUNKS);
 	ktap_check(t, kept + RSS_SLACK >= full, __FILE__, __LINE__,
 		   "kept chunks stay resident: %lu -> %lu KiB", full >> 10,
 		   kept >> 10);
 
 	KTAP_EXPECT_EQ(t, kslab_zone_discard_free(zone), DISCARD_CHUNKS);
-	discarded = process_rss();
+	arena_rss(&discarded);
 	KTAP_EXPECT_EQ(t, zone_stats(zone).nr_chunks, DISCARD_CHUNKS);
 	KTAP_EXPECT_EQ(t, zone_stats(zone).free_blocks[KSLAB_MAX_ORDER],
 		       DISCARD_CHUNKS);

@@ -57,21 +57,22 @@ static int rss_probe_main(void)
 	struct timespec start;
 	unsigned int i;
 
-	before = process_rss();
+	if (!arena_rss(&before))
+		return 2;
 	for (i = 0; i < RSS_OBJECTS; i++) {
 		objs[i] = kslab_malloc(RSS_OBJECT_SIZE);
 		if (!objs[i])
 			return 1;
 		memset(objs[i], (int)i, RSS_OBJECT_SIZE);
 	}
-	peak = process_rss();
+	arena_rss(&peak);
 	for (i = 0; i < RSS_OBJECTS; i++)
 		kslab_free(objs[i]);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
 		for (i = 0; i < 4096; i++)
 			kslab_free(kslab_malloc(64));
-		after = process_rss();
+		arena_rss(&after);
 	} while (after - before > (peak - before) / 10 &&
 		 ms_since(&start) < RSS_WAIT_MS);
 	printf("before=%lu peak=%lu after=%lu ms=%lu\n", before, peak, after,
@@ -86,10 +87,6 @@ static void test_memory_given_back(struct ktap_test *t)
 	char **env, *var;
 	bool ran;
 
-	if (!process_rss()) {
-		ktap_skip(t, PROCESS_RSS_UNKNOWN);
-		return;
-	}
 	env = env_with("KSLAB_MALLOC_REAP_MS", "20", &var);
 	KTAP_ASSERT(t, env != NULL);
 	ran = capture_self(&c, RSS_PROBE_ARG, env);
