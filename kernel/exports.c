@@ -7,6 +7,7 @@
 #include <linux/export.h>
 
 #include <kslab/buddy.h>
+#include <kslab/fault.h>
 #include <kslab/kmalloc.h>
 #include <kslab/pagemap.h>
 #include <kslab/report.h>
@@ -53,6 +54,12 @@ EXPORT_SYMBOL_GPL(kslab_zone_stats);
 EXPORT_SYMBOL_GPL(kslab_zone_check);
 EXPORT_SYMBOL_GPL(kslab_zone_set_keep_free);
 EXPORT_SYMBOL_GPL(kslab_zone_discard_free);
+
+/* <kslab/fault.h> */
+EXPORT_SYMBOL_GPL(kslab_fault_set);
+EXPORT_SYMBOL_GPL(kslab_fault_clear);
+EXPORT_SYMBOL_GPL(kslab_fault_read);
+EXPORT_SYMBOL_GPL(kslab_fault_configure);
 
 /* <kslab/report.h> */
 EXPORT_SYMBOL_GPL(kslab_set_report_hook);

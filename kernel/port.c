@@ -468,17 +468,24 @@ static char *slab_debug;
 module_param(slab_debug, charp, 0444);
 MODULE_PARM_DESC(slab_debug, "debug options, slab_debug syntax (Documentation/debugging.rst)");
 
+static char *fail;
+module_param(fail, charp, 0444);
+MODULE_PARM_DESC(fail, "fault injection, KSLAB_FAIL syntax, e.g. kmalloc:every=100 (Documentation/fault-injection.rst)");
+
 /**
  * kslab_env_option() - a setting mm/ reads at start-up
- * @name: its userspace name, "KSLAB_DEBUG"
+ * @name: its userspace name, "KSLAB_DEBUG" or "KSLAB_FAIL"
  *
- * The module's parameters stand in for the environment.
+ * The module's parameters stand in for the environment: slab_debug= and
+ * fail=, read during the load, when kslab first allocates.
  * Return: the string, or NULL if not set.
  */
 const char *kslab_env_option(const char *name)
 {
 	if (!strcmp(name, "KSLAB_DEBUG"))
 		return slab_debug;
+	if (!strcmp(name, "KSLAB_FAIL"))
+		return fail;
 	return NULL;
 }
 

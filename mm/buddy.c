@@ -10,10 +10,12 @@
  * the same order. A chunk whose pages all come back merges into one free
  * max-order block, which is how a wholly free chunk is recognised.
  *
- * Lock order: default_zone_lock, kslab_zones_lock, zone->lock. The page
+ * Lock order: default_zone_lock, kslab_zones_lock, zone->lock, then fault
+ * injection's (the pages point decides under the zone lock). The page
  * source and the metadata allocator are only called with no lock held
  * (they may sleep in the kernel): growing drops the zone lock and retries.
  */
+#include <kslab/fault.h>
 #include <kslab/report.h>
 #include <kslab/zone.h>
 
@@ -91,7 +93,7 @@ struct kslab_zone *kslab_zone_create(const char *name,
 {
 	struct kslab_zone *zone;
 
-	zone = kslab_env_meta_alloc(sizeof(*zone), GFP_KERNEL);
+	zone = kslab_meta_alloc(sizeof(*zone), GFP_KERNEL);
 	if (zone)
 		zone_init(zone, name, params);
 	return zone;
@@ -202,7 +204,7 @@ static int zone_grow(struct kslab_zone *zone, gfp_t gfp)
 	kslab_spin_unlock(&zone->lock);
 
 	if (!chunk)
-		chunk = kslab_env_meta_alloc(sizeof(*chunk), gfp);
+		chunk = kslab_meta_alloc(sizeof(*chunk), gfp);
 	if (!chunk)
 		goto out_unreserve;
 	base = zone->source->grant(zone->source, gfp);
@@ -251,7 +253,7 @@ void *kslab_zone_alloc_pages(struct kslab_zone *zone, gfp_t gfp,
 	void *addr;
 
 	kslab_spin_lock(&zone->lock);
-	if (order <= KSLAB_MAX_ORDER) {
+	if (order <= KSLAB_MAX_ORDER && !kslab_fault_hit(KSLAB_FAULT_PAGES)) {
 		while (!(page = take_block(zone, order))) {
 			kslab_spin_unlock(&zone->lock);
 			if (zone_grow(zone, gfp)) {

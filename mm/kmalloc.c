@@ -17,6 +17,7 @@
  * Lock order: kmalloc_lock (class creation only), then kslab_caches_lock.
  */
 #include <kslab/buddy.h>
+#include <kslab/fault.h>
 #include <kslab/kmalloc.h>
 #include <kslab/report.h>
 #include <kslab/slab_types.h>
@@ -95,7 +96,7 @@ struct kslab_cache *kmalloc_caches_init(unsigned int index)
 		kslab_store_release(&kmalloc_caches[i],
 				    kslab_cache_create(name,
 						       (unsigned int)kmalloc_class_size(i),
-						       &args, 0));
+						       &args, KSLAB_CACHE_KMALLOC));
 	}
 	kslab_mutex_unlock(&kmalloc_lock);
 	return kmalloc_caches[index];
@@ -207,6 +208,8 @@ static void *kmalloc_sized(size_t size, gfp_t gfp, unsigned long caller)
 {
 	if (kslab_unlikely(!size))
 		return KSLAB_ZERO_SIZE_PTR;
+	if (kslab_fault_hit(KSLAB_FAULT_KMALLOC))
+		return NULL;
 	if (kslab_likely(size <= KSLAB_KMALLOC_MAX_CACHE_SIZE))
 		return kmalloc_class_alloc(kmalloc_index(size), gfp, caller);
 	return kmalloc_large(size, KSLAB_PAGE_SIZE, gfp);
@@ -222,7 +225,8 @@ static void *kmalloc_aligned(size_t size, size_t align, gfp_t gfp,
 {
 	unsigned int index;
 
-	if (!align || (align & (align - 1)))
+	if (!align || (align & (align - 1)) ||
+	    kslab_fault_hit(KSLAB_FAULT_KMALLOC))
 		return NULL;
 	if (!size)
 		size = 1;

@@ -20,6 +20,7 @@
  *
  * Lock order: a CPU's section, then depot->lock, then cache->lock.
  */
+#include <kslab/fault.h>
 #include <kslab/report.h>
 #include <kslab/slab_types.h>
 
@@ -241,6 +242,16 @@ static bool cpu_free_miss(struct kslab_cache *cache,
 }
 
 /*
+ * Whether a slow path may go through the magazines: not in a cache made
+ * without them, nor in one fault injection concerns (mm/fault.c).
+ */
+static bool uses_magazines(const struct kslab_cache *cache)
+{
+	return !(cache->flags & KSLAB_NO_MAGAZINE) &&
+	       !KSLAB_READ_ONCE(cache->fault);
+}
+
+/*
  * @caller: the allocation's call site, kept by debugged caches; 0 from
  * kslab_cache_alloc(), which reaches here by a tail call, so this
  * function's own return address is that site, read only on the slow path.
@@ -255,7 +266,11 @@ void *alloc_slow(struct kslab_cache *cache, gfp_t gfp, unsigned long caller)
 	if (!caller)
 		caller = KSLAB_RET_IP;
 
-	if (!(cache->flags & KSLAB_NO_MAGAZINE)) {
+	/* A cache the fault point names comes here on every allocation. */
+	if ((KSLAB_READ_ONCE(cache->fault) & KSLAB_CACHE_FAULT_TARGET) &&
+	    kslab_fault_should_fail(KSLAB_FAULT_CACHE))
+		return NULL;
+	if (uses_magazines(cache)) {
 		for (tries = 0; tries < KSLAB_REFILL_TRIES; tries++) {
 			unsigned int cpu = kslab_cpu_enter();
 
@@ -339,7 +354,7 @@ void free_slow(struct kslab_cache *cache, void *obj, unsigned long caller)
 	if (!caller)
 		caller = KSLAB_RET_IP;
 
-	if (!(cache->flags & KSLAB_NO_MAGAZINE)) {
+	if (uses_magazines(cache)) {
 		for (tries = 0; tries < KSLAB_REFILL_TRIES; tries++) {
 			unsigned int cpu = kslab_cpu_enter();
 			struct kslab_cpu_cache *cc = kslab_percpu_ptr(cache->cpu,
@@ -454,7 +469,7 @@ int kslab_magazine_init(struct kslab_cache *cache, unsigned int size)
 	kslab_spin_init(&cache->depot.lock);
 	cache->depot.magazine_size =
 		magazine_capacity(size ? size : magazine_size_for(cache->object_size));
-	cache->cpu = kslab_percpu_alloc(sizeof(*cache->cpu));
+	cache->cpu = kslab_meta_percpu_alloc(sizeof(*cache->cpu));
 	if (!cache->cpu)
 		return -1;
 	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++) {

@@ -18,6 +18,7 @@
  * only above them share a slot; lookups compare the chunk's base with the
  * whole address, and insertion refuses a taken slot.
  */
+#include <kslab/fault.h>
 #include <kslab/zone.h>
 
 struct kslab_pagemap_leaf *kslab_pagemap_root[1UL << KSLAB_PAGEMAP_ROOT_BITS];
@@ -32,7 +33,7 @@ static struct kslab_chunk **pagemap_slot(unsigned long addr, gfp_t gfp)
 	if (!leaf && gfp) {
 		struct kslab_pagemap_leaf *fresh;
 
-		fresh = kslab_env_meta_alloc(sizeof(struct kslab_pagemap_leaf), gfp);
+		fresh = kslab_meta_alloc(sizeof(struct kslab_pagemap_leaf), gfp);
 		if (!fresh)
 			return NULL;
 		leaf = kslab_cmpxchg(rootp, NULL, fresh);

@@ -11,6 +11,7 @@
  * reap and slabinfo are process-context work), then the per-CPU sections,
  * depot and cache locks of mm/magazine.c and mm/slab.c.
  */
+#include <kslab/fault.h>
 #include <kslab/report.h>
 #include <kslab/zone.h>
 #include <kslab/slab_debug.h>
@@ -145,7 +146,7 @@ static struct kslab_cache *cache_new(const char *name, unsigned int size,
 {
 	struct kslab_cache *cache;
 
-	cache = kslab_env_meta_alloc(sizeof(*cache), GFP_KERNEL);
+	cache = kslab_meta_alloc(sizeof(*cache), GFP_KERNEL);
 	if (!cache)
 		return NULL;
 	kslab_snprintf(cache->name, sizeof(cache->name), "%s", name);
@@ -168,6 +169,7 @@ static struct kslab_cache *cache_new(const char *name, unsigned int size,
 	kslab_list_init(&cache->slabs_partial);
 	kslab_list_init(&cache->slabs_empty);
 	cache->max_empty = KSLAB_EMPTY_SLABS_KEPT;
+	cache->fault = kslab_fault_cache_bits(cache);
 	if (kslab_slab_layout(cache) || !cache_number(cache) ||
 	    kslab_magazine_init(cache, args ? args->magazine_size : 0)) {
 		cache_free(cache);

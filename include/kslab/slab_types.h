@@ -26,6 +26,15 @@ static inline unsigned long kslab_slab_page_tag(const struct kslab_cache *cache)
 }
 /* Internal caches (headers, magazines): headers on the slab, no magazines. */
 #define KSLAB_CACHE_INTERNAL	0x80000000UL
+/* kmalloc's size classes, which the kmalloc fault point concerns. */
+#define KSLAB_CACHE_KMALLOC	0x40000000UL
+
+/*
+ * cache->fault: why fault injection sends every allocation of a cache to
+ * the slow path, past its magazines (mm/fault.c).
+ */
+#define KSLAB_CACHE_FAULT_TARGET	0x1	/* the cache point names it */
+#define KSLAB_CACHE_FAULT_KMALLOC	0x2	/* a class, the kmalloc point armed */
 
 /*
  * A slab: one buddy block cut into objects. Its free list is a stack of
@@ -78,6 +87,7 @@ struct kslab_cache {
 	unsigned int size;		/* stride between objects */
 	unsigned long flags;
 	unsigned int object_size;
+	unsigned int fault;		/* KSLAB_CACHE_FAULT_*, read on slow paths */
 	void (*ctor)(void *obj);
 	void (*dtor)(void *obj);
 
@@ -373,6 +383,9 @@ void kslab_kmalloc_unlock(void);
 bool kslab_cache_release(struct kslab_cache *cache);
 unsigned int kslab_kmalloc_exit(void);
 unsigned long kslab_shutdown(void);
+
+/* Fault injection (mm/fault.c) */
+unsigned int kslab_fault_cache_bits(const struct kslab_cache *cache);
 
 /* Creation (mm/slab_common.c) */
 void kslab_report_bad_free(struct kslab_cache *cache, enum kslab_obj_error err,
