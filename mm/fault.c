@@ -426,6 +426,21 @@ static void caches_update(void)
 	}
 }
 
+/**
+ * kslab_fault_lock() - hold fault injection's lock, for fork()
+ *
+ * Innermost of mm/'s locks: kslab_lock_inner() takes it last.
+ */
+void kslab_fault_lock(void)
+{
+	kslab_spin_lock(&fault_lock);
+}
+
+void kslab_fault_unlock(void)
+{
+	kslab_spin_unlock(&fault_lock);
+}
+
 /* Take what changing the points needs: kslab_caches_lock, then fault_lock. */
 static void points_lock(void)
 {

@@ -560,7 +560,8 @@ void kslab_unlock_outer(void)
 }
 
 /**
- * kslab_lock_inner() - take every cache's depot and slab lock, then the zones'
+ * kslab_lock_inner() - take every cache's depot and slab lock, the zones',
+ * then fault injection's
  *
  * After kslab_lock_outer() and the per-CPU sections.
  */
@@ -573,6 +574,7 @@ void kslab_lock_inner(void)
 		kslab_spin_lock(&cache->lock);
 	}
 	kslab_zones_lock_all();
+	kslab_fault_lock();
 }
 
 /**
@@ -582,6 +584,7 @@ void kslab_unlock_inner(void)
 {
 	struct kslab_cache *cache;
 
+	kslab_fault_unlock();
 	kslab_zones_unlock_all();
 	kslab_list_for_each_entry_reverse(cache, &kslab_caches, cache_node) {
 		kslab_spin_unlock(&cache->lock);

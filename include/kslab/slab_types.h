@@ -371,13 +371,15 @@ void kslab_magazine_stats(struct kslab_cache *cache,
 void kslab_cpu_cache_stats(struct kslab_cache *cache, unsigned int cpu,
 			   struct kslab_cache_stats *stats);
 
-/* Every lock, for fork() (mm/slab_common.c, mm/kmalloc.c) */
+/* Every lock, for fork() (mm/slab_common.c, mm/kmalloc.c, mm/fault.c) */
 void kslab_lock_outer(void);
 void kslab_unlock_outer(void);
 void kslab_lock_inner(void);
 void kslab_unlock_inner(void);
 void kslab_kmalloc_lock(void);
 void kslab_kmalloc_unlock(void);
+void kslab_fault_lock(void);
+void kslab_fault_unlock(void);
 
 /* Teardown (mm/slab_common.c, mm/kmalloc.c) */
 bool kslab_cache_release(struct kslab_cache *cache);
