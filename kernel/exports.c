@@ -12,6 +12,7 @@
 #include <kslab/pagemap.h>
 #include <kslab/report.h>
 #include <kslab/slab.h>
+#include <kslab/slab_types.h>
 
 /* <kslab/slab.h> */
 EXPORT_SYMBOL_GPL(kslab_cache_create);
@@ -67,8 +68,9 @@ EXPORT_SYMBOL_GPL(kslab_report_count);
 EXPORT_SYMBOL_GPL(kslab_report);
 
 /*
- * The port contract and the page map, for kslab's own test module only
- * (selftests/kernel/tests): it imports the namespace, nothing else should.
+ * The port contract, the page map and kmalloc's classes, for kslab's own
+ * test module only (selftests/kernel/tests): it imports the namespace,
+ * nothing else should.
  */
 EXPORT_SYMBOL_NS_GPL(kslab_env_chunk_grant, KSLAB_INTERNAL);
 EXPORT_SYMBOL_NS_GPL(kslab_env_chunk_take_back, KSLAB_INTERNAL);
@@ -78,3 +80,4 @@ EXPORT_SYMBOL_NS_GPL(kslab_env_page_word, KSLAB_INTERNAL);
 EXPORT_SYMBOL_NS_GPL(kslab_env_puts, KSLAB_INTERNAL);
 EXPORT_SYMBOL_NS_GPL(kslab_nr_cpus, KSLAB_INTERNAL);
 EXPORT_SYMBOL_NS_GPL(kslab_pagemap_root, KSLAB_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kslab_kmalloc_cache, KSLAB_INTERNAL);

@@ -6,13 +6,15 @@
  * and the kernel's side of the environment hooks the slab tests need.
  *
  * Left out: the userspace-only suites (threads through pthreads, RSS,
- * fork, LD_PRELOAD), which have kernel counterparts in kslab_client.
+ * fork, LD_PRELOAD, the KSLAB_FAIL variable), which have kernel
+ * counterparts in kslab_client and scripts/check-kernel.sh.
  */
 #include <linux/module.h>
 #include <linux/preempt.h>
 #include <linux/smp.h>
 
 #include "../../buddy/buddy_tests.h"
+#include "../../fault/fault_tests.h"
 #include "../../kmalloc/kmalloc_tests.h"
 #include "../../slab/slab_tests.h"
 
@@ -41,6 +43,7 @@ static int __init kslab_test_init(void)
 		slab_create_suite, slab_layout_suite, slab_ctor_suite,
 		slab_bad_free_suite, slab_magazine_suite, slab_reclaim_suite,
 		slab_stats_suite, slab_words_suite, kmalloc_suite,
+		fault_api_suite, fault_scenarios_suite,
 	};
 
 	ktap_run(suites, ARRAY_SIZE(suites));
