@@ -6,6 +6,8 @@
  * must match and kslab must say nothing. A fingerprint shows kslab really
  * served them (a 17-byte block is 32 usable bytes on kslab, 24 on glibc),
  * and small programs linked with libkslab-malloc.a and .so get kslab too.
+ * With KSLAB_FAIL set, a preloaded program's mallocs fail as it says,
+ * each with errno ENOMEM, and the program carries on.
  *
  * Only in the plain build: an ASan build cannot preload a library whose
  * malloc is not ASan's. Needs python3 and gcc (scripts/install-deps.sh
@@ -314,6 +316,76 @@ static void test_linked(struct ktap_test *t)
 		   "shared link: \"%s\" %s", c.out, c.err);
 }
 
+static const char faulty_source[] =
+	"#include <errno.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+	"#include <string.h>\n"
+	"int main(void)\n{\n\tstatic char *keep[1000];\n"
+	"\tint i, nulls = 0, enomem = 0, bad = 0;\n"
+	"\tfor (i = 0; i < 1000; i++) {\n\t\terrno = 0;\n"
+	"\t\tkeep[i] = malloc(100 + i);\n"
+	"\t\tif (!keep[i]) {\n\t\t\tnulls++;\n"
+	"\t\t\tenomem += errno == ENOMEM;\n\t\t\tcontinue;\n\t\t}\n"
+	"\t\tmemset(keep[i], i, 100 + i);\n\t}\n"
+	"\tfor (i = 0; i < 1000; i++) {\n"
+	"\t\tbad += keep[i] && (keep[i][0] != (char)i || keep[i][99 + i] != (char)i);\n"
+	"\t\tfree(keep[i]);\n\t}\n"
+	"\tprintf(\"nulls=%d enomem=%d bad=%d\\n\", nulls, enomem, bad);\n"
+	"\treturn 0;\n}\n";
+
+/* Run ./faulty preloaded with KSLAB_FAIL=@value; its counts in @nulls. */
+static bool run_faulty(struct ktap_test *t, struct capture *c,
+		       const char *value, int *nulls)
+{
+	char cmd[256];
+	int enomem, bad;
+
+	snprintf(cmd, sizeof(cmd), "KSLAB_FAIL='%s' ./faulty", value);
+	if (!KTAP_EXPECT(t, run_shell(c, cmd, true)) ||
+	    !KTAP_EXPECT(t, exited_ok(c)))
+		return false;
+	if (!KTAP_EXPECT(t, sscanf(c->out, "nulls=%d enomem=%d bad=%d", nulls,
+				   &enomem, &bad) == 3))
+		return false;
+	KTAP_EXPECT_EQ(t, enomem, *nulls);
+	KTAP_EXPECT_EQ(t, bad, 0);
+	return true;
+}
+
+/*
+ * Every 7th malloc fails: 142 or 143 of the program's 1000, each with
+ * ENOMEM, and it carries on; a seeded probability fails the same calls
+ * twice over; a bad value is refused with a message and fails none.
+ */
+static void test_fault_injection(struct ktap_test *t)
+{
+	char first[CAPTURE_MAX];
+	struct capture c;
+	int nulls;
+
+	KTAP_ASSERT(t, write_file("faulty.c", faulty_source,
+				  sizeof(faulty_source) - 1));
+	KTAP_ASSERT(t, run_shell(&c, "gcc -o faulty faulty.c", false));
+	KTAP_ASSERT(t, exited_ok(&c));
+	if (run_faulty(t, &c, "kmalloc:every=7", &nulls)) {
+		ktap_check(t, nulls == 142 || nulls == 143, __FILE__, __LINE__,
+			   "every 7th of 1000 failed: %d", nulls);
+		ktap_check(t, !strcmp(c.err, "kslab: KSLAB_FAIL=\"kmalloc:every=7\": fault injection armed\n"),
+			   __FILE__, __LINE__, "only the notice: %s", c.err);
+	}
+	if (run_faulty(t, &c, "kmalloc:probability=10,seed=7", &nulls)) {
+		ktap_check(t, nulls > 50 && nulls < 150, __FILE__, __LINE__,
+			   "10%% of 1000 failed: %d", nulls);
+		snprintf(first, sizeof(first), "%s", c.out);
+		if (run_faulty(t, &c, "kmalloc:probability=10,seed=7", &nulls))
+			KTAP_EXPECT(t, !strcmp(c.out, first));
+	}
+	if (run_faulty(t, &c, "kmalloc:every=seven", &nulls)) {
+		KTAP_EXPECT_EQ(t, nulls, 0);
+		ktap_check(t, strstr(c.err, "kslab: KSLAB_FAIL=\"kmalloc:every=seven\": bad value") != NULL,
+			   __FILE__, __LINE__, "refused: %s", c.err);
+	}
+}
+
 static const struct ktap_case preload_cases[] = {
 	{ "fingerprint", test_fingerprint },
 	{ "python", test_python },
@@ -322,6 +394,7 @@ static const struct ktap_case preload_cases[] = {
 	{ "sort_threads", test_sort_threads },
 	{ "python_threads_fork", test_python_threads_fork },
 	{ "linked", test_linked },
+	{ "fault_injection", test_fault_injection },
 };
 
 /* build_dir: the folder above this program's; malloc_so in it. */
