@@ -68,6 +68,19 @@ static int kslab_validate_show(struct seq_file *m, void *unused)
 	return 0;
 }
 
+/* Give every page back, and say whether all of it went; after @what. */
+static void kslab_give_back(const char *what)
+{
+	unsigned long problems = kslab_shutdown();
+	unsigned long chunks = kslab_port_exit();
+
+	if (problems || chunks)
+		pr_err("kslab: %s with %lu problems, %lu chunks not given back\n",
+		       what, problems, chunks);
+	else
+		pr_info("kslab: %s, all memory given back\n", what);
+}
+
 static int __init kslab_module_init(void)
 {
 	if (kslab_kmalloc_init())
@@ -87,26 +100,17 @@ fail_validate:
 fail_buddyinfo:
 	remove_proc_entry("kslabinfo", NULL);
 fail:
-	kslab_shutdown();
-	kslab_port_exit();
+	kslab_give_back("load failed");
 	return -ENOMEM;
 }
 module_init(kslab_module_init);
 
 static void __exit kslab_module_exit(void)
 {
-	unsigned long problems, chunks;
-
 	remove_proc_entry("kslab_validate", NULL);
 	remove_proc_entry("kslab_buddyinfo", NULL);
 	remove_proc_entry("kslabinfo", NULL);
-	problems = kslab_shutdown();
-	chunks = kslab_port_exit();
-	if (problems || chunks)
-		pr_err("kslab: unloaded with %lu problems, %lu chunks not given back\n",
-		       problems, chunks);
-	else
-		pr_info("kslab: unloaded, all memory given back\n");
+	kslab_give_back("unloaded");
 }
 module_exit(kslab_module_exit);
 

@@ -129,6 +129,10 @@ rmmod kslab_client && echo "@@ unloaded client"
 rmmod kslab_test && echo "@@ unloaded test"
 rmmod kslab && echo "@@ unloaded kslab"
 echo "@@ unload log" && dmesg -c
+insmod /kslab.ko fail=meta:nth=1 || echo "@@ fail run refused"
+echo "@@ fail log" && dmesg -c
+insmod /kslab.ko fail=kmalloc:every=bogus && rmmod kslab && echo "@@ bad fail run"
+echo "@@ bad fail log" && dmesg -c
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	# A block counts as leaked once two scans find it unreferenced.
 	echo scan > /sys/kernel/debug/kmemleak
@@ -206,6 +210,22 @@ result "$(seen '@@ debug run' && [ "${debug_stride:-0}" -gt 64 ] &&
 result "$(seen '@@ bad option run' &&
 	  seen 'KSLAB_DEBUG="FQ": unknown flag' && echo 1 || echo 0)" \
 	"slab_debug_bad_option_refused"
+# fail=: the first descriptor allocation fails, so kmalloc-8 is missing at
+# load and the load is refused, with everything given back (before the
+# kmemleak scan, which covers it); a bad value is refused with a message
+# and the module loads and unloads cleanly.
+# (busybox's insmod tries the load twice when it fails, so twice over).
+fail_log=$(sed -n '/^@@ fail log$/,/^@@ bad fail/p' "$log")
+bad_fail_log=$(sed -n '/^@@ bad fail log$/,/^@@ /p' "$log")
+result "$(seen '@@ fail run refused' &&
+	  grep -q 'kslab: KSLAB_FAIL="meta:nth=1": fault injection armed' <<<"$fail_log" &&
+	  grep -q 'kslab: cache kmalloc-8 not created: out of memory' <<<"$fail_log" &&
+	  grep -q 'kslab: load failed, all memory given back' <<<"$fail_log" &&
+	  echo 1 || echo 0)" "fail_param_fails_the_load_cleanly"
+result "$(seen '@@ bad fail run' &&
+	  grep -q 'kslab: KSLAB_FAIL="kmalloc:every=bogus": bad value at "every=bogus"; fault injection unchanged' <<<"$bad_fail_log" &&
+	  grep -q 'kslab: unloaded, all memory given back' <<<"$bad_fail_log" &&
+	  echo 1 || echo 0)" "fail_param_bad_value_refused"
 if [ "$debug" = 1 ]; then
 	# Scanned after the clean unloads, before the run that leaks by design.
 	result "$(seen '@@ kmemleak' &&
