@@ -118,6 +118,7 @@ static unsigned long now_ms(void)
 	return (unsigned long)ts.tv_sec * 1000 + (unsigned long)ts.tv_nsec / 1000000;
 }
 
+/* A class that cannot be made now leaves its slots to the long way. */
 static void fill_table(void)
 {
 	struct kslab_cache *cache;
@@ -136,8 +137,8 @@ static kslab_cold kslab_noinline void malloc_setup(void)
 	setting_up = true;
 	read_reap_ms();
 	last_reap_ms = now_ms();
-	if (!kslab_kmalloc_init())
-		fill_table();
+	kslab_kmalloc_init();	/* a class it fails to make is tried again */
+	fill_table();
 	setting_up = false;
 	kslab_store_release(&malloc_ready, true);
 }
