@@ -12,9 +12,14 @@
 #include <time.h>
 #include <unistd.h>
 
+/*
+ * secure_getenv(): whoever runs a set-user-ID program must not choose
+ * which of its allocations fail (KSLAB_FAIL) or how its caches are
+ * checked; the C library ignores its own malloc variables there too.
+ */
 const char *kslab_env_option(const char *name)
 {
-	return getenv(name);
+	return secure_getenv(name);
 }
 
 /*
