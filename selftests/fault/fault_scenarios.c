@@ -230,20 +230,47 @@ static bool all_distinct(void *const *objs, unsigned long n)
 	return true;
 }
 
+/* Make a scenario's cache of constructed objects; NULL is a failure seen. */
+static struct kslab_cache *scenario_cache(struct fault_outcome *o,
+					  const char *name, unsigned int size,
+					  unsigned int magazine_size,
+					  unsigned long flags)
+{
+	struct kslab_cache_args args = { .ctor = magic_ctor,
+					 .magazine_size = magazine_size };
+	struct kslab_cache *cache = kslab_cache_create(name, size, &args, flags);
+
+	o->failed += !cache;
+	return cache;
+}
+
+#define MAX_OBJS	48
+
+/* Allocate @nr objects, each constructed and its own, and free them. */
+static void alloc_free(struct fault_outcome *o, struct kslab_cache *cache,
+		       unsigned int nr)
+{
+	void *objs[MAX_OBJS];
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		objs[i] = kslab_cache_alloc(cache, GFP_KERNEL);
+		o->failed += !objs[i];
+		FAULT_CHECK(o, !objs[i] || *(unsigned long *)objs[i] == CTOR_MAGIC);
+	}
+	FAULT_CHECK(o, all_distinct(objs, nr));
+	for (i = 0; i < nr; i++)
+		kslab_cache_free(cache, objs[i]);
+}
+
 /* A cache, made and used once. */
 static void run_create(struct fault_outcome *o)
 {
-	struct kslab_cache *cache = kslab_cache_create("fault-create", 200,
-						       NULL, 0);
-	void *obj;
+	struct kslab_cache *cache = scenario_cache(o, "fault-create", 200, 0, 0);
 
-	if (!cache) {
-		o->failed++;
+	if (!cache)
 		return;
-	}
-	obj = kslab_cache_alloc(cache, GFP_KERNEL);
-	o->failed += !obj;
-	kslab_cache_free(cache, obj);
+	alloc_free(o, cache, 1);
 	kslab_cache_destroy(cache);
 }
 
@@ -254,41 +281,25 @@ static const struct fault_scenario create_scenario = {
 		      1U << FAULT_INJECT_PAGES,
 };
 
-#define GROW_OBJS	48
-
 /*
- * Fill three slabs of a cache without magazines, so every failure of a
- * slab's pages or header reaches the caller; every object it gets is
- * constructed and its own.
+ * Fill three slabs of caches without magazines, so every failure of a
+ * slab's pages or header reaches the caller: with the header on the slab
+ * (15 objects a slab) and off it (2 objects a slab).
  */
-static void grow(struct fault_outcome *o, const char *name, unsigned int size,
-		 unsigned int nr)
-{
-	struct kslab_cache_args args = { .ctor = magic_ctor };
-	struct kslab_cache *cache;
-	void *objs[GROW_OBJS];
-	unsigned int i;
-
-	cache = kslab_cache_create(name, size, &args, KSLAB_NO_MAGAZINE);
-	if (!cache) {
-		o->failed++;
-		return;
-	}
-	for (i = 0; i < nr; i++) {
-		objs[i] = kslab_cache_alloc(cache, GFP_KERNEL);
-		o->failed += !objs[i];
-		FAULT_CHECK(o, !objs[i] || *(unsigned long *)objs[i] == CTOR_MAGIC);
-	}
-	FAULT_CHECK(o, all_distinct(objs, nr));
-	for (i = 0; i < nr; i++)
-		kslab_cache_free(cache, objs[i]);
-	kslab_cache_destroy(cache);
-}
-
 static void run_grow(struct fault_outcome *o)
 {
-	grow(o, "fault-grow-on", 256, 3 * 15);	/* 15 a slab, header on it */
-	grow(o, "fault-grow-off", 2048, 3 * 2);	/* 2 a slab, header off it */
+	struct kslab_cache *on, *off;
+
+	on = scenario_cache(o, "fault-grow-on", 256, 0, KSLAB_NO_MAGAZINE);
+	if (on) {
+		alloc_free(o, on, 3 * 15);
+		kslab_cache_destroy(on);
+	}
+	off = scenario_cache(o, "fault-grow-off", 2048, 0, KSLAB_NO_MAGAZINE);
+	if (off) {
+		alloc_free(o, off, 3 * 2);
+		kslab_cache_destroy(off);
+	}
 }
 
 static const struct fault_scenario grow_scenario = {
@@ -298,8 +309,6 @@ static const struct fault_scenario grow_scenario = {
 		      1U << FAULT_INJECT_CACHES | 1U << FAULT_INJECT_INTERNAL,
 };
 
-#define MAG_OBJS	40
-
 /*
  * Magazines of 6: allocations refill from the slabs into new magazines,
  * frees fill magazines and trade them with the depot, allocating empty
@@ -307,25 +316,12 @@ static const struct fault_scenario grow_scenario = {
  */
 static void run_magazines(struct fault_outcome *o)
 {
-	struct kslab_cache_args args = { .magazine_size = 6 };
-	struct kslab_cache *cache;
-	void *objs[MAG_OBJS];
-	unsigned int round, i;
+	struct kslab_cache *cache = scenario_cache(o, "fault-mag", 64, 6, 0);
 
-	cache = kslab_cache_create("fault-mag", 64, &args, 0);
-	if (!cache) {
-		o->failed++;
+	if (!cache)
 		return;
-	}
-	for (round = 0; round < 2; round++) {
-		for (i = 0; i < MAG_OBJS; i++) {
-			objs[i] = kslab_cache_alloc(cache, GFP_KERNEL);
-			o->failed += !objs[i];
-		}
-		FAULT_CHECK(o, all_distinct(objs, MAG_OBJS));
-		for (i = 0; i < MAG_OBJS; i++)
-			kslab_cache_free(cache, objs[i]);
-	}
+	alloc_free(o, cache, 40);
+	alloc_free(o, cache, 40);
 	kslab_cache_shrink(cache);
 	kslab_cache_destroy(cache);
 }
@@ -342,16 +338,13 @@ static const struct fault_scenario magazine_scenario = {
 /* All or nothing: a bulk allocation that fails part-way keeps nothing. */
 static void run_bulk(struct fault_outcome *o)
 {
-	struct kslab_cache *cache = kslab_cache_create("fault-bulk", 128,
-						       NULL, 0);
+	struct kslab_cache *cache = scenario_cache(o, "fault-bulk", 128, 0, 0);
 	struct kslab_cache_stats st;
 	void *objs[BULK_OBJS];
 	int got;
 
-	if (!cache) {
-		o->failed++;
+	if (!cache)
 		return;
-	}
 	got = kslab_cache_alloc_bulk(cache, GFP_KERNEL, BULK_OBJS, objs);
 	kslab_cache_stats(cache, &st);
 	FAULT_CHECK(o, got == 0 || got == BULK_OBJS);
