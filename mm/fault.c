@@ -91,6 +91,13 @@ static inline void options_ensure(void)
 		options_load();
 }
 
+/**
+ * kslab_fault_should_fail() - count a call of @point and decide it
+ * @point: the point, whose bit in kslab_fault_armed the hook found set
+ *
+ * kslab_fault_hit()'s slow half, and the cache point's whole decision.
+ * Return: true if the call must fail.
+ */
 bool kslab_fault_should_fail(enum kslab_fault_point point)
 {
 	struct fault_attr *attr = &attrs[point];
@@ -240,7 +247,7 @@ static const char *config_error(unsigned int point,
 	if (point != KSLAB_FAULT_CACHE && c[0])
 		return "only the cache point takes a cache name";
 	for (i = 0; i < KSLAB_FAULT_NAME_LEN && c[i]; i++)
-		if (c[i] == '*' && c[i + 1])
+		if (c[i] == '*' && i + 1 < KSLAB_FAULT_NAME_LEN && c[i + 1])
 			return "'*' may only end a cache name";
 	if (i == KSLAB_FAULT_NAME_LEN)
 		return "cache name too long";
@@ -436,6 +443,9 @@ void kslab_fault_lock(void)
 	kslab_spin_lock(&fault_lock);
 }
 
+/**
+ * kslab_fault_unlock() - release what kslab_fault_lock() took
+ */
 void kslab_fault_unlock(void)
 {
 	kslab_spin_unlock(&fault_lock);
