@@ -23,14 +23,19 @@
 
 struct kslab_pagemap_leaf *kslab_pagemap_root[1UL << KSLAB_PAGEMAP_ROOT_BITS];
 
-static struct kslab_chunk **pagemap_slot(unsigned long addr, gfp_t gfp)
+/*
+ * The slot of @addr's chunk; with @create, a missing leaf is allocated
+ * with @gfp (which may be 0: no flags is still an allocation).
+ */
+static struct kslab_chunk **pagemap_slot(unsigned long addr, bool create,
+					 gfp_t gfp)
 {
 	unsigned long key = kslab_pagemap_key(addr);
 	struct kslab_pagemap_leaf **rootp =
 		&kslab_pagemap_root[key >> KSLAB_PAGEMAP_LEAF_BITS];
 	struct kslab_pagemap_leaf *leaf = kslab_load_acquire(rootp);
 
-	if (!leaf && gfp) {
+	if (!leaf && create) {
 		struct kslab_pagemap_leaf *fresh;
 
 		fresh = kslab_meta_alloc(sizeof(struct kslab_pagemap_leaf), gfp);
@@ -56,7 +61,7 @@ static struct kslab_chunk **pagemap_slot(unsigned long addr, gfp_t gfp)
  */
 int kslab_pagemap_insert(struct kslab_chunk *chunk, gfp_t gfp)
 {
-	struct kslab_chunk **slot = pagemap_slot(chunk->base, gfp);
+	struct kslab_chunk **slot = pagemap_slot(chunk->base, true, gfp);
 
 	if (!slot || kslab_load_acquire(slot))
 		return -1;
@@ -70,7 +75,7 @@ int kslab_pagemap_insert(struct kslab_chunk *chunk, gfp_t gfp)
  */
 void kslab_pagemap_remove(struct kslab_chunk *chunk)
 {
-	kslab_store_release(pagemap_slot(chunk->base, 0), NULL);
+	kslab_store_release(pagemap_slot(chunk->base, false, 0), NULL);
 }
 
 /**

@@ -8,7 +8,10 @@
  * handed between them, and chunks given back really leaving the
  * process's resident set.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <kslab/buddy.h>
 #include <kslab/page.h>
@@ -257,7 +260,33 @@ out:
 	kslab_zone_destroy(zone);
 }
 
+#define FIRST_ALLOC_ARG	"--first-alloc-no-flags"
+
+/* In a fresh process: the very first chunk, asked for with no gfp flags. */
+static int first_alloc_no_flags(void)
+{
+	void *p = kslab_alloc_pages(0, 0);
+
+	printf("%s\n", p ? "allocated" : "NULL");
+	kslab_free_pages(p, 0);
+	return 0;
+}
+
+/*
+ * gfp 0 (no flags: may not sleep, may not dip into reserves) is still an
+ * allocation: even the first chunk of an empty page map is made for it.
+ */
+static void test_no_gfp_flags_allocate(struct ktap_test *t)
+{
+	struct capture c;
+
+	KTAP_ASSERT(t, capture_self(&c, FIRST_ALLOC_ARG, environ));
+	ktap_check(t, !strcmp(c.out, "allocated\n"), __FILE__, __LINE__,
+		   "first allocation with gfp 0: %s %s", c.out, c.err);
+}
+
 static const struct ktap_case buddy_user_cases[] = {
+	{ "no_gfp_flags_allocate", test_no_gfp_flags_allocate },
 	{ "page_desc_malloc", test_page_desc_malloc },
 	{ "bad_free_malloc", test_bad_free_malloc },
 	{ "threads_2", test_threads_2 },
@@ -270,12 +299,14 @@ static const struct ktap_case buddy_user_cases[] = {
 static const struct ktap_suite buddy_user_suite =
 	KTAP_SUITE("buddy_user", buddy_user_cases);
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct ktap_suite suites[] = {
 		buddy_split_suite, buddy_limits_suite, buddy_model_suite,
 		buddy_bad_free_suite, buddy_checker_suite, buddy_user_suite,
 	};
 
+	if (argc > 1 && !strcmp(argv[1], FIRST_ALLOC_ARG))
+		return first_alloc_no_flags();
 	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
 }
