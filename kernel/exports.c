@@ -39,6 +39,10 @@ EXPORT_SYMBOL_GPL(kslab_kzalloc);
 EXPORT_SYMBOL_GPL(kslab_kcalloc);
 EXPORT_SYMBOL_GPL(kslab_krealloc);
 EXPORT_SYMBOL_GPL(kslab_kfree);
+EXPORT_SYMBOL_GPL(kslab_kfree_rcu);
+EXPORT_SYMBOL_GPL(kslab_cache_free_rcu);
+EXPORT_SYMBOL_GPL(kslab_rcu_flush);
+EXPORT_SYMBOL_GPL(kslab_rcu_stats);
 EXPORT_SYMBOL_GPL(kslab_ksize);
 
 /* <kslab/buddy.h> */
@@ -73,6 +77,7 @@ EXPORT_SYMBOL_GPL(kslab_report);
  * nothing else should.
  */
 EXPORT_SYMBOL_NS_GPL(kslab_env_chunk_grant, KSLAB_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kslab_rcu_barrier, KSLAB_INTERNAL);
 EXPORT_SYMBOL_NS_GPL(kslab_env_chunk_take_back, KSLAB_INTERNAL);
 EXPORT_SYMBOL_NS_GPL(kslab_env_meta_alloc, KSLAB_INTERNAL);
 EXPORT_SYMBOL_NS_GPL(kslab_env_meta_free, KSLAB_INTERNAL);

@@ -395,7 +395,9 @@ void free_invalid(struct kslab_cache *cache, void *obj)
 static inline void free_checked(struct kslab_cache *cache, void *obj,
 				unsigned long caller)
 {
-	kslab_env_obj_free(obj, cache->object_size);
+	/* RCU readers may read a freed TYPESAFE_BY_RCU object: not closed. */
+	if (KSLAB_ENV_MARKS_OBJECTS && !(cache->flags & KSLAB_TYPESAFE_BY_RCU))
+		kslab_env_obj_free(obj, cache->object_size);
 	if (kslab_unlikely(!kslab_cpu_mag_push(cache->cpu, obj)))
 		free_slow(cache, obj, caller);
 }

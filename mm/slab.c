@@ -32,9 +32,19 @@
 /* Objects this large or larger keep their slab header off the slab. */
 #define KSLAB_OFF_SLAB_MIN	(KSLAB_PAGE_SIZE / 8)
 
-static unsigned int header_bytes(unsigned int objs)
+/*
+ * A TYPESAFE_BY_RCU slab's header waits out its grace period in the room
+ * of its free list, which it no longer needs: at least an rcu_head's worth.
+ */
+static unsigned int header_bytes(const struct kslab_cache *cache,
+				 unsigned int objs)
 {
-	return sizeof(struct kslab_slab) + objs * sizeof(unsigned short);
+	unsigned int list = objs * sizeof(unsigned short);
+
+	if ((cache->flags & KSLAB_TYPESAFE_BY_RCU) &&
+	    list < sizeof(struct kslab_rcu_head))
+		list = sizeof(struct kslab_rcu_head);
+	return sizeof(struct kslab_slab) + list;
 }
 
 /* How a slab of one order would be cut. */
@@ -55,7 +65,8 @@ static struct slab_fit slab_fit(const struct kslab_cache *cache,
 	for (;;) {
 		used = (unsigned long)fit.objs * cache->size;
 		if (on_slab && fit.objs)
-			used += KSLAB_ALIGN_UP(header_bytes(fit.objs), cache->align);
+			used += KSLAB_ALIGN_UP(header_bytes(cache, fit.objs),
+					       cache->align);
 		if (used <= bytes || !fit.objs)
 			break;
 		fit.objs--;
@@ -117,12 +128,13 @@ int kslab_slab_layout(struct kslab_cache *cache)
 		return -1;
 	/* Off-slab only if the header does not fit in the leftover anyway. */
 	if (!on_slab && fit.leftover >=
-	    KSLAB_ALIGN_UP(header_bytes(fit.objs), cache->align)) {
-		fit.leftover -= KSLAB_ALIGN_UP(header_bytes(fit.objs), cache->align);
+	    KSLAB_ALIGN_UP(header_bytes(cache, fit.objs), cache->align)) {
+		fit.leftover -= KSLAB_ALIGN_UP(header_bytes(cache, fit.objs),
+					       cache->align);
 		fit.on_slab = true;
 	}
 	cache->objs_per_slab = fit.objs;
-	cache->header_size = header_bytes(fit.objs);
+	cache->header_size = header_bytes(cache, fit.objs);
 	cache->colour_step = cache->align > KSLAB_CACHE_LINE ?
 			     cache->align : KSLAB_CACHE_LINE;
 	cache->colours = fit.leftover / cache->colour_step + 1;
@@ -226,9 +238,13 @@ static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
 			cache->ctor(slab_obj(cache, slab, i));
 	if (cache->flags & KSLAB_DEBUG_FLAGS)
 		kslab_debug_slab_init(cache, slab);
-	/* Free objects are no one's to touch: closed to memory checkers. */
-	kslab_env_mem_close(slab->s_mem - cache->obj_offset,
-			    cache->objs_per_slab * (unsigned long)cache->size);
+	/*
+	 * Free objects are no one's to touch: closed to memory checkers. But
+	 * RCU readers may read a TYPESAFE_BY_RCU cache's at any time.
+	 */
+	if (!(cache->flags & KSLAB_TYPESAFE_BY_RCU))
+		kslab_env_mem_close(slab->s_mem - cache->obj_offset,
+				    cache->objs_per_slab * (unsigned long)cache->size);
 
 	head = kslab_virt_to_page(pages);
 	head->owner = slab;
@@ -238,7 +254,7 @@ static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
 }
 
 /* Give a slab, off every list, back to the buddy allocator. No lock held. */
-static void slab_destroy(struct kslab_cache *cache, struct kslab_slab *slab)
+static void slab_free(struct kslab_cache *cache, struct kslab_slab *slab)
 {
 	void *pages = kslab_slab_pages(cache, slab);
 	struct kslab_page *head = kslab_virt_to_page(pages);
@@ -261,6 +277,27 @@ static void slab_destroy(struct kslab_cache *cache, struct kslab_slab *slab)
 	if (cache->header_cache)
 		kslab_cache_free(cache->header_cache, slab);
 	kslab_free_pages(pages, cache->order);
+}
+
+static void slab_free_rcu(struct kslab_rcu_head *head)
+{
+	struct kslab_slab *slab = kslab_container_of((unsigned short *)head,
+						     struct kslab_slab, freelist);
+
+	slab_free(slab->cache, slab);
+}
+
+/*
+ * A TYPESAFE_BY_RCU slab's pages stay the cache's until every reader that
+ * might hold one of its objects is done: only then do they go back.
+ */
+static void slab_destroy(struct kslab_cache *cache, struct kslab_slab *slab)
+{
+	if (cache->flags & KSLAB_TYPESAFE_BY_RCU)
+		kslab_call_rcu((struct kslab_rcu_head *)slab->freelist,
+			       slab_free_rcu);
+	else
+		slab_free(cache, slab);
 }
 
 /*

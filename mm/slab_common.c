@@ -212,6 +212,8 @@ static int internal_caches_init(void)
 		if (!magazine_caches[i])
 			return -1;
 	}
+	if (kslab_rcu_init())
+		return -1;
 	internal_caches_ready = true;
 	return 0;
 }
@@ -290,6 +292,8 @@ static bool cache_destroy(struct kslab_cache *cache)
 {
 	unsigned long live;
 
+	/* Objects freed with kslab_kfree_rcu() come back first. */
+	kslab_rcu_wait_frees();
 	kslab_magazine_flush_all(cache);
 	kslab_slab_release_empty(cache, 0);
 	kslab_spin_lock(&cache->lock);
@@ -304,6 +308,9 @@ static bool cache_destroy(struct kslab_cache *cache)
 		return false;
 	}
 	kslab_slab_release_all(cache);
+	/* Its slabs go back after a grace period, and need the cache then. */
+	if (cache->flags & KSLAB_TYPESAFE_BY_RCU)
+		kslab_rcu_barrier();
 	kslab_list_del(&cache->cache_node);
 	cache_free(cache);
 	return true;
@@ -343,7 +350,10 @@ void kslab_cache_destroy(struct kslab_cache *cache)
 unsigned long kslab_shutdown(void)
 {
 	struct kslab_cache *cache, *tmp;
-	unsigned long problems = kslab_kmalloc_exit();
+	unsigned long problems;
+
+	kslab_rcu_wait_frees();
+	problems = kslab_kmalloc_exit();
 
 	kslab_mutex_lock(&kslab_caches_lock);
 	kslab_list_for_each_entry(cache, &kslab_caches, cache_node) {
@@ -362,6 +372,7 @@ unsigned long kslab_shutdown(void)
 			problems += !cache_destroy(cache);
 		kslab_memset(header_caches, 0, sizeof(header_caches));
 		kslab_memset(magazine_caches, 0, sizeof(magazine_caches));
+		kslab_rcu_exit();
 		internal_caches_ready = false;
 	}
 	kslab_mutex_unlock(&kslab_caches_lock);
@@ -429,6 +440,8 @@ int kslab_reap_all(void)
 	struct kslab_cache *cache;
 	unsigned long pages = 0;
 
+	/* Partial batches of deferred frees go too, so none waits for ever. */
+	kslab_rcu_flush();
 	kslab_mutex_lock(&kslab_caches_lock);
 	kslab_list_for_each_entry(cache, &kslab_caches, cache_node)
 		pages += cache_trim(cache, false);

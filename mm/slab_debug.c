@@ -66,7 +66,8 @@ static bool red_zoned(const struct kslab_cache *cache)
  *
  * Sets obj_offset, meta_offset and the stride, and takes the magazines
  * away: debugged objects are checked in their slabs. Poisoning would undo
- * a constructor's work, so a cache with one is not poisoned; a slot too
+ * a constructor's work, or what RCU readers of a TYPESAFE_BY_RCU cache
+ * revalidate, so such caches are not poisoned; a slot too
  * large for any slab drops debugging altogether.
  */
 void kslab_debug_layout(struct kslab_cache *cache)
@@ -74,7 +75,7 @@ void kslab_debug_layout(struct kslab_cache *cache)
 	unsigned int zone, meta;
 	unsigned long size;
 
-	if (cache->ctor)
+	if (cache->ctor || (cache->flags & KSLAB_TYPESAFE_BY_RCU))
 		cache->flags &= ~KSLAB_POISON;
 	zone = red_zoned(cache) ? RED_ZONE_BYTES : 0;
 	meta = cache->flags & KSLAB_STORE_USER ?

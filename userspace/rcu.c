@@ -14,7 +14,8 @@
  * nothing in other builds): kslab_call_rcu() happens before its callback,
  * and every read-side section that ended happens before a grace period
  * that ends later, so before kslab_synchronize_rcu() returns and before
- * the callbacks it lets run. Claiming every section that ended, not only
+ * the callbacks it lets run; and every callback that ran happens before
+ * kslab_rcu_barrier() returns. Claiming every section that ended, not only
  * those that began before the grace period, is more order than RCU gives;
  * it can hide a race, never invent one.
  */
@@ -27,6 +28,8 @@ _Static_assert(sizeof(struct rcu_head) <= sizeof(((struct kslab_rcu_head *)0)->u
 
 /* What ThreadSanitizer's read-side releases and grace periods meet on. */
 static int rcu_readers_done;
+/* ... and callbacks that ran, and kslab_rcu_barrier(), which waits for them. */
+static int rcu_callbacks_done;
 
 static pthread_key_t rcu_exit_key;
 static pthread_once_t rcu_exit_once = PTHREAD_ONCE_INIT;
@@ -78,6 +81,7 @@ static void rcu_trampoline(struct rcu_head *urcu_head)
 	kslab_tsan_acquire(head);
 	kslab_tsan_acquire(&rcu_readers_done);
 	head->fn(head);
+	kslab_tsan_release(&rcu_callbacks_done);
 }
 
 void kslab_call_rcu(struct kslab_rcu_head *head, kslab_rcu_fn fn)
@@ -91,6 +95,7 @@ void kslab_call_rcu(struct kslab_rcu_head *head, kslab_rcu_fn fn)
 void kslab_rcu_barrier(void)
 {
 	urcu_memb_barrier();
+	kslab_tsan_acquire(&rcu_callbacks_done);
 }
 
 void kslab_synchronize_rcu(void)

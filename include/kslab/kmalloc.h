@@ -103,6 +103,7 @@ void *kslab_krealloc(void *p, size_t size, gfp_t gfp);
  * reported and ignored.
  */
 void kslab_kfree(const void *p);
+void kslab_kfree_rcu(const void *p);
 
 /**
  * kslab_ksize() - the usable size of an allocation

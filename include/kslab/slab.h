@@ -18,7 +18,7 @@
 #define KSLAB_RED_ZONE			0x0200UL /* Z: red zones around objects */
 #define KSLAB_STORE_USER		0x0400UL /* U: alloc/free sites kept */
 #define KSLAB_CONSISTENCY_CHECKS	0x0800UL /* F: object states checked */
-/* Reserved for RCU; accepted, not yet honoured. */
+/* Slabs go back only after an RCU grace period (Documentation/rcu.rst). */
 #define KSLAB_TYPESAFE_BY_RCU		0x1000UL
 
 /* The largest object a cache holds: one object in a slab of the top order. */
@@ -142,6 +142,22 @@ void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp);
  * until then a magazine may hand the object out twice.
  */
 void kslab_cache_free(struct kslab_cache *cache, void *obj);
+void kslab_cache_free_rcu(struct kslab_cache *cache, void *obj);
+bool kslab_rcu_flush(void);
+
+/**
+ * struct kslab_rcu_stats - deferred frees (kslab_kfree_rcu() and friends)
+ * @queued:  objects ever given to them
+ * @pending: of those, not freed yet
+ * @batches: grace-period callbacks queued for them
+ */
+struct kslab_rcu_stats {
+	unsigned long queued;
+	unsigned long pending;
+	unsigned long batches;
+};
+
+void kslab_rcu_stats(struct kslab_rcu_stats *stats);
 
 /**
  * kslab_cache_alloc_bulk() - allocate several objects at once

@@ -381,6 +381,11 @@ void kslab_kmalloc_unlock(void);
 void kslab_fault_lock(void);
 void kslab_fault_unlock(void);
 
+/* Deferred frees (mm/rcu_free.c) */
+int kslab_rcu_init(void);
+void kslab_rcu_exit(void);
+void kslab_rcu_wait_frees(void);
+
 /* Teardown (mm/slab_common.c, mm/kmalloc.c) */
 bool kslab_cache_release(struct kslab_cache *cache);
 unsigned int kslab_kmalloc_exit(void);

@@ -16,6 +16,7 @@
 #include "../../buddy/buddy_tests.h"
 #include "../../fault/fault_tests.h"
 #include "../../kmalloc/kmalloc_tests.h"
+#include "../../rcu/rcu_tests.h"
 #include "../../slab/slab_tests.h"
 
 /*
@@ -43,7 +44,7 @@ static int __init kslab_test_init(void)
 		slab_create_suite, slab_layout_suite, slab_ctor_suite,
 		slab_bad_free_suite, slab_magazine_suite, slab_reclaim_suite,
 		slab_stats_suite, slab_words_suite, kmalloc_suite,
-		fault_api_suite, fault_scenarios_suite,
+		fault_api_suite, fault_scenarios_suite, rcu_api_suite,
 	};
 
 	ktap_run(suites, ARRAY_SIZE(suites));
