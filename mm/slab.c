@@ -453,6 +453,26 @@ static void slabs_destroy(struct kslab_cache *cache,
 		slab_destroy(cache, slab);
 }
 
+/*
+ * Is the object at @index among its slab's free ones? A free that reaches
+ * the slab at once (KSLAB_NO_MAGAZINE) is checked this way, in O(free
+ * objects): a double free there would otherwise list the index twice and
+ * hand the object out twice. Magazine flushes skip it: they return many
+ * objects at a time, each checked when it was freed.
+ */
+static bool slab_obj_free(const struct kslab_cache *cache,
+			  const struct kslab_slab *slab, unsigned long index)
+{
+	unsigned int i;
+
+	if (!(cache->flags & KSLAB_NO_MAGAZINE))
+		return false;
+	for (i = slab->inuse; i < cache->objs_per_slab; i++)
+		if (kslab_freelist_get(cache, slab, i) == index)
+			return true;
+	return false;
+}
+
 /**
  * kslab_slab_free_batch() - return objects to their slabs
  * @cache: the cache they belong to (already checked)
@@ -472,14 +492,18 @@ void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 	kslab_spin_lock(&cache->lock);
 	for (i = 0; i < nr; i++) {
 		struct kslab_slab *slab = kslab_obj_to_slab(objs[i]);
-		unsigned long offset;
+		unsigned long index = ~0UL;
 		unsigned int was;
 
+		if (slab)
+			index = kslab_obj_index(cache, (unsigned long)
+						((char *)objs[i] - slab->s_mem));
 		/*
-		 * Objects were checked when freed, so only a double free whose
-		 * two copies sat in different magazines gets here wrong: its
-		 * slab is empty, or already given back (and maybe reused). A
-		 * debugged cache knows each object's state and says more.
+		 * Objects were checked when freed, so only a double free gets
+		 * here wrong: its slab is empty, or already given back (and
+		 * maybe reused, where no object may start at it), or, without
+		 * magazines, still holds it free. A debugged cache knows each
+		 * object's state and says more.
 		 */
 		if (kslab_unlikely(cache->flags & KSLAB_DEBUG_FLAGS) &&
 		    slab && slab->cache == cache) {
@@ -492,17 +516,17 @@ void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 			if (verdict != KSLAB_DEBUG_OK)
 				continue;
 		} else if (kslab_unlikely(!slab || slab->cache != cache ||
-					  !slab->inuse)) {
+					  !slab->inuse ||
+					  index >= cache->objs_per_slab ||
+					  slab_obj_free(cache, slab, index))) {
 			kslab_spin_unlock(&cache->lock);
 			kslab_report_bad_free(cache, KSLAB_OBJ_DOUBLE_FREE, objs[i],
 					      slab, 0);
 			kslab_spin_lock(&cache->lock);
 			continue;
 		}
-		offset = (char *)objs[i] - slab->s_mem;
 		was = slab->inuse;
-		kslab_freelist_put(cache, slab, --slab->inuse,
-				   (unsigned int)kslab_obj_index(cache, offset));
+		kslab_freelist_put(cache, slab, --slab->inuse, (unsigned int)index);
 		slab_relink(cache, slab, was);
 		cache->active_objs--;
 	}

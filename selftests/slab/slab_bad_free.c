@@ -3,11 +3,13 @@
  * Frees kslab must refuse: an object of another cache, a pointer inside
  * an object or into a slab's header or tail, memory kslab does not manage
  * (a stack variable), a buddy block that is no slab, a second free that
- * would empty a slab twice, and a second free of the object on top of this
- * CPU's magazine. Also a slab header's free list overwritten: reported,
- * the slab's free objects quarantined, the rest of the cache unharmed. Each is reported exactly once, naming
- * the cache and the address, counted in the cache's bad_frees, and
- * changes nothing else: the real object stays usable and freeable.
+ * would empty a slab twice or, without magazines, of any object, and a
+ * second free of the object on top of this CPU's magazine. Also a slab
+ * header's free list overwritten: reported, the slab's free objects
+ * quarantined, the rest of the cache unharmed. Each is reported exactly
+ * once, naming the cache and the address, counted in the cache's
+ * bad_frees, and changes nothing else: the real object stays usable and
+ * freeable.
  * Also: freeing NULL, and destroying a cache that still has objects out.
  */
 #include <kslab/buddy.h>
@@ -197,6 +199,31 @@ static void test_bad_free_double(struct ktap_test *t)
 }
 
 /*
+ * Without magazines every double free is caught, also while the slab has
+ * other objects out: the object is still among its slab's free ones.
+ */
+static void test_bad_free_double_partial(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-double-partial", 64, NULL,
+					       KSLAB_NO_MAGAZINE);
+	void *objs[3], *again[2];
+
+	if (!cache || !alloc_objs(t, cache, objs, 3))
+		goto out;
+	kslab_cache_free(cache, objs[1]);
+	expect_bad_free(t, cache, objs[1], WHAT_DOUBLE);
+	/* Listed free once: handed out once. */
+	if (alloc_objs(t, cache, again, 2)) {
+		KTAP_EXPECT(t, again[0] != again[1]);
+		free_objs(cache, again, 2);
+	}
+	kslab_cache_free(cache, objs[0]);
+	kslab_cache_free(cache, objs[2]);
+out:
+	test_cache_destroy(t, cache);
+}
+
+/*
  * With magazines, the free fast path refuses the object already on top of
  * this CPU's magazine: freeing it again is reported, not cached twice.
  */
@@ -356,6 +383,7 @@ static const struct ktap_case slab_bad_free_cases[] = {
 	{ "bad_free_foreign", test_bad_free_foreign },
 	{ "bad_free_buddy_block", test_bad_free_buddy_block },
 	{ "bad_free_double", test_bad_free_double },
+	{ "bad_free_double_partial", test_bad_free_double_partial },
 	{ "bad_free_double_magazine", test_bad_free_double_magazine },
 	{ "freelist_corrupt", test_freelist_corrupt },
 	{ "free_null", test_free_null },
