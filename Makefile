@@ -81,6 +81,10 @@ $(OBJ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# For the library's objects alone: scripts/fuzz.sh has clang instrument
+# kslab for coverage, and not the tests around it.
+$(LIB_OBJS): CFLAGS += $(LIB_CFLAGS)
+
 $(BUILD)/libkslab.a: $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -103,6 +107,16 @@ $(BUILD)/selftests/$(1): $(patsubst %.c,$(OBJ)/%.o,$(wildcard selftests/$(1)/*.c
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach d,$(TEST_DIRS),$(eval $(call test_program,$(d))))
+
+# The fuzz test replays the seed corpus; scripts/fuzz.sh builds the same
+# decoder into a libFuzzer target with clang (make fuzz).
+$(OBJ)/selftests/fuzz/fuzz_replay.o: CFLAGS += -DFUZZ_CORPUS='"$(CURDIR)/selftests/fuzz/corpus"'
+
+$(BUILD)/kslab-fuzz: $(OBJ)/selftests/fuzz/libfuzzer/fuzz_target.o \
+		     $(OBJ)/selftests/fuzz/fuzz_ops.o \
+		     $(OBJ)/selftests/fuzz/fuzz_model.o $(KTAP_OBJ) \
+		     $(BUILD)/libkslab.a
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tools/%: $(OBJ)/userspace/tools/%.o $(BUILD)/libkslab.a
 	@mkdir -p $(@D)
