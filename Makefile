@@ -9,6 +9,7 @@
 #                   (scripts/check-kernel.sh)
 #   make module     build kslab.ko with Kbuild against KDIR
 #   make bench      the benchmarks (scripts/bench.sh)
+#   make fuzz       libFuzzer for FUZZ_SECONDS (scripts/fuzz.sh; clang)
 #   make demo       run the demo tool
 #   make clean
 #
@@ -69,7 +70,7 @@ BENCH_SRCS := $(wildcard userspace/bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:userspace/bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all lib tests tools benches check check-kernel check-kernel-debug module \
-	bench demo clean
+	bench demo fuzz clean
 all: lib tools tests benches
 lib: $(BUILD)/libkslab.a $(BUILD)/libkslab.so $(BUILD)/libkslab-malloc.so \
      $(BUILD)/libkslab-malloc.a
@@ -141,6 +142,12 @@ check: all
 	$(MAKE) BUILD=$(BUILD)/tsan SANITIZE=thread tests tools
 	$(MAKE) BUILD=$(BUILD)/valgrind VALGRIND=1 tests
 	scripts/run-tests.sh $(BUILD) $(BUILD)/asan $(BUILD)/tsan $(BUILD)/valgrind
+
+# libFuzzer for FUZZ_SECONDS over a copy of the seed corpus, built with
+# clang, ASan and UBSan in $(BUILD)/fuzz (Documentation/fuzzing.rst).
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS)
 
 # The kernel module alone: built against KDIR (default: the newest Debian
 # linux-headers-*-amd64), loaded in that kernel booted under qemu.

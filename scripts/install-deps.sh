@@ -9,6 +9,8 @@
 #                                     needs: headers, qemu, busybox, cpio
 #   scripts/install-deps.sh debug-kernel  the above plus what building the
 #                                     debug kernel needs (linux-source-6.1)
+#   scripts/install-deps.sh fuzz      the above plus clang and its libFuzzer
+#                                     and sanitizer runtimes (make fuzz)
 #   scripts/install-deps.sh bench     the above plus valgrind and the
 #                                     malloc peers bench_cache compares:
 #                                     jemalloc, mimalloc, tcmalloc
@@ -21,6 +23,7 @@ build_pkgs=(gcc make libc6-dev liburcu-dev)
 test_pkgs=(python3 coreutils valgrind)
 kernel_pkgs=(linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod)
 debug_kernel_pkgs=(linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils)
+fuzz_pkgs=(clang libclang-rt-14-dev)
 bench_pkgs=(valgrind libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev)
 
 want=("${build_pkgs[@]}")
@@ -30,8 +33,9 @@ for set in "$@"; do
 	test) want+=("${test_pkgs[@]}") ;;
 	kernel) want+=("${kernel_pkgs[@]}") ;;
 	debug-kernel) want+=("${kernel_pkgs[@]}" "${debug_kernel_pkgs[@]}") ;;
+	fuzz) want+=("${fuzz_pkgs[@]}") ;;
 	bench) want+=("${bench_pkgs[@]}") ;;
-	*) echo "install-deps: unknown package set '$set' (build, test, kernel, debug-kernel, bench)" >&2; exit 2 ;;
+	*) echo "install-deps: unknown package set '$set' (build, test, kernel, debug-kernel, fuzz, bench)" >&2; exit 2 ;;
 	esac
 done
 

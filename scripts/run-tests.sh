@@ -3,6 +3,7 @@
 # stream, and end with one line: "N passed, N failed, N skipped". The first
 # directory's programs run a second time with KSLAB_PERCPU=lock, so both
 # per-CPU modes (rseq where the machine has it, and the lock) are tested.
+# Then the fuzzer and the kernel tests, each as one more program.
 #
 # A program that exits non-zero, dies, or prints fewer results than its plan
 # counts the missing results as failures, so a crash cannot hide a test.
@@ -62,6 +63,14 @@ for dir in "$@"; do
 		fi
 	done
 done
+
+# libFuzzer on kslab for KSLAB_FUZZ_SECONDS (default 60; 0 leaves it out),
+# built with clang into the first directory (scripts/fuzz.sh).
+fuzz_seconds=${KSLAB_FUZZ_SECONDS:-60}
+if [ "$fuzz_seconds" != 0 ]; then
+	run_program "$(dirname "$0")/fuzz.sh" "libFuzzer, $fuzz_seconds s" \
+		"KSLAB_BUILD_DIR=$1 KSLAB_FUZZ_SECONDS=$fuzz_seconds"
+fi
 
 # The kernel module, loaded in a kernel booted under qemu: Debian's, and a
 # debug kernel (KASAN, lockdep, kmemleak) built once and cached.
