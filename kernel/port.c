@@ -369,7 +369,8 @@ void kslab_env_meta_free(void *ptr, size_t size)
 /* ---- large allocations ---- */
 
 /* Each live large allocation's size in pages, keyed by its page number. */
-static DEFINE_XARRAY(kslab_large_areas);
+/* Freed from any context (an RCU callback, an interrupt): irq-safe lock. */
+static DEFINE_XARRAY_FLAGS(kslab_large_areas, XA_FLAGS_LOCK_IRQ);
 
 /**
  * kslab_env_large_alloc() - memory beyond the buddy allocator's blocks
@@ -395,8 +396,9 @@ void *kslab_env_large_alloc(size_t size, size_t align, gfp_t gfp)
 	p = __vmalloc(pages * PAGE_SIZE, gfp | __GFP_NOWARN);
 	if (!p)
 		return NULL;
-	if (xa_is_err(xa_store(&kslab_large_areas, (unsigned long)p >> PAGE_SHIFT,
-			       xa_mk_value(pages), gfp))) {
+	if (xa_is_err(xa_store_irq(&kslab_large_areas,
+				   (unsigned long)p >> PAGE_SHIFT,
+				   xa_mk_value(pages), gfp))) {
 		vfree(p);
 		return NULL;
 	}
@@ -428,7 +430,11 @@ size_t kslab_env_large_size(const void *p)
  */
 void kslab_env_large_free(void *p)
 {
-	xa_erase(&kslab_large_areas, (unsigned long)p >> PAGE_SHIFT);
+	unsigned long flags;
+
+	xa_lock_irqsave(&kslab_large_areas, flags);
+	__xa_erase(&kslab_large_areas, (unsigned long)p >> PAGE_SHIFT);
+	xa_unlock_irqrestore(&kslab_large_areas, flags);
 	kslab_vfree_any_context(p);
 }
 

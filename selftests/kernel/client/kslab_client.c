@@ -9,7 +9,11 @@
  * mark and frees them there: frees across CPUs. Then it checks the
  * cache's counters, kmalloc and kfree of a few sizes, allocation and free
  * from a hard interrupt (an hrtimer), a bad free reported and survived,
- * and destroys the cache. With bench=1 it also times alloc+free pairs
+ * and destroys the cache. Then RCU: a reader kthread on each CPU looks
+ * objects of a TYPESAFE_BY_RCU cache up under rcu_read_lock() while this
+ * thread frees, reallocates and purges them and lets another cache take
+ * the pages; readers must only ever see the type, and revalidate; and a
+ * deferred free waits for its grace period. With bench=1 it also times alloc+free pairs
  * against the kernel's own kmem_cache; with leak=1 it does nothing but
  * leave a cache with 3 objects out, for kslab's unload to report; with
  * cap=1 it only counts the 64 KiB blocks kmalloc gives before NULL, for
@@ -24,6 +28,8 @@
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
+#include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 
 #include <kslab/kmalloc.h>
@@ -248,6 +254,182 @@ static void test_hardirq(void)
 #define BENCH_PAIRS	200000
 #define BENCH_SIZE	64
 
+/* ---- RCU: type-safe lookups under readers on every CPU ---- */
+
+#define RCU_SLOTS	64
+#define RCU_WRITER_OPS	20000
+#define RCU_PURGE_EVERY	256
+#define RCU_USE_LOADS	64
+#define RCU_FOREIGN	256
+
+struct rcu_item {
+	unsigned long magic;	/* the constructor's, for good */
+	unsigned long id;	/* 0 while free, new on each reuse */
+};
+
+static struct kslab_cache *rcu_items;
+static struct rcu_item *rcu_table[RCU_SLOTS];
+static bool rcu_done;
+static atomic_long_t rcu_wrong, rcu_reuse, rcu_lookups;
+
+static void rcu_item_ctor(void *p)
+{
+	struct rcu_item *item = p;
+
+	item->magic = CTOR_MAGIC;
+	item->id = 0;
+}
+
+static int rcu_reader(void *arg)
+{
+	struct completion *done = arg;
+	unsigned long wrong = 0, reuse = 0, lookups = 0, slot = 0;
+
+	while (!READ_ONCE(rcu_done)) {
+		struct rcu_item *item;
+		unsigned int i;
+
+		rcu_read_lock();
+		item = READ_ONCE(rcu_table[slot]);
+		if (item) {
+			unsigned long id = smp_load_acquire(&item->id);
+
+			for (i = 0; i < RCU_USE_LOADS; i++)
+				wrong += READ_ONCE(item->magic) != CTOR_MAGIC;
+			reuse += READ_ONCE(rcu_table[slot]) != item ||
+				 smp_load_acquire(&item->id) != id || !id;
+			lookups++;
+		}
+		rcu_read_unlock();
+		slot = (slot + 7) % RCU_SLOTS;
+		if (!(slot & 7))
+			cond_resched();
+	}
+	atomic_long_add(wrong, &rcu_wrong);
+	atomic_long_add(reuse, &rcu_reuse);
+	atomic_long_add(lookups, &rcu_lookups);
+	complete(done);
+	return 0;
+}
+
+static void rcu_retire(unsigned long slot)
+{
+	struct rcu_item *old = xchg(&rcu_table[slot], NULL);
+
+	if (old) {
+		smp_store_release(&old->id, 0);
+		kslab_cache_free(rcu_items, old);
+	}
+}
+
+/* Every item freed, the slabs released, and another cache on the pages. */
+static void rcu_purge(struct kslab_cache *foreign, void **held)
+{
+	unsigned long slot;
+	unsigned int i;
+
+	for (slot = 0; slot < RCU_SLOTS; slot++)
+		rcu_retire(slot);
+	kslab_cache_shrink(rcu_items);
+	if (!kslab_cache_alloc_bulk(foreign, GFP_KERNEL, RCU_FOREIGN, held))
+		return;
+	for (i = 0; i < RCU_FOREIGN; i++)
+		memset(held[i], 0xee, sizeof(struct rcu_item));
+	kslab_cache_free_bulk(foreign, RCU_FOREIGN, held);
+	kslab_cache_shrink(foreign);
+}
+
+static void rcu_writer(struct kslab_cache *foreign, void **held)
+{
+	unsigned long op, slot, next_id = 1;
+	struct rcu_item *item;
+
+	for (op = 0; op < RCU_WRITER_OPS; op++) {
+		slot = get_random_u32() % RCU_SLOTS;
+		rcu_retire(slot);
+		if (op % RCU_PURGE_EVERY == RCU_PURGE_EVERY - 1)
+			rcu_purge(foreign, held);
+		item = kslab_cache_alloc(rcu_items, GFP_KERNEL);
+		if (!item)
+			continue;
+		smp_store_release(&item->id, next_id++);
+		smp_store_release(&rcu_table[slot], item);
+		if (!(op & 63))
+			cond_resched();
+	}
+}
+
+static void test_rcu(void)
+{
+	struct kslab_cache_args args = { .ctor = rcu_item_ctor };
+	struct completion *readers_done;
+	struct kslab_cache *foreign;
+	unsigned long slot, pending;
+	struct kslab_rcu_stats st;
+	unsigned int cpu, n = 0, i;
+	void **held;
+	void *obj;
+	bool ok;
+
+	rcu_items = kslab_cache_create("kslab_client_rcu", sizeof(struct rcu_item),
+				       &args, KSLAB_TYPESAFE_BY_RCU |
+				       KSLAB_NO_MAGAZINE);
+	foreign = kslab_cache_create("kslab_client_foreign",
+				     sizeof(struct rcu_item), NULL,
+				     KSLAB_NO_MAGAZINE);
+	readers_done = kcalloc(num_possible_cpus(), sizeof(*readers_done),
+			       GFP_KERNEL);
+	held = kcalloc(RCU_FOREIGN, sizeof(void *), GFP_KERNEL);
+	if (!rcu_items || !foreign || !readers_done || !held) {
+		ktap_result(false, "rcu_typesafe_lookups");
+		ktap_result(false, "rcu_deferred_free_waits");
+		goto out;
+	}
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct task_struct *task;
+
+		init_completion(&readers_done[n]);
+		task = kthread_create_on_cpu(rcu_reader, &readers_done[n], cpu,
+					     "kslab_rcu/%u");
+		if (IS_ERR(task))
+			continue;
+		wake_up_process(task);
+		n++;
+	}
+	cpus_read_unlock();
+	rcu_writer(foreign, held);
+	WRITE_ONCE(rcu_done, true);
+	for (i = 0; i < n; i++)
+		wait_for_completion(&readers_done[i]);
+	pr_info("# %u readers, %ld lookups, %ld saw an item freed or reused\n",
+		n, atomic_long_read(&rcu_lookups), atomic_long_read(&rcu_reuse));
+	ktap_result(n && atomic_long_read(&rcu_lookups) > 0 &&
+		    !atomic_long_read(&rcu_wrong), "rcu_typesafe_lookups");
+
+	/* A deferred free waits in its batch, then for the grace period. */
+	obj = kslab_cache_alloc(foreign, GFP_KERNEL);
+	ok = obj != NULL;
+	if (obj) {
+		kslab_rcu_stats(&st);
+		pending = st.pending;
+		kslab_cache_free_rcu(foreign, obj);
+		kslab_rcu_stats(&st);
+		ok = st.pending == pending + 1 && kslab_rcu_flush();
+		rcu_barrier();
+		kslab_rcu_stats(&st);
+		ok = ok && !st.pending;
+	}
+	ktap_result(ok, "rcu_deferred_free_waits");
+	for (slot = 0; slot < RCU_SLOTS; slot++)
+		rcu_retire(slot);
+out:
+	kslab_cache_destroy(rcu_items);
+	kslab_cache_destroy(foreign);
+	kfree(readers_done);
+	kfree(held);
+}
+
 static bool bench;
 module_param(bench, bool, 0444);
 MODULE_PARM_DESC(bench, "time alloc+free pairs against the kernel's kmem_cache");
@@ -362,12 +544,13 @@ static int __init kslab_client_init(void)
 		return 0;
 	}
 	pr_info("KTAP version 1\n");
-	pr_info("1..9\n");
+	pr_info("1..11\n");
 	test_every_cpu();
 	test_kmalloc();
 	if (client_cache)
 		test_hardirq();
 	test_bad_free();
+	test_rcu();
 	if (bench)
 		bench_against_slub();
 	if (client_cache) {
