@@ -9,6 +9,8 @@
 #                   (scripts/check-kernel.sh)
 #   make module     build kslab.ko with Kbuild against KDIR
 #   make bench      the benchmarks (scripts/bench.sh)
+#   make perf       the benchmarks under perf: stat, sampling, USDT probes
+#                   (scripts/perf.sh; root)
 #   make fuzz       libFuzzer for FUZZ_SECONDS (scripts/fuzz.sh; clang)
 #   make demo       run the demo tool
 #   make clean
@@ -50,10 +52,11 @@ TEST_DIRS := $(filter-out kernel,$(notdir $(patsubst %/,%,$(wildcard selftests/*
 # checkers/ shows ASan and memcheck catching bugs in kslab's objects: it
 # is built only where kslab marks them, the ASan build and the memcheck
 # build (VALGRIND=1: -DKSLAB_VALGRIND), which builds nothing else.
+# probes/ runs perf on its own binary: plain build only.
 ifeq ($(SANITIZE),1)
-TEST_DIRS := $(filter-out preload,$(TEST_DIRS))
+TEST_DIRS := $(filter-out preload probes,$(TEST_DIRS))
 else ifeq ($(SANITIZE),thread)
-TEST_DIRS := $(filter-out preload checkers,$(TEST_DIRS))
+TEST_DIRS := $(filter-out preload checkers probes,$(TEST_DIRS))
 else ifeq ($(VALGRIND),1)
 TEST_DIRS := checkers
 else
@@ -69,7 +72,7 @@ TOOL_BINS := $(TOOL_SRCS:userspace/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRCS := $(wildcard userspace/bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:userspace/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all lib tests tools benches check check-kernel check-kernel-debug module \
+.PHONY: all lib tests tools benches check check-kernel check-kernel-debug module perf \
 	bench demo fuzz clean
 all: lib tools tests benches
 lib: $(BUILD)/libkslab.a $(BUILD)/libkslab.so $(BUILD)/libkslab-malloc.so \
@@ -162,6 +165,9 @@ check-kernel-debug:
 KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+perf: benches
+	scripts/perf.sh $(BUILD)
 
 bench: benches
 	CC="$(CC)" BENCH_CFLAGS="$(filter-out -MMD -MP,$(CFLAGS))" \

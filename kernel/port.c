@@ -579,3 +579,7 @@ unsigned long kslab_port_exit(void)
 	flush_work(&kslab_meta_free_work);
 	return (unsigned long)atomic_long_read(&kslab_chunks_held);
 }
+
+/* The tracepoints KSLAB_TRACE() fires, made here once. */
+#define CREATE_TRACE_POINTS
+#include <kslab/trace-kernel.h>

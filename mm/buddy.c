@@ -148,6 +148,8 @@ static struct kslab_page *take_block(struct kslab_zone *zone,
 	page = kslab_list_first_entry(&zone->free_area[found].blocks,
 				      struct kslab_page, buddy_node);
 	free_area_del(zone, page, found);
+	if (found > order)	/* one probe a split-up block: from, to */
+		KSLAB_TRACE(buddy_split, found, order);
 	while (found > order) {
 		found--;
 		free_area_add(zone, page + (1UL << found), found);
@@ -224,6 +226,7 @@ static int zone_grow(struct kslab_zone *zone, gfp_t gfp)
 	zone->nr_growing--;
 	zone->nr_chunks++;
 	zone->events.chunks_granted++;
+	KSLAB_TRACE(chunk_map, (unsigned long)zone, (unsigned long)base);
 	zone->managed_pages += KSLAB_CHUNK_PAGES;
 	zone->free_pages += KSLAB_CHUNK_PAGES;
 	kslab_list_add(&chunk->node, &zone->chunks);
@@ -292,6 +295,7 @@ static void *chunk_detach(struct kslab_zone *zone, struct kslab_chunk *chunk)
 	kslab_list_add(&chunk->node, &zone->spare_descs);
 	zone->nr_chunks--;
 	zone->events.chunks_released++;
+	KSLAB_TRACE(chunk_unmap, (unsigned long)zone, chunk->base);
 	zone->managed_pages -= KSLAB_CHUNK_PAGES;
 	zone->free_pages -= KSLAB_CHUNK_PAGES;
 	return (void *)chunk->base;
@@ -306,6 +310,7 @@ static bool free_block(struct kslab_zone *zone, struct kslab_chunk *chunk,
 		       unsigned long index, unsigned int order)
 {
 	struct kslab_page *pages = chunk->pages;
+	unsigned int freed = order;
 
 	zone->free_pages += 1UL << order;
 	pages[index].state = KSLAB_PAGE_UNUSED;
@@ -320,6 +325,8 @@ static bool free_block(struct kslab_zone *zone, struct kslab_chunk *chunk,
 		order++;
 		zone->events.merges++;
 	}
+	if (order > freed)	/* one probe a merged-up block: from, to */
+		KSLAB_TRACE(buddy_merge, freed, order);
 	free_area_add(zone, &pages[index], order);
 	return order == KSLAB_MAX_ORDER &&
 	       zone->free_area[KSLAB_MAX_ORDER].nr_free > zone->keep_free_chunks;

@@ -87,8 +87,16 @@ static void depot_lock(struct kslab_depot *depot)
 	depot->contended_total++;
 }
 
+/* The probes name caches by number (kslab_cache_id()): slabinfo's order. */
+static unsigned long depot_cache_id(struct kslab_depot *depot)
+{
+	return kslab_cache_id(kslab_container_of(depot, struct kslab_cache,
+						 depot));
+}
+
 static void depot_push(struct kslab_depot *depot, struct kslab_magazine *mag)
 {
+	KSLAB_TRACE(depot_put, depot_cache_id(depot), kslab_mag_rounds(mag));
 	if (kslab_mag_rounds(mag)) {
 		mag->next = depot->full;
 		depot->full = mag;
@@ -108,6 +116,7 @@ static struct kslab_magazine *depot_pop(struct kslab_depot *depot, bool full)
 
 	if (!mag)
 		return NULL;
+	KSLAB_TRACE(depot_get, depot_cache_id(depot), kslab_mag_rounds(mag));
 	if (full) {
 		depot->full = mag->next;
 		if (--depot->nr_full < depot->min_full)
@@ -183,7 +192,7 @@ static void cpu_harvest(struct kslab_cpu_cache *cc)
 	kslab_mag_harvest(cc, cc->previous);
 }
 
-static void *cpu_alloc_miss(struct kslab_cache *cache,
+static void *cpu_alloc_miss(struct kslab_cache *cache, unsigned int cpu,
 			    struct kslab_cpu_cache *cc, bool first)
 {
 	struct kslab_magazine *full = cc->loaded;
@@ -199,10 +208,13 @@ static void *cpu_alloc_miss(struct kslab_cache *cache,
 		cc->previous = cc->loaded;
 		cc->loaded = full;
 		cc->counts.alloc_swap++;
+		KSLAB_TRACE(magazine_swap, kslab_cache_id(cache), cpu);
 		return kslab_mag_pop(full);
 	}
-	if (first)
+	if (first) {
 		cc->counts.alloc_miss++;
+		KSLAB_TRACE(alloc_miss, kslab_cache_id(cache), cpu);
+	}
 	full = depot_exchange(cache, cc->previous, true);
 	if (!full)
 		return NULL;
@@ -211,7 +223,7 @@ static void *cpu_alloc_miss(struct kslab_cache *cache,
 	return kslab_mag_pop(full);
 }
 
-static bool cpu_free_miss(struct kslab_cache *cache,
+static bool cpu_free_miss(struct kslab_cache *cache, unsigned int cpu,
 			  struct kslab_cpu_cache *cc, void *obj, bool first)
 {
 	struct kslab_magazine *room = cc->loaded;
@@ -227,11 +239,14 @@ static bool cpu_free_miss(struct kslab_cache *cache,
 		cc->previous = cc->loaded;
 		cc->loaded = room;
 		cc->counts.free_swap++;
+		KSLAB_TRACE(magazine_swap, kslab_cache_id(cache), cpu);
 		kslab_mag_push(room, obj);
 		return true;
 	}
-	if (first)
+	if (first) {
 		cc->counts.free_miss++;
+		KSLAB_TRACE(free_miss, kslab_cache_id(cache), cpu);
+	}
 	room = depot_exchange(cache, cc->previous, false);
 	if (!room)
 		return false;
@@ -274,7 +289,7 @@ void *alloc_slow(struct kslab_cache *cache, gfp_t gfp, unsigned long caller)
 		for (tries = 0; tries < KSLAB_REFILL_TRIES; tries++) {
 			unsigned int cpu = kslab_cpu_enter();
 
-			obj = cpu_alloc_miss(cache,
+			obj = cpu_alloc_miss(cache, cpu,
 					     kslab_percpu_ptr(cache->cpu, cpu),
 					     !tries);
 			kslab_cpu_exit(cpu);
@@ -362,7 +377,7 @@ void free_slow(struct kslab_cache *cache, void *obj, unsigned long caller)
 			struct kslab_magazine *mag;
 			bool done, twice = cpu_holds_on_top(cc, obj);
 
-			done = twice || cpu_free_miss(cache, cc, obj, !tries);
+			done = twice || cpu_free_miss(cache, cpu, cc, obj, !tries);
 			kslab_cpu_exit(cpu);
 			if (twice)
 				kslab_report_bad_free(cache, KSLAB_OBJ_DOUBLE_FREE,

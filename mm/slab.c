@@ -393,6 +393,7 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 			cache->nr_empty++;
 			cache->nr_slabs++;
 			cache->slab_grows++;
+			KSLAB_TRACE(slab_grow, kslab_cache_id(cache), cache->order);
 			continue;
 		}
 		was = slab->inuse;
@@ -439,6 +440,7 @@ static unsigned long slabs_detach_empty(struct kslab_cache *cache,
 		cache->nr_empty--;
 		cache->nr_slabs--;
 		cache->slab_frees++;
+		KSLAB_TRACE(slab_free, kslab_cache_id(cache), cache->order);
 		n++;
 	}
 	return n;

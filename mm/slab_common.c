@@ -389,14 +389,16 @@ unsigned long kslab_shutdown(void)
  */
 static unsigned long cache_trim(struct kslab_cache *cache, bool shrink)
 {
-	unsigned long before = cache_counter(cache, &cache->slab_frees);
+	unsigned long before = cache_counter(cache, &cache->slab_frees), pages;
 
 	if (shrink)
 		kslab_magazine_flush_all(cache);
 	else
 		kslab_depot_reap(cache);
 	kslab_slab_release_empty(cache, shrink ? 0 : cache->max_empty);
-	return (cache_counter(cache, &cache->slab_frees) - before) << cache->order;
+	pages = (cache_counter(cache, &cache->slab_frees) - before) << cache->order;
+	KSLAB_TRACE(reap, kslab_cache_id(cache), pages);
+	return pages;
 }
 
 /*

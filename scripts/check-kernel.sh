@@ -121,8 +121,15 @@ dmesg -n 1
 insmod /kslab.ko && echo "@@ loaded kslab"
 insmod /kslab_test.ko && echo "@@ loaded test"
 echo "@@ test log" && dmesg -c
+tracing=/sys/kernel/tracing
+mount -t tracefs nodev $tracing 2>/dev/null
+[ -d $tracing/events/kslab ] && echo 1 > $tracing/events/kslab/enable
 insmod /kslab_client.ko @CLIENT_ARGS@ && echo "@@ loaded client"
 echo "@@ client log" && dmesg -c
+if [ -d $tracing/events/kslab ]; then
+	echo 0 > $tracing/events/kslab/enable
+	echo "@@ kslab trace" && cat $tracing/trace | grep ' kslab_' | cut -d: -f2 | sort | uniq -c
+fi
 echo "@@ kslabinfo" && cat /proc/kslabinfo
 echo "@@ buddyinfo" && cat /proc/kslab_buddyinfo
 rmmod kslab_client && echo "@@ unloaded client"
@@ -195,6 +202,20 @@ result "$([ -n "$capped" ] && [ "$capped" -ge 32 ] && [ "$capped" -le 64 ] &&
 	  seen '@@ cap run' && echo 1 || echo 0)" \
 	"max_chunks_1_caps_kmalloc_at_4_MiB"
 echo "# max_chunks=1: ${capped:-no} blocks of 64 KiB before NULL"
+# Tracepoints: kslab:kslab_* enabled over the client's run fire, each
+# event's lines counted. The debug kernel is built without tracing
+# (scripts/debug-kernel.config): checked in the Debian kernel's run only.
+if [ "$debug" = 1 ]; then
+	echo "# tracepoints: not in the debug kernel's config; see the Debian kernel's run"
+else
+	sed -n '/^@@ kslab trace$/,/^@@ /p' "$log" | grep 'kslab_' |
+		sed 's/^/# trace: /'
+	result "$(sed -n '/^@@ kslab trace$/,/^@@ /p' "$log" |
+		  grep -q 'kslab_alloc_miss' &&
+		  sed -n '/^@@ kslab trace$/,/^@@ /p' "$log" |
+		  grep -q 'kslab_slab_grow' && echo 1 || echo 0)" \
+		"tracepoints_fire_for_alloc_miss_and_slab_grow"
+fi
 # slab_debug: two kmalloc classes debugged under the client's whole run,
 # every cache valid after it, no report but the client's deliberate bad
 # free; a bad option refused.

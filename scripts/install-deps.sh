@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages kslab needs, if any is missing.
 #
-#   scripts/install-deps.sh build     compiler, make, liburcu
+#   scripts/install-deps.sh build     compiler, make, liburcu, <sys/sdt.h>
 #   scripts/install-deps.sh test      the above plus python3, which the
 #                                     tests run on kslab's malloc, and
-#                                     valgrind, which checks kslab's objects
+#                                     valgrind, which checks kslab's objects,
+#                                     and perf, which counts its probes
 #   scripts/install-deps.sh kernel    the above plus what the kernel test
 #                                     needs: headers, qemu, busybox, cpio
 #   scripts/install-deps.sh debug-kernel  the above plus what building the
@@ -19,8 +20,8 @@
 # everything is already installed, so it is cheap to call every time.
 set -eu
 
-build_pkgs=(gcc make libc6-dev liburcu-dev)
-test_pkgs=(python3 coreutils valgrind)
+build_pkgs=(gcc make libc6-dev liburcu-dev systemtap-sdt-dev)
+test_pkgs=(python3 coreutils valgrind linux-perf)
 kernel_pkgs=(linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod)
 debug_kernel_pkgs=(linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils)
 fuzz_pkgs=(clang libclang-rt-14-dev)

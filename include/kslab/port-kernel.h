@@ -240,6 +240,11 @@ unsigned long *kslab_env_page_word(const void *addr);
 
 /* Interrupts off already make a section exclusive: no atomic needed. */
 #include <kslab/magazine_section.h>
+
+/* ---- tracing: tracepoints kslab:kslab_<event>, off until enabled ---- */
+#include <kslab/trace-kernel.h>
+#define KSLAB_TRACE(event, a, b)					\
+	trace_kslab_##event((unsigned long)(a), (unsigned long)(b))
 #define kslab_cpu_mag_pop	kslab_section_mag_pop
 #define kslab_cpu_mag_push	kslab_section_mag_push
 

@@ -288,6 +288,19 @@ unsigned int kslab_cpu_enter_slow(void);
 #include <kslab/port-user-rseq.h>
 #include <kslab/port-user-tools.h>
 
+/*
+ * Probes at slow-path events: USDT probes (provider kslab) where
+ * <sys/sdt.h> is installed (Debian's systemtap-sdt-dev), for perf probe
+ * sdt_kslab:*; a nop and a note each, nothing until traced.
+ */
+#if __has_include(<sys/sdt.h>)
+#include <sys/sdt.h>
+#define KSLAB_TRACE(event, a, b)					\
+	DTRACE_PROBE2(kslab, event, (unsigned long)(a), (unsigned long)(b))
+#else
+#define KSLAB_TRACE(event, a, b)	do { (void)(a); (void)(b); } while (0)
+#endif
+
 static inline unsigned int kslab_cpu_enter(void)
 {
 	if (kslab_likely(kslab_percpu_rseq)) {

@@ -93,6 +93,15 @@
  *   kslab_env_caller_name(buf, size, addr)  a code address as a reader
  *                                 wants it: symbol+offset where known.
  *
+ * Tracing
+ *   KSLAB_TRACE(event, a, b)      a probe at a slow-path event (magazine
+ *                                 swaps and misses, depot traffic, slab
+ *                                 grow and free, buddy split and merge,
+ *                                 chunk map and unmap, reap) with two
+ *                                 unsigned long arguments: userspace USDT
+ *                                 probes, kernel tracepoints. Never on a
+ *                                 magazine hit. Documentation/perf.rst.
+ *
  * Marks for memory checkers (nothing unless the environment has one)
  *   kslab_env_obj_alloc(obj, size, defined)  an object handed out
  *   kslab_env_obj_free(obj, size)  an object taken back: closed
