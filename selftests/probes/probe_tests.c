@@ -63,8 +63,6 @@ static int workload_main(void)
 /* Run @argv quietly. Return: its exit status, or -1. */
 static int run(const char *const *argv, struct capture *c)
 {
-	extern char **environ;
-
 	if (!capture_exec(c, argv, environ))
 		return -1;
 	return WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1;
