@@ -256,13 +256,14 @@ unreserve:
 }
 
 /**
- * kslab_env_chunk_discard() - the chunk's contents are not needed
- * @chunk: a chunk from kslab_env_chunk_grant()
+ * kslab_env_chunk_discard() - free memory in a chunk is not needed
+ * @p:    inside a chunk from kslab_env_chunk_grant()
+ * @size: bytes
  *
  * Nothing to do: the chunk's pages are the module's until it is given back
  * with kslab_env_chunk_take_back().
  */
-void kslab_env_chunk_discard(void *chunk)
+void kslab_env_chunk_discard(void *p, size_t size)
 {
 }
 

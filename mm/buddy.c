@@ -38,10 +38,11 @@ static void env_take_back(struct kslab_page_source *source, void *chunk)
 	kslab_env_chunk_take_back(chunk);
 }
 
-static void env_discard(struct kslab_page_source *source, void *chunk)
+static void env_discard(struct kslab_page_source *source, void *p,
+			size_t size)
 {
 	(void)source;
-	kslab_env_chunk_discard(chunk);
+	kslab_env_chunk_discard(p, size);
 }
 
 static struct kslab_page_source env_page_source = {
@@ -448,32 +449,30 @@ unsigned long kslab_zone_set_keep_free(struct kslab_zone *zone,
 }
 
 /*
- * The kept chunks are taken off the free list while their memory is
- * discarded, so no allocation can use one meanwhile, and put back after.
+ * Discarded under the zone lock: a free block must not be allocated and
+ * written while its memory goes, and taking blocks off the lists instead
+ * would make concurrent allocations grow the zone meanwhile. The lists
+ * live in the page descriptors, never in the free pages, so a discarded
+ * block is as free as before. Once a second, from a reap, with a few
+ * hundred blocks at most: a short hold.
  */
 unsigned long kslab_zone_discard_free(struct kslab_zone *zone)
 {
-	struct kslab_page *taken = NULL, *page;
+	struct kslab_page *page;
 	unsigned long n = 0;
+	unsigned int order;
 
 	if (!zone->source->discard)
 		return 0;
 	kslab_spin_lock(&zone->lock);
-	while ((page = take_block(zone, KSLAB_MAX_ORDER))) {
-		page->owner = taken;	/* chained through the owner field */
-		taken = page;
-		n++;
-	}
-	kslab_spin_unlock(&zone->lock);
-
-	for (page = taken; page; page = page->owner)
-		zone->source->discard(zone->source, kslab_page_address(page));
-
-	kslab_spin_lock(&zone->lock);
-	while (taken) {
-		page = taken;
-		taken = page->owner;
-		free_block(zone, kslab_page_chunk(page), 0, KSLAB_MAX_ORDER);
+	for (order = KSLAB_DISCARD_MIN_ORDER; order <= KSLAB_MAX_ORDER; order++) {
+		kslab_list_for_each_entry(page, &zone->free_area[order].blocks,
+					  buddy_node) {
+			zone->source->discard(zone->source,
+					      kslab_page_address(page),
+					      KSLAB_PAGE_SIZE << order);
+			n++;
+		}
 	}
 	kslab_spin_unlock(&zone->lock);
 	zone_trim(zone);	/* the quota may have been lowered meanwhile */

@@ -272,12 +272,12 @@ void kslab_env_large_free(void *p)
 
 /*
  * MADV_DONTNEED frees the pages now and maps zeroes on the next touch, so
- * a kept chunk costs no memory until it is used again.
+ * free memory kept mapped costs nothing until it is used again.
  */
-void kslab_env_chunk_discard(void *chunk)
+void kslab_env_chunk_discard(void *p, size_t size)
 {
-	madvise(chunk, KSLAB_CHUNK_SIZE, MADV_DONTNEED);
-	kslab_env_mem_forget(chunk, KSLAB_CHUNK_SIZE);
+	madvise(p, size, MADV_DONTNEED);
+	kslab_env_mem_forget(p, size);
 }
 
 void *kslab_env_meta_alloc(size_t size, gfp_t gfp)

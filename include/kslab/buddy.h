@@ -55,15 +55,16 @@ struct kslab_buddy_stats {
  * struct kslab_page_source - where a zone gets its chunks
  * @grant:     return one KSLAB_CHUNK_SIZE block aligned to its size, or NULL
  * @take_back: accept a block @grant returned
- * @discard:   optional: the block's contents are not needed, but it stays
- *             granted (the environment may reclaim its memory)
+ * @discard:   optional: the contents of @size bytes at @p, inside a
+ *             granted block, are not needed, but they stay granted (the
+ *             environment may reclaim their memory)
  *
  * Embed it in a larger struct to carry state; the hooks get it back.
  */
 struct kslab_page_source {
 	void *(*grant)(struct kslab_page_source *source, gfp_t gfp);
 	void (*take_back)(struct kslab_page_source *source, void *chunk);
-	void (*discard)(struct kslab_page_source *source, void *chunk);
+	void (*discard)(struct kslab_page_source *source, void *p, size_t size);
 };
 
 /**
@@ -172,15 +173,20 @@ void kslab_buddy_stats(struct kslab_buddy_stats *stats);
 unsigned long kslab_zone_set_keep_free(struct kslab_zone *zone,
 				       unsigned long nr_chunks);
 
+/* Free blocks this large or larger are discarded by kslab_zone_discard_free(). */
+#define KSLAB_DISCARD_MIN_ORDER	4
+
 /**
- * kslab_zone_discard_free() - release the memory of the chunks a zone keeps
+ * kslab_zone_discard_free() - release the memory of a zone's free blocks
  * @zone: the zone
  *
- * The wholly free chunks a zone keeps (see kslab_zone_set_keep_free()) stay
- * mapped and ready, but their memory goes back to the environment, so
- * resident memory falls to what is allocated; the next use of such a chunk
- * faults its pages back in. Does nothing where the page source cannot
- * discard. Process context. Return: the number of chunks discarded.
+ * Free blocks of KSLAB_DISCARD_MIN_ORDER or more, the wholly free chunks
+ * the zone keeps (see kslab_zone_set_keep_free()) among them, stay mapped
+ * and ready, but their memory goes back to the environment, so resident
+ * memory falls to what is allocated even where scattered slabs keep a
+ * chunk from being given back; the next use faults the pages back in.
+ * Does nothing where the page source cannot discard. Process context.
+ * Return: the number of blocks discarded.
  */
 unsigned long kslab_zone_discard_free(struct kslab_zone *zone);
 

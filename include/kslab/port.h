@@ -64,10 +64,12 @@
  *   kslab_env_chunk_grant(gfp)     one KSLAB_CHUNK_SIZE block of memory,
  *                                  aligned to its size, or NULL.
  *   kslab_env_chunk_take_back(p)   return such a block to the environment.
- *   kslab_env_chunk_discard(p)     its contents are not needed: the
- *                                  environment may reclaim the memory and
- *                                  keep the block mapped (userspace:
- *                                  madvise); may do nothing (kernel).
+ *   kslab_env_chunk_discard(p, size)  the contents of @size bytes at
+ *                                  @p, inside a granted chunk, are not
+ *                                  needed: the environment may reclaim
+ *                                  the memory and keep it mapped
+ *                                  (userspace: madvise); may do nothing
+ *                                  (kernel).
  *   kslab_env_meta_alloc(size, gfp) / kslab_env_meta_free(p, size)
  *	zeroed memory for kslab's own descriptors, never from the chunks.
  *   kslab_env_large_alloc(size, align, gfp)  memory for one allocation
@@ -214,7 +216,7 @@ void kslab_each_cpu_exclusive(void (*fn)(unsigned int cpu, void *arg),
 
 void *kslab_env_chunk_grant(gfp_t gfp);
 void kslab_env_chunk_take_back(void *chunk);
-void kslab_env_chunk_discard(void *chunk);
+void kslab_env_chunk_discard(void *p, size_t size);
 void *kslab_env_large_alloc(size_t size, size_t align, gfp_t gfp);
 size_t kslab_env_large_size(const void *p);
 void kslab_env_large_free(void *p);

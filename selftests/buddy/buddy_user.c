@@ -285,7 +285,50 @@ static void test_no_gfp_flags_allocate(struct ktap_test *t)
 		   "first allocation with gfp 0: %s %s", c.out, c.err);
 }
 
+#define PINNED_CHUNKS	16
+#define PINNED_PAGES	(PINNED_CHUNKS * KSLAB_CHUNK_PAGES)
+
+/*
+ * A page kept in each chunk pins it: no chunk is wholly free, none can be
+ * given back. Discarding the free blocks still gives their memory back.
+ */
+static void test_discard_pinned_chunks(struct ktap_test *t)
+{
+	struct kslab_zone *zone = kslab_zone_create("pinned", NULL);
+	void **pages = calloc(PINNED_PAGES, sizeof(void *));
+	unsigned long full, discarded, n, i, kept = 0;
+
+	KTAP_ASSERT(t, zone);
+	n = pages ? rss_fill(zone, pages, PINNED_PAGES, 0) : 0;
+	KTAP_EXPECT_EQ(t, n, PINNED_PAGES);
+	/* Keep each chunk's first page, free every other one. */
+	for (i = 0; i < n; i++) {
+		if (!((unsigned long)pages[i] & (KSLAB_CHUNK_SIZE - 1))) {
+			pages[kept++] = pages[i];
+			continue;
+		}
+		kslab_free_pages(pages[i], 0);
+	}
+	KTAP_EXPECT_EQ(t, kept, PINNED_CHUNKS);
+	KTAP_EXPECT_EQ(t, zone_stats(zone).nr_chunks, PINNED_CHUNKS);
+	if (!KTAP_EXPECT(t, arena_rss(&full)))
+		goto out;
+	KTAP_EXPECT(t, kslab_zone_discard_free(zone) >= PINNED_CHUNKS);
+	arena_rss(&discarded);
+	ktap_check(t, full - discarded >= PINNED_CHUNKS * KSLAB_CHUNK_SIZE * 3 / 4,
+		   __FILE__, __LINE__, "discard gave back %lu of %lu KiB",
+		   (full - discarded) >> 10,
+		   (PINNED_CHUNKS * KSLAB_CHUNK_SIZE) >> 10);
+	KTAP_EXPECT_EQ(t, kslab_zone_check(zone), 0);
+out:
+	for (i = 0; i < kept; i++)
+		kslab_free_pages(pages[i], 0);
+	free(pages);
+	kslab_zone_destroy(zone);
+}
+
 static const struct ktap_case buddy_user_cases[] = {
+	{ "discard_pinned_chunks", test_discard_pinned_chunks },
 	{ "no_gfp_flags_allocate", test_no_gfp_flags_allocate },
 	{ "page_desc_malloc", test_page_desc_malloc },
 	{ "bad_free_malloc", test_bad_free_malloc },

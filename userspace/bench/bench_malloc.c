@@ -16,12 +16,19 @@
  *             sequence), and writes the new block's first byte
  *   threads   THREADS threads doing the same on 25k blocks each; time is
  *             wall time over all threads' ops
+ *   phases    RSS over time: grow to PHASE_BLOCKS blocks of random size,
+ *             free them all, then go on with small pairs for PHASE_TAIL_MS
+ *             as a program does after a peak, so an allocator that gives
+ *             memory back late is seen doing it; the resident set is
+ *             sampled every PHASE_SAMPLE_MS
  *
  *   bench_malloc mixed|threads   prints "<ns/op>\t<peak RSS KiB>"
+ *   bench_malloc phases          prints "<ms>\t<RSS KiB>" lines
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "bench.h"
 
@@ -146,17 +153,91 @@ static double run_mixed(unsigned int nr, unsigned long live, unsigned long ops)
 	return ns / (double)ops;
 }
 
+#define PHASE_BLOCKS	200000
+#define PHASE_SAMPLE_MS	20
+#define PHASE_TAIL_MS	4000
+
+static long rss_kib(void)
+{
+	long pages = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+struct phase_clock {
+	double start_ns;
+	double next_ms;
+	unsigned long ops;
+};
+
+/* Print (ms, RSS) once PHASE_SAMPLE_MS passed; look every 256 ops. */
+static double sample(struct phase_clock *clock)
+{
+	double ms;
+
+	if (++clock->ops % 256)
+		return clock->next_ms - PHASE_SAMPLE_MS;
+	ms = (bench_now_ns() - clock->start_ns) / 1e6;
+	if (ms >= clock->next_ms) {
+		printf("%.0f\t%ld\n", ms, rss_kib());
+		clock->next_ms = ms + PHASE_SAMPLE_MS;
+	}
+	return ms;
+}
+
+/* Grow, free everything, then small pairs for a while; RSS over time. */
+static int run_phases(void)
+{
+	static void *blocks[PHASE_BLOCKS];
+	struct phase_clock clock = { .start_ns = bench_now_ns() };
+	unsigned long long rng = 0x9e3779b97f4a7c15ULL;
+	double freed_ms;
+	unsigned long i;
+
+	for (i = 0; i < PHASE_BLOCKS; i++) {
+		unsigned char *p = malloc(random_size(&rng));
+
+		if (!p)
+			return EXIT_FAILURE;
+		*(volatile unsigned char *)p = 1;
+		blocks[i] = p;
+		sample(&clock);
+	}
+	for (i = 0; i < PHASE_BLOCKS; i++) {
+		free(blocks[i]);
+		sample(&clock);
+	}
+	freed_ms = (bench_now_ns() - clock.start_ns) / 1e6;
+	while (sample(&clock) < freed_ms + PHASE_TAIL_MS) {
+		/* Written, so the compiler cannot drop the pair. */
+		unsigned char *p = malloc(64);
+
+		if (p)
+			*(volatile unsigned char *)p = 1;
+		free(p);
+	}
+	return EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv)
 {
 	struct rusage ru;
 	double ns;
 
+	if (argc == 2 && !strcmp(argv[1], "phases"))
+		return run_phases();
 	if (argc == 2 && !strcmp(argv[1], "mixed"))
 		ns = run_mixed(1, LIVE, OPS);
 	else if (argc == 2 && !strcmp(argv[1], "threads"))
 		ns = run_mixed(THREADS, LIVE / THREADS, OPS);
 	else {
-		fputs("usage: bench_malloc mixed|threads\n", stderr);
+		fputs("usage: bench_malloc mixed|threads|phases\n", stderr);
 		return EXIT_FAILURE;
 	}
 	getrusage(RUSAGE_SELF, &ru);
