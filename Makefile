@@ -8,7 +8,8 @@
 #                   ThreadSanitizer, and the kernel module under qemu
 #                   (scripts/check-kernel.sh)
 #   make module     build kslab.ko with Kbuild against KDIR
-#   make bench      the benchmarks (scripts/bench.sh)
+#   make bench      the benchmarks (scripts/bench.sh): tables, and SVG plots
+#                   in build/bench-results/
 #   make perf       the benchmarks under perf: stat, sampling, USDT probes
 #                   (scripts/perf.sh; root)
 #   make fuzz       libFuzzer for FUZZ_SECONDS (scripts/fuzz.sh; clang)

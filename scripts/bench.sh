@@ -8,7 +8,12 @@
 #   bench_cache   a kslab cache of 64-byte objects beside malloc(64) from
 #                 glibc, jemalloc, mimalloc and tcmalloc
 #   bench_malloc  malloc of mixed sizes, one thread and four, from
-#                 libkslab-malloc and the same four: ns/op and peak RSS
+#                 libkslab-malloc and the same four: ns/op and peak RSS;
+#                 and RSS over time through a grow, a free and a tail
+#
+# The figures also go, tab-separated, into BUILD/bench-results/, and
+# scripts/bench-plots.gp draws them there as SVG: ns/op per workload and
+# allocator, instructions per pair, threads, RSS over time.
 #
 #   scripts/bench.sh [BUILD]      BUILD is the build directory (build)
 #
@@ -390,3 +395,71 @@ for w in "${malloc_workloads[@]}"; do
 	cache_rows "${malloc_title[$w]}, ns/op" mns "$w"
 	cache_rows "${malloc_title[$w]}, RSS MiB" mrss "$w"
 done
+
+# ---- RSS over time, and the plots ----
+
+# bench_malloc phases once per allocator: RSS every 20 ms through a grow,
+# a free of everything and 4 s of small pairs (a late give-back shows).
+results=$build/bench-results
+mkdir -p "$results"
+rm -f "$results"/rss-*.tsv
+echo
+echo "# bench_malloc phases: 200,000 blocks of 16-2048 B allocated, all freed,"
+echo "# then 4 s of small pairs; RSS in MiB at its peak and at the end"
+for name in "${malloc_built[@]}"; do
+	"$build/bench/bench_malloc-$name" phases >"$results/rss-$name.tsv" || continue
+	awk -F'\t' -v n="$name" '$2 > peak { peak = $2 } { last = $2 }
+		END { printf "%-12s peak %7.1f  end %7.1f\n", n, peak / 1024, last / 1024 }' \
+		"$results/rss-$name.tsv"
+done
+
+# The tables the plots read: tab-separated, "-" where there is no figure.
+{
+	printf 'workload'
+	printf '\t%s' "${allocators[@]}"
+	echo
+	for key in pair batch replace prodcons; do
+		printf '%s' "$key"
+		for name in "${allocators[@]}"; do
+			printf '\t%s' "${value[$name,$key]:--}"
+		done
+		echo
+	done
+	for w in "${malloc_workloads[@]}"; do
+		printf 'malloc %s' "$w"
+		for name in "${allocators[@]}"; do
+			case $name in
+			kslab) v=- ;;
+			kslab-malloc) v=${mns[kslab,$w]:--} ;;
+			*) v=${mns[$name,$w]:--} ;;
+			esac
+			printf '\t%s' "$v"
+		done
+		echo
+	done
+} >"$results/ns.tsv"
+for name in "${allocators[@]}"; do
+	printf '%s\t%s\n' "$name" "${ir[$name,pair]:--}"
+done >"$results/instr.tsv"
+{
+	printf 'threads'
+	printf '\t%s' "${allocators[@]}"
+	echo
+	for key in "${keys[@]}"; do
+		[[ "$key" = scale* ]] || continue
+		printf '%s' "${key#scale}"
+		for name in "${allocators[@]}"; do
+			printf '\t%s' "${value[$name,$key]:--}"
+		done
+		echo
+	done
+} >"$results/scaling.tsv"
+
+if command -v gnuplot >/dev/null 2>&1 &&
+   gnuplot -e "dir='$results'" "$root/scripts/bench-plots.gp" 2>"$tmp/gnuplot.log"; then
+	echo
+	echo "# plots: $results/{ns,instr,scaling,rss}.svg (tables beside them)"
+else
+	echo "# no plots: gnuplot failed or is missing (apt-get install gnuplot-nox):"
+	sed 's/^/#   /' "$tmp/gnuplot.log" 2>/dev/null | head -n 5
+fi

@@ -12,7 +12,7 @@
 #                                     debug kernel needs (linux-source-6.1)
 #   scripts/install-deps.sh fuzz      the above plus clang and its libFuzzer
 #                                     and sanitizer runtimes (make fuzz)
-#   scripts/install-deps.sh bench     the above plus valgrind and the
+#   scripts/install-deps.sh bench     the above plus valgrind, gnuplot and the
 #                                     malloc peers bench_cache compares:
 #                                     jemalloc, mimalloc, tcmalloc
 #
@@ -25,7 +25,7 @@ test_pkgs=(python3 coreutils valgrind linux-perf)
 kernel_pkgs=(linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod)
 debug_kernel_pkgs=(linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils)
 fuzz_pkgs=(clang libclang-rt-14-dev)
-bench_pkgs=(valgrind libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev)
+bench_pkgs=(valgrind libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev gnuplot-nox)
 
 want=("${build_pkgs[@]}")
 for set in "$@"; do
