@@ -116,6 +116,8 @@ $(foreach d,$(TEST_DIRS),$(eval $(call test_program,$(d))))
 # The fuzz test replays the seed corpus; scripts/fuzz.sh builds the same
 # decoder into a libFuzzer target with clang (make fuzz).
 $(OBJ)/selftests/fuzz/fuzz_replay.o: CFLAGS += -DFUZZ_CORPUS='"$(CURDIR)/selftests/fuzz/corpus"'
+# compat/ is kernel code: <linux/slab.h> and <linux/gfp.h> from include/kslab.
+$(OBJ)/selftests/compat/%.o: CFLAGS += -Iinclude/kslab
 
 $(BUILD)/kslab-fuzz: $(OBJ)/selftests/fuzz/libfuzzer/fuzz_target.o \
 		     $(OBJ)/selftests/fuzz/fuzz_ops.o \
