@@ -9,6 +9,7 @@
  * main(), and the probes run as child processes.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -345,7 +346,55 @@ static void test_bootstrap_during_setup(struct ktap_test *t)
 		   __FILE__, __LINE__, "nested allocation served: %s %s", c.out, c.err);
 }
 
+/*
+ * KSLAB_STATS=1: slabinfo and buddyinfo on stderr at exit, the malloc's
+ * class among them; another value is refused with a message; 0 is quiet.
+ */
+static void test_stats_at_exit(struct ktap_test *t)
+{
+	static const struct {
+		const char *value;
+		bool stats;
+		bool message;
+	} cases[] = { { "1", true, false }, { "yes", false, true },
+		      { "0", false, false } };
+	/* The whole text is larger than a capture: keep the lines that tell. */
+	const char *argv[] = {
+		"/bin/sh", "-c",
+		"\"$0\" " SETTING_PROBE_ARG " 2>&1 | grep -E "
+		"'^(slabinfo - version: 2.1|kmalloc-16 |Node 0, zone|kslab: KSLAB_STATS)'",
+		"/proc/self/exe", NULL,
+	};
+	char self[PATH_MAX];
+	unsigned int i;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	KTAP_ASSERT(t, n > 0);
+	self[n] = '\0';
+	argv[3] = self;
+	for (i = 0; i < KSLAB_ARRAY_SIZE(cases); i++) {
+		struct capture c;
+		char **env, *var;
+		bool ran;
+
+		env = env_with("KSLAB_STATS", cases[i].value, &var);
+		KTAP_ASSERT(t, env != NULL);
+		ran = capture_exec(&c, argv, env);
+		free(var);
+		free(env);
+		KTAP_ASSERT(t, ran);
+		ktap_check(t, cases[i].stats ==
+			      (strstr(c.out, "slabinfo - version: 2.1") &&
+			       strstr(c.out, "kmalloc-16 ") &&
+			       strstr(c.out, "Node 0, zone")), __FILE__, __LINE__,
+			   "KSLAB_STATS=%s: %s", cases[i].value, c.out);
+		KTAP_EXPECT(t, cases[i].message ==
+			       !!strstr(c.out, "KSLAB_STATS must be 0 or 1"));
+	}
+}
+
 static const struct ktap_case process_cases[] = {
+	{ "stats_at_exit", test_stats_at_exit },
 	{ "memory_given_back", test_memory_given_back },
 	{ "threads_and_fork", test_threads_and_fork },
 	{ "bad_setting", test_bad_setting },
