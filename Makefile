@@ -21,6 +21,12 @@
 # VALGRIND=1 builds kslab telling memcheck about its objects.
 
 BUILD ?= build
+VERSION := 0.1.0
+SONAME := libkslab.so.0
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
 CC ?= gcc
 
 CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC -pthread \
@@ -74,7 +80,7 @@ BENCH_SRCS := $(wildcard userspace/bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:userspace/bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all lib tests tools benches check check-kernel check-kernel-debug module perf \
-	bench demo fuzz clean
+	bench demo fuzz clean install uninstall
 all: lib tools tests benches
 lib: $(BUILD)/libkslab.a $(BUILD)/libkslab.so $(BUILD)/libkslab-malloc.so \
      $(BUILD)/libkslab-malloc.a
@@ -95,7 +101,7 @@ $(BUILD)/libkslab.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/libkslab.so: $(LIB_OBJS)
-	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -o $@ $^ $(LDLIBS)
 
 # The drop-in malloc: the library plus the C library's names for it.
 $(BUILD)/libkslab-malloc.a: $(LIB_OBJS) $(MALLOC_OBJ)
@@ -184,3 +190,31 @@ clean:
 	-[ -z "$(KDIR)" ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the headers under
+# include/kslab/, libkslab.so with its soname and links, libkslab.a,
+# libkslab-malloc.so, the tools (as kslab-slabinfo and kslab-demo) and
+# kslab.pc for pkg-config. make uninstall takes the same files away.
+INSTALLED_LIBS := libkslab.so.$(VERSION) $(SONAME) libkslab.so libkslab.a \
+		  libkslab-malloc.so
+install: lib tools
+	install -d $(DESTDIR)$(INCLUDEDIR)/kslab/linux \
+		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BINDIR)
+	install -m 644 include/kslab/*.h $(DESTDIR)$(INCLUDEDIR)/kslab/
+	install -m 644 include/kslab/linux/*.h $(DESTDIR)$(INCLUDEDIR)/kslab/linux/
+	install -m 755 $(BUILD)/libkslab.so $(DESTDIR)$(LIBDIR)/libkslab.so.$(VERSION)
+	ln -sf libkslab.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libkslab.so
+	install -m 644 $(BUILD)/libkslab.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(BUILD)/libkslab-malloc.so $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(BUILD)/tools/slabinfo $(DESTDIR)$(BINDIR)/kslab-slabinfo
+	install -m 755 $(BUILD)/tools/kslab-demo $(DESTDIR)$(BINDIR)/kslab-demo
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
+	    scripts/kslab.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/kslab.pc
+
+uninstall:
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/kslab
+	rm -f $(INSTALLED_LIBS:%=$(DESTDIR)$(LIBDIR)/%)
+	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/kslab.pc
+	rm -f $(DESTDIR)$(BINDIR)/kslab-slabinfo $(DESTDIR)$(BINDIR)/kslab-demo

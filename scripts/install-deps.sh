@@ -5,7 +5,8 @@
 #   scripts/install-deps.sh test      the above plus python3, which the
 #                                     tests run on kslab's malloc, and
 #                                     valgrind, which checks kslab's objects,
-#                                     and perf, which counts its probes
+#                                     perf, which counts its probes, and
+#                                     pkg-config, which the install test uses
 #   scripts/install-deps.sh kernel    the above plus what the kernel test
 #                                     needs: headers, qemu, busybox, cpio
 #   scripts/install-deps.sh debug-kernel  the above plus what building the
@@ -21,7 +22,7 @@
 set -eu
 
 build_pkgs=(gcc make libc6-dev liburcu-dev systemtap-sdt-dev)
-test_pkgs=(python3 coreutils valgrind linux-perf)
+test_pkgs=(python3 coreutils valgrind linux-perf pkg-config)
 kernel_pkgs=(linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod)
 debug_kernel_pkgs=(linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils)
 fuzz_pkgs=(clang libclang-rt-14-dev)

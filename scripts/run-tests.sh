@@ -72,6 +72,11 @@ if [ "$fuzz_seconds" != 0 ]; then
 		"KSLAB_BUILD_DIR=$1 KSLAB_FUZZ_SECONDS=$fuzz_seconds"
 fi
 
+# make install into a temporary DESTDIR, and a program built against it
+# with pkg-config alone.
+run_program "$(dirname "$0")/check-install.sh" "make install" \
+	"KSLAB_BUILD_DIR=$1"
+
 # The kernel module, loaded in a kernel booted under qemu: Debian's, and a
 # debug kernel (KASAN, lockdep, kmemleak) built once and cached.
 # KSLAB_KERNEL=0 leaves both out, KSLAB_KERNEL=nodebug the second (for a

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make install and uninstall, checked as TAP: install into a temporary
+# DESTDIR, build a small program against it with nothing but
+# `pkg-config --cflags --libs kslab`, run it on the installed library,
+# then uninstall and find nothing left.
+#
+#   scripts/check-install.sh [BUILD]
+set -u
+
+build=${1:-${KSLAB_BUILD_DIR:-build}}
+root=$(cd "$(dirname "$0")/.." && pwd)
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+prefix=/usr/local
+libdir=$dest$prefix/lib
+n=0 failed=0
+
+result() {	# result OK NAME
+	n=$((n + 1))
+	if [ "$1" = 1 ]; then
+		echo "ok $n $2"
+	else
+		echo "not ok $n $2"
+		failed=$((failed + 1))
+	fi
+}
+
+echo "TAP version 13"
+echo "1..6"
+make -s -C "$root" BUILD="$build" DESTDIR="$dest" PREFIX=$prefix install \
+	>"$dest/install.log" 2>&1
+result "$([ -f "$dest$prefix/include/kslab/slab.h" ] &&
+	  [ -f "$dest$prefix/include/kslab/linux/slab.h" ] &&
+	  [ -f "$libdir/libkslab.a" ] && [ -f "$libdir/libkslab-malloc.so" ] &&
+	  [ -x "$dest$prefix/bin/kslab-slabinfo" ] && echo 1 || echo 0)" \
+	"install_puts_headers_libraries_tools"
+soname=$(readelf -d "$libdir/libkslab.so" 2>/dev/null |
+	 sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+result "$([ "$soname" = libkslab.so.0 ] && [ -L "$libdir/libkslab.so.0" ] &&
+	  [ -L "$libdir/libkslab.so" ] && echo 1 || echo 0)" \
+	"soname_libkslab_so_0_and_links"
+
+cat >"$dest/prog.c" <<'PROG'
+#include <stdio.h>
+#include <kslab/kmalloc.h>
+#include <kslab/slab.h>
+
+int main(void)
+{
+	struct kslab_cache *cache = kslab_cache_create("installed", 48, NULL, 0);
+	void *obj = cache ? kslab_cache_alloc(cache, GFP_KERNEL) : NULL;
+	char *p = kslab_kmalloc(100, GFP_KERNEL);
+
+	if (!obj || !p)
+		return 1;
+	kslab_cache_free(cache, obj);
+	kslab_kfree(p);
+	kslab_cache_destroy(cache);
+	puts("kslab works");
+	return 0;
+}
+PROG
+flags=$(PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_PATH=$libdir/pkgconfig \
+	pkg-config --cflags --libs kslab 2>"$dest/pc.log")
+echo "# pkg-config --cflags --libs kslab: $flags"
+result "$([ -n "$flags" ] && echo 1 || echo 0)" "pkg_config_knows_kslab"
+# shellcheck disable=SC2086
+cc -o "$dest/prog" "$dest/prog.c" $flags >"$dest/cc.log" 2>&1
+result "$([ -x "$dest/prog" ] && echo 1 || echo 0)" "program_builds_with_pkg_config_alone"
+out=$(LD_LIBRARY_PATH=$libdir "$dest/prog" 2>&1)
+result "$([ "$out" = "kslab works" ] &&
+	  LD_LIBRARY_PATH=$libdir ldd "$dest/prog" | grep -q "$libdir/libkslab.so.0" &&
+	  echo 1 || echo 0)" "program_runs_on_installed_library"
+
+make -s -C "$root" BUILD="$build" DESTDIR="$dest" PREFIX=$prefix uninstall \
+	>>"$dest/install.log" 2>&1
+left=$(find "$dest$prefix" -type f -o -type l | wc -l)
+result "$([ "$left" = 0 ] && echo 1 || echo 0)" "uninstall_leaves_nothing"
+[ "$failed" -eq 0 ] || sed 's/^/# /' "$dest/install.log" "$dest/pc.log" "$dest/cc.log" 2>/dev/null
+[ "$failed" -eq 0 ]
