@@ -100,16 +100,27 @@ $(BUILD)/libkslab.a: $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/libkslab.so: $(LIB_OBJS)
-	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -o $@ $^ $(LDLIBS)
+# The shared objects export the public API alone (scripts/exports.sh):
+# version scripts made from the public headers.
+$(BUILD)/%.map: scripts/exports.sh $(wildcard include/kslab/*.h)
+	@mkdir -p $(@D)
+	{ echo '{ global:'; scripts/exports.sh $(if $(findstring malloc,$*),--malloc) | \
+	  sed 's/$$/;/'; echo 'local: *; };'; } >$@
+
+$(BUILD)/libkslab.so: $(LIB_OBJS) $(BUILD)/libkslab.map
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) \
+		-Wl,--version-script=$(BUILD)/libkslab.map -o $@ \
+		$(filter %.o,$^) $(LDLIBS)
 
 # The drop-in malloc: the library plus the C library's names for it.
 $(BUILD)/libkslab-malloc.a: $(LIB_OBJS) $(MALLOC_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/libkslab-malloc.so: $(LIB_OBJS) $(MALLOC_OBJ)
-	$(CC) -shared $(LDFLAGS) -Wl,-Bsymbolic-functions -o $@ $^ $(LDLIBS)
+$(BUILD)/libkslab-malloc.so: $(LIB_OBJS) $(MALLOC_OBJ) $(BUILD)/libkslab-malloc.map
+	$(CC) -shared $(LDFLAGS) -Wl,-Bsymbolic-functions \
+		-Wl,--version-script=$(BUILD)/libkslab-malloc.map -o $@ \
+		$(filter %.o,$^) $(LDLIBS)
 
 define test_program
 $(BUILD)/selftests/$(1): $(patsubst %.c,$(OBJ)/%.o,$(wildcard selftests/$(1)/*.c)) $(KTAP_OBJ) \

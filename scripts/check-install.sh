@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make install and uninstall, checked as TAP: install into a temporary
-# DESTDIR, build a small program against it with nothing but
-# `pkg-config --cflags --libs kslab`, run it on the installed library,
-# then uninstall and find nothing left.
+# DESTDIR, check the installed libraries export exactly the public API
+# (scripts/exports.sh, from the public headers), build a small program
+# against it with nothing but `pkg-config --cflags --libs kslab`, run it
+# on the installed library, then uninstall and find nothing left.
 #
 #   scripts/check-install.sh [BUILD]
 set -u
@@ -28,7 +29,7 @@ result() {	# result OK NAME
 }
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..8"
 make -s -C "$root" BUILD="$build" DESTDIR="$dest" PREFIX=$prefix install \
 	>"$dest/install.log" 2>&1
 result "$([ -f "$dest$prefix/include/kslab/slab.h" ] &&
@@ -41,6 +42,20 @@ soname=$(readelf -d "$libdir/libkslab.so" 2>/dev/null |
 result "$([ "$soname" = libkslab.so.0 ] && [ -L "$libdir/libkslab.so.0" ] &&
 	  [ -L "$libdir/libkslab.so" ] && echo 1 || echo 0)" \
 	"soname_libkslab_so_0_and_links"
+
+# What a library exports, against what scripts/exports.sh $2 expects.
+exports_match() {
+	local lib=$1 extra=${2:-}
+
+	# shellcheck disable=SC2086
+	diff <(nm -D --defined-only "$lib" | awk '{ print $3 }' | sort) \
+	     <("$root/scripts/exports.sh" $extra) >"$dest/exports.diff" 2>&1 &&
+		echo 1 || { sed 's/^/# /' "$dest/exports.diff"; echo 0; }
+}
+result "$(exports_match "$libdir/libkslab.so" | tail -n 1)" \
+	"libkslab_so_exports_exactly_the_public_api"
+result "$(exports_match "$libdir/libkslab-malloc.so" --malloc | tail -n 1)" \
+	"libkslab_malloc_so_exports_the_api_and_the_c_library_names"
 
 cat >"$dest/prog.c" <<'PROG'
 #include <stdio.h>
