@@ -27,6 +27,8 @@ PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+MAN_PAGES := $(wildcard Documentation/man/*.[137])
 CC ?= gcc
 
 CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC -pthread \
@@ -204,13 +206,17 @@ clean:
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the headers under
 # include/kslab/, libkslab.so with its soname and links, libkslab.a,
-# libkslab-malloc.so, the tools (as kslab-slabinfo and kslab-demo) and
-# kslab.pc for pkg-config. make uninstall takes the same files away.
+# libkslab-malloc.so, the tools (as kslab-slabinfo and kslab-demo),
+# kslab.pc for pkg-config and the man pages (Documentation/man/). make
+# uninstall takes the same files away.
 INSTALLED_LIBS := libkslab.so.$(VERSION) $(SONAME) libkslab.so libkslab.a \
 		  libkslab-malloc.so
 install: lib tools
 	install -d $(DESTDIR)$(INCLUDEDIR)/kslab/linux \
-		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BINDIR)
+		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BINDIR) \
+		$(foreach s,1 3 7,$(DESTDIR)$(MANDIR)/man$(s))
+	$(foreach p,$(MAN_PAGES),install -m 644 $(p) \
+		$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/ &&) true
 	install -m 644 include/kslab/*.h $(DESTDIR)$(INCLUDEDIR)/kslab/
 	install -m 644 include/kslab/linux/*.h $(DESTDIR)$(INCLUDEDIR)/kslab/linux/
 	install -m 755 $(BUILD)/libkslab.so $(DESTDIR)$(LIBDIR)/libkslab.so.$(VERSION)
@@ -229,3 +235,4 @@ uninstall:
 	rm -f $(INSTALLED_LIBS:%=$(DESTDIR)$(LIBDIR)/%)
 	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/kslab.pc
 	rm -f $(DESTDIR)$(BINDIR)/kslab-slabinfo $(DESTDIR)$(BINDIR)/kslab-demo
+	rm -f $(foreach p,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)))

@@ -5,7 +5,8 @@
 # DESTDIR, check the installed libraries export exactly the public API
 # (scripts/exports.sh, from the public headers), build a small program
 # against it with nothing but `pkg-config --cflags --libs kslab`, run it
-# on the installed library, then uninstall and find nothing left.
+# on the installed library, render every man page with man --warnings,
+# then uninstall and find nothing left.
 #
 #   scripts/check-install.sh [BUILD]
 set -u
@@ -29,7 +30,7 @@ result() {	# result OK NAME
 }
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..9"
 make -s -C "$root" BUILD="$build" DESTDIR="$dest" PREFIX=$prefix install \
 	>"$dest/install.log" 2>&1
 result "$([ -f "$dest$prefix/include/kslab/slab.h" ] &&
@@ -88,6 +89,20 @@ out=$(LD_LIBRARY_PATH=$libdir "$dest/prog" 2>&1)
 result "$([ "$out" = "kslab works" ] &&
 	  LD_LIBRARY_PATH=$libdir ldd "$dest/prog" | grep -q "$libdir/libkslab.so.0" &&
 	  echo 1 || echo 0)" "program_runs_on_installed_library"
+
+# Every man page installed, and man renders each without a warning.
+pages=0 warned=0
+for page in "$dest$prefix"/share/man/man[137]/*; do
+	[ -f "$page" ] || continue
+	pages=$((pages + 1))
+	if [ -n "$(man --warnings -l "$page" 2>&1 >/dev/null)" ]; then
+		echo "# man warns about $(basename "$page")"
+		warned=$((warned + 1))
+	fi
+done
+echo "# $pages man pages installed"
+result "$([ "$pages" -ge 6 ] && [ "$warned" = 0 ] && echo 1 || echo 0)" \
+	"man_pages_installed_and_render_without_warnings"
 
 make -s -C "$root" BUILD="$build" DESTDIR="$dest" PREFIX=$prefix uninstall \
 	>>"$dest/install.log" 2>&1

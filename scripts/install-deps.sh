@@ -22,7 +22,7 @@
 set -eu
 
 build_pkgs=(gcc make libc6-dev liburcu-dev systemtap-sdt-dev)
-test_pkgs=(python3 coreutils valgrind linux-perf pkg-config)
+test_pkgs=(python3 coreutils valgrind linux-perf pkg-config man-db)
 kernel_pkgs=(linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod)
 debug_kernel_pkgs=(linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils)
 fuzz_pkgs=(clang libclang-rt-14-dev)
