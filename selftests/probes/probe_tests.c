@@ -194,7 +194,9 @@ static void test_probes_in_binary(struct ktap_test *t)
 
 static void test_perf_counts_match_kslab(struct ktap_test *t)
 {
-	const char *record[] = { PERF, "record", "-q", "-o", data_path,
+	/* A buffer far larger than the run's events: none may be lost. */
+	const char *record[] = { PERF, "record", "-q", "-m", "4096",
+				 "-o", data_path,
 				 "-e", "sdt_kslab:alloc_miss",
 				 "-e", "sdt_kslab:free_miss", "--", self,
 				 WORKLOAD_ARG, NULL };
@@ -218,7 +220,8 @@ static void test_perf_counts_match_kslab(struct ktap_test *t)
 	snprintf(cmd, sizeof(cmd), PERF " script -F event,trace -i %s > %s.txt",
 		 data_path, data_path);
 	snprintf(text_path, sizeof(text_path), "%s.txt", data_path);
-	KTAP_EXPECT_EQ(t, run(record, &rec), 0);
+	if (!KTAP_EXPECT_EQ(t, run(record, &rec), 0))
+		ktap_diag("perf record: %s", rec.err);
 	KTAP_EXPECT_EQ(t, run(script, &scr), 0);
 	remove_probes();
 	parsed = KTAP_EXPECT(t, parse_workload(rec.out, &id, &kslab)) &&
