@@ -44,19 +44,23 @@ result "$([ "$soname" = libkslab.so.0 ] && [ -L "$libdir/libkslab.so.0" ] &&
 	  [ -L "$libdir/libkslab.so" ] && echo 1 || echo 0)" \
 	"soname_libkslab_so_0_and_links"
 
-# What a library exports, against what scripts/exports.sh $2 expects.
+# What a library exports, against what scripts/exports.sh $2 expects:
+# 1 if the same, else 0 and the difference shown.
 exports_match() {
 	local lib=$1 extra=${2:-}
 
 	# shellcheck disable=SC2086
-	diff <(nm -D --defined-only "$lib" | awk '{ print $3 }' | sort) \
-	     <("$root/scripts/exports.sh" $extra) >"$dest/exports.diff" 2>&1 &&
-		echo 1 || { sed 's/^/# /' "$dest/exports.diff"; echo 0; }
+	if diff <(nm -D --defined-only "$lib" | awk '{ print $3 }' | sort) \
+		<("$root/scripts/exports.sh" $extra) >"$dest/exports.diff" 2>&1; then
+		return 0
+	fi
+	sed 's/^/# /' "$dest/exports.diff"
+	return 1
 }
-result "$(exports_match "$libdir/libkslab.so" | tail -n 1)" \
-	"libkslab_so_exports_exactly_the_public_api"
-result "$(exports_match "$libdir/libkslab-malloc.so" --malloc | tail -n 1)" \
-	"libkslab_malloc_so_exports_the_api_and_the_c_library_names"
+exports_match "$libdir/libkslab.so" && ok=1 || ok=0
+result "$ok" "libkslab_so_exports_exactly_the_public_api"
+exports_match "$libdir/libkslab-malloc.so" --malloc && ok=1 || ok=0
+result "$ok" "libkslab_malloc_so_exports_the_api_and_the_c_library_names"
 
 cat >"$dest/prog.c" <<'PROG'
 #include <stdio.h>
