@@ -267,6 +267,26 @@ static bool uses_magazines(const struct kslab_cache *cache)
 }
 
 /*
+ * An allocation or free served by the slab layer because the cache does
+ * not use magazines counts as that CPU's miss, so such caches (debugged
+ * ones, kslab's own) show their traffic in the statistics too.
+ */
+static void count_bypass(struct kslab_cache *cache, bool alloc)
+{
+	unsigned int cpu = kslab_cpu_enter();
+	struct kslab_cpu_cache *cc = kslab_percpu_ptr(cache->cpu, cpu);
+
+	if (alloc) {
+		cc->counts.alloc_miss++;
+		KSLAB_TRACE(alloc_miss, kslab_cache_id(cache), cpu);
+	} else {
+		cc->counts.free_miss++;
+		KSLAB_TRACE(free_miss, kslab_cache_id(cache), cpu);
+	}
+	kslab_cpu_exit(cpu);
+}
+
+/*
  * @caller: the allocation's call site, kept by debugged caches; 0 from
  * kslab_cache_alloc(), which reaches here by a tail call, so this
  * function's own return address is that site, read only on the slow path.
@@ -297,8 +317,12 @@ void *alloc_slow(struct kslab_cache *cache, gfp_t gfp, unsigned long caller)
 				break;
 		}
 	}
-	if (!obj && !kslab_slab_alloc_batch(cache, gfp, &obj, 1, caller))
-		return NULL;
+	if (!obj) {
+		if (!kslab_slab_alloc_batch(cache, gfp, &obj, 1, caller))
+			return NULL;
+		if (!uses_magazines(cache))
+			count_bypass(cache, true);
+	}
 	kslab_env_obj_alloc(obj, cache->object_size,
 			    cache->ctor || (gfp & __GFP_ZERO));
 	if (gfp & __GFP_ZERO)
@@ -390,6 +414,8 @@ void free_slow(struct kslab_cache *cache, void *obj, unsigned long caller)
 				break;
 			depot_give(cache, mag);
 		}
+	} else {
+		count_bypass(cache, false);
 	}
 	kslab_slab_free_batch(cache, &obj, 1, caller);
 }

@@ -132,10 +132,11 @@ static inline void kslab_mag_push(struct kslab_magazine *mag, void *obj)
  * struct kslab_magazine_counters - how allocations and frees were served
  * @alloc_hit:  allocations served by a CPU's loaded magazine
  * @alloc_swap: ... by swapping in the CPU's previous magazine
- * @alloc_miss: ... that went to the depot or the slab layer
+ * @alloc_miss: ... that went to the depot or the slab layer (all of a
+ *              cache without magazines)
  * @free_hit:   frees into a CPU's loaded magazine
  * @free_swap:  ... after swapping in the previous magazine
- * @free_miss:  ... that went to the depot or the slab layer
+ * @free_miss:  ... that went to the depot or the slab layer (likewise)
  */
 struct kslab_magazine_counters {
 	unsigned long alloc_hit;
