@@ -109,6 +109,14 @@ for cmd in sh mount insmod rmmod cat dmesg reboot echo sleep; do
 done
 cp "$src/kslab.ko" "$src/selftests/kernel/tests/kslab_test.ko" \
 	"$src/selftests/kernel/client/kslab_client.ko" "$rfs/"
+# The slabinfo tool, with the shared libraries it loads, reads the
+# module's /proc/kslabinfo from inside the guest.
+if [ -x "$build/tools/slabinfo" ]; then
+	cp "$build/tools/slabinfo" "$rfs/bin/"
+	for lib in $(ldd "$build/tools/slabinfo" | grep -o '/[^ ]*'); do
+		cp -L --parents "$lib" "$rfs/"
+	done
+fi
 # The kernel log goes to the console only through dmesg -c, section by
 # section, so each module's KTAP lines come out together.
 cat >"$rfs/init" <<'EOF'
@@ -132,6 +140,11 @@ if [ -d $tracing/events/kslab ]; then
 fi
 echo "@@ kslabinfo" && cat /proc/kslabinfo
 echo "@@ buddyinfo" && cat /proc/kslab_buddyinfo
+if [ -x /bin/slabinfo ]; then
+	echo "@@ slabinfo tool"
+	slabinfo -s -v -d 1 -n 2 /proc/kslabinfo
+	echo "@@ slabinfo exit $?"
+fi
 rmmod kslab_client && echo "@@ unloaded client"
 rmmod kslab_test && echo "@@ unloaded test"
 rmmod kslab && echo "@@ unloaded kslab"
@@ -202,6 +215,14 @@ result "$([ -n "$capped" ] && [ "$capped" -ge 32 ] && [ "$capped" -le 64 ] &&
 	  seen '@@ cap run' && echo 1 || echo 0)" \
 	"max_chunks_1_caps_kmalloc_at_4_MiB"
 echo "# max_chunks=1: ${capped:-no} blocks of 64 KiB before NULL"
+# The slabinfo tool in the guest: /proc/kslabinfo sorted by memory, read
+# twice a second apart, and validated through /proc/kslab_validate.
+tool_log=$(sed -n '/^@@ slabinfo tool$/,/^@@ slabinfo exit/p' "$log")
+result "$(grep -q '^@@ slabinfo exit 0$' <<<"$tool_log" &&
+	  grep -q 'from /proc/kslabinfo, sorted by memory.*, every 1 s, screen 2 of 2' <<<"$tool_log" &&
+	  grep -q -E '^kmalloc-64 ' <<<"$tool_log" &&
+	  grep -q '^validate: 0 problems$' <<<"$tool_log" &&
+	  echo 1 || echo 0)" "slabinfo_tool_reads_proc_kslabinfo"
 # Tracepoints: kslab:kslab_* enabled over the client's run fire, each
 # event's lines counted. The debug kernel is built without tracing
 # (scripts/debug-kernel.config): checked in the Debian kernel's run only.

@@ -19,6 +19,13 @@
  * A plain 2.1 file without kslab's columns (a kernel's /proc/slabinfo)
  * is accepted: the columns it lacks are shown as "-".
  *
+ * -d and -n give a refreshing view, like slabtop: the source is read
+ * again every few seconds and the table redrawn (the screen cleared when
+ * it is a terminal), with one more column, the allocations since the
+ * previous screen, which -a then sorts by. With --demo the workload keeps
+ * running between screens: each time it frees and allocates a quarter of
+ * each cache's objects again.
+ *
  * -v validates: with --demo it runs kslab_check_all() on the workload's
  * caches before they go; with the module's /proc/kslabinfo it reads
  * /proc/kslab_validate, which runs the same check in the kernel. The
@@ -33,6 +40,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define MAX_FIELDS		128
 #define VERSION_PREFIX		"slabinfo - version:"
@@ -82,6 +91,7 @@ struct cache_row {
 	unsigned long head[NR_HEAD_FIELDS];
 	unsigned long sec[NR_SECTIONS][SECTION_FIELDS_MAX];
 	unsigned int present;		/* one bit per section found */
+	unsigned long recent;		/* allocations since the last screen */
 };
 
 struct parser {
@@ -97,6 +107,15 @@ struct parser {
 };
 
 enum sort_key { SORT_NAME, SORT_MEMORY, SORT_ACTIVITY };
+
+/* How the report is shown: once, or redrawn every @delay seconds. */
+struct view {
+	enum sort_key key;
+	bool refresh;
+	double delay;
+	unsigned long screens;		/* 0: until interrupted */
+	unsigned long screen;		/* the one being drawn, from 1 */
+};
 
 static bool has(const struct cache_row *row, enum section sec)
 {
@@ -394,9 +413,11 @@ static int cmp_memory(const void *a, const void *b)
 	return cmp_name(a, b);
 }
 
+/* By allocations since the previous screen: since the start when once. */
 static int cmp_activity(const void *a, const void *b)
 {
-	unsigned long x = activity(a), y = activity(b);
+	const struct cache_row *x_row = a, *y_row = b;
+	unsigned long x = x_row->recent, y = y_row->recent;
 
 	if (x != y)
 		return x < y ? 1 : -1;
@@ -441,17 +462,22 @@ struct columns {
 	bool magazine, depot, slab;
 	unsigned long alloc_hit, alloc_miss, free_hit, free_miss;
 	unsigned long depot_gets, depot_puts, grows, frees;
+	unsigned long recent;
 };
 
-/* The header's layout; print_columns() keeps the same widths. */
-#define COLUMN_FORMAT	"%-*s %15s %7s %8s %7s %7s %9s %6s %8s %7s %13s %11s %7s\n"
+/*
+ * The header's layout; print_columns() keeps the same widths. A
+ * refreshing view adds RECENT_FORMAT's column.
+ */
+#define COLUMN_FORMAT	"%-*s %15s %7s %8s %7s %7s %9s %6s %8s %7s %13s %11s %7s"
+#define RECENT_FORMAT	" %10s"
 
 static void print_columns(int name_width, const char *name,
-			  const struct columns *c)
+			  const struct columns *c, const struct view *v)
 {
 	char objs[48], use[16], ahit[16], fhit[16], depot[48], slabs[48];
 
-	printf("%-*s %15s %7s %8s %7s %7lu %9lu %6s %8s %7s %13s %11s %7s\n",
+	printf("%-*s %15s %7s %8s %7s %7lu %9lu %6s %8s %7s %13s %11s %7s",
 	       name_width, name, pair(objs, sizeof(objs), true, c->active, c->total),
 	       c->size, c->objs_per_slab, c->pages_per_slab, c->slabs, c->kib,
 	       percent(use, sizeof(use), c->active, c->total),
@@ -462,6 +488,9 @@ static void print_columns(int name_width, const char *name,
 	       pair(depot, sizeof(depot), c->depot, c->depot_gets, c->depot_puts),
 	       pair(slabs, sizeof(slabs), c->slab, c->grows, c->frees),
 	       c->colours);
+	if (v->refresh)
+		printf(" %10lu", c->recent);
+	putchar('\n');
 }
 
 /* Add @row to the running total @t. */
@@ -471,6 +500,7 @@ static void add_to_total(struct columns *t, const struct cache_row *row)
 	t->total += row->head[HEAD_NUM_OBJS];
 	t->slabs += row->sec[SEC_SLABDATA][SLABDATA_NUM];
 	t->kib += memory_kib(row);
+	t->recent += row->recent;
 	if (has(row, SEC_MAGAZINE)) {
 		t->magazine = true;
 		t->alloc_hit += row->sec[SEC_MAGAZINE][MAG_ALLOC_HIT];
@@ -490,7 +520,8 @@ static void add_to_total(struct columns *t, const struct cache_row *row)
 	}
 }
 
-static void print_row(int name_width, const struct cache_row *row)
+static void print_row(int name_width, const struct cache_row *row,
+		      const struct view *v)
 {
 	char size[24], objs[24], pages[24], colours[24];
 	struct columns c = {
@@ -505,7 +536,7 @@ static void print_row(int name_width, const struct cache_row *row)
 
 	/* A cache's own columns are the total over that one cache. */
 	add_to_total(&c, row);
-	print_columns(name_width, row->name, &c);
+	print_columns(name_width, row->name, &c, v);
 }
 
 static const char *const sort_names[] = {
@@ -514,7 +545,31 @@ static const char *const sort_names[] = {
 	[SORT_ACTIVITY] = "activity",
 };
 
-static void print_report(struct parser *p, enum sort_key key)
+/*
+ * Each row's allocations since @prev's screen, found by name; a cache
+ * that is new, or whose counters went back (made again), counts from 0.
+ */
+static void set_recent(struct parser *now, const struct parser *prev)
+{
+	size_t i, j;
+
+	for (i = 0; i < now->nr_rows; i++) {
+		struct cache_row *row = &now->rows[i];
+		unsigned long before = 0;
+
+		for (j = 0; j < prev->nr_rows; j++) {
+			if (!strcmp(prev->rows[j].name, row->name)) {
+				before = activity(&prev->rows[j]);
+				break;
+			}
+		}
+		if (before > activity(row))
+			before = 0;
+		row->recent = activity(row) - before;
+	}
+}
+
+static void print_report(struct parser *p, const struct view *v)
 {
 	static int (*const cmp[])(const void *, const void *) = {
 		[SORT_NAME] = cmp_name,
@@ -527,7 +582,7 @@ static void print_report(struct parser *p, enum sort_key key)
 	int width = (int)strlen("total");
 	size_t i;
 
-	qsort(p->rows, p->nr_rows, sizeof(*p->rows), cmp[key]);
+	qsort(p->rows, p->nr_rows, sizeof(*p->rows), cmp[v->key]);
 	for (i = 0; i < p->nr_rows; i++)
 		if ((int)strlen(p->rows[i].name) > width)
 			width = (int)strlen(p->rows[i].name);
@@ -536,19 +591,27 @@ static void print_report(struct parser *p, enum sort_key key)
 		width = (int)strlen(total_name);
 
 	printf("kslab slabinfo: %zu cache%s from %s, sorted by %s", p->nr_rows,
-	       p->nr_rows == 1 ? "" : "s", p->source, sort_names[key]);
+	       p->nr_rows == 1 ? "" : "s", p->source, sort_names[v->key]);
 	if (p->skipped)
 		printf(" (%lu other line%s skipped)", p->skipped,
 		       p->skipped == 1 ? "" : "s");
+	if (v->refresh) {
+		printf(", every %g s, screen %lu", v->delay, v->screen);
+		if (v->screens)
+			printf(" of %lu", v->screens);
+	}
 	printf("\n\n");
 	printf(COLUMN_FORMAT, width, "Name", "Active/Total", "ObjSize",
 	       "Obj/Slab", "Pg/Slab", "Slabs", "KiB", "Use%", "AllocHit",
 	       "FreeHit", "DepotGet/Put", "Grow/Free", "Colours");
+	if (v->refresh)
+		printf(RECENT_FORMAT, "Allocs");
+	putchar('\n');
 	for (i = 0; i < p->nr_rows; i++) {
-		print_row(width, &p->rows[i]);
+		print_row(width, &p->rows[i], v);
 		add_to_total(&total, &p->rows[i]);
 	}
-	print_columns(width, total_name, &total);
+	print_columns(width, total_name, &total, v);
 }
 
 /* ---- --demo: a workload of our own, read back through the parser ---- */
@@ -579,6 +642,11 @@ struct demo_cache {
 	struct kslab_cache *cache;
 	void **objs;
 	unsigned int count;
+};
+
+struct demo {
+	struct demo_cache caches[NR_DEMO_CACHES];
+	unsigned int steps;		/* taken by demo_step() */
 };
 
 static unsigned long long demo_rng = 0x736c6162696e666fULL;
@@ -660,19 +728,66 @@ static bool demo_fill(struct demo_cache *dc, const struct demo_cache_spec *spec)
 	return true;
 }
 
-static void demo_teardown(struct demo_cache *caches)
+static void demo_teardown(struct demo *d)
 {
 	unsigned int c, i;
 
 	for (c = 0; c < NR_DEMO_CACHES; c++) {
-		struct demo_cache *dc = &caches[c];
+		struct demo_cache *dc = &d->caches[c];
 
 		if (dc->objs && dc->cache)
 			for (i = 0; i < dc->count; i++)
-				kslab_cache_free(dc->cache, dc->objs[i]);
+				if (dc->objs[i])
+					kslab_cache_free(dc->cache, dc->objs[i]);
 		free(dc->objs);
 		kslab_cache_destroy(dc->cache);
 	}
+}
+
+static bool demo_start(struct demo *d)
+{
+	unsigned int c;
+
+	for (c = 0; c < NR_DEMO_CACHES; c++) {
+		if (!demo_fill(&d->caches[c], &demo_specs[c])) {
+			fprintf(stderr, "slabinfo: the demo workload ran out of memory\n");
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Between screens of the refreshing view: free the next quarter of each
+ * cache's slots and fill them all again, exactly count / 4 allocations
+ * a cache, which the Allocs column shows.
+ */
+static bool demo_step(struct demo *d)
+{
+	unsigned int c, k;
+
+	for (c = 0; c < NR_DEMO_CACHES; c++) {
+		struct demo_cache *dc = &d->caches[c];
+		unsigned int quarter = dc->count / 4;
+		unsigned int start = d->steps * quarter % dc->count;
+
+		for (k = 0; k < quarter; k++) {
+			void **slot = &dc->objs[(start + k) % dc->count];
+
+			if (*slot)
+				kslab_cache_free(dc->cache, *slot);
+			*slot = NULL;
+		}
+		for (k = 0; k < quarter; k++) {
+			void **slot = &dc->objs[(start + k) % dc->count];
+
+			*slot = kslab_cache_alloc(dc->cache, GFP_KERNEL);
+			if (!*slot)
+				return false;
+		}
+	}
+	d->steps++;
+	return true;
 }
 
 #define PROC_DIR	"/proc/"
@@ -694,50 +809,149 @@ static long proc_validate(void)
 	return problems;
 }
 
-/*
- * Run the workload and leave the library's text in *@text; with
- * @problems, validate the caches first and count what is wrong there.
- */
-static bool demo_run(char **text, long *problems)
-{
-	struct demo_cache caches[NR_DEMO_CACHES] = { 0 };
-	bool ok = true;
-	unsigned int c;
-	size_t len;
+/* Where the screens come from: a file, standard input, or the demo. */
+struct source {
+	const char *path;	/* NULL for the demo */
+	struct demo *demo;
+};
 
-	for (c = 0; c < NR_DEMO_CACHES && ok; c++)
-		ok = demo_fill(&caches[c], &demo_specs[c]);
-	if (!ok) {
-		fprintf(stderr, "slabinfo: the demo workload ran out of memory\n");
-	} else {
+/*
+ * Read the source once into @p. With @problems, also validate: the demo's
+ * caches here, the module's through /proc/kslab_validate.
+ */
+static bool read_source(struct parser *p, const struct source *src,
+			long *problems)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *in;
+	bool ok;
+
+	if (src->demo) {
 		if (problems)
 			*problems = (long)kslab_check_all();
 		len = kslab_slabinfo_format(NULL, 0);
-		*text = malloc(len + 1);
-		if (*text)
-			kslab_slabinfo_format(*text, len + 1);
-		else
-			ok = false;
+		text = malloc(len + 1);
+		if (!text) {
+			fprintf(stderr, "slabinfo: out of memory\n");
+			return false;
+		}
+		kslab_slabinfo_format(text, len + 1);
+		p->source = "the built-in demo";
+		in = fmemopen(text, len, "r");
+	} else if (!strcmp(src->path, "-")) {
+		p->source = "standard input";
+		in = stdin;
+	} else {
+		p->source = src->path;
+		in = fopen(p->source, "r");
 	}
-	demo_teardown(caches);
+	if (!in) {
+		fprintf(stderr, "slabinfo: %s: %s\n", p->source, strerror(errno));
+		free(text);
+		return false;
+	}
+	ok = parse_stream(p, in);
+	if (in != stdin)
+		fclose(in);
+	free(text);
+	if (problems && !src->demo)
+		*problems = proc_validate();
 	return ok;
 }
 
+static void print_demo_note(const struct view *v)
+{
+	printf("The built-in workload filled %u caches, freed and reallocated a random\n"
+	       "quarter of each %u times, then freed most objects in random order and\n"
+	       "kept the rest. Freed objects wait in the magazines, so they count as\n"
+	       "active until a shrink or reap.%s\n\n",
+	       (unsigned int)NR_DEMO_CACHES, DEMO_CHURN,
+	       v->refresh ? " Between screens it frees and allocates again\n"
+			    "a quarter of each cache's objects." : "");
+}
+
+static void sleep_seconds(double seconds)
+{
+	struct timespec ts = { .tv_sec = (time_t)seconds };
+
+	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/*
+ * Draw the screens: one, or every v->delay seconds until v->screens.
+ * Return: true if every screen read cleanly (and validated clean).
+ */
+static bool run_view(const struct source *src, struct view *v, bool validate)
+{
+	struct parser prev = { 0 };
+	bool clean = true, tty = isatty(STDOUT_FILENO);
+
+	for (v->screen = 1;; v->screen++) {
+		struct parser now = { 0 };
+		long problems = 0;
+		bool ok = read_source(&now, src, validate ? &problems : NULL);
+
+		if (v->refresh && tty)
+			fputs("\033[H\033[J", stdout);	/* home, clear */
+		else if (v->screen > 1)
+			putchar('\n');
+		if (ok) {
+			set_recent(&now, &prev);
+			if (src->demo)
+				print_demo_note(v);
+			print_report(&now, v);
+		}
+		if (validate)
+			printf("\nvalidate: %ld problems\n", problems);
+		fflush(stdout);
+		if (now.malformed)
+			fprintf(stderr, "slabinfo: %s: %lu malformed line%s left out\n",
+				now.source, now.malformed,
+				now.malformed == 1 ? "" : "s");
+		clean = clean && ok && !now.malformed && !problems;
+		free_rows(&prev);
+		prev = now;
+		if (!ok || !v->refresh || v->screen == v->screens)
+			break;
+		sleep_seconds(v->delay);
+		if (src->demo && !demo_step(src->demo)) {
+			fprintf(stderr, "slabinfo: the demo workload ran out of memory\n");
+			clean = false;
+			break;
+		}
+	}
+	free_rows(&prev);
+	return clean;
+}
+
+#define USAGE_LINE \
+	"usage: slabinfo [-s | -a] [-v] [-d SECONDS] [-n SCREENS] FILE | --demo\n"
+
 static void usage(void)
 {
-	printf("usage: slabinfo [-s | -a] [-v] FILE\n"
-	       "       slabinfo [-s | -a] [-v] --demo\n"
+	printf(USAGE_LINE
 	       "\n"
 	       "Show kslab's object caches from a slabinfo 2.1 text, as written by\n"
-	       "kslab_slabinfo_format() (FILE, or - for standard input), or from a\n"
-	       "small built-in workload (--demo).\n"
+	       "kslab_slabinfo_format() or the kernel module's /proc/kslabinfo\n"
+	       "(FILE, or - for standard input), or from a small built-in workload\n"
+	       "(--demo).\n"
 	       "\n"
-	       "  -s, --size      sort by memory used, largest first\n"
-	       "  -a, --activity  sort by allocations (magazine hits + misses)\n"
-	       "  -v, --validate  check every cache's slabs, free lists, poison and\n"
-	       "                  red zones: the demo's, or with /proc/kslabinfo the\n"
-	       "                  kernel module's (through /proc/kslab_validate)\n"
-	       "  -h, --help      this text\n"
+	       "  -s, --size         sort by memory used, largest first\n"
+	       "  -a, --activity     sort by allocations (magazine hits + misses);\n"
+	       "                     when refreshing, by those since the last screen\n"
+	       "  -d, --delay=SECS   refresh every SECS seconds (fractions too), like\n"
+	       "                     slabtop: FILE is read again, the demo runs on;\n"
+	       "                     adds the column Allocs, allocations since the\n"
+	       "                     previous screen; stop it with Ctrl-C\n"
+	       "  -n, --screens=N    refresh N times, then stop (-d defaults to 3)\n"
+	       "  -v, --validate     check every cache's slabs, free lists, poison and\n"
+	       "                     red zones: the demo's, or with /proc/kslabinfo the\n"
+	       "                     kernel module's (through /proc/kslab_validate)\n"
+	       "  -h, --help         this text\n"
 	       "\n"
 	       "Columns: Active/Total objects (active ones are with callers or in\n"
 	       "magazines), ObjSize (bytes between objects), Obj/Slab, Pg/Slab,\n"
@@ -755,42 +969,59 @@ static int usage_error(const char *why)
 {
 	if (why)
 		fprintf(stderr, "slabinfo: %s\n", why);
-	fprintf(stderr, "usage: slabinfo [-s | -a] [-v] FILE | --demo; slabinfo -h for more\n");
+	fprintf(stderr, USAGE_LINE "slabinfo -h for more\n");
 	return 1;
 }
+
+#define DEFAULT_DELAY	3.0		/* seconds, as slabtop's */
+#define MAX_DELAY	86400.0
 
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "demo", no_argument, NULL, 'd' },
+		{ "demo", no_argument, NULL, 'D' },
 		{ "size", no_argument, NULL, 's' },
 		{ "activity", no_argument, NULL, 'a' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "screens", required_argument, NULL, 'n' },
 		{ "validate", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct parser p = { 0 };
-	enum sort_key key = SORT_NAME;
-	bool demo = false, sorted = false, validate = false, ok;
-	long problems = 0;
-	char *text = NULL;
-	FILE *in;
+	struct view v = { .key = SORT_NAME, .delay = DEFAULT_DELAY };
+	struct demo demo = { 0 };
+	struct source src = { 0 };
+	bool demo_wanted = false, sorted = false, validate = false, ok;
+	char *end;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "savh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "sad:n:vh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'v':
 			validate = true;
 			break;
-		case 'd':
-			demo = true;
+		case 'D':
+			demo_wanted = true;
 			break;
 		case 's':
 		case 'a':
 			if (sorted)
 				return usage_error("-s and -a exclude each other");
 			sorted = true;
-			key = opt == 's' ? SORT_MEMORY : SORT_ACTIVITY;
+			v.key = opt == 's' ? SORT_MEMORY : SORT_ACTIVITY;
+			break;
+		case 'd':
+			errno = 0;
+			v.delay = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(v.delay >= 0) ||
+			    v.delay > MAX_DELAY)
+				return usage_error("-d takes seconds, from 0 to a day");
+			v.refresh = true;
+			break;
+		case 'n':
+			if (!parse_number(optarg, &v.screens) || !v.screens)
+				return usage_error("-n takes a count of screens, 1 or more");
+			v.refresh = true;
 			break;
 		case 'h':
 			usage();
@@ -799,48 +1030,24 @@ int main(int argc, char **argv)
 			return usage_error(NULL);
 		}
 	}
-	if (demo == (optind < argc) || argc - optind > 1)
+	if (demo_wanted == (optind < argc) || argc - optind > 1)
 		return usage_error("give either one FILE or --demo");
-
-	if (validate && !demo && strncmp(argv[optind], PROC_DIR, strlen(PROC_DIR)))
+	if (!demo_wanted)
+		src.path = argv[optind];
+	if (validate && !demo_wanted && strncmp(src.path, PROC_DIR, strlen(PROC_DIR)))
 		return usage_error("-v needs --demo or the module's /proc/kslabinfo");
-	if (demo) {
-		if (!demo_run(&text, validate ? &problems : NULL))
-			return 1;
-		p.source = "the built-in demo";
-		in = fmemopen(text, strlen(text), "r");
-	} else if (!strcmp(argv[optind], "-")) {
-		p.source = "standard input";
-		in = stdin;
-	} else {
-		p.source = argv[optind];
-		in = fopen(p.source, "r");
-	}
-	if (!in) {
-		fprintf(stderr, "slabinfo: %s: %s\n", p.source, strerror(errno));
-		free(text);
-		return 1;
-	}
+	if (v.refresh && !demo_wanted && !strcmp(src.path, "-"))
+		return usage_error("standard input cannot be read again: -d needs a FILE");
 
-	ok = parse_stream(&p, in);
-	if (in != stdin)
-		fclose(in);
-	free(text);
-	if (ok && demo)
-		printf("The built-in workload filled %u caches, freed and reallocated a random\n"
-		       "quarter of each %u times, then freed most objects in random order and\n"
-		       "kept the rest. Freed objects wait in the magazines, so they count as\n"
-		       "active until a shrink or reap.\n\n",
-		       (unsigned int)NR_DEMO_CACHES, DEMO_CHURN);
-	if (ok)
-		print_report(&p, key);
-	if (validate && !demo)
-		problems = proc_validate();
-	if (validate)
-		printf("\nvalidate: %ld problems\n", problems);
-	if (p.malformed)
-		fprintf(stderr, "slabinfo: %s: %lu malformed line%s left out\n",
-			p.source, p.malformed, p.malformed == 1 ? "" : "s");
-	free_rows(&p);
-	return ok && !p.malformed && !problems ? 0 : 1;
+	if (demo_wanted) {
+		src.demo = &demo;
+		if (!demo_start(&demo)) {
+			demo_teardown(&demo);
+			return 1;
+		}
+	}
+	ok = run_view(&src, &v, validate);
+	if (demo_wanted)
+		demo_teardown(&demo);
+	return ok ? 0 : 1;
 }
