@@ -132,6 +132,11 @@ read -r -a cflags <<<"${BENCH_CFLAGS:--std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wex
 src=$root/userspace/bench/bench_cache.c
 # kslab-malloc is kslab's drop-in malloc(64), linked statically.
 allocators=(kslab kslab-malloc glibc jemalloc mimalloc tcmalloc)
+peers=(glibc jemalloc mimalloc tcmalloc)
+# Yardsticks, not allocators (bench_cache.c): floor is the harness alone,
+# stack a thread's plain LIFO stack with no lock and no check.
+yardsticks=(floor stack)
+cache_columns=("${allocators[@]}" "${yardsticks[@]}")
 # What each peer links, and what the file its malloc comes from is called.
 declare -A peer_lib=([glibc]="" [jemalloc]=-ljemalloc [mimalloc]=-lmimalloc
 		     [tcmalloc]=-ltcmalloc_minimal
@@ -151,6 +156,9 @@ build_cache_bench() {
 		"$cc" "${cflags[@]}" -I"$root/include" -DBENCH_KSLAB -o "$bin" \
 			"$src" "$build/libkslab.a" -lurcu-memb -pthread \
 			2>"$tmp/cc.log" && return 0
+	elif [ "$name" = floor ] || [ "$name" = stack ]; then
+		"$cc" "${cflags[@]}" "-DBENCH_${name^^}" -o "$bin" "$src" \
+			-pthread 2>"$tmp/cc.log" && return 0
 	else
 		# --no-as-needed: the library stays even if the linker
 		# thinks it unneeded; --info checks who answers malloc.
@@ -175,7 +183,7 @@ check_cache_bench() {
 		echo "its --info run failed"
 		return 1
 	fi
-	if [ "$name" != kslab ] && [[ "$file" != *"${peer_file[$name]}"* ]]; then
+	if [ -n "${peer_file[$name]:-}" ] && [[ "$file" != *"${peer_file[$name]}"* ]]; then
 		echo "malloc comes from $file, not ${peer_file[$name]}"
 		return 1
 	fi
@@ -183,7 +191,7 @@ check_cache_bench() {
 }
 
 declare -A value ir title unit
-for name in "${allocators[@]}"; do
+for name in "${cache_columns[@]}"; do
 	if ! out=$(build_cache_bench "$name") ||
 	   ! out=$(check_cache_bench "$name"); then
 		if [ "$name" = kslab ]; then
@@ -226,7 +234,7 @@ busy_before=$(others_runnable)
 
 # Row keys in kslab's order: it runs first and must succeed.
 keys=()
-for name in "${allocators[@]}"; do
+for name in "${cache_columns[@]}"; do
 	[ -n "${skipped[$name]:-}" ] && continue
 	if ! "$build/bench/bench_cache-$name" --tsv >"$tmp/$name.tsv"; then
 		if [ "$name" = kslab ]; then
@@ -243,8 +251,12 @@ for name in "${allocators[@]}"; do
 		unit[$key]=$u
 		value[$name,$key]=$v
 	done <"$tmp/$name.tsv"
+	# Peak RSS of the random replacement alone, in a process of its own.
+	if kib=$("$build/bench/bench_cache-$name" --rss); then
+		value[$name,rss]=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')
+	fi
 done
-for name in "${allocators[@]}"; do
+for name in "${cache_columns[@]}"; do
 	[ -n "${skipped[$name]:-}" ] && echo "# $name: skipped: ${why[$name]}"
 done
 busy_after=$(others_runnable)
@@ -304,11 +316,38 @@ echo "# one op = one object allocated and freed; every object gets a byte writte
 echo "# ns/op and Mops/s: median of 5 runs of ~0.25 s; instr/op: callgrind"
 echo "# peer/kslab: the peer's figure over kslab's; above 1 for ns/op or"
 echo "# instr/op, kslab does better; above 1 for Mops/s, the peer does"
-table_head allocators
+echo "# floor: the harness alone (alloc returns one static object, free does"
+echo "# nothing); stack: a thread's plain LIFO stack, no lock, no check"
+table_head cache_columns
 for key in "${keys[@]}"; do
 	cache_rows "${title[$key]}, ${unit[$key]}" value "$key"
 done
+cache_rows "${title[replace]}, peak RSS MiB" value rss
 cache_rows "${title[pair]}, instr/op" ir pair
+
+# kslab against the best peer, with the floor beside it: the issue 9
+# targets (0.5x the best peer's ns on pair, batch and random; peak RSS
+# of the random workload at most the best peer's).
+echo
+echo "# kslab and the floor over the best peer (the least of ${peers[*]}):"
+for key in pair batch replace rss; do
+	best= best_name=
+	for name in "${peers[@]}"; do
+		v=${value[$name,$key]:-}
+		[ -n "$v" ] || continue
+		if [ -z "$best" ] || awk -v v="$v" -v b="$best" 'BEGIN { exit !(v < b) }'; then
+			best=$v best_name=$name
+		fi
+	done
+	[ -n "$best" ] || continue
+	label=${title[$key]:-${title[replace]}}
+	[ "$key" = rss ] && label="$label, peak RSS"
+	awk -v l="$label" -v k="${value[kslab,$key]:--}" -v f="${value[floor,$key]:--}" \
+		-v b="$best" -v n="$best_name" 'BEGIN {
+		printf "#   %-40s kslab %5.2fx", l, k / b
+		if (f != "-") printf "  floor %5.2fx", f / b
+		printf "  (best: %s %s)\n", n, b }'
+done
 
 # The same kslab binary with its per-CPU lock instead of rseq, for the cost
 # of the lock.

@@ -10,6 +10,16 @@
  * -ljemalloc, -lmimalloc or -ltcmalloc_minimal. scripts/bench.sh builds
  * every variant and prints their results as one table.
  *
+ * Two more builds are yardsticks, not allocators, and have no
+ * producer/consumer row (they share nothing between threads):
+ *   -DBENCH_FLOOR  the harness alone: alloc returns one static object and
+ *                  free does nothing. What a row costs before any
+ *                  allocator does any work: no allocator can beat it.
+ *   -DBENCH_STACK  the least a real allocator can be: a thread's own LIFO
+ *                  stack of 64-byte slots, no lock, no check, no sharing;
+ *                  it hands out the same memory in the same order as a
+ *                  magazine does.
+ *
  * Workloads, one op being one object allocated and freed:
  *   pair      an alloc+free pair, one object live at a time
  *   batch     1000 allocations, then their 1000 frees
@@ -36,9 +46,13 @@
  *   bench_cache --list       the loops to count under callgrind, with ops
  *   bench_cache --loop FN N  set up, run loop function FN for N ops, exit:
  *                            run it under callgrind --toggle-collect=FN
+ *   bench_cache --rss        the random replacement's setup and RSS_OPS
+ *                            ops, then the process's peak RSS in KiB: run
+ *                            in a fresh process, it is that workload's
  */
 #include <pthread.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +86,7 @@
 #define MIN_SCALE_THREADS	2
 #define MAX_SCALE_THREADS	64
 #define CACHE_LINE	64
+#define RSS_OPS		4000000UL
 
 /* ---- the allocator under test ---- */
 
@@ -104,6 +119,83 @@ bench_loop void *bench_alloc(void)
 bench_loop void bench_free(void *obj)
 {
 	kslab_cache_free(cache, obj);
+}
+#elif defined(BENCH_FLOOR)
+#define ALLOCATOR_NAME	"floor"
+
+/* The one object the floor hands out, again and again. */
+static _Alignas(CACHE_LINE) unsigned char floor_object[OBJECT_SIZE];
+static void *volatile floor_slot = floor_object;
+
+static bool allocator_init(void)
+{
+	return true;
+}
+
+static void allocator_info(void)
+{
+	printf("floor\tno allocator: one static object, free does nothing\t%d\n",
+	       OBJECT_SIZE);
+}
+
+bench_loop void *bench_alloc(void)
+{
+	return floor_slot;
+}
+
+bench_loop void bench_free(void *obj)
+{
+	(void)obj;
+}
+#elif defined(BENCH_STACK)
+#define ALLOCATOR_NAME	"stack"
+
+/* Room for the working set and a batch: frees never find the stack full. */
+#define STACK_SLOTS	(WORKING_SET + 2 * BATCH_OBJECTS)
+#define STACK_CARVE	(1UL << 20)
+
+static __thread void *stack_slots[STACK_SLOTS];
+static __thread unsigned long stack_top;
+static __thread char *carve_next, *carve_end;
+
+static bool allocator_init(void)
+{
+	return true;
+}
+
+static void allocator_info(void)
+{
+	printf("stack\tno allocator: a thread's LIFO stack of slots\t%d\n",
+	       OBJECT_SIZE);
+}
+
+/* Out of line: a slot never handed out before, cut from a 1 MiB block. */
+static __attribute__((noinline)) void *stack_carve(void)
+{
+	void *obj;
+
+	if (carve_next == carve_end) {
+		carve_next = aligned_alloc(CACHE_LINE, STACK_CARVE);
+		if (!carve_next)
+			return NULL;
+		carve_end = carve_next + STACK_CARVE;
+	}
+	obj = carve_next;
+	carve_next += OBJECT_SIZE;
+	return obj;
+}
+
+bench_loop void *bench_alloc(void)
+{
+	if (__builtin_expect(stack_top != 0, 1))
+		return stack_slots[--stack_top];
+	return stack_carve();
+}
+
+bench_loop void bench_free(void *obj)
+{
+	if (stack_top < STACK_SLOTS)
+		stack_slots[stack_top++] = obj;
 }
 #else
 #define ALLOCATOR_NAME	"malloc"
@@ -366,8 +458,10 @@ static const struct workload workloads[] = {
 		 NULL, 0),
 	WORKLOAD("replace", "random replacement in 100k live", bench_replace,
 		 replace_setup, replace_teardown, 0),
+#if !defined(BENCH_FLOOR) && !defined(BENCH_STACK)
 	WORKLOAD("prodcons", "2 threads: one allocs, one frees",
 		 bench_prodcons, NULL, NULL, 0),
+#endif
 };
 
 /* Outside any measured loop: bind the symbols, fault in the first slabs. */
@@ -554,8 +648,20 @@ static int run_loop(const char *fn_name, const char *ops_arg)
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* The random replacement alone, then the peak RSS of the process in KiB. */
+static int peak_rss(void)
+{
+	unsigned long failed = replace_setup() + bench_replace(RSS_OPS);
+	struct rusage ru;
+
+	if (failed || getrusage(RUSAGE_SELF, &ru))
+		return EXIT_FAILURE;
+	printf("%ld\n", ru.ru_maxrss);
+	return EXIT_SUCCESS;
+}
+
 static const struct bench_cli cli = {
-	.usage = "usage: bench_cache [--tsv | --info | --list | --loop FN OPS]\n",
+	.usage = "usage: bench_cache [--tsv | --info | --list | --loop FN OPS | --rss]\n",
 	.time_all = time_all,
 	.list = list_counted,
 	.info = allocator_info,
@@ -568,5 +674,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_cache: allocation failed while warming up\n");
 		return EXIT_FAILURE;
 	}
+	if (argc == 2 && !strcmp(argv[1], "--rss"))
+		return peak_rss();
 	return bench_cli_run(&cli, argc, argv);
 }
