@@ -4,7 +4,7 @@
  * empty lists, handed to the magazine layer in batches.
  *
  * Owns each cache's slab lists, slab layout and colouring. A slab's header
- * (struct kslab_slab and its free-index stack) sits at the start of the
+ * (struct kslab_slab and its free map, mm/slab_map.c) sits at the start of the
  * slab for objects under KSLAB_OFF_SLAB_MIN bytes, or when it fits in the
  * space the objects leave over; otherwise it comes from an internal header
  * cache, so large objects pack the slab densely. The head page's
@@ -15,12 +15,13 @@
  *
  * Hardening: a new slab hands its objects out in a random order, drawn
  * from the cache's secret and the slab's address, so where the next
- * object lies cannot be guessed from where the last one was. Free-list
- * entries are stored XORed with a key made of the secret and the entry's
- * address, so an overflow into an on-slab header cannot plant an index
- * without knowing it; an index read back is checked to lie in the slab,
- * and a slab whose list is found corrupt is reported and never allocated
- * from again.
+ * object lies cannot be guessed from where the last one was. The free
+ * map's words are stored XORed with a key made of the secret and the
+ * word's address, so an overflow into an on-slab header cannot mark
+ * objects free without knowing it; a slab whose map does not count the
+ * free objects its use count says is reported and never allocated from
+ * again. A free of an object the map holds free is a double free, found
+ * in O(1) for every free that reaches a slab.
  *
  * Lock order: cache->lock, then the buddy zone's lock. Slabs are made and
  * destroyed (page allocation, ctor, dtor) with no lock held.
@@ -34,17 +35,17 @@
 
 /*
  * A TYPESAFE_BY_RCU slab's header waits out its grace period in the room
- * of its free list, which it no longer needs: at least an rcu_head's worth.
+ * of its free map, which it no longer needs: at least an rcu_head's worth.
  */
 static unsigned int header_bytes(const struct kslab_cache *cache,
 				 unsigned int objs)
 {
-	unsigned int list = objs * sizeof(unsigned short);
+	unsigned int map = kslab_map_words(objs) * sizeof(unsigned long);
 
 	if ((cache->flags & KSLAB_TYPESAFE_BY_RCU) &&
-	    list < sizeof(struct kslab_rcu_head))
-		list = sizeof(struct kslab_rcu_head);
-	return sizeof(struct kslab_slab) + list;
+	    map < sizeof(struct kslab_rcu_head))
+		map = sizeof(struct kslab_rcu_head);
+	return sizeof(struct kslab_slab) + map;
 }
 
 /* How a slab of one order would be cut. */
@@ -168,34 +169,6 @@ static void slab_set_words(const struct kslab_cache *cache, void *pages,
 	}
 }
 
-/*
- * The free list of a new slab: every index once, in an order shuffled
- * (Fisher-Yates) with a xorshift generator seeded by the cache's secret
- * and the slab's address, so no state is shared between slabs.
- */
-static void freelist_fill(const struct kslab_cache *cache,
-			  struct kslab_slab *slab, const void *pages)
-{
-	unsigned long x = (cache->secret ^ (unsigned long)pages) | 1;
-	unsigned int i, j, n = cache->objs_per_slab;
-	unsigned short index;
-
-	for (i = 0; i < n; i++)
-		slab->freelist[i] = (unsigned short)i;
-	for (i = KSLAB_HARDENING ? n - 1 : 0; i > 0; i--) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		/* A uniform pick in [0, i] from the top 32 bits, no division. */
-		j = (unsigned int)(((x >> 32) * (i + 1)) >> 32);
-		index = slab->freelist[i];
-		slab->freelist[i] = slab->freelist[j];
-		slab->freelist[j] = index;
-	}
-	for (i = 0; i < n; i++)
-		kslab_freelist_put(cache, slab, i, slab->freelist[i]);
-}
-
 /* Make a slab, constructed, on no list. Called with no lock held. */
 static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
 {
@@ -232,7 +205,7 @@ static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
 	slab->s_mem = area + slab->colour + cache->obj_offset;
 	slab->inuse = 0;
 	kslab_list_init(&slab->node);
-	freelist_fill(cache, slab, pages);
+	kslab_map_fill(cache, slab);
 	if (cache->ctor)
 		for (i = 0; i < cache->objs_per_slab; i++)
 			cache->ctor(slab_obj(cache, slab, i));
@@ -281,8 +254,8 @@ static void slab_free(struct kslab_cache *cache, struct kslab_slab *slab)
 
 static void slab_free_rcu(struct kslab_rcu_head *head)
 {
-	struct kslab_slab *slab = kslab_container_of((unsigned short *)head,
-						     struct kslab_slab, freelist);
+	struct kslab_slab *slab = kslab_container_of((unsigned long *)head,
+						     struct kslab_slab, free_map);
 
 	slab_free(slab->cache, slab);
 }
@@ -294,7 +267,7 @@ static void slab_free_rcu(struct kslab_rcu_head *head)
 static void slab_destroy(struct kslab_cache *cache, struct kslab_slab *slab)
 {
 	if (cache->flags & KSLAB_TYPESAFE_BY_RCU)
-		kslab_call_rcu((struct kslab_rcu_head *)slab->freelist,
+		kslab_call_rcu((struct kslab_rcu_head *)slab->free_map,
 			       slab_free_rcu);
 	else
 		slab_free(cache, slab);
@@ -331,23 +304,30 @@ static void slab_relink(struct kslab_cache *cache, struct kslab_slab *slab,
 }
 
 /*
- * A free-list entry read back out of range: the header was overwritten.
- * Report it, and take the slab's free objects out of use for good, so
- * nothing more is handed out of it: they count as out of the slab (the
- * caller adds them to active_objs) and as quarantined. Its objects still
- * out may be freed as ever. Under the lock.
+ * A free map that does not count what the use count says: the header was
+ * overwritten. Report it, and take the slab's free objects out of use for
+ * good, so nothing more is handed out of it: they count as out of the
+ * slab (the caller adds them to active_objs) and as quarantined, and the
+ * map starts over with every object in use. Its objects still out may be
+ * freed as ever. Under the lock.
  */
 static kslab_cold void slab_quarantine(struct kslab_cache *cache,
 				       struct kslab_slab *slab,
-				       unsigned int index)
+				       unsigned long counted)
 {
 	unsigned int lost = cache->objs_per_slab - slab->inuse;
 
-	kslab_report(KSLAB_LOG_ERR,
-		     "BUG %s: free list corrupted: slab=%p entry %u reads index %u of %lu; %u free objects quarantined",
-		     cache->name, (void *)slab, slab->inuse, index,
-		     cache->objs_per_slab, lost);
+	if (counted == ~0UL)
+		kslab_report(KSLAB_LOG_ERR,
+			     "BUG %s: free map corrupted: slab=%p marks objects past its %lu; %u free objects quarantined",
+			     cache->name, (void *)slab, cache->objs_per_slab,
+			     lost);
+	else
+		kslab_report(KSLAB_LOG_ERR,
+			     "BUG %s: free map corrupted: slab=%p holds %lu free objects where its use count leaves %u; %u quarantined",
+			     cache->name, (void *)slab, counted, lost, lost);
 	slab->inuse = cache->objs_per_slab;
+	kslab_map_clear(cache, slab);
 	cache->quarantined += lost;
 }
 
@@ -381,6 +361,7 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 	kslab_spin_lock(&cache->lock);
 	while (got < nr) {
 		struct kslab_slab *slab = slab_to_fill(cache);
+		unsigned long counted;
 		unsigned int was;
 
 		if (!slab) {
@@ -397,14 +378,12 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 			continue;
 		}
 		was = slab->inuse;
+		counted = kslab_map_free_count(cache, slab);
+		if (kslab_unlikely(counted != cache->objs_per_slab - slab->inuse))
+			slab_quarantine(cache, slab, counted);
 		while (got < nr && slab->inuse < cache->objs_per_slab) {
-			unsigned int index = kslab_freelist_get(cache, slab,
-								slab->inuse);
+			unsigned int index = kslab_map_take(cache, slab);
 
-			if (kslab_unlikely(index >= cache->objs_per_slab)) {
-				slab_quarantine(cache, slab, index);
-				break;
-			}
 			slab->inuse++;
 			objs[got] = slab_obj(cache, slab, index);
 			if (kslab_unlikely(cache->flags & KSLAB_DEBUG_FLAGS) &&
@@ -455,24 +434,13 @@ static void slabs_destroy(struct kslab_cache *cache,
 		slab_destroy(cache, slab);
 }
 
-/*
- * Is the object at @index among its slab's free ones? A free that reaches
- * the slab at once (KSLAB_NO_MAGAZINE) is checked this way, in O(free
- * objects): a double free there would otherwise list the index twice and
- * hand the object out twice. Magazine flushes skip it: they return many
- * objects at a time, each checked when it was freed.
- */
-static bool slab_obj_free(const struct kslab_cache *cache,
-			  const struct kslab_slab *slab, unsigned long index)
+/* A double free found under the lock: reported without it. */
+static kslab_cold void report_double_free(struct kslab_cache *cache,
+					  void *obj, struct kslab_slab *slab)
 {
-	unsigned int i;
-
-	if (!(cache->flags & KSLAB_NO_MAGAZINE))
-		return false;
-	for (i = slab->inuse; i < cache->objs_per_slab; i++)
-		if (kslab_freelist_get(cache, slab, i) == index)
-			return true;
-	return false;
+	kslab_spin_unlock(&cache->lock);
+	kslab_report_bad_free(cache, KSLAB_OBJ_DOUBLE_FREE, obj, slab, 0);
+	kslab_spin_lock(&cache->lock);
 }
 
 /**
@@ -503,9 +471,9 @@ void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 		/*
 		 * Objects were checked when freed, so only a double free gets
 		 * here wrong: its slab is empty, or already given back (and
-		 * maybe reused, where no object may start at it), or, without
-		 * magazines, still holds it free. A debugged cache knows each
-		 * object's state and says more.
+		 * maybe reused, where no object may start at it), or its map
+		 * holds it free already. A debugged cache knows each object's
+		 * state and says more.
 		 */
 		if (kslab_unlikely(cache->flags & KSLAB_DEBUG_FLAGS) &&
 		    slab && slab->cache == cache) {
@@ -519,16 +487,16 @@ void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 				continue;
 		} else if (kslab_unlikely(!slab || slab->cache != cache ||
 					  !slab->inuse ||
-					  index >= cache->objs_per_slab ||
-					  slab_obj_free(cache, slab, index))) {
-			kslab_spin_unlock(&cache->lock);
-			kslab_report_bad_free(cache, KSLAB_OBJ_DOUBLE_FREE, objs[i],
-					      slab, 0);
-			kslab_spin_lock(&cache->lock);
+					  index >= cache->objs_per_slab)) {
+			report_double_free(cache, objs[i], slab);
 			continue;
 		}
-		was = slab->inuse;
-		kslab_freelist_put(cache, slab, --slab->inuse, (unsigned int)index);
+		if (kslab_unlikely(!kslab_map_give(cache, slab,
+						   (unsigned int)index))) {
+			report_double_free(cache, objs[i], slab);
+			continue;
+		}
+		was = slab->inuse--;
 		slab_relink(cache, slab, was);
 		cache->active_objs--;
 	}

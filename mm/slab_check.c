@@ -6,19 +6,13 @@
  *
  * Objects cached in magazines count as out of their slabs, so the checker
  * needs no view of the per-CPU layer and may run while it is busy.
- * Process context: it allocates its scratch bitmap.
  */
 #include <kslab/buddy.h>
 #include <kslab/report.h>
 #include <kslab/slab_debug.h>
 
-#define BITS_PER_WORD		(8 * sizeof(unsigned long))
-/* Objects per slab are at most a top-order slab of 8-byte objects. */
-#define SEEN_WORDS		(KSLAB_MAX_OBJECT_SIZE / 8 / BITS_PER_WORD)
-
 struct slab_census {
 	struct kslab_cache *cache;
-	unsigned long *seen;		/* one bit per object index */
 	unsigned long problems;
 	unsigned long slabs;
 	unsigned long empty;
@@ -28,26 +22,18 @@ struct slab_census {
 #define problem(census, ...) \
 	kslab_check_problem((census)->cache->name, &(census)->problems, __VA_ARGS__)
 
-/* The free part of the index stack: distinct indices, each in range. */
-static void check_freelist(struct slab_census *census,
-			   const struct kslab_slab *slab)
+/* The free map counts what the use count leaves, past the last object none. */
+static void check_map(struct slab_census *census, const struct kslab_slab *slab)
 {
-	unsigned int objs = census->cache->objs_per_slab, i;
+	const struct kslab_cache *cache = census->cache;
+	unsigned long counted = kslab_map_free_count(cache, slab);
 
-	kslab_memset(census->seen, 0, SEEN_WORDS * sizeof(unsigned long));
-	for (i = slab->inuse; i < objs; i++) {
-		unsigned int index = kslab_freelist_get(census->cache, slab, i);
-		unsigned long bit = 1UL << (index % BITS_PER_WORD);
-		unsigned long *word = &census->seen[(index / BITS_PER_WORD) %
-						    SEEN_WORDS];
-
-		if (index >= objs || (*word & bit)) {
-			problem(census, "slab %p free index %u is %s", (void *)slab,
-				index, index >= objs ? "out of range" : "listed twice");
-			return;
-		}
-		*word |= bit;
-	}
+	if (counted == ~0UL)
+		problem(census, "slab %p free map marks objects past its %lu",
+			(void *)slab, cache->objs_per_slab);
+	else if (counted != cache->objs_per_slab - slab->inuse)
+		problem(census, "slab %p free map holds %lu free objects, not %lu",
+			(void *)slab, counted, cache->objs_per_slab - slab->inuse);
 }
 
 /* Every page of the slab carries the word frees are checked against. */
@@ -91,7 +77,7 @@ static void check_slab(struct slab_census *census,
 		problem(census, "slab %p has colour offset %u", (void *)slab,
 			slab->colour);
 	check_words(census, slab);
-	check_freelist(census, slab);
+	check_map(census, slab);
 	if (cache->flags & KSLAB_DEBUG_FLAGS)
 		census->problems += kslab_debug_slab_check(census->cache, slab);
 }
@@ -120,14 +106,6 @@ unsigned long kslab_cache_check(struct kslab_cache *cache)
 	struct slab_census census = { .cache = cache };
 	unsigned int full = cache->objs_per_slab;
 
-	/* Too big for a kernel stack, and allocated before the lock: it may sleep. */
-	census.seen = kslab_env_meta_alloc(SEEN_WORDS * sizeof(unsigned long),
-					   GFP_KERNEL);
-	if (!census.seen) {
-		kslab_report(KSLAB_LOG_WARN, "%s: check: no memory to check with",
-			     cache->name);
-		return 0;
-	}
 	kslab_spin_lock(&cache->lock);
 	check_list(&census, &cache->slabs_full, full, full, "full");
 	check_list(&census, &cache->slabs_partial, 1, full - 1, "partial");
@@ -141,7 +119,6 @@ unsigned long kslab_cache_check(struct kslab_cache *cache)
 			census.inuse, cache->active_objs);
 	kslab_check_done(cache->name, census.problems);
 	kslab_spin_unlock(&cache->lock);
-	kslab_env_meta_free(census.seen, SEEN_WORDS * sizeof(unsigned long));
 	return census.problems;
 }
 

@@ -14,7 +14,7 @@
  * allocated one's but for the object itself: every function here opens
  * the slots it reads and closes them again (slot_open()/slot_close()).
  *
- * An object found damaged is quarantined: it stays out of the free list
+ * An object found damaged is quarantined: it stays out of the free map
  * for good (the slab layer counts it), so memory that was written after
  * it was freed, or past its end, is never handed out again.
  */
@@ -254,7 +254,7 @@ void kslab_debug_slab_init(struct kslab_cache *cache, struct kslab_slab *slab)
 /**
  * kslab_debug_alloc() - check an object the slab layer is handing out
  * @cache:  a debugged cache
- * @obj:    the object its free list gave
+ * @obj:    the object its free map gave
  * @caller: the allocation's call site, for the track
  *
  * Return: KSLAB_DEBUG_OK and the object marked allocated, or
@@ -270,7 +270,7 @@ enum kslab_debug_verdict kslab_debug_alloc(struct kslab_cache *cache,
 
 	slot_open(cache, obj);
 	if (meta->state != STATE_FREE) {
-		report(cache, obj, "free list names an object not free", 0,
+		report(cache, obj, "free map names an object not free", 0,
 		       NULL, quarantined);
 	} else if (free_intact(cache, obj, quarantined)) {
 		if (red_zoned(cache))
@@ -368,7 +368,7 @@ unsigned long kslab_debug_slab_check(struct kslab_cache *cache,
 	}
 	if (free != cache->objs_per_slab - slab->inuse) {
 		kslab_report(KSLAB_LOG_ERR,
-			     "BUG %s: slab=%p has %lu objects in the free state, its free list %lu",
+			     "BUG %s: slab=%p has %lu objects in the free state, its free map %lu",
 			     cache->name, (void *)slab, free,
 			     cache->objs_per_slab - slab->inuse);
 		problems++;

@@ -37,12 +37,13 @@ static inline unsigned long kslab_slab_page_tag(const struct kslab_cache *cache)
 #define KSLAB_CACHE_FAULT_KMALLOC	0x2	/* a class, the kmalloc point armed */
 
 /*
- * A slab: one buddy block cut into objects. Its free list is a stack of
- * object indices kept in the header, never in the objects, so a free
- * object keeps the state its constructor (or its last user) left.
- * freelist[inuse .. objs_per_slab - 1] are the free objects, each index
- * stored XORed with a key drawn from the cache's secret and the entry's
- * own address (see mm/slab.c).
+ * A slab: one buddy block cut into objects. Which objects are free is a
+ * bitmap in the header, never anything in the objects, so a free object
+ * keeps the state its constructor (or its last user) left; one bit per
+ * object, so a 64-byte object costs 1/512 of itself in the header. Bit k
+ * stands for the object the slab's shuffle puts at position k, and each
+ * word is stored XORed with a key drawn from the cache's secret and the
+ * word's address (mm/slab_map.c).
  */
 struct kslab_slab {
 	struct kslab_list_head node;	/* cache's full, partial or empty list */
@@ -50,9 +51,8 @@ struct kslab_slab {
 	char *s_mem;			/* first object, after the colour */
 	unsigned int inuse;
 	unsigned int colour;		/* byte offset of s_mem in the object area */
-	unsigned short freelist[];
+	unsigned long free_map[];
 };
-
 
 /*
  * The depot: magazines no CPU holds. min_full and min_empty are the
@@ -112,10 +112,10 @@ struct kslab_cache {
 	unsigned int order;		/* of each slab */
 	unsigned int colours;
 	unsigned int colour_step;
-	unsigned int header_size;	/* struct kslab_slab and its free list */
+	unsigned int header_size;	/* struct kslab_slab and its free map */
 	struct kslab_cache *header_cache; /* off-slab headers come from here */
 	unsigned int max_empty;		/* empty slabs kept */
-	unsigned long secret;		/* random: free-list keys, slab shuffles */
+	unsigned long secret;		/* random: free-map keys, slab shuffles */
 	unsigned int obj_offset;	/* debug: left red zone before each object */
 	unsigned int meta_offset;	/* debug: object start to its state */
 
@@ -124,34 +124,22 @@ struct kslab_cache {
 	char name[KSLAB_CACHE_NAME_LEN];
 };
 
-/* The key a free-list entry at @entry is stored XORed with. */
-static inline unsigned short kslab_freelist_key(const struct kslab_cache *cache,
-						const unsigned short *entry)
-{
-	unsigned long key = cache->secret ^ (unsigned long)entry;
+/* The free map of a slab (mm/slab_map.c); under the cache's lock. */
+#define KSLAB_MAP_BITS		(8 * sizeof(unsigned long))
 
-	if (!KSLAB_HARDENING)
-		return 0;
-	key ^= key >> 32;
-	return (unsigned short)(key ^ key >> 16);
+static inline unsigned long kslab_map_words(unsigned long objs)
+{
+	return (objs + KSLAB_MAP_BITS - 1) / KSLAB_MAP_BITS;
 }
 
-/* The index free-list entry @pos holds: objs_per_slab or more if corrupt. */
-static inline unsigned int kslab_freelist_get(const struct kslab_cache *cache,
-					      const struct kslab_slab *slab,
-					      unsigned int pos)
-{
-	return slab->freelist[pos] ^
-	       kslab_freelist_key(cache, &slab->freelist[pos]);
-}
-
-static inline void kslab_freelist_put(const struct kslab_cache *cache,
-				      struct kslab_slab *slab, unsigned int pos,
-				      unsigned int index)
-{
-	slab->freelist[pos] = (unsigned short)index ^
-			      kslab_freelist_key(cache, &slab->freelist[pos]);
-}
+void kslab_map_fill(const struct kslab_cache *cache, struct kslab_slab *slab);
+void kslab_map_clear(const struct kslab_cache *cache, struct kslab_slab *slab);
+unsigned int kslab_map_take(const struct kslab_cache *cache,
+			    struct kslab_slab *slab);
+bool kslab_map_give(const struct kslab_cache *cache, struct kslab_slab *slab,
+		    unsigned int index);
+unsigned long kslab_map_free_count(const struct kslab_cache *cache,
+				   const struct kslab_slab *slab);
 
 /* All caches. Lock order: kslab_caches_lock, a CPU's section, depot, cache. */
 extern struct kslab_list_head kslab_caches;

@@ -3,9 +3,10 @@
  * Frees kslab must refuse: an object of another cache, a pointer inside
  * an object or into a slab's header or tail, memory kslab does not manage
  * (a stack variable), a buddy block that is no slab, a second free that
- * would empty a slab twice or, without magazines, of any object, and a
- * second free of the object on top of this CPU's magazine. Also a slab
- * header's free list overwritten: reported, the slab's free objects
+ * reaches the slabs (at once without magazines, or when the magazine
+ * holding it twice goes back), and a second free of the object on top of
+ * this CPU's magazine. Also a slab
+ * header's free map overwritten: reported, the slab's free objects
  * quarantined, the rest of the cache unharmed. Each is reported exactly
  * once, naming the cache and the address, counted in the cache's
  * bad_frees, and changes nothing else: the real object stays usable and
@@ -262,37 +263,69 @@ static void test_bad_free_double_magazine(struct ktap_test *t)
 }
 
 /*
- * An overflow into an on-slab header: the next free-list entry is made to
- * read out of range. The allocation reports it once and is served from a
- * new slab; the old slab's free objects are quarantined, its object out
- * is freed as ever, and destroy gives every page back.
+ * A double free the fast path cannot see (another object went on top in
+ * between) waits in the magazine; when the magazine goes back to the
+ * slabs, the free map already holds the object free: reported once, and
+ * the slab stays sound.
+ */
+static void test_bad_free_double_flushed(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-double-flush", 64, NULL, 0);
+	struct report_capture cap;
+	void *spare, *a, *b;
+
+	if (!cache)
+		return;
+	spare = kslab_cache_alloc(cache, GFP_KERNEL);
+	a = kslab_cache_alloc(cache, GFP_KERNEL);
+	b = kslab_cache_alloc(cache, GFP_KERNEL);
+	if (KTAP_EXPECT(t, spare && a && b)) {
+		kslab_cache_free(cache, a);
+		kslab_cache_free(cache, b);
+		capture_start(&cap);
+		kslab_cache_free(cache, a);
+		kslab_cache_shrink(cache);
+		capture_stop(&cap);
+		expect_one_error(t, &cap, "double free", "t-double-flush");
+		KTAP_EXPECT_EQ(t, cache_stats(cache).active_objs, 1);
+		KTAP_EXPECT_EQ(t, kslab_cache_check(cache), 0);
+	}
+	kslab_cache_free(cache, spare);
+	test_cache_destroy(t, cache);
+}
+
+/*
+ * An overflow into an on-slab header: one bit of the free map flips, the
+ * first past the last object where there is one. The allocation reports
+ * it once and is served from a new slab; the old slab's free objects are
+ * quarantined, its object out is freed as ever, and destroy gives every
+ * page back.
  */
 static void test_freelist_corrupt(struct ktap_test *t)
 {
 	struct kslab_cache *cache = test_cache(t, "t-corrupt", 64, NULL,
 					       KSLAB_NO_MAGAZINE);
-	unsigned long pages = buddy_used_pages();
+	unsigned long pages = buddy_used_pages(), n;
 	struct report_capture cap;
 	struct kslab_slab *slab;
 	void *obj, *other = NULL;
-	unsigned int raw;
 
 	if (!cache)
 		return;
 	obj = kslab_cache_alloc(cache, GFP_KERNEL);
 	slab = obj ? kslab_obj_to_slab(obj) : NULL;
 	if (KTAP_EXPECT(t, slab && !cache_stats(cache).off_slab)) {
-		/* Whatever the key, some raw value decodes out of range. */
-		for (raw = 0; raw <= 0xffff; raw++) {
-			slab->freelist[slab->inuse] = (unsigned short)raw;
-			if (kslab_freelist_get(cache, slab, slab->inuse) >=
-			    cache_stats(cache).objs_per_slab)
-				break;
-		}
+		/* Whatever the key, a flipped bit is a wrong count or a stray. */
+		n = cache_stats(cache).objs_per_slab;
+		if (n % KSLAB_MAP_BITS)
+			slab->free_map[n / KSLAB_MAP_BITS] ^=
+				1UL << (n % KSLAB_MAP_BITS);
+		else
+			slab->free_map[0] ^= 1;
 		capture_start(&cap);
 		other = kslab_cache_alloc(cache, GFP_KERNEL);
 		capture_stop(&cap);
-		expect_one_error(t, &cap, "free list corrupted", "t-corrupt");
+		expect_one_error(t, &cap, "free map corrupted", "t-corrupt");
 		KTAP_EXPECT(t, other && kslab_obj_to_slab(other) != slab);
 		KTAP_EXPECT_EQ(t, cache_stats(cache).quarantined,
 			       cache_stats(cache).objs_per_slab - 1);
@@ -391,6 +424,7 @@ static const struct ktap_case slab_bad_free_cases[] = {
 	{ "bad_free_double", test_bad_free_double },
 	{ "bad_free_double_partial", test_bad_free_double_partial },
 	{ "bad_free_double_magazine", test_bad_free_double_magazine },
+	{ "bad_free_double_flushed", test_bad_free_double_flushed },
 	{ "freelist_corrupt", test_freelist_corrupt },
 	{ "free_null", test_free_null },
 	{ "destroy_with_live_objects", test_destroy_with_live_objects },

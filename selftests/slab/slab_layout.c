@@ -28,11 +28,11 @@ struct layout {
 	unsigned long colours;
 };
 
-/* A slab header with its free-index stack, padded to the alignment. */
+/* A slab header with its free map, a bit an object, padded to the alignment. */
 static unsigned long header_bytes(unsigned long objs, unsigned long align)
 {
 	return KSLAB_ALIGN_UP(sizeof(struct kslab_slab) +
-			      objs * sizeof(unsigned short), align);
+			      (objs + 63) / 64 * sizeof(unsigned long), align);
 }
 
 /* Most objects in @bytes, the header too if @header; *@left: what remains. */
@@ -126,17 +126,17 @@ struct layout_case {
 	struct layout want;
 };
 
-/* Worked out by hand: a header is 40 bytes and 2 more per object. */
+/* Worked out by hand: a header is 40 bytes and 8 more per 64 objects. */
 static void test_layout_table(struct ktap_test *t)
 {
 	static const struct layout_case cases[] = {
-		{ 8, { 8, 1, 405, false, 1 } },
-		{ 64, { 64, 1, 61, false, 1 } },
-		{ 100, { 104, 1, 38, false, 1 } },
-		{ 256, { 256, 2, 31, false, 3 } },
+		{ 8, { 8, 1, 499, false, 1 } },
+		{ 64, { 64, 1, 63, false, 1 } },
+		{ 100, { 104, 1, 38, false, 2 } },
+		{ 256, { 256, 2, 31, false, 4 } },
 		{ 512, { 512, 1, 8, true, 1 } },
-		{ 700, { 704, 4, 23, false, 2 } },
-		{ 3000, { 3000, 32, 43, false, 31 } },
+		{ 700, { 704, 4, 23, false, 3 } },
+		{ 3000, { 3000, 32, 43, false, 32 } },
 		{ 4096, { 4096, 1, 1, true, 1 } },
 		{ 20000, { 20000, 16, 3, false, 86 } },
 		/* No order wastes at most 1/32: the least wasteful one. */
@@ -338,13 +338,13 @@ static void expect_colour_cycle(struct ktap_test *t, unsigned int size,
 
 static void test_colour_on_slab(struct ktap_test *t)
 {
-	expect_colour_cycle(t, 256, 0, 3);
+	expect_colour_cycle(t, 256, 0, 4);
 }
 
-/* A large object whose header still fits the waste: on the slab, 21 colours. */
+/* A large object whose header still fits the waste: on the slab, 32 colours. */
 static void test_colour_many(struct ktap_test *t)
 {
-	expect_colour_cycle(t, 3000, 0, 31);
+	expect_colour_cycle(t, 3000, 0, 32);
 }
 
 /* The colour step is the alignment when that exceeds a cache line. */

@@ -948,7 +948,7 @@ static void usage(void)
 	       "                     adds the column Allocs, allocations since the\n"
 	       "                     previous screen; stop it with Ctrl-C\n"
 	       "  -n, --screens=N    refresh N times, then stop (-d defaults to 3)\n"
-	       "  -v, --validate     check every cache's slabs, free lists, poison and\n"
+	       "  -v, --validate     check every cache's slabs, free maps, poison and\n"
 	       "                     red zones: the demo's, or with /proc/kslabinfo the\n"
 	       "                     kernel module's (through /proc/kslab_validate)\n"
 	       "  -h, --help         this text\n"

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A slab's free map: one bit per object, set while the object is free,
+ * at the end of the slab header (struct kslab_slab). Owns the map's
+ * encoding and the order in which a slab hands its objects out. Called
+ * under the cache's lock, or on a slab no one else can see yet.
+ *
+ * Bit k stands for the object at position k of the slab's shuffle, and
+ * allocation takes the lowest set bit, so a new slab hands its objects
+ * out in shuffled order. The shuffle is a keyed permutation of 0..n-1: a
+ * four-round Feistel network over the smallest even number of bits that
+ * holds n, applied again while the result is n or more (cycle walking),
+ * with round keys drawn from the cache's secret and the slab's address.
+ * Each slab gets its own order, nothing is stored for it, and no state is
+ * shared between slabs. Without hardening positions are objects.
+ *
+ * Hardening: each word is stored XORed with a key made of the secret and
+ * the word's address, so an overflow into an on-slab header cannot set
+ * chosen bits without knowing it; and a slab is allocated from only while
+ * its map counts exactly the free objects its use count says, with no bit
+ * beyond the last object (kslab_map_free_count()).
+ */
+#include <kslab/slab_types.h>
+
+#define FEISTEL_ROUNDS	4
+#define GOLDEN		0x9e3779b97f4a7c15UL
+
+static unsigned long map_key(const struct kslab_cache *cache,
+			     const unsigned long *word)
+{
+	if (!KSLAB_HARDENING)
+		return 0;
+	return cache->secret ^ ((unsigned long)word * GOLDEN);
+}
+
+static unsigned long map_get(const struct kslab_cache *cache,
+			     const struct kslab_slab *slab, unsigned long i)
+{
+	return slab->free_map[i] ^ map_key(cache, &slab->free_map[i]);
+}
+
+static void map_set(const struct kslab_cache *cache, struct kslab_slab *slab,
+		    unsigned long i, unsigned long bits)
+{
+	slab->free_map[i] = bits ^ map_key(cache, &slab->free_map[i]);
+}
+
+/* The bits of word @i that stand for positions below @objs. */
+static unsigned long word_mask(unsigned long objs, unsigned long i)
+{
+	unsigned long left = objs - i * KSLAB_MAP_BITS;
+
+	return left >= KSLAB_MAP_BITS ? ~0UL : (1UL << left) - 1;
+}
+
+/* Set bits, without a library call the kernel would not link. */
+static unsigned long bit_count(unsigned long x)
+{
+	x -= (x >> 1) & 0x5555555555555555UL;
+	x = (x & 0x3333333333333333UL) + ((x >> 2) & 0x3333333333333333UL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fUL;
+	return (x * 0x0101010101010101UL) >> 56;
+}
+
+/* ---- the shuffle: positions to objects and back ---- */
+
+struct shuffle {
+	unsigned long objs;
+	unsigned int half;		/* bits in each half; 0: no shuffle */
+	unsigned long mask;
+	unsigned long key[FEISTEL_ROUNDS];
+};
+
+static void shuffle_init(struct shuffle *sh, const struct kslab_cache *cache,
+			 const struct kslab_slab *slab)
+{
+	unsigned long x = (cache->secret ^ (unsigned long)slab) | 1;
+	unsigned int bits = 0, r;
+
+	sh->objs = cache->objs_per_slab;
+	sh->half = 0;
+	if (!KSLAB_HARDENING || sh->objs < 2)
+		return;
+	while ((1UL << bits) < sh->objs)
+		bits++;
+	sh->half = (bits + 1) / 2;
+	sh->mask = (1UL << sh->half) - 1;
+	for (r = 0; r < FEISTEL_ROUNDS; r++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		sh->key[r] = x;
+	}
+}
+
+/* The round function: the top half-width bits of a multiplicative hash. */
+static unsigned long feistel_f(const struct shuffle *sh, unsigned long v,
+			       unsigned int r)
+{
+	return ((v ^ sh->key[r]) * GOLDEN) >> (64 - sh->half);
+}
+
+static unsigned long feistel_forward(const struct shuffle *sh, unsigned long v)
+{
+	unsigned long l = v >> sh->half, rt = v & sh->mask, t;
+	unsigned int r;
+
+	for (r = 0; r < FEISTEL_ROUNDS; r++) {
+		t = rt;
+		rt = l ^ feistel_f(sh, rt, r);
+		l = t;
+	}
+	return l << sh->half | rt;
+}
+
+static unsigned long feistel_backward(const struct shuffle *sh,
+				      unsigned long v)
+{
+	unsigned long l = v >> sh->half, rt = v & sh->mask, t;
+	unsigned int r;
+
+	for (r = FEISTEL_ROUNDS; r-- > 0;) {
+		t = l;
+		l = rt ^ feistel_f(sh, l, r);
+		rt = t;
+	}
+	return l << sh->half | rt;
+}
+
+static unsigned long position_to_object(const struct shuffle *sh,
+					unsigned long pos)
+{
+	if (!sh->half)
+		return pos;
+	do
+		pos = feistel_forward(sh, pos);
+	while (pos >= sh->objs);
+	return pos;
+}
+
+static unsigned long object_to_position(const struct shuffle *sh,
+					unsigned long index)
+{
+	if (!sh->half)
+		return index;
+	do
+		index = feistel_backward(sh, index);
+	while (index >= sh->objs);
+	return index;
+}
+
+/* ---- the map ---- */
+
+/**
+ * kslab_map_fill() - mark every object of a new slab free
+ * @cache: its cache
+ * @slab:  the slab, its header set up
+ */
+void kslab_map_fill(const struct kslab_cache *cache, struct kslab_slab *slab)
+{
+	unsigned long i, n = cache->objs_per_slab;
+
+	for (i = 0; i < kslab_map_words(n); i++)
+		map_set(cache, slab, i, word_mask(n, i));
+}
+
+/**
+ * kslab_map_clear() - mark every object in use, as a quarantine does
+ * @cache: its cache
+ * @slab:  the slab
+ */
+void kslab_map_clear(const struct kslab_cache *cache, struct kslab_slab *slab)
+{
+	unsigned long i;
+
+	for (i = 0; i < kslab_map_words(cache->objs_per_slab); i++)
+		map_set(cache, slab, i, 0);
+}
+
+/**
+ * kslab_map_free_count() - the free objects a slab's map holds
+ * @cache: its cache
+ * @slab:  the slab
+ *
+ * Return: the count, or ~0UL if a bit is set past the last object.
+ */
+unsigned long kslab_map_free_count(const struct kslab_cache *cache,
+				   const struct kslab_slab *slab)
+{
+	unsigned long i, bits, n = cache->objs_per_slab, count = 0;
+
+	for (i = 0; i < kslab_map_words(n); i++) {
+		bits = map_get(cache, slab, i);
+		if (bits & ~word_mask(n, i))
+			return ~0UL;
+		count += bit_count(bits);
+	}
+	return count;
+}
+
+/**
+ * kslab_map_take() - take the free object at the lowest position
+ * @cache: its cache
+ * @slab:  a slab whose map kslab_map_free_count() found sound and not empty
+ *
+ * Return: the object's index in the slab.
+ */
+unsigned int kslab_map_take(const struct kslab_cache *cache,
+			    struct kslab_slab *slab)
+{
+	unsigned long i, bits, n = cache->objs_per_slab;
+	struct shuffle sh;
+
+	for (i = 0; i < kslab_map_words(n); i++) {
+		bits = map_get(cache, slab, i);
+		if (!bits)
+			continue;
+		map_set(cache, slab, i, bits & (bits - 1));
+		shuffle_init(&sh, cache, slab);
+		return (unsigned int)position_to_object(&sh,
+			i * KSLAB_MAP_BITS + (unsigned long)__builtin_ctzl(bits));
+	}
+	KSLAB_BUG_ON(1);
+	return 0;
+}
+
+/**
+ * kslab_map_give() - mark an object free again
+ * @cache: its cache
+ * @slab:  its slab
+ * @index: its index, below objs_per_slab
+ *
+ * Return: false, changing nothing, if it is free already (a double free).
+ */
+bool kslab_map_give(const struct kslab_cache *cache, struct kslab_slab *slab,
+		    unsigned int index)
+{
+	unsigned long pos, bit, bits;
+	struct shuffle sh;
+
+	shuffle_init(&sh, cache, slab);
+	pos = object_to_position(&sh, index);
+	bit = 1UL << (pos % KSLAB_MAP_BITS);
+	bits = map_get(cache, slab, pos / KSLAB_MAP_BITS);
+	if (bits & bit)
+		return false;
+	map_set(cache, slab, pos / KSLAB_MAP_BITS, bits | bit);
+	return true;
+}
