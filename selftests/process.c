@@ -111,6 +111,7 @@ bool capture_call(struct capture *c, void (*fn)(void *), void *arg)
 	close(saved_err);
 	capture_drain(c, out[0], err[0]);
 	c->status = 0;
+	c->pid = 0;
 	return true;
 }
 
@@ -143,6 +144,7 @@ bool capture_fork(struct capture *c, void (*fn)(void *), void *arg)
 	close(out[1]);
 	close(err[1]);
 	capture_drain(c, out[0], err[0]);
+	c->pid = (int)pid;
 	return waitpid(pid, &c->status, 0) == pid;
 }
 

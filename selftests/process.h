@@ -19,6 +19,7 @@ struct capture {
 	char out[CAPTURE_MAX];
 	char err[CAPTURE_MAX];
 	int status;		/* waitpid() status; 0 for capture_call() */
+	int pid;		/* the child's; 0 for capture_call() */
 };
 
 /*

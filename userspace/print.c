@@ -2,29 +2,30 @@
 /*
  * Userspace port: printing and panics, with write(2) only. stdio would
  * allocate and lock, and these run inside the allocator and inside malloc.
- * Also KSLAB_STATS=1: slabinfo and buddyinfo on stderr as the program
- * exits (like MIMALLOC_SHOW_STATS), the LD_PRELOAD malloc's programs too.
+ * Also KSLAB_STATS: slabinfo and buddyinfo as the program exits (like
+ * MIMALLOC_SHOW_STATS), the LD_PRELOAD malloc's programs too: on stderr
+ * with 1, appended to a file with an absolute path ("%p" in it stands for
+ * the process ID), for programs that close stderr before they exit.
  */
 #include <kslab/buddy.h>
 #include <kslab/slab.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define LINE_MAX_BYTES	1024
+#define STATS_PATH_MAX	4096
 
-void kslab_env_puts(enum kslab_log_level level, const char *line)
+/* Write all of @buf, as far as @fd takes it. */
+static void write_all(int fd, const char *buf, size_t len)
 {
-	int fd = level == KSLAB_LOG_OUT ? STDOUT_FILENO : STDERR_FILENO;
-	char buf[LINE_MAX_BYTES];
-	size_t len = strnlen(line, sizeof(buf) - 1);
 	size_t done = 0;
 
-	memcpy(buf, line, len);
-	buf[len++] = '\n';
 	while (done < len) {
 		ssize_t n = write(fd, buf + done, len - done);
 
@@ -36,6 +37,17 @@ void kslab_env_puts(enum kslab_log_level level, const char *line)
 	}
 }
 
+void kslab_env_puts(enum kslab_log_level level, const char *line)
+{
+	int fd = level == KSLAB_LOG_OUT ? STDOUT_FILENO : STDERR_FILENO;
+	char buf[LINE_MAX_BYTES];
+	size_t len = strnlen(line, sizeof(buf) - 1);
+
+	memcpy(buf, line, len);
+	buf[len++] = '\n';
+	write_all(fd, buf, len);
+}
+
 void kslab_env_panic(const char *msg)
 {
 	kslab_env_puts(KSLAB_LOG_ERR, msg);
@@ -43,38 +55,66 @@ void kslab_env_panic(const char *msg)
 }
 
 /* Format with @format into memory of its own (not malloc's) and write it. */
-static void write_text(size_t (*format)(char *buf, size_t size))
+static void write_text(int fd, size_t (*format)(char *buf, size_t size))
 {
-	size_t len = format(NULL, 0), done = 0;
+	size_t len = format(NULL, 0);
 	char *buf = mmap(NULL, len + 1, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (buf == MAP_FAILED)
 		return;
-	len = format(buf, len + 1);
-	while (done < len) {
-		ssize_t n = write(STDERR_FILENO, buf + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		done += (size_t)n;
-	}
+	write_all(fd, buf, format(buf, len + 1));
 	munmap(buf, len + 1);
+}
+
+/*
+ * Open the file KSLAB_STATS names, @pattern with each "%p" replaced by the
+ * process ID, to append to. Return: its descriptor, or -1, said why.
+ */
+static int stats_file(const char *pattern)
+{
+	char path[STATS_PATH_MAX], msg[LINE_MAX_BYTES];
+	size_t len = 0;
+	int fd = -1;
+
+	for (; *pattern && len < sizeof(path) - 24; pattern++) {
+		if (pattern[0] == '%' && pattern[1] == 'p') {
+			len += (size_t)snprintf(path + len, sizeof(path) - len,
+						"%d", (int)getpid());
+			pattern++;
+		} else {
+			path[len++] = *pattern;
+		}
+	}
+	path[len] = '\0';
+	if (!*pattern)
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(msg, sizeof(msg), "kslab: KSLAB_STATS: %s: %s; no statistics",
+			 path, *pattern ? "path too long" : strerror(errno));
+		kslab_env_puts(KSLAB_LOG_WARN, msg);
+	}
+	return fd;
 }
 
 static void __attribute__((destructor)) stats_at_exit(void)
 {
 	const char *value = kslab_env_option("KSLAB_STATS");
+	int fd = STDERR_FILENO;
 
 	if (!value || !strcmp(value, "0"))
 		return;
-	if (strcmp(value, "1")) {
+	if (value[0] == '/') {
+		fd = stats_file(value);
+		if (fd < 0)
+			return;
+	} else if (strcmp(value, "1")) {
 		kslab_env_puts(KSLAB_LOG_WARN,
-			       "kslab: KSLAB_STATS must be 0 or 1; no statistics");
+			       "kslab: KSLAB_STATS must be 0, 1 or a file's absolute path; no statistics");
 		return;
 	}
-	write_text(kslab_slabinfo_format);
-	write_text(kslab_buddyinfo_format);
+	write_text(fd, kslab_slabinfo_format);
+	write_text(fd, kslab_buddyinfo_format);
+	if (fd != STDERR_FILENO)
+		close(fd);
 }

@@ -8,6 +8,7 @@
  * made while the malloc sets itself up served without recursion. Also
  * main(), and the probes run as child processes.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -349,6 +350,7 @@ static void test_bootstrap_during_setup(struct ktap_test *t)
 /*
  * KSLAB_STATS=1: slabinfo and buddyinfo on stderr at exit, the malloc's
  * class among them; another value is refused with a message; 0 is quiet.
+ * (A file's path: test_stats_to_file().)
  */
 static void test_stats_at_exit(struct ktap_test *t)
 {
@@ -389,12 +391,89 @@ static void test_stats_at_exit(struct ktap_test *t)
 			       strstr(c.out, "Node 0, zone")), __FILE__, __LINE__,
 			   "KSLAB_STATS=%s: %s", cases[i].value, c.out);
 		KTAP_EXPECT(t, cases[i].message ==
-			       !!strstr(c.out, "KSLAB_STATS must be 0 or 1"));
+			       !!strstr(c.out, "KSLAB_STATS must be 0, 1 or a file's absolute path"));
 	}
+}
+
+/* The one file in @dir whose name starts with @prefix, read into @text. */
+static bool read_only_file(const char *dir, const char *prefix, char *name,
+			   size_t name_size, char *text, size_t text_size)
+{
+	char path[PATH_MAX + 256];
+	unsigned int found = 0;
+	struct dirent *e;
+	size_t got = 0;
+	DIR *d = opendir(dir);
+	FILE *f;
+
+	if (!d)
+		return false;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, prefix, strlen(prefix)) && !found++)
+			snprintf(name, name_size, "%s", e->d_name);
+	closedir(d);
+	if (found != 1)
+		return false;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (f) {
+		got = fread(text, 1, text_size - 1, f);
+		fclose(f);
+	}
+	text[got] = '\0';
+	return unlink(path) == 0 && got > 0;
+}
+
+/*
+ * KSLAB_STATS=/path/stats-%p: the same text appended to a file named for
+ * the process (for programs that close stderr themselves), nothing on
+ * stderr; a file that cannot be opened is said so.
+ */
+static void test_stats_to_file(struct ktap_test *t)
+{
+	char dir[] = "/tmp/kslab-stats-XXXXXX", value[64], name[256];
+	const char *argv[] = { NULL, SETTING_PROBE_ARG, NULL };
+	static char text[1 << 16];
+	char self[PATH_MAX], pid[32];
+	struct capture c;
+	char **env, *var;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	bool ran;
+
+	KTAP_ASSERT(t, n > 0 && mkdtemp(dir));
+	self[n] = '\0';
+	argv[0] = self;
+	snprintf(value, sizeof(value), "%s/stats-%%p", dir);
+	env = env_with("KSLAB_STATS", value, &var);
+	KTAP_ASSERT(t, env != NULL);
+	ran = capture_exec(&c, argv, env);
+	free(var);
+	free(env);
+	if (KTAP_EXPECT(t, ran && WIFEXITED(c.status))) {
+		KTAP_EXPECT(t, !strstr(c.err, "slabinfo - version"));
+		if (KTAP_EXPECT(t, read_only_file(dir, "stats-", name, sizeof(name),
+						  text, sizeof(text)))) {
+			snprintf(pid, sizeof(pid), "stats-%d", (int)c.pid);
+			ktap_check(t, !strcmp(name, pid), __FILE__, __LINE__,
+				   "file %s, expected %s", name, pid);
+			KTAP_EXPECT(t, str_starts_with(text, "slabinfo - version: 2.1\n") &&
+				       strstr(text, "\nkmalloc-16 ") &&
+				       strstr(text, "Node 0, zone"));
+		}
+	}
+	KTAP_EXPECT(t, rmdir(dir) == 0);
+
+	env = env_with("KSLAB_STATS", "/nonexistent-kslab-dir/stats", &var);
+	KTAP_ASSERT(t, env != NULL);
+	ran = capture_exec(&c, argv, env);
+	free(var);
+	free(env);
+	KTAP_EXPECT(t, ran && strstr(c.err, "kslab: KSLAB_STATS: /nonexistent-kslab-dir/stats: No such file or directory; no statistics"));
 }
 
 static const struct ktap_case process_cases[] = {
 	{ "stats_at_exit", test_stats_at_exit },
+	{ "stats_to_file", test_stats_to_file },
 	{ "memory_given_back", test_memory_given_back },
 	{ "threads_and_fork", test_threads_and_fork },
 	{ "bad_setting", test_bad_setting },
