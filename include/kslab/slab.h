@@ -241,10 +241,11 @@ void kslab_cache_cpu_stats(struct kslab_cache *cache, unsigned int cpu,
  * @cache: the cache
  *
  * Walks the full, partial and empty lists: each slab is on the list its use
- * count says, its free-index stack holds distinct indices in range, its head
- * page points back at it, each of its pages carries the word frees are
- * checked against, and the cache's counts of slabs, empty slabs and
- * objects out agree with the walk. Each violation is reported.
+ * count says, its free map holds the free objects its use count leaves and
+ * none past its last, its head page points back at it, each of its pages
+ * carries the word frees are checked against, and the cache's counts of
+ * slabs, empty slabs and objects out agree with the walk. Each violation
+ * is reported.
  * Return: the number of violations found; 0 when consistent.
  */
 unsigned long kslab_cache_check(struct kslab_cache *cache);
