@@ -123,7 +123,10 @@ bench_loop void bench_free(void *obj)
 #elif defined(BENCH_FLOOR)
 #define ALLOCATOR_NAME	"floor"
 
-/* The one object the floor hands out, again and again. */
+/*
+ * The one object the floor hands out, again and again; read through a
+ * volatile pointer so each call loads it, as any allocator loads its state.
+ */
 static _Alignas(CACHE_LINE) unsigned char floor_object[OBJECT_SIZE];
 static void *volatile floor_slot = floor_object;
 
