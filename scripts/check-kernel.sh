@@ -142,7 +142,7 @@ echo "@@ kslabinfo" && cat /proc/kslabinfo
 echo "@@ buddyinfo" && cat /proc/kslab_buddyinfo
 if [ -x /bin/slabinfo ]; then
 	echo "@@ slabinfo tool"
-	slabinfo -s -v -d 1 -n 2 /proc/kslabinfo
+	slabinfo -s -v -d 1 -n 2
 	echo "@@ slabinfo exit $?"
 fi
 rmmod kslab_client && echo "@@ unloaded client"
@@ -215,8 +215,9 @@ result "$([ -n "$capped" ] && [ "$capped" -ge 32 ] && [ "$capped" -le 64 ] &&
 	  seen '@@ cap run' && echo 1 || echo 0)" \
 	"max_chunks_1_caps_kmalloc_at_4_MiB"
 echo "# max_chunks=1: ${capped:-no} blocks of 64 KiB before NULL"
-# The slabinfo tool in the guest: /proc/kslabinfo sorted by memory, read
-# twice a second apart, and validated through /proc/kslab_validate.
+# The slabinfo tool in the guest, given no file: /proc/kslabinfo sorted by
+# memory, read twice a second apart, and validated through
+# /proc/kslab_validate.
 tool_log=$(sed -n '/^@@ slabinfo tool$/,/^@@ slabinfo exit/p' "$log")
 result "$(grep -q '^@@ slabinfo exit 0$' <<<"$tool_log" &&
 	  grep -q 'from /proc/kslabinfo, sorted by memory.*, every 1 s, screen 2 of 2' <<<"$tool_log" &&

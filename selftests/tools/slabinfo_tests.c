@@ -4,8 +4,8 @@
  * it: on dump files written here (kslab's layout and a kernel's plain 2.1
  * text), sorted each way, with bad lines, and as a refreshing view over
  * the built-in demo, over a file that changes between screens, and on a
- * terminal. The module's /proc/kslabinfo is read by the same code in the
- * qemu run (scripts/check-kernel.sh).
+ * terminal; with no FILE, the module's /proc/kslabinfo, which the qemu run
+ * (scripts/check-kernel.sh) reads with the tool inside the guest.
  */
 #include <kslab/compiler.h>
 
@@ -236,6 +236,27 @@ static void test_usage_errors(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, refused, KSLAB_ARRAY_SIZE(bad));
 }
 
+/*
+ * With neither FILE nor --demo the tool reads the module's /proc/kslabinfo;
+ * where the module is not loaded, it says so.
+ */
+static void test_default_proc(struct ktap_test *t)
+{
+	bool loaded = !access("/proc/kslabinfo", R_OK);
+	struct run r;
+
+	if (!run_tool(t, "-s", &r))
+		return;
+	if (loaded) {
+		KTAP_EXPECT_EQ(t, r.status, 0);
+		EXPECT_CONTAINS(t, r.out, "from /proc/kslabinfo, sorted by memory");
+	} else {
+		KTAP_EXPECT_EQ(t, r.status, 1);
+		EXPECT_CONTAINS(t, r.out, "slabinfo: /proc/kslabinfo: No such file or directory: the kslab module is not loaded; give a FILE or --demo");
+	}
+	run_free(&r);
+}
+
 /* The start of screen @n of the tool's output, or NULL. */
 static const char *screen(const char *out, unsigned int n)
 {
@@ -361,6 +382,7 @@ static const struct ktap_case tool_cases[] = {
 	{ "slabinfo_kernel_format", test_kernel_format },
 	{ "slabinfo_malformed", test_malformed },
 	{ "slabinfo_usage_errors", test_usage_errors },
+	{ "slabinfo_default_proc", test_default_proc },
 	{ "slabinfo_refresh_demo", test_refresh_demo },
 	{ "slabinfo_refresh_file", test_refresh_file },
 	{ "slabinfo_refresh_terminal", test_refresh_terminal },

@@ -791,6 +791,7 @@ static bool demo_step(struct demo *d)
 }
 
 #define PROC_DIR	"/proc/"
+#define PROC_SLABINFO	"/proc/kslabinfo"
 #define PROC_VALIDATE	"/proc/kslab_validate"
 
 /* The module's validation: the count /proc/kslab_validate prints, or -1. */
@@ -929,7 +930,7 @@ static bool run_view(const struct source *src, struct view *v, bool validate)
 }
 
 #define USAGE_LINE \
-	"usage: slabinfo [-s | -a] [-v] [-d SECONDS] [-n SCREENS] FILE | --demo\n"
+	"usage: slabinfo [-s | -a] [-v] [-d SECONDS] [-n SCREENS] [FILE | --demo]\n"
 
 static void usage(void)
 {
@@ -937,8 +938,8 @@ static void usage(void)
 	       "\n"
 	       "Show kslab's object caches from a slabinfo 2.1 text, as written by\n"
 	       "kslab_slabinfo_format() or the kernel module's /proc/kslabinfo\n"
-	       "(FILE, or - for standard input), or from a small built-in workload\n"
-	       "(--demo).\n"
+	       "(FILE, or - for standard input; with neither FILE nor --demo,\n"
+	       "/proc/kslabinfo), or from a small built-in workload (--demo).\n"
 	       "\n"
 	       "  -s, --size         sort by memory used, largest first\n"
 	       "  -a, --activity     sort by allocations (magazine hits + misses);\n"
@@ -1030,10 +1031,15 @@ int main(int argc, char **argv)
 			return usage_error(NULL);
 		}
 	}
-	if (demo_wanted == (optind < argc) || argc - optind > 1)
-		return usage_error("give either one FILE or --demo");
+	if ((demo_wanted && optind < argc) || argc - optind > 1)
+		return usage_error("give one FILE or --demo, not both");
 	if (!demo_wanted)
-		src.path = argv[optind];
+		src.path = optind < argc ? argv[optind] : PROC_SLABINFO;
+	if (!demo_wanted && optind == argc && access(PROC_SLABINFO, R_OK)) {
+		fprintf(stderr, "slabinfo: %s: %s: the kslab module is not loaded; give a FILE or --demo\n",
+			PROC_SLABINFO, strerror(errno));
+		return 1;
+	}
 	if (validate && !demo_wanted && strncmp(src.path, PROC_DIR, strlen(PROC_DIR)))
 		return usage_error("-v needs --demo or the module's /proc/kslabinfo");
 	if (v.refresh && !demo_wanted && !strcmp(src.path, "-"))
