@@ -295,6 +295,7 @@ static void count_bypass(struct kslab_cache *cache, bool alloc)
 static kslab_cold kslab_noinline
 void *alloc_slow(struct kslab_cache *cache, gfp_t gfp, unsigned long caller)
 {
+	bool magazines = uses_magazines(cache);
 	void *obj = NULL;
 	int tries;
 
@@ -305,7 +306,7 @@ void *alloc_slow(struct kslab_cache *cache, gfp_t gfp, unsigned long caller)
 	if ((KSLAB_READ_ONCE(cache->fault) & KSLAB_CACHE_FAULT_TARGET) &&
 	    kslab_fault_should_fail(KSLAB_FAULT_CACHE))
 		return NULL;
-	if (uses_magazines(cache)) {
+	if (magazines) {
 		for (tries = 0; tries < KSLAB_REFILL_TRIES; tries++) {
 			unsigned int cpu = kslab_cpu_enter();
 
@@ -320,7 +321,7 @@ void *alloc_slow(struct kslab_cache *cache, gfp_t gfp, unsigned long caller)
 	if (!obj) {
 		if (!kslab_slab_alloc_batch(cache, gfp, &obj, 1, caller))
 			return NULL;
-		if (!uses_magazines(cache))
+		if (!magazines)
 			count_bypass(cache, true);
 	}
 	kslab_env_obj_alloc(obj, cache->object_size,

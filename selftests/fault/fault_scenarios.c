@@ -282,9 +282,10 @@ static const struct fault_scenario create_scenario = {
 };
 
 /*
- * Fill three slabs of caches without magazines, so every failure of a
- * slab's pages or header reaches the caller: with the header on the slab
- * (15 objects a slab) and off it (2 objects a slab).
+ * Grow caches without magazines slab by slab, so every failure of a
+ * slab's pages or header reaches the caller: 45 objects, two slabs with
+ * the header on the slab (31 objects a slab), and 6, three slabs with it
+ * off (2 objects a slab).
  */
 static void run_grow(struct fault_outcome *o)
 {
