@@ -94,25 +94,35 @@ $(OBJ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-# For the library's objects alone: scripts/fuzz.sh has clang instrument
-# kslab for coverage, and not the tests around it.
-$(LIB_OBJS): CFLAGS += $(LIB_CFLAGS)
+# For the library's objects alone: hidden unless a public header marks
+# it (KSLAB_API, <kslab/types.h>), so calls inside the shared objects
+# bind directly; and scripts/fuzz.sh has clang instrument kslab for
+# coverage, not the tests around it.
+$(LIB_OBJS): CFLAGS += -fvisibility=hidden $(LIB_CFLAGS)
 
 $(BUILD)/libkslab.a: $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
 # The shared objects export the public API alone (scripts/exports.sh):
-# version scripts made from the public headers.
+# version scripts made from the marks in the public headers.
 $(BUILD)/%.map: scripts/exports.sh $(wildcard include/kslab/*.h)
 	@mkdir -p $(@D)
 	{ echo '{ global:'; scripts/exports.sh $(if $(findstring malloc,$*),--malloc) | \
 	  sed 's/$$/;/'; echo 'local: *; };'; } >$@
 
-$(BUILD)/libkslab.so: $(LIB_OBJS) $(BUILD)/libkslab.map
+# libkslab.so.VERSION with the links an installed library has, so a
+# program linked with -Lbuild -lkslab finds its soname in build/ too.
+$(BUILD)/libkslab.so.$(VERSION): $(LIB_OBJS) $(BUILD)/libkslab.map
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) \
 		-Wl,--version-script=$(BUILD)/libkslab.map -o $@ \
 		$(filter %.o,$^) $(LDLIBS)
+
+$(BUILD)/$(SONAME): $(BUILD)/libkslab.so.$(VERSION)
+	ln -sf $(<F) $@
+
+$(BUILD)/libkslab.so: $(BUILD)/$(SONAME)
+	ln -sf $(<F) $@
 
 # The drop-in malloc: the library plus the C library's names for it.
 $(BUILD)/libkslab-malloc.a: $(LIB_OBJS) $(MALLOC_OBJ)
@@ -221,7 +231,7 @@ install: lib tools
 		$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/ &&) true
 	install -m 644 include/kslab/*.h $(DESTDIR)$(INCLUDEDIR)/kslab/
 	install -m 644 include/kslab/linux/*.h $(DESTDIR)$(INCLUDEDIR)/kslab/linux/
-	install -m 755 $(BUILD)/libkslab.so $(DESTDIR)$(LIBDIR)/libkslab.so.$(VERSION)
+	install -m 755 $(BUILD)/libkslab.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf libkslab.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libkslab.so
 	install -m 644 $(BUILD)/libkslab.a $(DESTDIR)$(LIBDIR)/

@@ -26,8 +26,8 @@
 
 #include <kslab/buddy.h>
 #include <kslab/kmalloc.h>
-#include <kslab/slab_types.h>
-
+#include <kslab/slab.h>
+#include "../mm/port.h"
 #include "port-internal.h"
 
 /* Format into a buffer that grows until the text fits, then show it. */

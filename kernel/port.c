@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The kernel side of the port contract: the items <kslab/port.h> declares
+ * The kernel side of the port contract: the items mm/port.h declares
  * out of line, implemented on the kernel's page allocator, kmalloc/vmalloc,
  * percpu allocator, printk and RCU.
  *
@@ -28,8 +28,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
-#include <kslab/pagemap.h>
-#include <kslab/port.h>
+#include "../mm/port.h"
 
 #include "port-internal.h"
 
@@ -76,7 +75,7 @@ unsigned int kslab_nr_cpus(void)
  *
  * The percpu allocator zeroes every copy. The __percpu pointer is handed
  * to mm/ as a plain pointer; see kslab_percpu_ptr() in
- * <kslab/port-kernel.h>. Sizes the percpu allocator would refuse with a
+ * kernel/port.h. Sizes the percpu allocator would refuse with a
  * warning (0, or above its unit minimum) are treated as userspace treats
  * them: 0 as one byte, too large as a quiet failure.
  *
@@ -285,16 +284,17 @@ void kslab_env_chunk_take_back(void *chunk)
  *
  * The page's own private field: a chunk is one compound block, and the
  * kernel leaves the private field of such a block's pages to its owner
- * (hugetlb and THP, which use some, never see kslab's chunks). The page
- * map answers first, so a foreign address, even one in the direct map,
- * gets NULL rather than another owner's field. mm/ zeroes the words before
- * a chunk goes back, so the page allocator gets them as it gave them.
+ * (hugetlb and THP, which use some, never see kslab's chunks). mm/'s page
+ * map answers first (kslab_chunk_holds()), so a foreign address, even one
+ * in the direct map, gets NULL rather than another owner's field. mm/
+ * zeroes the words before a chunk goes back, so the page allocator gets
+ * them as it gave them.
  *
  * Context: any. Return: the word, or NULL if no kslab chunk holds @addr.
  */
 unsigned long *kslab_env_page_word(const void *addr)
 {
-	if (!kslab_pagemap_lookup((unsigned long)addr))
+	if (!kslab_chunk_holds(addr))
 		return NULL;
 	return &virt_to_page(addr)->private;
 }
@@ -583,4 +583,4 @@ unsigned long kslab_port_exit(void)
 
 /* The tracepoints KSLAB_TRACE() fires, made here once. */
 #define CREATE_TRACE_POINTS
-#include <kslab/trace-kernel.h>
+#include "trace.h"

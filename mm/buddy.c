@@ -15,9 +15,10 @@
  * source and the metadata allocator are only called with no lock held
  * (they may sleep in the kernel): growing drops the zone lock and retries.
  */
-#include <kslab/fault.h>
 #include <kslab/report.h>
-#include <kslab/zone.h>
+
+#include "fault.h"
+#include "zone.h"
 
 struct kslab_list_head kslab_zones = { &kslab_zones, &kslab_zones };
 KSLAB_DEFINE_SPINLOCK(kslab_zones_lock);

@@ -8,7 +8,9 @@
  * while holding the zone lock, so report hooks must not call into kslab.
  */
 #include <kslab/report.h>
-#include <kslab/zone.h>
+
+#include "check.h"
+#include "zone.h"
 
 void kslab_zone_stats(struct kslab_zone *zone, struct kslab_buddy_stats *stats)
 {

@@ -17,7 +17,8 @@
  * kslab_caches_lock, which cache creation already holds.
  */
 #include <kslab/report.h>
-#include <kslab/slab_debug.h>
+
+#include "slab_debug.h"
 
 #define DEBUG_RULES_MAX		16
 #define DEBUG_OPTION_MAX	256

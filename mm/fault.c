@@ -6,13 +6,13 @@
  * magazines alone.
  *
  * The hooks sit on slow paths only: the buddy allocator's entry, kmalloc's
- * entries, descriptor allocation, and a cache's allocation slow path. An
+ * full path, descriptor allocation, and a cache's allocation slow path. An
  * allocation a magazine serves never reaches the last one, so a cache the
- * cache point names, and every kmalloc class while the kmalloc point is
- * armed (the userspace malloc pops their magazines without kmalloc), is
- * marked in cache->fault and bypasses its magazines: each of its
- * allocations reaches the slow path and is decided there, and the fast
- * paths keep no test at all.
+ * cache point names is marked in cache->fault and bypasses its magazines:
+ * each of its allocations reaches the slow path and is decided there. In
+ * the same way kmalloc empties its fast table while the kmalloc point is
+ * armed (kslab_kmalloc_fast_sync()), so every kmalloc, and every malloc
+ * over it, takes the full path. The fast paths keep no test at all.
  *
  * The environment's options are read at the first decision or the first
  * cache creation, whichever comes first: kslab_fault_armed starts with
@@ -23,9 +23,10 @@
  * which is also taken under a zone's lock and takes nothing itself.
  * Decisions take no lock: the counters and the random state are atomic.
  */
-#include <kslab/fault.h>
 #include <kslab/report.h>
-#include <kslab/slab_types.h>
+
+#include "fault.h"
+#include "kmalloc.h"
 
 /* The environment's option (the kernel module's fail= parameter). */
 #define OPTION_NAME	"KSLAB_FAIL"
@@ -121,7 +122,11 @@ bool kslab_fault_should_fail(enum kslab_fault_point point)
 
 static void armed_set(unsigned long armed)
 {
+	unsigned long changed = kslab_fault_armed ^ armed;
+
 	kslab_store_release(&kslab_fault_armed, armed);
+	if (changed & (1UL << KSLAB_FAULT_KMALLOC))
+		kslab_kmalloc_fast_sync();
 }
 
 static void attr_arm(enum kslab_fault_point point,
@@ -408,9 +413,6 @@ unsigned int kslab_fault_cache_bits(const struct kslab_cache *cache)
 	if ((armed & (1UL << KSLAB_FAULT_CACHE)) &&
 	    name_matches(attrs[KSLAB_FAULT_CACHE].config.cache, cache->name))
 		bits |= KSLAB_CACHE_FAULT_TARGET;
-	if ((armed & (1UL << KSLAB_FAULT_KMALLOC)) &&
-	    (cache->flags & KSLAB_CACHE_KMALLOC))
-		bits |= KSLAB_CACHE_FAULT_KMALLOC;
 	return bits;
 }
 

@@ -14,13 +14,19 @@
  * page word holds KMALLOC_BLOCK_WORD(order), and the environment answers
  * for its own allocations. Anything else is reported and ignored.
  *
+ * The sizes up to KSLAB_KMALLOC_FAST_MAX also have a slot each in
+ * kslab_kmalloc_fast, the table kmalloc's inline hit reads (mm/kmalloc.h):
+ * filled as the classes are made, emptied while the kmalloc fault point is
+ * armed (kslab_kmalloc_fast_sync()).
+ *
  * Lock order: kmalloc_lock (class creation only), then kslab_caches_lock.
+ * The fast table takes no lock.
  */
 #include <kslab/buddy.h>
-#include <kslab/fault.h>
-#include <kslab/kmalloc.h>
 #include <kslab/report.h>
-#include <kslab/slab_types.h>
+
+#include "fault.h"
+#include "kmalloc.h"
 
 /*
  * Classes: 8 of 8 bytes up to 64, then 2^KMALLOC_STEP_BITS per power of
@@ -43,6 +49,8 @@
 
 static struct kslab_cache *kmalloc_caches[KMALLOC_CLASSES];
 static KSLAB_DEFINE_MUTEX(kmalloc_lock);
+struct kslab_cpu_cache *kslab_kmalloc_fast[KSLAB_KMALLOC_FAST_SLOTS];
+unsigned int kslab_kmalloc_fast_size[KSLAB_KMALLOC_FAST_SLOTS];
 
 /* The class of @size bytes, 1 to KSLAB_KMALLOC_MAX_CACHE_SIZE. */
 static unsigned int kmalloc_index(size_t size)
@@ -78,6 +86,36 @@ static size_t kmalloc_class_align(unsigned int index)
 	return align < KSLAB_PAGE_SIZE ? align : KSLAB_PAGE_SIZE;
 }
 
+/**
+ * kslab_kmalloc_fast_sync() - make the fast table say what it must now
+ *
+ * Each slot holds its class, or nothing while the class is not made or
+ * the kmalloc fault point is armed. Called after either changes, from any
+ * context; takes no lock. Two calls may overlap (a class made while the
+ * point is armed): each goes over the table again until the point's state
+ * it read is still the state after its writes, so the last word is the
+ * current state's.
+ */
+void kslab_kmalloc_fast_sync(void)
+{
+	struct kslab_cache *cache;
+	unsigned long armed, slot;
+
+	do {
+		armed = kslab_load_acquire(&kslab_fault_armed) &
+			(1UL << KSLAB_FAULT_KMALLOC);
+		for (slot = 1; slot < KSLAB_KMALLOC_FAST_SLOTS; slot++) {
+			cache = kslab_load_acquire(&kmalloc_caches[kmalloc_index(slot * 8)]);
+			kslab_kmalloc_fast_size[slot] =
+				(unsigned int)kmalloc_class_size(kmalloc_index(slot * 8));
+			KSLAB_WRITE_ONCE(kslab_kmalloc_fast[slot],
+					 cache && !armed ? cache->cpu : NULL);
+		}
+		kslab_smp_mb();
+	} while ((KSLAB_READ_ONCE(kslab_fault_armed) &
+		  (1UL << KSLAB_FAULT_KMALLOC)) != armed);
+}
+
 /* Make every class cache not made yet. Return: the cache of @index. */
 static kslab_cold kslab_noinline
 struct kslab_cache *kmalloc_caches_init(unsigned int index)
@@ -96,8 +134,9 @@ struct kslab_cache *kmalloc_caches_init(unsigned int index)
 		kslab_store_release(&kmalloc_caches[i],
 				    kslab_cache_create(name,
 						       (unsigned int)kmalloc_class_size(i),
-						       &args, KSLAB_CACHE_KMALLOC));
+						       &args, 0));
 	}
+	kslab_kmalloc_fast_sync();
 	kslab_mutex_unlock(&kmalloc_lock);
 	return kmalloc_caches[index];
 }
@@ -133,6 +172,7 @@ unsigned int kslab_kmalloc_exit(void)
 		else
 			kept++;
 	}
+	kslab_kmalloc_fast_sync();
 	kslab_mutex_unlock(&kmalloc_lock);
 	return kept;
 }
@@ -175,7 +215,7 @@ static void *kmalloc_class_alloc(unsigned int index, gfp_t gfp,
 {
 	struct kslab_cache *cache = kmalloc_cache(index);
 
-	return cache ? kslab_cache_alloc_from(cache, gfp, caller) : NULL;
+	return cache ? kslab_cache_alloc_fast(cache, gfp, caller) : NULL;
 }
 
 /* The buddy order whose blocks hold @bytes. */
@@ -217,6 +257,13 @@ static void *kmalloc_sized(size_t size, gfp_t gfp, unsigned long caller)
 
 void *kslab_kmalloc(size_t size, gfp_t gfp)
 {
+	void *p;
+
+	if (kslab_likely(!(gfp & __GFP_ZERO))) {
+		p = kslab_kmalloc_hit(size);
+		if (kslab_likely(p))
+			return p;
+	}
 	return kmalloc_sized(size, gfp, KSLAB_RET_IP);
 }
 
@@ -244,15 +291,16 @@ void *kslab_kmalloc_aligned(size_t size, size_t align, gfp_t gfp)
 }
 
 /**
- * kslab_kmalloc_from() - kmalloc for the userspace malloc
+ * kslab_kmalloc_caller() - kmalloc's full path, for a front end
  * @size:   bytes
  * @align:  0 for kslab_kmalloc(), else as for kslab_kmalloc_aligned()
  * @gfp:    allocation flags
- * @caller: the site debugged caches record: malloc's caller
+ * @caller: the site debugged caches record: the front end's caller
  *
+ * For the userspace malloc, after kslab_kmalloc_hit() missed.
  * Return: the memory, or NULL.
  */
-void *kslab_kmalloc_from(size_t size, size_t align, gfp_t gfp,
+void *kslab_kmalloc_caller(size_t size, size_t align, gfp_t gfp,
 			 unsigned long caller)
 {
 	if (!align)
@@ -332,7 +380,11 @@ static kslab_cold kslab_noinline void kmalloc_bad_address(const char *op,
 						 "not managed by kslab", p);
 }
 
-/* Everything kslab_kfree_hit() leaves: a full magazine, blocks, bad input. */
+/*
+ * Everything kslab_free_any_object() leaves: NULL, blocks, large memory,
+ * bad input. (An object it took; kmalloc_kind() agrees with it.) @caller
+ * as for kslab_cache_alloc_fast().
+ */
 static kslab_cold kslab_noinline void kfree_slow(const void *p,
 						  unsigned long caller)
 {
@@ -340,9 +392,14 @@ static kslab_cold kslab_noinline void kfree_slow(const void *p,
 
 	if (KSLAB_ZERO_OR_NULL_PTR(p))
 		return;
+	if (!caller)
+		caller = KSLAB_RET_IP;
 	switch (kmalloc_kind(p, &a)) {
 	case KMALLOC_OBJECT:
-		kslab_cache_free_checked(a.cache, (void *)p, caller);
+		kslab_cache_free_object(a.cache, (void *)p, caller);
+		break;
+	case KMALLOC_NONE:
+		kmalloc_bad_address("free", p);
 		break;
 	case KMALLOC_BLOCK:
 		*a.word = 0;
@@ -351,26 +408,24 @@ static kslab_cold kslab_noinline void kfree_slow(const void *p,
 	case KMALLOC_LARGE:
 		kslab_env_large_free((void *)p);
 		break;
-	case KMALLOC_NONE:
-		kmalloc_bad_address("free", p);
-		break;
 	}
 }
 
 void kslab_kfree(const void *p)
 {
-	if (kslab_unlikely(!kslab_kfree_hit(p)))
-		kfree_slow(p, KSLAB_RET_IP);
+	/* Callers 0: the slow halves, tail-called, see kfree()'s caller. */
+	if (kslab_unlikely(!kslab_free_any_object(p, 0)))
+		kfree_slow(p, 0);
 }
 
 /**
- * kslab_kfree_from() - kslab_kfree() for the userspace free
+ * kslab_kfree_caller() - kslab_kfree() for a front end
  * @p:      as for kslab_kfree()
- * @caller: the site debugged caches record: free's caller
+ * @caller: the site debugged caches record: the front end's caller
  */
-void kslab_kfree_from(const void *p, unsigned long caller)
+void kslab_kfree_caller(const void *p, unsigned long caller)
 {
-	if (kslab_unlikely(!kslab_kfree_hit(p)))
+	if (kslab_unlikely(!kslab_free_any_object(p, caller)))
 		kfree_slow(p, caller);
 }
 
@@ -401,7 +456,7 @@ void *kslab_krealloc(void *p, size_t size, gfp_t gfp)
 	if (KSLAB_ZERO_OR_NULL_PTR(p))
 		return kmalloc_sized(size, gfp, KSLAB_RET_IP);
 	if (!size) {
-		kslab_kfree_from(p, KSLAB_RET_IP);
+		kslab_kfree_caller(p, KSLAB_RET_IP);
 		return KSLAB_ZERO_SIZE_PTR;
 	}
 	switch (kmalloc_kind(p, &a)) {
@@ -424,6 +479,6 @@ void *kslab_krealloc(void *p, size_t size, gfp_t gfp)
 	kslab_memcpy(q, p, size < a.size ? size : a.size);
 	if ((gfp & __GFP_ZERO) && size > a.size)
 		kslab_memset((char *)q + a.size, 0, kslab_ksize(q) - a.size);
-	kslab_kfree_from(p, KSLAB_RET_IP);
+	kslab_kfree_caller(p, KSLAB_RET_IP);
 	return q;
 }

@@ -18,11 +18,14 @@
  * happens outside the per-CPU section; the result goes to the depot and
  * the CPU path is retried.
  *
+ * The hit paths are inline in mm/fast_path.h; their slow halves are here.
+ *
  * Lock order: a CPU's section, then depot->lock, then cache->lock.
  */
-#include <kslab/fault.h>
 #include <kslab/report.h>
-#include <kslab/slab_types.h>
+
+#include "fast_path.h"
+#include "fault.h"
 
 /* Objects one magazine caches by default, in bytes. */
 #define KSLAB_MAGAZINE_BYTES	(32UL << 10)
@@ -292,8 +295,9 @@ static void count_bypass(struct kslab_cache *cache, bool alloc)
  * function's own return address is that site, read only on the slow path.
  * (Without the tail call, as at -O0, the site named is inside kslab.)
  */
-static kslab_cold kslab_noinline
-void *alloc_slow(struct kslab_cache *cache, gfp_t gfp, unsigned long caller)
+kslab_cold kslab_noinline
+void *kslab_cache_alloc_slow(struct kslab_cache *cache, gfp_t gfp,
+			     unsigned long caller)
 {
 	bool magazines = uses_magazines(cache);
 	void *obj = NULL;
@@ -331,51 +335,22 @@ void *alloc_slow(struct kslab_cache *cache, gfp_t gfp, unsigned long caller)
 	return obj;
 }
 
-/* Out of the hit path, so that keeps no register for @gfp. */
-static kslab_cold kslab_noinline
-void *alloc_zeroed(struct kslab_cache *cache, gfp_t gfp, unsigned long caller)
+/* The fast path's allocation with __GFP_ZERO. */
+kslab_cold kslab_noinline
+void *kslab_cache_alloc_zeroed(struct kslab_cache *cache, gfp_t gfp,
+			       unsigned long caller)
 {
-	void *obj = kslab_cpu_mag_pop(cache->cpu);
+	void *obj = kslab_cache_hit(cache);
 
 	if (!obj)
-		return alloc_slow(cache, gfp, caller);	/* which zeroes too */
-	kslab_env_obj_alloc(obj, cache->object_size, true);
+		return kslab_cache_alloc_slow(cache, gfp, caller); /* which zeroes */
 	kslab_memset(obj, 0, cache->object_size);
-	return obj;
-}
-
-static inline void *cache_alloc(struct kslab_cache *cache, gfp_t gfp,
-				unsigned long caller)
-{
-	void *obj;
-
-	if (kslab_unlikely(gfp & __GFP_ZERO))
-		return alloc_zeroed(cache, gfp, caller);
-	obj = kslab_cpu_mag_pop(cache->cpu);
-	if (kslab_unlikely(!obj))
-		return alloc_slow(cache, gfp, caller);
-	kslab_env_obj_alloc(obj, cache->object_size, cache->ctor);
 	return obj;
 }
 
 void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp)
 {
-	return cache_alloc(cache, gfp, 0);
-}
-
-/**
- * kslab_cache_alloc_from() - kslab_cache_alloc() for another call site
- * @cache:  the cache
- * @gfp:    as for kslab_cache_alloc()
- * @caller: the address debugged caches record as the allocation's site
- *
- * For kmalloc, whose callers are the sites worth naming.
- * Return: the object, or NULL.
- */
-void *kslab_cache_alloc_from(struct kslab_cache *cache, gfp_t gfp,
-			     unsigned long caller)
-{
-	return cache_alloc(cache, gfp, caller);
+	return kslab_cache_alloc_fast(cache, gfp, 0);
 }
 
 /* The fast paths refuse the loaded magazine's top round; look at both. */
@@ -385,9 +360,10 @@ static bool cpu_holds_on_top(const struct kslab_cpu_cache *cc, const void *obj)
 	       kslab_mag_top_is(cc->previous, obj);
 }
 
-/* @caller as for alloc_slow(). */
-static kslab_cold kslab_noinline
-void free_slow(struct kslab_cache *cache, void *obj, unsigned long caller)
+/* @caller as for kslab_cache_alloc_slow(). */
+kslab_cold kslab_noinline
+void kslab_cache_free_slow(struct kslab_cache *cache, void *obj,
+			   unsigned long caller)
 {
 	int tries;
 
@@ -421,8 +397,9 @@ void free_slow(struct kslab_cache *cache, void *obj, unsigned long caller)
 	kslab_slab_free_batch(cache, &obj, 1, caller);
 }
 
-static kslab_cold kslab_noinline
-void free_invalid(struct kslab_cache *cache, void *obj)
+/* A NULL or bad pointer handed to kslab_cache_free(): bad ones reported. */
+kslab_cold kslab_noinline
+void kslab_cache_free_invalid(struct kslab_cache *cache, void *obj)
 {
 	enum kslab_obj_error err;
 	struct kslab_slab *slab;
@@ -434,43 +411,9 @@ void free_invalid(struct kslab_cache *cache, void *obj)
 	kslab_report_bad_free(cache, err, obj, slab, offset);
 }
 
-static inline void free_checked(struct kslab_cache *cache, void *obj,
-				unsigned long caller)
-{
-	/* RCU readers may read a freed TYPESAFE_BY_RCU object: not closed. */
-	if (KSLAB_ENV_MARKS_OBJECTS && !(cache->flags & KSLAB_TYPESAFE_BY_RCU))
-		kslab_env_obj_free(obj, cache->object_size);
-	if (kslab_unlikely(!kslab_cpu_mag_push(cache->cpu, obj)))
-		free_slow(cache, obj, caller);
-}
-
-static inline void cache_free(struct kslab_cache *cache, void *obj,
-			      unsigned long caller)
-{
-	if (kslab_unlikely(!kslab_obj_valid(cache, obj))) {
-		free_invalid(cache, obj);
-		return;
-	}
-	free_checked(cache, obj, caller);
-}
-
 void kslab_cache_free(struct kslab_cache *cache, void *obj)
 {
-	cache_free(cache, obj, 0);
-}
-
-/**
- * kslab_cache_free_checked() - free an object already proven to be one
- * @cache:  its cache
- * @obj:    an object of @cache, as kslab_obj_in() found
- * @caller: the free's call site, for debugged caches
- *
- * For kslab_kfree(), which finds the cache and checks the object at once.
- */
-void kslab_cache_free_checked(struct kslab_cache *cache, void *obj,
-			      unsigned long caller)
-{
-	free_checked(cache, obj, caller);
+	kslab_cache_free_fast(cache, obj, 0);
 }
 
 int kslab_cache_alloc_bulk(struct kslab_cache *cache, gfp_t gfp, size_t nr,
@@ -479,7 +422,7 @@ int kslab_cache_alloc_bulk(struct kslab_cache *cache, gfp_t gfp, size_t nr,
 	size_t got = 0;
 
 	while (got < nr) {
-		objs[got] = cache_alloc(cache, gfp, KSLAB_RET_IP);
+		objs[got] = kslab_cache_alloc_fast(cache, gfp, KSLAB_RET_IP);
 		if (!objs[got]) {
 			kslab_cache_free_bulk(cache, got, objs);
 			return 0;
@@ -494,7 +437,7 @@ void kslab_cache_free_bulk(struct kslab_cache *cache, size_t nr, void **objs)
 	size_t i;
 
 	for (i = 0; i < nr; i++)
-		cache_free(cache, objs[i], KSLAB_RET_IP);
+		kslab_cache_free_fast(cache, objs[i], KSLAB_RET_IP);
 }
 
 /* ---- set-up, flushing, reaping ---- */

@@ -7,7 +7,7 @@
  * allocated the first time a chunk lands in its range and then lives for
  * the life of the program (a leaf maps 2^PAGEMAP_LEAF_BITS chunks, 32 GiB
  * with 4 MiB chunks, for 64 KiB). Lookups take no lock and cost two
- * dependent loads (inline, in <kslab/pagemap.h>): they serve every free,
+ * dependent loads (inline, in mm/pagemap.h): they serve every free,
  * including the slab layer's.
  *
  * Locking: none of its own. Each slot belongs to the one chunk whose base
@@ -18,8 +18,8 @@
  * only above them share a slot; lookups compare the chunk's base with the
  * whole address, and insertion refuses a taken slot.
  */
-#include <kslab/fault.h>
-#include <kslab/zone.h>
+#include "fault.h"
+#include "zone.h"
 
 struct kslab_pagemap_leaf *kslab_pagemap_root[1UL << KSLAB_PAGEMAP_ROOT_BITS];
 
@@ -101,4 +101,17 @@ void kslab_pagemap_release(void)
 		kslab_pagemap_root[r] = NULL;
 		kslab_env_meta_free(leaf, sizeof(*leaf));
 	}
+}
+
+/**
+ * kslab_chunk_holds() - does a chunk kslab was granted hold @addr?
+ * @addr: any address
+ *
+ * The page map's answer for the environment (mm/port.h), which keeps the
+ * page words: the kernel's kslab_env_page_word() asks it first. Lock-free.
+ * Return: true if a granted chunk holds @addr.
+ */
+bool kslab_chunk_holds(const void *addr)
+{
+	return kslab_pagemap_lookup((unsigned long)addr) != NULL;
 }

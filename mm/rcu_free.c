@@ -14,7 +14,8 @@
  * a CPU's section only, never held across an allocation or call_rcu.
  */
 #include <kslab/kmalloc.h>
-#include <kslab/slab_types.h>
+
+#include "slab.h"
 
 #define RCU_BATCH_BYTES		512
 

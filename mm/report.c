@@ -9,6 +9,8 @@
  */
 #include <kslab/report.h>
 
+#include "check.h"
+
 #define KSLAB_REPORT_MAX	320
 
 static struct kslab_atomic report_count;

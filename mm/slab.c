@@ -28,7 +28,8 @@
  */
 #include <kslab/buddy.h>
 #include <kslab/report.h>
-#include <kslab/slab_debug.h>
+
+#include "slab_debug.h"
 
 /* Objects this large or larger keep their slab header off the slab. */
 #define KSLAB_OFF_SLAB_MIN	(KSLAB_PAGE_SIZE / 8)

@@ -9,7 +9,9 @@
  */
 #include <kslab/buddy.h>
 #include <kslab/report.h>
-#include <kslab/slab_debug.h>
+
+#include "check.h"
+#include "slab_debug.h"
 
 struct slab_census {
 	struct kslab_cache *cache;

@@ -11,10 +11,13 @@
  * reap and slabinfo are process-context work), then the per-CPU sections,
  * depot and cache locks of mm/magazine.c and mm/slab.c.
  */
-#include <kslab/fault.h>
 #include <kslab/report.h>
-#include <kslab/zone.h>
-#include <kslab/slab_debug.h>
+
+#include "check.h"
+#include "fault.h"
+#include "kmalloc.h"
+#include "slab_debug.h"
+#include "zone.h"
 
 /* The smallest alignment an object gets: room for any scalar. */
 #define KSLAB_MIN_ALIGN		8

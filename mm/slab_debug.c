@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Debugged caches: red zones, poison, object states and alloc/free tracks
- * (see <kslab/slab_debug.h> for the slot layout, and
+ * (see mm/slab_debug.h for the slot layout, and
  * Documentation/debugging.rst).
  *
  * Owns the bytes of each debugged slot outside the object, and the object
@@ -19,7 +19,9 @@
  * it was freed, or past its end, is never handed out again.
  */
 #include <kslab/report.h>
-#include <kslab/slab_debug.h>
+
+#include "check.h"
+#include "slab_debug.h"
 
 #define RED_ZONE_BYTES		16
 #define POISON_FREE		0x6b	/* a freed object's bytes */

@@ -20,7 +20,7 @@
  * its map counts exactly the free objects its use count says, with no bit
  * beyond the last object (kslab_map_free_count()).
  */
-#include <kslab/slab_types.h>
+#include "slab.h"
 
 #define FEISTEL_ROUNDS	4
 #define GOLDEN		0x9e3779b97f4a7c15UL

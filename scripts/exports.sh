@@ -1,28 +1,29 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The functions kslab's shared objects export: every kslab_ function the
-# public headers declare, the userspace RCU and per-CPU mode calls the
-# documentation tells programs to use, and with --malloc the C library's
-# allocation names. One per line, sorted. The Makefile makes the version
-# scripts from it; scripts/check-install.sh compares it with what the
-# libraries export.
+# The functions kslab exports, read from the marks in the public headers
+# (include/kslab/types.h): every function declared with KSLAB_API, and in
+# userspace those with KSLAB_USER_API too; with --malloc also the C
+# library's allocation names, which libkslab-malloc.so adds. One per line,
+# sorted. The Makefile makes the shared objects' version scripts from it;
+# the tests compare it with what the libraries and the module export
+# (scripts/check-exports.sh, scripts/check-install.sh).
 #
-#   scripts/exports.sh [--malloc]
+#   scripts/exports.sh [--kernel | --malloc]
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-public=(slab.h kmalloc.h malloc.h buddy.h report.h fault.h)
+case "${1:-}" in
+--kernel) marks='KSLAB_API' ;;
+'' | --malloc) marks='KSLAB_API|KSLAB_USER_API' ;;
+*) echo "usage: scripts/exports.sh [--kernel | --malloc]" >&2; exit 2 ;;
+esac
 
 {
-	for h in "${public[@]}"; do
-		grep -v '^static' "$root/include/kslab/$h" |
-			grep -oE '^[a-z][^(]*[ *](kslab_[a-z0-9_]+)\(' |
-			grep -oE 'kslab_[a-z0-9_]+\($' | tr -d '('
-	done
-	printf '%s\n' kslab_rcu_read_lock kslab_rcu_read_unlock kslab_call_rcu \
-		kslab_rcu_barrier kslab_synchronize_rcu kslab_env_percpu_mode \
-		kslab_nr_cpus
+	# The mark starts the declaration; the name is the identifier
+	# before the first "(" on that line.
+	grep -hE "^($marks) " "$root"/include/kslab/*.h |
+		sed -E 's/^[^(]*[ *]([A-Za-z_][A-Za-z0-9_]*)\(.*/\1/'
 	if [ "${1:-}" = --malloc ]; then
 		printf '%s\n' malloc free calloc realloc reallocarray \
 			posix_memalign aligned_alloc memalign valloc pvalloc \

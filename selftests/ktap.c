@@ -3,8 +3,7 @@
  * The TAP harness: formats through the port contract only, so the output
  * lands on stdout in userspace and in the kernel log in the module.
  */
-#include <kslab/port.h>
-
+#include "../mm/port.h"
 #include "ktap.h"
 
 #define KTAP_LINE_MAX	512

@@ -10,7 +10,7 @@
 #ifndef KSLAB_SELFTESTS_KTAP_H
 #define KSLAB_SELFTESTS_KTAP_H
 
-#include <kslab/port.h>
+#include "../mm/port.h"
 
 /* kselftest's exit codes */
 #define KTAP_EXIT_PASS	0

@@ -18,8 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <kslab/port.h>
-
+#include "../mm/port.h"
 #include "process.h"
 
 static bool capture_pipes(int out[2], int err[2])

@@ -11,12 +11,10 @@
  * Userspace cannot turn preemption off, so an exclusive per-CPU section is
  * a per-CPU lock: a thread that migrates inside the section still holds the
  * lock of the CPU it started on, and that CPU's data stays its own. The
- * fast half (enter and exit) is inline in <kslab/port-user.h>.
+ * fast half (enter and exit) is inline in userspace/port.h.
  *
  * Nothing here calls malloc: this code runs inside the allocator.
  */
-#include <kslab/port.h>
-
 #include <fcntl.h>
 #include <linux/membarrier.h>
 #include <pthread.h>
@@ -27,6 +25,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../mm/port.h"
 #include "port-internal.h"
 
 #define PERCPU_GRANULE		KSLAB_CACHE_LINE
@@ -341,7 +340,7 @@ static void cpu_lock_wait(struct kslab_cpu_lock *lock, unsigned int *spins)
 /*
  * The section lock of the CPU this thread runs on, taken atomically; in
  * rseq mode, owned only if it is still ours once we know we run there
- * (see <kslab/port-user.h>).
+ * (see userspace/port.h).
  */
 unsigned int kslab_cpu_enter_slow(void)
 {

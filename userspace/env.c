@@ -4,13 +4,13 @@
  * the environment, random words and thread ids. Nothing here allocates:
  * it runs inside malloc.
  */
-#include <kslab/port.h>
-
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../mm/port.h"
 
 /*
  * secure_getenv(): whoever runs a set-user-ID program must not choose

@@ -15,10 +15,9 @@
  * Owns no state. Registered when the per-CPU region is set up, before any
  * cache exists.
  */
-#include <kslab/slab_types.h>
-
 #include <pthread.h>
 
+#include "../mm/port.h"
 #include "port-internal.h"
 
 static void fork_prepare(void)

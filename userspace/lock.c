@@ -7,11 +7,11 @@
  * short, then marks the lock 2 and sleeps in futex_wait; the unlocker that
  * sees 2 wakes one sleeper. No allocation, so it is safe inside malloc.
  */
-#include <kslab/port.h>
-
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "../mm/port.h"
 
 #define SPIN_ATTEMPTS	128
 
@@ -41,6 +41,6 @@ void kslab_spin_wake(struct kslab_spinlock *lock)
 }
 
 #ifdef __SANITIZE_THREAD__
-/* The word kslab_smp_mb() orders itself on (<kslab/port-user.h>). */
+/* The word kslab_smp_mb() orders itself on (userspace/port.h). */
 int kslab_tsan_fence;
 #endif

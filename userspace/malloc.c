@@ -19,22 +19,19 @@
  * Owns the set-up flag, the bootstrap buffer and the reap clock. No lock
  * but reap_busy, which one reaping thread holds.
  */
-#include <kslab/buddy.h>
-#include <kslab/kmalloc.h>
-#include <kslab/malloc.h>
-#include <kslab/report.h>
-#include <kslab/slab_types.h>
-
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "../mm/kmalloc.h"
+
+#include <kslab/buddy.h>
+#include <kslab/malloc.h>
+#include <kslab/report.h>
+
 /* Frees between two looks at the clock, per thread. */
 #define MALLOC_TICK_FREES	1024
-/* Sizes malloc() and calloc() serve from the table, without kmalloc. */
-#define MALLOC_TABLE_MAX	4096
-#define MALLOC_TABLE_SLOTS	(MALLOC_TABLE_MAX / KSLAB_MALLOC_ALIGN + 1)
 #define REAP_MS_DEFAULT		1000UL
 #define REAP_MS_MAX		(24UL * 3600 * 1000)
 #define BOOTSTRAP_BYTES		(64UL << 10)
@@ -45,13 +42,6 @@ static __thread int free_countdown __attribute__((tls_model("initial-exec")));
 static unsigned long reap_ms = REAP_MS_DEFAULT;
 static unsigned long last_reap_ms;
 static int reap_busy;
-
-/*
- * The per-CPU handle of the class of each 16-byte step up to
- * MALLOC_TABLE_MAX, slot (size + 15) / 16; slot 0 serves size 0 as 16.
- * Filled once the classes exist: an empty slot sends malloc the long way.
- */
-static struct kslab_cpu_cache *malloc_table[MALLOC_TABLE_SLOTS];
 
 static _Alignas(KSLAB_MALLOC_ALIGN) unsigned char bootstrap[BOOTSTRAP_BYTES];
 static unsigned long bootstrap_used;
@@ -118,27 +108,12 @@ static unsigned long now_ms(void)
 	return (unsigned long)ts.tv_sec * 1000 + (unsigned long)ts.tv_nsec / 1000000;
 }
 
-/* A class that cannot be made now leaves its slots to the long way. */
-static void fill_table(void)
-{
-	struct kslab_cache *cache;
-	size_t slot;
-
-	for (slot = 0; slot < MALLOC_TABLE_SLOTS; slot++) {
-		cache = kslab_kmalloc_cache(slot ? slot * KSLAB_MALLOC_ALIGN :
-						   KSLAB_MALLOC_ALIGN);
-		if (cache)
-			kslab_store_release(&malloc_table[slot], cache->cpu);
-	}
-}
-
 static kslab_cold kslab_noinline void malloc_setup(void)
 {
 	setting_up = true;
 	read_reap_ms();
 	last_reap_ms = now_ms();
 	kslab_kmalloc_init();	/* a class it fails to make is tried again */
-	fill_table();
 	setting_up = false;
 	kslab_store_release(&malloc_ready, true);
 }
@@ -165,7 +140,7 @@ static void *malloc_aligned(size_t size, size_t align, gfp_t gfp,
 			return bootstrap_alloc(size, align);
 		malloc_setup();
 	}
-	p = kslab_kmalloc_from(malloc_size(size),
+	p = kslab_kmalloc_caller(malloc_size(size),
 			       align <= KSLAB_MALLOC_ALIGN ? 0 : align, gfp, caller);
 	if (kslab_unlikely(!p))
 		errno = ENOMEM;
@@ -173,22 +148,15 @@ static void *malloc_aligned(size_t size, size_t align, gfp_t gfp,
 }
 
 /*
- * The fast path: a round from this CPU's magazine of the class, through
- * the table. Return: NULL for a size beyond it, before the set-up, or if
- * the magazine has none: malloc_aligned() then does it all.
+ * The fast path: kmalloc's hit (mm/kmalloc.h) for the size rounded up to
+ * 16 bytes. Return: NULL for 0 or a size beyond the fast table, before the
+ * set-up, or if the magazine has none: malloc_aligned() then does it all.
  */
 static inline void *malloc_hit(size_t size)
 {
-	struct kslab_cpu_cache *pcpu;
-
-	/* With a memory checker, kslab_kmalloc() marks what it hands out. */
-	if (KSLAB_ENV_MARKS_OBJECTS || kslab_unlikely(size > MALLOC_TABLE_MAX))
+	if (kslab_unlikely(size > KSLAB_KMALLOC_FAST_MAX))
 		return NULL;
-	pcpu = KSLAB_READ_ONCE(malloc_table[(size + KSLAB_MALLOC_ALIGN - 1) /
-					    KSLAB_MALLOC_ALIGN]);
-	if (kslab_unlikely(!pcpu))
-		return NULL;
-	return kslab_cpu_mag_pop(pcpu);
+	return kslab_kmalloc_rounded_hit(KSLAB_ALIGN_UP(size, KSLAB_MALLOC_ALIGN));
 }
 
 void *kslab_malloc(size_t size)
@@ -234,20 +202,38 @@ static kslab_cold kslab_noinline void malloc_tick(void)
 	__atomic_store_n(&reap_busy, 0, __ATOMIC_RELEASE);
 }
 
-/* A bootstrap block never leaves; everything else is kslab_kfree()'s. */
+/*
+ * A bootstrap block never leaves; everything else is kslab_kfree()'s.
+ * @caller: free()'s caller, or 0 when tail-called from free(), whose
+ * caller is then this function's return address.
+ */
 static kslab_cold kslab_noinline void free_slow(void *p, unsigned long caller)
 {
-	if (!in_bootstrap(p))
-		kslab_kfree_from(p, caller);
+	if (in_bootstrap(p))
+		return;
+	kslab_kfree_caller(p, caller ? caller : KSLAB_RET_IP);
 }
 
+/* Every MALLOC_TICK_FREES-th free of a thread: reap if due, then free. */
+static kslab_cold kslab_noinline void free_tick(void *p)
+{
+	malloc_tick();
+	free_slow(p, KSLAB_RET_IP);
+}
+
+/*
+ * Every call here is a tail call, free()'s caller the return address of
+ * each slow half, so the hit needs no stack frame.
+ */
 void kslab_free(void *p)
 {
-	if (kslab_unlikely(!kslab_kfree_hit(p)))
-		free_slow(p, KSLAB_RET_IP);
 	/* A countdown: one decrement sets the flag the branch tests. */
-	if (kslab_unlikely(--free_countdown < 0))
-		malloc_tick();
+	if (kslab_unlikely(--free_countdown < 0)) {
+		free_tick(p);
+		return;
+	}
+	if (kslab_unlikely(!kslab_free_any_object(p, 0)))
+		free_slow(p, 0);
 }
 
 void *kslab_realloc(void *p, size_t size)

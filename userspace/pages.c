@@ -21,10 +21,9 @@
  * Slots are handed out under arena_lock; grants are rare (one per 4 MiB).
  * Nothing here calls malloc: this code runs inside the allocator.
  */
-#include <kslab/port.h>
-
 #include <sys/mman.h>
 
+#include "../mm/port.h"
 #include "port-internal.h"
 
 #define ARENA_MIN_SIZE		(64UL << 20)

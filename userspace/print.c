@@ -7,16 +7,18 @@
  * with 1, appended to a file with an absolute path ("%p" in it stands for
  * the process ID), for programs that close stderr before they exit.
  */
-#include <kslab/buddy.h>
-#include <kslab/slab.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#include <kslab/buddy.h>
+#include <kslab/slab.h>
+
+#include "../mm/port.h"
 
 #define LINE_MAX_BYTES	1024
 #define STATS_PATH_MAX	4096

@@ -19,9 +19,9 @@
  * those that began before the grace period, is more order than RCU gives;
  * it can hide a race, never invent one.
  */
-#include <kslab/port.h>
-
 #include <urcu/urcu-memb.h>
+
+#include "../mm/port.h"
 
 _Static_assert(sizeof(struct rcu_head) <= sizeof(((struct kslab_rcu_head *)0)->urcu_head),
 	       "kslab_rcu_head must hold liburcu's rcu_head");

@@ -6,12 +6,12 @@
  * condition so the caller never waits out an interval. Owns reaper_lock,
  * which it never holds while reaping.
  */
-#include <kslab/reaper.h>
-#include <kslab/slab.h>
-
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
+
+#include <kslab/reaper.h>
+#include <kslab/slab.h>
 
 static pthread_mutex_t reaper_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t reaper_wake;

@@ -14,7 +14,9 @@
 #ifndef KSLAB_FAULT_H
 #define KSLAB_FAULT_H
 
-#include <kslab/port.h>
+#include <kslab/types.h>
+
+KSLAB_BEGIN_DECLS
 
 /**
  * enum kslab_fault_point - where an allocation can be made to fail
@@ -88,7 +90,7 @@ struct kslab_fault_counts {
  * magazines of the caches concerned: see the documentation. Process
  * context. Return: 0, or -1 with a report saying why @config is invalid.
  */
-int kslab_fault_set(enum kslab_fault_point point,
+KSLAB_API int kslab_fault_set(enum kslab_fault_point point,
 		    const struct kslab_fault_config *config);
 
 /**
@@ -97,14 +99,14 @@ int kslab_fault_set(enum kslab_fault_point point,
  *
  * Its counters keep their values until it is armed again. Process context.
  */
-void kslab_fault_clear(enum kslab_fault_point point);
+KSLAB_API void kslab_fault_clear(enum kslab_fault_point point);
 
 /**
  * kslab_fault_read() - read a point's state and counters
  * @point:  the point
  * @counts: filled in
  */
-void kslab_fault_read(enum kslab_fault_point point,
+KSLAB_API void kslab_fault_read(enum kslab_fault_point point,
 		      struct kslab_fault_counts *counts);
 
 /**
@@ -116,46 +118,8 @@ void kslab_fault_read(enum kslab_fault_point point,
  * with an error changes nothing and is reported, with the place it is in.
  * Process context. Return: 0, or -1.
  */
-int kslab_fault_configure(const char *options);
+KSLAB_API int kslab_fault_configure(const char *options);
 
-/* Internal: the hooks' fast half. */
-
-/*
- * Bit n set: point n is armed, or the environment's options are not read
- * yet (every bit is set until then, so that the first call of each point
- * reads them).
- */
-extern unsigned long kslab_fault_armed kslab_hidden;
-
-bool kslab_fault_should_fail(enum kslab_fault_point point);
-
-/**
- * kslab_fault_hit() - should this call of @point fail?
- * @point: the point
- *
- * One test of a global that is zero when nothing is armed.
- * Return: true if the caller must fail the call.
- */
-static inline bool kslab_fault_hit(enum kslab_fault_point point)
-{
-	return kslab_unlikely(KSLAB_READ_ONCE(kslab_fault_armed) &
-			      (1UL << point)) &&
-	       kslab_fault_should_fail(point);
-}
-
-/* kslab_env_meta_alloc() and kslab_percpu_alloc(), for the meta point. */
-static inline void *kslab_meta_alloc(size_t size, gfp_t gfp)
-{
-	if (kslab_fault_hit(KSLAB_FAULT_META))
-		return NULL;
-	return kslab_env_meta_alloc(size, gfp);
-}
-
-static inline void *kslab_meta_percpu_alloc(size_t size)
-{
-	if (kslab_fault_hit(KSLAB_FAULT_META))
-		return NULL;
-	return kslab_percpu_alloc(size);
-}
+KSLAB_END_DECLS
 
 #endif /* KSLAB_FAULT_H */

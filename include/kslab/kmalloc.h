@@ -10,7 +10,9 @@
 #define KSLAB_KMALLOC_H
 
 #include <kslab/gfp.h>
-#include <kslab/port.h>
+#include <kslab/types.h>
+
+KSLAB_BEGIN_DECLS
 
 /* The largest size served by a size-class cache. */
 #define KSLAB_KMALLOC_MAX_CACHE_SIZE	32768UL
@@ -32,7 +34,7 @@
  * the malloc at its first call). Process context; may sleep.
  * Return: 0, or -1 if a cache could not be made (the next use retries).
  */
-int kslab_kmalloc_init(void);
+KSLAB_API int kslab_kmalloc_init(void);
 
 /**
  * kslab_kmalloc() - allocate memory
@@ -45,7 +47,7 @@ int kslab_kmalloc_init(void);
  * to itself. Larger sizes get page-aligned memory.
  * Return: the memory, KSLAB_ZERO_SIZE_PTR if @size is 0, or NULL.
  */
-void *kslab_kmalloc(size_t size, gfp_t gfp);
+KSLAB_API void *kslab_kmalloc(size_t size, gfp_t gfp);
 
 /**
  * kslab_kmalloc_aligned() - allocate memory with a stronger alignment
@@ -58,7 +60,7 @@ void *kslab_kmalloc(size_t size, gfp_t gfp);
  * Return: the memory, which kslab_kfree() frees, or NULL (also when @align
  * is not a power of two).
  */
-void *kslab_kmalloc_aligned(size_t size, size_t align, gfp_t gfp);
+KSLAB_API void *kslab_kmalloc_aligned(size_t size, size_t align, gfp_t gfp);
 
 /**
  * kslab_kzalloc() - allocate zeroed memory
@@ -67,7 +69,7 @@ void *kslab_kmalloc_aligned(size_t size, size_t align, gfp_t gfp);
  *
  * Return: as kslab_kmalloc().
  */
-void *kslab_kzalloc(size_t size, gfp_t gfp);
+KSLAB_API void *kslab_kzalloc(size_t size, gfp_t gfp);
 
 /**
  * kslab_kcalloc() - allocate a zeroed array
@@ -77,7 +79,7 @@ void *kslab_kzalloc(size_t size, gfp_t gfp);
  *
  * Return: as kslab_kmalloc(); NULL if @n * @size overflows.
  */
-void *kslab_kcalloc(size_t n, size_t size, gfp_t gfp);
+KSLAB_API void *kslab_kcalloc(size_t n, size_t size, gfp_t gfp);
 
 /**
  * kslab_krealloc() - change the size of an allocation
@@ -92,7 +94,7 @@ void *kslab_kcalloc(size_t n, size_t size, gfp_t gfp);
  * Return: the memory, KSLAB_ZERO_SIZE_PTR if @size is 0, or NULL, in which
  * case @p is left as it was.
  */
-void *kslab_krealloc(void *p, size_t size, gfp_t gfp);
+KSLAB_API void *kslab_krealloc(void *p, size_t size, gfp_t gfp);
 
 /**
  * kslab_kfree() - free memory from kslab_kmalloc() and friends
@@ -102,8 +104,8 @@ void *kslab_krealloc(void *p, size_t size, gfp_t gfp);
  * an object of any kslab cache. An address that is none of these is
  * reported and ignored.
  */
-void kslab_kfree(const void *p);
-void kslab_kfree_rcu(const void *p);
+KSLAB_API void kslab_kfree(const void *p);
+KSLAB_API void kslab_kfree_rcu(const void *p);
 
 /**
  * kslab_ksize() - the usable size of an allocation
@@ -112,6 +114,8 @@ void kslab_kfree_rcu(const void *p);
  * Return: the bytes usable at @p, at least the size asked for; 0 for NULL,
  * KSLAB_ZERO_SIZE_PTR and addresses that start no allocation.
  */
-size_t kslab_ksize(const void *p);
+KSLAB_API size_t kslab_ksize(const void *p);
+
+KSLAB_END_DECLS
 
 #endif /* KSLAB_KMALLOC_H */

@@ -10,7 +10,9 @@
 #ifndef KSLAB_MALLOC_H
 #define KSLAB_MALLOC_H
 
-#include <stddef.h>
+#include <kslab/types.h>
+
+KSLAB_BEGIN_DECLS
 
 /* Every pointer returned is aligned to this at least. */
 #define KSLAB_MALLOC_ALIGN	16
@@ -21,7 +23,7 @@
  *
  * Return: the memory, or NULL with errno ENOMEM.
  */
-void *kslab_malloc(size_t size);
+KSLAB_USER_API void *kslab_malloc(size_t size);
 
 /**
  * kslab_free() - free(3)
@@ -30,7 +32,7 @@ void *kslab_malloc(size_t size);
  * A pointer that is no allocation is reported and ignored. Every few
  * thousand frees also reaps idle memory if KSLAB_MALLOC_REAP_MS passed.
  */
-void kslab_free(void *p);
+KSLAB_USER_API void kslab_free(void *p);
 
 /**
  * kslab_calloc() - calloc(3)
@@ -40,7 +42,7 @@ void kslab_free(void *p);
  * Return: zeroed memory, or NULL with errno ENOMEM (also if @n * @size
  * overflows).
  */
-void *kslab_calloc(size_t n, size_t size);
+KSLAB_USER_API void *kslab_calloc(size_t n, size_t size);
 
 /**
  * kslab_realloc() - realloc(3), as glibc's
@@ -49,7 +51,7 @@ void *kslab_calloc(size_t n, size_t size);
  *
  * Return: the memory, moved or not, or NULL with errno ENOMEM and @p kept.
  */
-void *kslab_realloc(void *p, size_t size);
+KSLAB_USER_API void *kslab_realloc(void *p, size_t size);
 
 /**
  * kslab_reallocarray() - reallocarray(3)
@@ -59,7 +61,7 @@ void *kslab_realloc(void *p, size_t size);
  *
  * Return: as kslab_realloc(); NULL with errno ENOMEM if @n * @size overflows.
  */
-void *kslab_reallocarray(void *p, size_t n, size_t size);
+KSLAB_USER_API void *kslab_reallocarray(void *p, size_t n, size_t size);
 
 /**
  * kslab_posix_memalign() - posix_memalign(3)
@@ -69,7 +71,7 @@ void *kslab_reallocarray(void *p, size_t n, size_t size);
  *
  * Return: 0, EINVAL for a bad @align, or ENOMEM; errno is left alone.
  */
-int kslab_posix_memalign(void **p, size_t align, size_t size);
+KSLAB_USER_API int kslab_posix_memalign(void **p, size_t align, size_t size);
 
 /**
  * kslab_aligned_alloc() - aligned_alloc(3)
@@ -78,7 +80,7 @@ int kslab_posix_memalign(void **p, size_t align, size_t size);
  *
  * Return: the memory, or NULL with errno EINVAL (bad @align) or ENOMEM.
  */
-void *kslab_aligned_alloc(size_t align, size_t size);
+KSLAB_USER_API void *kslab_aligned_alloc(size_t align, size_t size);
 
 /**
  * kslab_memalign() - memalign(3), as glibc's
@@ -88,7 +90,7 @@ void *kslab_aligned_alloc(size_t align, size_t size);
  * Return: the memory, or NULL with errno EINVAL (@align too large to round
  * up) or ENOMEM.
  */
-void *kslab_memalign(size_t align, size_t size);
+KSLAB_USER_API void *kslab_memalign(size_t align, size_t size);
 
 /**
  * kslab_valloc() - valloc(3): page-aligned memory
@@ -96,7 +98,7 @@ void *kslab_memalign(size_t align, size_t size);
  *
  * Return: as kslab_memalign().
  */
-void *kslab_valloc(size_t size);
+KSLAB_USER_API void *kslab_valloc(size_t size);
 
 /**
  * kslab_pvalloc() - pvalloc(3): page-aligned, the size rounded up to pages
@@ -104,7 +106,7 @@ void *kslab_valloc(size_t size);
  *
  * Return: as kslab_memalign().
  */
-void *kslab_pvalloc(size_t size);
+KSLAB_USER_API void *kslab_pvalloc(size_t size);
 
 /**
  * kslab_malloc_usable_size() - malloc_usable_size(3)
@@ -112,6 +114,8 @@ void *kslab_pvalloc(size_t size);
  *
  * Return: the bytes usable at @p (its size class), 0 for NULL.
  */
-size_t kslab_malloc_usable_size(void *p);
+KSLAB_USER_API size_t kslab_malloc_usable_size(void *p);
+
+KSLAB_END_DECLS
 
 #endif /* KSLAB_MALLOC_H */

@@ -7,6 +7,10 @@
 #ifndef KSLAB_REAPER_H
 #define KSLAB_REAPER_H
 
+#include <kslab/types.h>
+
+KSLAB_BEGIN_DECLS
+
 /**
  * kslab_reaper_start() - start reaping all caches every @interval_ms
  * @interval_ms: milliseconds between reaps, at least 1
@@ -14,18 +18,20 @@
  * Calling it again while running changes the interval.
  * Return: 0, or an errno value if the thread could not be started.
  */
-int kslab_reaper_start(unsigned int interval_ms);
+KSLAB_USER_API int kslab_reaper_start(unsigned int interval_ms);
 
 /**
  * kslab_reaper_stop() - stop the reaper and wait for its thread to end
  */
-void kslab_reaper_stop(void);
+KSLAB_USER_API void kslab_reaper_stop(void);
 
 /**
  * kslab_reaper_passes() - how many times the reaper has reaped
  *
  * Return: the count since the program started.
  */
-unsigned long kslab_reaper_passes(void);
+KSLAB_USER_API unsigned long kslab_reaper_passes(void);
+
+KSLAB_END_DECLS
 
 #endif /* KSLAB_REAPER_H */

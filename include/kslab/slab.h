@@ -6,8 +6,10 @@
 #ifndef KSLAB_SLAB_H
 #define KSLAB_SLAB_H
 
-#include <kslab/magazine.h>	/* KSLAB_MAGAZINE_MAX */
-#include <kslab/port.h>
+#include <kslab/gfp.h>
+#include <kslab/types.h>
+
+KSLAB_BEGIN_DECLS
 
 /* Cache flags */
 #define KSLAB_HWCACHE_ALIGN		0x0001UL /* align objects to cache lines */
@@ -25,7 +27,29 @@
 #define KSLAB_SLAB_MAX_ORDER		5
 #define KSLAB_MAX_OBJECT_SIZE		(KSLAB_PAGE_SIZE << KSLAB_SLAB_MAX_ORDER)
 
+/* The most rounds a magazine holds (struct kslab_cache_args). */
+#define KSLAB_MAGAZINE_MAX		254
+
 struct kslab_cache;
+
+/**
+ * struct kslab_magazine_counters - how allocations and frees were served
+ * @alloc_hit:  allocations served by a CPU's loaded magazine
+ * @alloc_swap: ... by swapping in the CPU's previous magazine
+ * @alloc_miss: ... that went to the depot or the slab layer (all of a
+ *              cache without magazines)
+ * @free_hit:   frees into a CPU's loaded magazine
+ * @free_swap:  ... after swapping in the previous magazine
+ * @free_miss:  ... that went to the depot or the slab layer (likewise)
+ */
+struct kslab_magazine_counters {
+	unsigned long alloc_hit;
+	unsigned long alloc_swap;
+	unsigned long alloc_miss;
+	unsigned long free_hit;
+	unsigned long free_swap;
+	unsigned long free_miss;
+};
 
 /**
  * struct kslab_cache_args - optional properties of a cache
@@ -105,7 +129,32 @@ struct kslab_cache_stats {
 	unsigned long quarantined;
 };
 
-int kslab_debug_configure(const char *option);
+/**
+ * kslab_debug_configure() - set which caches later creations debug
+ * @option: in KSLAB_DEBUG's syntax (Documentation/debugging.rst); NULL or
+ *          "" for none
+ *
+ * Replaces what KSLAB_DEBUG said; caches that exist keep their flags.
+ * Return: 0, or -1 with a report if @option is bad (then nothing changes).
+ */
+KSLAB_API int kslab_debug_configure(const char *option);
+
+/**
+ * kslab_nr_cpus() - how many CPU ids there are
+ *
+ * Every CPU id, as kslab_cache_cpu_stats() takes, is below it.
+ * Return: the count.
+ */
+KSLAB_API unsigned int kslab_nr_cpus(void);
+
+/**
+ * kslab_env_percpu_mode() - how per-CPU magazines are protected (userspace)
+ *
+ * Return: "rseq" (restartable sequences, no atomic on the fast path),
+ * "lock" (a per-CPU lock; without rseq, or with KSLAB_PERCPU=lock) or
+ * "single" (the sequences without rseq, for one thread only).
+ */
+KSLAB_USER_API const char *kslab_env_percpu_mode(void);
 
 /**
  * kslab_cache_create() - make a named cache of objects
@@ -117,7 +166,7 @@ int kslab_debug_configure(const char *option);
  * Return: the cache, or NULL with a report if an argument is bad or memory
  * runs out. With KSLAB_PANIC a failure stops the program instead.
  */
-struct kslab_cache *kslab_cache_create(const char *name, unsigned int size,
+KSLAB_API struct kslab_cache *kslab_cache_create(const char *name, unsigned int size,
 				       const struct kslab_cache_args *args,
 				       unsigned long flags);
 
@@ -129,7 +178,7 @@ struct kslab_cache *kslab_cache_create(const char *name, unsigned int size,
  * The object is in its constructed state, as the constructor left it or as
  * it was when last freed. Return: the object, or NULL if memory ran out.
  */
-void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp);
+KSLAB_API void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp);
 
 /**
  * kslab_cache_free() - give an object back to its cache
@@ -141,9 +190,9 @@ void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp);
  * (at once for KSLAB_NO_MAGAZINE caches, else when magazines are flushed);
  * until then a magazine may hand the object out twice.
  */
-void kslab_cache_free(struct kslab_cache *cache, void *obj);
-void kslab_cache_free_rcu(struct kslab_cache *cache, void *obj);
-bool kslab_rcu_flush(void);
+KSLAB_API void kslab_cache_free(struct kslab_cache *cache, void *obj);
+KSLAB_API void kslab_cache_free_rcu(struct kslab_cache *cache, void *obj);
+KSLAB_API bool kslab_rcu_flush(void);
 
 /**
  * struct kslab_rcu_stats - deferred frees (kslab_kfree_rcu() and friends)
@@ -157,7 +206,7 @@ struct kslab_rcu_stats {
 	unsigned long batches;
 };
 
-void kslab_rcu_stats(struct kslab_rcu_stats *stats);
+KSLAB_API void kslab_rcu_stats(struct kslab_rcu_stats *stats);
 
 /**
  * kslab_cache_alloc_bulk() - allocate several objects at once
@@ -168,7 +217,7 @@ void kslab_rcu_stats(struct kslab_rcu_stats *stats);
  *
  * All or nothing. Return: @nr, or 0 with nothing allocated.
  */
-int kslab_cache_alloc_bulk(struct kslab_cache *cache, gfp_t gfp, size_t nr,
+KSLAB_API int kslab_cache_alloc_bulk(struct kslab_cache *cache, gfp_t gfp, size_t nr,
 			   void **objs);
 
 /**
@@ -177,7 +226,7 @@ int kslab_cache_alloc_bulk(struct kslab_cache *cache, gfp_t gfp, size_t nr,
  * @nr:    how many
  * @objs:  the objects, each checked as kslab_cache_free() does
  */
-void kslab_cache_free_bulk(struct kslab_cache *cache, size_t nr, void **objs);
+KSLAB_API void kslab_cache_free_bulk(struct kslab_cache *cache, size_t nr, void **objs);
 
 /**
  * kslab_cache_shrink() - give back every page the cache can spare
@@ -189,7 +238,7 @@ void kslab_cache_free_bulk(struct kslab_cache *cache, size_t nr, void **objs);
  * context. Return: the number of this cache's pages given back (the
  * internal caches' pages come on top).
  */
-int kslab_cache_shrink(struct kslab_cache *cache);
+KSLAB_API int kslab_cache_shrink(struct kslab_cache *cache);
 
 /**
  * kslab_cache_reap() - trim a cache to its recent working set
@@ -200,14 +249,14 @@ int kslab_cache_shrink(struct kslab_cache *cache);
  * was contended meanwhile, and gives back empty slabs beyond the few kept.
  * Process context. Return: the number of pages given back.
  */
-int kslab_cache_reap(struct kslab_cache *cache);
+KSLAB_API int kslab_cache_reap(struct kslab_cache *cache);
 
 /**
  * kslab_reap_all() - kslab_cache_reap() on every cache
  *
  * Return: the number of pages given back.
  */
-int kslab_reap_all(void);
+KSLAB_API int kslab_reap_all(void);
 
 /**
  * kslab_cache_destroy() - destroy an empty cache
@@ -217,14 +266,14 @@ int kslab_reap_all(void);
  * left in place, so those objects stay valid; its spare pages are given
  * back all the same. Process context.
  */
-void kslab_cache_destroy(struct kslab_cache *cache);
+KSLAB_API void kslab_cache_destroy(struct kslab_cache *cache);
 
 /**
  * kslab_cache_stats() - read a cache's counters
  * @cache: the cache
  * @stats: filled in; per-CPU counters are summed over all CPUs
  */
-void kslab_cache_stats(struct kslab_cache *cache,
+KSLAB_API void kslab_cache_stats(struct kslab_cache *cache,
 		       struct kslab_cache_stats *stats);
 
 /**
@@ -233,7 +282,7 @@ void kslab_cache_stats(struct kslab_cache *cache,
  * @cpu:   a CPU id below kslab_nr_cpus()
  * @stats: its magazine counters filled in, the rest zero
  */
-void kslab_cache_cpu_stats(struct kslab_cache *cache, unsigned int cpu,
+KSLAB_API void kslab_cache_cpu_stats(struct kslab_cache *cache, unsigned int cpu,
 			   struct kslab_cache_stats *stats);
 
 /**
@@ -248,7 +297,7 @@ void kslab_cache_cpu_stats(struct kslab_cache *cache, unsigned int cpu,
  * is reported.
  * Return: the number of violations found; 0 when consistent.
  */
-unsigned long kslab_cache_check(struct kslab_cache *cache);
+KSLAB_API unsigned long kslab_cache_check(struct kslab_cache *cache);
 
 /**
  * kslab_check_all() - kslab_cache_check() every cache, then the default zone
@@ -256,7 +305,7 @@ unsigned long kslab_cache_check(struct kslab_cache *cache);
  * Process context. Return: the violations found, all told; 0 when
  * consistent.
  */
-unsigned long kslab_check_all(void);
+KSLAB_API unsigned long kslab_check_all(void);
 
 /**
  * kslab_cache_name() - the name a cache was created with
@@ -264,7 +313,7 @@ unsigned long kslab_check_all(void);
  *
  * Return: its name.
  */
-const char *kslab_cache_name(const struct kslab_cache *cache);
+KSLAB_API const char *kslab_cache_name(const struct kslab_cache *cache);
 
 /**
  * kslab_slabinfo_format() - describe every cache like /proc/slabinfo 2.1
@@ -275,6 +324,8 @@ const char *kslab_cache_name(const struct kslab_cache *cache);
  * columns followed by kslab's magazine, depot and slab counters.
  * Return: the length the full text needs, as snprintf() does.
  */
-size_t kslab_slabinfo_format(char *buf, size_t size);
+KSLAB_API size_t kslab_slabinfo_format(char *buf, size_t size);
+
+KSLAB_END_DECLS
 
 #endif /* KSLAB_SLAB_H */

@@ -6,9 +6,9 @@
  * of leak reports when a zone is destroyed, and of the default zone.
  */
 #include <kslab/buddy.h>
-#include <kslab/page.h>
-#include <kslab/zone.h>
 
+#include "../../mm/page.h"
+#include "../../mm/zone.h"
 #include "buddy_tests.h"
 
 /* ------------------------------------------------------------------ */

@@ -11,8 +11,8 @@
  * the chunk the source handed out.
  */
 #include <kslab/buddy.h>
-#include <kslab/page.h>
 
+#include "../../mm/page.h"
 #include "buddy_tests.h"
 
 /* ------------------------------------------------------------------ */

@@ -6,8 +6,8 @@
  * descriptors of allocated, free and foreign memory.
  */
 #include <kslab/buddy.h>
-#include <kslab/page.h>
 
+#include "../../mm/page.h"
 #include "buddy_tests.h"
 
 /* ------------------------------------------------------------------ */

@@ -6,10 +6,10 @@
  * and checks for exactly one report and no other change.
  */
 #include <kslab/buddy.h>
-#include <kslab/page.h>
 #include <kslab/report.h>
-#include <kslab/zone.h>
 
+#include "../../mm/page.h"
+#include "../../mm/zone.h"
 #include "buddy_tests.h"
 
 /* ------------------------------------------------------------------ */

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include <kslab/buddy.h>
-#include <kslab/page.h>
 
+#include "../../mm/page.h"
 #include "../process.h"
 #include "../stress.h"
 #include "buddy_tests.h"

@@ -2,7 +2,7 @@
 /*
  * Memory checkers see kslab's objects (suite checkers): built only in the
  * ASan build and the memcheck build (-DKSLAB_VALGRIND), where kslab marks
- * its objects for the checker (<kslab/port-user-tools.h>). Each bug is
+ * its objects for the checker (userspace/port-tools.h). Each bug is
  * committed in a child, run directly under ASan and under valgrind
  * otherwise; the checker must stop it and name the right kind of access,
  * and the clean child must run through without a word from either.

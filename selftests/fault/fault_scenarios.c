@@ -14,8 +14,8 @@
  */
 #include <kslab/buddy.h>
 #include <kslab/kmalloc.h>
-#include <kslab/slab_types.h>
 
+#include "../../mm/kmalloc.h"
 #include "../capture.h"
 #include "fault_tests.h"
 

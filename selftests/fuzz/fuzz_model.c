@@ -18,8 +18,8 @@
 #include <stdlib.h>
 
 #include <kslab/buddy.h>
-#include <kslab/slab_types.h>
 
+#include "../../mm/kmalloc.h"
 #include "fuzz.h"
 
 /* Areas up to this size carry their pattern whole. */

@@ -11,10 +11,9 @@
 
 #include <kslab/buddy.h>
 #include <kslab/kmalloc.h>
-#include <kslab/slab_types.h>
 
+#include "../../mm/slab.h"
 #include "../process.h"
-
 #include "../stress.h"
 #include "kmalloc_tests.h"
 

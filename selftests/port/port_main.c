@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tests of the userspace side of the port contract (<kslab/port.h>,
- * <kslab/port-user.h>, userspace/): CPU ids and their sched_getcpu()
+ * Tests of the userspace side of the port contract (mm/port.h,
+ * userspace/port.h, userspace/): CPU ids and their sched_getcpu()
  * fallback, exclusive per-CPU sections, per-CPU storage, locks, atomics, the
  * page source, metadata memory, line output, reports, assertions and RCU.
  * One file a suite; this one holds main(), the fixtures they share are in

@@ -10,8 +10,7 @@
 #ifndef KSLAB_SELFTESTS_PORT_TESTS_H
 #define KSLAB_SELFTESTS_PORT_TESTS_H
 
-#include <kslab/port.h>
-
+#include "../../mm/port.h"
 #include "../ktap.h"
 #include "../process.h"
 

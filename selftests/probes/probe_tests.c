@@ -17,8 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <kslab/slab_types.h>
-
+#include "../../mm/slab.h"
 #include "../ktap.h"
 #include "../process.h"
 

@@ -11,8 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <kslab/slab_types.h>
-
+#include "../../mm/slab.h"
 #include "../capture.h"
 #include "rcu_tests.h"
 

@@ -14,8 +14,8 @@
  * Also: freeing NULL, and destroying a cache that still has objects out.
  */
 #include <kslab/buddy.h>
-#include <kslab/slab_types.h>
 
+#include "../../mm/slab.h"
 #include "slab_tests.h"
 
 #define WHAT_WRONG_CACHE	"free to wrong cache"

@@ -5,9 +5,8 @@
  * tearing down test caches, reading their counters, the test constructor
  * and destructor, and capping the default zone to make memory run out.
  */
-#include <kslab/page.h>
-#include <kslab/zone.h>
-
+#include "../../mm/page.h"
+#include "../../mm/zone.h"
 #include "slab_tests.h"
 
 /* ------------------------------------------------------------------ */

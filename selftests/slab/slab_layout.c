@@ -10,8 +10,7 @@
  * a few sizes, and this file's own statement of the rule for a sweep of
  * sizes; addresses of real objects then confirm what the counters claim.
  */
-#include <kslab/slab_types.h>
-
+#include "../../mm/slab.h"
 #include "slab_tests.h"
 
 /* Objects this large keep the header off the slab unless the waste holds it. */

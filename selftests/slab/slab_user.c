@@ -17,8 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <kslab/slab_types.h>
-
+#include "../../mm/slab.h"
 #include "../stress.h"
 #include "slab_tests.h"
 

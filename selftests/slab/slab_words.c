@@ -5,8 +5,7 @@
  * page of a slab carries its word while the slab lives and loses it when
  * the slab goes back; and the consistency checker notices a wrong word.
  */
-#include <kslab/slab_types.h>
-
+#include "../../mm/slab.h"
 #include "slab_tests.h"
 
 /* Offsets tried beyond each end of a slab's objects, in object sizes. */

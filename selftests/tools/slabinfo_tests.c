@@ -7,8 +7,6 @@
  * terminal; with no FILE, the module's /proc/kslabinfo, which the qemu run
  * (scripts/check-kernel.sh) reads with the tool inside the guest.
  */
-#include <kslab/compiler.h>
-
 #include <limits.h>
 #include <pty.h>
 #include <stdio.h>
@@ -17,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../mm/compiler.h"
 #include "../capture.h"
 #include "../ktap.h"
 #include "../process.h"

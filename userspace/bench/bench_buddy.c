@@ -240,7 +240,7 @@ static int time_all(bool tsv)
 
 	if (!tsv)
 		print_header();
-	for (i = 0; i < KSLAB_ARRAY_SIZE(workloads); i++) {
+	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
 		const struct workload *w = &workloads[i];
 		double k, m;
 
@@ -260,7 +260,7 @@ static void list_all(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < KSLAB_ARRAY_SIZE(workloads); i++) {
+	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
 		const struct workload *w = &workloads[i];
 
 		printf("%s\t%s\t%lu\t%s\t%lu\n", w->key, w->kslab.fn_name,
@@ -272,7 +272,7 @@ static const struct bench_side *find_side(const char *fn_name)
 {
 	unsigned int i;
 
-	for (i = 0; i < KSLAB_ARRAY_SIZE(workloads); i++) {
+	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
 		if (!strcmp(workloads[i].kslab.fn_name, fn_name))
 			return &workloads[i].kslab;
 		if (!strcmp(workloads[i].mmap.fn_name, fn_name))

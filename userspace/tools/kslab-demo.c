@@ -362,7 +362,7 @@ static void object_ends(const struct demo_object *o, unsigned long **first,
 		struct demo_inode *inode = o->addr;
 
 		*first = &inode->payload[0];
-		*last = &inode->payload[KSLAB_ARRAY_SIZE(inode->payload) - 1];
+		*last = &inode->payload[sizeof(inode->payload) / sizeof(inode->payload[0]) - 1];
 	} else {
 		*first = o->addr;
 		*last = (unsigned long *)((char *)o->addr +
@@ -770,7 +770,7 @@ int main(void)
 	printf("kslab-demo: the buddy allocator on the default zone\n");
 	printf("  blocks of order 0-%d (%lu KiB to %lu KiB), chunks of %lu MiB\n",
 	       DEMO_MAX_ORDER, KSLAB_PAGE_SIZE >> 10,
-	       (KSLAB_PAGE_SIZE << DEMO_MAX_ORDER) >> 10, KSLAB_CHUNK_SIZE >> 20);
+	       (KSLAB_PAGE_SIZE << DEMO_MAX_ORDER) >> 10, (KSLAB_PAGE_SIZE << KSLAB_MAX_ORDER) >> 20);
 
 	clock_gettime(CLOCK_MONOTONIC, &d.phase_start);
 	print_state(&d, "1. start", "The zone is empty: it takes chunks from "

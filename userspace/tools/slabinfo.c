@@ -122,7 +122,7 @@ static bool has(const struct cache_row *row, enum section sec)
 	return row->present & (1U << sec);
 }
 
-kslab_printf_fmt(2, 3)
+__attribute__((__format__(__printf__, 2, 3)))
 static void malformed(struct parser *p, const char *fmt, ...)
 {
 	va_list ap;
@@ -635,7 +635,7 @@ static const struct demo_cache_spec {
 	{ "demo-huge",   20000, KSLAB_NO_MAGAZINE,      40, 2 },
 };
 
-#define NR_DEMO_CACHES	KSLAB_ARRAY_SIZE(demo_specs)
+#define NR_DEMO_CACHES	(sizeof(demo_specs) / sizeof(demo_specs[0]))
 #define DEMO_CHURN	4	/* rounds of freeing and reallocating a quarter */
 
 struct demo_cache {

@@ -7,7 +7,7 @@
 #define KSLAB_ZONE_H
 
 #include <kslab/buddy.h>
-#include <kslab/page.h>
+#include "page.h"
 
 #define KSLAB_ZONE_NAME_LEN	32
 

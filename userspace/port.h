@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The userspace side of the port contract (see <kslab/port.h>): the parts
+ * The userspace side of the port contract (see mm/port.h): the parts
  * that must be inline. The rest is in userspace/.
  *
  * Spinlocks are futex locks that spin briefly before sleeping: userspace
@@ -9,8 +9,8 @@
  * glibc registers for each thread (one load); where rseq is unavailable
  * (glibc.pthread.rseq=0, old kernels) sched_getcpu() answers instead.
  */
-#ifndef KSLAB_PORT_USER_H
-#define KSLAB_PORT_USER_H
+#ifndef KSLAB_USERSPACE_PORT_H
+#define KSLAB_USERSPACE_PORT_H
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -239,7 +239,7 @@ static inline unsigned int kslab_cpu_id(void)
 
 struct kslab_cpu_lock {
 	int held;
-	int closed;	/* 1 in lock mode: the gate of <kslab/port-user-rseq.h> */
+	int closed;	/* 1 in lock mode: the gate of userspace/port-rseq.h */
 };
 
 /*
@@ -285,8 +285,8 @@ static inline unsigned int kslab_cpu_section_cpu(void)
 extern bool kslab_percpu_rseq kslab_hidden;
 unsigned int kslab_cpu_enter_slow(void);
 
-#include <kslab/port-user-rseq.h>
-#include <kslab/port-user-tools.h>
+#include "port-rseq.h"
+#include "port-tools.h"
 
 /*
  * Probes at slow-path events: USDT probes (provider kslab) where
@@ -343,13 +343,7 @@ static inline unsigned long *kslab_env_page_word(const void *addr)
 }
 
 /* ---- RCU: liburcu's rcu_head is two words; the callback rides beside ---- */
-struct kslab_rcu_head {
-	void *urcu_head[2];
-	kslab_rcu_fn fn;
-};
-
-void kslab_rcu_read_lock(void);
-void kslab_rcu_read_unlock(void);
+#include <kslab/rcu.h>
 
 kslab_noreturn void kslab_env_panic(const char *msg);
 
@@ -358,4 +352,4 @@ kslab_noreturn void kslab_env_panic(const char *msg);
 #define kslab_vsnprintf	vsnprintf
 #define kslab_snprintf	snprintf
 
-#endif /* KSLAB_PORT_USER_H */
+#endif /* KSLAB_USERSPACE_PORT_H */

@@ -11,8 +11,8 @@
 #ifndef KSLAB_PAGE_H
 #define KSLAB_PAGE_H
 
-#include <kslab/list.h>
-#include <kslab/port.h>
+#include "list.h"
+#include "port.h"
 
 struct kslab_zone;
 
@@ -79,6 +79,6 @@ static inline struct kslab_page *kslab_page_head(struct kslab_page *page)
 }
 
 /* kslab_virt_to_page() is inline there; it needs struct kslab_chunk. */
-#include <kslab/pagemap.h>
+#include "pagemap.h"
 
 #endif /* KSLAB_PAGE_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The kernel side of the port contract (see <kslab/port.h>): the parts
+ * The kernel side of the port contract (see mm/port.h): the parts
  * that must be inline, for Linux 6.1 and later. The rest is in kernel/.
  *
  * Owns the mapping of every inline contract item onto a kernel primitive.
@@ -8,8 +8,8 @@
  * from what the contract promises (irqsave locks, ordering of void atomics,
  * the __percpu address space) are explained where they are bridged.
  */
-#ifndef KSLAB_PORT_KERNEL_H
-#define KSLAB_PORT_KERNEL_H
+#ifndef KSLAB_KERNEL_PORT_H
+#define KSLAB_KERNEL_PORT_H
 
 #include <linux/atomic.h>
 #include <linux/kernel.h>
@@ -238,15 +238,10 @@ void kslab_cpu_exit(unsigned int cpu);
 /* Out of line in kernel/port.c: it asks mm/'s page map first. */
 unsigned long *kslab_env_page_word(const void *addr);
 
-/* Interrupts off already make a section exclusive: no atomic needed. */
-#include <kslab/magazine_section.h>
-
 /* ---- tracing: tracepoints kslab:kslab_<event>, off until enabled ---- */
-#include <kslab/trace-kernel.h>
+#include "trace.h"
 #define KSLAB_TRACE(event, a, b)					\
 	trace_kslab_##event((unsigned long)(a), (unsigned long)(b))
-#define kslab_cpu_mag_pop	kslab_section_mag_pop
-#define kslab_cpu_mag_push	kslab_section_mag_push
 
 /* ---- stopping ---- */
 
@@ -277,4 +272,4 @@ static inline kslab_noreturn void kslab_env_panic(const char *msg)
 #define kslab_vsnprintf	vsnprintf
 #define kslab_snprintf	snprintf
 
-#endif /* KSLAB_PORT_KERNEL_H */
+#endif /* KSLAB_KERNEL_PORT_H */

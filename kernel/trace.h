@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The kernel side of KSLAB_TRACE() (<kslab/port.h>): one tracepoint per
+ * The kernel side of KSLAB_TRACE() (mm/port.h): one tracepoint per
  * slow-path event, kslab:kslab_<event>, with the two arguments the
  * userspace USDT probes carry (Documentation/perf.rst). Included by
- * <kslab/port-kernel.h>; kernel/port.c instantiates them.
+ * kernel/port.h; kernel/port.c instantiates them.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM kslab
@@ -48,7 +48,7 @@ KSLAB_DEFINE_EVENT(reap);
 #endif /* KSLAB_TRACE_KERNEL_H */
 
 #undef TRACE_INCLUDE_PATH
-#define TRACE_INCLUDE_PATH kslab
+#define TRACE_INCLUDE_PATH .
 #undef TRACE_INCLUDE_FILE
-#define TRACE_INCLUDE_FILE trace-kernel
+#define TRACE_INCLUDE_FILE trace
 #include <trace/define_trace.h>

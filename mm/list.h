@@ -9,7 +9,7 @@
 #ifndef KSLAB_LIST_H
 #define KSLAB_LIST_H
 
-#include <kslab/compiler.h>
+#include "compiler.h"
 
 struct kslab_list_head {
 	struct kslab_list_head *next;

@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The userspace port's marks for memory checkers (see <kslab/port.h> and
+ * The userspace port's marks for memory checkers (see mm/port.h and
  * Documentation/debugging.rst): which bytes a program may touch, told to
  * AddressSanitizer in a -fsanitize=address build and to valgrind's
- * memcheck in a -DKSLAB_VALGRIND build. Otherwise <kslab/port.h> gives
- * the marks that compile to nothing. Included by <kslab/port-user.h>.
+ * memcheck in a -DKSLAB_VALGRIND build. Otherwise mm/port.h gives
+ * the marks that compile to nothing. Included by userspace/port.h.
  *
  * kslab's objects are the checker's blocks: kslab_env_obj_alloc() as one
  * is handed out, kslab_env_obj_free() as it comes back. Everything else in
  * a slab (free objects, red zones, padding) stays closed, and kslab opens
  * it around its own accesses with kslab_env_mem_open()/_close().
  */
-#ifndef KSLAB_PORT_USER_TOOLS_H
-#define KSLAB_PORT_USER_TOOLS_H
+#ifndef KSLAB_USERSPACE_PORT_TOOLS_H
+#define KSLAB_USERSPACE_PORT_TOOLS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -96,4 +96,4 @@ static inline void kslab_env_mem_forget(void *p, size_t size)
 
 #endif
 
-#endif /* KSLAB_PORT_USER_TOOLS_H */
+#endif /* KSLAB_USERSPACE_PORT_TOOLS_H */

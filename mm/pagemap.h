@@ -6,7 +6,7 @@
 #ifndef KSLAB_PAGEMAP_H
 #define KSLAB_PAGEMAP_H
 
-#include <kslab/page.h>
+#include "page.h"
 
 #define KSLAB_PAGEMAP_KEY_BITS	(KSLAB_VA_BITS - KSLAB_CHUNK_SHIFT)
 #define KSLAB_PAGEMAP_LEAF_BITS	13

@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Object cache internals: kslab-internal, shared by mm/slab.c (the slab
- * layer), mm/magazine.c (per-CPU magazines and the depot) and
- * mm/slab_common.c (creation, destruction, statistics).
+ * Object cache internals (as the kernel keeps struct kmem_cache in
+ * mm/slab.h): the cache and slab descriptors, the O(1) lookups from an
+ * address to its slab, cache and object, and the functions the files of
+ * the object cache layers offer each other: mm/slab.c and mm/slab_map.c
+ * (the slab layer), mm/slab_check.c, mm/slab_common.c (creation,
+ * destruction, statistics). The fast paths built on them are in
+ * mm/fast_path.h. Internal to mm/.
  */
-#ifndef KSLAB_SLAB_TYPES_H
-#define KSLAB_SLAB_TYPES_H
+#ifndef KSLAB_MM_SLAB_H
+#define KSLAB_MM_SLAB_H
 
-#include <kslab/list.h>
-#include <kslab/magazine.h>
-#include <kslab/page.h>
 #include <kslab/slab.h>
+
+#include "list.h"
+#include "magazine.h"
+#include "page.h"
 
 #define KSLAB_CACHE_NAME_LEN	32
 /*
@@ -26,15 +31,12 @@ static inline unsigned long kslab_slab_page_tag(const struct kslab_cache *cache)
 }
 /* Internal caches (headers, magazines): headers on the slab, no magazines. */
 #define KSLAB_CACHE_INTERNAL	0x80000000UL
-/* kmalloc's size classes, which the kmalloc fault point concerns. */
-#define KSLAB_CACHE_KMALLOC	0x40000000UL
 
 /*
  * cache->fault: why fault injection sends every allocation of a cache to
  * the slow path, past its magazines (mm/fault.c).
  */
 #define KSLAB_CACHE_FAULT_TARGET	0x1	/* the cache point names it */
-#define KSLAB_CACHE_FAULT_KMALLOC	0x2	/* a class, the kmalloc point armed */
 
 /*
  * A slab: one buddy block cut into objects. Which objects are free is a
@@ -52,29 +54,6 @@ struct kslab_slab {
 	unsigned int inuse;
 	unsigned int colour;		/* byte offset of s_mem in the object area */
 	unsigned long free_map[];
-};
-
-/*
- * The depot: magazines no CPU holds. min_full and min_empty are the
- * lowest counts seen since the last reap; that many magazines were not
- * needed during the interval, so reap may free them.
- */
-struct kslab_depot {
-	struct kslab_spinlock lock;
-	struct kslab_magazine *full;
-	struct kslab_magazine *empty;
-	unsigned long nr_full;
-	unsigned long nr_empty;
-	unsigned long min_full;
-	unsigned long min_empty;
-	unsigned int magazine_size;
-	unsigned long contended;	/* since the last reap */
-	unsigned long contended_total;
-	unsigned long full_gets;
-	unsigned long full_puts;
-	unsigned long empty_gets;
-	unsigned long empty_puts;
-	unsigned long resizes;
 };
 
 struct kslab_cache {
@@ -315,78 +294,17 @@ enum kslab_obj_error kslab_obj_check(struct kslab_cache *cache,
 				     const void *obj, struct kslab_slab **slab,
 				     unsigned long *offset);
 
-/**
- * kslab_kfree_hit() - kslab_kfree()'s fast path
- * @p: any address
- *
- * An object of any cache goes into this CPU's loaded magazine if it has
- * room: one page word names the cache and proves the object. Inline, for
- * kslab_kfree() and the userspace free().
- * Return: true if @p was freed; false for everything else (NULL, blocks,
- * large memory, bad addresses, a full magazine), which kslab_kfree()
- * handles in full.
- */
-static inline bool kslab_kfree_hit(const void *p)
-{
-	const unsigned long *word = kslab_env_page_word(p);
-	struct kslab_cache *cache;
-
-	/* With a memory checker, kslab_kfree() marks the object as it frees. */
-	if (KSLAB_ENV_MARKS_OBJECTS || kslab_unlikely(!word))
-		return false;
-	cache = kslab_cache_of(p, *word);
-	return kslab_likely(cache && kslab_obj_in(cache, p, *word)) &&
-	       kslab_likely(kslab_cpu_mag_push(cache->cpu, (void *)p));
-}
-
-/* kmalloc (mm/kmalloc.c), for the userspace malloc. */
-struct kslab_cache *kslab_kmalloc_cache(size_t size);
-void *kslab_kmalloc_from(size_t size, size_t align, gfp_t gfp,
-			 unsigned long caller);
-void kslab_kfree_from(const void *p, unsigned long caller);
-
-/* Magazine layer (mm/magazine.c) */
-void *kslab_cache_alloc_from(struct kslab_cache *cache, gfp_t gfp,
-			     unsigned long caller);
-void kslab_cache_free_checked(struct kslab_cache *cache, void *obj,
-			      unsigned long caller);
-int kslab_magazine_init(struct kslab_cache *cache, unsigned int size);
-void kslab_magazine_flush_all(struct kslab_cache *cache);
-void kslab_magazine_exit(struct kslab_cache *cache);
-unsigned long kslab_depot_reap(struct kslab_cache *cache);
-void kslab_magazine_stats(struct kslab_cache *cache,
-			  struct kslab_cache_stats *stats);
-void kslab_cpu_cache_stats(struct kslab_cache *cache, unsigned int cpu,
-			   struct kslab_cache_stats *stats);
-
-/* Every lock, for fork() (mm/slab_common.c, mm/kmalloc.c, mm/fault.c) */
-void kslab_lock_outer(void);
-void kslab_unlock_outer(void);
-void kslab_lock_inner(void);
-void kslab_unlock_inner(void);
-void kslab_kmalloc_lock(void);
-void kslab_kmalloc_unlock(void);
-void kslab_fault_lock(void);
-void kslab_fault_unlock(void);
-
 /* Deferred frees (mm/rcu_free.c) */
 int kslab_rcu_init(void);
 void kslab_rcu_exit(void);
 void kslab_rcu_wait_frees(void);
 
-/* Teardown (mm/slab_common.c, mm/kmalloc.c) */
-bool kslab_cache_release(struct kslab_cache *cache);
-unsigned int kslab_kmalloc_exit(void);
-unsigned long kslab_shutdown(void);
-
-/* Fault injection (mm/fault.c) */
-unsigned int kslab_fault_cache_bits(const struct kslab_cache *cache);
-
-/* Creation (mm/slab_common.c) */
+/* Creation and teardown (mm/slab_common.c) */
 void kslab_report_bad_free(struct kslab_cache *cache, enum kslab_obj_error err,
 			   const void *obj, const struct kslab_slab *slab,
 			   unsigned long offset);
 struct kslab_cache *kslab_header_cache(unsigned int size);
 struct kslab_cache *kslab_magazine_cache(unsigned int capacity);
+bool kslab_cache_release(struct kslab_cache *cache);
 
-#endif /* KSLAB_SLAB_TYPES_H */
+#endif /* KSLAB_MM_SLAB_H */

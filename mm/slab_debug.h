@@ -18,7 +18,7 @@
 #ifndef KSLAB_SLAB_DEBUG_H
 #define KSLAB_SLAB_DEBUG_H
 
-#include <kslab/slab_types.h>
+#include "slab.h"
 
 #define KSLAB_DEBUG_FLAGS	(KSLAB_CONSISTENCY_CHECKS | KSLAB_RED_ZONE | \
 				 KSLAB_POISON | KSLAB_STORE_USER)

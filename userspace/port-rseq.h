@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The userspace port's per-CPU magazine primitives (see <kslab/port.h>):
- * restartable sequences where the kernel and glibc provide rseq, the
- * per-CPU lock elsewhere. Included by <kslab/port-user.h>.
+ * The userspace port's restartable commit (KSLAB_ENV_MAG_COMMIT, see
+ * mm/port.h): restartable sequences where the kernel and glibc provide
+ * rseq; in lock mode they give up at once, and mm/ does the work inside
+ * the per-CPU lock. Included by userspace/port.h. The sequences know the
+ * magazine by mm/magazine_layout.h alone.
  *
  * In rseq mode a pop or push runs as a restartable sequence on the
  * current CPU: it reads that CPU's section lock and gives up if it is
@@ -15,15 +17,15 @@
  * free was preempted and will restart; kslab_each_cpu_exclusive() takes it
  * from afar and fences the CPU with membarrier(2), which restarts
  * sequences in flight there. Either way, once the holder goes on, every
- * sequence on that CPU sees the lock held (see <kslab/port-user.h>).
+ * sequence on that CPU sees the lock held (see userspace/port.h).
  *
  * The hit counts ride in the same word as the round count (see
- * <kslab/magazine.h>), so the one commit store also counts the hit.
+ * mm/magazine_layout.h), so the one commit store also counts the hit.
  */
-#ifndef KSLAB_PORT_USER_RSEQ_H
-#define KSLAB_PORT_USER_RSEQ_H
+#ifndef KSLAB_USERSPACE_PORT_RSEQ_H
+#define KSLAB_USERSPACE_PORT_RSEQ_H
 
-#include <kslab/magazine.h>
+#include "../mm/magazine_layout.h"
 
 /*
  * Set before the first per-CPU allocation returns; see userspace/cpu.c.
@@ -35,16 +37,6 @@
  */
 extern long kslab_rseq_offset kslab_hidden;
 extern int *kslab_cpu_gates kslab_hidden;
-
-/**
- * kslab_env_percpu_mode() - how per-CPU magazines are protected
- *
- * Return: "rseq" (restartable sequences, no atomic on the fast path),
- * "lock" (a per-CPU lock; without rseq, or with KSLAB_PERCPU=lock) or
- * "single" (the sequences without rseq, for one thread only; see
- * userspace/cpu.c).
- */
-const char *kslab_env_percpu_mode(void);
 
 _Static_assert(KSLAB_PERCPU_UNIT == 1UL << 18, "rseq sequences shift by 18");
 
@@ -213,32 +205,9 @@ static inline int kslab_rseq_cpu_trylock(void)
 
 #endif
 
-/**
- * kslab_cpu_mag_pop() - pop a round from this CPU's loaded magazine
- * @pcpu: the cache's per-CPU handle
- *
- * Counted as an alloc_hit at the next harvest. In lock mode it always
- * gives up: the slow path pops inside the section instead.
- * Return: the object, or NULL if the magazine is empty, a harvest is due
- * or the CPU's section is held.
- */
-static inline void *kslab_cpu_mag_pop(struct kslab_cpu_cache *pcpu)
-{
-	return kslab_rseq_mag_pop(pcpu);
-}
+/* The contract's restartable commit: the sequences above. */
+#define KSLAB_ENV_MAG_COMMIT	1
+#define kslab_env_mag_pop	kslab_rseq_mag_pop
+#define kslab_env_mag_push	kslab_rseq_mag_push
 
-/**
- * kslab_cpu_mag_push() - push a round onto this CPU's loaded magazine
- * @pcpu: the cache's per-CPU handle
- * @obj:  the object
- *
- * Counted as a free_hit at the next harvest; in lock mode it always gives
- * up. Return: false if the magazine is full, a harvest is due or the CPU's
- * section is held.
- */
-static inline bool kslab_cpu_mag_push(struct kslab_cpu_cache *pcpu, void *obj)
-{
-	return kslab_rseq_mag_push(pcpu, obj);
-}
-
-#endif /* KSLAB_PORT_USER_RSEQ_H */
+#endif /* KSLAB_USERSPACE_PORT_RSEQ_H */

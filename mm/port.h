@@ -2,10 +2,12 @@
 /*
  * The port contract: everything mm/ may use of the environment it runs in.
  *
- * mm/ includes this header and nothing else from outside include/kslab/.
- * Each environment supplies the items below once: the kernel in
- * <kslab/port-kernel.h> plus kernel/, userspace in <kslab/port-user.h> plus
- * userspace/. This file is the only place that chooses between them.
+ * mm/ includes this header and, from outside mm/, only the public headers
+ * of include/kslab/. Each environment supplies the items below once: the
+ * kernel in kernel/port.h plus the files of kernel/, userspace in
+ * userspace/port.h plus the files of userspace/. This file is the only
+ * place that chooses between them. The items are primitives; the
+ * allocator's logic is all in mm/.
  * Documentation/port.rst gives the reasoning and the per-environment notes.
  *
  * Constants
@@ -43,14 +45,16 @@
  *                       Valid once a kslab_percpu_alloc() has succeeded.
  *                       Declared by the environment header: userspace
  *                       makes both inline, they are the fast path.
- *   kslab_cpu_mag_pop(pcpu), kslab_cpu_mag_push(pcpu, obj)
- *	the magazine fast paths (struct kslab_cpu_cache, <kslab/magazine.h>):
- *	pop a round from, or push one onto, the current CPU's loaded magazine
- *	and count the hit, exclusive against that CPU's sections; give up
- *	(NULL, false) when the magazine is empty or full, or the CPU is in a
- *	section. Declared by the environment header: userspace uses rseq
- *	(one plain store commits) or its per-CPU lock, the kernel disables
- *	interrupts.
+ *   KSLAB_ENV_MAG_COMMIT, kslab_env_mag_pop(pcpu), kslab_env_mag_push(pcpu, obj)
+ *	optional, the restartable commit: where the environment can pop a
+ *	round from, or push one onto, the current CPU's loaded magazine
+ *	without entering a section (userspace: rseq, one plain store
+ *	commits), it defines KSLAB_ENV_MAG_COMMIT as 1 and these two, which
+ *	give up (NULL, false) whenever the magazine is empty or full, or
+ *	the CPU's section is held. They know the magazine by
+ *	mm/magazine_layout.h alone, the one meeting point of port and core.
+ *	Elsewhere (the kernel) KSLAB_ENV_MAG_COMMIT is 0 and mm/magazine.h
+ *	does both inside kslab_cpu_enter()/exit().
  *   kslab_each_cpu_exclusive(fn, arg)  call fn(cpu, arg) once for every
  *                       CPU id, each inside that CPU's exclusive section,
  *                       so fn may touch that CPU's per-CPU data (kernel: an
@@ -130,19 +134,24 @@
  *
  * Memory primitives
  *   kslab_memset, kslab_memcpy, kslab_memcmp: compiler builtins.
+ *
+ * What mm/ offers its environment (declared at the end of this file)
+ *   kslab_lock_outer(), kslab_lock_inner() and their unlocks: every lock
+ *	of mm/ in lock order, in two halves around the per-CPU sections
+ *	(userspace: for fork()).
+ *   kslab_shutdown(): give everything back (the module's unload).
+ *   kslab_chunk_holds(addr): whether a granted chunk holds @addr, from
+ *	mm/'s page map (the kernel's kslab_env_page_word()).
  */
-#ifndef KSLAB_PORT_H
-#define KSLAB_PORT_H
+#ifndef KSLAB_MM_PORT_H
+#define KSLAB_MM_PORT_H
 
-#include <kslab/compiler.h>
 #include <kslab/gfp.h>
+#include <kslab/report.h>	/* enum kslab_log_level */
+#include <kslab/types.h>	/* KSLAB_PAGE_SIZE, KSLAB_MAX_ORDER */
 
-#ifndef KSLAB_MAX_ORDER
-#define KSLAB_MAX_ORDER		10
-#endif
+#include "compiler.h"
 
-#define KSLAB_PAGE_SHIFT	12
-#define KSLAB_PAGE_SIZE		(1UL << KSLAB_PAGE_SHIFT)
 #define KSLAB_CACHE_LINE	64
 #define KSLAB_CHUNK_SHIFT	(KSLAB_PAGE_SHIFT + KSLAB_MAX_ORDER)
 #define KSLAB_CHUNK_SIZE	(1UL << KSLAB_CHUNK_SHIFT)
@@ -150,25 +159,22 @@
 /* The kernel's per-CPU allocator refuses more; userspace holds to it too. */
 #define KSLAB_PERCPU_MAX	(32UL << 10)
 
-enum kslab_log_level {
-	KSLAB_LOG_OUT,
-	KSLAB_LOG_ERR,
-	KSLAB_LOG_WARN,
-	KSLAB_LOG_INFO,
-};
-
 struct kslab_rcu_head;
 typedef void (*kslab_rcu_fn)(struct kslab_rcu_head *head);
 
 #ifdef __KERNEL__
-#include <kslab/port-kernel.h>
+#include "../kernel/port.h"
 #else
-#include <kslab/port-user.h>
+#include "../userspace/port.h"
+#endif
+
+#ifndef KSLAB_ENV_MAG_COMMIT
+#define KSLAB_ENV_MAG_COMMIT	0
 #endif
 
 /*
  * Marks for memory checkers: an environment that tells one (userspace
- * under ASan or memcheck, <kslab/port-user-tools.h>) defines
+ * under ASan or memcheck, userspace/port-tools.h) defines
  * KSLAB_ENV_MARKS_OBJECTS as 1 and the four marks; for the others they
  * are nothing.
  */
@@ -249,4 +255,12 @@ kslab_noreturn kslab_cold void kslab_bug(const char *file, int line,
 	} while (0)
 #endif
 
-#endif /* KSLAB_PORT_H */
+/* What mm/ offers its environment (see the top of this file). */
+void kslab_lock_outer(void);
+void kslab_unlock_outer(void);
+void kslab_lock_inner(void);
+void kslab_unlock_inner(void);
+unsigned long kslab_shutdown(void);
+bool kslab_chunk_holds(const void *addr);
+
+#endif /* KSLAB_MM_PORT_H */

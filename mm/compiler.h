@@ -43,6 +43,18 @@
 #define KSLAB_WRITE_ONCE(x, v)	(*(volatile __typeof__(x) *)&(x) = (v))
 #endif
 
+/*
+ * A racy read of one aligned word, used once, that may be stale: a plain
+ * load, so the compiler keeps its best addressing (a volatile access
+ * makes it compute the address apart), and to ThreadSanitizer a relaxed
+ * atomic, as the kernel's data_race() says a race is meant.
+ */
+#ifdef __SANITIZE_THREAD__
+#define KSLAB_DATA_RACE(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#else
+#define KSLAB_DATA_RACE(x)	(x)
+#endif
+
 /* The __x__ spellings: the kernel defines noinline, cold and others as macros. */
 #define kslab_printf_fmt(f, a)	__attribute__((__format__(__printf__, f, a)))
 #define kslab_noreturn		__attribute__((__noreturn__))
