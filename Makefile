@@ -134,13 +134,22 @@ $(BUILD)/libkslab-malloc.so: $(LIB_OBJS) $(MALLOC_OBJ) $(BUILD)/libkslab-malloc.
 		-Wl,--version-script=$(BUILD)/libkslab-malloc.map -o $@ \
 		$(filter %.o,$^) $(LDLIBS)
 
+# cxx/ is C++: the public headers and a program on them, built with g++
+# -pedantic (selftests/cxx/cxx_tests.cc).
+CXX ?= g++
+CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Werror -pedantic -pthread -Iinclude \
+	    $(filter -fsanitize=% -fno-sanitize-recover=% -fno-omit-frame-pointer,$(CFLAGS))
+$(BUILD)/selftests/cxx: selftests/cxx/cxx_tests.cc $(BUILD)/libkslab.a
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -o $@ $< $(BUILD)/libkslab.a $(LDFLAGS) $(LDLIBS)
+
 define test_program
 $(BUILD)/selftests/$(1): $(patsubst %.c,$(OBJ)/%.o,$(wildcard selftests/$(1)/*.c)) $(KTAP_OBJ) \
 		     $(STRESS_OBJ) $(BUILD)/libkslab.a
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
-$(foreach d,$(TEST_DIRS),$(eval $(call test_program,$(d))))
+$(foreach d,$(filter-out cxx,$(TEST_DIRS)),$(eval $(call test_program,$(d))))
 
 # The fuzz test replays the seed corpus; scripts/fuzz.sh builds the same
 # decoder into a libFuzzer target with clang (make fuzz).

@@ -30,7 +30,7 @@ result() {	# result OK NAME
 }
 
 echo "TAP version 13"
-echo "1..9"
+echo "1..10"
 make -s -C "$root" BUILD="$build" DESTDIR="$dest" PREFIX=$prefix install \
 	>"$dest/install.log" 2>&1
 result "$([ -f "$dest$prefix/include/kslab/slab.h" ] &&
@@ -38,6 +38,16 @@ result "$([ -f "$dest$prefix/include/kslab/slab.h" ] &&
 	  [ -f "$libdir/libkslab.a" ] && [ -f "$libdir/libkslab-malloc.so" ] &&
 	  [ -x "$dest$prefix/bin/kslab-slabinfo" ] && echo 1 || echo 0)" \
 	"install_puts_headers_libraries_tools"
+# The public headers and nothing else: what include/kslab holds in the tree.
+if diff <(cd "$dest$prefix/include" && find kslab -type f | sort) \
+	<(cd "$root/include" && find kslab -type f | sort) >"$dest/headers.diff" &&
+   ! grep -q '^#include "' "$dest$prefix"/include/kslab/*.h; then
+	ok=1
+else
+	ok=0
+	sed 's/^/# /' "$dest/headers.diff"
+fi
+result "$ok" "install_puts_the_public_headers_only"
 soname=$(readelf -d "$libdir/libkslab.so" 2>/dev/null |
 	 sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 result "$([ "$soname" = libkslab.so.0 ] && [ -L "$libdir/libkslab.so.0" ] &&

@@ -195,6 +195,17 @@ log=$console.txt
 seen() { grep -q -- "$1" "$log"; }
 
 result "$([ "$warnings" = 0 ] && echo 1 || echo 0)" "module_builds_warning_free_w1"
+# What kslab.ko exports for every module is what the public headers mark
+# KSLAB_API (scripts/exports.sh); the rest only in KSLAB_INTERNAL.
+if diff <(awk '$4 == "EXPORT_SYMBOL_GPL" && $5 == "" { print $2 }' \
+	      "$src/Module.symvers" | sort) \
+	<("$root/scripts/exports.sh" --kernel) >"$kbuild/exports.diff"; then
+	ok=1
+else
+	ok=0
+	sed 's/^/# /' "$kbuild/exports.diff"
+fi
+result "$ok" "module_symvers_exports_exactly_the_marked_api"
 result "$(seen '@@ done' && echo 1 || echo 0)" "kernel_boots_and_script_ends"
 result "$(seen '@@ loaded kslab' && echo 1 || echo 0)" "insmod_kslab"
 result "$(seen '@@ loaded client' && echo 1 || echo 0)" "insmod_client"

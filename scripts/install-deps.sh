@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages kslab needs, if any is missing.
 #
-#   scripts/install-deps.sh build     compiler, make, liburcu, <sys/sdt.h>
+#   scripts/install-deps.sh build     C and C++ compilers, make, liburcu,
+#                                     <sys/sdt.h>
 #   scripts/install-deps.sh test      the above plus python3, which the
 #                                     tests run on kslab's malloc, and
 #                                     valgrind, which checks kslab's objects,
@@ -21,7 +22,7 @@
 # everything is already installed, so it is cheap to call every time.
 set -eu
 
-build_pkgs=(gcc make libc6-dev liburcu-dev systemtap-sdt-dev)
+build_pkgs=(gcc g++ make libc6-dev liburcu-dev systemtap-sdt-dev)
 test_pkgs=(python3 coreutils valgrind linux-perf pkg-config man-db)
 kernel_pkgs=(linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod)
 debug_kernel_pkgs=(linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils)

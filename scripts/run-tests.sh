@@ -72,6 +72,10 @@ if [ "$fuzz_seconds" != 0 ]; then
 		"KSLAB_BUILD_DIR=$1 KSLAB_FUZZ_SECONDS=$fuzz_seconds"
 fi
 
+# The public headers alone, in C and C++, the exports against the marks,
+# and the README's example linked as the README says.
+run_program "$(dirname "$0")/check-api.sh" "public API" "KSLAB_BUILD_DIR=$1"
+
 # make install into a temporary DESTDIR, and a program built against it
 # with pkg-config alone.
 run_program "$(dirname "$0")/check-install.sh" "make install" \

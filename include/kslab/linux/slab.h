@@ -37,7 +37,8 @@ static inline struct kmem_cache *kmem_cache_create(const char *name,
 						   slab_flags_t flags,
 						   void (*ctor)(void *))
 {
-	struct kslab_cache_args args = { .align = align, .ctor = ctor };
+	/* Positional: C++17 has no designated initializers. */
+	struct kslab_cache_args args = { align, ctor, 0, 0 };
 
 	return kslab_cache_create(name, size, &args, flags);
 }
