@@ -228,7 +228,8 @@ static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
 }
 
 /* Give a slab, off every list, back to the buddy allocator. No lock held. */
-static void slab_free(struct kslab_cache *cache, struct kslab_slab *slab)
+static void slab_pages_release(struct kslab_cache *cache,
+			       struct kslab_slab *slab)
 {
 	void *pages = kslab_slab_pages(cache, slab);
 	struct kslab_page *head = kslab_virt_to_page(pages);
@@ -253,12 +254,12 @@ static void slab_free(struct kslab_cache *cache, struct kslab_slab *slab)
 	kslab_free_pages(pages, cache->order);
 }
 
-static void slab_free_rcu(struct kslab_rcu_head *head)
+static void slab_pages_release_rcu(struct kslab_rcu_head *head)
 {
 	struct kslab_slab *slab = kslab_container_of((unsigned long *)head,
 						     struct kslab_slab, free_map);
 
-	slab_free(slab->cache, slab);
+	slab_pages_release(slab->cache, slab);
 }
 
 /*
@@ -269,9 +270,9 @@ static void slab_destroy(struct kslab_cache *cache, struct kslab_slab *slab)
 {
 	if (cache->flags & KSLAB_TYPESAFE_BY_RCU)
 		kslab_call_rcu((struct kslab_rcu_head *)slab->free_map,
-			       slab_free_rcu);
+			       slab_pages_release_rcu);
 	else
-		slab_free(cache, slab);
+		slab_pages_release(cache, slab);
 }
 
 /*

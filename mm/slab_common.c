@@ -93,7 +93,7 @@ static unsigned int cache_align(unsigned int size, unsigned int align,
 }
 
 /* Undo cache_new(). Under kslab_caches_lock. */
-static void cache_free(struct kslab_cache *cache)
+static void cache_descriptor_free(struct kslab_cache *cache)
 {
 	unsigned long id = kslab_cache_id(cache);
 
@@ -175,7 +175,7 @@ static struct kslab_cache *cache_new(const char *name, unsigned int size,
 	cache->fault = kslab_fault_cache_bits(cache);
 	if (kslab_slab_layout(cache) || !cache_number(cache) ||
 	    kslab_magazine_init(cache, args ? args->magazine_size : 0)) {
-		cache_free(cache);
+		cache_descriptor_free(cache);
 		return NULL;
 	}
 	/* Internal caches last, so reaping visits their users first. */
@@ -315,7 +315,7 @@ static bool cache_destroy(struct kslab_cache *cache)
 	if (cache->flags & KSLAB_TYPESAFE_BY_RCU)
 		kslab_rcu_barrier();
 	kslab_list_del(&cache->cache_node);
-	cache_free(cache);
+	cache_descriptor_free(cache);
 	return true;
 }
 

@@ -20,9 +20,10 @@ case "${1:-}" in
 esac
 
 {
-	# The mark starts the declaration; the name is the identifier
-	# before the first "(" on that line.
-	grep -hE "^($marks) " "$root"/include/kslab/*.h |
+	# The mark stands alone on the line before the declaration; the
+	# name is the identifier before the declaration's first "(".
+	awk -v marks="^($marks)\$" '$0 ~ marks { getline; print }' \
+		"$root"/include/kslab/*.h |
 		sed -E 's/^[^(]*[ *]([A-Za-z_][A-Za-z0-9_]*)\(.*/\1/'
 	if [ "${1:-}" = --malloc ]; then
 		printf '%s\n' malloc free calloc realloc reallocarray \

@@ -92,7 +92,8 @@ struct kslab_zone_params {
  * Return: the block, aligned to its size, or NULL if @order is too large
  * or the page source is exhausted.
  */
-KSLAB_API void *kslab_alloc_pages(gfp_t gfp, unsigned int order);
+KSLAB_API
+void *kslab_alloc_pages(gfp_t gfp, unsigned int order);
 
 /**
  * kslab_free_pages() - free a block allocated by kslab_alloc_pages()
@@ -104,7 +105,8 @@ KSLAB_API void *kslab_alloc_pages(gfp_t gfp, unsigned int order);
  * ignored; the owning zone's bad_frees counts it (an address no zone owns
  * is counted by kslab_report_count() only).
  */
-KSLAB_API void kslab_free_pages(void *addr, unsigned int order);
+KSLAB_API
+void kslab_free_pages(void *addr, unsigned int order);
 
 /**
  * kslab_buddyinfo_format() - describe every zone like /proc/buddyinfo
@@ -114,14 +116,16 @@ KSLAB_API void kslab_free_pages(void *addr, unsigned int order);
  * One line per zone: "Node 0, zone <name>" then the free blocks of each
  * order. Return: the length the full text needs, as snprintf() does.
  */
-KSLAB_API size_t kslab_buddyinfo_format(char *buf, size_t size);
+KSLAB_API
+size_t kslab_buddyinfo_format(char *buf, size_t size);
 
 /**
  * kslab_default_zone() - the zone behind kslab_alloc_pages()
  *
  * Return: the default zone, set up on first use.
  */
-KSLAB_API struct kslab_zone *kslab_default_zone(void);
+KSLAB_API
+struct kslab_zone *kslab_default_zone(void);
 
 /**
  * kslab_zone_create() - make a private zone
@@ -130,7 +134,8 @@ KSLAB_API struct kslab_zone *kslab_default_zone(void);
  *
  * Return: the zone, or NULL if its descriptor could not be allocated.
  */
-KSLAB_API struct kslab_zone *kslab_zone_create(const char *name,
+KSLAB_API
+struct kslab_zone *kslab_zone_create(const char *name,
 				     const struct kslab_zone_params *params);
 
 /**
@@ -140,7 +145,8 @@ KSLAB_API struct kslab_zone *kslab_zone_create(const char *name,
  * Blocks still allocated are reported as leaks and released all the same.
  * Return: the number of pages that were still allocated.
  */
-KSLAB_API unsigned long kslab_zone_destroy(struct kslab_zone *zone);
+KSLAB_API
+unsigned long kslab_zone_destroy(struct kslab_zone *zone);
 
 /**
  * kslab_zone_alloc_pages() - allocate a block from a given zone
@@ -150,7 +156,8 @@ KSLAB_API unsigned long kslab_zone_destroy(struct kslab_zone *zone);
  *
  * Return: the block or NULL. Free it with kslab_free_pages().
  */
-KSLAB_API void *kslab_zone_alloc_pages(struct kslab_zone *zone, gfp_t gfp,
+KSLAB_API
+void *kslab_zone_alloc_pages(struct kslab_zone *zone, gfp_t gfp,
 			     unsigned int order);
 
 /**
@@ -158,13 +165,15 @@ KSLAB_API void *kslab_zone_alloc_pages(struct kslab_zone *zone, gfp_t gfp,
  * @zone:  the zone
  * @stats: filled in
  */
-KSLAB_API void kslab_zone_stats(struct kslab_zone *zone, struct kslab_buddy_stats *stats);
+KSLAB_API
+void kslab_zone_stats(struct kslab_zone *zone, struct kslab_buddy_stats *stats);
 
 /**
  * kslab_buddy_stats() - kslab_zone_stats() of the default zone
  * @stats: filled in
  */
-KSLAB_API void kslab_buddy_stats(struct kslab_buddy_stats *stats);
+KSLAB_API
+void kslab_buddy_stats(struct kslab_buddy_stats *stats);
 
 /**
  * kslab_zone_set_keep_free() - tune how many free chunks a zone keeps
@@ -173,7 +182,8 @@ KSLAB_API void kslab_buddy_stats(struct kslab_buddy_stats *stats);
  *
  * Return: the number of chunks given back now.
  */
-KSLAB_API unsigned long kslab_zone_set_keep_free(struct kslab_zone *zone,
+KSLAB_API
+unsigned long kslab_zone_set_keep_free(struct kslab_zone *zone,
 				       unsigned long nr_chunks);
 
 /* Free blocks this large or larger are discarded by kslab_zone_discard_free(). */
@@ -191,7 +201,8 @@ KSLAB_API unsigned long kslab_zone_set_keep_free(struct kslab_zone *zone,
  * Does nothing where the page source cannot discard. Process context.
  * Return: the number of blocks discarded.
  */
-KSLAB_API unsigned long kslab_zone_discard_free(struct kslab_zone *zone);
+KSLAB_API
+unsigned long kslab_zone_discard_free(struct kslab_zone *zone);
 
 /**
  * kslab_zone_free_blocks() - list the free blocks of one order
@@ -204,7 +215,8 @@ KSLAB_API unsigned long kslab_zone_discard_free(struct kslab_zone *zone);
  * Return: the number of blocks on the list, which may exceed @max; 0 for
  * an @order above KSLAB_MAX_ORDER.
  */
-KSLAB_API size_t kslab_zone_free_blocks(struct kslab_zone *zone, unsigned int order,
+KSLAB_API
+size_t kslab_zone_free_blocks(struct kslab_zone *zone, unsigned int order,
 			      void **blocks, size_t max);
 
 /**
@@ -217,7 +229,8 @@ KSLAB_API size_t kslab_zone_free_blocks(struct kslab_zone *zone, unsigned int or
  * counters agree with what the walk found. Each violation is reported.
  * Return: the number of violations found; 0 when consistent.
  */
-KSLAB_API unsigned long kslab_zone_check(struct kslab_zone *zone);
+KSLAB_API
+unsigned long kslab_zone_check(struct kslab_zone *zone);
 
 KSLAB_END_DECLS
 

@@ -90,7 +90,8 @@ struct kslab_fault_counts {
  * magazines of the caches concerned: see the documentation. Process
  * context. Return: 0, or -1 with a report saying why @config is invalid.
  */
-KSLAB_API int kslab_fault_set(enum kslab_fault_point point,
+KSLAB_API
+int kslab_fault_set(enum kslab_fault_point point,
 		    const struct kslab_fault_config *config);
 
 /**
@@ -99,14 +100,16 @@ KSLAB_API int kslab_fault_set(enum kslab_fault_point point,
  *
  * Its counters keep their values until it is armed again. Process context.
  */
-KSLAB_API void kslab_fault_clear(enum kslab_fault_point point);
+KSLAB_API
+void kslab_fault_clear(enum kslab_fault_point point);
 
 /**
  * kslab_fault_read() - read a point's state and counters
  * @point:  the point
  * @counts: filled in
  */
-KSLAB_API void kslab_fault_read(enum kslab_fault_point point,
+KSLAB_API
+void kslab_fault_read(enum kslab_fault_point point,
 		      struct kslab_fault_counts *counts);
 
 /**
@@ -118,7 +121,8 @@ KSLAB_API void kslab_fault_read(enum kslab_fault_point point,
  * with an error changes nothing and is reported, with the place it is in.
  * Process context. Return: 0, or -1.
  */
-KSLAB_API int kslab_fault_configure(const char *options);
+KSLAB_API
+int kslab_fault_configure(const char *options);
 
 KSLAB_END_DECLS
 

@@ -34,7 +34,8 @@ KSLAB_BEGIN_DECLS
  * the malloc at its first call). Process context; may sleep.
  * Return: 0, or -1 if a cache could not be made (the next use retries).
  */
-KSLAB_API int kslab_kmalloc_init(void);
+KSLAB_API
+int kslab_kmalloc_init(void);
 
 /**
  * kslab_kmalloc() - allocate memory
@@ -47,7 +48,8 @@ KSLAB_API int kslab_kmalloc_init(void);
  * to itself. Larger sizes get page-aligned memory.
  * Return: the memory, KSLAB_ZERO_SIZE_PTR if @size is 0, or NULL.
  */
-KSLAB_API void *kslab_kmalloc(size_t size, gfp_t gfp);
+KSLAB_API
+void *kslab_kmalloc(size_t size, gfp_t gfp);
 
 /**
  * kslab_kmalloc_aligned() - allocate memory with a stronger alignment
@@ -60,7 +62,8 @@ KSLAB_API void *kslab_kmalloc(size_t size, gfp_t gfp);
  * Return: the memory, which kslab_kfree() frees, or NULL (also when @align
  * is not a power of two).
  */
-KSLAB_API void *kslab_kmalloc_aligned(size_t size, size_t align, gfp_t gfp);
+KSLAB_API
+void *kslab_kmalloc_aligned(size_t size, size_t align, gfp_t gfp);
 
 /**
  * kslab_kzalloc() - allocate zeroed memory
@@ -69,7 +72,8 @@ KSLAB_API void *kslab_kmalloc_aligned(size_t size, size_t align, gfp_t gfp);
  *
  * Return: as kslab_kmalloc().
  */
-KSLAB_API void *kslab_kzalloc(size_t size, gfp_t gfp);
+KSLAB_API
+void *kslab_kzalloc(size_t size, gfp_t gfp);
 
 /**
  * kslab_kcalloc() - allocate a zeroed array
@@ -79,7 +83,8 @@ KSLAB_API void *kslab_kzalloc(size_t size, gfp_t gfp);
  *
  * Return: as kslab_kmalloc(); NULL if @n * @size overflows.
  */
-KSLAB_API void *kslab_kcalloc(size_t n, size_t size, gfp_t gfp);
+KSLAB_API
+void *kslab_kcalloc(size_t n, size_t size, gfp_t gfp);
 
 /**
  * kslab_krealloc() - change the size of an allocation
@@ -94,7 +99,8 @@ KSLAB_API void *kslab_kcalloc(size_t n, size_t size, gfp_t gfp);
  * Return: the memory, KSLAB_ZERO_SIZE_PTR if @size is 0, or NULL, in which
  * case @p is left as it was.
  */
-KSLAB_API void *kslab_krealloc(void *p, size_t size, gfp_t gfp);
+KSLAB_API
+void *kslab_krealloc(void *p, size_t size, gfp_t gfp);
 
 /**
  * kslab_kfree() - free memory from kslab_kmalloc() and friends
@@ -104,8 +110,10 @@ KSLAB_API void *kslab_krealloc(void *p, size_t size, gfp_t gfp);
  * an object of any kslab cache. An address that is none of these is
  * reported and ignored.
  */
-KSLAB_API void kslab_kfree(const void *p);
-KSLAB_API void kslab_kfree_rcu(const void *p);
+KSLAB_API
+void kslab_kfree(const void *p);
+KSLAB_API
+void kslab_kfree_rcu(const void *p);
 
 /**
  * kslab_ksize() - the usable size of an allocation
@@ -114,7 +122,8 @@ KSLAB_API void kslab_kfree_rcu(const void *p);
  * Return: the bytes usable at @p, at least the size asked for; 0 for NULL,
  * KSLAB_ZERO_SIZE_PTR and addresses that start no allocation.
  */
-KSLAB_API size_t kslab_ksize(const void *p);
+KSLAB_API
+size_t kslab_ksize(const void *p);
 
 KSLAB_END_DECLS
 

@@ -23,7 +23,8 @@ KSLAB_BEGIN_DECLS
  *
  * Return: the memory, or NULL with errno ENOMEM.
  */
-KSLAB_USER_API void *kslab_malloc(size_t size);
+KSLAB_USER_API
+void *kslab_malloc(size_t size);
 
 /**
  * kslab_free() - free(3)
@@ -32,7 +33,8 @@ KSLAB_USER_API void *kslab_malloc(size_t size);
  * A pointer that is no allocation is reported and ignored. Every few
  * thousand frees also reaps idle memory if KSLAB_MALLOC_REAP_MS passed.
  */
-KSLAB_USER_API void kslab_free(void *p);
+KSLAB_USER_API
+void kslab_free(void *p);
 
 /**
  * kslab_calloc() - calloc(3)
@@ -42,7 +44,8 @@ KSLAB_USER_API void kslab_free(void *p);
  * Return: zeroed memory, or NULL with errno ENOMEM (also if @n * @size
  * overflows).
  */
-KSLAB_USER_API void *kslab_calloc(size_t n, size_t size);
+KSLAB_USER_API
+void *kslab_calloc(size_t n, size_t size);
 
 /**
  * kslab_realloc() - realloc(3), as glibc's
@@ -51,7 +54,8 @@ KSLAB_USER_API void *kslab_calloc(size_t n, size_t size);
  *
  * Return: the memory, moved or not, or NULL with errno ENOMEM and @p kept.
  */
-KSLAB_USER_API void *kslab_realloc(void *p, size_t size);
+KSLAB_USER_API
+void *kslab_realloc(void *p, size_t size);
 
 /**
  * kslab_reallocarray() - reallocarray(3)
@@ -61,7 +65,8 @@ KSLAB_USER_API void *kslab_realloc(void *p, size_t size);
  *
  * Return: as kslab_realloc(); NULL with errno ENOMEM if @n * @size overflows.
  */
-KSLAB_USER_API void *kslab_reallocarray(void *p, size_t n, size_t size);
+KSLAB_USER_API
+void *kslab_reallocarray(void *p, size_t n, size_t size);
 
 /**
  * kslab_posix_memalign() - posix_memalign(3)
@@ -71,7 +76,8 @@ KSLAB_USER_API void *kslab_reallocarray(void *p, size_t n, size_t size);
  *
  * Return: 0, EINVAL for a bad @align, or ENOMEM; errno is left alone.
  */
-KSLAB_USER_API int kslab_posix_memalign(void **p, size_t align, size_t size);
+KSLAB_USER_API
+int kslab_posix_memalign(void **p, size_t align, size_t size);
 
 /**
  * kslab_aligned_alloc() - aligned_alloc(3)
@@ -80,7 +86,8 @@ KSLAB_USER_API int kslab_posix_memalign(void **p, size_t align, size_t size);
  *
  * Return: the memory, or NULL with errno EINVAL (bad @align) or ENOMEM.
  */
-KSLAB_USER_API void *kslab_aligned_alloc(size_t align, size_t size);
+KSLAB_USER_API
+void *kslab_aligned_alloc(size_t align, size_t size);
 
 /**
  * kslab_memalign() - memalign(3), as glibc's
@@ -90,7 +97,8 @@ KSLAB_USER_API void *kslab_aligned_alloc(size_t align, size_t size);
  * Return: the memory, or NULL with errno EINVAL (@align too large to round
  * up) or ENOMEM.
  */
-KSLAB_USER_API void *kslab_memalign(size_t align, size_t size);
+KSLAB_USER_API
+void *kslab_memalign(size_t align, size_t size);
 
 /**
  * kslab_valloc() - valloc(3): page-aligned memory
@@ -98,7 +106,8 @@ KSLAB_USER_API void *kslab_memalign(size_t align, size_t size);
  *
  * Return: as kslab_memalign().
  */
-KSLAB_USER_API void *kslab_valloc(size_t size);
+KSLAB_USER_API
+void *kslab_valloc(size_t size);
 
 /**
  * kslab_pvalloc() - pvalloc(3): page-aligned, the size rounded up to pages
@@ -106,7 +115,8 @@ KSLAB_USER_API void *kslab_valloc(size_t size);
  *
  * Return: as kslab_memalign().
  */
-KSLAB_USER_API void *kslab_pvalloc(size_t size);
+KSLAB_USER_API
+void *kslab_pvalloc(size_t size);
 
 /**
  * kslab_malloc_usable_size() - malloc_usable_size(3)
@@ -114,7 +124,8 @@ KSLAB_USER_API void *kslab_pvalloc(size_t size);
  *
  * Return: the bytes usable at @p (its size class), 0 for NULL.
  */
-KSLAB_USER_API size_t kslab_malloc_usable_size(void *p);
+KSLAB_USER_API
+size_t kslab_malloc_usable_size(void *p);
 
 KSLAB_END_DECLS
 

@@ -29,32 +29,37 @@ struct kslab_rcu_head {
  *
  * Registers the calling thread with liburcu on first use. Sections nest.
  */
-KSLAB_USER_API void kslab_rcu_read_lock(void);
+KSLAB_USER_API
+void kslab_rcu_read_lock(void);
 
 /**
  * kslab_rcu_read_unlock() - leave a read-side critical section
  */
-KSLAB_USER_API void kslab_rcu_read_unlock(void);
+KSLAB_USER_API
+void kslab_rcu_read_unlock(void);
 
 /**
  * kslab_call_rcu() - call @fn(@head) once a grace period has passed
  * @head: embedded in the object concerned
  * @fn:   the callback; it runs on liburcu's callback thread
  */
-KSLAB_USER_API void kslab_call_rcu(struct kslab_rcu_head *head,
+KSLAB_USER_API
+void kslab_call_rcu(struct kslab_rcu_head *head,
 				   void (*fn)(struct kslab_rcu_head *head));
 
 /**
  * kslab_rcu_barrier() - wait until every callback queued so far has run
  */
-KSLAB_USER_API void kslab_rcu_barrier(void);
+KSLAB_USER_API
+void kslab_rcu_barrier(void);
 
 /**
  * kslab_synchronize_rcu() - wait for a grace period
  *
  * Every read-side section begun before the call has ended on return.
  */
-KSLAB_USER_API void kslab_synchronize_rcu(void);
+KSLAB_USER_API
+void kslab_synchronize_rcu(void);
 
 KSLAB_END_DECLS
 

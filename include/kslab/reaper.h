@@ -18,19 +18,22 @@ KSLAB_BEGIN_DECLS
  * Calling it again while running changes the interval.
  * Return: 0, or an errno value if the thread could not be started.
  */
-KSLAB_USER_API int kslab_reaper_start(unsigned int interval_ms);
+KSLAB_USER_API
+int kslab_reaper_start(unsigned int interval_ms);
 
 /**
  * kslab_reaper_stop() - stop the reaper and wait for its thread to end
  */
-KSLAB_USER_API void kslab_reaper_stop(void);
+KSLAB_USER_API
+void kslab_reaper_stop(void);
 
 /**
  * kslab_reaper_passes() - how many times the reaper has reaped
  *
  * Return: the count since the program started.
  */
-KSLAB_USER_API unsigned long kslab_reaper_passes(void);
+KSLAB_USER_API
+unsigned long kslab_reaper_passes(void);
 
 KSLAB_END_DECLS
 

@@ -38,14 +38,16 @@ typedef bool (*kslab_report_hook_fn)(enum kslab_log_level level,
  * Meant for tests and for programs that route diagnostics elsewhere. Not
  * synchronised against concurrent reports: install it while quiet.
  */
-KSLAB_API void kslab_set_report_hook(kslab_report_hook_fn hook, void *arg);
+KSLAB_API
+void kslab_set_report_hook(kslab_report_hook_fn hook, void *arg);
 
 /**
  * kslab_report_count() - how many reports were made since start
  *
  * Return: the count.
  */
-KSLAB_API unsigned long kslab_report_count(void);
+KSLAB_API
+unsigned long kslab_report_count(void);
 
 /**
  * kslab_report() - report a problem kslab found
@@ -53,7 +55,8 @@ KSLAB_API unsigned long kslab_report_count(void);
  * @fmt:   printf format of the message, without the "kslab: " prefix
  */
 __attribute__((__format__(__printf__, 2, 3)))
-KSLAB_API void kslab_report(enum kslab_log_level level, const char *fmt, ...);
+KSLAB_API
+void kslab_report(enum kslab_log_level level, const char *fmt, ...);
 
 KSLAB_END_DECLS
 

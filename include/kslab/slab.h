@@ -137,7 +137,8 @@ struct kslab_cache_stats {
  * Replaces what KSLAB_DEBUG said; caches that exist keep their flags.
  * Return: 0, or -1 with a report if @option is bad (then nothing changes).
  */
-KSLAB_API int kslab_debug_configure(const char *option);
+KSLAB_API
+int kslab_debug_configure(const char *option);
 
 /**
  * kslab_nr_cpus() - how many CPU ids there are
@@ -145,7 +146,8 @@ KSLAB_API int kslab_debug_configure(const char *option);
  * Every CPU id, as kslab_cache_cpu_stats() takes, is below it.
  * Return: the count.
  */
-KSLAB_API unsigned int kslab_nr_cpus(void);
+KSLAB_API
+unsigned int kslab_nr_cpus(void);
 
 /**
  * kslab_env_percpu_mode() - how per-CPU magazines are protected (userspace)
@@ -154,7 +156,8 @@ KSLAB_API unsigned int kslab_nr_cpus(void);
  * "lock" (a per-CPU lock; without rseq, or with KSLAB_PERCPU=lock) or
  * "single" (the sequences without rseq, for one thread only).
  */
-KSLAB_USER_API const char *kslab_env_percpu_mode(void);
+KSLAB_USER_API
+const char *kslab_env_percpu_mode(void);
 
 /**
  * kslab_cache_create() - make a named cache of objects
@@ -166,7 +169,8 @@ KSLAB_USER_API const char *kslab_env_percpu_mode(void);
  * Return: the cache, or NULL with a report if an argument is bad or memory
  * runs out. With KSLAB_PANIC a failure stops the program instead.
  */
-KSLAB_API struct kslab_cache *kslab_cache_create(const char *name, unsigned int size,
+KSLAB_API
+struct kslab_cache *kslab_cache_create(const char *name, unsigned int size,
 				       const struct kslab_cache_args *args,
 				       unsigned long flags);
 
@@ -178,7 +182,8 @@ KSLAB_API struct kslab_cache *kslab_cache_create(const char *name, unsigned int 
  * The object is in its constructed state, as the constructor left it or as
  * it was when last freed. Return: the object, or NULL if memory ran out.
  */
-KSLAB_API void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp);
+KSLAB_API
+void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp);
 
 /**
  * kslab_cache_free() - give an object back to its cache
@@ -190,9 +195,12 @@ KSLAB_API void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp);
  * (at once for KSLAB_NO_MAGAZINE caches, else when magazines are flushed);
  * until then a magazine may hand the object out twice.
  */
-KSLAB_API void kslab_cache_free(struct kslab_cache *cache, void *obj);
-KSLAB_API void kslab_cache_free_rcu(struct kslab_cache *cache, void *obj);
-KSLAB_API bool kslab_rcu_flush(void);
+KSLAB_API
+void kslab_cache_free(struct kslab_cache *cache, void *obj);
+KSLAB_API
+void kslab_cache_free_rcu(struct kslab_cache *cache, void *obj);
+KSLAB_API
+bool kslab_rcu_flush(void);
 
 /**
  * struct kslab_rcu_stats - deferred frees (kslab_kfree_rcu() and friends)
@@ -206,7 +214,8 @@ struct kslab_rcu_stats {
 	unsigned long batches;
 };
 
-KSLAB_API void kslab_rcu_stats(struct kslab_rcu_stats *stats);
+KSLAB_API
+void kslab_rcu_stats(struct kslab_rcu_stats *stats);
 
 /**
  * kslab_cache_alloc_bulk() - allocate several objects at once
@@ -217,7 +226,8 @@ KSLAB_API void kslab_rcu_stats(struct kslab_rcu_stats *stats);
  *
  * All or nothing. Return: @nr, or 0 with nothing allocated.
  */
-KSLAB_API int kslab_cache_alloc_bulk(struct kslab_cache *cache, gfp_t gfp, size_t nr,
+KSLAB_API
+int kslab_cache_alloc_bulk(struct kslab_cache *cache, gfp_t gfp, size_t nr,
 			   void **objs);
 
 /**
@@ -226,7 +236,8 @@ KSLAB_API int kslab_cache_alloc_bulk(struct kslab_cache *cache, gfp_t gfp, size_
  * @nr:    how many
  * @objs:  the objects, each checked as kslab_cache_free() does
  */
-KSLAB_API void kslab_cache_free_bulk(struct kslab_cache *cache, size_t nr, void **objs);
+KSLAB_API
+void kslab_cache_free_bulk(struct kslab_cache *cache, size_t nr, void **objs);
 
 /**
  * kslab_cache_shrink() - give back every page the cache can spare
@@ -238,7 +249,8 @@ KSLAB_API void kslab_cache_free_bulk(struct kslab_cache *cache, size_t nr, void 
  * context. Return: the number of this cache's pages given back (the
  * internal caches' pages come on top).
  */
-KSLAB_API int kslab_cache_shrink(struct kslab_cache *cache);
+KSLAB_API
+int kslab_cache_shrink(struct kslab_cache *cache);
 
 /**
  * kslab_cache_reap() - trim a cache to its recent working set
@@ -249,14 +261,16 @@ KSLAB_API int kslab_cache_shrink(struct kslab_cache *cache);
  * was contended meanwhile, and gives back empty slabs beyond the few kept.
  * Process context. Return: the number of pages given back.
  */
-KSLAB_API int kslab_cache_reap(struct kslab_cache *cache);
+KSLAB_API
+int kslab_cache_reap(struct kslab_cache *cache);
 
 /**
  * kslab_reap_all() - kslab_cache_reap() on every cache
  *
  * Return: the number of pages given back.
  */
-KSLAB_API int kslab_reap_all(void);
+KSLAB_API
+int kslab_reap_all(void);
 
 /**
  * kslab_cache_destroy() - destroy an empty cache
@@ -266,14 +280,16 @@ KSLAB_API int kslab_reap_all(void);
  * left in place, so those objects stay valid; its spare pages are given
  * back all the same. Process context.
  */
-KSLAB_API void kslab_cache_destroy(struct kslab_cache *cache);
+KSLAB_API
+void kslab_cache_destroy(struct kslab_cache *cache);
 
 /**
  * kslab_cache_stats() - read a cache's counters
  * @cache: the cache
  * @stats: filled in; per-CPU counters are summed over all CPUs
  */
-KSLAB_API void kslab_cache_stats(struct kslab_cache *cache,
+KSLAB_API
+void kslab_cache_stats(struct kslab_cache *cache,
 		       struct kslab_cache_stats *stats);
 
 /**
@@ -282,7 +298,8 @@ KSLAB_API void kslab_cache_stats(struct kslab_cache *cache,
  * @cpu:   a CPU id below kslab_nr_cpus()
  * @stats: its magazine counters filled in, the rest zero
  */
-KSLAB_API void kslab_cache_cpu_stats(struct kslab_cache *cache, unsigned int cpu,
+KSLAB_API
+void kslab_cache_cpu_stats(struct kslab_cache *cache, unsigned int cpu,
 			   struct kslab_cache_stats *stats);
 
 /**
@@ -297,7 +314,8 @@ KSLAB_API void kslab_cache_cpu_stats(struct kslab_cache *cache, unsigned int cpu
  * is reported.
  * Return: the number of violations found; 0 when consistent.
  */
-KSLAB_API unsigned long kslab_cache_check(struct kslab_cache *cache);
+KSLAB_API
+unsigned long kslab_cache_check(struct kslab_cache *cache);
 
 /**
  * kslab_check_all() - kslab_cache_check() every cache, then the default zone
@@ -305,7 +323,8 @@ KSLAB_API unsigned long kslab_cache_check(struct kslab_cache *cache);
  * Process context. Return: the violations found, all told; 0 when
  * consistent.
  */
-KSLAB_API unsigned long kslab_check_all(void);
+KSLAB_API
+unsigned long kslab_check_all(void);
 
 /**
  * kslab_cache_name() - the name a cache was created with
@@ -313,7 +332,8 @@ KSLAB_API unsigned long kslab_check_all(void);
  *
  * Return: its name.
  */
-KSLAB_API const char *kslab_cache_name(const struct kslab_cache *cache);
+KSLAB_API
+const char *kslab_cache_name(const struct kslab_cache *cache);
 
 /**
  * kslab_slabinfo_format() - describe every cache like /proc/slabinfo 2.1
@@ -324,7 +344,8 @@ KSLAB_API const char *kslab_cache_name(const struct kslab_cache *cache);
  * columns followed by kslab's magazine, depot and slab counters.
  * Return: the length the full text needs, as snprintf() does.
  */
-KSLAB_API size_t kslab_slabinfo_format(char *buf, size_t size);
+KSLAB_API
+size_t kslab_slabinfo_format(char *buf, size_t size);
 
 KSLAB_END_DECLS
 

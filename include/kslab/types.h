@@ -5,8 +5,8 @@
  *
  * A public header includes only standard headers and other public kslab
  * headers, compiles as C11 and as C++17, and leaves kslab's structures
- * opaque. Each function it declares carries one mark, which says where it
- * is exported:
+ * opaque. Each function it declares carries one mark, alone on the line
+ * before the declaration, which says where it is exported:
  *
  *   KSLAB_API       both builds: libkslab.so and the kernel module
  *                   (EXPORT_SYMBOL_GPL in kernel/exports.c)
