@@ -22,17 +22,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cc=${CC:-cc}
 cxx=${CXX:-g++}
-n=0 failed=0
-
-result() {	# result OK NAME
-	n=$((n + 1))
-	if [ "$1" = 1 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=scripts/tap.sh
+. "$root/scripts/tap.sh"
 
 # Show a failed step's output as TAP comments; succeed if it succeeded.
 step() {	# step LOG COMMAND...

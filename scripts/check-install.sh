@@ -17,17 +17,8 @@ dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 prefix=/usr/local
 libdir=$dest$prefix/lib
-n=0 failed=0
-
-result() {	# result OK NAME
-	n=$((n + 1))
-	if [ "$1" = 1 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=scripts/tap.sh
+. "$root/scripts/tap.sh"
 
 echo "TAP version 13"
 echo "1..10"

@@ -37,17 +37,8 @@ work=kernel
 [ "$debug" = 1 ] && work=kernel-debug
 mkdir -p "$build/$work"
 kbuild=$(cd "$build/$work" && pwd)
-tests=0 failed=0
-
-result() {	# result OK NAME: one TAP line
-	tests=$((tests + 1))
-	if [ "$1" = 1 ]; then
-		echo "ok $tests $2"
-	else
-		echo "not ok $tests $2"
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=scripts/tap.sh
+. "$root/scripts/tap.sh"
 
 bail() {
 	echo "not ok 1 check_kernel # $*"
