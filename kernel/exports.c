@@ -2,8 +2,8 @@
 /*
  * The kslab API, exported to other modules: every function a public
  * header marks KSLAB_API (<kslab/types.h>), header by header, GPL-only as
- * the code is. scripts/check-exports.sh checks this list against the
- * marks and kslab's Module.symvers against both. The few symbols only
+ * the code is. scripts/check-api.sh checks this list against the marks,
+ * scripts/check-kernel.sh kslab's Module.symvers. The few symbols only
  * kslab's own test module may use are in kernel/exports_internal.c.
  */
 #include <linux/export.h>

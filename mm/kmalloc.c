@@ -201,7 +201,7 @@ static struct kslab_cache *kmalloc_cache(unsigned int index)
  * kslab_kmalloc_cache() - the cache kslab_kmalloc() serves a size from
  * @size: 1 to KSLAB_KMALLOC_MAX_CACHE_SIZE bytes
  *
- * For the userspace malloc, which keeps a table of them.
+ * For the selftests, which look at the classes' statistics.
  * Return: the class cache, NULL if it cannot be made.
  */
 struct kslab_cache *kslab_kmalloc_cache(size_t size)
@@ -297,7 +297,7 @@ void *kslab_kmalloc_aligned(size_t size, size_t align, gfp_t gfp)
  * @gfp:    allocation flags
  * @caller: the site debugged caches record: the front end's caller
  *
- * For the userspace malloc, after kslab_kmalloc_hit() missed.
+ * For the userspace malloc, after kmalloc's hit (mm/kmalloc.h) missed.
  * Return: the memory, or NULL.
  */
 void *kslab_kmalloc_caller(size_t size, size_t align, gfp_t gfp,
@@ -380,13 +380,19 @@ static kslab_cold kslab_noinline void kmalloc_bad_address(const char *op,
 						 "not managed by kslab", p);
 }
 
-/*
- * Everything kslab_free_any_object() leaves: NULL, blocks, large memory,
- * bad input. (An object it took; kmalloc_kind() agrees with it.) @caller
- * as for kslab_cache_alloc_fast().
+/**
+ * kslab_kfree_slow() - what kfree's fast path leaves
+ * @p:      NULL, a block, large memory or a bad address: everything
+ *          kslab_free_any_object() did not take (an object it would have
+ *          taken is freed all the same; kmalloc_kind() agrees with it)
+ * @caller: the site debugged caches record; 0 when tail-called from a
+ *          kfree or free, whose caller is then this function's return
+ *          address
+ *
+ * For kslab_kfree() and the userspace free().
  */
-static kslab_cold kslab_noinline void kfree_slow(const void *p,
-						  unsigned long caller)
+kslab_cold kslab_noinline void kslab_kfree_slow(const void *p,
+						 unsigned long caller)
 {
 	struct kmalloc_alloc a;
 
@@ -415,18 +421,14 @@ void kslab_kfree(const void *p)
 {
 	/* Callers 0: the slow halves, tail-called, see kfree()'s caller. */
 	if (kslab_unlikely(!kslab_free_any_object(p, 0)))
-		kfree_slow(p, 0);
+		kslab_kfree_slow(p, 0);
 }
 
-/**
- * kslab_kfree_caller() - kslab_kfree() for a front end
- * @p:      as for kslab_kfree()
- * @caller: the site debugged caches record: the front end's caller
- */
-void kslab_kfree_caller(const void *p, unsigned long caller)
+/* kslab_kfree() on behalf of @caller, for krealloc(). */
+static void kfree_caller(const void *p, unsigned long caller)
 {
 	if (kslab_unlikely(!kslab_free_any_object(p, caller)))
-		kfree_slow(p, caller);
+		kslab_kfree_slow(p, caller);
 }
 
 size_t kslab_ksize(const void *p)
@@ -456,7 +458,7 @@ void *kslab_krealloc(void *p, size_t size, gfp_t gfp)
 	if (KSLAB_ZERO_OR_NULL_PTR(p))
 		return kmalloc_sized(size, gfp, KSLAB_RET_IP);
 	if (!size) {
-		kslab_kfree_caller(p, KSLAB_RET_IP);
+		kfree_caller(p, KSLAB_RET_IP);
 		return KSLAB_ZERO_SIZE_PTR;
 	}
 	switch (kmalloc_kind(p, &a)) {
@@ -479,6 +481,6 @@ void *kslab_krealloc(void *p, size_t size, gfp_t gfp)
 	kslab_memcpy(q, p, size < a.size ? size : a.size);
 	if ((gfp & __GFP_ZERO) && size > a.size)
 		kslab_memset((char *)q + a.size, 0, kslab_ksize(q) - a.size);
-	kslab_kfree_caller(p, KSLAB_RET_IP);
+	kfree_caller(p, KSLAB_RET_IP);
 	return q;
 }

@@ -64,7 +64,7 @@ static inline void *kslab_kmalloc_hit(size_t size)
 
 void *kslab_kmalloc_caller(size_t size, size_t align, gfp_t gfp,
 			   unsigned long caller);
-void kslab_kfree_caller(const void *p, unsigned long caller);
+void kslab_kfree_slow(const void *p, unsigned long caller);
 void kslab_kmalloc_fast_sync(void);
 struct kslab_cache *kslab_kmalloc_cache(size_t size);
 void kslab_kmalloc_lock(void);

@@ -555,7 +555,7 @@ size_t kslab_slabinfo_format(char *buf, size_t size)
  * Holding every lock, for fork(): a child must not inherit a lock that
  * another thread held, nor data it was changing. The environment takes
  * its own locks between and after these, in lock order (see
- * Documentation/slab.rst): kslab_lock_outer(), the per-CPU sections,
+ * Documentation/architecture.rst): kslab_lock_outer(), the per-CPU sections,
  * kslab_lock_inner(), then the page source's lock.
  */
 

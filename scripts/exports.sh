@@ -7,7 +7,7 @@
 # library's allocation names, which libkslab-malloc.so adds. One per line,
 # sorted. The Makefile makes the shared objects' version scripts from it;
 # the tests compare it with what the libraries and the module export
-# (scripts/check-exports.sh, scripts/check-install.sh).
+# (scripts/check-api.sh, scripts/check-install.sh, scripts/check-kernel.sh).
 #
 #   scripts/exports.sh [--kernel | --malloc]
 set -eu

@@ -203,22 +203,25 @@ static kslab_cold kslab_noinline void malloc_tick(void)
 }
 
 /*
- * A bootstrap block never leaves; everything else is kslab_kfree()'s.
- * @caller: free()'s caller, or 0 when tail-called from free(), whose
- * caller is then this function's return address.
+ * What the hit leaves: a bootstrap block never leaves, the rest is
+ * kfree's slow path. @caller: free()'s caller, or 0 when tail-called from
+ * free(), whose caller is then this function's return address.
  */
 static kslab_cold kslab_noinline void free_slow(void *p, unsigned long caller)
 {
 	if (in_bootstrap(p))
 		return;
-	kslab_kfree_caller(p, caller ? caller : KSLAB_RET_IP);
+	kslab_kfree_slow(p, caller ? caller : KSLAB_RET_IP);
 }
 
 /* Every MALLOC_TICK_FREES-th free of a thread: reap if due, then free. */
 static kslab_cold kslab_noinline void free_tick(void *p)
 {
+	unsigned long caller = KSLAB_RET_IP;
+
 	malloc_tick();
-	free_slow(p, KSLAB_RET_IP);
+	if (!kslab_free_any_object(p, caller))
+		free_slow(p, caller);
 }
 
 /*
