@@ -63,9 +63,9 @@ TEST_DIRS := $(filter-out kernel,$(notdir $(patsubst %/,%,$(wildcard selftests/*
 # build (VALGRIND=1: -DKSLAB_VALGRIND), which builds nothing else.
 # probes/ runs perf on its own binary: plain build only.
 ifeq ($(SANITIZE),1)
-TEST_DIRS := $(filter-out preload probes,$(TEST_DIRS))
+TEST_DIRS := $(filter-out preload hardening probes,$(TEST_DIRS))
 else ifeq ($(SANITIZE),thread)
-TEST_DIRS := $(filter-out preload checkers probes,$(TEST_DIRS))
+TEST_DIRS := $(filter-out preload hardening checkers probes,$(TEST_DIRS))
 else ifeq ($(VALGRIND),1)
 TEST_DIRS := checkers
 else

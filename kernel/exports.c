@@ -50,6 +50,8 @@ EXPORT_SYMBOL_GPL(kslab_ksize);
 EXPORT_SYMBOL_GPL(kslab_set_report_hook);
 EXPORT_SYMBOL_GPL(kslab_report_count);
 EXPORT_SYMBOL_GPL(kslab_report);
+EXPORT_SYMBOL_GPL(kslab_set_corruption_action);
+EXPORT_SYMBOL_GPL(kslab_corruption_action);
 
 /* <kslab/slab.h> */
 EXPORT_SYMBOL_GPL(kslab_debug_configure);

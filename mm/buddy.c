@@ -17,6 +17,7 @@
  */
 #include <kslab/report.h>
 
+#include "check.h"
 #include "fault.h"
 #include "zone.h"
 
@@ -377,6 +378,7 @@ static void report_bad_free(const char *zone_name, const char *what,
 	else
 		kslab_report(KSLAB_LOG_ERR, "BUG %s: %s addr=%p order=%u",
 			     zone_name, what, addr, order);
+	kslab_corrupted();
 }
 
 void kslab_free_pages(void *addr, unsigned int order)
@@ -395,6 +397,7 @@ void kslab_free_pages(void *addr, unsigned int order)
 		kslab_report(KSLAB_LOG_ERR,
 			     "BUG: free of address not managed by kslab addr=%p order=%u",
 			     addr, order);
+		kslab_corrupted();
 		return;
 	}
 	zone = chunk->zone;

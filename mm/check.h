@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What mm/'s consistency checks and text formats share (mm/report.c owns
- * them): one line per violation up to a limit, a closing count, and text
- * built piece by piece. Internal to mm/.
+ * What mm/'s consistency checks, reports and text formats share
+ * (mm/report.c owns them): one line per violation up to a limit, a
+ * closing count, the action after heap corruption, and text built piece
+ * by piece. Internal to mm/.
  */
 #ifndef KSLAB_MM_CHECK_H
 #define KSLAB_MM_CHECK_H
@@ -44,5 +45,7 @@ void kslab_check_done(const char *owner, unsigned long problems);
  */
 kslab_printf_fmt(4, 5)
 size_t kslab_append(char *buf, size_t size, size_t len, const char *fmt, ...);
+
+void kslab_corrupted(void);
 
 #endif /* KSLAB_MM_CHECK_H */

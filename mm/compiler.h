@@ -60,6 +60,8 @@
 #define kslab_noreturn		__attribute__((__noreturn__))
 #define kslab_cold		__attribute__((__cold__))
 #define kslab_noinline		__attribute__((__noinline__))
+/* For the fast paths, which the compiler may not judge worth inlining. */
+#define kslab_always_inline	inline __attribute__((__always_inline__))
 /* Not exported from a shared object, so code in it reaches it without a GOT. */
 #define kslab_hidden		__attribute__((__visibility__("hidden")))
 /* The caller's address, for the alloc and free tracks of debugged caches. */

@@ -3,8 +3,9 @@
  * The one allocation and free fast path, inline: a round popped from, or
  * pushed onto, the current CPU's loaded magazine. kslab_cache_alloc() and
  * kslab_cache_free() (mm/magazine.c), kmalloc and kfree (mm/kmalloc.c,
- * mm/kmalloc.h) and the userspace malloc front end all come through here;
- * whatever a hit cannot do goes to the slow halves in mm/magazine.c.
+ * mm/kmalloc.h, which add the free tag of kmalloc's blocks) and the
+ * userspace malloc front end all come through here; whatever a hit cannot
+ * do goes to the slow halves in mm/magazine.c.
  *
  * A memory checker's marks (KSLAB_ENV_MARKS_OBJECTS) are made here too,
  * so no caller needs a path of its own for them.
@@ -94,29 +95,6 @@ static inline void kslab_cache_free_fast(struct kslab_cache *cache, void *obj,
 		return;
 	}
 	kslab_cache_free_object(cache, obj, caller);
-}
-
-/**
- * kslab_free_any_object() - free @p if it is an object of any cache
- * @p:      any address
- * @caller: as for kslab_cache_alloc_fast()
- *
- * kfree()'s fast path: one page word names the cache and proves the
- * object. Return: true if @p was freed; false for everything else (NULL,
- * blocks, large memory, bad addresses), which the caller handles.
- */
-static inline bool kslab_free_any_object(const void *p, unsigned long caller)
-{
-	const unsigned long *word = kslab_env_page_word(p);
-	struct kslab_cache *cache;
-
-	if (kslab_unlikely(!word))
-		return false;
-	cache = kslab_cache_of(p, *word);
-	if (kslab_unlikely(!cache || !kslab_obj_in(cache, p, *word)))
-		return false;
-	kslab_cache_free_object(cache, (void *)p, caller);
-	return true;
 }
 
 #endif /* KSLAB_MM_FAST_PATH_H */

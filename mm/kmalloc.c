@@ -25,6 +25,7 @@
 #include <kslab/buddy.h>
 #include <kslab/report.h>
 
+#include "check.h"
 #include "fault.h"
 #include "kmalloc.h"
 
@@ -49,6 +50,7 @@
 
 static struct kslab_cache *kmalloc_caches[KMALLOC_CLASSES];
 static KSLAB_DEFINE_MUTEX(kmalloc_lock);
+struct kslab_cache *kslab_kmalloc_by_id[KSLAB_MAX_CACHES];
 struct kslab_cpu_cache *kslab_kmalloc_fast[KSLAB_KMALLOC_FAST_SLOTS];
 unsigned int kslab_kmalloc_fast_size[KSLAB_KMALLOC_FAST_SLOTS];
 
@@ -126,15 +128,23 @@ struct kslab_cache *kmalloc_caches_init(unsigned int index)
 
 	kslab_mutex_lock(&kmalloc_lock);
 	for (i = 0; i < KMALLOC_CLASSES; i++) {
+		struct kslab_cache *cache;
+
 		if (kmalloc_caches[i])
 			continue;
 		args.align = (unsigned int)kmalloc_class_align(i);
 		kslab_snprintf(name, sizeof(name), "kmalloc-%lu",
 			       (unsigned long)kmalloc_class_size(i));
-		kslab_store_release(&kmalloc_caches[i],
-				    kslab_cache_create(name,
-						       (unsigned int)kmalloc_class_size(i),
-						       &args, 0));
+		cache = kslab_cache_create(name, (unsigned int)kmalloc_class_size(i),
+					   &args, 0);
+		/*
+		 * A debugged class (no magazines) finds a double free in its
+		 * objects' state, and poisons them: no tag, no fast free.
+		 */
+		if (cache && !(cache->flags & KSLAB_NO_MAGAZINE))
+			kslab_store_release(&kslab_kmalloc_by_id[kslab_cache_id(cache)],
+					    cache);
+		kslab_store_release(&kmalloc_caches[i], cache);
 	}
 	kslab_kmalloc_fast_sync();
 	kslab_mutex_unlock(&kmalloc_lock);
@@ -162,15 +172,23 @@ void kslab_kmalloc_unlock(void)
 unsigned int kslab_kmalloc_exit(void)
 {
 	unsigned int i, kept = 0;
+	struct kslab_cache *fast;
+	unsigned long id;
 
 	kslab_mutex_lock(&kmalloc_lock);
 	for (i = 0; i < KMALLOC_CLASSES; i++) {
 		if (!kmalloc_caches[i])
 			continue;
-		if (kslab_cache_release(kmalloc_caches[i]))
+		/* No kfree may find a descriptor being freed. */
+		id = kslab_cache_id(kmalloc_caches[i]);
+		fast = kslab_kmalloc_by_id[id];
+		kslab_store_release(&kslab_kmalloc_by_id[id], NULL);
+		if (kslab_cache_release(kmalloc_caches[i])) {
 			kslab_store_release(&kmalloc_caches[i], NULL);
-		else
+		} else {
+			kslab_store_release(&kslab_kmalloc_by_id[id], fast);
 			kept++;
+		}
 	}
 	kslab_kmalloc_fast_sync();
 	kslab_mutex_unlock(&kmalloc_lock);
@@ -209,13 +227,20 @@ struct kslab_cache *kslab_kmalloc_cache(size_t size)
 	return kmalloc_cache(kmalloc_index(size));
 }
 
-/* @caller: the site debugged caches record; each entry point passes its own. */
+/*
+ * @caller: the site debugged caches record; each entry point passes its
+ * own. The object's first word loses the free tag (mm/kmalloc.h).
+ */
 static void *kmalloc_class_alloc(unsigned int index, gfp_t gfp,
 				 unsigned long caller)
 {
 	struct kslab_cache *cache = kmalloc_cache(index);
+	unsigned long *obj;
 
-	return cache ? kslab_cache_alloc_fast(cache, gfp, caller) : NULL;
+	obj = cache ? kslab_cache_alloc_fast(cache, gfp, caller) : NULL;
+	if (obj)
+		*obj = 0;
+	return obj;
 }
 
 /* The buddy order whose blocks hold @bytes. */
@@ -325,10 +350,37 @@ void *kslab_kcalloc(size_t n, size_t size, gfp_t gfp)
 /* What an address handed to kslab_kfree() or kslab_ksize() is. */
 enum kmalloc_kind {
 	KMALLOC_OBJECT,		/* an object of a kslab cache */
+	KMALLOC_FREED,		/* a class object with the free tag: freed */
 	KMALLOC_BLOCK,		/* a buddy block kmalloc handed out whole */
 	KMALLOC_LARGE,		/* the environment's large allocation */
 	KMALLOC_NONE,		/* none of them: a bad address */
 };
+
+/*
+ * The last blocks and large allocations kmalloc freed, so that a second
+ * free of one is named a double free: their memory went back to the
+ * buddy allocator or the environment, so nothing else remembers them.
+ */
+#define LARGE_FREED_KEPT	64
+static const void *large_freed[LARGE_FREED_KEPT];
+static struct kslab_atomic large_freed_next;
+
+static void large_freed_note(const void *p)
+{
+	unsigned long i = (unsigned long)kslab_atomic_add_return(&large_freed_next, 1);
+
+	KSLAB_WRITE_ONCE(large_freed[i % LARGE_FREED_KEPT], p);
+}
+
+static bool large_freed_lately(const void *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < LARGE_FREED_KEPT; i++)
+		if (KSLAB_READ_ONCE(large_freed[i]) == p)
+			return true;
+	return false;
+}
 
 struct kmalloc_alloc {
 	struct kslab_cache *cache;	/* KMALLOC_OBJECT */
@@ -344,7 +396,11 @@ static enum kmalloc_kind kmalloc_kind(const void *p, struct kmalloc_alloc *a)
 	a->cache = kslab_cache_of(p, w);
 	if (a->cache && kslab_obj_in(a->cache, p, w)) {
 		a->size = a->cache->object_size;
-		return KMALLOC_OBJECT;
+		if (a->cache != kslab_kmalloc_by_id[kslab_cache_id(a->cache)])
+			return KMALLOC_OBJECT;
+		return kslab_env_mem_peek_word(p) ==
+		       kslab_kmalloc_free_tag(a->cache) ? KMALLOC_FREED :
+							  KMALLOC_OBJECT;
 	}
 	if ((w & ~KMALLOC_BLOCK_ORDER) == KMALLOC_BLOCK_TAG &&
 	    !((unsigned long)p & (KSLAB_PAGE_SIZE - 1))) {
@@ -356,35 +412,79 @@ static enum kmalloc_kind kmalloc_kind(const void *p, struct kmalloc_alloc *a)
 	return a->size ? KMALLOC_LARGE : KMALLOC_NONE;
 }
 
-/* Report a free (or krealloc) of an address kmalloc did not hand out. */
+/*
+ * Report a free, krealloc or ksize of an address kmalloc did not hand
+ * out, or handed out and took back. A free or krealloc of one is heap
+ * corruption (kslab_corrupted()); a ksize reads nothing and changes
+ * nothing, so the program carries on.
+ */
 static kslab_cold kslab_noinline void kmalloc_bad_address(const char *op,
-							   const void *p)
+							   const void *p,
+							   enum kmalloc_kind kind,
+							   bool corrupts)
 {
 	struct kslab_slab *slab = kslab_obj_to_slab(p);
 	enum kslab_obj_error err;
 	unsigned long offset;
 
-	if (slab) {
-		err = kslab_obj_check(slab->cache, p, &slab, &offset);
-		if (err != KSLAB_OBJ_OK) {
-			kslab_report_bad_free(slab->cache, err, p, slab, offset);
-			return;
-		}
-		kslab_report(KSLAB_LOG_ERR,
-			     "BUG %s: %s of object=%p whose page word names no cache",
+	if (kind == KMALLOC_FREED) {
+		if (corrupts)
+			kslab_atomic_add(&slab->cache->bad_frees, 1);
+		kslab_report(KSLAB_LOG_ERR, "BUG %s: %s of freed object=%p",
 			     slab->cache->name, op, p);
-		return;
+	} else if (slab) {
+		err = kslab_obj_check(slab->cache, p, &slab, &offset);
+		if (err != KSLAB_OBJ_OK && corrupts) {
+			kslab_report_bad_free(slab->cache, err, p, slab, offset);
+			return;		/* which acts on it */
+		}
+		kslab_report(KSLAB_LOG_ERR, "BUG %s: %s of object=%p, %s",
+			     slab->cache->name, op, p,
+			     err == KSLAB_OBJ_INSIDE ? "an address inside an object" :
+						       "which starts no allocation");
+	} else if (large_freed_lately(p)) {
+		kslab_report(KSLAB_LOG_ERR,
+			     "BUG kmalloc: %s of freed large block object=%p%s",
+			     op, p, corrupts ? " (double free)" : "");
+	} else {
+		kslab_report(KSLAB_LOG_ERR,
+			     "BUG kmalloc: %s of address %s object=%p", op,
+			     kslab_virt_to_page(p) ? "that starts no allocation" :
+						     "not managed by kslab", p);
 	}
-	kslab_report(KSLAB_LOG_ERR, "BUG kmalloc: %s of address %s object=%p",
-		     op, kslab_virt_to_page(p) ? "that starts no allocation" :
-						 "not managed by kslab", p);
+	if (corrupts)
+		kslab_corrupted();
+}
+
+/**
+ * kslab_kmalloc_bad_pointer() - report a pointer no kmalloc handed out
+ * @op:       what was done with it: "free", "realloc", ...
+ * @p:        the pointer
+ * @corrupts: whether @op would have changed memory (heap corruption)
+ *
+ * For the malloc, whose callers may not pass kmalloc's small values
+ * (KSLAB_ZERO_SIZE_PTR) either.
+ */
+void kslab_kmalloc_bad_pointer(const char *op, const void *p, bool corrupts)
+{
+	kmalloc_bad_address(op, p, KMALLOC_NONE, corrupts);
+}
+
+/**
+ * kslab_kmalloc_double_free() - report and refuse a second free of a block
+ * @cache: its class
+ * @obj:   the block, whose first word is the free tag
+ */
+void kslab_kmalloc_double_free(struct kslab_cache *cache, const void *obj)
+{
+	kslab_report_bad_free(cache, KSLAB_OBJ_DOUBLE_FREE, obj,
+			      kslab_obj_to_slab(obj), 0);
 }
 
 /**
  * kslab_kfree_slow() - what kfree's fast path leaves
- * @p:      NULL, a block, large memory or a bad address: everything
- *          kslab_free_any_object() did not take (an object it would have
- *          taken is freed all the same; kmalloc_kind() agrees with it)
+ * @p:      NULL, another cache's object, a block, large memory or a bad
+ *          address: everything kslab_kmalloc_free_hit() did not take
  * @caller: the site debugged caches record; 0 when tail-called from a
  *          kfree or free, whose caller is then this function's return
  *          address
@@ -404,14 +504,19 @@ kslab_cold kslab_noinline void kslab_kfree_slow(const void *p,
 	case KMALLOC_OBJECT:
 		kslab_cache_free_object(a.cache, (void *)p, caller);
 		break;
+	case KMALLOC_FREED:
+		kslab_kmalloc_double_free(a.cache, p);
+		break;
 	case KMALLOC_NONE:
-		kmalloc_bad_address("free", p);
+		kmalloc_bad_address("free", p, KMALLOC_NONE, true);
 		break;
 	case KMALLOC_BLOCK:
 		*a.word = 0;
+		large_freed_note(p);
 		kslab_free_pages((void *)p, kmalloc_block_order(a.size));
 		break;
 	case KMALLOC_LARGE:
+		large_freed_note(p);
 		kslab_env_large_free((void *)p);
 		break;
 	}
@@ -420,24 +525,43 @@ kslab_cold kslab_noinline void kslab_kfree_slow(const void *p,
 void kslab_kfree(const void *p)
 {
 	/* Callers 0: the slow halves, tail-called, see kfree()'s caller. */
-	if (kslab_unlikely(!kslab_free_any_object(p, 0)))
+	if (kslab_unlikely(!kslab_kmalloc_free_hit(p, 0)))
 		kslab_kfree_slow(p, 0);
 }
 
 /* kslab_kfree() on behalf of @caller, for krealloc(). */
 static void kfree_caller(const void *p, unsigned long caller)
 {
-	if (kslab_unlikely(!kslab_free_any_object(p, caller)))
+	if (kslab_unlikely(!kslab_kmalloc_free_hit(p, caller)))
 		kslab_kfree_slow(p, caller);
+}
+
+/**
+ * kslab_kmalloc_usable() - kslab_ksize() for a front end
+ * @p:  the memory
+ * @op: the call to name in a report: "ksize", "malloc_usable_size"
+ *
+ * Return: the usable size, or 0 with a report for an address that starts
+ * no allocation or a freed one.
+ */
+size_t kslab_kmalloc_usable(const void *p, const char *op)
+{
+	struct kmalloc_alloc a;
+	enum kmalloc_kind kind;
+
+	kind = kmalloc_kind(p, &a);
+	if (kind == KMALLOC_NONE || kind == KMALLOC_FREED) {
+		kmalloc_bad_address(op, p, kind, false);
+		return 0;
+	}
+	return a.size;
 }
 
 size_t kslab_ksize(const void *p)
 {
-	struct kmalloc_alloc a;
-
-	if (KSLAB_ZERO_OR_NULL_PTR(p) || kmalloc_kind(p, &a) == KMALLOC_NONE)
+	if (KSLAB_ZERO_OR_NULL_PTR(p))
 		return 0;
-	return a.size;
+	return kslab_kmalloc_usable(p, "ksize");
 }
 
 /* The usable size kmalloc gives @size, or 0 beyond the buddy blocks. */
@@ -453,6 +577,7 @@ static size_t kmalloc_usable_for(size_t size)
 void *kslab_krealloc(void *p, size_t size, gfp_t gfp)
 {
 	struct kmalloc_alloc a;
+	enum kmalloc_kind kind;
 	void *q;
 
 	if (KSLAB_ZERO_OR_NULL_PTR(p))
@@ -461,9 +586,11 @@ void *kslab_krealloc(void *p, size_t size, gfp_t gfp)
 		kfree_caller(p, KSLAB_RET_IP);
 		return KSLAB_ZERO_SIZE_PTR;
 	}
-	switch (kmalloc_kind(p, &a)) {
+	kind = kmalloc_kind(p, &a);
+	switch (kind) {
 	case KMALLOC_NONE:
-		kmalloc_bad_address("krealloc", p);
+	case KMALLOC_FREED:
+		kmalloc_bad_address("krealloc", p, kind, true);
 		return NULL;
 	case KMALLOC_LARGE:
 		/* Keep it while it stays over half used: no copy, no new area. */

@@ -10,6 +10,16 @@
  * A slot is empty before its class exists and while the kmalloc fault
  * point is armed, so the full path, which decides the failures, sees
  * every call then.
+ *
+ * The free tag: kmalloc's blocks have no constructor, so their bytes are
+ * kslab's while free. Every free of a class object checks that its first
+ * word is not the tag, the address of the class's own descriptor, and
+ * then writes the tag there; every allocation clears it. A second free
+ * of a block finds the tag, whatever was freed in between, and is
+ * refused, so no block is handed out twice (unless the program wrote
+ * over the freed block's first word meanwhile). No program holds that
+ * address (the classes are not public), and the free path has it in a
+ * register already: the check and the tag cost four instructions a pair.
  */
 #ifndef KSLAB_MM_KMALLOC_H
 #define KSLAB_MM_KMALLOC_H
@@ -21,6 +31,18 @@
 /* The largest size the table serves; entry k serves 8k - 7 to 8k bytes. */
 #define KSLAB_KMALLOC_FAST_MAX		4096UL
 #define KSLAB_KMALLOC_FAST_SLOTS	(KSLAB_KMALLOC_FAST_MAX / 8 + 1)
+
+/* What the first word of a free object of class @cache holds. */
+static inline unsigned long kslab_kmalloc_free_tag(const struct kslab_cache *cache)
+{
+	return (unsigned long)cache;
+}
+
+/*
+ * The classes by cache number (kslab_cache_id()); NULL for other caches
+ * and debugged classes, which kfree's slow path serves.
+ */
+extern struct kslab_cache *kslab_kmalloc_by_id[KSLAB_MAX_CACHES] kslab_hidden;
 
 /* Each slot's class: its per-CPU handle, and its size for checkers' marks. */
 extern struct kslab_cpu_cache *kslab_kmalloc_fast[KSLAB_KMALLOC_FAST_SLOTS]
@@ -42,11 +64,15 @@ static inline void *kslab_kmalloc_rounded_hit(size_t rounded)
 {
 	struct kslab_cpu_cache *pcpu =
 		KSLAB_DATA_RACE(kslab_kmalloc_fast[rounded / 8]);
+	unsigned long *obj;
 
 	if (kslab_unlikely(!pcpu))
 		return NULL;
-	return kslab_magazine_hit(pcpu, kslab_kmalloc_fast_size[rounded / 8],
-				  false);
+	obj = kslab_magazine_hit(pcpu, kslab_kmalloc_fast_size[rounded / 8],
+				 false);
+	if (kslab_likely(obj))
+		*obj = 0;	/* the free tag */
+	return obj;
 }
 
 /**
@@ -60,6 +86,51 @@ static inline void *kslab_kmalloc_hit(size_t size)
 	if (kslab_unlikely(size > KSLAB_KMALLOC_FAST_MAX))
 		return NULL;
 	return kslab_kmalloc_rounded_hit(KSLAB_ALIGN_UP(size, 8));
+}
+
+void kslab_kmalloc_double_free(struct kslab_cache *cache, const void *obj)
+	kslab_hidden;
+void kslab_kmalloc_bad_pointer(const char *op, const void *p, bool corrupts);
+size_t kslab_kmalloc_usable(const void *p, const char *op);
+
+/**
+ * kslab_kmalloc_free_hit() - kfree's fast path: free a kmalloc block
+ * @p:      any address
+ * @caller: the site debugged caches record; 0 for the slow halves' own
+ *          return address (tail calls)
+ *
+ * One page word names the class and proves the block; the free tag
+ * (above) catches a second free, which is reported and refused.
+ * Return: true if @p was a kmalloc class object (freed, or refused as a
+ * double free); false for everything else (NULL, other caches' objects,
+ * buddy blocks, large memory, bad addresses), which the caller hands to
+ * kslab_kfree_slow().
+ */
+static kslab_always_inline bool kslab_kmalloc_free_hit(const void *p,
+							 unsigned long caller)
+{
+	const unsigned long *word = kslab_env_page_word(p);
+	unsigned long *obj = (unsigned long *)p;
+	struct kslab_cache *cache;
+	unsigned long id;
+
+	if (kslab_unlikely(!word))
+		return false;
+	id = kslab_cache_number(p, *word);
+	if (kslab_unlikely(id >= KSLAB_MAX_CACHES))
+		return false;
+	cache = KSLAB_DATA_RACE(kslab_kmalloc_by_id[id]);
+	if (kslab_unlikely(!cache || !kslab_obj_in(cache, p, *word)))
+		return false;
+	/* A checker has closed a freed block: peek at the tag. */
+	if (kslab_unlikely(kslab_env_mem_peek_word(obj) ==
+			   kslab_kmalloc_free_tag(cache))) {
+		kslab_kmalloc_double_free(cache, p);
+		return true;
+	}
+	*obj = kslab_kmalloc_free_tag(cache);
+	kslab_cache_free_object(cache, obj, caller);
+	return true;
 }
 
 void *kslab_kmalloc_caller(size_t size, size_t align, gfp_t gfp,

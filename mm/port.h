@@ -91,9 +91,12 @@
  *	before it gives the chunk back. Declared by the environment header.
  *
  * What mm/ asks of its surroundings
- *   kslab_env_option(name)        the setting called @name, a string, or
- *                                 NULL: userspace reads the environment,
- *                                 the kernel its module parameters.
+ *   kslab_env_option(name)        the setting called @name (KSLAB_DEBUG,
+ *                                 KSLAB_FAIL, KSLAB_ON_CORRUPTION), a
+ *                                 string, or NULL: userspace reads the
+ *                                 environment (the drop-in malloc has
+ *                                 defaults of its own), the kernel its
+ *                                 module parameters.
  *   kslab_env_random()            a random word, for per-cache secrets.
  *   kslab_env_thread_id()         the calling thread's id, for reports.
  *   kslab_env_caller_name(buf, size, addr)  a code address as a reader
@@ -113,6 +116,8 @@
  *   kslab_env_obj_free(obj, size)  an object taken back: closed
  *   kslab_env_mem_open(p, size), kslab_env_mem_close(p, size)  kslab's
  *                                 own access to closed bytes
+ *   kslab_env_mem_peek_word(p)    read one word of an object, open or
+ *                                 closed, leaving its marks as they were
  *   kslab_env_mem_forget(p, size) memory going back to the system
  *   KSLAB_ENV_MARKS_OBJECTS       1 where the marks do something.
  *
@@ -210,6 +215,11 @@ static inline void kslab_env_mem_forget(void *p, size_t size)
 {
 	(void)p;
 	(void)size;
+}
+
+static inline unsigned long kslab_env_mem_peek_word(const void *p)
+{
+	return *(const unsigned long *)p;
 }
 #endif
 

@@ -2,8 +2,10 @@
 /*
  * Reports: the one way mm/ tells anyone that something is wrong.
  *
- * Owns the report counter and the report hook. No locks: the counter is
- * atomic, and the hook is meant to be installed while nothing reports.
+ * Owns the report counter, the report hook and the action that follows a
+ * report of heap corruption (kslab_corrupted()). No locks: the counter is
+ * atomic, the action a word read and written whole, and the hook is meant
+ * to be installed while nothing reports.
  * Reports format into a stack buffer, so they work under any kslab lock and
  * never allocate.
  */
@@ -43,6 +45,58 @@ void kslab_report(enum kslab_log_level level, const char *fmt, ...)
 	if (hook && hook(level, msg, report_hook_arg))
 		return;
 	kslab_env_puts(level, msg);
+}
+
+/* The setting's name, and -1 in corruption_action until it is read. */
+#define CORRUPTION_OPTION	"KSLAB_ON_CORRUPTION"
+#define CORRUPTION_UNREAD	(-1)
+
+static int corruption_action = CORRUPTION_UNREAD;
+
+void kslab_set_corruption_action(enum kslab_corruption_action action)
+{
+	KSLAB_WRITE_ONCE(corruption_action, (int)action);
+}
+
+/* The setting: "continue", or "abort" ("panic" in the kernel's words). */
+static int corruption_option(void)
+{
+	const char *value = kslab_env_option(CORRUPTION_OPTION);
+
+	if (!value || !__builtin_strcmp(value, "continue"))
+		return KSLAB_CORRUPTION_CONTINUE;
+	if (!__builtin_strcmp(value, "abort") || !__builtin_strcmp(value, "panic"))
+		return KSLAB_CORRUPTION_ABORT;
+	kslab_report(KSLAB_LOG_WARN,
+		     "%s=\"%s\": bad value (continue, abort or panic); carrying on",
+		     CORRUPTION_OPTION, value);
+	return KSLAB_CORRUPTION_CONTINUE;
+}
+
+enum kslab_corruption_action kslab_corruption_action(void)
+{
+	int action = KSLAB_READ_ONCE(corruption_action);
+
+	if (action == CORRUPTION_UNREAD) {
+		action = corruption_option();
+		/* Unless a call set it meanwhile. */
+		kslab_cmpxchg(&corruption_action, CORRUPTION_UNREAD, action);
+		action = KSLAB_READ_ONCE(corruption_action);
+	}
+	return (enum kslab_corruption_action)action;
+}
+
+/**
+ * kslab_corrupted() - act on heap corruption just reported
+ *
+ * Called once a report of heap corruption is complete: the program goes
+ * on, or stops, as kslab_corruption_action() says.
+ */
+void kslab_corrupted(void)
+{
+	if (kslab_corruption_action() == KSLAB_CORRUPTION_ABORT)
+		kslab_env_panic("kslab: heap corruption reported above: stopping ("
+				CORRUPTION_OPTION "=continue carries on)");
 }
 
 /* Reports beyond this many per check are counted but not printed. */

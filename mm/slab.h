@@ -139,23 +139,30 @@ static inline unsigned long kslab_cache_id(const struct kslab_cache *cache)
 }
 
 /**
- * kslab_cache_of() - the cache an object belongs to, from its address
+ * kslab_cache_number() - the number of the cache an object belongs to
  * @obj: any address
  * @word: the page word of @obj (kslab_env_page_word()), not NULL
  *
  * @obj less its page word is its cache's key plus its offset from its
  * slab's first object, and a key's number sits above every offset. For an
  * address that is no object the answer is a guess: kslab_obj_valid() with
- * it is the proof. A word of 0 (a page in no slab) names no cache without
- * a test of its own: only an address in [2^62, 2^62 + 2^35) would give a
- * number in range, and no 64-bit machine maps such non-canonical
- * addresses. Return: the cache, or NULL if the word names none.
+ * its cache is the proof. A word of 0 (a page in no slab) names no cache
+ * without a test of its own: only an address in [2^62, 2^62 + 2^35) would
+ * give a number in range, and no 64-bit machine maps such non-canonical
+ * addresses. Return: the number, KSLAB_MAX_CACHES or more if none.
  */
+static inline unsigned long kslab_cache_number(const void *obj,
+					       unsigned long word)
+{
+	return ((unsigned long)obj - word - KSLAB_CACHE_KEY(0)) >>
+	       KSLAB_CACHE_KEY_SHIFT;
+}
+
+/* The cache kslab_cache_number() names, or NULL. */
 static inline struct kslab_cache *kslab_cache_of(const void *obj,
 						 unsigned long word)
 {
-	unsigned long id = ((unsigned long)obj - word - KSLAB_CACHE_KEY(0)) >>
-			   KSLAB_CACHE_KEY_SHIFT;
+	unsigned long id = kslab_cache_number(obj, word);
 
 	if (id >= KSLAB_MAX_CACHES)
 		return NULL;

@@ -517,6 +517,7 @@ void kslab_report_bad_free(struct kslab_cache *cache, enum kslab_obj_error err,
 	else
 		kslab_report(KSLAB_LOG_ERR, "BUG %s: %s object=%p offset=%lu",
 			     cache->name, what[err], obj, offset);
+	kslab_corrupted();
 }
 
 size_t kslab_slabinfo_format(char *buf, size_t size)

@@ -155,6 +155,15 @@ static void report(struct kslab_cache *cache, void *obj, const char *what,
 	kslab_report(KSLAB_LOG_INFO, "  %s", action);
 }
 
+/* report() of heap corruption, then what kslab_corrupted() says to do. */
+static void report_corruption(struct kslab_cache *cache, void *obj,
+			      const char *what, long offset,
+			      const struct wrong_bytes *bad, const char *action)
+{
+	report(cache, obj, what, offset, bad, action);
+	kslab_corrupted();
+}
+
 /* Find the first byte of [p, p + n) that is not @want. */
 static bool find_wrong(const unsigned char *p, size_t n, unsigned int want,
 		       struct wrong_bytes *bad)
@@ -184,14 +193,16 @@ static bool zones_intact(struct kslab_cache *cache, unsigned char *obj,
 	struct wrong_bytes bad;
 
 	if (find_wrong(obj - cache->obj_offset, cache->obj_offset, want, &bad)) {
-		report(cache, obj, "red zone before the object overwritten (underflow)",
-		       bad.at - obj, &bad, action);
+		report_corruption(cache, obj,
+				  "red zone before the object overwritten (underflow)",
+				  bad.at - obj, &bad, action);
 		return false;
 	}
 	if (find_wrong(obj + cache->object_size,
 		       cache->meta_offset - cache->object_size, want, &bad)) {
-		report(cache, obj, "red zone after the object overwritten (overflow)",
-		       bad.at - obj, &bad, action);
+		report_corruption(cache, obj,
+				  "red zone after the object overwritten (overflow)",
+				  bad.at - obj, &bad, action);
 		return false;
 	}
 	return true;
@@ -212,8 +223,8 @@ static bool poison_intact(struct kslab_cache *cache, unsigned char *obj,
 	if (!find_wrong(obj, cache->object_size - 1, POISON_FREE, &bad) &&
 	    !find_wrong(obj + cache->object_size - 1, 1, POISON_END, &bad))
 		return true;
-	report(cache, obj, "poison overwritten (use after free)", bad.at - obj,
-	       &bad, action);
+	report_corruption(cache, obj, "poison overwritten (use after free)",
+			  bad.at - obj, &bad, action);
 	return false;
 }
 
@@ -272,8 +283,8 @@ enum kslab_debug_verdict kslab_debug_alloc(struct kslab_cache *cache,
 
 	slot_open(cache, obj);
 	if (meta->state != STATE_FREE) {
-		report(cache, obj, "free map names an object not free", 0,
-		       NULL, quarantined);
+		report_corruption(cache, obj, "free map names an object not free",
+				  0, NULL, quarantined);
 	} else if (free_intact(cache, obj, quarantined)) {
 		if (red_zoned(cache))
 			fill_zones(cache, obj, RED_ALLOCATED);
@@ -306,16 +317,19 @@ enum kslab_debug_verdict kslab_debug_free(struct kslab_cache *cache,
 
 	slot_open(cache, obj);
 	if (meta->state == STATE_FREE || meta->state == STATE_QUARANTINED) {
-		report(cache, obj, meta->state == STATE_FREE ? "double free" :
-		       "free of a quarantined object", 0, NULL, "free ignored");
+		report_corruption(cache, obj,
+				  meta->state == STATE_FREE ? "double free" :
+				  "free of a quarantined object", 0, NULL,
+				  "free ignored");
 		slot_close(cache, obj);
 		return KSLAB_DEBUG_REFUSE;
 	}
 	if (cache->flags & KSLAB_STORE_USER)
 		track(&meta->free, caller);
 	if (meta->state != STATE_ALLOCATED) {
-		report(cache, obj, "object state overwritten (overflow past the red zone)",
-		       (long)cache->meta_offset, NULL, quarantined);
+		report_corruption(cache, obj,
+				  "object state overwritten (overflow past the red zone)",
+				  (long)cache->meta_offset, NULL, quarantined);
 		meta->state = STATE_QUARANTINED;
 	} else if (red_zoned(cache) &&
 		   !zones_intact(cache, obj, RED_ALLOCATED, quarantined)) {
@@ -359,8 +373,8 @@ unsigned long kslab_debug_slab_check(struct kslab_cache *cache,
 			problems += red_zoned(cache) &&
 				    !zones_intact(cache, obj, RED_ALLOCATED, noted);
 		} else if (state != STATE_QUARANTINED) {
-			report(cache, obj, "object state overwritten",
-			       (long)cache->meta_offset, NULL, noted);
+			report_corruption(cache, obj, "object state overwritten",
+					  (long)cache->meta_offset, NULL, noted);
 			problems++;
 		}
 		slot_close(cache, obj);

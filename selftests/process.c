@@ -211,6 +211,38 @@ char **env_with(const char *name, const char *value, char **var)
 	return env;
 }
 
+bool capture_shell(struct capture *c, const char *dir, const char *cmd,
+		   const char *name, const char *value)
+{
+	const char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+	char **env, *var = NULL, *full;
+	bool ran;
+
+	if (asprintf(&full, "cd %s && %s", dir, cmd) < 0)
+		return false;
+	argv[2] = full;
+	env = env_with(name, value, &var);
+	ran = env && capture_exec(c, argv, env);
+	free(var);
+	free(env);
+	free(full);
+	return ran;
+}
+
+bool work_dir_make(char *tmpl)
+{
+	return mkdtemp(tmpl) != NULL;
+}
+
+void work_dir_remove(const char *dir)
+{
+	char *cmd;
+
+	if (asprintf(&cmd, "rm -rf %s", dir) < 0 || system(cmd))
+		fprintf(stderr, "could not remove %s\n", dir);
+	free(cmd);
+}
+
 bool build_dir_of_self(char *dir, size_t size)
 {
 	char self[PATH_MAX];

@@ -47,6 +47,17 @@ bool capture_exec(struct capture *c, const char *const *argv, char **envp);
 bool build_dir_of_self(char *dir, size_t size);
 
 /*
+ * Run "sh -c @cmd" in folder @dir, captured, with this process's
+ * environment and @name set to @value.
+ */
+bool capture_shell(struct capture *c, const char *dir, const char *cmd,
+		   const char *name, const char *value);
+
+/* Make a folder from @tmpl (mkdtemp), and remove it with all it holds. */
+bool work_dir_make(char *tmpl);
+void work_dir_remove(const char *dir);
+
+/*
  * This process's environment with @name set to @value. Free *@var and the
  * array returned when done. Return: the array, or NULL without memory.
  */

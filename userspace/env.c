@@ -13,13 +13,25 @@
 #include "../mm/port.h"
 
 /*
+ * Defined by the drop-in malloc alone (userspace/malloc/preload.c): the
+ * settings a process whose malloc is kslab's has when its environment
+ * says nothing.
+ */
+const char *kslab_malloc_option_default(const char *name)
+	__attribute__((weak));
+
+/*
  * secure_getenv(): whoever runs a set-user-ID program must not choose
  * which of its allocations fail (KSLAB_FAIL) or how its caches are
  * checked; the C library ignores its own malloc variables there too.
  */
 const char *kslab_env_option(const char *name)
 {
-	return secure_getenv(name);
+	const char *value = secure_getenv(name);
+
+	if (!value && kslab_malloc_option_default)
+		value = kslab_malloc_option_default(name);
+	return value;
 }
 
 /*

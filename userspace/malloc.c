@@ -203,14 +203,28 @@ static kslab_cold kslab_noinline void malloc_tick(void)
 }
 
 /*
- * What the hit leaves: a bootstrap block never leaves, the rest is
- * kfree's slow path. @caller: free()'s caller, or 0 when tail-called from
- * free(), whose caller is then this function's return address.
+ * kmalloc's small values (KSLAB_ZERO_SIZE_PTR and below) are no malloc
+ * block: malloc(0) hands out a real one. NULL is not one of them.
+ */
+static bool small_bogus(const void *p)
+{
+	return (uintptr_t)p - 1 < KSLAB_MALLOC_ALIGN;
+}
+
+/*
+ * What the hit leaves: a bootstrap block never leaves, a small value is
+ * reported, the rest is kfree's slow path. @caller: free()'s caller, or 0
+ * when tail-called from free(), whose caller is then this function's
+ * return address.
  */
 static kslab_cold kslab_noinline void free_slow(void *p, unsigned long caller)
 {
 	if (in_bootstrap(p))
 		return;
+	if (small_bogus(p)) {
+		kslab_kmalloc_bad_pointer("free", p, true);
+		return;
+	}
 	kslab_kfree_slow(p, caller ? caller : KSLAB_RET_IP);
 }
 
@@ -220,7 +234,7 @@ static kslab_cold kslab_noinline void free_tick(void *p)
 	unsigned long caller = KSLAB_RET_IP;
 
 	malloc_tick();
-	if (!kslab_free_any_object(p, caller))
+	if (!kslab_kmalloc_free_hit(p, caller))
 		free_slow(p, caller);
 }
 
@@ -235,7 +249,7 @@ void kslab_free(void *p)
 		free_tick(p);
 		return;
 	}
-	if (kslab_unlikely(!kslab_free_any_object(p, 0)))
+	if (kslab_unlikely(!kslab_kmalloc_free_hit(p, 0)))
 		free_slow(p, 0);
 }
 
@@ -256,6 +270,11 @@ void *kslab_realloc(void *p, size_t size)
 		if (q)
 			kslab_memcpy(q, p, old < size ? old : size);
 		return q;
+	}
+	if (kslab_unlikely(small_bogus(p))) {
+		kslab_kmalloc_bad_pointer("realloc", p, true);
+		errno = EINVAL;
+		return NULL;
 	}
 	q = kslab_krealloc(p, malloc_size(size), GFP_KERNEL);
 	if (!q)
@@ -338,5 +357,9 @@ size_t kslab_malloc_usable_size(void *p)
 		return 0;
 	if (in_bootstrap(p))
 		return bootstrap_size(p);
-	return kslab_ksize(p);
+	if (small_bogus(p)) {
+		kslab_kmalloc_bad_pointer("malloc_usable_size", p, false);
+		return 0;
+	}
+	return kslab_kmalloc_usable(p, "malloc_usable_size");
 }

@@ -44,6 +44,13 @@ static inline void kslab_env_mem_close(void *p, size_t size)
 	ASAN_POISON_MEMORY_REGION(p, size);
 }
 
+/* A read ASan does not check: the shadow stays as it is. */
+__attribute__((__no_sanitize_address__))
+static inline unsigned long kslab_env_mem_peek_word(const void *p)
+{
+	return *(const volatile unsigned long *)p;
+}
+
 /*
  * Memory going back to the system leaves its shadow poisoned and
  * resident: give the shadow's pages back too, which reads as all open.
@@ -86,6 +93,25 @@ static inline void kslab_env_mem_open(void *p, size_t size)
 static inline void kslab_env_mem_close(void *p, size_t size)
 {
 	VALGRIND_MAKE_MEM_NOACCESS(p, size);
+}
+
+/*
+ * Read a word whatever memcheck thinks of it, then put back what it
+ * thought: no access (GET_VBITS says 3), or the definedness it had.
+ */
+static inline unsigned long kslab_env_mem_peek_word(const void *p)
+{
+	unsigned long value, vbits;
+	unsigned int state;
+
+	state = VALGRIND_GET_VBITS(p, &vbits, sizeof(value));
+	VALGRIND_MAKE_MEM_DEFINED(p, sizeof(value));
+	value = *(const volatile unsigned long *)p;
+	if (state == 3)
+		VALGRIND_MAKE_MEM_NOACCESS(p, sizeof(value));
+	else if (state == 1)
+		VALGRIND_SET_VBITS(p, &vbits, sizeof(value));
+	return value;
 }
 
 /* Back to the system: fresh zeroes when it comes again, as memcheck says. */

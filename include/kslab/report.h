@@ -58,6 +58,41 @@ __attribute__((__format__(__printf__, 2, 3)))
 KSLAB_API
 void kslab_report(enum kslab_log_level level, const char *fmt, ...);
 
+/**
+ * enum kslab_corruption_action - what follows a report of heap corruption
+ * @KSLAB_CORRUPTION_CONTINUE: carry on, the bad operation refused (the
+ *                             kernel's way; the default of the library
+ *                             and the module)
+ * @KSLAB_CORRUPTION_ABORT:    stop: abort() in userspace, panic() in the
+ *                             kernel (the default of the drop-in malloc)
+ *
+ * Heap corruption is what a report says the program did to kslab's
+ * memory: a double, invalid or wrong-cache free, a free or krealloc of an
+ * address kslab did not hand out, a red zone or poison found overwritten.
+ * The setting KSLAB_ON_CORRUPTION (userspace environment: "continue" or
+ * "abort"; module parameter on_corruption=: "continue" or "panic") picks
+ * the action, read at the first such report; this call overrides it.
+ */
+enum kslab_corruption_action {
+	KSLAB_CORRUPTION_CONTINUE,
+	KSLAB_CORRUPTION_ABORT,
+};
+
+/**
+ * kslab_set_corruption_action() - choose what follows heap corruption
+ * @action: KSLAB_CORRUPTION_CONTINUE or KSLAB_CORRUPTION_ABORT
+ */
+KSLAB_API
+void kslab_set_corruption_action(enum kslab_corruption_action action);
+
+/**
+ * kslab_corruption_action() - what follows heap corruption now
+ *
+ * Return: the action, from the setting or kslab_set_corruption_action().
+ */
+KSLAB_API
+enum kslab_corruption_action kslab_corruption_action(void);
+
 KSLAB_END_DECLS
 
 #endif /* KSLAB_REPORT_H */

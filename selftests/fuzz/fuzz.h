@@ -89,8 +89,17 @@ struct fuzz_cache {
 	unsigned int next_freed;
 };
 
+/* A kmalloc class object the model freed, for double frees. */
+struct fuzz_kfreed {
+	void *p;
+	unsigned long reclaims;		/* the model's count when it was freed */
+};
+
 struct fuzz_model {
 	struct fuzz_cache caches[FUZZ_CACHES];
+	struct fuzz_kfreed kfreed[FUZZ_FREED];	/* recent kfrees */
+	unsigned int next_kfreed;
+	unsigned long reclaims;		/* shrinks, reaps and destroys so far */
 	struct fuzz_obj objs[FUZZ_MAX_OBJS];
 	unsigned int nr_objs;
 	unsigned int nr_large;

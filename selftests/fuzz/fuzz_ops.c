@@ -292,6 +292,7 @@ static bool op_shrink(struct fuzz_model *m, struct fuzz_input *in)
 		cache = m->caches[slot].cache;
 	else
 		return false;
+	m->reclaims++;
 	if (kslab_cache_shrink(cache) < 0)
 		fuzz_fail(m, "shrink gave back a negative number of pages");
 	check_shrunk(m, cache);
@@ -308,6 +309,7 @@ static bool op_reap(struct fuzz_model *m, struct fuzz_input *in)
 	int slot = pick_cache(m, in, 0);
 	unsigned int bits = take(in);
 
+	m->reclaims++;
 	if (bits & 1) {
 		if (kslab_reap_all() < 0)
 			fuzz_fail(m, "reap gave back a negative number of pages");
@@ -330,6 +332,7 @@ static bool op_destroy(struct fuzz_model *m, struct fuzz_input *in)
 	if (slot < 0)
 		return false;
 	fc = &m->caches[slot];
+	m->reclaims++;
 	if (fc->live)
 		fuzz_expect_report(m, "still allocated");
 	kslab_cache_destroy(fc->cache);
@@ -511,18 +514,49 @@ static bool op_krealloc(struct fuzz_model *m, struct fuzz_input *in)
 	return true;
 }
 
-/* object (bit 0 of the next byte: NULL and KSLAB_ZERO_SIZE_PTR instead) */
+/*
+ * A class object the model freed lately, freed again: whatever was freed
+ * or allocated in between, the free tag refuses it, and nothing changes.
+ * Only while no shrink, reap or destroy may have given its slab back, so
+ * that it is still a free object of its class, and only if no allocation
+ * has it now.
+ */
+static bool kfree_again(struct fuzz_model *m, unsigned int which)
+{
+	struct fuzz_kfreed *f = &m->kfreed[which % FUZZ_FREED];
+
+	if (!f->p || f->reclaims != m->reclaims || fuzz_find(m, f->p))
+		return false;
+	fuzz_expect_report(m, "double free");
+	kslab_kfree(f->p);
+	return true;
+}
+
+/*
+ * object (bit 0 of the next byte: NULL and KSLAB_ZERO_SIZE_PTR instead;
+ * bit 1: one of the recent frees again, the rest of the byte saying which)
+ */
 static bool op_kfree(struct fuzz_model *m, struct fuzz_input *in)
 {
 	struct fuzz_obj *obj = pick_obj(m, in, FUZZ_BY_KMALLOC);
+	unsigned int how = take(in);
+	struct fuzz_kfreed *f;
 
-	if (take(in) & 1) {
+	if (how & 1) {
 		kslab_kfree(NULL);
 		kslab_kfree(KSLAB_ZERO_SIZE_PTR);
 		return true;
 	}
+	if (how & 2)
+		return kfree_again(m, how >> 2);
 	if (!obj)
 		return false;
+	if (obj->class) {
+		f = &m->kfreed[m->next_kfreed];
+		m->next_kfreed = (m->next_kfreed + 1) % FUZZ_FREED;
+		f->p = obj->p;
+		f->reclaims = m->reclaims;
+	}
 	kslab_kfree(fuzz_untrack(m, obj));
 	return true;
 }
@@ -576,6 +610,8 @@ static bool op_bad_interior(struct fuzz_model *m, struct fuzz_input *in)
 		return false;
 	extent = obj->owner == FUZZ_BY_KMALLOC ? obj->usable : obj->size;
 	p = (char *)obj->p + (extent > 1 ? 1 + off % (extent - 1) : 1);
+	/* ksize reports it too, and reads nothing. */
+	fuzz_expect_report(m, in_slab(obj) ? "inside an object" : NULL);
 	if (kslab_ksize(p))
 		fuzz_fail(m, "ksize %zu inside %p, at %p", kslab_ksize(p),
 			  obj->p, p);

@@ -301,8 +301,44 @@ static void test_kfree_refused(struct ktap_test *t)
 	used = buddy_used_pages();
 	kslab_kfree(block);
 	KTAP_EXPECT_EQ(t, buddy_used_pages(), used - 16);
-	expect_bad_kfree(t, block, "starts no allocation");
+	expect_bad_kfree(t, block, "double free");
 	KTAP_EXPECT_EQ(t, buddy_used_pages(), used - 16);
+}
+
+/*
+ * Every second free of a class object is refused, whatever was freed in
+ * between, so no block is handed out twice; ksize and krealloc of a freed
+ * one are reported and refused too.
+ */
+static void test_double_free_refused(struct ktap_test *t)
+{
+	struct report_capture cap;
+	char *p = kslab_kmalloc(48, GFP_KERNEL);
+	char *q = kslab_kmalloc(48, GFP_KERNEL);
+	char *a, *b, *c;
+
+	KTAP_ASSERT(t, p && q);
+	kslab_kfree(p);
+	kslab_kfree(q);
+	expect_bad_kfree(t, p, "double free");
+	a = kslab_kmalloc(48, GFP_KERNEL);
+	b = kslab_kmalloc(48, GFP_KERNEL);
+	c = kslab_kmalloc(48, GFP_KERNEL);
+	KTAP_EXPECT(t, a && b && c && a != b && b != c && a != c);
+	/* The first word a program sees is its own: the tag is gone. */
+	KTAP_EXPECT(t, a && *(unsigned long *)a == 0);
+	kslab_kfree(c);
+	capture_start(&cap);
+	KTAP_EXPECT_EQ(t, kslab_ksize(c), 0);
+	KTAP_EXPECT(t, kslab_krealloc(c, 500, GFP_KERNEL) == NULL);
+	capture_stop(&cap);
+	KTAP_EXPECT_EQ(t, cap.seen, 2);
+	if (cap.seen == 2) {
+		EXPECT_CONTAINS(t, cap.msg[0], "ksize of freed object");
+		EXPECT_CONTAINS(t, cap.msg[1], "krealloc of freed object");
+	}
+	kslab_kfree(a);
+	kslab_kfree(b);
 }
 
 static const struct ktap_case kmalloc_cases[] = {
@@ -314,6 +350,7 @@ static const struct ktap_case kmalloc_cases[] = {
 	{ "aligned", test_aligned },
 	{ "kfree_cache_object", test_kfree_cache_object },
 	{ "kfree_refused", test_kfree_refused },
+	{ "double_free_refused", test_double_free_refused },
 };
 
 const struct ktap_suite kmalloc_suite = KTAP_SUITE("kmalloc", kmalloc_cases);

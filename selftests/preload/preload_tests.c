@@ -50,20 +50,9 @@ static const char *find_program(const char *name, char *buf, size_t size)
 /* Run "sh -c @cmd" in @work_dir, with kslab preloaded if @preload. */
 static bool run_shell(struct capture *c, const char *cmd, bool preload)
 {
-	const char *argv[] = { "/bin/sh", "-c", NULL, NULL };
-	char full[3 * PATH_MAX], **env, *var = NULL;
-	bool ran;
-
-	snprintf(full, sizeof(full), "cd %s && %s", work_dir, cmd);
-	argv[2] = full;
-	env = preload ? env_with("LD_PRELOAD", malloc_so, &var) :
-			env_with("KSLAB_UNUSED", "", &var);
-	if (!env)
-		return false;
-	ran = capture_exec(c, argv, env);
-	free(var);
-	free(env);
-	return ran;
+	return capture_shell(c, work_dir, cmd,
+			     preload ? "LD_PRELOAD" : "KSLAB_UNUSED",
+			     preload ? malloc_so : "");
 }
 
 static bool exited_ok(const struct capture *c)
@@ -412,17 +401,14 @@ int main(void)
 	const struct ktap_suite suites[] = {
 		KTAP_SUITE("preload", preload_cases),
 	};
-	char cmd[PATH_MAX + 16];
 	int rc;
 
-	if (!find_build() || !mkdtemp(work_dir)) {
+	if (!find_build() || !work_dir_make(work_dir)) {
 		fprintf(stderr, "preload: no %s or no work folder: %s\n",
 			malloc_so, strerror(errno));
 		return 1;
 	}
 	rc = ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", work_dir);
-	if (system(cmd))
-		fprintf(stderr, "preload: could not remove %s\n", work_dir);
+	work_dir_remove(work_dir);
 	return rc;
 }

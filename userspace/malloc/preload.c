@@ -8,8 +8,21 @@
  *
  * The shared object is linked -Bsymbolic-functions, so the forwarding
  * calls below bind to kslab_* inside it and cost one jump each.
+ *
+ * A process whose malloc is this one stops at heap corruption, as it
+ * would with the C library's: KSLAB_ON_CORRUPTION=continue carries on
+ * (kslab_malloc_option_default(), which userspace/env.c asks).
  */
+#include <string.h>
+
 #include <kslab/malloc.h>
+
+const char *kslab_malloc_option_default(const char *name);
+
+const char *kslab_malloc_option_default(const char *name)
+{
+	return strcmp(name, "KSLAB_ON_CORRUPTION") ? NULL : "abort";
+}
 
 void *malloc(size_t size)
 {

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Heap corruption under the drop-in malloc (suite hardening): a small
+ * program commits one bug of a class (a double free with other frees
+ * between, a free of a stack address, of an address inside a block, of a
+ * small bogus value, a realloc of one, a large block freed twice), run
+ * once with build/libkslab-malloc.so preloaded and once linked with
+ * libkslab-malloc.a. By default kslab reports the bug and stops the
+ * process (SIGABRT), as the C library's malloc does; with
+ * KSLAB_ON_CORRUPTION=continue it reports, refuses the operation and the
+ * program carries on, never handing one block out twice. Asking the size
+ * of a freed or foreign block is reported and carries on in both. A clean
+ * program sees neither. The library API keeps the kernel's way,
+ * report and carry on, unless told to abort.
+ *
+ * Only in the plain build, as suite preload: an ASan build cannot preload
+ * a malloc that is not ASan's. Needs gcc (scripts/install-deps.sh).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <kslab/kmalloc.h>
+#include <kslab/report.h>
+
+#include "../ktap.h"
+#include "../process.h"
+
+static char build_dir[PATH_MAX];
+static char work_dir[] = "/tmp/kslab-hardening-XXXXXX";
+
+/* Each bug after "case", then "done": what a program that went on prints. */
+static const char victim_source[] =
+	"#include <malloc.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+	"#include <string.h>\n"
+	"int main(int argc, char **argv)\n{\n"
+	"\tconst char *bug = argc > 1 ? argv[1] : \"clean\";\n"
+	"\tchar on_stack[64], *p = malloc(16), *q = malloc(16), *a, *b, *c;\n"
+	"\tsetvbuf(stdout, NULL, _IONBF, 0);\n"
+	"\tif (!strcmp(bug, \"double_free\")) {\n"
+	"\t\tfree(p);\n\t\tfree(q);\n\t\tfree(p);\n"
+	"\t\ta = malloc(16);\n\t\tb = malloc(16);\n\t\tc = malloc(16);\n"
+	"\t\tprintf(\"%s\\n\", a != b && b != c && a != c ? \"distinct\" : \"twice\");\n"
+	"\t} else if (!strcmp(bug, \"stack_free\")) {\n"
+	"\t\tfree(on_stack + 16);\n"
+	"\t} else if (!strcmp(bug, \"inside_free\")) {\n"
+	"\t\tchar *r = malloc(100);\n\t\tfree(r + 16);\n"
+	"\t} else if (!strcmp(bug, \"small_free\")) {\n"
+	"\t\tfree((void *)8);\n"
+	"\t} else if (!strcmp(bug, \"small_realloc\")) {\n"
+	"\t\tprintf(\"%p\\n\", realloc((void *)16, 100));\n"
+	"\t} else if (!strcmp(bug, \"large_double_free\")) {\n"
+	"\t\tchar *r = malloc(1 << 20);\n\t\tfree(r);\n\t\tfree(r);\n"
+	"\t} else if (!strcmp(bug, \"size_of_freed\")) {\n"
+	"\t\tfree(p);\n\t\tprintf(\"%zu\\n\", malloc_usable_size(p));\n"
+	"\t\tp = malloc(16);\n"
+	"\t} else if (!strcmp(bug, \"size_of_foreign\")) {\n"
+	"\t\tprintf(\"%zu\\n\", malloc_usable_size(on_stack));\n"
+	"\t} else {\n"
+	"\t\tfor (int i = 0; i < 10000; i++) {\n"
+	"\t\t\tchar *r = malloc((size_t)i % 3000 + 1);\n"
+	"\t\t\tr = realloc(r, (size_t)i % 5000 + 1);\n"
+	"\t\t\tmemset(r, 1, malloc_usable_size(r));\n\t\t\tfree(r);\n\t\t}\n"
+	"\t\tfree(p);\n\t\tfree(q);\n\t\tp = q = NULL;\n\t}\n"
+	"\tprintf(\"done\\n\");\n"
+	"\treturn 0;\n}\n";
+
+/* The bugs that corrupt the heap, and what kslab's report says of each. */
+static const struct corruption {
+	const char *bug;
+	const char *report;
+} corruptions[] = {
+	{ "double_free", "double free" },
+	{ "stack_free", "not managed by kslab" },
+	{ "inside_free", "inside an object" },
+	{ "small_free", "free of address not managed by kslab" },
+	{ "small_realloc", "realloc of address not managed by kslab" },
+	{ "large_double_free", "double free" },
+};
+
+/* The two ways a program gets the drop-in malloc. */
+enum way { PRELOADED, LINKED };
+static const char *const way_names[] = { "preloaded", "linked" };
+
+/* Run "sh -c @cmd" in work_dir. */
+static bool run_shell(struct capture *c, const char *cmd)
+{
+	return capture_shell(c, work_dir, cmd, "KSLAB_UNUSED", "");
+}
+
+/* Run the victim with @bug, @way, and @setting (may be ""). */
+static bool run_victim(struct capture *c, enum way way, const char *bug,
+		       const char *setting)
+{
+	char cmd[3 * PATH_MAX];
+
+	if (way == PRELOADED)
+		snprintf(cmd, sizeof(cmd),
+			 "%s LD_PRELOAD=%s/libkslab-malloc.so ./victim-plain %s",
+			 setting, build_dir, bug);
+	else
+		snprintf(cmd, sizeof(cmd), "%s ./victim-linked %s", setting,
+			 bug);
+	return run_shell(c, cmd);
+}
+
+/* Stopped by abort(): directly, or as the shell's status for it. */
+static bool aborted(const struct capture *c)
+{
+	return (WIFSIGNALED(c->status) && WTERMSIG(c->status) == SIGABRT) ||
+	       (WIFEXITED(c->status) &&
+		WEXITSTATUS(c->status) == 128 + SIGABRT);
+}
+
+static bool exited_ok(const struct capture *c)
+{
+	return WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0;
+}
+
+/* The victim, plain (for LD_PRELOAD) and linked with libkslab-malloc.a. */
+static void test_build_victim(struct ktap_test *t)
+{
+	char cmd[3 * PATH_MAX];
+	struct capture c;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%s/victim.c", work_dir);
+	f = fopen(cmd, "w");
+	KTAP_ASSERT(t, f);
+	KTAP_EXPECT(t, fputs(victim_source, f) >= 0);
+	KTAP_ASSERT(t, !fclose(f));
+	snprintf(cmd, sizeof(cmd),
+		 "gcc -o victim-plain victim.c && gcc -o victim-linked victim.c %s/libkslab-malloc.a -lurcu-memb -pthread",
+		 build_dir);
+	KTAP_ASSERT(t, run_shell(&c, cmd));
+	ktap_check(t, exited_ok(&c), __FILE__, __LINE__, "gcc: %s", c.err);
+}
+
+/* A clean program: no report, a normal exit, both ways. */
+static void test_clean(struct ktap_test *t)
+{
+	struct capture c;
+	enum way way;
+
+	for (way = PRELOADED; way <= LINKED; way++) {
+		KTAP_ASSERT(t, run_victim(&c, way, "clean", ""));
+		ktap_check(t, exited_ok(&c) && !strcmp(c.out, "done\n") &&
+			      !strstr(c.err, "kslab"), __FILE__, __LINE__,
+			   "%s: status %#x, out \"%s\", err \"%s\"",
+			   way_names[way], c.status, c.out, c.err);
+	}
+}
+
+/* Each corruption, each way: reported, then the process stops. */
+static void test_corruption_aborts(struct ktap_test *t)
+{
+	const struct corruption *bug;
+	struct capture c;
+	enum way way;
+
+	for (bug = corruptions; bug < corruptions + KSLAB_ARRAY_SIZE(corruptions); bug++) {
+		for (way = PRELOADED; way <= LINKED; way++) {
+			KTAP_ASSERT(t, run_victim(&c, way, bug->bug, ""));
+			ktap_check(t, aborted(&c) && strstr(c.err, bug->report) &&
+				      strstr(c.err, "stopping") &&
+				      !strstr(c.out, "done"), __FILE__, __LINE__,
+				   "%s %s: status %#x, out \"%s\", err \"%s\"",
+				   bug->bug, way_names[way], c.status, c.out,
+				   c.err);
+		}
+	}
+}
+
+/*
+ * KSLAB_ON_CORRUPTION=continue: reported and refused, and the program
+ * goes on; a block freed twice is still handed out once.
+ */
+static void test_corruption_continues(struct ktap_test *t)
+{
+	const struct corruption *bug;
+	struct capture c;
+	enum way way;
+
+	for (bug = corruptions; bug < corruptions + KSLAB_ARRAY_SIZE(corruptions); bug++) {
+		for (way = PRELOADED; way <= LINKED; way++) {
+			KTAP_ASSERT(t, run_victim(&c, way, bug->bug,
+						  "KSLAB_ON_CORRUPTION=continue"));
+			ktap_check(t, exited_ok(&c) && strstr(c.err, bug->report) &&
+				      !strstr(c.err, "stopping") &&
+				      strstr(c.out, "done") &&
+				      !strstr(c.out, "twice"), __FILE__, __LINE__,
+				   "%s %s: status %#x, out \"%s\", err \"%s\"",
+				   bug->bug, way_names[way], c.status, c.out,
+				   c.err);
+		}
+	}
+}
+
+/* The size of a freed or foreign block: 0, reported, and no stop. */
+static void test_size_reported(struct ktap_test *t)
+{
+	static const char *const bugs[] = { "size_of_freed", "size_of_foreign" };
+	static const char *const reports[] = { "malloc_usable_size of freed",
+					       "malloc_usable_size of address" };
+	struct capture c;
+	unsigned int i;
+	enum way way;
+
+	for (i = 0; i < 2; i++) {
+		for (way = PRELOADED; way <= LINKED; way++) {
+			KTAP_ASSERT(t, run_victim(&c, way, bugs[i], ""));
+			ktap_check(t, exited_ok(&c) && !strcmp(c.out, "0\ndone\n") &&
+				      strstr(c.err, reports[i]), __FILE__, __LINE__,
+				   "%s %s: status %#x, out \"%s\", err \"%s\"",
+				   bugs[i], way_names[way], c.status, c.out,
+				   c.err);
+		}
+	}
+	/* A bad setting is reported, and kslab carries on. */
+	KTAP_ASSERT(t, run_victim(&c, PRELOADED, "double_free",
+				  "KSLAB_ON_CORRUPTION=bogus"));
+	ktap_check(t, exited_ok(&c) && strstr(c.err, "bad value"), __FILE__,
+		   __LINE__, "a bad setting: status %#x, err \"%s\"",
+		   c.status, c.err);
+}
+
+static void bad_kfree(void *arg)
+{
+	unsigned long on_stack[4] = { 0 };
+
+	(void)arg;
+	kslab_kfree(on_stack);
+	printf("carried on\n");
+}
+
+static void bad_kfree_abort(void *arg)
+{
+	kslab_set_corruption_action(KSLAB_CORRUPTION_ABORT);
+	bad_kfree(arg);
+}
+
+/*
+ * The library API: report and carry on by default, even under the
+ * setting's default for the malloc; abort when told to.
+ */
+static void test_library_default(struct ktap_test *t)
+{
+	struct capture c;
+
+	KTAP_EXPECT_EQ(t, kslab_corruption_action(), KSLAB_CORRUPTION_CONTINUE);
+	KTAP_ASSERT(t, capture_fork(&c, bad_kfree, NULL));
+	ktap_check(t, exited_ok(&c) && !strcmp(c.out, "carried on\n") &&
+		      strstr(c.err, "not managed by kslab"), __FILE__, __LINE__,
+		   "default: status %#x, out \"%s\", err \"%s\"", c.status,
+		   c.out, c.err);
+	KTAP_ASSERT(t, capture_fork(&c, bad_kfree_abort, NULL));
+	ktap_check(t, aborted(&c) && !strstr(c.out, "carried on") &&
+		      strstr(c.err, "stopping"), __FILE__, __LINE__,
+		   "abort: status %#x, out \"%s\", err \"%s\"", c.status,
+		   c.out, c.err);
+}
+
+static const struct ktap_case hardening_cases[] = {
+	{ "build_victim", test_build_victim },
+	{ "clean", test_clean },
+	{ "corruption_aborts", test_corruption_aborts },
+	{ "corruption_continues", test_corruption_continues },
+	{ "size_reported", test_size_reported },
+	{ "library_default", test_library_default },
+};
+
+int main(void)
+{
+	const struct ktap_suite suites[] = {
+		KTAP_SUITE("hardening", hardening_cases),
+	};
+	int rc;
+
+	if (!build_dir_of_self(build_dir, sizeof(build_dir)) ||
+	    !work_dir_make(work_dir)) {
+		fprintf(stderr, "hardening: no build folder or no work folder: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	rc = ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
+	work_dir_remove(work_dir);
+	return rc;
+}
