@@ -51,7 +51,9 @@ endif
 LIB_SRCS := $(wildcard mm/*.c) $(wildcard userspace/*.c)
 OBJ := $(BUILD)/obj
 LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
-MALLOC_OBJ := $(OBJ)/userspace/malloc/preload.o
+MALLOC_OBJ := $(OBJ)/userspace/malloc/preload.o $(OBJ)/userspace/malloc/new.o
+# C++'s new-handlers may throw through operator new (userspace/malloc/new.c).
+$(OBJ)/userspace/malloc/new.o: CFLAGS += -fexceptions
 
 # Every folder under selftests/ (but kernel/) is one test program: its .c
 # files linked with the harness, the userspace stress and process helpers

@@ -574,6 +574,43 @@ static size_t kmalloc_usable_for(size_t size)
 	return 0;
 }
 
+/**
+ * kslab_kmalloc_check_size() - could @p have been allocated with @size?
+ * @op:    the call that says so, named in a report ("free_sized", ...)
+ * @p:     a live allocation
+ * @size:  the size its caller says it asked for (as kmalloc was asked)
+ * @align: the alignment it says it asked for; 0 for none
+ *
+ * Without an alignment the block must be the one kmalloc gives @size;
+ * with one, at least @size bytes aligned to @align. A mismatch is
+ * reported as heap corruption (kslab_corrupted()).
+ */
+void kslab_kmalloc_check_size(const char *op, const void *p, size_t size,
+			      size_t align)
+{
+	struct kmalloc_alloc a;
+	enum kmalloc_kind kind = kmalloc_kind(p, &a);
+	size_t want;
+	bool fits;
+
+	if (kind == KMALLOC_NONE || kind == KMALLOC_FREED)
+		return;		/* the free itself reports it */
+	want = kmalloc_usable_for(size);
+	if (align)
+		fits = !(align & (align - 1)) && size <= a.size &&
+		       !((unsigned long)p & (align - 1));
+	else if (want)
+		fits = want == a.size;
+	else		/* the environment's: pages for the size asked */
+		fits = size <= a.size && a.size - size < KSLAB_CHUNK_SIZE;
+	if (fits)
+		return;
+	kslab_report(KSLAB_LOG_ERR,
+		     "BUG kmalloc: %s of object=%p with size %zu (align %zu): its block holds %zu bytes",
+		     op, p, size, align, a.size);
+	kslab_corrupted();
+}
+
 void *kslab_krealloc(void *p, size_t size, gfp_t gfp)
 {
 	struct kmalloc_alloc a;

@@ -92,6 +92,8 @@ void kslab_kmalloc_double_free(struct kslab_cache *cache, const void *obj)
 	kslab_hidden;
 void kslab_kmalloc_bad_pointer(const char *op, const void *p, bool corrupts);
 size_t kslab_kmalloc_usable(const void *p, const char *op);
+void kslab_kmalloc_check_size(const char *op, const void *p, size_t size,
+			      size_t align);
 
 /**
  * kslab_kmalloc_free_hit() - kfree's fast path: free a kmalloc block

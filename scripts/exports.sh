@@ -4,7 +4,8 @@
 # The functions kslab exports, read from the marks in the public headers
 # (include/kslab/types.h): every function declared with KSLAB_API, and in
 # userspace those with KSLAB_USER_API too; with --malloc also the C
-# library's allocation names, which libkslab-malloc.so adds. One per line,
+# library's allocation names and C++'s operators new and delete, which
+# libkslab-malloc.so adds. One per line,
 # sorted. The Makefile makes the shared objects' version scripts from it;
 # the tests compare it with what the libraries and the module export
 # (scripts/check-api.sh, scripts/check-install.sh, scripts/check-kernel.sh).
@@ -28,6 +29,9 @@ esac
 	if [ "${1:-}" = --malloc ]; then
 		printf '%s\n' malloc free calloc realloc reallocarray \
 			posix_memalign aligned_alloc memalign valloc pvalloc \
-			malloc_usable_size
+			malloc_usable_size free_sized free_aligned_sized
+		# C++'s operator new and delete (userspace/malloc/new.c).
+		sed -n 's/^void \**\(_Z[nd][wal][A-Za-z0-9_]*\)(.*/\1/p' \
+			"$root/userspace/malloc/new.c" | sort -u
 	fi
 } | sort -u

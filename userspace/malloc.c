@@ -253,6 +253,22 @@ void kslab_free(void *p)
 		free_slow(p, 0);
 }
 
+/* Sizes as the malloc asked kmalloc for them (malloc_size()). */
+void kslab_free_sized(void *p, size_t size)
+{
+	if (p && !in_bootstrap(p) && !small_bogus(p))
+		kslab_kmalloc_check_size("free_sized", p, malloc_size(size), 0);
+	kslab_free(p);
+}
+
+void kslab_free_aligned_sized(void *p, size_t align, size_t size)
+{
+	if (p && !in_bootstrap(p) && !small_bogus(p))
+		kslab_kmalloc_check_size("free_aligned_sized", p,
+					 malloc_size(size), align);
+	kslab_free(p);
+}
+
 void *kslab_realloc(void *p, size_t size)
 {
 	void *q;

@@ -37,6 +37,29 @@ KSLAB_USER_API
 void kslab_free(void *p);
 
 /**
+ * kslab_free_sized() - C23's free_sized(): free(3) told the size
+ * @p:    memory from kslab_malloc(), kslab_calloc() or kslab_realloc(),
+ *        or NULL
+ * @size: the size it was asked for with
+ *
+ * A @size the block could not have been given for is reported as heap
+ * corruption (type confusion, a wrong length), then @p is freed.
+ */
+KSLAB_USER_API
+void kslab_free_sized(void *p, size_t size);
+
+/**
+ * kslab_free_aligned_sized() - C23's free_aligned_sized()
+ * @p:     memory from kslab_aligned_alloc(), or NULL
+ * @align: the alignment it was asked for with
+ * @size:  the size it was asked for with
+ *
+ * As kslab_free_sized(), and @p must be aligned to @align.
+ */
+KSLAB_USER_API
+void kslab_free_aligned_sized(void *p, size_t align, size_t size);
+
+/**
  * kslab_calloc() - calloc(3)
  * @n:    elements
  * @size: bytes each

@@ -3,8 +3,10 @@
  * Heap corruption under the drop-in malloc (suite hardening): a small
  * program commits one bug of a class (a double free with other frees
  * between, a free of a stack address, of an address inside a block, of a
- * small bogus value, a realloc of one, a large block freed twice), run
- * once with build/libkslab-malloc.so preloaded and once linked with
+ * small bogus value, a realloc of one, a large block freed twice, C23's
+ * free_sized and free_aligned_sized told a size or alignment the block
+ * does not have, and the same through C++'s sized and aligned delete),
+ * run once with build/libkslab-malloc.so preloaded and once linked with
  * libkslab-malloc.a. By default kslab reports the bug and stops the
  * process (SIGABRT), as the C library's malloc does; with
  * KSLAB_ON_CORRUPTION=continue it reports, refuses the operation and the
@@ -36,8 +38,8 @@ static char work_dir[] = "/tmp/kslab-hardening-XXXXXX";
 
 /* Each bug after "case", then "done": what a program that went on prints. */
 static const char victim_source[] =
-	"#include <malloc.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
-	"#include <string.h>\n"
+	"#include <dlfcn.h>\n#include <malloc.h>\n#include <stdio.h>\n"
+	"#include <stdlib.h>\n#include <string.h>\n"
 	"int main(int argc, char **argv)\n{\n"
 	"\tconst char *bug = argc > 1 ? argv[1] : \"clean\";\n"
 	"\tchar on_stack[64], *p = malloc(16), *q = malloc(16), *a, *b, *c;\n"
@@ -61,6 +63,14 @@ static const char victim_source[] =
 	"\t\tp = malloc(16);\n"
 	"\t} else if (!strcmp(bug, \"size_of_foreign\")) {\n"
 	"\t\tprintf(\"%zu\\n\", malloc_usable_size(on_stack));\n"
+	/* C23's, which this C library lacks: found at run time. */
+	"\t} else if (!strcmp(bug, \"free_sized\")) {\n"
+	"\t\tvoid (*fs)(void *, size_t) = (void (*)(void *, size_t))dlsym(RTLD_DEFAULT, \"free_sized\");\n"
+	"\t\tfs(malloc(100), 100);\n\t\tfs(malloc(100), 5000);\n"
+	"\t} else if (!strcmp(bug, \"free_aligned_sized\")) {\n"
+	"\t\tvoid (*fas)(void *, size_t, size_t) = (void (*)(void *, size_t, size_t))dlsym(RTLD_DEFAULT, \"free_aligned_sized\");\n"
+	"\t\tfas(aligned_alloc(256, 300), 256, 300);\n"
+	"\t\tfas(malloc(100), 4096, 100);\n"
 	"\t} else {\n"
 	"\t\tfor (int i = 0; i < 10000; i++) {\n"
 	"\t\t\tchar *r = malloc((size_t)i % 3000 + 1);\n"
@@ -81,7 +91,45 @@ static const struct corruption {
 	{ "small_free", "free of address not managed by kslab" },
 	{ "small_realloc", "realloc of address not managed by kslab" },
 	{ "large_double_free", "double free" },
+	{ "free_sized", "free_sized of object" },
+	{ "free_aligned_sized", "free_aligned_sized of object" },
+	{ "cxx_sized_delete", "free_sized of object" },
+	{ "cxx_aligned_delete", "free_aligned_sized of object" },
 };
+
+/*
+ * C++ through the drop-in malloc's operators: a clean run says "32" (a
+ * 17-byte block on kslab), "aligned" and "done"; the bugs are a sized
+ * delete with the wrong size and an aligned delete with the wrong
+ * alignment. Run as ./victim-cxx-plain or -linked with "cxx_<bug>".
+ */
+static const char victim_cxx_source[] =
+	"#include <cstdio>\n#include <cstring>\n#include <malloc.h>\n"
+	"#include <new>\n#include <string>\n#include <vector>\n"
+	"struct alignas(128) line { char c[200]; };\n"
+	"int main(int argc, char **argv)\n{\n"
+	"\tconst char *bug = argc > 1 ? argv[1] : \"cxx_clean\";\n"
+	"\tsetvbuf(stdout, NULL, _IONBF, 0);\n"
+	"\tif (!strcmp(bug, \"cxx_sized_delete\")) {\n"
+	"\t\tvoid *p = ::operator new(100);\n"
+	"\t\t::operator delete(p, (size_t)5000);\n"
+	"\t} else if (!strcmp(bug, \"cxx_aligned_delete\")) {\n"
+	"\t\tvoid *p = ::operator new(100);\n"
+	"\t\t::operator delete(p, std::align_val_t(4096));\n"
+	"\t} else {\n"
+	"\t\tchar *a = new char[17];\n"
+	"\t\tprintf(\"%zu\\n\", malloc_usable_size(a));\n"
+	"\t\tdelete[] a;\n"
+	"\t\tline *l = new line;\n"
+	"\t\tprintf(\"%s\\n\", (unsigned long)l % 128 ? \"misaligned\" : \"aligned\");\n"
+	"\t\tdelete l;\n"
+	"\t\tint *n = new (std::nothrow) int[4];\n\t\tdelete[] n;\n"
+	"\t\tstd::vector<std::string> v;\n"
+	"\t\tfor (int i = 0; i < 10000; i++)\n"
+	"\t\t\tv.push_back(std::string(i % 300, 'k'));\n"
+	"\t}\n"
+	"\tprintf(\"done\\n\");\n"
+	"\treturn 0;\n}\n";
 
 /* The two ways a program gets the drop-in malloc. */
 enum way { PRELOADED, LINKED };
@@ -93,20 +141,39 @@ static bool run_shell(struct capture *c, const char *cmd)
 	return capture_shell(c, work_dir, cmd, "KSLAB_UNUSED", "");
 }
 
-/* Run the victim with @bug, @way, and @setting (may be ""). */
+/*
+ * Run the victim (the C++ one for a bug named cxx_*) with @bug, @way, and
+ * @setting (may be "").
+ */
 static bool run_victim(struct capture *c, enum way way, const char *bug,
 		       const char *setting)
 {
+	const char *victim = strncmp(bug, "cxx_", 4) ? "victim" : "victim-cxx";
 	char cmd[3 * PATH_MAX];
 
 	if (way == PRELOADED)
 		snprintf(cmd, sizeof(cmd),
-			 "%s LD_PRELOAD=%s/libkslab-malloc.so ./victim-plain %s",
-			 setting, build_dir, bug);
+			 "%s LD_PRELOAD=%s/libkslab-malloc.so ./%s-plain %s",
+			 setting, build_dir, victim, bug);
 	else
-		snprintf(cmd, sizeof(cmd), "%s ./victim-linked %s", setting,
-			 bug);
+		snprintf(cmd, sizeof(cmd), "%s ./%s-linked %s", setting,
+			 victim, bug);
 	return run_shell(c, cmd);
+}
+
+/* Write @text to file @name of work_dir. */
+static bool write_source(const char *name, const char *text)
+{
+	char path[PATH_MAX + 32];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/%s", work_dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return false;
+	ok = fputs(text, f) >= 0;
+	return !fclose(f) && ok;
 }
 
 /* Stopped by abort(): directly, or as the shell's status for it. */
@@ -122,26 +189,32 @@ static bool exited_ok(const struct capture *c)
 	return WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0;
 }
 
-/* The victim, plain (for LD_PRELOAD) and linked with libkslab-malloc.a. */
+/*
+ * The victims, plain (for LD_PRELOAD) and linked with libkslab-malloc.a
+ * (-rdynamic: dlsym() finds its free_sized).
+ */
 static void test_build_victim(struct ktap_test *t)
 {
-	char cmd[3 * PATH_MAX];
+	char cmd[4 * PATH_MAX];
 	struct capture c;
-	FILE *f;
 
-	snprintf(cmd, sizeof(cmd), "%s/victim.c", work_dir);
-	f = fopen(cmd, "w");
-	KTAP_ASSERT(t, f);
-	KTAP_EXPECT(t, fputs(victim_source, f) >= 0);
-	KTAP_ASSERT(t, !fclose(f));
+	KTAP_ASSERT(t, write_source("victim.c", victim_source));
+	KTAP_ASSERT(t, write_source("victim.cc", victim_cxx_source));
 	snprintf(cmd, sizeof(cmd),
-		 "gcc -o victim-plain victim.c && gcc -o victim-linked victim.c %s/libkslab-malloc.a -lurcu-memb -pthread",
-		 build_dir);
+		 "gcc -o victim-plain victim.c && "
+		 "gcc -rdynamic -o victim-linked victim.c %s/libkslab-malloc.a -lurcu-memb -pthread && "
+		 "g++ -std=c++17 -o victim-cxx-plain victim.cc && "
+		 "g++ -std=c++17 -o victim-cxx-linked victim.cc %s/libkslab-malloc.a -lurcu-memb -pthread",
+		 build_dir, build_dir);
 	KTAP_ASSERT(t, run_shell(&c, cmd));
 	ktap_check(t, exited_ok(&c), __FILE__, __LINE__, "gcc: %s", c.err);
 }
 
-/* A clean program: no report, a normal exit, both ways. */
+/*
+ * Clean programs, in C and C++: no report, a normal exit, both ways; the
+ * C++ one's new and delete are kslab's (a 17-byte block holds 32 bytes)
+ * and honour alignment.
+ */
 static void test_clean(struct ktap_test *t)
 {
 	struct capture c;
@@ -152,6 +225,12 @@ static void test_clean(struct ktap_test *t)
 		ktap_check(t, exited_ok(&c) && !strcmp(c.out, "done\n") &&
 			      !strstr(c.err, "kslab"), __FILE__, __LINE__,
 			   "%s: status %#x, out \"%s\", err \"%s\"",
+			   way_names[way], c.status, c.out, c.err);
+		KTAP_ASSERT(t, run_victim(&c, way, "cxx_clean", ""));
+		ktap_check(t, exited_ok(&c) &&
+			      !strcmp(c.out, "32\naligned\ndone\n") &&
+			      !strstr(c.err, "kslab"), __FILE__, __LINE__,
+			   "C++ %s: status %#x, out \"%s\", err \"%s\"",
 			   way_names[way], c.status, c.out, c.err);
 	}
 }

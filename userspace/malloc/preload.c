@@ -39,6 +39,17 @@ void *calloc(size_t n, size_t size)
 	return kslab_calloc(n, size);
 }
 
+/* C23 */
+void free_sized(void *p, size_t size)
+{
+	kslab_free_sized(p, size);
+}
+
+void free_aligned_sized(void *p, size_t align, size_t size)
+{
+	kslab_free_aligned_sized(p, align, size);
+}
+
 void *realloc(void *p, size_t size)
 {
 	return kslab_realloc(p, size);
