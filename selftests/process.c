@@ -229,6 +229,23 @@ bool capture_shell(struct capture *c, const char *dir, const char *cmd,
 	return ran;
 }
 
+bool write_file_in(const char *dir, const char *name, const void *data,
+		   size_t len)
+{
+	char *path;
+	FILE *f;
+	bool ok;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return false;
+	f = fopen(path, "w");
+	free(path);
+	if (!f)
+		return false;
+	ok = fwrite(data, 1, len, f) == len;
+	return !fclose(f) && ok;
+}
+
 bool work_dir_make(char *tmpl)
 {
 	return mkdtemp(tmpl) != NULL;

@@ -53,6 +53,10 @@ bool build_dir_of_self(char *dir, size_t size);
 bool capture_shell(struct capture *c, const char *dir, const char *cmd,
 		   const char *name, const char *value);
 
+/* Write @len bytes at @data to file @name of folder @dir. */
+bool write_file_in(const char *dir, const char *name, const void *data,
+		   size_t len);
+
 /* Make a folder from @tmpl (mkdtemp), and remove it with all it holds. */
 bool work_dir_make(char *tmpl);
 void work_dir_remove(const char *dir);

@@ -161,21 +161,6 @@ static bool run_victim(struct capture *c, enum way way, const char *bug,
 	return run_shell(c, cmd);
 }
 
-/* Write @text to file @name of work_dir. */
-static bool write_source(const char *name, const char *text)
-{
-	char path[PATH_MAX + 32];
-	FILE *f;
-	bool ok;
-
-	snprintf(path, sizeof(path), "%s/%s", work_dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		return false;
-	ok = fputs(text, f) >= 0;
-	return !fclose(f) && ok;
-}
-
 /* Stopped by abort(): directly, or as the shell's status for it. */
 static bool aborted(const struct capture *c)
 {
@@ -198,8 +183,10 @@ static void test_build_victim(struct ktap_test *t)
 	char cmd[4 * PATH_MAX];
 	struct capture c;
 
-	KTAP_ASSERT(t, write_source("victim.c", victim_source));
-	KTAP_ASSERT(t, write_source("victim.cc", victim_cxx_source));
+	KTAP_ASSERT(t, write_file_in(work_dir, "victim.c", victim_source,
+				      sizeof(victim_source) - 1));
+	KTAP_ASSERT(t, write_file_in(work_dir, "victim.cc", victim_cxx_source,
+				      sizeof(victim_cxx_source) - 1));
 	snprintf(cmd, sizeof(cmd),
 		 "gcc -o victim-plain victim.c && "
 		 "gcc -rdynamic -o victim-linked victim.c %s/libkslab-malloc.a -lurcu-memb -pthread && "

@@ -160,27 +160,13 @@ static const char python_script[] =
 	"print(len(words), counts.most_common(3), len(back), found, h)\n"
 	"print(sorted(words)[:5], sorted(set(words))[-3:])\n";
 
-static bool write_file(const char *name, const void *data, size_t len)
-{
-	char path[PATH_MAX];
-	FILE *f;
-	bool ok;
-
-	snprintf(path, sizeof(path), "%s/%s", work_dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		return false;
-	ok = fwrite(data, 1, len, f) == len;
-	return !fclose(f) && ok;
-}
-
 /* Write @script to @name and run it with python3, as expect_same_run(). */
 static void expect_same_python(struct ktap_test *t, const char *name,
 			       const char *script, size_t len)
 {
 	char cmd[128];
 
-	KTAP_ASSERT(t, write_file(name, script, len));
+	KTAP_ASSERT(t, write_file_in(work_dir, name, script, len));
 	snprintf(cmd, sizeof(cmd), "python3 %s", name);
 	expect_same_run(t, "python3", cmd);
 }
@@ -210,7 +196,8 @@ static const char c_source[] =
 /* gcc compiles the same object file on both allocators. */
 static void test_gcc(struct ktap_test *t)
 {
-	KTAP_ASSERT(t, write_file("prog.c", c_source, sizeof(c_source) - 1));
+	KTAP_ASSERT(t, write_file_in(work_dir, "prog.c", c_source,
+				      sizeof(c_source) - 1));
 	expect_same_run(t, "gcc", "gcc -O2 -g -c -o /dev/stdout prog.c");
 }
 
@@ -287,7 +274,7 @@ static void test_linked(struct ktap_test *t)
 	char cmd[2 * PATH_MAX + 256];
 	struct capture c;
 
-	KTAP_ASSERT(t, write_file("linked.c", linked_source,
+	KTAP_ASSERT(t, write_file_in(work_dir, "linked.c", linked_source,
 				  sizeof(linked_source) - 1));
 	snprintf(cmd, sizeof(cmd),
 		 "gcc -o linked-static linked.c %s/libkslab-malloc.a -lurcu-memb -pthread && ./linked-static",
@@ -351,7 +338,7 @@ static void test_fault_injection(struct ktap_test *t)
 	struct capture c;
 	int nulls;
 
-	KTAP_ASSERT(t, write_file("faulty.c", faulty_source,
+	KTAP_ASSERT(t, write_file_in(work_dir, "faulty.c", faulty_source,
 				  sizeof(faulty_source) - 1));
 	KTAP_ASSERT(t, run_shell(&c, "gcc -o faulty faulty.c", false));
 	KTAP_ASSERT(t, exited_ok(&c));
