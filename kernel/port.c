@@ -479,18 +479,23 @@ static char *fail;
 module_param(fail, charp, 0444);
 MODULE_PARM_DESC(fail, "fault injection, KSLAB_FAIL syntax, e.g. kmalloc:every=100 (Documentation/fault-injection.rst)");
 
+static char *quarantine;
+module_param(quarantine, charp, 0444);
+MODULE_PARM_DESC(quarantine, "freed objects each debugged cache holds back before reuse (default 0: none)");
+
 static char *on_corruption;
 module_param(on_corruption, charp, 0444);
 MODULE_PARM_DESC(on_corruption, "after a report of heap corruption: continue (the default) or panic");
 
 /**
  * kslab_env_option() - a setting mm/ reads
- * @name: its userspace name, "KSLAB_DEBUG", "KSLAB_FAIL" or
- *        "KSLAB_ON_CORRUPTION"
+ * @name: its userspace name, "KSLAB_DEBUG", "KSLAB_FAIL",
+ *        "KSLAB_QUARANTINE" or "KSLAB_ON_CORRUPTION"
  *
- * The module's parameters stand in for the environment: slab_debug= and
- * fail=, read during the load, when kslab first allocates, and
- * on_corruption=, read at the first report of heap corruption.
+ * The module's parameters stand in for the environment: slab_debug=,
+ * fail= and quarantine=, read during the load, when kslab first
+ * allocates, and on_corruption=, read at the first report of heap
+ * corruption.
  * Return: the string, or NULL if not set.
  */
 const char *kslab_env_option(const char *name)
@@ -501,6 +506,8 @@ const char *kslab_env_option(const char *name)
 		return fail;
 	if (!strcmp(name, "KSLAB_ON_CORRUPTION"))
 		return on_corruption;
+	if (!strcmp(name, "KSLAB_QUARANTINE"))
+		return quarantine;
 	return NULL;
 }
 

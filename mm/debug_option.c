@@ -11,10 +11,15 @@
  *   U;P,name             blocks separated by ';': a block without names
  *                        sets the default, the others their caches
  *
+ * And KSLAB_QUARANTINE (module: quarantine=): how many freed objects
+ * each debugged cache holds back before reuse (mm/slab_debug.c), 0 to
+ * KSLAB_QUARANTINE_MAX; 0, the default, holds none back.
+ *
  * Owns the parsed rules, which point into the option string (an
  * environment variable or module parameter lives as long as the program,
- * and kslab_debug_configure() copies its argument). Lock order: under
- * kslab_caches_lock, which cache creation already holds.
+ * and kslab_debug_configure() copies its argument), and the quarantine
+ * size. Lock order: under kslab_caches_lock, which cache creation already
+ * holds.
  */
 #include <kslab/report.h>
 
@@ -22,6 +27,8 @@
 
 #define DEBUG_RULES_MAX		16
 #define DEBUG_OPTION_MAX	256
+#define QUARANTINE_DEFAULT	0
+#define KSLAB_QUARANTINE_MAX	65536
 
 struct debug_rule {
 	unsigned long flags;
@@ -191,4 +198,36 @@ int kslab_debug_configure(const char *option)
 	debug_config_read = true;
 	kslab_mutex_unlock(&kslab_caches_lock);
 	return 0;
+}
+
+static unsigned int quarantine_size = QUARANTINE_DEFAULT;
+static bool quarantine_read;
+
+/**
+ * kslab_debug_quarantine_size() - freed objects a debugged cache holds back
+ *
+ * Reads KSLAB_QUARANTINE the first time: a bad value is reported and the
+ * default kept. Under kslab_caches_lock.
+ * Return: the number, 0 for none.
+ */
+unsigned int kslab_debug_quarantine_size(void)
+{
+	const char *option, *s;
+	unsigned long n = 0;
+
+	if (quarantine_read)
+		return quarantine_size;
+	quarantine_read = true;
+	option = kslab_env_option("KSLAB_QUARANTINE");
+	if (!option)
+		return quarantine_size;
+	for (s = option; *s >= '0' && *s <= '9' && n <= KSLAB_QUARANTINE_MAX; s++)
+		n = n * 10 + (unsigned long)(*s - '0');
+	if (*s || s == option || n > KSLAB_QUARANTINE_MAX)
+		kslab_report(KSLAB_LOG_WARN,
+			     "KSLAB_QUARANTINE=\"%s\": bad value (0 to %u objects); using %u",
+			     option, KSLAB_QUARANTINE_MAX, quarantine_size);
+	else
+		quarantine_size = (unsigned int)n;
+	return quarantine_size;
 }

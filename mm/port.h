@@ -92,7 +92,8 @@
  *
  * What mm/ asks of its surroundings
  *   kslab_env_option(name)        the setting called @name (KSLAB_DEBUG,
- *                                 KSLAB_FAIL, KSLAB_ON_CORRUPTION), a
+ *                                 KSLAB_FAIL, KSLAB_QUARANTINE,
+ *                                 KSLAB_ON_CORRUPTION), a
  *                                 string, or NULL: userspace reads the
  *                                 environment (the drop-in malloc has
  *                                 defaults of its own), the kernel its

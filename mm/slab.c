@@ -454,6 +454,51 @@ static kslab_cold void report_double_free(struct kslab_cache *cache,
  *
  * Empty slabs beyond the cache's quota go back to the buddy allocator.
  */
+/*
+ * Put @obj back in its slab's free map. Objects were checked when freed,
+ * so only a double free gets here wrong: its slab is empty, or already
+ * given back (and maybe reused, where no object may start at it), or its
+ * map holds it free already. Under cache->lock.
+ */
+static void slab_give_back(struct kslab_cache *cache, void *obj)
+{
+	struct kslab_slab *slab = kslab_obj_to_slab(obj);
+	unsigned long index = ~0UL;
+	unsigned int was;
+
+	if (slab)
+		index = kslab_obj_index(cache, (unsigned long)
+					((char *)obj - slab->s_mem));
+	if (kslab_unlikely(!slab || slab->cache != cache || !slab->inuse ||
+			   index >= cache->objs_per_slab ||
+			   !kslab_map_give(cache, slab, (unsigned int)index))) {
+		report_double_free(cache, obj, slab);
+		return;
+	}
+	was = slab->inuse--;
+	slab_relink(cache, slab, was);
+	cache->active_objs--;
+}
+
+/*
+ * A debugged cache knows each object's state and says more: check @obj
+ * and hold it back (kslab_debug_delay()). Under cache->lock.
+ * Return: the object to give back now, or NULL.
+ */
+static void *debug_free(struct kslab_cache *cache, void *obj,
+			unsigned long caller)
+{
+	enum kslab_debug_verdict verdict;
+
+	verdict = kslab_debug_free(cache, obj, caller);
+	if (verdict == KSLAB_DEBUG_OK)
+		obj = kslab_debug_delay(cache, obj, &verdict);
+	cache->quarantined += verdict == KSLAB_DEBUG_QUARANTINE;
+	if (verdict == KSLAB_DEBUG_REFUSE)
+		kslab_atomic_add(&cache->bad_frees, 1);
+	return verdict == KSLAB_DEBUG_OK ? obj : NULL;
+}
+
 void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 			   unsigned int nr, unsigned long caller)
 {
@@ -464,48 +509,41 @@ void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 	kslab_spin_lock(&cache->lock);
 	for (i = 0; i < nr; i++) {
 		struct kslab_slab *slab = kslab_obj_to_slab(objs[i]);
-		unsigned long index = ~0UL;
-		unsigned int was;
+		void *obj = objs[i];
 
-		if (slab)
-			index = kslab_obj_index(cache, (unsigned long)
-						((char *)objs[i] - slab->s_mem));
-		/*
-		 * Objects were checked when freed, so only a double free gets
-		 * here wrong: its slab is empty, or already given back (and
-		 * maybe reused, where no object may start at it), or its map
-		 * holds it free already. A debugged cache knows each object's
-		 * state and says more.
-		 */
 		if (kslab_unlikely(cache->flags & KSLAB_DEBUG_FLAGS) &&
-		    slab && slab->cache == cache) {
-			enum kslab_debug_verdict verdict;
-
-			verdict = kslab_debug_free(cache, objs[i], caller);
-			cache->quarantined += verdict == KSLAB_DEBUG_QUARANTINE;
-			if (verdict == KSLAB_DEBUG_REFUSE)
-				kslab_atomic_add(&cache->bad_frees, 1);
-			if (verdict != KSLAB_DEBUG_OK)
-				continue;
-		} else if (kslab_unlikely(!slab || slab->cache != cache ||
-					  !slab->inuse ||
-					  index >= cache->objs_per_slab)) {
-			report_double_free(cache, objs[i], slab);
-			continue;
-		}
-		if (kslab_unlikely(!kslab_map_give(cache, slab,
-						   (unsigned int)index))) {
-			report_double_free(cache, objs[i], slab);
-			continue;
-		}
-		was = slab->inuse--;
-		slab_relink(cache, slab, was);
-		cache->active_objs--;
+		    slab && slab->cache == cache)
+			obj = debug_free(cache, obj, caller);
+		if (obj)
+			slab_give_back(cache, obj);
 	}
 	cache->flushes++;
 	slabs_detach_empty(cache, cache->max_empty, &doomed);
 	kslab_spin_unlock(&cache->lock);
 	slabs_destroy(cache, &doomed);
+}
+
+/**
+ * kslab_slab_drain_delayed() - give back every object a debugged cache
+ * holds back
+ * @cache: the cache
+ *
+ * For shrink and destroy: each one's poison checked as it leaves.
+ */
+void kslab_slab_drain_delayed(struct kslab_cache *cache)
+{
+	enum kslab_debug_verdict verdict;
+	void *obj;
+
+	if (!cache->delayed_cap)
+		return;
+	kslab_spin_lock(&cache->lock);
+	while ((obj = kslab_debug_undelay_oldest(cache, &verdict))) {
+		cache->quarantined += verdict == KSLAB_DEBUG_QUARANTINE;
+		if (verdict == KSLAB_DEBUG_OK)
+			slab_give_back(cache, obj);
+	}
+	kslab_spin_unlock(&cache->lock);
 }
 
 /**

@@ -97,6 +97,11 @@ struct kslab_cache {
 	unsigned long secret;		/* random: free-map keys, slab shuffles */
 	unsigned int obj_offset;	/* debug: left red zone before each object */
 	unsigned int meta_offset;	/* debug: object start to its state */
+	/* debug: freed objects held back before reuse, oldest at the head */
+	void **delayed;
+	unsigned int delayed_cap;
+	unsigned int delayed_head;
+	unsigned int delayed_count;
 
 	struct kslab_depot depot;
 	struct kslab_list_head cache_node;	/* kslab_caches */
@@ -179,6 +184,7 @@ void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 unsigned long kslab_slab_release_empty(struct kslab_cache *cache,
 				       unsigned long keep);
 void kslab_slab_release_all(struct kslab_cache *cache);
+void kslab_slab_drain_delayed(struct kslab_cache *cache);
 /* What kslab_obj_check() found wrong with a pointer handed to a free. */
 enum kslab_obj_error {
 	KSLAB_OBJ_OK,

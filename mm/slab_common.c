@@ -99,6 +99,9 @@ static void cache_descriptor_free(struct kslab_cache *cache)
 
 	if (cache->cpu)
 		kslab_magazine_exit(cache);
+	if (cache->delayed)
+		kslab_env_meta_free(cache->delayed,
+				    cache->delayed_cap * sizeof(void *));
 	if (id < KSLAB_MAX_CACHES && kslab_cache_ids[id] == cache)
 		kslab_store_release(&kslab_cache_ids[id], NULL);
 	kslab_env_meta_free(cache, sizeof(*cache));
@@ -166,6 +169,15 @@ static struct kslab_cache *cache_new(const char *name, unsigned int size,
 		cache->flags |= kslab_debug_flags_for(cache->name);
 	if (cache->flags & KSLAB_DEBUG_FLAGS)
 		kslab_debug_layout(cache);
+	/* Without room for it, a debugged cache holds nothing back. */
+	if (cache->flags & KSLAB_DEBUG_FLAGS) {
+		cache->delayed_cap = kslab_debug_quarantine_size();
+		cache->delayed = cache->delayed_cap ?
+			kslab_meta_alloc(cache->delayed_cap * sizeof(void *),
+					 GFP_KERNEL) : NULL;
+		if (!cache->delayed)
+			cache->delayed_cap = 0;
+	}
 	cache_set_index(cache);
 	kslab_spin_init(&cache->lock);
 	kslab_list_init(&cache->slabs_full);
@@ -298,6 +310,7 @@ static bool cache_destroy(struct kslab_cache *cache)
 	/* Objects freed with kslab_kfree_rcu() come back first. */
 	kslab_rcu_wait_frees();
 	kslab_magazine_flush_all(cache);
+	kslab_slab_drain_delayed(cache);
 	kslab_slab_release_empty(cache, 0);
 	kslab_spin_lock(&cache->lock);
 	live = cache->active_objs - cache->quarantined;
@@ -394,9 +407,10 @@ static unsigned long cache_trim(struct kslab_cache *cache, bool shrink)
 {
 	unsigned long before = cache_counter(cache, &cache->slab_frees), pages;
 
-	if (shrink)
+	if (shrink) {
 		kslab_magazine_flush_all(cache);
-	else
+		kslab_slab_drain_delayed(cache);
+	} else
 		kslab_depot_reap(cache);
 	kslab_slab_release_empty(cache, shrink ? 0 : cache->max_empty);
 	pages = (cache_counter(cache, &cache->slab_frees) - before) << cache->order;

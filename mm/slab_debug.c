@@ -17,6 +17,13 @@
  * An object found damaged is quarantined: it stays out of the free map
  * for good (the slab layer counts it), so memory that was written after
  * it was freed, or past its end, is never handed out again.
+ *
+ * A freed object is also held back: it waits, poisoned and in the
+ * delayed state, in its cache's FIFO of cache->delayed_cap objects
+ * (KSLAB_QUARANTINE, mm/debug_option.c) before it goes back to the free
+ * map, its poison checked as it leaves. So a program that allocates again
+ * at once does not get the block it freed back, and a write through a
+ * stale pointer is found in freed memory, not in a new owner's object.
  */
 #include <kslab/report.h>
 
@@ -31,6 +38,7 @@
 #define STATE_FREE		0xf7eef7eeUL
 #define STATE_ALLOCATED		0xa110ca7eUL
 #define STATE_QUARANTINED	0x0bad0badUL
+#define STATE_DELAYED		0xde1a7ed0UL
 /* Bytes shown from the first wrong one. */
 #define SHOWN_BYTES		16
 #define LEAKS_SHOWN		16
@@ -316,11 +324,12 @@ enum kslab_debug_verdict kslab_debug_free(struct kslab_cache *cache,
 	enum kslab_debug_verdict verdict = KSLAB_DEBUG_QUARANTINE;
 
 	slot_open(cache, obj);
-	if (meta->state == STATE_FREE || meta->state == STATE_QUARANTINED) {
+	if (meta->state == STATE_FREE || meta->state == STATE_DELAYED ||
+	    meta->state == STATE_QUARANTINED) {
 		report_corruption(cache, obj,
-				  meta->state == STATE_FREE ? "double free" :
-				  "free of a quarantined object", 0, NULL,
-				  "free ignored");
+				  meta->state == STATE_QUARANTINED ?
+				  "free of a quarantined object" : "double free",
+				  0, NULL, "free ignored");
 		slot_close(cache, obj);
 		return KSLAB_DEBUG_REFUSE;
 	}
@@ -340,6 +349,79 @@ enum kslab_debug_verdict kslab_debug_free(struct kslab_cache *cache,
 	}
 	slot_close(cache, obj);
 	return verdict;
+}
+
+/*
+ * Check an object leaving the FIFO: free if its poison is whole, else
+ * quarantined for good.
+ */
+static enum kslab_debug_verdict undelay(struct kslab_cache *cache,
+					unsigned char *obj)
+{
+	static const char quarantined[] = "object quarantined";
+	struct kslab_debug_meta *meta = meta_of(cache, obj);
+	enum kslab_debug_verdict verdict = KSLAB_DEBUG_OK;
+
+	slot_open(cache, obj);
+	if (free_intact(cache, obj, quarantined)) {
+		meta->state = STATE_FREE;
+	} else {
+		meta->state = STATE_QUARANTINED;
+		verdict = KSLAB_DEBUG_QUARANTINE;
+	}
+	slot_close(cache, obj);
+	return verdict;
+}
+
+/**
+ * kslab_debug_undelay_oldest() - let the oldest held-back object go
+ * @cache:   a debugged cache, locked
+ * @verdict: set for the object returned: KSLAB_DEBUG_OK if it may go back
+ *           to the free map, KSLAB_DEBUG_QUARANTINE if it was written to
+ *
+ * Return: the object, or NULL if the FIFO is empty.
+ */
+void *kslab_debug_undelay_oldest(struct kslab_cache *cache,
+				 enum kslab_debug_verdict *verdict)
+{
+	void *obj;
+
+	if (!cache->delayed_count)
+		return NULL;
+	obj = cache->delayed[cache->delayed_head];
+	cache->delayed_head = (cache->delayed_head + 1) % cache->delayed_cap;
+	cache->delayed_count--;
+	*verdict = undelay(cache, obj);
+	return obj;
+}
+
+/**
+ * kslab_debug_delay() - hold a freed object back
+ * @cache:   a debugged cache, locked
+ * @obj:     an object kslab_debug_free() has just poisoned and freed
+ * @verdict: set for the object returned, as kslab_debug_undelay_oldest()
+ *
+ * Return: the object that goes back to the free map now: @obj itself
+ * where the cache holds none back, the oldest one held when the FIFO is
+ * full, or NULL while it has room.
+ */
+void *kslab_debug_delay(struct kslab_cache *cache, void *obj,
+			enum kslab_debug_verdict *verdict)
+{
+	void *oldest = NULL;
+
+	*verdict = KSLAB_DEBUG_OK;
+	if (!cache->delayed_cap)
+		return obj;
+	if (cache->delayed_count == cache->delayed_cap)
+		oldest = kslab_debug_undelay_oldest(cache, verdict);
+	slot_open(cache, obj);
+	meta_of(cache, obj)->state = STATE_DELAYED;
+	slot_close(cache, obj);
+	cache->delayed[(cache->delayed_head + cache->delayed_count) %
+		       cache->delayed_cap] = obj;
+	cache->delayed_count++;
+	return oldest;
 }
 
 /**
@@ -366,8 +448,8 @@ unsigned long kslab_debug_slab_check(struct kslab_cache *cache,
 
 		slot_open(cache, obj);
 		state = meta_of(cache, obj)->state;
-		if (state == STATE_FREE) {
-			free++;
+		if (state == STATE_FREE || state == STATE_DELAYED) {
+			free += state == STATE_FREE;
 			problems += !free_intact(cache, obj, noted);
 		} else if (state == STATE_ALLOCATED) {
 			problems += red_zoned(cache) &&

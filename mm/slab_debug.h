@@ -54,5 +54,10 @@ enum kslab_debug_verdict kslab_debug_free(struct kslab_cache *cache,
 unsigned long kslab_debug_slab_check(struct kslab_cache *cache,
 				     const struct kslab_slab *slab);
 void kslab_debug_report_leaks(struct kslab_cache *cache);
+unsigned int kslab_debug_quarantine_size(void);
+void *kslab_debug_delay(struct kslab_cache *cache, void *obj,
+			enum kslab_debug_verdict *verdict);
+void *kslab_debug_undelay_oldest(struct kslab_cache *cache,
+				 enum kslab_debug_verdict *verdict);
 
 #endif /* KSLAB_SLAB_DEBUG_H */

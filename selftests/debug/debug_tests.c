@@ -23,6 +23,8 @@
 #define LINES		32
 #define LINE_LEN	256
 #define CHILD_ARG	"--debug-child"
+#define QUARANTINE_ARG	"--quarantine-child"
+#define QUARANTINE	4
 
 /* Every line of every report, and how many were BUG lines. */
 struct lines {
@@ -439,6 +441,75 @@ static void test_environment(struct ktap_test *t)
 		   "bad option refused, nothing debugged: %s", c.err);
 }
 
+/*
+ * A poisoned cache, KSLAB_QUARANTINE as the parent set it: free an
+ * object, allocate QUARANTINE more, write through the stale pointer, then
+ * free those QUARANTINE objects, the last of which pushes the first out.
+ */
+static int quarantine_child(void)
+{
+	struct kslab_cache *cache = kslab_cache_create("t-quar", 64, NULL, 0);
+	unsigned char *obj, *objs[QUARANTINE];
+	unsigned int i, reused = 0;
+
+	if (!cache)
+		return 1;
+	obj = kslab_cache_alloc(cache, GFP_KERNEL);
+	kslab_cache_free(cache, obj);
+	for (i = 0; i < QUARANTINE; i++) {
+		objs[i] = kslab_cache_alloc(cache, GFP_KERNEL);
+		reused += objs[i] == obj;
+	}
+	printf("reused %u\n", reused);
+	if (!reused)
+		scribble(obj, 3, 0x41);
+	for (i = 0; i < QUARANTINE; i++)
+		kslab_cache_free(cache, objs[i]);
+	printf("check %lu\n", kslab_cache_check(cache));
+	return 0;
+}
+
+static void run_quarantine_child(struct ktap_test *t, const char *size,
+				 struct capture *c)
+{
+	char **env, *var;
+
+	KTAP_ASSERT(t, !setenv("KSLAB_DEBUG", "P,t-quar", 1));
+	env = env_with("KSLAB_QUARANTINE", size, &var);
+	unsetenv("KSLAB_DEBUG");
+	KTAP_ASSERT(t, env != NULL);
+	KTAP_EXPECT(t, capture_self(c, QUARANTINE_ARG, env));
+	free(var);
+	free(env);
+	KTAP_EXPECT(t, WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0);
+}
+
+/*
+ * KSLAB_QUARANTINE: a freed object is not handed out again at once, so a
+ * write through a stale pointer lands in freed memory, and is found when
+ * the object leaves the FIFO; without it, the next allocation gets the
+ * same object back, where the write would be the new owner's.
+ */
+static void test_quarantine(struct ktap_test *t)
+{
+	struct capture c;
+
+	run_quarantine_child(t, "4", &c);
+	ktap_check(t, strstr(c.out, "reused 0\ncheck 0\n") &&
+		      strstr(c.err, "kslab: BUG t-quar: poison overwritten (use after free)") &&
+		      strstr(c.err, "offset=3") && strstr(c.err, "object quarantined"),
+		   __FILE__, __LINE__, "quarantine 4: out \"%s\", err \"%s\"",
+		   c.out, c.err);
+	run_quarantine_child(t, "0", &c);
+	ktap_check(t, strstr(c.out, "reused 1\ncheck 0\n") && !strstr(c.err, "BUG"),
+		   __FILE__, __LINE__, "no quarantine: out \"%s\", err \"%s\"",
+		   c.out, c.err);
+	run_quarantine_child(t, "lots", &c);
+	ktap_check(t, strstr(c.err, "KSLAB_QUARANTINE=\"lots\": bad value") &&
+		      strstr(c.out, "reused 1"), __FILE__, __LINE__,
+		   "bad value: out \"%s\", err \"%s\"", c.out, c.err);
+}
+
 /* The slabinfo tool's -v validates its demo's caches, debugged or not. */
 static void test_slabinfo_validate(struct ktap_test *t)
 {
@@ -470,6 +541,7 @@ static const struct ktap_case debug_cases[] = {
 	{ "check_and_shrink_find_damage", test_check_and_shrink_find_damage },
 	{ "ctor_not_poisoned", test_ctor_not_poisoned },
 	{ "environment", test_environment },
+	{ "quarantine", test_quarantine },
 	{ "slabinfo_validate", test_slabinfo_validate },
 };
 
@@ -481,5 +553,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], CHILD_ARG))
 		return child_main();
+	if (argc > 1 && !strcmp(argv[1], QUARANTINE_ARG))
+		return quarantine_child();
 	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
 }
