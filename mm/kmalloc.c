@@ -28,6 +28,7 @@
 #include "check.h"
 #include "fault.h"
 #include "kmalloc.h"
+#include "slab_debug.h"
 
 /*
  * Classes: 8 of 8 bytes up to 64, then 2^KMALLOC_STEP_BITS per power of
@@ -238,7 +239,7 @@ static void *kmalloc_class_alloc(unsigned int index, gfp_t gfp,
 	unsigned long *obj;
 
 	obj = cache ? kslab_cache_alloc_fast(cache, gfp, caller) : NULL;
-	if (obj)
+	if (KSLAB_HARDENING && obj)
 		*obj = 0;
 	return obj;
 }
@@ -396,7 +397,12 @@ static enum kmalloc_kind kmalloc_kind(const void *p, struct kmalloc_alloc *a)
 	a->cache = kslab_cache_of(p, w);
 	if (a->cache && kslab_obj_in(a->cache, p, w)) {
 		a->size = a->cache->object_size;
-		if (a->cache != kslab_kmalloc_by_id[kslab_cache_id(a->cache)])
+		/* A debugged cache keeps each object's state; no tag there. */
+		if (a->cache->flags & KSLAB_DEBUG_FLAGS)
+			return kslab_debug_is_free(a->cache, (void *)p) ?
+			       KMALLOC_FREED : KMALLOC_OBJECT;
+		if (!KSLAB_HARDENING ||
+		    a->cache != kslab_kmalloc_by_id[kslab_cache_id(a->cache)])
 			return KMALLOC_OBJECT;
 		return kslab_env_mem_peek_word(p) ==
 		       kslab_kmalloc_free_tag(a->cache) ? KMALLOC_FREED :
@@ -505,7 +511,11 @@ kslab_cold kslab_noinline void kslab_kfree_slow(const void *p,
 		kslab_cache_free_object(a.cache, (void *)p, caller);
 		break;
 	case KMALLOC_FREED:
-		kslab_kmalloc_double_free(a.cache, p);
+		/* A debugged cache's own report names the sites. */
+		if (a.cache->flags & KSLAB_DEBUG_FLAGS)
+			kslab_cache_free_object(a.cache, (void *)p, caller);
+		else
+			kslab_kmalloc_double_free(a.cache, p);
 		break;
 	case KMALLOC_NONE:
 		kmalloc_bad_address("free", p, KMALLOC_NONE, true);

@@ -20,6 +20,7 @@
  * over the freed block's first word meanwhile). No program holds that
  * address (the classes are not public), and the free path has it in a
  * register already: the check and the tag cost four instructions a pair.
+ * Part of hardening: -DKSLAB_HARDENING=0 (mm/compiler.h) leaves it out.
  */
 #ifndef KSLAB_MM_KMALLOC_H
 #define KSLAB_MM_KMALLOC_H
@@ -70,7 +71,7 @@ static inline void *kslab_kmalloc_rounded_hit(size_t rounded)
 		return NULL;
 	obj = kslab_magazine_hit(pcpu, kslab_kmalloc_fast_size[rounded / 8],
 				 false);
-	if (kslab_likely(obj))
+	if (KSLAB_HARDENING && kslab_likely(obj))
 		*obj = 0;	/* the free tag */
 	return obj;
 }
@@ -125,12 +126,14 @@ static kslab_always_inline bool kslab_kmalloc_free_hit(const void *p,
 	if (kslab_unlikely(!cache || !kslab_obj_in(cache, p, *word)))
 		return false;
 	/* A checker has closed a freed block: peek at the tag. */
-	if (kslab_unlikely(kslab_env_mem_peek_word(obj) ==
-			   kslab_kmalloc_free_tag(cache))) {
-		kslab_kmalloc_double_free(cache, p);
-		return true;
+	if (KSLAB_HARDENING) {
+		if (kslab_unlikely(kslab_env_mem_peek_word(obj) ==
+				   kslab_kmalloc_free_tag(cache))) {
+			kslab_kmalloc_double_free(cache, p);
+			return true;
+		}
+		*obj = kslab_kmalloc_free_tag(cache);
 	}
-	*obj = kslab_kmalloc_free_tag(cache);
 	kslab_cache_free_object(cache, obj, caller);
 	return true;
 }

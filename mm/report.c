@@ -96,7 +96,7 @@ void kslab_corrupted(void)
 {
 	if (kslab_corruption_action() == KSLAB_CORRUPTION_ABORT)
 		kslab_env_panic("kslab: heap corruption reported above: stopping ("
-				CORRUPTION_OPTION "=continue carries on)");
+				CORRUPTION_OPTION "=continue, or the module's on_corruption=continue, carries on)");
 }
 
 /* Reports beyond this many per check are counted but not printed. */

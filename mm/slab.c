@@ -29,6 +29,7 @@
 #include <kslab/buddy.h>
 #include <kslab/report.h>
 
+#include "check.h"
 #include "slab_debug.h"
 
 /* Objects this large or larger keep their slab header off the slab. */
@@ -328,6 +329,7 @@ static kslab_cold void slab_quarantine(struct kslab_cache *cache,
 		kslab_report(KSLAB_LOG_ERR,
 			     "BUG %s: free map corrupted: slab=%p holds %lu free objects where its use count leaves %u; %u quarantined",
 			     cache->name, (void *)slab, counted, lost, lost);
+	kslab_corrupted();
 	slab->inuse = cache->objs_per_slab;
 	kslab_map_clear(cache, slab);
 	cache->quarantined += lost;

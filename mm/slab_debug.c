@@ -425,6 +425,25 @@ void *kslab_debug_delay(struct kslab_cache *cache, void *obj,
 }
 
 /**
+ * kslab_debug_is_free() - is a debugged object free (or held back)?
+ * @cache: a debugged cache
+ * @obj:   one of its objects
+ *
+ * For kmalloc's ksize and krealloc, which must not take a freed block for
+ * a live one. No lock: a state read whole, for a report.
+ * Return: true if its state says it is not allocated.
+ */
+bool kslab_debug_is_free(struct kslab_cache *cache, void *obj)
+{
+	unsigned long state;
+
+	kslab_env_mem_open(meta_of(cache, obj), sizeof(state));
+	state = KSLAB_READ_ONCE(meta_of(cache, obj)->state);
+	kslab_env_mem_close(meta_of(cache, obj), sizeof(state));
+	return state != STATE_ALLOCATED;
+}
+
+/**
  * kslab_debug_slab_check() - check every slot of a slab
  * @cache: a debugged cache, locked
  * @slab:  one of its slabs

@@ -55,6 +55,7 @@ unsigned long kslab_debug_slab_check(struct kslab_cache *cache,
 				     const struct kslab_slab *slab);
 void kslab_debug_report_leaks(struct kslab_cache *cache);
 unsigned int kslab_debug_quarantine_size(void);
+bool kslab_debug_is_free(struct kslab_cache *cache, void *obj);
 void *kslab_debug_delay(struct kslab_cache *cache, void *obj,
 			enum kslab_debug_verdict *verdict);
 void *kslab_debug_undelay_oldest(struct kslab_cache *cache,

@@ -191,9 +191,11 @@ void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp);
  * @obj:   the object, in constructed state; NULL does nothing
  *
  * A pointer that is not the start of an object of @cache is reported and
- * ignored. A double free is caught only when the object reaches its slab
- * (at once for KSLAB_NO_MAGAZINE caches, else when magazines are flushed);
- * until then a magazine may hand the object out twice.
+ * ignored. A double free is caught at once if the object is on top of
+ * the CPU's magazine, else when it reaches its slab (at once for
+ * KSLAB_NO_MAGAZINE and debugged caches, else when magazines are
+ * flushed); until then a magazine may hand the object out twice. kmalloc
+ * blocks are caught at every double free (Documentation/debugging.rst).
  */
 KSLAB_API
 void kslab_cache_free(struct kslab_cache *cache, void *obj);
