@@ -481,7 +481,7 @@ MODULE_PARM_DESC(fail, "fault injection, KSLAB_FAIL syntax, e.g. kmalloc:every=1
 
 static char *quarantine;
 module_param(quarantine, charp, 0444);
-MODULE_PARM_DESC(quarantine, "freed objects each debugged cache holds back before reuse (default 0: none)");
+MODULE_PARM_DESC(quarantine, "freed objects each debugged cache holds back before reuse (default 128, 0 for none)");
 
 static char *on_corruption;
 module_param(on_corruption, charp, 0444);

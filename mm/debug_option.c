@@ -13,7 +13,7 @@
  *
  * And KSLAB_QUARANTINE (module: quarantine=): how many freed objects
  * each debugged cache holds back before reuse (mm/slab_debug.c), 0 to
- * KSLAB_QUARANTINE_MAX; 0, the default, holds none back.
+ * KSLAB_QUARANTINE_MAX (default QUARANTINE_DEFAULT); 0 holds none back.
  *
  * Owns the parsed rules, which point into the option string (an
  * environment variable or module parameter lives as long as the program,
@@ -27,7 +27,7 @@
 
 #define DEBUG_RULES_MAX		16
 #define DEBUG_OPTION_MAX	256
-#define QUARANTINE_DEFAULT	0
+#define QUARANTINE_DEFAULT	128
 #define KSLAB_QUARANTINE_MAX	65536
 
 struct debug_rule {

@@ -447,15 +447,6 @@ static kslab_cold void report_double_free(struct kslab_cache *cache,
 	kslab_spin_lock(&cache->lock);
 }
 
-/**
- * kslab_slab_free_batch() - return objects to their slabs
- * @cache: the cache they belong to (already checked)
- * @objs:  the objects
- * @nr:    how many
- * @caller: the free's site, for debugged caches; 0 for a flush
- *
- * Empty slabs beyond the cache's quota go back to the buddy allocator.
- */
 /*
  * Put @obj back in its slab's free map. Objects were checked when freed,
  * so only a double free gets here wrong: its slab is empty, or already
@@ -501,6 +492,15 @@ static void *debug_free(struct kslab_cache *cache, void *obj,
 	return verdict == KSLAB_DEBUG_OK ? obj : NULL;
 }
 
+/**
+ * kslab_slab_free_batch() - return objects to their slabs
+ * @cache: the cache they belong to (already checked)
+ * @objs:  the objects
+ * @nr:    how many
+ * @caller: the free's site, for debugged caches; 0 for a flush
+ *
+ * Empty slabs beyond the cache's quota go back to the buddy allocator.
+ */
 void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 			   unsigned int nr, unsigned long caller)
 {

@@ -484,6 +484,7 @@ void kslab_cache_stats(struct kslab_cache *cache,
 	kslab_spin_lock(&cache->lock);
 	stats->active_objs = cache->active_objs;
 	stats->quarantined = cache->quarantined;
+	stats->delayed_objs = cache->delayed_count;
 	stats->num_slabs = cache->nr_slabs;
 	stats->num_objs = cache->nr_slabs * cache->objs_per_slab;
 	stats->active_slabs = cache->nr_slabs - cache->nr_empty;

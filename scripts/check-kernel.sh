@@ -87,8 +87,9 @@ for m in tests client; do
 		>"$kbuild/$m.log" 2>&1 ||
 		bail "selftests/kernel/$m does not build: $(grep -m 1 -E 'error|warning' "$kbuild/$m.log")"
 done
-# The compiler's and modpost's warnings; not make's own (jobserver notes).
-warnings=$(grep -c -E '^[^ ]+:[0-9]+:[0-9]+: warning:|^WARNING: modpost' \
+# The compiler's, kernel-doc's and modpost's warnings; not make's own
+# (jobserver notes).
+warnings=$(grep -c -E '^[^ ]+:[0-9]+(:[0-9]+)?: warning:|^WARNING: modpost' \
 	"$kbuild/kslab.log" || true)
 
 # The initramfs: busybox, the modules and a script that drives the run.

@@ -96,6 +96,8 @@ struct kslab_cache_args {
  * @flushes:       batches returned to the slab layer
  * @bad_frees:     frees reported as invalid and ignored
  * @quarantined:   objects found corrupt and kept out of use for good
+ * @delayed_objs:  objects a debugged cache holds back after their free
+ *                 (KSLAB_QUARANTINE), among the active ones
  */
 struct kslab_cache_stats {
 	unsigned long flags;
@@ -127,6 +129,7 @@ struct kslab_cache_stats {
 	unsigned long flushes;
 	unsigned long bad_frees;
 	unsigned long quarantined;
+	unsigned long delayed_objs;
 };
 
 /**

@@ -52,7 +52,7 @@ unsigned long held_objs(struct kslab_cache *cache)
 {
 	struct kslab_cache_stats st = cache_stats(cache);
 
-	return st.active_objs - st.magazine_objs;
+	return st.active_objs - st.magazine_objs - st.delayed_objs;
 }
 
 bool alloc_objs(struct ktap_test *t, struct kslab_cache *cache, void **objs,
