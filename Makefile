@@ -3,7 +3,8 @@
 # Userspace build of kslab. The kernel module is built by Kbuild.
 #
 #   make            build/libkslab.a and .so, build/libkslab-malloc.so and .a
-#                   (the drop-in malloc), tools, selftests
+#                   (the drop-in malloc), build/libkslab-malloc-hardened.so
+#                   (the same with canaries and zeroing), tools, selftests
 #   make check      run every selftest, plain, under ASan+UBSan and under
 #                   ThreadSanitizer, and the kernel module under qemu
 #                   (scripts/check-kernel.sh)
@@ -87,7 +88,7 @@ BENCH_BINS := $(BENCH_SRCS:userspace/bench/%.c=$(BUILD)/bench/%)
 	bench demo fuzz clean install uninstall
 all: lib tools tests benches
 lib: $(BUILD)/libkslab.a $(BUILD)/libkslab.so $(BUILD)/libkslab-malloc.so \
-     $(BUILD)/libkslab-malloc.a
+     $(BUILD)/libkslab-malloc.a $(BUILD)/libkslab-malloc-hardened.so
 tests: $(TEST_BINS)
 tools: $(TOOL_BINS)
 benches: $(BENCH_BINS)
@@ -130,6 +131,19 @@ $(BUILD)/libkslab.so: $(BUILD)/$(SONAME)
 $(BUILD)/libkslab-malloc.a: $(LIB_OBJS) $(MALLOC_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
+
+# The hardened drop-in (userspace/malloc.c): canaries after class blocks,
+# checked on free, and freed blocks zeroed; the default costs nothing.
+HARDENED_OBJS := $(filter-out $(OBJ)/userspace/malloc.o,$(LIB_OBJS)) \
+		 $(OBJ)/userspace/malloc-hardened.o $(MALLOC_OBJ)
+$(OBJ)/userspace/malloc-hardened.o: userspace/malloc.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fvisibility=hidden -DKSLAB_MALLOC_HARDENED -c -o $@ $<
+
+$(BUILD)/libkslab-malloc-hardened.so: $(HARDENED_OBJS) $(BUILD)/libkslab-malloc.map
+	$(CC) -shared $(LDFLAGS) -Wl,-Bsymbolic-functions \
+		-Wl,--version-script=$(BUILD)/libkslab-malloc.map -o $@ \
+		$(filter %.o,$^) $(LDLIBS)
 
 $(BUILD)/libkslab-malloc.so: $(LIB_OBJS) $(MALLOC_OBJ) $(BUILD)/libkslab-malloc.map
 	$(CC) -shared $(LDFLAGS) -Wl,-Bsymbolic-functions \
@@ -229,11 +243,12 @@ clean:
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the headers under
 # include/kslab/, libkslab.so with its soname and links, libkslab.a,
-# libkslab-malloc.so, the tools (as kslab-slabinfo and kslab-demo),
+# libkslab-malloc.so and libkslab-malloc-hardened.so, the tools (as
+# kslab-slabinfo and kslab-demo),
 # kslab.pc for pkg-config and the man pages (Documentation/man/). make
 # uninstall takes the same files away.
 INSTALLED_LIBS := libkslab.so.$(VERSION) $(SONAME) libkslab.so libkslab.a \
-		  libkslab-malloc.so
+		  libkslab-malloc.so libkslab-malloc-hardened.so
 install: lib tools
 	install -d $(DESTDIR)$(INCLUDEDIR)/kslab/linux \
 		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BINDIR) \
@@ -246,7 +261,8 @@ install: lib tools
 	ln -sf libkslab.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libkslab.so
 	install -m 644 $(BUILD)/libkslab.a $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(BUILD)/libkslab-malloc.so $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(BUILD)/libkslab-malloc.so \
+		$(BUILD)/libkslab-malloc-hardened.so $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(BUILD)/tools/slabinfo $(DESTDIR)$(BINDIR)/kslab-slabinfo
 	install -m 755 $(BUILD)/tools/kslab-demo $(DESTDIR)$(BINDIR)/kslab-demo
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|' \

@@ -477,6 +477,23 @@ void kslab_kmalloc_bad_pointer(const char *op, const void *p, bool corrupts)
 }
 
 /**
+ * kslab_kmalloc_overflow() - report a block written past its end
+ * @cache: its class
+ * @obj:   the block
+ * @size:  the bytes its owner may write; the front end's canary after them
+ *         was found overwritten
+ */
+void kslab_kmalloc_overflow(struct kslab_cache *cache, const void *obj,
+			    size_t size)
+{
+	kslab_atomic_add(&cache->bad_frees, 1);
+	kslab_report(KSLAB_LOG_ERR,
+		     "BUG %s: canary after the block overwritten (overflow) object=%p offset=%zu",
+		     cache->name, obj, size);
+	kslab_corrupted();
+}
+
+/**
  * kslab_kmalloc_double_free() - report and refuse a second free of a block
  * @cache: its class
  * @obj:   the block, whose first word is the free tag
@@ -535,14 +552,14 @@ kslab_cold kslab_noinline void kslab_kfree_slow(const void *p,
 void kslab_kfree(const void *p)
 {
 	/* Callers 0: the slow halves, tail-called, see kfree()'s caller. */
-	if (kslab_unlikely(!kslab_kmalloc_free_hit(p, 0)))
+	if (kslab_unlikely(!kslab_kmalloc_free_hit(p, 0, NULL)))
 		kslab_kfree_slow(p, 0);
 }
 
 /* kslab_kfree() on behalf of @caller, for krealloc(). */
 static void kfree_caller(const void *p, unsigned long caller)
 {
-	if (kslab_unlikely(!kslab_kmalloc_free_hit(p, caller)))
+	if (kslab_unlikely(!kslab_kmalloc_free_hit(p, caller, NULL)))
 		kslab_kfree_slow(p, caller);
 }
 

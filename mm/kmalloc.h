@@ -92,6 +92,8 @@ static inline void *kslab_kmalloc_hit(size_t size)
 void kslab_kmalloc_double_free(struct kslab_cache *cache, const void *obj)
 	kslab_hidden;
 void kslab_kmalloc_bad_pointer(const char *op, const void *p, bool corrupts);
+void kslab_kmalloc_overflow(struct kslab_cache *cache, const void *obj,
+			    size_t size);
 size_t kslab_kmalloc_usable(const void *p, const char *op);
 void kslab_kmalloc_check_size(const char *op, const void *p, size_t size,
 			      size_t align);
@@ -101,6 +103,8 @@ void kslab_kmalloc_check_size(const char *op, const void *p, size_t size,
  * @p:      any address
  * @caller: the site debugged caches record; 0 for the slow halves' own
  *          return address (tail calls)
+ * @check:  NULL, or what a front end does to each block before it goes
+ *          (the hardened malloc: its canary, then zeroes)
  *
  * One page word names the class and proves the block; the free tag
  * (above) catches a second free, which is reported and refused.
@@ -109,8 +113,9 @@ void kslab_kmalloc_check_size(const char *op, const void *p, size_t size,
  * buddy blocks, large memory, bad addresses), which the caller hands to
  * kslab_kfree_slow().
  */
-static kslab_always_inline bool kslab_kmalloc_free_hit(const void *p,
-							 unsigned long caller)
+static kslab_always_inline bool
+kslab_kmalloc_free_hit(const void *p, unsigned long caller,
+		       void (*check)(struct kslab_cache *cache, void *obj))
 {
 	const unsigned long *word = kslab_env_page_word(p);
 	unsigned long *obj = (unsigned long *)p;
@@ -132,8 +137,11 @@ static kslab_always_inline bool kslab_kmalloc_free_hit(const void *p,
 			kslab_kmalloc_double_free(cache, p);
 			return true;
 		}
-		*obj = kslab_kmalloc_free_tag(cache);
 	}
+	if (check)
+		check(cache, obj);
+	if (KSLAB_HARDENING)
+		*obj = kslab_kmalloc_free_tag(cache);
 	kslab_cache_free_object(cache, obj, caller);
 	return true;
 }

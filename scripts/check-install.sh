@@ -27,6 +27,7 @@ make -s -C "$root" BUILD="$build" DESTDIR="$dest" PREFIX=$prefix install \
 result "$([ -f "$dest$prefix/include/kslab/slab.h" ] &&
 	  [ -f "$dest$prefix/include/kslab/linux/slab.h" ] &&
 	  [ -f "$libdir/libkslab.a" ] && [ -f "$libdir/libkslab-malloc.so" ] &&
+	  [ -f "$libdir/libkslab-malloc-hardened.so" ] &&
 	  [ -x "$dest$prefix/bin/kslab-slabinfo" ] && echo 1 || echo 0)" \
 	"install_puts_headers_libraries_tools"
 # The public headers and nothing else: what include/kslab holds in the tree.
@@ -60,8 +61,9 @@ exports_match() {
 }
 exports_match "$libdir/libkslab.so" && ok=1 || ok=0
 result "$ok" "libkslab_so_exports_exactly_the_public_api"
-exports_match "$libdir/libkslab-malloc.so" --malloc && ok=1 || ok=0
-result "$ok" "libkslab_malloc_so_exports_the_api_and_the_c_library_names"
+exports_match "$libdir/libkslab-malloc.so" --malloc &&
+	exports_match "$libdir/libkslab-malloc-hardened.so" --malloc && ok=1 || ok=0
+result "$ok" "libkslab_malloc_so_and_hardened_export_the_api_and_the_c_library_names"
 
 cat >"$dest/prog.c" <<'PROG'
 #include <stdio.h>

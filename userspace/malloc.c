@@ -24,11 +24,26 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "../mm/kmalloc.h"
-
 #include <kslab/buddy.h>
 #include <kslab/malloc.h>
 #include <kslab/report.h>
+
+#include "../mm/kmalloc.h"
+
+/*
+ * The hardened malloc (build/libkslab-malloc-hardened.so: this file built
+ * with -DKSLAB_MALLOC_HARDENED): the last word of every class block is a
+ * canary, its address XORed with a secret drawn at set-up, checked when
+ * the block is freed, where an overflow into it is reported as heap
+ * corruption; and a freed block is zeroed, so what it held cannot be
+ * read after the free. Blocks beyond the classes (over 32 KiB) have
+ * neither. In the default build MALLOC_CANARY is 0 and none of it exists.
+ */
+#ifdef KSLAB_MALLOC_HARDENED
+#define MALLOC_CANARY		sizeof(unsigned long)
+#else
+#define MALLOC_CANARY		0UL
+#endif
 
 /* Frees between two looks at the clock, per thread. */
 #define MALLOC_TICK_FREES	1024
@@ -42,6 +57,8 @@ static __thread int free_countdown __attribute__((tls_model("initial-exec")));
 static unsigned long reap_ms = REAP_MS_DEFAULT;
 static unsigned long last_reap_ms;
 static int reap_busy;
+
+static unsigned long canary_secret;
 
 static _Alignas(KSLAB_MALLOC_ALIGN) unsigned char bootstrap[BOOTSTRAP_BYTES];
 static unsigned long bootstrap_used;
@@ -114,17 +131,68 @@ static kslab_cold kslab_noinline void malloc_setup(void)
 	read_reap_ms();
 	last_reap_ms = now_ms();
 	kslab_kmalloc_init();	/* a class it fails to make is tried again */
+	canary_secret = kslab_env_random();
 	setting_up = false;
 	kslab_store_release(&malloc_ready, true);
 }
 
-/* Round a malloc size to its 16-byte multiple; SIZE_MAX if it cannot be. */
+/*
+ * Round a malloc size, and the canary's room, to its 16-byte multiple;
+ * SIZE_MAX if it cannot be.
+ */
 static size_t malloc_size(size_t size)
 {
-	if (kslab_unlikely(size > SIZE_MAX - KSLAB_MALLOC_ALIGN))
+	if (kslab_unlikely(size > SIZE_MAX - KSLAB_MALLOC_ALIGN - MALLOC_CANARY))
 		return SIZE_MAX;
+	size += MALLOC_CANARY;
 	return size ? KSLAB_ALIGN_UP(size, KSLAB_MALLOC_ALIGN) : KSLAB_MALLOC_ALIGN;
 }
+
+/* The canary of a block of @usable bytes at @p: its last word. */
+static unsigned long *canary_of(void *p, size_t usable)
+{
+	return (unsigned long *)((char *)p + usable - MALLOC_CANARY);
+}
+
+/* A class block's usable size to the program; 0 for a larger one. */
+static size_t class_usable(size_t usable)
+{
+	return usable <= KSLAB_KMALLOC_MAX_CACHE_SIZE ? usable - MALLOC_CANARY :
+							 usable;
+}
+
+/* Arm the canary of class block @p (the hardened build). Return: @p. */
+static void *canary_arm(void *p, size_t usable)
+{
+	if (MALLOC_CANARY && p && usable <= KSLAB_KMALLOC_MAX_CACHE_SIZE)
+		*canary_of(p, usable) = (uintptr_t)p ^ canary_secret;
+	return p;
+}
+
+/* A block the slow paths made: its size looked up, its canary armed. */
+static void *canary_arm_slow(void *p)
+{
+	if (MALLOC_CANARY && p && !in_bootstrap(p))
+		canary_arm(p, kslab_kmalloc_usable(p, "malloc"));
+	return p;
+}
+
+/*
+ * Before a class block goes back (kslab_kmalloc_free_hit()'s check):
+ * its canary, then zeroes over all of it.
+ */
+static void canary_check(struct kslab_cache *cache, void *obj)
+{
+	size_t usable = cache->object_size;
+
+	if (kslab_unlikely(*canary_of(obj, usable) !=
+			   ((uintptr_t)obj ^ canary_secret)))
+		kslab_kmalloc_overflow(cache, obj, usable - MALLOC_CANARY);
+	kslab_memset(obj, 0, usable);
+}
+
+/* The hardened build's check on free, and none in the default one. */
+#define FREE_CHECK	(MALLOC_CANARY ? canary_check : NULL)
 
 /*
  * Every allocating entry point ends here. @align is a power of two;
@@ -144,7 +212,7 @@ static void *malloc_aligned(size_t size, size_t align, gfp_t gfp,
 			       align <= KSLAB_MALLOC_ALIGN ? 0 : align, gfp, caller);
 	if (kslab_unlikely(!p))
 		errno = ENOMEM;
-	return p;
+	return canary_arm_slow(p);
 }
 
 /*
@@ -154,9 +222,13 @@ static void *malloc_aligned(size_t size, size_t align, gfp_t gfp,
  */
 static inline void *malloc_hit(size_t size)
 {
-	if (kslab_unlikely(size > KSLAB_KMALLOC_FAST_MAX))
+	size_t rounded;
+
+	if (kslab_unlikely(size > KSLAB_KMALLOC_FAST_MAX - MALLOC_CANARY))
 		return NULL;
-	return kslab_kmalloc_rounded_hit(KSLAB_ALIGN_UP(size, KSLAB_MALLOC_ALIGN));
+	rounded = KSLAB_ALIGN_UP(size + MALLOC_CANARY, KSLAB_MALLOC_ALIGN);
+	return canary_arm(kslab_kmalloc_rounded_hit(rounded),
+			  kslab_kmalloc_fast_size[rounded / 8]);
 }
 
 void *kslab_malloc(size_t size)
@@ -234,7 +306,7 @@ static kslab_cold kslab_noinline void free_tick(void *p)
 	unsigned long caller = KSLAB_RET_IP;
 
 	malloc_tick();
-	if (!kslab_kmalloc_free_hit(p, caller))
+	if (!kslab_kmalloc_free_hit(p, caller, FREE_CHECK))
 		free_slow(p, caller);
 }
 
@@ -249,7 +321,7 @@ void kslab_free(void *p)
 		free_tick(p);
 		return;
 	}
-	if (kslab_unlikely(!kslab_kmalloc_free_hit(p, 0)))
+	if (kslab_unlikely(!kslab_kmalloc_free_hit(p, 0, FREE_CHECK)))
 		free_slow(p, 0);
 }
 
@@ -292,7 +364,7 @@ void *kslab_realloc(void *p, size_t size)
 		errno = EINVAL;
 		return NULL;
 	}
-	q = kslab_krealloc(p, malloc_size(size), GFP_KERNEL);
+	q = canary_arm_slow(kslab_krealloc(p, malloc_size(size), GFP_KERNEL));
 	if (!q)
 		errno = ENOMEM;
 	return q;
@@ -377,5 +449,5 @@ size_t kslab_malloc_usable_size(void *p)
 		kslab_kmalloc_bad_pointer("malloc_usable_size", p, false);
 		return 0;
 	}
-	return kslab_kmalloc_usable(p, "malloc_usable_size");
+	return class_usable(kslab_kmalloc_usable(p, "malloc_usable_size"));
 }

@@ -6,8 +6,10 @@
  * small bogus value, a realloc of one, a large block freed twice, C23's
  * free_sized and free_aligned_sized told a size or alignment the block
  * does not have, and the same through C++'s sized and aligned delete),
- * run once with build/libkslab-malloc.so preloaded and once linked with
- * libkslab-malloc.a. By default kslab reports the bug and stops the
+ * run with build/libkslab-malloc.so preloaded, linked with
+ * libkslab-malloc.a, and with the hardened build/libkslab-malloc-hardened.so
+ * preloaded, which also catches a write into a block's canary and zeroes
+ * freed blocks. By default kslab reports the bug and stops the
  * process (SIGABRT), as the C library's malloc does; with
  * KSLAB_ON_CORRUPTION=continue it reports, refuses the operation and the
  * program carries on, never handing one block out twice. Asking the size
@@ -61,6 +63,12 @@ static const char victim_source[] =
 	"\t} else if (!strcmp(bug, \"size_of_freed\")) {\n"
 	"\t\tfree(p);\n\t\tprintf(\"%zu\\n\", malloc_usable_size(p));\n"
 	"\t\tp = malloc(16);\n"
+	"\t} else if (!strcmp(bug, \"canary_overflow\")) {\n"
+	"\t\tchar *r = malloc(24);\n\t\tmemset(r, 'x', 32);\n\t\tfree(r);\n"
+	"\t} else if (!strcmp(bug, \"zero_on_free\")) {\n"
+	"\t\tchar *r = malloc(64);\n"
+	"\t\tstrcpy(r, \"a secret kept in the heap\");\n\t\tfree(r);\n"
+	"\t\tprintf(\"%s\\n\", r[8] ? \"readable\" : \"zeroed\");\n"
 	"\t} else if (!strcmp(bug, \"size_of_foreign\")) {\n"
 	"\t\tprintf(\"%zu\\n\", malloc_usable_size(on_stack));\n"
 	/* C23's, which this C library lacks: found at run time. */
@@ -131,9 +139,12 @@ static const char victim_cxx_source[] =
 	"\tprintf(\"done\\n\");\n"
 	"\treturn 0;\n}\n";
 
-/* The two ways a program gets the drop-in malloc. */
-enum way { PRELOADED, LINKED };
-static const char *const way_names[] = { "preloaded", "linked" };
+/*
+ * The ways a program gets the drop-in malloc: preloaded, linked, and the
+ * hardened one preloaded (build/libkslab-malloc-hardened.so).
+ */
+enum way { PRELOADED, LINKED, HARDENED };
+static const char *const way_names[] = { "preloaded", "linked", "hardened" };
 
 /* Run "sh -c @cmd" in work_dir. */
 static bool run_shell(struct capture *c, const char *cmd)
@@ -151,10 +162,11 @@ static bool run_victim(struct capture *c, enum way way, const char *bug,
 	const char *victim = strncmp(bug, "cxx_", 4) ? "victim" : "victim-cxx";
 	char cmd[3 * PATH_MAX];
 
-	if (way == PRELOADED)
+	if (way != LINKED)
 		snprintf(cmd, sizeof(cmd),
-			 "%s LD_PRELOAD=%s/libkslab-malloc.so ./%s-plain %s",
-			 setting, build_dir, victim, bug);
+			 "%s LD_PRELOAD=%s/libkslab-malloc%s.so ./%s-plain %s",
+			 setting, build_dir, way == HARDENED ? "-hardened" : "",
+			 victim, bug);
 	else
 		snprintf(cmd, sizeof(cmd), "%s ./%s-linked %s", setting,
 			 victim, bug);
@@ -230,7 +242,7 @@ static void test_corruption_aborts(struct ktap_test *t)
 	enum way way;
 
 	for (bug = corruptions; bug < corruptions + KSLAB_ARRAY_SIZE(corruptions); bug++) {
-		for (way = PRELOADED; way <= LINKED; way++) {
+		for (way = PRELOADED; way <= HARDENED; way++) {
 			KTAP_ASSERT(t, run_victim(&c, way, bug->bug, ""));
 			ktap_check(t, aborted(&c) && strstr(c.err, bug->report) &&
 				      strstr(c.err, "stopping") &&
@@ -253,7 +265,7 @@ static void test_corruption_continues(struct ktap_test *t)
 	enum way way;
 
 	for (bug = corruptions; bug < corruptions + KSLAB_ARRAY_SIZE(corruptions); bug++) {
-		for (way = PRELOADED; way <= LINKED; way++) {
+		for (way = PRELOADED; way <= HARDENED; way++) {
 			KTAP_ASSERT(t, run_victim(&c, way, bug->bug,
 						  "KSLAB_ON_CORRUPTION=continue"));
 			ktap_check(t, exited_ok(&c) && strstr(c.err, bug->report) &&
@@ -293,6 +305,39 @@ static void test_size_reported(struct ktap_test *t)
 	ktap_check(t, exited_ok(&c) && strstr(c.err, "bad value"), __FILE__,
 		   __LINE__, "a bad setting: status %#x, err \"%s\"",
 		   c.status, c.err);
+}
+
+/*
+ * The hardened malloc: a clean program runs clean; a write past a
+ * block's usable bytes into its canary is caught on free (by default it
+ * lands in the class's slack, unseen); a freed block is zeroed.
+ */
+static void test_hardened_mode(struct ktap_test *t)
+{
+	struct capture c;
+
+	KTAP_ASSERT(t, run_victim(&c, HARDENED, "clean", ""));
+	ktap_check(t, exited_ok(&c) && !strcmp(c.out, "done\n") &&
+		      !strstr(c.err, "kslab"), __FILE__, __LINE__,
+		   "clean: status %#x, out \"%s\", err \"%s\"", c.status,
+		   c.out, c.err);
+	KTAP_ASSERT(t, run_victim(&c, HARDENED, "canary_overflow", ""));
+	ktap_check(t, aborted(&c) &&
+		      strstr(c.err, "canary after the block overwritten (overflow)") &&
+		      strstr(c.err, "offset=24"), __FILE__, __LINE__,
+		   "canary: status %#x, out \"%s\", err \"%s\"", c.status,
+		   c.out, c.err);
+	KTAP_ASSERT(t, run_victim(&c, PRELOADED, "canary_overflow", ""));
+	ktap_check(t, exited_ok(&c) && !strstr(c.err, "kslab"), __FILE__,
+		   __LINE__, "default: status %#x, err \"%s\"", c.status, c.err);
+	KTAP_ASSERT(t, run_victim(&c, HARDENED, "zero_on_free", ""));
+	ktap_check(t, exited_ok(&c) && !strcmp(c.out, "zeroed\ndone\n"),
+		   __FILE__, __LINE__, "zeroed: status %#x, out \"%s\"",
+		   c.status, c.out);
+	KTAP_ASSERT(t, run_victim(&c, PRELOADED, "zero_on_free", ""));
+	ktap_check(t, exited_ok(&c) && !strcmp(c.out, "readable\ndone\n"),
+		   __FILE__, __LINE__, "default: status %#x, out \"%s\"",
+		   c.status, c.out);
 }
 
 static void bad_kfree(void *arg)
@@ -337,6 +382,7 @@ static const struct ktap_case hardening_cases[] = {
 	{ "corruption_aborts", test_corruption_aborts },
 	{ "corruption_continues", test_corruption_continues },
 	{ "size_reported", test_size_reported },
+	{ "hardened_mode", test_hardened_mode },
 	{ "library_default", test_library_default },
 };
 
