@@ -433,7 +433,7 @@ static kslab_cold kslab_noinline void kmalloc_bad_address(const char *op,
 	enum kslab_obj_error err;
 	unsigned long offset;
 
-	if (kind == KMALLOC_FREED) {
+	if (kind == KMALLOC_FREED && slab) {
 		if (corrupts)
 			kslab_atomic_add(&slab->cache->bad_frees, 1);
 		kslab_report(KSLAB_LOG_ERR, "BUG %s: %s of freed object=%p",

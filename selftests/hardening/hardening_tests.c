@@ -234,49 +234,46 @@ static void test_clean(struct ktap_test *t)
 	}
 }
 
-/* Each corruption, each way: reported, then the process stops. */
-static void test_corruption_aborts(struct ktap_test *t)
+/*
+ * Each corruption, each way, under @setting: reported, and then the
+ * process stopped (@stops) or refused the operation and went on, never
+ * handing a block freed twice out twice.
+ */
+static void check_corruptions(struct ktap_test *t, const char *setting,
+			      bool stops)
 {
 	const struct corruption *bug;
 	struct capture c;
 	enum way way;
+	bool ok;
 
 	for (bug = corruptions; bug < corruptions + KSLAB_ARRAY_SIZE(corruptions); bug++) {
 		for (way = PRELOADED; way <= HARDENED; way++) {
-			KTAP_ASSERT(t, run_victim(&c, way, bug->bug, ""));
-			ktap_check(t, aborted(&c) && strstr(c.err, bug->report) &&
-				      strstr(c.err, "stopping") &&
-				      !strstr(c.out, "done"), __FILE__, __LINE__,
-				   "%s %s: status %#x, out \"%s\", err \"%s\"",
+			KTAP_ASSERT(t, run_victim(&c, way, bug->bug, setting));
+			if (stops)
+				ok = aborted(&c) && strstr(c.err, "stopping") &&
+				     !strstr(c.out, "done");
+			else
+				ok = exited_ok(&c) && !strstr(c.err, "stopping") &&
+				     strstr(c.out, "done") && !strstr(c.out, "twice");
+			ktap_check(t, ok && strstr(c.err, bug->report), __FILE__,
+				   __LINE__, "%s %s: status %#x, out \"%s\", err \"%s\"",
 				   bug->bug, way_names[way], c.status, c.out,
 				   c.err);
 		}
 	}
 }
 
-/*
- * KSLAB_ON_CORRUPTION=continue: reported and refused, and the program
- * goes on; a block freed twice is still handed out once.
- */
+/* By default the drop-in malloc stops at heap corruption. */
+static void test_corruption_aborts(struct ktap_test *t)
+{
+	check_corruptions(t, "", true);
+}
+
+/* KSLAB_ON_CORRUPTION=continue: reported and refused; the program goes on. */
 static void test_corruption_continues(struct ktap_test *t)
 {
-	const struct corruption *bug;
-	struct capture c;
-	enum way way;
-
-	for (bug = corruptions; bug < corruptions + KSLAB_ARRAY_SIZE(corruptions); bug++) {
-		for (way = PRELOADED; way <= HARDENED; way++) {
-			KTAP_ASSERT(t, run_victim(&c, way, bug->bug,
-						  "KSLAB_ON_CORRUPTION=continue"));
-			ktap_check(t, exited_ok(&c) && strstr(c.err, bug->report) &&
-				      !strstr(c.err, "stopping") &&
-				      strstr(c.out, "done") &&
-				      !strstr(c.out, "twice"), __FILE__, __LINE__,
-				   "%s %s: status %#x, out \"%s\", err \"%s\"",
-				   bug->bug, way_names[way], c.status, c.out,
-				   c.err);
-		}
-	}
+	check_corruptions(t, "KSLAB_ON_CORRUPTION=continue", false);
 }
 
 /* The size of a freed or foreign block: 0, reported, and no stop. */
