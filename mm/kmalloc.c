@@ -28,6 +28,7 @@
 #include "check.h"
 #include "fault.h"
 #include "kmalloc.h"
+#include "kmalloc_guard.h"
 #include "slab_debug.h"
 
 /*
@@ -193,6 +194,7 @@ unsigned int kslab_kmalloc_exit(void)
 	}
 	kslab_kmalloc_fast_sync();
 	kslab_mutex_unlock(&kmalloc_lock);
+	kslab_guard_drain();
 	return kept;
 }
 
@@ -245,7 +247,7 @@ static void *kmalloc_class_alloc(unsigned int index, gfp_t gfp,
 }
 
 /* The buddy order whose blocks hold @bytes. */
-static unsigned int kmalloc_block_order(size_t bytes)
+unsigned int kslab_kmalloc_block_order(size_t bytes)
 {
 	unsigned int order = 0;
 
@@ -254,16 +256,26 @@ static unsigned int kmalloc_block_order(size_t bytes)
 	return order;
 }
 
-/* Beyond the classes: a whole buddy block, or the environment's memory. */
-static void *kmalloc_large(size_t size, size_t align, gfp_t gfp)
+/*
+ * Beyond the classes: a whole buddy block, or the environment's memory,
+ * page-aligned at least; in debug mode a guarded block (@align 0: its
+ * natural alignment).
+ */
+static void *kmalloc_large(size_t size, size_t align, gfp_t gfp,
+			   unsigned long caller)
 {
-	size_t need = size > align ? size : align;
 	unsigned int order;
+	size_t need;
 	void *p;
 
+	if (kslab_unlikely(kslab_guard_on()))
+		return kslab_guard_alloc(size, align, gfp, caller);
+	if (align < KSLAB_PAGE_SIZE)
+		align = KSLAB_PAGE_SIZE;
+	need = size > align ? size : align;
 	if (need > KSLAB_CHUNK_SIZE)
 		return kslab_env_large_alloc(size, align, gfp);
-	order = kmalloc_block_order(need);
+	order = kslab_kmalloc_block_order(need);
 	p = kslab_alloc_pages(gfp, order);
 	if (p)
 		*kslab_env_page_word(p) = KMALLOC_BLOCK_WORD(order);
@@ -278,7 +290,7 @@ static void *kmalloc_sized(size_t size, gfp_t gfp, unsigned long caller)
 		return NULL;
 	if (kslab_likely(size <= KSLAB_KMALLOC_MAX_CACHE_SIZE))
 		return kmalloc_class_alloc(kmalloc_index(size), gfp, caller);
-	return kmalloc_large(size, KSLAB_PAGE_SIZE, gfp);
+	return kmalloc_large(size, 0, gfp, caller);
 }
 
 void *kslab_kmalloc(size_t size, gfp_t gfp)
@@ -307,8 +319,7 @@ static void *kmalloc_aligned(size_t size, size_t align, gfp_t gfp,
 		for (index = kmalloc_index(size); index < KMALLOC_CLASSES; index++)
 			if (kmalloc_class_align(index) >= align)
 				return kmalloc_class_alloc(index, gfp, caller);
-	return kmalloc_large(size, align > KSLAB_PAGE_SIZE ? align :
-			     KSLAB_PAGE_SIZE, gfp);
+	return kmalloc_large(size, align, gfp, caller);
 }
 
 void *kslab_kmalloc_aligned(size_t size, size_t align, gfp_t gfp)
@@ -354,6 +365,7 @@ enum kmalloc_kind {
 	KMALLOC_FREED,		/* a class object with the free tag: freed */
 	KMALLOC_BLOCK,		/* a buddy block kmalloc handed out whole */
 	KMALLOC_LARGE,		/* the environment's large allocation */
+	KMALLOC_GUARDED,	/* a region of a guarded block (debug mode) */
 	KMALLOC_NONE,		/* none of them: a bad address */
 };
 
@@ -385,8 +397,8 @@ static bool large_freed_lately(const void *p)
 
 struct kmalloc_alloc {
 	struct kslab_cache *cache;	/* KMALLOC_OBJECT */
-	unsigned long *word;		/* KMALLOC_BLOCK: its head page word */
-	size_t size;			/* usable bytes */
+	unsigned long *word;		/* KMALLOC_BLOCK, _GUARDED: the page word */
+	size_t size;			/* usable bytes; 0 for no guarded block */
 };
 
 static enum kmalloc_kind kmalloc_kind(const void *p, struct kmalloc_alloc *a)
@@ -413,6 +425,11 @@ static enum kmalloc_kind kmalloc_kind(const void *p, struct kmalloc_alloc *a)
 		a->word = word;
 		a->size = KSLAB_PAGE_SIZE << (w & KMALLOC_BLOCK_ORDER);
 		return KMALLOC_BLOCK;
+	}
+	if (kslab_guard_word(w)) {
+		a->word = word;
+		a->size = kslab_guard_size(w, p);
+		return KMALLOC_GUARDED;
 	}
 	a->size = kslab_env_large_size(p);
 	return a->size ? KMALLOC_LARGE : KMALLOC_NONE;
@@ -540,7 +557,10 @@ kslab_cold kslab_noinline void kslab_kfree_slow(const void *p,
 	case KMALLOC_BLOCK:
 		*a.word = 0;
 		large_freed_note(p);
-		kslab_free_pages((void *)p, kmalloc_block_order(a.size));
+		kslab_free_pages((void *)p, kslab_kmalloc_block_order(a.size));
+		break;
+	case KMALLOC_GUARDED:
+		kslab_guard_free(*a.word, p, caller);
 		break;
 	case KMALLOC_LARGE:
 		large_freed_note(p);
@@ -577,11 +597,11 @@ size_t kslab_kmalloc_usable(const void *p, const char *op)
 	enum kmalloc_kind kind;
 
 	kind = kmalloc_kind(p, &a);
-	if (kind == KMALLOC_NONE || kind == KMALLOC_FREED) {
+	if (kind == KMALLOC_NONE || kind == KMALLOC_FREED)
 		kmalloc_bad_address(op, p, kind, false);
-		return 0;
-	}
-	return a.size;
+	else if (kind == KMALLOC_GUARDED && !a.size)
+		kslab_guard_bad(*a.word, p, op, false);
+	return kind == KMALLOC_NONE || kind == KMALLOC_FREED ? 0 : a.size;
 }
 
 size_t kslab_ksize(const void *p)
@@ -591,13 +611,18 @@ size_t kslab_ksize(const void *p)
 	return kslab_kmalloc_usable(p, "ksize");
 }
 
-/* The usable size kmalloc gives @size, or 0 beyond the buddy blocks. */
+/*
+ * The usable size kmalloc gives @size, or 0 beyond the buddy blocks; a
+ * guarded block's is its size.
+ */
 static size_t kmalloc_usable_for(size_t size)
 {
 	if (size <= KSLAB_KMALLOC_MAX_CACHE_SIZE)
 		return kmalloc_class_size(kmalloc_index(size));
+	if (kslab_guard_on())
+		return size;
 	if (size <= KSLAB_CHUNK_SIZE)
-		return KSLAB_PAGE_SIZE << kmalloc_block_order(size);
+		return KSLAB_PAGE_SIZE << kslab_kmalloc_block_order(size);
 	return 0;
 }
 
@@ -620,7 +645,7 @@ void kslab_kmalloc_check_size(const char *op, const void *p, size_t size,
 	size_t want;
 	bool fits;
 
-	if (kind == KMALLOC_NONE || kind == KMALLOC_FREED)
+	if (kind == KMALLOC_NONE || kind == KMALLOC_FREED || !a.size)
 		return;		/* the free itself reports it */
 	want = kmalloc_usable_for(size);
 	if (align)
@@ -656,6 +681,12 @@ void *kslab_krealloc(void *p, size_t size, gfp_t gfp)
 	case KMALLOC_FREED:
 		kmalloc_bad_address("krealloc", p, kind, true);
 		return NULL;
+	case KMALLOC_GUARDED:
+		if (!a.size) {
+			kslab_guard_bad(*a.word, p, "krealloc", true);
+			return NULL;
+		}
+		break;
 	case KMALLOC_LARGE:
 		/* Keep it while it stays over half used: no copy, no new area. */
 		if (size <= a.size && size > a.size / 2)

@@ -122,6 +122,18 @@
  *   kslab_env_mem_forget(p, size) memory going back to the system
  *   KSLAB_ENV_MARKS_OBJECTS       1 where the marks do something.
  *
+ * Guard pages (optional: an environment that has them defines
+ * KSLAB_ENV_GUARDS as 1 and the three; elsewhere they do nothing, and
+ * kmalloc's debug mode has no guarded blocks, mm/kmalloc_guard.c)
+ *   kslab_env_pages_close(p, size) make whole pages inside a granted
+ *	chunk or large allocation fault on any access; their contents may
+ *	be dropped. Return: false if they could not be closed.
+ *   kslab_env_pages_open(p, size)  make closed pages usable again, with
+ *	contents undefined. Return: false if they stay closed.
+ *   kslab_env_watch_faults()       from now on, a fault on a closed page
+ *	calls kslab_guard_fault() with its address before anything else;
+ *	a fault it declines goes where it went before. Idempotent.
+ *
  * Reporting and assertions
  *   kslab_env_puts(level, line)   print one line (no trailing newline);
  *                                 KSLAB_LOG_OUT is the program's output
@@ -148,6 +160,9 @@
  *   kslab_shutdown(): give everything back (the module's unload).
  *   kslab_chunk_holds(addr): whether a granted chunk holds @addr, from
  *	mm/'s page map (the kernel's kslab_env_page_word()).
+ *   kslab_guard_fault(addr): a fault at @addr, given by
+ *	kslab_env_watch_faults(): if it hit a guarded block's guard or a
+ *	freed one, report it and stop the program; else return false.
  */
 #ifndef KSLAB_MM_PORT_H
 #define KSLAB_MM_PORT_H
@@ -224,6 +239,29 @@ static inline unsigned long kslab_env_mem_peek_word(const void *p)
 }
 #endif
 
+/* Guard pages: nothing unless the environment has them. */
+#ifndef KSLAB_ENV_GUARDS
+#define KSLAB_ENV_GUARDS	0
+
+static inline bool kslab_env_pages_close(void *p, size_t size)
+{
+	(void)p;
+	(void)size;
+	return false;
+}
+
+static inline bool kslab_env_pages_open(void *p, size_t size)
+{
+	(void)p;
+	(void)size;
+	return false;
+}
+
+static inline void kslab_env_watch_faults(void)
+{
+}
+#endif
+
 /* Items implemented out of line by every environment. */
 unsigned int kslab_nr_cpus(void);
 void *kslab_percpu_alloc(size_t size);
@@ -273,5 +311,6 @@ void kslab_lock_inner(void);
 void kslab_unlock_inner(void);
 unsigned long kslab_shutdown(void);
 bool kslab_chunk_holds(const void *addr);
+bool kslab_guard_fault(const void *addr);
 
 #endif /* KSLAB_MM_PORT_H */

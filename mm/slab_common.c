@@ -16,6 +16,7 @@
 #include "check.h"
 #include "fault.h"
 #include "kmalloc.h"
+#include "kmalloc_guard.h"
 #include "slab_debug.h"
 #include "zone.h"
 
@@ -595,7 +596,7 @@ void kslab_unlock_outer(void)
 
 /**
  * kslab_lock_inner() - take every cache's depot and slab lock, the zones',
- * then fault injection's
+ * fault injection's, then the guarded blocks'
  *
  * After kslab_lock_outer() and the per-CPU sections.
  */
@@ -609,6 +610,7 @@ void kslab_lock_inner(void)
 	}
 	kslab_zones_lock_all();
 	kslab_fault_lock();
+	kslab_guard_lock();
 }
 
 /**
@@ -618,6 +620,7 @@ void kslab_unlock_inner(void)
 {
 	struct kslab_cache *cache;
 
+	kslab_guard_unlock();
 	kslab_fault_unlock();
 	kslab_zones_unlock_all();
 	kslab_list_for_each_entry_reverse(cache, &kslab_caches, cache_node) {

@@ -108,14 +108,24 @@ void kslab_debug_layout(struct kslab_cache *cache)
 	cache->flags |= KSLAB_NO_MAGAZINE;
 }
 
-static void track(struct kslab_track *t, unsigned long caller)
+/**
+ * kslab_debug_track() - record where an allocation or free happens
+ * @t:      the track
+ * @caller: the call site
+ */
+void kslab_debug_track(struct kslab_track *t, unsigned long caller)
 {
 	t->caller = caller;
 	t->cpu = (int)kslab_cpu_id();
 	t->pid = kslab_env_thread_id();
 }
 
-static void report_track(const char *what, const struct kslab_track *t)
+/**
+ * kslab_debug_report_track() - a report's line for a track, if it has one
+ * @what: "allocated" or "freed"
+ * @t:    the track
+ */
+void kslab_debug_report_track(const char *what, const struct kslab_track *t)
 {
 	char name[96];
 
@@ -157,8 +167,8 @@ static void report(struct kslab_cache *cache, void *obj, const char *what,
 			     offset, bytes, bad->want);
 	}
 	if (cache->flags & KSLAB_STORE_USER) {
-		report_track("allocated", &meta->alloc);
-		report_track("freed", &meta->free);
+		kslab_debug_report_track("allocated", &meta->alloc);
+		kslab_debug_report_track("freed", &meta->free);
 	}
 	kslab_report(KSLAB_LOG_INFO, "  %s", action);
 }
@@ -297,7 +307,7 @@ enum kslab_debug_verdict kslab_debug_alloc(struct kslab_cache *cache,
 		if (red_zoned(cache))
 			fill_zones(cache, obj, RED_ALLOCATED);
 		if (cache->flags & KSLAB_STORE_USER)
-			track(&meta->alloc, caller);
+			kslab_debug_track(&meta->alloc, caller);
 		verdict = KSLAB_DEBUG_OK;
 	}
 	meta->state = verdict == KSLAB_DEBUG_OK ? STATE_ALLOCATED :
@@ -334,7 +344,7 @@ enum kslab_debug_verdict kslab_debug_free(struct kslab_cache *cache,
 		return KSLAB_DEBUG_REFUSE;
 	}
 	if (cache->flags & KSLAB_STORE_USER)
-		track(&meta->free, caller);
+		kslab_debug_track(&meta->free, caller);
 	if (meta->state != STATE_ALLOCATED) {
 		report_corruption(cache, obj,
 				  "object state overwritten (overflow past the red zone)",

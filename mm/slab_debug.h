@@ -55,6 +55,8 @@ unsigned long kslab_debug_slab_check(struct kslab_cache *cache,
 				     const struct kslab_slab *slab);
 void kslab_debug_report_leaks(struct kslab_cache *cache);
 unsigned int kslab_debug_quarantine_size(void);
+void kslab_debug_track(struct kslab_track *t, unsigned long caller);
+void kslab_debug_report_track(const char *what, const struct kslab_track *t);
 bool kslab_debug_is_free(struct kslab_cache *cache, void *obj);
 void *kslab_debug_delay(struct kslab_cache *cache, void *obj,
 			enum kslab_debug_verdict *verdict);

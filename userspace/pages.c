@@ -279,6 +279,25 @@ void kslab_env_chunk_discard(void *p, size_t size)
 	kslab_env_mem_forget(p, size);
 }
 
+/*
+ * A guard: PROT_NONE mapped over the pages, which also gives their memory
+ * back; opening maps fresh zeroed pages. Each closed run is a mapping of
+ * its own, so a process has room for about vm.max_map_count / 3 guarded
+ * blocks.
+ */
+bool kslab_env_pages_close(void *p, size_t size)
+{
+	if (!map_fixed(p, size, false))
+		return false;
+	kslab_env_mem_forget(p, size);
+	return true;
+}
+
+bool kslab_env_pages_open(void *p, size_t size)
+{
+	return map_fixed(p, size, true);
+}
+
 void *kslab_env_meta_alloc(size_t size, gfp_t gfp)
 {
 	(void)gfp;

@@ -342,6 +342,16 @@ static inline unsigned long *kslab_env_page_word(const void *addr)
 	return word;
 }
 
+/*
+ * ---- guard pages ----
+ * Closed pages are PROT_NONE (userspace/pages.c); a SIGSEGV or SIGBUS on
+ * one reaches kslab_guard_fault() first (userspace/faults.c).
+ */
+#define KSLAB_ENV_GUARDS	1
+bool kslab_env_pages_close(void *p, size_t size);
+bool kslab_env_pages_open(void *p, size_t size);
+void kslab_env_watch_faults(void);
+
 /* ---- RCU: liburcu's rcu_head is two words; the callback rides beside ---- */
 #include <kslab/rcu.h>
 

@@ -69,6 +69,23 @@ static const char victim_source[] =
 	"\t\tchar *r = malloc(64);\n"
 	"\t\tstrcpy(r, \"a secret kept in the heap\");\n\t\tfree(r);\n"
 	"\t\tprintf(\"%s\\n\", r[8] ? \"readable\" : \"zeroed\");\n"
+	"\t} else if (!strcmp(bug, \"large_overflow\")) {\n"
+	"\t\tchar *r = malloc(100000);\n\t\tr[100000] = 1;\n\t\tfree(r);\n"
+	"\t} else if (!strcmp(bug, \"large_underflow\")) {\n"
+	"\t\tchar *r = malloc(100000);\n"
+	"\t\tr[-(long)((unsigned long)r % 4096) - 1] = 1;\n\t\tfree(r);\n"
+	"\t} else if (!strcmp(bug, \"large_slack_underflow\")) {\n"
+	"\t\tchar *r = malloc(100000);\n\t\tr[-1] = 1;\n\t\tfree(r);\n"
+	"\t} else if (!strcmp(bug, \"large_write_after_free\")) {\n"
+	"\t\tchar *r = malloc(100000);\n\t\tfree(r);\n\t\tr[10] = 1;\n"
+	"\t} else if (!strcmp(bug, \"large_read_after_free\")) {\n"
+	"\t\tchar *r = malloc(100000);\n\t\tfree(r);\n"
+	"\t\tprintf(\"%d\\n\", r[10]);\n"
+	"\t} else if (!strcmp(bug, \"small_write_after_free\")) {\n"
+	"\t\tchar *r = malloc(100), *s;\n\t\tfree(r);\n\t\tr[10] = 1;\n"
+	"\t\ts = malloc(100);\n"
+	"\t\tprintf(\"%s\\n\", s == r ? \"same\" : \"other\");\n"
+	"\t\tfor (int i = 0; i < 300; i++)\n\t\t\tfree(malloc(100));\n"
 	"\t} else if (!strcmp(bug, \"size_of_foreign\")) {\n"
 	"\t\tprintf(\"%zu\\n\", malloc_usable_size(on_stack));\n"
 	/* C23's, which this C library lacks: found at run time. */
@@ -82,8 +99,11 @@ static const char victim_source[] =
 	"\t} else {\n"
 	"\t\tfor (int i = 0; i < 10000; i++) {\n"
 	"\t\t\tchar *r = malloc((size_t)i % 3000 + 1);\n"
-	"\t\t\tr = realloc(r, (size_t)i % 5000 + 1);\n"
+	"\t\t\tr = realloc(r, (size_t)i % 5000 + 1 + (i % 100 ? 0 : 100000));\n"
 	"\t\t\tmemset(r, 1, malloc_usable_size(r));\n\t\t\tfree(r);\n\t\t}\n"
+	"\t\ta = aligned_alloc(65536, 200000);\n\t\ta[199999] = 1;\n"
+	"\t\tif ((unsigned long)a % 65536)\n\t\t\tprintf(\"misaligned\\n\");\n"
+	"\t\tfree(a);\n"
 	"\t\tfree(p);\n\t\tfree(q);\n\t\tp = q = NULL;\n\t}\n"
 	"\tprintf(\"done\\n\");\n"
 	"\treturn 0;\n}\n";
@@ -337,6 +357,65 @@ static void test_hardened_mode(struct ktap_test *t)
 		   c.status, c.out);
 }
 
+/* The bugs only debug mode catches, and what its report says of each. */
+static const struct corruption debug_bugs[] = {
+	{ "large_overflow", "overflow: access at" },
+	{ "large_underflow", "underflow: access at" },
+	{ "large_slack_underflow", "slack before the block overwritten (underflow)" },
+	{ "large_write_after_free", "use after free: access at" },
+	{ "large_read_after_free", "use after free: access at" },
+	{ "large_double_free", "free of freed block" },
+	{ "small_write_after_free", "poison overwritten (use after free)" },
+};
+
+/*
+ * Debug mode (KSLAB_DEBUG=FZPU), both ways: a clean program runs clean;
+ * each bug is reported with the block's allocation site, and its free
+ * site once freed, and stops the program. A fault cannot be carried
+ * out, so a fault on a guard or freed block stops it even under
+ * KSLAB_ON_CORRUPTION=continue; a bug found by a check carries on there.
+ * The quarantine keeps a small block just freed from coming back at
+ * once.
+ */
+static void test_debug_mode(struct ktap_test *t)
+{
+	const char *debug = "KSLAB_DEBUG=FZPU";
+	const struct corruption *bug;
+	struct capture c;
+	enum way way;
+
+	for (way = PRELOADED; way <= LINKED; way++) {
+		KTAP_ASSERT(t, run_victim(&c, way, "clean", debug));
+		ktap_check(t, exited_ok(&c) && !strcmp(c.out, "done\n") &&
+			      !strstr(c.err, "kslab"), __FILE__, __LINE__,
+			   "clean %s: status %#x, out \"%s\", err \"%s\"",
+			   way_names[way], c.status, c.out, c.err);
+		for (bug = debug_bugs; bug < debug_bugs + KSLAB_ARRAY_SIZE(debug_bugs); bug++) {
+			KTAP_ASSERT(t, run_victim(&c, way, bug->bug, debug));
+			ktap_check(t, aborted(&c) && !strstr(c.out, "done") &&
+				      !strstr(c.out, "same") &&
+				      strstr(c.err, bug->report) &&
+				      strstr(c.err, "allocated by") &&
+				      (!strstr(bug->bug, "after_free") ||
+				       strstr(c.err, "freed by")) &&
+				      strstr(c.err, "stopping"), __FILE__, __LINE__,
+				   "%s %s: status %#x, out \"%s\", err \"%s\"",
+				   bug->bug, way_names[way], c.status, c.out,
+				   c.err);
+		}
+	}
+	KTAP_ASSERT(t, run_victim(&c, PRELOADED, "large_write_after_free",
+				  "KSLAB_ON_CORRUPTION=continue KSLAB_DEBUG=FZPU"));
+	ktap_check(t, aborted(&c) && strstr(c.err, "use after free"), __FILE__,
+		   __LINE__, "fault, continue: status %#x, err \"%s\"",
+		   c.status, c.err);
+	KTAP_ASSERT(t, run_victim(&c, PRELOADED, "large_slack_underflow",
+				  "KSLAB_ON_CORRUPTION=continue KSLAB_DEBUG=FZPU"));
+	ktap_check(t, exited_ok(&c) && strstr(c.out, "done") &&
+		      strstr(c.err, "underflow"), __FILE__, __LINE__,
+		   "check, continue: status %#x, err \"%s\"", c.status, c.err);
+}
+
 static void bad_kfree(void *arg)
 {
 	unsigned long on_stack[4] = { 0 };
@@ -380,6 +459,7 @@ static const struct ktap_case hardening_cases[] = {
 	{ "corruption_continues", test_corruption_continues },
 	{ "size_reported", test_size_reported },
 	{ "hardened_mode", test_hardened_mode },
+	{ "debug_mode", test_debug_mode },
 	{ "library_default", test_library_default },
 };
 
