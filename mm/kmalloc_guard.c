@@ -115,7 +115,7 @@ static void region_release(unsigned char *region, size_t size,
 	}
 	region_set_words(region, size, 0);
 	if (order == REGION_FROM_ENV)
-		kslab_env_large_free(region);
+		kslab_env_large_free(region, false);
 	else
 		kslab_free_pages(region, order);
 }
@@ -220,7 +220,8 @@ void kslab_guard_bad(unsigned long word, const void *p, const char *op,
 		kslab_report(KSLAB_LOG_ERR,
 			     "BUG %s: %s of freed block object=%p size=%zu%s",
 			     GUARD_NAME, op, p, record->size,
-			     corrupts ? " (double free)" : "");
+			     !corrupts ? "" : __builtin_strcmp(op, "free") ?
+			     " (use after free)" : " (double free)");
 	else
 		kslab_report(KSLAB_LOG_ERR,
 			     "BUG %s: %s of address %p, offset %ld in block object=%p size=%zu",

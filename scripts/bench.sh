@@ -451,6 +451,73 @@ for w in "${malloc_workloads[@]}"; do
 	cache_rows "${malloc_title[$w]}, RSS MiB" mrss "$w"
 done
 
+# ---- the drop-in malloc's modes ----
+
+# What each mode (Documentation/debugging.rst, "Bug classes by mode")
+# costs a program: glibc's bench binaries, which call plain malloc, run
+# with libkslab-malloc.so preloaded (default), with
+# libkslab-malloc-hardened.so (hardened), and with libkslab-malloc.so and
+# KSLAB_DEBUG=FZPU (debug). MODE_ROUNDS rounds take the modes in turn;
+# each figure is the median of the rounds, instructions from callgrind.
+MODE_ROUNDS=3
+modes=(default hardened debug)
+declare -A mode_env=([default]="LD_PRELOAD=$build/libkslab-malloc.so"
+		     [hardened]="LD_PRELOAD=$build/libkslab-malloc-hardened.so"
+		     [debug]="LD_PRELOAD=$build/libkslab-malloc.so KSLAB_DEBUG=FZPU")
+declare -A mode_value
+mode_cache=$build/bench/bench_cache-glibc
+mode_malloc=$build/bench/bench_malloc-glibc
+if [ -n "${skipped[glibc]:-}" ] || [ ! -x "$mode_malloc" ] ||
+   [ ! -f "$build/libkslab-malloc-hardened.so" ]; then
+	echo "# modes: skipped: glibc's bench binaries or the hardened library are missing"
+else
+	for _ in $(seq "$MODE_ROUNDS"); do
+		for mode in "${modes[@]}"; do
+			read -r -a menv <<<"${mode_env[$mode]}"
+			env "${menv[@]}" "$mode_cache" --tsv >"$tmp/mode.tsv" || continue
+			while IFS=$'\t' read -r key _ _ v; do
+				echo "$v" >>"$tmp/mode.$mode.$key"
+			done <"$tmp/mode.tsv"
+			read -r ns rss < <(env "${menv[@]}" "$mode_malloc" mixed) || continue
+			echo "$ns" >>"$tmp/mode.$mode.mixed"
+			awk -v k="$rss" 'BEGIN { printf "%.1f\n", k / 1024 }' >>"$tmp/mode.$mode.mixedrss"
+		done
+	done
+	for mode in "${modes[@]}"; do
+		for key in pair batch replace prodcons mixed mixedrss; do
+			[ -f "$tmp/mode.$mode.$key" ] &&
+				mode_value[$mode,$key]=$(median <"$tmp/mode.$mode.$key")
+		done
+		read -r -a menv <<<"${mode_env[$mode]}"
+		count_env=("${menv[@]}" KSLAB_PERCPU=single)
+		mode_value[$mode,ir]=$(instr_per_op "$mode_cache" bench_pair 100000)
+	done
+	echo
+	echo "# the drop-in malloc's modes, preloaded into glibc's bench binaries:"
+	echo "# default libkslab-malloc.so, hardened libkslab-malloc-hardened.so,"
+	echo "# debug libkslab-malloc.so with KSLAB_DEBUG=FZPU; median of $MODE_ROUNDS rounds"
+	mrow='%-40s |%12s |%12s |%12s\n'
+	# shellcheck disable=SC2059
+	printf "$mrow" workload "${modes[@]}"
+	# shellcheck disable=SC2059
+	printf "$mrow" "" "" "" "" | tr ' |' '-+'
+	for key in pair batch replace prodcons; do
+		# shellcheck disable=SC2059
+		printf "$mrow" "${title[$key]}, ${unit[$key]}" \
+			"${mode_value[default,$key]:--}" "${mode_value[hardened,$key]:--}" \
+			"${mode_value[debug,$key]:--}"
+	done
+	# shellcheck disable=SC2059
+	printf "$mrow" "${malloc_title[mixed]}, ns/op" "${mode_value[default,mixed]:--}" \
+		"${mode_value[hardened,mixed]:--}" "${mode_value[debug,mixed]:--}"
+	# shellcheck disable=SC2059
+	printf "$mrow" "${malloc_title[mixed]}, RSS MiB" "${mode_value[default,mixedrss]:--}" \
+		"${mode_value[hardened,mixedrss]:--}" "${mode_value[debug,mixedrss]:--}"
+	# shellcheck disable=SC2059
+	printf "$mrow" "${title[pair]}, instr/op" "${mode_value[default,ir]:--}" \
+		"${mode_value[hardened,ir]:--}" "${mode_value[debug,ir]:--}"
+fi
+
 # ---- RSS over time, and the plots ----
 
 # bench_malloc phases once per allocator: RSS every 20 ms through a grow,
