@@ -425,18 +425,44 @@ size_t kslab_env_large_size(const void *p)
 
 /**
  * kslab_env_large_free() - give back a large allocation
- * @p: what kslab_env_large_alloc() returned
+ * @p:    what kslab_env_large_alloc() returned
+ * @keep: kslab may reuse it: ignored, vmalloc areas are not kept
  *
  * Context: any but NMI.
  */
-void kslab_env_large_free(void *p)
+void kslab_env_large_free(void *p, bool keep)
 {
 	unsigned long flags;
 
+	(void)keep;
 	xa_lock_irqsave(&kslab_large_areas, flags);
 	__xa_erase(&kslab_large_areas, (unsigned long)p >> PAGE_SHIFT);
 	xa_unlock_irqrestore(&kslab_large_areas, flags);
 	kslab_vfree_any_context(p);
+}
+
+/**
+ * kslab_env_large_kept() - large memory kept for reuse
+ *
+ * vfree() gives an area back at once: nothing is kept.
+ *
+ * Context: any. Return: 0.
+ */
+size_t kslab_env_large_kept(void)
+{
+	return 0;
+}
+
+/**
+ * kslab_env_large_release() - give kept large memory back
+ * @all: all of it, or what was kept at the previous call
+ *
+ * Context: any. Return: 0: nothing is kept.
+ */
+size_t kslab_env_large_release(bool all)
+{
+	(void)all;
+	return 0;
 }
 
 /* ---- reporting ---- */

@@ -29,6 +29,7 @@
 #include "fault.h"
 #include "kmalloc.h"
 #include "kmalloc_guard.h"
+#include "kmalloc_large.h"
 #include "slab_debug.h"
 
 /*
@@ -195,6 +196,7 @@ unsigned int kslab_kmalloc_exit(void)
 	kslab_kmalloc_fast_sync();
 	kslab_mutex_unlock(&kmalloc_lock);
 	kslab_guard_drain();
+	kslab_kmalloc_large_reap(true);
 	return kept;
 }
 
@@ -274,7 +276,7 @@ static void *kmalloc_large(size_t size, size_t align, gfp_t gfp,
 		align = KSLAB_PAGE_SIZE;
 	need = size > align ? size : align;
 	if (need > KSLAB_CHUNK_SIZE)
-		return kslab_env_large_alloc(size, align, gfp);
+		return kslab_kmalloc_large_alloc(size, align, gfp);
 	order = kslab_kmalloc_block_order(need);
 	p = kslab_alloc_pages(gfp, order);
 	if (p)
@@ -564,7 +566,7 @@ kslab_cold kslab_noinline void kslab_kfree_slow(const void *p,
 		break;
 	case KMALLOC_LARGE:
 		large_freed_note(p);
-		kslab_env_large_free((void *)p);
+		kslab_kmalloc_large_free((void *)p);
 		break;
 	}
 }

@@ -82,7 +82,13 @@
  *	gfp has __GFP_ZERO, or NULL.
  *   kslab_env_large_size(p)        the usable size of such an allocation
  *	starting at p, 0 for any other address: O(1), any address.
- *   kslab_env_large_free(p)        give one back; p must be one.
+ *   kslab_env_large_free(p, keep)  free one; p must be one. With @keep
+ *	the environment may keep its memory mapped for later large
+ *	allocations and chunk grants (which then skip the page faults), until
+ *	kslab_env_large_release(); without, it goes back at once.
+ *   kslab_env_large_kept()         the bytes kept so.
+ *   kslab_env_large_release(all)   give kept memory back: all of it, or
+ *	what was kept already at the previous call. Return: the bytes.
  *   kslab_env_page_word(addr)      the word the environment keeps for the
  *	page of a granted chunk holding addr, for mm/ to use; NULL for an
  *	address no granted chunk holds. Any address may be asked, answered
@@ -274,7 +280,9 @@ void kslab_env_chunk_take_back(void *chunk);
 void kslab_env_chunk_discard(void *p, size_t size);
 void *kslab_env_large_alloc(size_t size, size_t align, gfp_t gfp);
 size_t kslab_env_large_size(const void *p);
-void kslab_env_large_free(void *p);
+void kslab_env_large_free(void *p, bool keep);
+size_t kslab_env_large_kept(void);
+size_t kslab_env_large_release(bool all);
 void *kslab_env_meta_alloc(size_t size, gfp_t gfp);
 void kslab_env_meta_free(void *ptr, size_t size);
 

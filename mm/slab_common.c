@@ -17,6 +17,7 @@
 #include "fault.h"
 #include "kmalloc.h"
 #include "kmalloc_guard.h"
+#include "kmalloc_large.h"
 #include "slab_debug.h"
 #include "zone.h"
 
@@ -466,6 +467,7 @@ int kslab_reap_all(void)
 	kslab_list_for_each_entry(cache, &kslab_caches, cache_node)
 		pages += cache_trim(cache, false);
 	kslab_mutex_unlock(&kslab_caches_lock);
+	pages += kslab_kmalloc_large_reap(false) >> KSLAB_PAGE_SHIFT;
 	return (int)pages;
 }
 

@@ -16,7 +16,11 @@
  *
  * Large allocations (kslab_env_large_alloc(), beyond the buddy allocator's
  * largest block) are runs of slots: the first slot of a run records its
- * length, so a run is found from its address alone.
+ * length, so a run is found from its address alone. A run freed with
+ * @keep leaves its slots kept: free, but still mapped with their memory,
+ * so the next claims, which look for the run with the most kept slots
+ * first, get that memory back without a page fault. Kept slots go back to
+ * the system when kslab_env_large_release() says so.
  *
  * Slots are handed out under arena_lock; grants are rare (one per 4 MiB).
  * Nothing here calls malloc: this code runs inside the allocator.
@@ -36,6 +40,9 @@ unsigned long kslab_arena_pages;
 unsigned long *kslab_page_words;
 
 static unsigned long slot_used[ARENA_MAX_CHUNKS / BITS_PER_WORD];
+static unsigned long slot_kept[ARENA_MAX_CHUNKS / BITS_PER_WORD];	/* still mapped */
+static unsigned long slot_aged[ARENA_MAX_CHUNKS / BITS_PER_WORD];	/* kept at the last release */
+static unsigned long kept_slots;
 static unsigned int slot_run[ARENA_MAX_CHUNKS];	/* a large run's length, at its first slot */
 static unsigned long chunk_next;	/* where the search for a free slot starts */
 static KSLAB_DEFINE_SPINLOCK(arena_lock);
@@ -101,19 +108,29 @@ static unsigned long arena_slots(void)
 	return kslab_arena_pages / KSLAB_CHUNK_PAGES;
 }
 
+static bool bit_test(const unsigned long *map, unsigned long slot)
+{
+	return map[slot / BITS_PER_WORD] & (1UL << (slot % BITS_PER_WORD));
+}
+
+static void bit_set(unsigned long *map, unsigned long slot, bool on)
+{
+	unsigned long bit = 1UL << (slot % BITS_PER_WORD);
+
+	if (on)
+		map[slot / BITS_PER_WORD] |= bit;
+	else
+		map[slot / BITS_PER_WORD] &= ~bit;
+}
+
 static bool slot_test(unsigned long slot)
 {
-	return slot_used[slot / BITS_PER_WORD] & (1UL << (slot % BITS_PER_WORD));
+	return bit_test(slot_used, slot);
 }
 
 static void slot_mark(unsigned long slot, bool used)
 {
-	unsigned long bit = 1UL << (slot % BITS_PER_WORD);
-
-	if (used)
-		slot_used[slot / BITS_PER_WORD] |= bit;
-	else
-		slot_used[slot / BITS_PER_WORD] &= ~bit;
+	bit_set(slot_used, slot, used);
 }
 
 /* The first slot at or after @slot whose address is a multiple of @align. */
@@ -124,11 +141,57 @@ static unsigned long slot_aligned(unsigned long slot, unsigned long align)
 	return (KSLAB_ALIGN_UP(addr, align) - kslab_arena_base) / KSLAB_CHUNK_SIZE;
 }
 
+/* How many of @count slots from @start are kept; -1 if one is in use. */
+static long run_kept(unsigned long start, unsigned long count)
+{
+	unsigned long i;
+	long kept = 0;
+
+	for (i = 0; i < count; i++) {
+		if (slot_test(start + i))
+			return -1;
+		kept += bit_test(slot_kept, start + i);
+	}
+	return kept;
+}
+
+/*
+ * The free run of @count slots at @align with the most kept slots, or
+ * arena_slots() if none has any. Under arena_lock.
+ */
+static unsigned long kept_run(unsigned long count, unsigned long align)
+{
+	unsigned long step = align / KSLAB_CHUNK_SIZE, best = arena_slots();
+	unsigned long slot, start;
+	long kept, best_kept = 0;
+
+	for (slot = 0; kept_slots && slot < arena_slots(); slot++) {
+		if (!slot_kept[slot / BITS_PER_WORD]) {
+			slot |= BITS_PER_WORD - 1;
+			continue;
+		}
+		if (!bit_test(slot_kept, slot))
+			continue;
+		start = slot_aligned(slot + 1 > count ? slot + 1 - count : 0, align);
+		for (; start <= slot && start + count <= arena_slots(); start += step) {
+			kept = run_kept(start, count);
+			if (kept > best_kept) {
+				best = start;
+				best_kept = kept;
+			}
+		}
+		if (best_kept == (long)count)
+			break;
+	}
+	return best;
+}
+
 /*
  * Claim @count free slots in a row, the first at an address aligned to
- * @align (a power of two, KSLAB_CHUNK_SIZE at least), searching on from
- * the last claim. Under arena_lock. Return: false if the arena has no
- * such run.
+ * @align (a power of two, KSLAB_CHUNK_SIZE at least): the run with the
+ * most kept slots, else the first searching on from the last claim. Kept
+ * slots stay marked kept until slots_map() has taken their memory. Under
+ * arena_lock. Return: false if the arena has no such run.
  */
 static bool slots_claim(unsigned long count, unsigned long align,
 			unsigned long *first)
@@ -137,6 +200,13 @@ static bool slots_claim(unsigned long count, unsigned long align,
 
 	if (!arena_slots() && !arena_reserve())
 		return false;
+	start = kept_run(count, align);
+	if (start < arena_slots()) {
+		for (i = 0; i < count; i++)
+			slot_mark(start + i, true);
+		*first = start;
+		return true;
+	}
 	start = slot_aligned(chunk_next, align);
 	for (tried = 0; tried < arena_slots(); tried += step, start += step) {
 		if (start + count > arena_slots())
@@ -171,15 +241,6 @@ static void *slot_address(unsigned long slot)
 	return (void *)(kslab_arena_base + slot * KSLAB_CHUNK_SIZE);
 }
 
-/* Map fresh memory over @count slots from @first; release them if that fails. */
-static void *slots_map(unsigned long first, unsigned long count)
-{
-	if (map_fixed(slot_address(first), count * KSLAB_CHUNK_SIZE, true))
-		return slot_address(first);
-	slots_release(first, count);
-	return NULL;
-}
-
 /* The slot of a chunk or run start, or arena_slots() if @addr is none. */
 static unsigned long slot_of(const void *addr)
 {
@@ -207,6 +268,42 @@ static void slots_unmap(unsigned long first, unsigned long count)
 	slots_release(first, count);
 }
 
+/*
+ * Memory for @count claimed slots from @first: a kept slot's own, its
+ * part of the first @zero bytes zeroed, else fresh (zero) memory; release
+ * them all if that fails.
+ */
+static void *slots_map(unsigned long first, unsigned long count, size_t zero)
+{
+	unsigned long i, kept = 0;
+	bool mapped = true;
+	size_t off;
+
+	for (i = 0; i < count; i++) {
+		off = i * KSLAB_CHUNK_SIZE;
+		if (bit_test(slot_kept, first + i)) {
+			kept++;
+			if (zero > off)
+				kslab_memset(slot_address(first + i), 0,
+					     zero - off < KSLAB_CHUNK_SIZE ?
+					     zero - off : KSLAB_CHUNK_SIZE);
+		} else if (mapped) {
+			mapped = map_fixed(slot_address(first + i), KSLAB_CHUNK_SIZE, true);
+		}
+	}
+	kslab_spin_lock(&arena_lock);
+	for (i = 0; i < count; i++) {
+		bit_set(slot_kept, first + i, false);
+		bit_set(slot_aged, first + i, false);
+	}
+	kept_slots -= kept;
+	kslab_spin_unlock(&arena_lock);
+	if (mapped)
+		return slot_address(first);
+	slots_unmap(first, count);
+	return NULL;
+}
+
 void *kslab_env_chunk_grant(gfp_t gfp)
 {
 	unsigned long slot;
@@ -216,7 +313,8 @@ void *kslab_env_chunk_grant(gfp_t gfp)
 	kslab_spin_lock(&arena_lock);
 	claimed = slots_claim(1, KSLAB_CHUNK_SIZE, &slot);
 	kslab_spin_unlock(&arena_lock);
-	return claimed ? slots_map(slot, 1) : NULL;
+	/* Zeroed as fresh memory is, if it is a kept slot's. */
+	return claimed ? slots_map(slot, 1, KSLAB_CHUNK_SIZE) : NULL;
 }
 
 void kslab_env_chunk_take_back(void *chunk)
@@ -233,7 +331,6 @@ void *kslab_env_large_alloc(size_t size, size_t align, gfp_t gfp)
 	bool claimed;
 	void *p;
 
-	(void)gfp;
 	if (!size || size > KSLAB_ARENA_SIZE || align > KSLAB_ARENA_SIZE)
 		return NULL;
 	count = KSLAB_ALIGN_UP(size, KSLAB_CHUNK_SIZE) / KSLAB_CHUNK_SIZE;
@@ -244,7 +341,7 @@ void *kslab_env_large_alloc(size_t size, size_t align, gfp_t gfp)
 	kslab_spin_unlock(&arena_lock);
 	if (!claimed)
 		return NULL;
-	p = slots_map(first, count);
+	p = slots_map(first, count, gfp & __GFP_ZERO ? size : 0);
 	if (p)
 		kslab_store_release(&slot_run[first], (unsigned int)count);
 	return p;
@@ -259,14 +356,71 @@ size_t kslab_env_large_size(const void *p)
 	return (size_t)kslab_load_acquire(&slot_run[slot]) * KSLAB_CHUNK_SIZE;
 }
 
-void kslab_env_large_free(void *p)
+void kslab_env_large_free(void *p, bool keep)
 {
-	unsigned long slot = slot_of(p), count;
+	unsigned long slot = slot_of(p), count, i;
 
 	KSLAB_BUG_ON(slot >= arena_slots() || !slot_run[slot]);
 	count = slot_run[slot];
 	kslab_store_release(&slot_run[slot], 0);
-	slots_unmap(slot, count);
+	if (!keep) {
+		slots_unmap(slot, count);
+		return;
+	}
+	kslab_spin_lock(&arena_lock);
+	for (i = slot; i < slot + count; i++) {
+		bit_set(slot_kept, i, true);
+		slot_mark(i, false);
+	}
+	kept_slots += count;
+	kslab_spin_unlock(&arena_lock);
+}
+
+size_t kslab_env_large_kept(void)
+{
+	return KSLAB_READ_ONCE(kept_slots) * KSLAB_CHUNK_SIZE;
+}
+
+/*
+ * One kept slot to give back (@all, or kept at the last pass), claimed;
+ * the others it passes are marked as seen by this pass. Under arena_lock.
+ * Return: the slot, or arena_slots() when none is left.
+ */
+static unsigned long kept_release_next(unsigned long *from, bool all)
+{
+	unsigned long slot;
+
+	for (slot = *from; kept_slots && slot < arena_slots(); slot++) {
+		if (!bit_test(slot_kept, slot))
+			continue;
+		if (all || bit_test(slot_aged, slot)) {
+			bit_set(slot_kept, slot, false);
+			bit_set(slot_aged, slot, false);
+			kept_slots--;
+			slot_mark(slot, true);
+			*from = slot + 1;
+			return slot;
+		}
+		bit_set(slot_aged, slot, true);
+	}
+	*from = arena_slots();
+	return arena_slots();
+}
+
+size_t kslab_env_large_release(bool all)
+{
+	unsigned long from = 0, slot;
+	size_t bytes = 0;
+
+	for (;;) {
+		kslab_spin_lock(&arena_lock);
+		slot = kept_release_next(&from, all);
+		kslab_spin_unlock(&arena_lock);
+		if (slot >= arena_slots())
+			return bytes;
+		slots_unmap(slot, 1);
+		bytes += KSLAB_CHUNK_SIZE;
+	}
 }
 
 /*

@@ -270,7 +270,8 @@ KSLAB_API
 int kslab_cache_reap(struct kslab_cache *cache);
 
 /**
- * kslab_reap_all() - kslab_cache_reap() on every cache
+ * kslab_reap_all() - kslab_cache_reap() on every cache, and kmalloc's
+ * large spares freed before the last call back to the system
  *
  * Return: the number of pages given back.
  */

@@ -3,10 +3,13 @@
  * kmalloc under threads (suite kmalloc_user): mixed sizes, from every
  * kind of memory, freed mostly by another thread than their allocator's,
  * each checked intact before its free; every cache and the zone are
- * consistent afterwards. Then shutdown, as the kernel module unloads. Also main() for the kmalloc test program.
+ * consistent afterwards. A freed large block's memory kept, reused and
+ * given back by the reap. Then shutdown, as the kernel module unloads.
+ * Also main() for the kmalloc test program.
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include <kslab/buddy.h>
@@ -130,8 +133,51 @@ static void test_shutdown(struct ktap_test *t)
 		   __FILE__, __LINE__, "leftover cache reported: %s", c.err);
 }
 
+/* Resident pages of [p, p + size) (mincore). */
+static unsigned long resident_pages(void *p, size_t size)
+{
+	unsigned long resident = 0;
+	unsigned char vec;
+	size_t off;
+
+	for (off = 0; off < size; off += KSLAB_PAGE_SIZE)
+		if (mincore((char *)p + off, KSLAB_PAGE_SIZE, &vec) == 0 &&
+		    (vec & 1))
+			resident++;
+	return resident;
+}
+
+#define KEPT_BYTES	(6UL << 20)
+
+/*
+ * A freed large block's memory is kept: the next one gets it back
+ * resident and zeroed as kzalloc asks; it survives one reap pass and goes
+ * back to the system at the second.
+ */
+static void test_large_kept(struct ktap_test *t)
+{
+	unsigned long pages = KEPT_BYTES / KSLAB_PAGE_SIZE;
+	char *p = kslab_kmalloc(KEPT_BYTES, GFP_KERNEL), *q;
+
+	KTAP_ASSERT(t, p != NULL);
+	memset(p, 0x77, KEPT_BYTES);
+	kslab_kfree(p);
+	KTAP_EXPECT_EQ(t, resident_pages(p, KEPT_BYTES), pages);
+	q = kslab_kzalloc(KEPT_BYTES, GFP_KERNEL);
+	KTAP_ASSERT(t, q != NULL);
+	KTAP_EXPECT(t, q == p);
+	KTAP_EXPECT_EQ(t, resident_pages(q, KEPT_BYTES), pages);
+	KTAP_EXPECT(t, q[0] == 0 && q[KEPT_BYTES / 2] == 0 && q[KEPT_BYTES - 1] == 0);
+	kslab_kfree(q);
+	kslab_reap_all();
+	KTAP_EXPECT_EQ(t, resident_pages(q, KEPT_BYTES), pages);
+	kslab_reap_all();
+	KTAP_EXPECT_EQ(t, resident_pages(q, KEPT_BYTES), 0);
+}
+
 static const struct ktap_case kmalloc_user_cases[] = {
 	{ "threads_mixed_sizes", test_threads_mixed_sizes },
+	{ "large_kept", test_large_kept },
 	{ "shutdown", test_shutdown },
 };
 

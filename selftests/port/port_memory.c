@@ -4,7 +4,8 @@
  * port-memory): chunks come aligned, zeroed and disjoint and their memory
  * goes back to the system when given back; every page of a granted chunk
  * has its own word, zero at first, and no other address has one; metadata
- * allocations of every size come zeroed and keep their bytes.
+ * allocations of every size come zeroed and keep their bytes; large
+ * allocations freed with keep are kept, reused and given back.
  */
 #include <errno.h>
 #include <string.h>
@@ -176,11 +177,66 @@ static void test_meta_alloc(struct ktap_test *t)
 		kslab_env_meta_free(objs[i], sizes[i]);
 }
 
+#define LARGE_BYTES	(KSLAB_CHUNK_SIZE + KSLAB_CHUNK_SIZE / 2)
+#define LARGE_SLOTS	(2 * KSLAB_CHUNK_SIZE)
+
+/*
+ * A large allocation freed with keep stays mapped and counted as kept;
+ * the next one of its size gets that memory, zeroed as far as asked,
+ * without a fault; a release pass ages kept memory and the next gives it
+ * back; a release of all gives everything back at once; a free without
+ * keep gives it back at once.
+ */
+static void test_large_kept(struct ktap_test *t)
+{
+	size_t kept = kslab_env_large_kept();
+	char *p = kslab_env_large_alloc(LARGE_BYTES, KSLAB_PAGE_SIZE, GFP_KERNEL);
+	char *q;
+
+	KTAP_ASSERT(t, p != NULL);
+	KTAP_EXPECT_EQ(t, kslab_env_large_size(p), LARGE_SLOTS);
+	memset(p, 0x5a, LARGE_SLOTS);
+	kslab_env_large_free(p, true);
+	KTAP_EXPECT_EQ(t, kslab_env_large_kept(), kept + LARGE_SLOTS);
+	KTAP_EXPECT_EQ(t, kslab_env_large_size(p), 0);
+	q = kslab_env_large_alloc(LARGE_BYTES, KSLAB_PAGE_SIZE,
+				  GFP_KERNEL | __GFP_ZERO);
+	KTAP_ASSERT(t, q != NULL);
+	KTAP_EXPECT(t, q == p);
+	KTAP_EXPECT_EQ(t, kslab_env_large_kept(), kept);
+	KTAP_EXPECT_EQ(t, resident_pages(q, LARGE_SLOTS),
+		       LARGE_SLOTS / KSLAB_PAGE_SIZE);
+	KTAP_EXPECT(t, bytes_are(q, 0, LARGE_BYTES));
+	KTAP_EXPECT(t, bytes_are(q + LARGE_BYTES, 0x5a, LARGE_SLOTS - LARGE_BYTES));
+
+	kslab_env_large_free(q, true);
+	KTAP_EXPECT_EQ(t, kslab_env_large_release(false), kept);
+	KTAP_EXPECT_EQ(t, kslab_env_large_kept(), LARGE_SLOTS);
+	KTAP_EXPECT_EQ(t, kslab_env_large_release(false), LARGE_SLOTS);
+	KTAP_EXPECT_EQ(t, kslab_env_large_kept(), 0);
+	KTAP_EXPECT_EQ(t, resident_pages(q, LARGE_SLOTS), 0);
+
+	p = kslab_env_large_alloc(LARGE_BYTES, KSLAB_PAGE_SIZE, GFP_KERNEL);
+	KTAP_ASSERT(t, p != NULL);
+	memset(p, 1, LARGE_BYTES);
+	kslab_env_large_free(p, true);
+	KTAP_EXPECT_EQ(t, kslab_env_large_release(true), LARGE_SLOTS);
+	KTAP_EXPECT_EQ(t, resident_pages(p, LARGE_SLOTS), 0);
+
+	p = kslab_env_large_alloc(LARGE_BYTES, KSLAB_PAGE_SIZE, GFP_KERNEL);
+	KTAP_ASSERT(t, p != NULL);
+	memset(p, 1, LARGE_BYTES);
+	kslab_env_large_free(p, false);
+	KTAP_EXPECT_EQ(t, kslab_env_large_kept(), 0);
+	KTAP_EXPECT_EQ(t, resident_pages(p, LARGE_SLOTS), 0);
+}
+
 static const struct ktap_case memory_cases[] = {
 	{ "chunk_grant", test_chunk_grant },
 	{ "chunk_grants_distinct", test_chunk_grants_distinct },
 	{ "page_words", test_page_words },
 	{ "meta_alloc", test_meta_alloc },
+	{ "large_kept", test_large_kept },
 };
 
 const struct ktap_suite port_memory_suite =

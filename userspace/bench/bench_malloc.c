@@ -16,13 +16,18 @@
  *             sequence), and writes the new block's first byte
  *   threads   THREADS threads doing the same on 25k blocks each; time is
  *             wall time over all threads' ops
+ *   large     large-block churn: LARGE_OPS zeroed blocks (calloc) of
+ *             5..25 MiB, LARGE_LIVE live at most, each written once per
+ *             page as a program filling it would, a random live one freed
+ *             when the limit is reached; one op is one calloc and its
+ *             free, the time includes the kernel's page faults
  *   phases    RSS over time: grow to PHASE_BLOCKS blocks of random size,
  *             free them all, then go on with small pairs for PHASE_TAIL_MS
  *             as a program does after a peak, so an allocator that gives
  *             memory back late is seen doing it; the resident set is
  *             sampled every PHASE_SAMPLE_MS
  *
- *   bench_malloc mixed|threads   prints "<ns/op>\t<peak RSS KiB>"
+ *   bench_malloc mixed|threads|large   prints "<ns/op>\t<peak RSS KiB>"
  *   bench_malloc phases          prints "<ms>\t<RSS KiB>" lines
  */
 #include <pthread.h>
@@ -153,6 +158,44 @@ static double run_mixed(unsigned int nr, unsigned long live, unsigned long ops)
 	return ns / (double)ops;
 }
 
+#define LARGE_OPS	200
+#define LARGE_LIVE	20
+#define LARGE_MIN	(5UL << 20)
+#define LARGE_MAX	(25UL << 20)
+
+/* Large-block churn; ns per calloc and free. */
+static double run_large(void)
+{
+	unsigned long long rng = 0x2545f4914f6cdd1dULL;
+	void *live[LARGE_LIVE] = { NULL };
+	unsigned long i, failed = 0;
+	double start = bench_now_ns();
+	size_t size, off;
+
+	for (i = 0; i < LARGE_OPS; i++) {
+		unsigned long slot = i < LARGE_LIVE ? i : xorshift(&rng) % LARGE_LIVE;
+		char *p;
+
+		free(live[slot]);
+		size = LARGE_MIN + xorshift(&rng) % (LARGE_MAX - LARGE_MIN + 1);
+		p = calloc(1, size);
+		if (!p) {
+			failed++;
+			continue;
+		}
+		for (off = 0; off < size; off += 4096)
+			p[off] = (char)i;
+		live[slot] = p;
+	}
+	for (i = 0; i < LARGE_LIVE; i++)
+		free(live[i]);
+	if (failed) {
+		fprintf(stderr, "bench_malloc: %lu allocations failed\n", failed);
+		exit(EXIT_FAILURE);
+	}
+	return (bench_now_ns() - start) / LARGE_OPS;
+}
+
 #define PHASE_BLOCKS	200000
 #define PHASE_SAMPLE_MS	20
 #define PHASE_TAIL_MS	4000
@@ -236,8 +279,10 @@ int main(int argc, char **argv)
 		ns = run_mixed(1, LIVE, OPS);
 	else if (argc == 2 && !strcmp(argv[1], "threads"))
 		ns = run_mixed(THREADS, LIVE / THREADS, OPS);
+	else if (argc == 2 && !strcmp(argv[1], "large"))
+		ns = run_large();
 	else {
-		fputs("usage: bench_malloc mixed|threads|phases\n", stderr);
+		fputs("usage: bench_malloc mixed|threads|large|phases\n", stderr);
 		return EXIT_FAILURE;
 	}
 	getrusage(RUSAGE_SELF, &ru);

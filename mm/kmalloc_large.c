@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmalloc's largest blocks: the environment's large allocations, beyond
+ * the buddy allocator's largest block, and how much of their memory is
+ * kept for reuse when they are freed.
+ *
+ * Giving a large allocation back at each free makes a program that frees
+ * and allocates such blocks in turn fault every page in again each time:
+ * a 16 MiB block is 4096 faults, the kernel zeroing each page. So a freed
+ * one's memory is kept (kslab_env_large_free() with keep) while the kept
+ * bytes stay within KEPT_MIN_BYTES or a third of the live large bytes,
+ * whichever is more; the environment hands kept memory out again first,
+ * to large allocations and chunk grants alike. Kept memory decays: each
+ * reap pass (kslab_reap_all()) gives back what was kept already at the
+ * pass before, so a freed block's memory is back within two reap
+ * intervals, and kslab_kmalloc_large_reap(true) gives it all back at
+ * once.
+ *
+ * Owns the count of live large bytes. No locks of its own.
+ */
+#include "kmalloc_large.h"
+
+#define KEPT_MIN_BYTES	(64UL << 20)
+#define KEPT_SHARE	3	/* of the live bytes, a third */
+
+static struct kslab_atomic live_bytes;
+
+/**
+ * kslab_kmalloc_large_alloc() - a large allocation
+ * @size:  bytes, more than the buddy allocator's largest block
+ * @align: a power of two, a page at least
+ * @gfp:   allocation flags
+ *
+ * Return: the memory, or NULL.
+ */
+void *kslab_kmalloc_large_alloc(size_t size, size_t align, gfp_t gfp)
+{
+	void *p = kslab_env_large_alloc(size, align, gfp);
+
+	if (p)
+		kslab_atomic_add(&live_bytes, (long)kslab_env_large_size(p));
+	return p;
+}
+
+/**
+ * kslab_kmalloc_large_free() - free a large allocation, keeping its
+ * memory if the kept bytes allow
+ * @p: a live large allocation
+ */
+void kslab_kmalloc_large_free(void *p)
+{
+	size_t size = kslab_env_large_size(p), cap;
+	long live = kslab_atomic_add_return(&live_bytes, -(long)size);
+
+	cap = live > 0 ? (size_t)live / KEPT_SHARE : 0;
+	if (cap < KEPT_MIN_BYTES)
+		cap = KEPT_MIN_BYTES;
+	kslab_env_large_free(p, kslab_env_large_kept() + size <= cap);
+}
+
+/**
+ * kslab_kmalloc_large_reap() - give kept memory back
+ * @all: all of it; else what was kept already at the last call
+ *
+ * Return: the bytes given back.
+ */
+size_t kslab_kmalloc_large_reap(bool all)
+{
+	return kslab_env_large_release(all);
+}

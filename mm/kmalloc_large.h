@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kmalloc's largest blocks and their kept memory (mm/kmalloc_large.c): what
+ * mm/kmalloc.c and the reap ask of them. Internal to mm/.
+ */
+#ifndef KSLAB_MM_KMALLOC_LARGE_H
+#define KSLAB_MM_KMALLOC_LARGE_H
+
+#include "port.h"
+
+void *kslab_kmalloc_large_alloc(size_t size, size_t align, gfp_t gfp);
+void kslab_kmalloc_large_free(void *p);
+size_t kslab_kmalloc_large_reap(bool all);
+
+#endif /* KSLAB_MM_KMALLOC_LARGE_H */
