@@ -16,6 +16,8 @@
  * Nothing here calls malloc: this code runs inside the allocator.
  */
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <linux/membarrier.h>
 #include <pthread.h>
 #include <sched.h>
@@ -23,6 +25,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../mm/port.h"
@@ -32,8 +35,14 @@
 #define PERCPU_GRANULES		(KSLAB_PERCPU_UNIT / PERCPU_GRANULE)
 #define BITS_PER_WORD		(8 * sizeof(unsigned long))
 #define CPUS_FALLBACK		256
-/* Spins on a held section lock before yielding the CPU to its holder. */
+/*
+ * Spins on a held section lock before sleeping on it: its holder may be
+ * off the CPU, and yielding in a loop to every other runnable thread
+ * would keep it off longer. The sleep's timeout bounds a wake-up lost to
+ * a restartable sequence's commit overwriting the sleepers' mark.
+ */
 #define CPU_LOCK_SPINS		256
+#define CPU_LOCK_SLEEP_NS	1000000L
 
 static unsigned int nr_cpus;
 
@@ -326,14 +335,57 @@ void kslab_percpu_free(void *ptr)
 	kslab_mutex_unlock(&percpu_lock);
 }
 
-/* Wait, spinning then yielding to a preempted holder, until @lock is free. */
+/* Wait, spinning then sleeping, until @lock is free. */
 static void cpu_lock_wait(struct kslab_cpu_lock *lock, unsigned int *spins)
 {
-	while (__atomic_load_n(&lock->held, __ATOMIC_RELAXED)) {
-		if (++*spins < CPU_LOCK_SPINS)
+	static const struct timespec nap = { .tv_nsec = CPU_LOCK_SLEEP_NS };
+	int held;
+
+	while ((held = __atomic_load_n(&lock->held, __ATOMIC_RELAXED))) {
+		if (++*spins < CPU_LOCK_SPINS) {
 			kslab_cpu_relax();
-		else
-			sched_yield();
+			continue;
+		}
+		if (!(held & KSLAB_CPU_SLEEPERS) &&
+		    !__atomic_compare_exchange_n(&lock->held, &held,
+						 held | KSLAB_CPU_SLEEPERS, false,
+						 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			continue;
+		syscall(SYS_futex, &lock->held, FUTEX_WAIT_PRIVATE,
+			held | KSLAB_CPU_SLEEPERS, &nap, NULL, 0);
+	}
+}
+
+/**
+ * kslab_cpu_wake() - wake every thread asleep on a section lock
+ * @lock: the lock, just released
+ */
+void kslab_cpu_wake(struct kslab_cpu_lock *lock)
+{
+	syscall(SYS_futex, &lock->held, FUTEX_WAKE_PRIVATE, INT_MAX, NULL,
+		NULL, 0);
+}
+
+/* Whether @lock holds @value, sleepers aside. */
+static bool cpu_lock_is(struct kslab_cpu_lock *lock, int value)
+{
+	return (__atomic_load_n(&lock->held, __ATOMIC_ACQUIRE) &
+		~KSLAB_CPU_SLEEPERS) == value;
+}
+
+/* Release @lock if it holds @value, sleepers aside, waking them. */
+static void cpu_unlock_if(struct kslab_cpu_lock *lock, int value)
+{
+	int held = __atomic_load_n(&lock->held, __ATOMIC_RELAXED);
+
+	while ((held & ~KSLAB_CPU_SLEEPERS) == value) {
+		if (__atomic_compare_exchange_n(&lock->held, &held, 0, false,
+						__ATOMIC_RELEASE,
+						__ATOMIC_RELAXED)) {
+			if (held & KSLAB_CPU_SLEEPERS)
+				kslab_cpu_wake(lock);
+			return;
+		}
 	}
 }
 
@@ -361,11 +413,10 @@ unsigned int kslab_cpu_enter_slow(void)
 		if (!kslab_percpu_rseq)
 			return cpu;
 		if (cpu == KSLAB_READ_ONCE(kslab_rseq_area_cpu()) &&
-		    __atomic_load_n(&lock->held, __ATOMIC_ACQUIRE) == mine)
+		    cpu_lock_is(lock, mine))
 			return cpu;
 		/* Moved away, or a sequence took it: let go only if ours. */
-		__atomic_compare_exchange_n(&lock->held, &mine, 0, false,
-					    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+		cpu_unlock_if(lock, mine);
 	}
 }
 
@@ -395,8 +446,7 @@ static void cpu_lock_remote(struct kslab_cpu_lock *locks, unsigned int cpu)
 		/* Offline CPUs run no sequence: the fence fails harmlessly. */
 		membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
 			   MEMBARRIER_CMD_FLAG_CPU, (int)cpu);
-		if (__atomic_load_n(&lock->held, __ATOMIC_ACQUIRE) ==
-		    KSLAB_CPU_HELD_REMOTE)
+		if (cpu_lock_is(lock, KSLAB_CPU_HELD_REMOTE))
 			return;
 		cpu_lock_wait(lock, &spins);
 	}
@@ -404,8 +454,7 @@ static void cpu_lock_remote(struct kslab_cpu_lock *locks, unsigned int cpu)
 
 static void cpu_unlock(struct kslab_cpu_lock *locks, unsigned int cpu)
 {
-	__atomic_store_n(&kslab_percpu_ptr(locks, cpu)->held, 0,
-			 __ATOMIC_RELEASE);
+	kslab_cpu_lock_release(kslab_percpu_ptr(locks, cpu));
 }
 
 unsigned int kslab_cpu_hint_refresh(void)

@@ -214,7 +214,8 @@ static inline unsigned int kslab_cpu_id(void)
 /*
  * A section's lock is held for a handful of instructions, and is contended
  * only when its holder was preempted or two threads share a CPU. So it is
- * a plain word, released with a plain store, whose value says who took it:
+ * a plain word, released with an exchange (which tells whether anyone
+ * sleeps on it), whose value says who took it:
  *
  *   KSLAB_CPU_HELD_RSEQ    a thread on that CPU, by a restartable sequence
  *                          that found it 0 and committed by storing this:
@@ -236,6 +237,12 @@ static inline unsigned int kslab_cpu_id(void)
 #define KSLAB_CPU_HELD_RSEQ	1
 #define KSLAB_CPU_HELD_LOCAL	2
 #define KSLAB_CPU_HELD_REMOTE	3
+/*
+ * Added to a held value by a thread that goes to sleep on the lock
+ * (futex) rather than wait for a holder that may be off the CPU; the
+ * release then wakes the sleepers.
+ */
+#define KSLAB_CPU_SLEEPERS	4
 
 struct kslab_cpu_lock {
 	int held;
@@ -312,10 +319,18 @@ static inline unsigned int kslab_cpu_enter(void)
 	return kslab_cpu_enter_slow();
 }
 
+void kslab_cpu_wake(struct kslab_cpu_lock *lock);
+
+static inline void kslab_cpu_lock_release(struct kslab_cpu_lock *lock)
+{
+	if (kslab_unlikely(__atomic_exchange_n(&lock->held, 0, __ATOMIC_RELEASE) &
+			   KSLAB_CPU_SLEEPERS))
+		kslab_cpu_wake(lock);
+}
+
 static inline void kslab_cpu_exit(unsigned int cpu)
 {
-	__atomic_store_n(&kslab_percpu_ptr(kslab_cpu_locks, cpu)->held, 0,
-			 __ATOMIC_RELEASE);
+	kslab_cpu_lock_release(kslab_percpu_ptr(kslab_cpu_locks, cpu));
 }
 
 /*
