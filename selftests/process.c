@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -291,4 +292,17 @@ bool arena_rss(unsigned long *bytes)
 	}
 	fclose(f);
 	return true;
+}
+
+unsigned long resident_pages(void *p, size_t size)
+{
+	unsigned long resident = 0;
+	unsigned char vec;
+	size_t off;
+
+	for (off = 0; off < size; off += KSLAB_PAGE_SIZE)
+		if (mincore((char *)p + off, KSLAB_PAGE_SIZE, &vec) == 0 &&
+		    (vec & 1))
+			resident++;
+	return resident;
 }

@@ -11,6 +11,7 @@
 #define KSLAB_SELFTESTS_PROCESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define CAPTURE_MAX		8192
 
@@ -74,5 +75,8 @@ char **env_with(const char *name, const char *value, char **var);
  * back) hold. Return: false if smaps cannot be read.
  */
 bool arena_rss(unsigned long *bytes);
+
+/* Pages of [p, p + size) that hold memory now (mincore). */
+unsigned long resident_pages(void *p, size_t size);
 
 #endif /* KSLAB_SELFTESTS_PROCESS_H */

@@ -9,7 +9,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include <kslab/buddy.h>
@@ -131,20 +130,6 @@ static void test_shutdown(struct ktap_test *t)
 	KTAP_EXPECT(t, !strcmp(c.out, "problems=1\n"));
 	ktap_check(t, strstr(c.err, "BUG t-leaky: cache still exists at unload, 1 objects allocated") != NULL,
 		   __FILE__, __LINE__, "leftover cache reported: %s", c.err);
-}
-
-/* Resident pages of [p, p + size) (mincore). */
-static unsigned long resident_pages(void *p, size_t size)
-{
-	unsigned long resident = 0;
-	unsigned char vec;
-	size_t off;
-
-	for (off = 0; off < size; off += KSLAB_PAGE_SIZE)
-		if (mincore((char *)p + off, KSLAB_PAGE_SIZE, &vec) == 0 &&
-		    (vec & 1))
-			resident++;
-	return resident;
 }
 
 #define KEPT_BYTES	(6UL << 20)

@@ -9,27 +9,12 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "port_tests.h"
 
 static bool chunk_aligned(const void *p)
 {
 	return ((uintptr_t)p & (KSLAB_CHUNK_SIZE - 1)) == 0;
-}
-
-/* Pages of [p, p + size) that hold memory (mincore: resident). */
-static unsigned long resident_pages(void *p, size_t size)
-{
-	unsigned long resident = 0;
-	unsigned char vec;
-	size_t off;
-
-	for (off = 0; off < size; off += KSLAB_PAGE_SIZE)
-		if (mincore((char *)p + off, KSLAB_PAGE_SIZE, &vec) == 0 &&
-		    (vec & 1))
-			resident++;
-	return resident;
 }
 
 static bool words_are_zero(const void *p, size_t size)
