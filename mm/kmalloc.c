@@ -121,16 +121,20 @@ void kslab_kmalloc_fast_sync(void)
 		  (1UL << KSLAB_FAULT_KMALLOC)) != armed);
 }
 
-/* Make every class cache not made yet. Return: the cache of @index. */
+/*
+ * Make the class caches from @first to @last not made yet: one at a time
+ * as sizes are first asked for, so a short program pays only for the
+ * classes it uses. Return: the cache of @last.
+ */
 static kslab_cold kslab_noinline
-struct kslab_cache *kmalloc_caches_init(unsigned int index)
+struct kslab_cache *kmalloc_caches_init(unsigned int first, unsigned int last)
 {
 	struct kslab_cache_args args = { 0 };
 	char name[KSLAB_CACHE_NAME_LEN];
 	unsigned int i;
 
 	kslab_mutex_lock(&kmalloc_lock);
-	for (i = 0; i < KMALLOC_CLASSES; i++) {
+	for (i = first; i <= last; i++) {
 		struct kslab_cache *cache;
 
 		if (kmalloc_caches[i])
@@ -151,7 +155,7 @@ struct kslab_cache *kmalloc_caches_init(unsigned int index)
 	}
 	kslab_kmalloc_fast_sync();
 	kslab_mutex_unlock(&kmalloc_lock);
-	return kmalloc_caches[index];
+	return kmalloc_caches[last];
 }
 
 /* Class creation's lock, outermost of all: for kslab_lock_outer(). */
@@ -204,7 +208,7 @@ int kslab_kmalloc_init(void)
 {
 	unsigned int i;
 
-	kmalloc_caches_init(0);
+	kmalloc_caches_init(0, KMALLOC_CLASSES - 1);
 	for (i = 0; i < KMALLOC_CLASSES; i++)
 		if (!kslab_load_acquire(&kmalloc_caches[i]))
 			return -1;
@@ -216,7 +220,7 @@ static struct kslab_cache *kmalloc_cache(unsigned int index)
 	struct kslab_cache *cache = kslab_load_acquire(&kmalloc_caches[index]);
 
 	if (kslab_unlikely(!cache))
-		cache = kmalloc_caches_init(index);
+		cache = kmalloc_caches_init(index, index);
 	return cache;
 }
 

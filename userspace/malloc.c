@@ -130,7 +130,14 @@ static kslab_cold kslab_noinline void malloc_setup(void)
 	setting_up = true;
 	read_reap_ms();
 	last_reap_ms = now_ms();
-	kslab_kmalloc_init();	/* a class it fails to make is tried again */
+	/*
+	 * The first class, and with it what kslab sets up once (the per-CPU
+	 * region, the fork handlers), while calls of the C library's into
+	 * malloc go to the bootstrap. The other classes come as their sizes
+	 * are first asked for, so a short program makes only those it uses;
+	 * a class that cannot be made is tried again.
+	 */
+	kslab_kmalloc_cache(KSLAB_MALLOC_ALIGN);
 	canary_secret = kslab_env_random();
 	setting_up = false;
 	kslab_store_release(&malloc_ready, true);

@@ -99,8 +99,12 @@ static void test_env(struct ktap_test *t)
 		{ "kmalloc:every=3", "kmalloc=..x..x cache=1 page=1 armed=0100 check=0\n", 1 },
 		{ "kmalloc:nth=1", "kmalloc=x..... cache=1 page=1 armed=0100 check=0\n", 1 },
 		{ "kmalloc:every=1;", "kmalloc=xxxxxx cache=1 page=1 armed=0100 check=0\n", 1 },
-		{ "meta:nth=1", "kmalloc=...... cache=1 page=1 armed=0001 check=0\n", 2 },
-		{ "meta:nth=3", "kmalloc=...... cache=1 page=1 armed=0001 check=0\n", 2 },
+		/*
+		 * Classes are made as first asked for: the failed metadata is
+		 * kmalloc-104's, whose first kmalloc fails; the next makes it.
+		 */
+		{ "meta:nth=1", "kmalloc=x..... cache=1 page=1 armed=0001 check=0\n", 2 },
+		{ "meta:nth=3", "kmalloc=x..... cache=1 page=1 armed=0001 check=0\n", 2 },
 		/* the refill's failure is absorbed: the slab layer is tried again */
 		{ "pages:nth=1", "kmalloc=...... cache=1 page=1 armed=0010 check=0\n", 1 },
 		{ "pages:every=1", "kmalloc=xxxxxx cache=1 page=0 armed=0010 check=0\n", 1 },
