@@ -42,7 +42,7 @@ unsigned long *kslab_page_words;
 static unsigned long slot_used[ARENA_MAX_CHUNKS / BITS_PER_WORD];
 static unsigned long slot_kept[ARENA_MAX_CHUNKS / BITS_PER_WORD];	/* still mapped */
 static unsigned long slot_aged[ARENA_MAX_CHUNKS / BITS_PER_WORD];	/* kept at the last release */
-static unsigned long kept_slots;
+static unsigned long kept_slots;	/* changed under arena_lock, read without */
 static unsigned int slot_run[ARENA_MAX_CHUNKS];	/* a large run's length, at its first slot */
 static unsigned long chunk_next;	/* where the search for a free slot starts */
 static KSLAB_DEFINE_SPINLOCK(arena_lock);
@@ -108,9 +108,15 @@ static unsigned long arena_slots(void)
 	return kslab_arena_pages / KSLAB_CHUNK_PAGES;
 }
 
+/*
+ * Bits change under arena_lock, but slots_map() reads a claimed run's
+ * kept bits without it while others change their neighbours in the same
+ * word: so every access is atomic.
+ */
 static bool bit_test(const unsigned long *map, unsigned long slot)
 {
-	return map[slot / BITS_PER_WORD] & (1UL << (slot % BITS_PER_WORD));
+	return __atomic_load_n(&map[slot / BITS_PER_WORD], __ATOMIC_RELAXED) &
+	       (1UL << (slot % BITS_PER_WORD));
 }
 
 static void bit_set(unsigned long *map, unsigned long slot, bool on)
@@ -118,9 +124,9 @@ static void bit_set(unsigned long *map, unsigned long slot, bool on)
 	unsigned long bit = 1UL << (slot % BITS_PER_WORD);
 
 	if (on)
-		map[slot / BITS_PER_WORD] |= bit;
+		__atomic_fetch_or(&map[slot / BITS_PER_WORD], bit, __ATOMIC_RELAXED);
 	else
-		map[slot / BITS_PER_WORD] &= ~bit;
+		__atomic_fetch_and(&map[slot / BITS_PER_WORD], ~bit, __ATOMIC_RELAXED);
 }
 
 static bool slot_test(unsigned long slot)
@@ -166,7 +172,7 @@ static unsigned long kept_run(unsigned long count, unsigned long align)
 	long kept, best_kept = 0;
 
 	for (slot = 0; kept_slots && slot < arena_slots(); slot++) {
-		if (!slot_kept[slot / BITS_PER_WORD]) {
+		if (!__atomic_load_n(&slot_kept[slot / BITS_PER_WORD], __ATOMIC_RELAXED)) {
 			slot |= BITS_PER_WORD - 1;
 			continue;
 		}
@@ -296,7 +302,7 @@ static void *slots_map(unsigned long first, unsigned long count, size_t zero)
 		bit_set(slot_kept, first + i, false);
 		bit_set(slot_aged, first + i, false);
 	}
-	kept_slots -= kept;
+	__atomic_fetch_sub(&kept_slots, kept, __ATOMIC_RELAXED);
 	kslab_spin_unlock(&arena_lock);
 	if (mapped)
 		return slot_address(first);
@@ -372,7 +378,7 @@ void kslab_env_large_free(void *p, bool keep)
 		bit_set(slot_kept, i, true);
 		slot_mark(i, false);
 	}
-	kept_slots += count;
+	__atomic_fetch_add(&kept_slots, count, __ATOMIC_RELAXED);
 	kslab_spin_unlock(&arena_lock);
 }
 
@@ -396,7 +402,7 @@ static unsigned long kept_release_next(unsigned long *from, bool all)
 		if (all || bit_test(slot_aged, slot)) {
 			bit_set(slot_kept, slot, false);
 			bit_set(slot_aged, slot, false);
-			kept_slots--;
+			__atomic_fetch_sub(&kept_slots, 1, __ATOMIC_RELAXED);
 			slot_mark(slot, true);
 			*from = slot + 1;
 			return slot;
