@@ -7,9 +7,10 @@
 #   bench_buddy   kslab's buddy allocator beside mmap+munmap per block
 #   bench_cache   a kslab cache of 64-byte objects beside malloc(64) from
 #                 glibc, jemalloc, mimalloc and tcmalloc
-#   bench_malloc  malloc of mixed sizes, one thread and four, and a churn
-#                 of large zeroed blocks, from libkslab-malloc and the
-#                 same four: ns/op and peak RSS;
+#   bench_malloc  malloc of mixed sizes, one thread and four, a churn
+#                 of large zeroed blocks and a short program's footprint,
+#                 from libkslab-malloc and the same four: ns/op and peak
+#                 RSS;
 #                 and RSS over time through a grow, a free and a tail
 #
 # The figures also go, tab-separated, into BUILD/bench-results/, and
@@ -397,10 +398,11 @@ fi
 MALLOC_RUNS=5
 msrc=$root/userspace/bench/bench_malloc.c
 malloc_allocators=(kslab glibc jemalloc mimalloc tcmalloc)
-malloc_workloads=(mixed threads large)
+malloc_workloads=(mixed threads large short)
 declare -A malloc_title=([mixed]="mixed 16-2048 B, 100k live"
 			 [threads]="4 threads x 25k live"
-			 [large]="large churn, calloc 5-25 MiB, 20 live")
+			 [large]="large churn 5-25 MiB"
+			 [short]="short program, 1000 blocks")
 declare -A mns mrss
 
 build_malloc_bench() {

@@ -27,13 +27,16 @@
  *             slot and frees what was there, most often another thread's
  *             block; OVERSUB_OPS ops in all. Each op is timed on its own,
  *             for the latency distribution
+ *   short     a short program's footprint: SHORT_BLOCKS blocks of
+ *             16..215 bytes allocated, written and freed, nothing else;
+ *             its peak RSS is mostly the allocator's fixed cost
  *   phases    RSS over time: grow to PHASE_BLOCKS blocks of random size,
  *             free them all, then go on with small pairs for PHASE_TAIL_MS
  *             as a program does after a peak, so an allocator that gives
  *             memory back late is seen doing it; the resident set is
  *             sampled every PHASE_SAMPLE_MS
  *
- *   bench_malloc mixed|threads|large   prints "<ns/op>\t<peak RSS KiB>"
+ *   bench_malloc mixed|threads|large|short   prints "<ns/op>\t<peak RSS KiB>"
  *   bench_malloc oversub N       prints "<ns/op>\t<peak RSS KiB>\t<p99 ns>\t
  *                                <p99.99 ns>\t<max ns>", ns/op being wall
  *                                time over all ops"
@@ -203,6 +206,28 @@ static double run_large(void)
 		exit(EXIT_FAILURE);
 	}
 	return (bench_now_ns() - start) / LARGE_OPS;
+}
+
+#define SHORT_BLOCKS	1000
+
+/* A short program's allocations; ns per block allocated and freed. */
+static double run_short(void)
+{
+	static char *blocks[SHORT_BLOCKS];
+	double start = bench_now_ns();
+	unsigned int i;
+
+	for (i = 0; i < SHORT_BLOCKS; i++) {
+		blocks[i] = malloc(16 + i % 200);
+		if (!blocks[i]) {
+			fputs("bench_malloc: an allocation failed\n", stderr);
+			exit(EXIT_FAILURE);
+		}
+		memset(blocks[i], 1, 16);
+	}
+	for (i = 0; i < SHORT_BLOCKS; i++)
+		free(blocks[i]);
+	return (bench_now_ns() - start) / SHORT_BLOCKS;
 }
 
 #define OVERSUB_MAX	64
@@ -403,8 +428,10 @@ int main(int argc, char **argv)
 		ns = run_mixed(THREADS, LIVE / THREADS, OPS);
 	else if (argc == 2 && !strcmp(argv[1], "large"))
 		ns = run_large();
+	else if (argc == 2 && !strcmp(argv[1], "short"))
+		ns = run_short();
 	else {
-		fputs("usage: bench_malloc mixed|threads|large|phases|oversub N\n", stderr);
+		fputs("usage: bench_malloc mixed|threads|large|short|phases|oversub N\n", stderr);
 		return EXIT_FAILURE;
 	}
 	getrusage(RUSAGE_SELF, &ru);
