@@ -15,7 +15,10 @@
  * program carries on, never handing one block out twice. Asking the size
  * of a freed or foreign block is reported and carries on in both. A clean
  * program sees neither. The library API keeps the kernel's way,
- * report and carry on, unless told to abort.
+ * report and carry on, unless told to abort. Under KSLAB_DEBUG=FZPU the
+ * bugs only debug mode catches (a large block's overflow, underflow,
+ * use after free and double free; a small block written after its free)
+ * are each reported with their sites and stop the program.
  *
  * Only in the plain build, as suite preload: an ASan build cannot preload
  * a malloc that is not ASan's. Needs gcc (scripts/install-deps.sh).
