@@ -163,23 +163,38 @@ static void depot_give(struct kslab_cache *cache, struct kslab_magazine *mag)
 }
 
 /*
+ * A cache's first fills from the slabs take FIRST_FILL_ROUNDS objects,
+ * twice as many each time after, up to a magazine's capacity: a class a
+ * program barely uses then holds a slab page or two, not a magazine's
+ * 32 KiB of them (a short program's page faults and peak RSS). Caches
+ * whose creator chose the magazine size fill whole magazines at once.
+ */
+#define FIRST_FILL_ROUNDS	8U
+#define FIRST_FILLS		6
+
+/*
  * Fill a magazine from the slab layer and leave it in the depot.
  * No lock held. Return: false if no object could be had.
  */
 static bool depot_refill(struct kslab_cache *cache, gfp_t gfp)
 {
 	struct kslab_magazine *mag;
-	unsigned int rounds;
+	unsigned int rounds, want, fills;
 
 	depot_lock(&cache->depot);
 	mag = depot_pop(&cache->depot, false);
+	fills = cache->depot.refills;
+	if (fills < FIRST_FILLS)
+		cache->depot.refills++;
 	kslab_spin_unlock(&cache->depot.lock);
 	if (!mag)
 		mag = magazine_new(cache->depot.magazine_size, gfp);
 	if (!mag)
 		return false;
-	rounds = kslab_slab_alloc_batch(cache, gfp, mag->objs,
-					kslab_mag_capacity(mag), 0);
+	want = kslab_mag_capacity(mag);
+	if (fills < FIRST_FILLS && (FIRST_FILL_ROUNDS << fills) < want)
+		want = FIRST_FILL_ROUNDS << fills;
+	rounds = kslab_slab_alloc_batch(cache, gfp, mag->objs, want, 0);
 	kslab_mag_set_rounds(mag, rounds);
 	/* Once given, another CPU may take and empty it: count before. */
 	depot_give(cache, mag);
@@ -456,6 +471,9 @@ int kslab_magazine_init(struct kslab_cache *cache, unsigned int size)
 	kslab_spin_init(&cache->depot.lock);
 	cache->depot.magazine_size =
 		magazine_capacity(size ? size : magazine_size_for(cache->object_size));
+	/* A size asked for is filled whole from the start. */
+	if (size)
+		cache->depot.refills = FIRST_FILLS;
 	cache->cpu = kslab_meta_percpu_alloc(sizeof(*cache->cpu));
 	if (!cache->cpu)
 		return -1;

@@ -172,6 +172,7 @@ struct kslab_depot {
 	unsigned long empty_gets;
 	unsigned long empty_puts;
 	unsigned long resizes;
+	unsigned int refills;		/* magazines filled from the slabs */
 };
 
 

@@ -132,8 +132,11 @@ done <"$tmp/buddy.tsv"
 cc=${CC:-cc}
 read -r -a cflags <<<"${BENCH_CFLAGS:--std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -pthread}"
 src=$root/userspace/bench/bench_cache.c
-# kslab-malloc is kslab's drop-in malloc(64), linked statically.
-allocators=(kslab kslab-malloc glibc jemalloc mimalloc tcmalloc)
+# kslab-so is the cache through the shared library (-lkslab), as users
+# link it; kslab-malloc is kslab's drop-in malloc(64), linked statically,
+# and kslab-preload the same drop-in preloaded (libkslab-malloc.so) into
+# the binary glibc's column runs.
+allocators=(kslab kslab-so kslab-malloc kslab-preload glibc jemalloc mimalloc tcmalloc)
 peers=(glibc jemalloc mimalloc tcmalloc)
 # Yardsticks, not allocators (bench_cache.c): floor is the harness alone,
 # stack a thread's plain LIFO stack with no lock and no check.
@@ -142,10 +145,24 @@ cache_columns=("${allocators[@]}" "${yardsticks[@]}")
 # What each peer links, and what the file its malloc comes from is called.
 declare -A peer_lib=([glibc]="" [jemalloc]=-ljemalloc [mimalloc]=-lmimalloc
 		     [tcmalloc]=-ltcmalloc_minimal
-		     [kslab-malloc]="$build/libkslab-malloc.a -lurcu-memb")
+		     [kslab-malloc]="$build/libkslab-malloc.a -lurcu-memb"
+		     [kslab-preload]="")
 declare -A peer_file=([glibc]=libc.so [jemalloc]=libjemalloc
 		      [mimalloc]=libmimalloc [tcmalloc]=libtcmalloc
-		      [kslab-malloc]=bench_cache-kslab-malloc)
+		      [kslab-malloc]=bench_cache-kslab-malloc
+		      [kslab-preload]=libkslab-malloc.so)
+abs_build=$(cd "$build" && pwd)
+# The environment a column's binaries run in (callgrind's too).
+declare -A col_env=([kslab-preload]="LD_PRELOAD=$abs_build/libkslab-malloc.so")
+
+# Run binary $2 in column $1's environment.
+run_col() {
+	local name=$1 cenv=()
+
+	shift
+	read -r -a cenv <<<"${col_env[$name]:-}"
+	env "${cenv[@]}" "$@"
+}
 declare -A peer_pkg=([glibc]=libc6-dev [jemalloc]=libjemalloc-dev
 		     [mimalloc]=libmimalloc-dev [tcmalloc]=libgoogle-perftools-dev)
 declare -A skipped why
@@ -158,6 +175,10 @@ build_cache_bench() {
 		"$cc" "${cflags[@]}" -I"$root/include" -DBENCH_KSLAB -o "$bin" \
 			"$src" "$build/libkslab.a" -lurcu-memb -pthread \
 			2>"$tmp/cc.log" && return 0
+	elif [ "$name" = kslab-so ]; then
+		"$cc" "${cflags[@]}" -I"$root/include" -DBENCH_KSLAB -o "$bin" \
+			"$src" -L"$abs_build" -lkslab -Wl,-rpath,"$abs_build" \
+			-lurcu-memb -pthread 2>"$tmp/cc.log" && return 0
 	elif [ "$name" = floor ] || [ "$name" = stack ]; then
 		"$cc" "${cflags[@]}" "-DBENCH_${name^^}" -o "$bin" "$src" \
 			-pthread 2>"$tmp/cc.log" && return 0
@@ -181,7 +202,7 @@ build_cache_bench() {
 check_cache_bench() {
 	local name=$1 bin=$build/bench/bench_cache-$1 kind file size
 
-	if ! IFS=$'\t' read -r kind file size < <("$bin" --info 2>/dev/null); then
+	if ! IFS=$'\t' read -r kind file size < <(run_col "$name" "$bin" --info 2>/dev/null); then
 		echo "its --info run failed"
 		return 1
 	fi
@@ -210,6 +231,7 @@ for name in "${cache_columns[@]}"; do
 	# for one thread without it, so the count is that of the rseq path.
 	count_env=()
 	[[ "$name" = kslab* ]] && count_env=(KSLAB_PERCPU=single)
+	[ -n "${col_env[$name]:-}" ] && count_env+=("${col_env[$name]}")
 	while IFS=$'\t' read -r key fn ops; do
 		ir[$name,$key]=$(instr_per_op "$build/bench/bench_cache-$name" \
 					      "$fn" "$ops")
@@ -249,7 +271,7 @@ keys=()
 for round in $(seq "$CACHE_ROUNDS"); do
 	for name in "${cache_columns[@]}"; do
 		[ -n "${skipped[$name]:-}" ] && continue
-		if ! "$build/bench/bench_cache-$name" --tsv >"$tmp/$name.tsv"; then
+		if ! run_col "$name" "$build/bench/bench_cache-$name" --tsv >"$tmp/$name.tsv"; then
 			if [ "$name" = kslab ]; then
 				echo "bench.sh: kslab's bench_cache failed" >&2
 				exit 1
@@ -264,7 +286,7 @@ for round in $(seq "$CACHE_ROUNDS"); do
 			unit[$key]=$u
 			echo "$v" >>"$tmp/cache.$name.$key"
 		done <"$tmp/$name.tsv"
-		if kib=$("$build/bench/bench_cache-$name" --rss); then
+		if kib=$(run_col "$name" "$build/bench/bench_cache-$name" --rss); then
 			awk -v k="$kib" 'BEGIN { printf "%.1f\n", k / 1024 }' \
 				>>"$tmp/cache.$name.rss"
 		fi
@@ -331,8 +353,9 @@ cache_rows() {
 }
 
 echo
-echo "# bench_cache: 64-byte objects, a kslab cache vs malloc(64): kslab's"
-echo "# (kslab-malloc, libkslab-malloc.a) and the peers'"
+echo "# bench_cache: 64-byte objects, a kslab cache (kslab: libkslab.a;"
+echo "# kslab-so: libkslab.so) vs malloc(64): kslab's (kslab-malloc:"
+echo "# libkslab-malloc.a; kslab-preload: libkslab-malloc.so preloaded) and the peers'"
 echo "# one op = one object allocated and freed; every object gets a byte written"
 echo "# ns/op and Mops/s: median of $CACHE_ROUNDS rounds taking the allocators in turn,"
 echo "# each the median of 5 runs of ~0.25 s; instr/op: callgrind"
@@ -365,8 +388,9 @@ for key in pair batch replace rss; do
 	label=${title[$key]:-${title[replace]}}
 	[ "$key" = rss ] && label="$label, peak RSS"
 	awk -v l="$label" -v k="${value[kslab,$key]:--}" -v f="${value[floor,$key]:--}" \
-		-v b="$best" -v n="$best_name" 'BEGIN {
+		-v s="${value[kslab-so,$key]:--}" -v b="$best" -v n="$best_name" 'BEGIN {
 		printf "#   %-40s kslab %5.2fx", l, k / b
+		if (s != "-") printf "  kslab-so %5.2fx", s / b
 		if (f != "-") printf "  floor %5.2fx", f / b
 		printf "  (best: %s %s)\n", n, b }'
 done
@@ -397,7 +421,7 @@ fi
 # median of each column is shown.
 MALLOC_RUNS=5
 msrc=$root/userspace/bench/bench_malloc.c
-malloc_allocators=(kslab glibc jemalloc mimalloc tcmalloc)
+malloc_allocators=(kslab kslab-preload glibc jemalloc mimalloc tcmalloc)
 malloc_workloads=(mixed threads large short)
 declare -A malloc_title=([mixed]="mixed 16-2048 B, 100k live"
 			 [threads]="4 threads x 25k live"
@@ -428,7 +452,7 @@ done
 for _ in $(seq "$MALLOC_RUNS"); do
 	for w in "${malloc_workloads[@]}"; do
 		for name in "${malloc_built[@]}"; do
-			if read -r ns rss < <("$build/bench/bench_malloc-$name" "$w"); then
+			if read -r ns rss < <(run_col "$name" "$build/bench/bench_malloc-$name" "$w"); then
 				echo "$ns" >>"$tmp/ns.$name.$w"
 				awk -v k="$rss" 'BEGIN { printf "%.1f\n", k / 1024 }' \
 					>>"$tmp/rss.$name.$w"
@@ -445,7 +469,8 @@ for name in "${malloc_built[@]}"; do
 done
 
 echo
-echo "# bench_malloc: malloc/free of random sizes; one op = one block freed and"
+echo "# bench_malloc: malloc/free of random sizes; kslab: libkslab-malloc.a,"
+echo "# kslab-preload: libkslab-malloc.so preloaded; one op = one block freed and"
 echo "# another allocated, its first byte written; each run in a fresh process"
 echo "# ns/op and peak RSS (MiB): median of $MALLOC_RUNS runs; peer/kslab above 1:"
 echo "# kslab does better"
@@ -467,7 +492,7 @@ declare -A oversub
 for _ in $(seq "$OVERSUB_RUNS"); do
 	for n in 2 16; do
 		for name in "${malloc_built[@]}"; do
-			if read -r ns _ _ p9999 max < <("$build/bench/bench_malloc-$name" oversub "$n"); then
+			if read -r ns _ _ p9999 max < <(run_col "$name" "$build/bench/bench_malloc-$name" oversub "$n"); then
 				echo "$ns" >>"$tmp/os.$name.$n"
 				awk -v v="$p9999" 'BEGIN { printf "%.1f\n", v / 1000 }' >>"$tmp/osq.$name.$n"
 				awk -v v="$max" 'BEGIN { printf "%.1f\n", v / 1000 }' >>"$tmp/osmax.$name.$n"
@@ -575,7 +600,7 @@ echo
 echo "# bench_malloc phases: 200,000 blocks of 16-2048 B allocated, all freed,"
 echo "# then 4 s of small pairs; RSS in MiB at its peak and at the end"
 for name in "${malloc_built[@]}"; do
-	"$build/bench/bench_malloc-$name" phases >"$results/rss-$name.tsv" || continue
+	run_col "$name" "$build/bench/bench_malloc-$name" phases >"$results/rss-$name.tsv" || continue
 	awk -F'\t' -v n="$name" '$2 > peak { peak = $2 } { last = $2 }
 		END { printf "%-12s peak %7.1f  end %7.1f\n", n, peak / 1024, last / 1024 }' \
 		"$results/rss-$name.tsv"

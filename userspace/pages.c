@@ -23,6 +23,7 @@
  * the system when kslab_env_large_release() says so.
  *
  * Slots are handed out under arena_lock; grants are rare (one per 4 MiB).
+ * Small metadata shares pages, under the same lock.
  * Nothing here calls malloc: this code runs inside the allocator.
  */
 #include <sys/mman.h>
@@ -458,15 +459,74 @@ bool kslab_env_pages_open(void *p, size_t size)
 	return map_fixed(p, size, true);
 }
 
+/*
+ * Small metadata shares pages: a cache descriptor is under 512 bytes, and
+ * a page of its own for each would cost a short program a page fault and
+ * a system call per cache. Sizes up to META_SMALL_MAX, rounded up to a
+ * power of two from META_SMALL_MIN (so each is aligned to its size), are
+ * carved from pages in turn; a freed one waits on its size's list for the
+ * next, and those pages are never given back. Larger metadata is mapped
+ * on its own. Under arena_lock, which fork() already takes.
+ */
+#define META_SMALL_MIN		64UL
+#define META_SMALL_MAX		1024UL
+#define META_CLASSES		5
+
+static void *meta_free_lists[META_CLASSES];
+static char *meta_carve;
+static size_t meta_carve_left;
+
+static unsigned int meta_class(size_t size)
+{
+	unsigned int class = 0;
+
+	while ((META_SMALL_MIN << class) < size)
+		class++;
+	return class;
+}
+
 void *kslab_env_meta_alloc(size_t size, gfp_t gfp)
 {
+	unsigned int class = meta_class(size);
+	size_t bytes = META_SMALL_MIN << class;
+	void *p;
+
 	(void)gfp;
-	return map_anonymous(KSLAB_ALIGN_UP(size, KSLAB_PAGE_SIZE));
+	if (size > META_SMALL_MAX)
+		return map_anonymous(KSLAB_ALIGN_UP(size, KSLAB_PAGE_SIZE));
+	kslab_spin_lock(&arena_lock);
+	p = meta_free_lists[class];
+	if (p) {
+		meta_free_lists[class] = *(void **)p;
+	} else {
+		if (meta_carve_left < bytes) {
+			meta_carve = map_anonymous(KSLAB_PAGE_SIZE);
+			meta_carve_left = meta_carve ? KSLAB_PAGE_SIZE : 0;
+		}
+		if (meta_carve_left >= bytes) {
+			p = meta_carve;
+			meta_carve += bytes;
+			meta_carve_left -= bytes;
+		}
+	}
+	kslab_spin_unlock(&arena_lock);
+	if (p)
+		kslab_memset(p, 0, bytes);
+	return p;
 }
 
 void kslab_env_meta_free(void *ptr, size_t size)
 {
-	munmap(ptr, KSLAB_ALIGN_UP(size, KSLAB_PAGE_SIZE));
+	unsigned int class = meta_class(size);
+
+	if (size > META_SMALL_MAX) {
+		munmap(ptr, KSLAB_ALIGN_UP(size, KSLAB_PAGE_SIZE));
+		return;
+	}
+	kslab_spin_lock(&arena_lock);
+	*(void **)ptr = meta_free_lists[class];
+	meta_free_lists[class] = ptr;
+	kslab_spin_unlock(&arena_lock);
 }
 
 void kslab_arena_lock(void)

@@ -323,7 +323,30 @@ static void test_mag_cpu_stats_sum(struct ktap_test *t)
 	test_cache_destroy(t, cache);
 }
 
+/*
+ * A cache whose magazine size kslab chose fills its first magazine with 8
+ * objects, not a whole magazine, so a class a program barely uses holds
+ * few slab pages; the next fills take twice as many.
+ */
+static void test_mag_first_fills_small(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-mag-warm", 64, NULL, 0);
+	struct kslab_cache_stats st;
+	void *obj;
+
+	if (!cache)
+		return;
+	obj = kslab_cache_alloc(cache, GFP_KERNEL);
+	KTAP_ASSERT(t, obj != NULL);
+	st = cache_stats(cache);
+	KTAP_EXPECT(t, st.magazine_size > 8);
+	KTAP_EXPECT_EQ(t, st.active_objs, 8);
+	kslab_cache_free(cache, obj);
+	test_cache_destroy(t, cache);
+}
+
 static const struct ktap_case slab_magazine_cases[] = {
+	{ "mag_first_fills_small", test_mag_first_fills_small },
 	{ "mag_first_alloc_misses", test_mag_first_alloc_misses },
 	{ "mag_alloc_hits", test_mag_alloc_hits },
 	{ "mag_gfp_zero_hits", test_mag_gfp_zero_hits },

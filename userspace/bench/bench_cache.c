@@ -5,10 +5,11 @@
  *
  * A process has one malloc, so this one source is built once per allocator:
  * with -DBENCH_KSLAB it allocates from a kslab cache of 64-byte objects made
- * at start (link libkslab.a); without, it calls malloc(64) and free(), and
- * the library linked decides whose malloc that is: glibc's (nothing),
- * -ljemalloc, -lmimalloc or -ltcmalloc_minimal. scripts/bench.sh builds
- * every variant and prints their results as one table.
+ * at start (link libkslab.a or libkslab.so); without, it calls malloc(64)
+ * and free(), and the library linked decides whose malloc that is:
+ * glibc's (nothing), -ljemalloc, -lmimalloc or -ltcmalloc_minimal.
+ * scripts/bench.sh builds every variant and prints their results as one
+ * table.
  *
  * Two more builds are yardsticks, not allocators, and have no
  * producer/consumer row (they share nothing between threads):
@@ -59,14 +60,31 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
+
 #ifdef BENCH_KSLAB
 #include <kslab/slab.h>
 #else
-#include <dlfcn.h>
 #include <malloc.h>
 #endif
 
 #include "bench.h"
+
+#if !defined(BENCH_FLOOR) && !defined(BENCH_STACK)
+/*
+ * The file that defines @name for this process, as the linker bound it;
+ * "?" for a symbol linked in without -rdynamic (a static library's).
+ */
+static const char *symbol_file(const char *name)
+{
+	void *sym = dlsym(RTLD_DEFAULT, name);
+	Dl_info info;
+
+	if (!sym || !dladdr(sym, &info) || !info.dli_fname)
+		return "?";
+	return info.dli_fname;
+}
+#endif
 
 #define OBJECT_SIZE	64
 #define BENCH_RUNS	5
@@ -105,10 +123,12 @@ static bool allocator_init(void)
 static void allocator_info(void)
 {
 	struct kslab_cache_stats stats;
+	const char *file = symbol_file("kslab_cache_alloc");
 
 	kslab_cache_stats(cache, &stats);
-	printf("objects\tkslab cache %s (libkslab.a, per-CPU mode %s)\t%lu\n",
-	       kslab_cache_name(cache), kslab_env_percpu_mode(), stats.size);
+	printf("objects\tkslab cache %s (%s, per-CPU mode %s)\t%lu\n",
+	       kslab_cache_name(cache), strcmp(file, "?") ? file : "libkslab.a",
+	       kslab_env_percpu_mode(), stats.size);
 }
 
 bench_loop void *bench_alloc(void)
@@ -206,17 +226,6 @@ bench_loop void bench_free(void *obj)
 static bool allocator_init(void)
 {
 	return true;
-}
-
-/* The file that defines @name for this process, as the linker bound it. */
-static const char *symbol_file(const char *name)
-{
-	void *sym = dlsym(RTLD_DEFAULT, name);
-	Dl_info info;
-
-	if (!sym || !dladdr(sym, &info) || !info.dli_fname)
-		return "?";
-	return info.dli_fname;
 }
 
 /*
