@@ -193,9 +193,10 @@ $(BUILD)/bench/%: $(OBJ)/userspace/bench/%.o $(BUILD)/libkslab.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# bench_malloc calls malloc: here kslab's, by scripts/bench.sh each peer's.
-$(BUILD)/bench/bench_malloc: $(OBJ)/userspace/bench/bench_malloc.o \
-			     $(BUILD)/libkslab-malloc.a
+# bench_malloc and bench_threads call malloc: here kslab's, by
+# scripts/bench.sh each peer's.
+$(BUILD)/bench/bench_malloc $(BUILD)/bench/bench_threads: $(BUILD)/bench/%: \
+		$(OBJ)/userspace/bench/%.o $(BUILD)/libkslab-malloc.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -420,7 +420,6 @@ fi
 # in turn, so a change in the machine's load falls on all of them. The
 # median of each column is shown.
 MALLOC_RUNS=5
-msrc=$root/userspace/bench/bench_malloc.c
 malloc_allocators=(kslab kslab-preload glibc jemalloc mimalloc tcmalloc)
 malloc_workloads=(mixed threads large short)
 declare -A malloc_title=([mixed]="mixed 16-2048 B, 100k live"
@@ -429,22 +428,25 @@ declare -A malloc_title=([mixed]="mixed 16-2048 B, 100k live"
 			 [short]="short program, 1000 blocks")
 declare -A mns mrss
 
+# Build program $2 (bench_malloc, bench_threads) for allocator $1.
 build_malloc_bench() {
-	local name=$1 bin=$build/bench/bench_malloc-$1 libs=()
+	local name=$1 prog=$2 libs=()
 
 	if [ "$name" = kslab ]; then
 		libs=("$build/libkslab-malloc.a" -lurcu-memb)
 	elif [ -n "${peer_lib[$name]}" ]; then
 		libs=(-Wl,--no-as-needed "${peer_lib[$name]}")
 	fi
-	"$cc" "${cflags[@]}" -o "$bin" "$msrc" -pthread "${libs[@]}" 2>"$tmp/cc.log"
+	"$cc" "${cflags[@]}" -o "$build/bench/$prog-$name" \
+		"$root/userspace/bench/$prog.c" -pthread "${libs[@]}" 2>"$tmp/cc.log"
 }
 
 malloc_built=()
 for name in "${malloc_allocators[@]}"; do
 	[ -n "${skipped[$name]:-}" ] && continue
-	if ! build_malloc_bench "$name"; then
-		echo "# bench_malloc-$name: cannot build: $(head -n 1 "$tmp/cc.log")"
+	if ! build_malloc_bench "$name" bench_malloc ||
+	   ! build_malloc_bench "$name" bench_threads; then
+		echo "# $name's bench_malloc or bench_threads: cannot build: $(head -n 1 "$tmp/cc.log")"
 		continue
 	fi
 	malloc_built+=("$name")
@@ -480,22 +482,28 @@ for w in "${malloc_workloads[@]}"; do
 	cache_rows "${malloc_title[$w]}, RSS MiB" mrss "$w"
 done
 
-# ---- oversubscription ----
+# ---- across threads ----
 
-# bench_malloc oversub N: N threads swapping 16-16000 B blocks through
+# bench_threads oversub N: N threads swapping 16-16000 B blocks through
 # shared slots, so most frees are another thread's block; 2 threads and
 # 16 (8 per CPU of this machine), OVERSUB_RUNS runs each, medians. kslab
 # must not wait for a preempted thread: 16 threads keep most of 2's
 # throughput, and no op waits much longer than a scheduler tick.
+# bench_threads pass N: N threads in a ring handing batches of 64-byte
+# blocks on, every free another thread's block (xmalloc-test's pattern).
 OVERSUB_RUNS=3
 declare -A oversub
 for _ in $(seq "$OVERSUB_RUNS"); do
 	for n in 2 16; do
 		for name in "${malloc_built[@]}"; do
-			if read -r ns _ _ p9999 max < <(run_col "$name" "$build/bench/bench_malloc-$name" oversub "$n"); then
+			if read -r ns _ _ p9999 max < <(run_col "$name" "$build/bench/bench_threads-$name" oversub "$n"); then
 				echo "$ns" >>"$tmp/os.$name.$n"
 				awk -v v="$p9999" 'BEGIN { printf "%.1f\n", v / 1000 }' >>"$tmp/osq.$name.$n"
 				awk -v v="$max" 'BEGIN { printf "%.1f\n", v / 1000 }' >>"$tmp/osmax.$name.$n"
+			fi
+			if read -r ns rss < <(run_col "$name" "$build/bench/bench_threads-$name" pass "$n"); then
+				echo "$ns" >>"$tmp/pass.$name.$n"
+				awk -v k="$rss" 'BEGIN { printf "%.1f\n", k / 1024 }' >>"$tmp/passrss.$name.$n"
 			fi
 		done
 	done
@@ -506,12 +514,15 @@ for name in "${malloc_built[@]}"; do
 		oversub[$name,ns$n]=$(median <"$tmp/os.$name.$n")
 		oversub[$name,q$n]=$(median <"$tmp/osq.$name.$n")
 		oversub[$name,max$n]=$(median <"$tmp/osmax.$name.$n")
+		[ -f "$tmp/pass.$name.$n" ] || continue
+		oversub[$name,pass$n]=$(median <"$tmp/pass.$name.$n")
+		oversub[$name,passrss$n]=$(median <"$tmp/passrss.$name.$n")
 	done
 	oversub[$name,keep]=$(awk -v a="${oversub[$name,ns2]:-}" -v b="${oversub[$name,ns16]:-}" \
 		'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "-" }')
 done
 echo
-echo "# bench_malloc oversub: threads swapping 16-16000 B blocks through 4096"
+echo "# bench_threads oversub: threads swapping 16-16000 B blocks through 4096"
 echo "# shared slots (cross-thread frees), 2M ops; median of $OVERSUB_RUNS runs"
 echo "# 16/2 kept: 2 threads' ns/op over 16 threads' (throughput kept, 1 = all)"
 echo "# latency: each op timed alone, the 99.99th percentile's bucket and the max"
@@ -521,6 +532,10 @@ cache_rows "oversub 16 threads, ns/op" oversub ns16
 cache_rows "oversub 16/2 throughput kept" oversub keep
 cache_rows "oversub 16 threads, p99.99 us" oversub q16
 cache_rows "oversub 16 threads, max us" oversub max16
+cache_rows "pass 2 threads, 64 B batches, ns/op" oversub pass2
+cache_rows "pass 2 threads, peak RSS MiB" oversub passrss2
+cache_rows "pass 16 threads, 64 B batches, ns/op" oversub pass16
+cache_rows "pass 16 threads, peak RSS MiB" oversub passrss16
 
 # ---- the drop-in malloc's modes ----
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the benchmarks share: the attribute that keeps a measured loop a
- * function of its own, a monotonic clock, medians, and the command line
- * every benchmark takes (see bench_cli_run()).
+ * function of its own, a monotonic clock, a random sequence, medians, and
+ * the command line every benchmark takes (see bench_cli_run()).
  *
  * Libc only: bench_cache includes this in its malloc builds, which are
  * compiled without kslab's headers and linked without libkslab.
@@ -30,6 +30,15 @@ static inline double bench_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* xorshift64: cheap, and from a fixed seed the same for every allocator. */
+static inline unsigned long long bench_xorshift(unsigned long long *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
 }
 
 static inline int bench_cmp_double(const void *a, const void *b)

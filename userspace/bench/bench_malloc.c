@@ -21,12 +21,6 @@
  *             page as a program filling it would, a random live one freed
  *             when the limit is reached; one op is one calloc and its
  *             free, the time includes the kernel's page faults
- *   oversub N N threads (2 to OVERSUB_MAX; more than the CPUs for
- *             oversubscription) share OVERSUB_SLOTS slots: each op
- *             allocates 16..16000 bytes, swaps the block into a random
- *             slot and frees what was there, most often another thread's
- *             block; OVERSUB_OPS ops in all. Each op is timed on its own,
- *             for the latency distribution
  *   short     a short program's footprint: SHORT_BLOCKS blocks of
  *             16..215 bytes allocated, written and freed, nothing else;
  *             its peak RSS is mostly the allocator's fixed cost
@@ -37,9 +31,6 @@
  *             sampled every PHASE_SAMPLE_MS
  *
  *   bench_malloc mixed|threads|large|short   prints "<ns/op>\t<peak RSS KiB>"
- *   bench_malloc oversub N       prints "<ns/op>\t<peak RSS KiB>\t<p99 ns>\t
- *                                <p99.99 ns>\t<max ns>", ns/op being wall
- *                                time over all ops"
  *   bench_malloc phases          prints "<ms>\t<RSS KiB>" lines
  */
 #include <pthread.h>
@@ -64,17 +55,9 @@ struct mixed_run {
 	pthread_barrier_t *start;
 };
 
-static inline unsigned long long xorshift(unsigned long long *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
-}
-
 static inline size_t random_size(unsigned long long *rng)
 {
-	return MIN_SIZE + xorshift(rng) % (MAX_SIZE - MIN_SIZE + 1);
+	return MIN_SIZE + bench_xorshift(rng) % (MAX_SIZE - MIN_SIZE + 1);
 }
 
 static inline void *alloc_touched(struct mixed_run *run)
@@ -101,7 +84,7 @@ bench_loop static void mixed_ops(struct mixed_run *run)
 	unsigned long i;
 
 	for (i = 0; i < run->ops; i++) {
-		unsigned long slot = xorshift(&run->rng) % run->nr_live;
+		unsigned long slot = bench_xorshift(&run->rng) % run->nr_live;
 
 		free(run->live[slot]);
 		run->live[slot] = alloc_touched(run);
@@ -185,11 +168,11 @@ static double run_large(void)
 	size_t size, off;
 
 	for (i = 0; i < LARGE_OPS; i++) {
-		unsigned long slot = i < LARGE_LIVE ? i : xorshift(&rng) % LARGE_LIVE;
+		unsigned long slot = i < LARGE_LIVE ? i : bench_xorshift(&rng) % LARGE_LIVE;
 		char *p;
 
 		free(live[slot]);
-		size = LARGE_MIN + xorshift(&rng) % (LARGE_MAX - LARGE_MIN + 1);
+		size = LARGE_MIN + bench_xorshift(&rng) % (LARGE_MAX - LARGE_MIN + 1);
 		p = calloc(1, size);
 		if (!p) {
 			failed++;
@@ -228,116 +211,6 @@ static double run_short(void)
 	for (i = 0; i < SHORT_BLOCKS; i++)
 		free(blocks[i]);
 	return (bench_now_ns() - start) / SHORT_BLOCKS;
-}
-
-#define OVERSUB_MAX	64
-#define OVERSUB_SLOTS	4096
-#define OVERSUB_OPS	2000000UL
-#define OVERSUB_MIN	16
-#define OVERSUB_SIZES	16000
-/* Latency buckets: powers of two of nanoseconds. */
-#define LATENCY_BUCKETS	40
-
-struct oversub_run {
-	void **slots;
-	unsigned long ops;
-	unsigned long long rng;
-	unsigned long failed;
-	unsigned long latency[LATENCY_BUCKETS];
-	double max_ns;
-	pthread_barrier_t *start;
-};
-
-static void *oversub_thread(void *arg)
-{
-	struct oversub_run *run = arg;
-	unsigned long i;
-
-	pthread_barrier_wait(run->start);
-	for (i = 0; i < run->ops; i++) {
-		size_t size = OVERSUB_MIN + xorshift(&run->rng) % OVERSUB_SIZES;
-		double t0 = bench_now_ns(), ns;
-		unsigned char *p = malloc(size);
-		void *old;
-		unsigned int bucket = 0;
-
-		if (p)
-			*(volatile unsigned char *)p = 1;
-		else
-			run->failed++;
-		old = __atomic_exchange_n(&run->slots[xorshift(&run->rng) % OVERSUB_SLOTS],
-					  p, __ATOMIC_ACQ_REL);
-		free(old);
-		ns = bench_now_ns() - t0;
-		while (bucket < LATENCY_BUCKETS - 1 && (double)(2UL << bucket) <= ns)
-			bucket++;
-		run->latency[bucket]++;
-		if (ns > run->max_ns)
-			run->max_ns = ns;
-	}
-	return NULL;
-}
-
-/* The upper bound (ns) of the bucket holding the @share quantile. */
-static unsigned long latency_quantile(const unsigned long *latency,
-				      unsigned long total, double share)
-{
-	unsigned long seen = 0;
-	unsigned int b;
-
-	for (b = 0; b < LATENCY_BUCKETS; b++) {
-		seen += latency[b];
-		if ((double)seen >= share * (double)total)
-			break;
-	}
-	return 2UL << b;
-}
-
-/* @nr threads swapping blocks through shared slots; prints its line. */
-static int run_oversub(unsigned int nr)
-{
-	static struct oversub_run runs[OVERSUB_MAX];
-	static void *slots[OVERSUB_SLOTS];
-	unsigned long latency[LATENCY_BUCKETS] = { 0 }, failed = 0;
-	pthread_t threads[OVERSUB_MAX];
-	pthread_barrier_t start;
-	double t0, ns, max_ns = 0;
-	struct rusage ru;
-	unsigned int i, b;
-
-	pthread_barrier_init(&start, NULL, nr + 1);
-	for (i = 0; i < nr; i++) {
-		runs[i] = (struct oversub_run){
-			.slots = slots, .ops = OVERSUB_OPS / nr,
-			.rng = 0x9e3779b97f4a7c15ULL * (i + 1), .start = &start,
-		};
-		if (pthread_create(&threads[i], NULL, oversub_thread, &runs[i])) {
-			fprintf(stderr, "bench_malloc: cannot start thread %u\n", i);
-			return EXIT_FAILURE;
-		}
-	}
-	pthread_barrier_wait(&start);
-	t0 = bench_now_ns();
-	for (i = 0; i < nr; i++) {
-		pthread_join(threads[i], NULL);
-		failed += runs[i].failed;
-		for (b = 0; b < LATENCY_BUCKETS; b++)
-			latency[b] += runs[i].latency[b];
-		if (runs[i].max_ns > max_ns)
-			max_ns = runs[i].max_ns;
-	}
-	ns = bench_now_ns() - t0;
-	for (i = 0; i < OVERSUB_SLOTS; i++)
-		free(slots[i]);
-	if (failed) {
-		fprintf(stderr, "bench_malloc: %lu allocations failed\n", failed);
-		return EXIT_FAILURE;
-	}
-	getrusage(RUSAGE_SELF, &ru);
-	printf("%.1f\t%ld\t%lu\t%lu\t%.0f\n", ns / (double)(OVERSUB_OPS / nr * nr),
-	       ru.ru_maxrss, latency_quantile(latency, OVERSUB_OPS / nr * nr, 0.99),
-	       latency_quantile(latency, OVERSUB_OPS / nr * nr, 0.9999), max_ns);
-	return EXIT_SUCCESS;
 }
 
 #define PHASE_BLOCKS	200000
@@ -419,9 +292,6 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && !strcmp(argv[1], "phases"))
 		return run_phases();
-	if (argc == 3 && !strcmp(argv[1], "oversub") && atoi(argv[2]) >= 1 &&
-	    atoi(argv[2]) <= OVERSUB_MAX)
-		return run_oversub((unsigned int)atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "mixed"))
 		ns = run_mixed(1, LIVE, OPS);
 	else if (argc == 2 && !strcmp(argv[1], "threads"))
@@ -431,7 +301,7 @@ int main(int argc, char **argv)
 	else if (argc == 2 && !strcmp(argv[1], "short"))
 		ns = run_short();
 	else {
-		fputs("usage: bench_malloc mixed|threads|large|short|phases|oversub N\n", stderr);
+		fputs("usage: bench_malloc mixed|threads|large|short|phases\n", stderr);
 		return EXIT_FAILURE;
 	}
 	getrusage(RUSAGE_SELF, &ru);
