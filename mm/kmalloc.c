@@ -669,27 +669,38 @@ void kslab_kmalloc_check_size(const char *op, const void *p, size_t size,
 	kslab_corrupted();
 }
 
-void *kslab_krealloc(void *p, size_t size, gfp_t gfp)
+/**
+ * kslab_krealloc_op() - kslab_krealloc() for a front end
+ * @p:    as for kslab_krealloc()
+ * @size: as for kslab_krealloc()
+ * @gfp:  as for kslab_krealloc()
+ * @op:   the call a report names: "krealloc", "realloc"
+ * @caller: the site debugged caches record: the front end's caller
+ *
+ * Return: as kslab_krealloc().
+ */
+void *kslab_krealloc_op(void *p, size_t size, gfp_t gfp, const char *op,
+			unsigned long caller)
 {
 	struct kmalloc_alloc a;
 	enum kmalloc_kind kind;
 	void *q;
 
 	if (KSLAB_ZERO_OR_NULL_PTR(p))
-		return kmalloc_sized(size, gfp, KSLAB_RET_IP);
+		return kmalloc_sized(size, gfp, caller);
 	if (!size) {
-		kfree_caller(p, KSLAB_RET_IP);
+		kfree_caller(p, caller);
 		return KSLAB_ZERO_SIZE_PTR;
 	}
 	kind = kmalloc_kind(p, &a);
 	switch (kind) {
 	case KMALLOC_NONE:
 	case KMALLOC_FREED:
-		kmalloc_bad_address("krealloc", p, kind, true);
+		kmalloc_bad_address(op, p, kind, true);
 		return NULL;
 	case KMALLOC_GUARDED:
 		if (!a.size) {
-			kslab_guard_bad(*a.word, p, "krealloc", true);
+			kslab_guard_bad(*a.word, p, op, true);
 			return NULL;
 		}
 		break;
@@ -703,12 +714,17 @@ void *kslab_krealloc(void *p, size_t size, gfp_t gfp)
 			return p;
 		break;
 	}
-	q = kmalloc_sized(size, gfp & ~__GFP_ZERO, KSLAB_RET_IP);
+	q = kmalloc_sized(size, gfp & ~__GFP_ZERO, caller);
 	if (!q)
 		return NULL;
 	kslab_memcpy(q, p, size < a.size ? size : a.size);
 	if ((gfp & __GFP_ZERO) && size > a.size)
 		kslab_memset((char *)q + a.size, 0, kslab_ksize(q) - a.size);
-	kfree_caller(p, KSLAB_RET_IP);
+	kfree_caller(p, caller);
 	return q;
+}
+
+void *kslab_krealloc(void *p, size_t size, gfp_t gfp)
+{
+	return kslab_krealloc_op(p, size, gfp, "krealloc", KSLAB_RET_IP);
 }

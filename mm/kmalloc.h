@@ -149,6 +149,8 @@ kslab_kmalloc_free_hit(const void *p, unsigned long caller,
 void *kslab_kmalloc_caller(size_t size, size_t align, gfp_t gfp,
 			   unsigned long caller);
 void kslab_kfree_slow(const void *p, unsigned long caller);
+void *kslab_krealloc_op(void *p, size_t size, gfp_t gfp, const char *op,
+			unsigned long caller);
 void kslab_kmalloc_fast_sync(void);
 struct kslab_cache *kslab_kmalloc_cache(size_t size);
 void kslab_kmalloc_lock(void);

@@ -371,7 +371,8 @@ void *kslab_realloc(void *p, size_t size)
 		errno = EINVAL;
 		return NULL;
 	}
-	q = canary_arm_slow(kslab_krealloc(p, malloc_size(size), GFP_KERNEL));
+	q = canary_arm_slow(kslab_krealloc_op(p, malloc_size(size), GFP_KERNEL,
+					      "realloc", KSLAB_RET_IP));
 	if (!q)
 		errno = ENOMEM;
 	return q;

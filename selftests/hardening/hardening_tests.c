@@ -3,9 +3,10 @@
  * Heap corruption under the drop-in malloc (suite hardening): a small
  * program commits one bug of a class (a double free with other frees
  * between, a free of a stack address, of an address inside a block, of a
- * small bogus value, a realloc of one, a large block freed twice, C23's
- * free_sized and free_aligned_sized told a size or alignment the block
- * does not have, and the same through C++'s sized and aligned delete),
+ * small bogus value, a realloc of one or of a freed block, a large block
+ * freed twice, C23's free_sized and free_aligned_sized told a size or
+ * alignment the block does not have, and the same through C++'s sized and
+ * aligned delete),
  * run with build/libkslab-malloc.so preloaded, linked with
  * libkslab-malloc.a, and with the hardened build/libkslab-malloc-hardened.so
  * preloaded, which also catches a write into a block's canary and zeroes
@@ -61,6 +62,9 @@ static const char victim_source[] =
 	"\t\tfree((void *)8);\n"
 	"\t} else if (!strcmp(bug, \"small_realloc\")) {\n"
 	"\t\tprintf(\"%p\\n\", realloc((void *)16, 100));\n"
+	"\t} else if (!strcmp(bug, \"freed_realloc\")) {\n"
+	"\t\tfree(p);\n\t\tprintf(\"%p\\n\", realloc(p, 100));\n"
+	"\t\tp = malloc(16);\n"
 	"\t} else if (!strcmp(bug, \"large_double_free\")) {\n"
 	"\t\tchar *r = malloc(1 << 20);\n\t\tfree(r);\n\t\tfree(r);\n"
 	"\t} else if (!strcmp(bug, \"size_of_freed\")) {\n"
@@ -121,6 +125,7 @@ static const struct corruption {
 	{ "inside_free", "inside an object" },
 	{ "small_free", "free of address not managed by kslab" },
 	{ "small_realloc", "realloc of address not managed by kslab" },
+	{ "freed_realloc", "realloc of freed object" },
 	{ "large_double_free", "double free" },
 	{ "free_sized", "free_sized of object" },
 	{ "free_aligned_sized", "free_aligned_sized of object" },
