@@ -64,20 +64,29 @@ static inline void *kslab_cache_alloc_fast(struct kslab_cache *cache,
 }
 
 /**
- * kslab_cache_free_object() - free an object already proven to be one
+ * kslab_cache_free_to() - free an object already proven to be one
  * @cache:  its cache
+ * @pcpu:   @cache's per-CPU handle, where the caller has it already
  * @obj:    an object of @cache, as kslab_obj_in() or kslab_obj_valid()
  *          found
  * @caller: as for kslab_cache_alloc_fast()
  */
-static inline void kslab_cache_free_object(struct kslab_cache *cache,
-					   void *obj, unsigned long caller)
+static inline void kslab_cache_free_to(struct kslab_cache *cache,
+				       struct kslab_cpu_cache *pcpu,
+				       void *obj, unsigned long caller)
 {
 	/* RCU readers may read a freed TYPESAFE_BY_RCU object: not closed. */
 	if (KSLAB_ENV_MARKS_OBJECTS && !(cache->flags & KSLAB_TYPESAFE_BY_RCU))
 		kslab_env_obj_free(obj, cache->object_size);
-	if (kslab_unlikely(!kslab_cpu_mag_push(cache->cpu, obj)))
+	if (kslab_unlikely(!kslab_cpu_mag_push(pcpu, obj)))
 		kslab_cache_free_slow(cache, obj, caller);
+}
+
+/* kslab_cache_free_to() with the handle read from @cache. */
+static inline void kslab_cache_free_object(struct kslab_cache *cache,
+					   void *obj, unsigned long caller)
+{
+	kslab_cache_free_to(cache, cache->cpu, obj, caller);
 }
 
 /**

@@ -53,7 +53,7 @@
 
 static struct kslab_cache *kmalloc_caches[KMALLOC_CLASSES];
 static KSLAB_DEFINE_MUTEX(kmalloc_lock);
-struct kslab_cache *kslab_kmalloc_by_id[KSLAB_MAX_CACHES];
+struct kslab_kmalloc_class kslab_kmalloc_by_id[KSLAB_MAX_CACHES];
 struct kslab_cpu_cache *kslab_kmalloc_fast[KSLAB_KMALLOC_FAST_SLOTS];
 unsigned int kslab_kmalloc_fast_size[KSLAB_KMALLOC_FAST_SLOTS];
 
@@ -148,9 +148,13 @@ struct kslab_cache *kmalloc_caches_init(unsigned int first, unsigned int last)
 		 * A debugged class (no magazines) finds a double free in its
 		 * objects' state, and poisons them: no tag, no fast free.
 		 */
-		if (cache && !(cache->flags & KSLAB_NO_MAGAZINE))
-			kslab_store_release(&kslab_kmalloc_by_id[kslab_cache_id(cache)],
-					    cache);
+		if (cache && !(cache->flags & KSLAB_NO_MAGAZINE)) {
+			struct kslab_kmalloc_class *class =
+				&kslab_kmalloc_by_id[kslab_cache_id(cache)];
+
+			kslab_store_release(&class->cpu, cache->cpu);
+			kslab_store_release(&class->cache, cache);
+		}
 		kslab_store_release(&kmalloc_caches[i], cache);
 	}
 	kslab_kmalloc_fast_sync();
@@ -188,12 +192,12 @@ unsigned int kslab_kmalloc_exit(void)
 			continue;
 		/* No kfree may find a descriptor being freed. */
 		id = kslab_cache_id(kmalloc_caches[i]);
-		fast = kslab_kmalloc_by_id[id];
-		kslab_store_release(&kslab_kmalloc_by_id[id], NULL);
+		fast = kslab_kmalloc_by_id[id].cache;
+		kslab_store_release(&kslab_kmalloc_by_id[id].cache, NULL);
 		if (kslab_cache_release(kmalloc_caches[i])) {
 			kslab_store_release(&kmalloc_caches[i], NULL);
 		} else {
-			kslab_store_release(&kslab_kmalloc_by_id[id], fast);
+			kslab_store_release(&kslab_kmalloc_by_id[id].cache, fast);
 			kept++;
 		}
 	}
@@ -420,7 +424,7 @@ static enum kmalloc_kind kmalloc_kind(const void *p, struct kmalloc_alloc *a)
 			return kslab_debug_is_free(a->cache, (void *)p) ?
 			       KMALLOC_FREED : KMALLOC_OBJECT;
 		if (!KSLAB_HARDENING ||
-		    a->cache != kslab_kmalloc_by_id[kslab_cache_id(a->cache)])
+		    a->cache != kslab_kmalloc_by_id[kslab_cache_id(a->cache)].cache)
 			return KMALLOC_OBJECT;
 		return kslab_env_mem_peek_word(p) ==
 		       kslab_kmalloc_free_tag(a->cache) ? KMALLOC_FREED :

@@ -40,10 +40,18 @@ static inline unsigned long kslab_kmalloc_free_tag(const struct kslab_cache *cac
 }
 
 /*
- * The classes by cache number (kslab_cache_id()); NULL for other caches
- * and debugged classes, which kfree's slow path serves.
+ * The classes by cache number (kslab_cache_id()): the cache, NULL for
+ * other caches and debugged classes, which kfree's slow path serves, and
+ * beside it its per-CPU handle, so that kfree loads both at once and
+ * reaches the magazine without a load from the descriptor first.
  */
-extern struct kslab_cache *kslab_kmalloc_by_id[KSLAB_MAX_CACHES] kslab_hidden;
+struct kslab_kmalloc_class {
+	struct kslab_cache *cache;
+	struct kslab_cpu_cache *cpu;
+};
+
+extern struct kslab_kmalloc_class kslab_kmalloc_by_id[KSLAB_MAX_CACHES]
+	kslab_hidden;
 
 /* Each slot's class: its per-CPU handle, and its size for checkers' marks. */
 extern struct kslab_cpu_cache *kslab_kmalloc_fast[KSLAB_KMALLOC_FAST_SLOTS]
@@ -119,6 +127,7 @@ kslab_kmalloc_free_hit(const void *p, unsigned long caller,
 {
 	const unsigned long *word = kslab_env_page_word(p);
 	unsigned long *obj = (unsigned long *)p;
+	struct kslab_kmalloc_class *class;
 	struct kslab_cache *cache;
 	unsigned long id;
 
@@ -127,7 +136,8 @@ kslab_kmalloc_free_hit(const void *p, unsigned long caller,
 	id = kslab_cache_number(p, *word);
 	if (kslab_unlikely(id >= KSLAB_MAX_CACHES))
 		return false;
-	cache = KSLAB_DATA_RACE(kslab_kmalloc_by_id[id]);
+	class = &kslab_kmalloc_by_id[id];
+	cache = KSLAB_DATA_RACE(class->cache);
 	if (kslab_unlikely(!cache || !kslab_obj_in(cache, p, *word)))
 		return false;
 	/* A checker has closed a freed block: peek at the tag. */
@@ -142,7 +152,7 @@ kslab_kmalloc_free_hit(const void *p, unsigned long caller,
 		check(cache, obj);
 	if (KSLAB_HARDENING)
 		*obj = kslab_kmalloc_free_tag(cache);
-	kslab_cache_free_object(cache, obj, caller);
+	kslab_cache_free_to(cache, KSLAB_DATA_RACE(class->cpu), obj, caller);
 	return true;
 }
 

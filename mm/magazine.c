@@ -201,11 +201,37 @@ static bool depot_refill(struct kslab_cache *cache, gfp_t gfp)
 	return rounds != 0;
 }
 
-/* ---- the CPU layer, inside the CPU's section ---- */
+/*
+ * ---- the CPU layer, inside the CPU's section, between cpu_harvest()
+ * and cpu_state_in() ----
+ */
 
-/* Take the fast paths' counts in: before a magazine leaves, and on misses. */
+/*
+ * The loaded magazine's state word lives in the CPU cache for the fast
+ * paths (mm/magazine_layout.h). Inside the section the magazine gets it
+ * back first, so the code here works on magazines alone, and the CPU
+ * cache takes it again, from whichever magazine is loaded then, last.
+ * The empty sentinel is never written: every CPU shares it.
+ */
+static void cpu_state_out(struct kslab_cpu_cache *cc)
+{
+	if (cc->loaded != &empty_magazine)
+		cc->loaded->state = cc->loaded_state;
+}
+
+static void cpu_state_in(struct kslab_cpu_cache *cc)
+{
+	cc->loaded_state = cc->loaded->state;
+}
+
+/*
+ * Take the fast paths' counts in: the first thing a section's work on
+ * the CPU cache does (before a magazine leaves, and on misses); it ends
+ * with cpu_state_in().
+ */
 static void cpu_harvest(struct kslab_cpu_cache *cc)
 {
+	cpu_state_out(cc);
 	kslab_mag_harvest(cc, cc->loaded);
 	kslab_mag_harvest(cc, cc->previous);
 }
@@ -215,7 +241,6 @@ static void *cpu_alloc_miss(struct kslab_cache *cache, unsigned int cpu,
 {
 	struct kslab_magazine *full = cc->loaded;
 
-	cpu_harvest(cc);
 	/* The fast path gave up with rounds left: a section, or a harvest. */
 	if (kslab_mag_rounds(full)) {
 		cc->counts.alloc_hit++;
@@ -246,7 +271,6 @@ static bool cpu_free_miss(struct kslab_cache *cache, unsigned int cpu,
 {
 	struct kslab_magazine *room = cc->loaded;
 
-	cpu_harvest(cc);
 	if (!kslab_mag_full(room)) {	/* a section, or a harvest */
 		kslab_mag_push(room, obj);
 		cc->counts.free_hit++;
@@ -329,9 +353,12 @@ void *kslab_cache_alloc_slow(struct kslab_cache *cache, gfp_t gfp,
 		for (tries = 0; tries < KSLAB_REFILL_TRIES; tries++) {
 			unsigned int cpu = kslab_cpu_enter();
 
-			obj = cpu_alloc_miss(cache, cpu,
-					     kslab_percpu_ptr(cache->cpu, cpu),
-					     !tries);
+			struct kslab_cpu_cache *cc = kslab_percpu_ptr(cache->cpu,
+								      cpu);
+
+			cpu_harvest(cc);
+			obj = cpu_alloc_miss(cache, cpu, cc, !tries);
+			cpu_state_in(cc);
 			kslab_cpu_exit(cpu);
 			if (obj || !depot_refill(cache, gfp))
 				break;
@@ -391,9 +418,12 @@ void kslab_cache_free_slow(struct kslab_cache *cache, void *obj,
 			struct kslab_cpu_cache *cc = kslab_percpu_ptr(cache->cpu,
 								      cpu);
 			struct kslab_magazine *mag;
-			bool done, twice = cpu_holds_on_top(cc, obj);
+			bool done, twice;
 
+			cpu_harvest(cc);
+			twice = cpu_holds_on_top(cc, obj);
 			done = twice || cpu_free_miss(cache, cpu, cc, obj, !tries);
+			cpu_state_in(cc);
 			kslab_cpu_exit(cpu);
 			if (twice)
 				kslab_report_bad_free(cache, KSLAB_OBJ_DOUBLE_FREE,
@@ -482,6 +512,7 @@ int kslab_magazine_init(struct kslab_cache *cache, unsigned int size)
 
 		cc->loaded = &empty_magazine;
 		cc->previous = &empty_magazine;
+		cpu_state_in(cc);
 	}
 	return 0;
 }
@@ -500,6 +531,7 @@ static void flush_cpu(unsigned int cpu, void *arg)
 	kslab_spin_unlock(&cache->depot.lock);
 	cc->loaded = &empty_magazine;
 	cc->previous = &empty_magazine;
+	cpu_state_in(cc);
 }
 
 /* Return a chain of magazines' objects to the slabs and free them. */
@@ -639,6 +671,7 @@ static void cpu_stats_add(unsigned int cpu, void *arg)
 	add_cpu_counters(&walk->stats->magazine, &cc->counts);
 	walk->stats->magazine_objs += kslab_mag_rounds(cc->loaded) +
 				      kslab_mag_rounds(cc->previous);
+	cpu_state_in(cc);
 }
 
 /**

@@ -102,9 +102,10 @@ static inline void kslab_mag_harvest(struct kslab_cpu_cache *cc,
  * The fast paths' pop and push: a round from, or onto, this CPU's loaded
  * magazine, counted as a hit; NULL (false) when the magazine is empty
  * (full), a harvest is due, or the CPU is in a section, and the slow path
- * then does the work inside the section. Where the port has a restartable
- * commit (KSLAB_ENV_MAG_COMMIT: userspace rseq) it is that; elsewhere an
- * exclusive per-CPU section (the kernel: interrupts off).
+ * then does the work inside the section. Both work on the loaded state
+ * word the CPU cache keeps (mm/magazine_layout.h). Where the port has a
+ * restartable commit (KSLAB_ENV_MAG_COMMIT: userspace rseq) it is that;
+ * elsewhere an exclusive per-CPU section (the kernel: interrupts off).
  */
 #if KSLAB_ENV_MAG_COMMIT
 static inline void *kslab_cpu_mag_pop(struct kslab_cpu_cache *pcpu)
@@ -117,32 +118,36 @@ static inline bool kslab_cpu_mag_push(struct kslab_cpu_cache *pcpu, void *obj)
 	return kslab_env_mag_push(pcpu, obj);
 }
 #else
+/* The same sums as the sequences, inside the section instead. */
 static inline void *kslab_cpu_mag_pop(struct kslab_cpu_cache *pcpu)
 {
 	unsigned int cpu = kslab_cpu_enter();
 	struct kslab_cpu_cache *cc = kslab_percpu_ptr(pcpu, cpu);
-	struct kslab_magazine *mag = cc->loaded;
+	unsigned long state = cc->loaded_state + KSLAB_MAG_POP;
 	void *obj = NULL;
 
-	if (kslab_likely(kslab_mag_rounds(mag))) {
-		obj = kslab_mag_pop(mag);
-		cc->counts.alloc_hit++;
+	if (kslab_likely(!(state & (unsigned long)KSLAB_MAG_REFUSE))) {
+		obj = cc->loaded->objs[state & KSLAB_MAG_ROUNDS_MASK];
+		cc->loaded_state = state;
 	}
 	kslab_cpu_exit(cpu);
 	return obj;
 }
 
 static inline bool kslab_cpu_mag_push(struct kslab_cpu_cache *pcpu,
-					  void *obj)
+				      void *obj)
 {
 	unsigned int cpu = kslab_cpu_enter();
 	struct kslab_cpu_cache *cc = kslab_percpu_ptr(pcpu, cpu);
-	struct kslab_magazine *mag = cc->loaded;
+	unsigned long state = cc->loaded_state + KSLAB_MAG_PUSH;
+	unsigned int rounds = state & KSLAB_MAG_ROUNDS_MASK;
 	bool done = false;
 
-	if (kslab_likely(!kslab_mag_full(mag) && !kslab_mag_top_is(mag, obj))) {
-		kslab_mag_push(mag, obj);
-		cc->counts.free_hit++;
+	if (kslab_likely(!(state & (unsigned long)KSLAB_MAG_REFUSE) &&
+			 !(KSLAB_HARDENING && rounds > 1 &&
+			   cc->loaded->objs[rounds - 2] == obj))) {
+		cc->loaded->objs[rounds - 1] = obj;
+		cc->loaded_state = state;
 		done = true;
 	}
 	kslab_cpu_exit(cpu);

@@ -8,10 +8,10 @@
  *
  * In rseq mode a pop or push runs as a restartable sequence on the
  * current CPU: it reads that CPU's section lock and gives up if it is
- * held, finds the loaded magazine, and commits with a single store to its
- * round count. If the thread is preempted, migrated or signalled before
- * that store, the kernel sends it to the abort handler and nothing was
- * changed. Slow paths still take the per-CPU lock, itself with a sequence
+ * held, finds the loaded magazine and its state word, and commits with a
+ * single store to that word. If the thread is preempted, migrated or
+ * signalled before that store, the kernel sends it to the abort handler
+ * and nothing was changed. Slow paths still take the per-CPU lock, itself with a sequence
  * when they can (kslab_rseq_cpu_trylock()), else atomically and then
  * checking they run on that CPU, so any sequence that read the lock as
  * free was preempted and will restart; kslab_each_cpu_exclusive() takes it
@@ -56,7 +56,7 @@ _Static_assert(KSLAB_PERCPU_UNIT == 1UL << 18, "rseq sequences shift by 18");
 	".quad 1f, (2f - 1f), 4f\n\t"					\
 	".popsection\n\t"						\
 	"leaq 3b(%%rip), %[mag]\n\t"					\
-	"movq %[mag], %%fs:8(%[rs])\n\t"					\
+	"movq %[mag], %%fs:8(%[rs])\n\t"				\
 	"1:\n\t"
 
 #define KSLAB_RSEQ_END(abort)						\
@@ -77,16 +77,17 @@ _Static_assert(KSLAB_PERCPU_UNIT == 1UL << 18, "rseq sequences shift by 18");
 #endif
 
 /*
- * This CPU's loaded magazine, if its gate is open: the offset of its
- * per-CPU copies is cpu_id_start * KSLAB_PERCPU_UNIT.
+ * This CPU's cache, if its gate is open: the offset of its per-CPU copies
+ * is cpu_id_start * KSLAB_PERCPU_UNIT. Its loaded magazine and that
+ * magazine's state word come from the same line, side by side.
  */
 #define KSLAB_RSEQ_LOADED(busy)						\
-	"movl %%fs:(%[rs]), %k[off]\n\t"					\
-	"shlq $18, %[off]\n\t"						\
-	"cmpl $0, (%[gates], %[off])\n\t"				\
+	"movl %%fs:(%[rs]), %k[cpu_off]\n\t"				\
+	"shlq $18, %[cpu_off]\n\t"					\
+	"cmpl $0, (%[gates], %[cpu_off])\n\t"				\
 	"jnz %l[" busy "]\n\t"						\
-	"movq (%[pcpu], %[off]), %[mag]\n\t"				\
-	"movq 8(%[mag]), %[state]\n\t"
+	"movq (%[pcpu], %[cpu_off]), %[mag]\n\t"			\
+	"movq 8(%[pcpu], %[cpu_off]), %[state]\n\t"
 
 /*
  * Pop: commit state + KSLAB_MAG_POP unless the sum is refused; the rounds
@@ -94,7 +95,7 @@ _Static_assert(KSLAB_PERCPU_UNIT == 1UL << 18, "rseq sequences shift by 18");
  */
 static inline void *kslab_rseq_mag_pop(struct kslab_cpu_cache *pcpu)
 {
-	unsigned long off, mag, state;
+	unsigned long cpu_off, off, mag, state;
 
 	__asm__ __volatile__ goto(KSLAB_RSEQ_START
 		     KSLAB_RSEQ_LOADED("miss")
@@ -103,9 +104,10 @@ static inline void *kslab_rseq_mag_pop(struct kslab_cpu_cache *pcpu)
 		     "jnz %l[miss]\n\t"
 		     "movzbl %b[state], %k[off]\n\t"
 		     "movq 16(%[mag], %[off], 8), %[off]\n\t"
-		     "movq %[state], 8(%[mag])\n\t"
+		     "movq %[state], 8(%[pcpu], %[cpu_off])\n\t"
 		     KSLAB_RSEQ_END("miss")
-		     : [off] "=&r"(off), [mag] "=&r"(mag), [state] "=&r"(state)
+		     : [cpu_off] "=&r"(cpu_off), [off] "=&r"(off),
+		       [mag] "=&r"(mag), [state] "=&r"(state)
 		     : [rs] "r"(kslab_rseq_offset), [pcpu] "r"(pcpu),
 		       [gates] "r"(kslab_cpu_gates),
 		       [refuse] "i"(KSLAB_MAG_REFUSE),
@@ -124,13 +126,14 @@ miss:
  * Push: commit state + KSLAB_MAG_PUSH unless the sum is refused or @obj
  * is the round on top already (a double free: the slow path reports it);
  * the object goes below the new round count. With the new count r in off,
- * (mag + 8 * r) is the top round objs[r - 2], or for r = 1 the state word,
- * a small number no object's address equals.
+ * (mag + 8 * r) is the top round objs[r - 2], or for r = 1 the magazine's
+ * own state word, stale while it is loaded but always below 2^32, a
+ * small number no object's address equals.
  */
 static inline bool kslab_rseq_mag_push(struct kslab_cpu_cache *pcpu,
 				       void *obj)
 {
-	unsigned long off, mag, state;
+	unsigned long cpu_off, off, mag, state;
 
 	__asm__ __volatile__ goto(KSLAB_RSEQ_START
 		     KSLAB_RSEQ_LOADED("miss")
@@ -140,9 +143,10 @@ static inline bool kslab_rseq_mag_push(struct kslab_cpu_cache *pcpu,
 		     "movzbl %b[state], %k[off]\n\t"
 		     KSLAB_RSEQ_TOP_CHECK("miss")
 		     "movq %[obj], 8(%[mag], %[off], 8)\n\t"
-		     "movq %[state], 8(%[mag])\n\t"
+		     "movq %[state], 8(%[pcpu], %[cpu_off])\n\t"
 		     KSLAB_RSEQ_END("miss")
-		     : [off] "=&r"(off), [mag] "=&r"(mag), [state] "=&r"(state)
+		     : [cpu_off] "=&r"(cpu_off), [off] "=&r"(off),
+		       [mag] "=&r"(mag), [state] "=&r"(state)
 		     : [rs] "r"(kslab_rseq_offset), [pcpu] "r"(pcpu),
 		       [gates] "r"(kslab_cpu_gates), [obj] "r"(obj),
 		       [refuse] "i"(KSLAB_MAG_REFUSE),
