@@ -489,53 +489,76 @@ done
 # 16 (8 per CPU of this machine), OVERSUB_RUNS runs each, medians. kslab
 # must not wait for a preempted thread: 16 threads keep most of 2's
 # throughput, and no op waits much longer than a scheduler tick.
-# bench_threads pass N: N threads in a ring handing batches of 64-byte
-# blocks on, every free another thread's block (xmalloc-test's pattern).
+# bench_threads pass N: N producers allocate 64-byte blocks in batches,
+# N consumers free them (xmalloc-test's pattern); 1 and 4 of each.
+# bench_threads larson N: N server threads replacing random 8-1000 B
+# blocks, each handing its blocks to a new thread every 500k ops
+# (Larson's server simulation); 2 and 8 threads.
 OVERSUB_RUNS=3
 declare -A oversub
+# One run of bench_threads $2 $3 for column $1: its figures into $tmp.
+thread_run() {
+	local name=$1 what=$2 n=$3 ns rss p9999 max
+
+	case $what in
+	oversub)
+		read -r ns _ _ p9999 max < <(run_col "$name" \
+			"$build/bench/bench_threads-$name" oversub "$n") || return 0
+		echo "$ns" >>"$tmp/os.$name.$n"
+		awk -v v="$p9999" 'BEGIN { printf "%.1f\n", v / 1000 }' >>"$tmp/osq.$name.$n"
+		awk -v v="$max" 'BEGIN { printf "%.1f\n", v / 1000 }' >>"$tmp/osmax.$name.$n"
+		;;
+	*)
+		read -r ns rss < <(run_col "$name" \
+			"$build/bench/bench_threads-$name" "$what" "$n") || return 0
+		echo "$ns" >>"$tmp/$what.$name.$n"
+		awk -v k="$rss" 'BEGIN { printf "%.1f\n", k / 1024 }' >>"$tmp/${what}rss.$name.$n"
+		;;
+	esac
+}
 for _ in $(seq "$OVERSUB_RUNS"); do
-	for n in 2 16; do
-		for name in "${malloc_built[@]}"; do
-			if read -r ns _ _ p9999 max < <(run_col "$name" "$build/bench/bench_threads-$name" oversub "$n"); then
-				echo "$ns" >>"$tmp/os.$name.$n"
-				awk -v v="$p9999" 'BEGIN { printf "%.1f\n", v / 1000 }' >>"$tmp/osq.$name.$n"
-				awk -v v="$max" 'BEGIN { printf "%.1f\n", v / 1000 }' >>"$tmp/osmax.$name.$n"
-			fi
-			if read -r ns rss < <(run_col "$name" "$build/bench/bench_threads-$name" pass "$n"); then
-				echo "$ns" >>"$tmp/pass.$name.$n"
-				awk -v k="$rss" 'BEGIN { printf "%.1f\n", k / 1024 }' >>"$tmp/passrss.$name.$n"
-			fi
+	for name in "${malloc_built[@]}"; do
+		for n in 2 16; do
+			thread_run "$name" oversub "$n"
+		done
+		for n in 1 4; do
+			thread_run "$name" pass "$n"
+		done
+		for n in 2 8; do
+			thread_run "$name" larson "$n"
 		done
 	done
 done
 for name in "${malloc_built[@]}"; do
-	for n in 2 16; do
-		[ -f "$tmp/os.$name.$n" ] || continue
-		oversub[$name,ns$n]=$(median <"$tmp/os.$name.$n")
-		oversub[$name,q$n]=$(median <"$tmp/osq.$name.$n")
-		oversub[$name,max$n]=$(median <"$tmp/osmax.$name.$n")
-		[ -f "$tmp/pass.$name.$n" ] || continue
-		oversub[$name,pass$n]=$(median <"$tmp/pass.$name.$n")
-		oversub[$name,passrss$n]=$(median <"$tmp/passrss.$name.$n")
+	for f in "$tmp"/{os,osq,osmax,pass,passrss,larson,larsonrss}."$name".*; do
+		[ -f "$f" ] || continue
+		k=${f#"$tmp"/}
+		oversub[$name,${k%%.*}${k##*.}]=$(median <"$f")
 	done
-	oversub[$name,keep]=$(awk -v a="${oversub[$name,ns2]:-}" -v b="${oversub[$name,ns16]:-}" \
+	oversub[$name,keep]=$(awk -v a="${oversub[$name,os2]:-}" -v b="${oversub[$name,os16]:-}" \
 		'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "-" }')
 done
 echo
-echo "# bench_threads oversub: threads swapping 16-16000 B blocks through 4096"
-echo "# shared slots (cross-thread frees), 2M ops; median of $OVERSUB_RUNS runs"
+echo "# bench_threads: oversub, threads swapping 16-16000 B blocks through 4096"
+echo "# shared slots (cross-thread frees), 2M ops; pass, producers and consumers"
+echo "# of 64 B blocks, 16M blocks; larson, server threads replaced every 500k ops,"
+echo "# 16M ops; median of $OVERSUB_RUNS runs"
 echo "# 16/2 kept: 2 threads' ns/op over 16 threads' (throughput kept, 1 = all)"
 echo "# latency: each op timed alone, the 99.99th percentile's bucket and the max"
 table_head malloc_allocators
-cache_rows "oversub 2 threads, ns/op" oversub ns2
-cache_rows "oversub 16 threads, ns/op" oversub ns16
+cache_rows "oversub 2 threads, ns/op" oversub os2
+cache_rows "oversub 16 threads, ns/op" oversub os16
 cache_rows "oversub 16/2 throughput kept" oversub keep
-cache_rows "oversub 16 threads, p99.99 us" oversub q16
-cache_rows "oversub 16 threads, max us" oversub max16
-cache_rows "pass 2 threads, 64 B batches, ns/op" oversub pass2
-cache_rows "pass 2 threads, peak RSS MiB" oversub passrss2
-cache_rows "pass 16 threads, 64 B batches, ns/op" oversub pass16
-cache_rows "pass 16 threads, peak RSS MiB" oversub passrss16
+cache_rows "oversub 16 threads, p99.99 us" oversub osq16
+cache_rows "oversub 16 threads, max us" oversub osmax16
+cache_rows "pass 1+1 threads, ns/block" oversub pass1
+cache_rows "pass 1+1 threads, peak RSS MiB" oversub passrss1
+cache_rows "pass 4+4 threads, ns/block" oversub pass4
+cache_rows "pass 4+4 threads, peak RSS MiB" oversub passrss4
+cache_rows "larson 2 threads, ns/op" oversub larson2
+cache_rows "larson 2 threads, peak RSS MiB" oversub larsonrss2
+cache_rows "larson 8 threads, ns/op" oversub larson8
+cache_rows "larson 8 threads, peak RSS MiB" oversub larsonrss8
 
 # ---- the drop-in malloc's modes ----
 

@@ -15,16 +15,23 @@
  *              slot and frees what was there, most often another
  *              thread's block; OVERSUB_OPS ops in all. Each op is timed
  *              on its own, for the latency distribution
- *   pass N     N threads in a ring (as xmalloc-test does): each allocates
- *              a batch of PASS_BATCH 64-byte blocks, writes them, hands
- *              the batch to the next thread and frees every batch handed
- *              to it; PASS_OPS blocks in all. Every free is of another
- *              thread's block
+ *   pass N     N producer and N consumer threads, as xmalloc-test runs
+ *              them: producers allocate batches of PASS_BATCH 64-byte
+ *              blocks, write them and queue them (at most PASS_QUEUE
+ *              batches queued); consumers free them. PASS_OPS blocks in
+ *              all; every free is of another thread's block
+ *
+ *   larson N   N slots of LARSON_BLOCKS blocks of 8..1000 bytes, each
+ *              served by a thread that replaces random blocks and after
+ *              LARSON_LIFE of them hands the slot to a new thread and
+ *              exits (Larson and Krishnan's server simulation, as
+ *              mimalloc-bench runs it); LARSON_OPS replacements in all
  *
  *   bench_threads oversub N  prints "<ns/op>\t<peak RSS KiB>\t<p99 ns>\t
  *                            <p99.99 ns>\t<max ns>", ns/op being wall
  *                            time over all ops
  *   bench_threads pass N     prints "<ns/op>\t<peak RSS KiB>"
+ *   bench_threads larson N   the same
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -143,117 +150,267 @@ static int run_oversub(unsigned int nr)
 }
 
 
-#define PASS_MAX	64
-#define PASS_BATCH	64
-#define PASS_OPS	4000000UL
+#define PASS_MAX	32
+#define PASS_BATCH	4096
+#define PASS_QUEUE	100
+#define PASS_OPS	16000000UL
 #define PASS_SIZE	64
 
-/* A batch of blocks on its way to the thread that frees them. */
+/* A batch of blocks on its way from a producer to a consumer. */
 struct pass_batch {
 	struct pass_batch *next;
 	void *blocks[PASS_BATCH];
 };
 
-struct pass_thread {
+/*
+ * The queue between producers and consumers, bounded as xmalloc-test's
+ * is: a producer waits while PASS_QUEUE batches are queued, so the live
+ * blocks stay bounded whichever side runs faster.
+ */
+struct pass_queue {
 	pthread_mutex_t lock;
-	struct pass_batch *inbox;	/* batches handed to this thread */
-	struct pass_thread *next;	/* the thread it hands its own to */
-	unsigned long batches;
+	pthread_cond_t not_full;
+	pthread_cond_t not_empty;
+	struct pass_batch *head;
+	unsigned int queued;
+	unsigned long to_produce;	/* batches not yet made */
+	unsigned long to_consume;	/* batches not yet freed */
 	unsigned long failed;
-	pthread_barrier_t *start;
 };
 
-/* Free every block of every batch waiting for @th. */
-static void pass_drain(struct pass_thread *th)
+static void pass_put(struct pass_queue *q, struct pass_batch *batch)
 {
-	struct pass_batch *batch, *next;
-	unsigned int i;
-
-	pthread_mutex_lock(&th->lock);
-	batch = th->inbox;
-	th->inbox = NULL;
-	pthread_mutex_unlock(&th->lock);
-	for (; batch; batch = next) {
-		next = batch->next;
-		for (i = 0; i < PASS_BATCH; i++)
-			free(batch->blocks[i]);
-		free(batch);
-	}
+	pthread_mutex_lock(&q->lock);
+	while (q->queued >= PASS_QUEUE)
+		pthread_cond_wait(&q->not_full, &q->lock);
+	batch->next = q->head;
+	q->head = batch;
+	q->queued++;
+	pthread_cond_signal(&q->not_empty);
+	pthread_mutex_unlock(&q->lock);
 }
 
-static void *pass_thread_fn(void *arg)
+/* The next batch to free, or NULL once every batch has been taken. */
+static struct pass_batch *pass_get(struct pass_queue *q)
 {
-	struct pass_thread *th = arg;
-	unsigned long n;
+	struct pass_batch *batch = NULL;
+
+	pthread_mutex_lock(&q->lock);
+	while (!q->head && q->to_consume)
+		pthread_cond_wait(&q->not_empty, &q->lock);
+	if (q->head) {
+		batch = q->head;
+		q->head = batch->next;
+		q->queued--;
+		q->to_consume--;
+		pthread_cond_signal(&q->not_full);
+		if (!q->to_consume)
+			pthread_cond_broadcast(&q->not_empty);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return batch;
+}
+
+/* Claim one batch to make. Return: false when all are claimed. */
+static bool pass_claim(struct pass_queue *q)
+{
+	bool claimed;
+
+	pthread_mutex_lock(&q->lock);
+	claimed = q->to_produce != 0;
+	if (claimed)
+		q->to_produce--;
+	pthread_mutex_unlock(&q->lock);
+	return claimed;
+}
+
+static void *pass_producer(void *arg)
+{
+	struct pass_queue *q = arg;
+	unsigned long failed = 0;
 	unsigned int i;
 
-	pthread_barrier_wait(th->start);
-	for (n = 0; n < th->batches; n++) {
+	while (pass_claim(q)) {
 		struct pass_batch *batch = malloc(sizeof(*batch));
 
-		if (!batch) {
-			th->failed++;
-			continue;
-		}
+		if (!batch)
+			abort();
 		for (i = 0; i < PASS_BATCH; i++) {
 			unsigned char *p = malloc(PASS_SIZE);
 
 			if (p)
-				*(volatile unsigned char *)p = (unsigned char)i;
+				memset(p, (int)i, PASS_SIZE);
 			else
-				th->failed++;
+				failed++;
 			batch->blocks[i] = p;
 		}
-		pthread_mutex_lock(&th->next->lock);
-		batch->next = th->next->inbox;
-		th->next->inbox = batch;
-		pthread_mutex_unlock(&th->next->lock);
-		pass_drain(th);
+		pass_put(q, batch);
 	}
-	pthread_barrier_wait(th->start);	/* all handed over */
-	pass_drain(th);
+	__atomic_fetch_add(&q->failed, failed, __ATOMIC_RELAXED);
 	return NULL;
 }
 
-/* @nr threads passing batches round a ring; prints its line. */
+static void *pass_consumer(void *arg)
+{
+	struct pass_queue *q = arg;
+	struct pass_batch *batch;
+	unsigned int i;
+
+	while ((batch = pass_get(q))) {
+		for (i = 0; i < PASS_BATCH; i++)
+			free(batch->blocks[i]);
+		free(batch);
+	}
+	return NULL;
+}
+
+/* @nr producers and @nr consumers; prints its line. */
 static int run_pass(unsigned int nr)
 {
-	static struct pass_thread threads[PASS_MAX];
-	pthread_t ids[PASS_MAX];
-	pthread_barrier_t start;
-	unsigned long failed = 0;
+	static struct pass_queue q = {
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+		.not_full = PTHREAD_COND_INITIALIZER,
+		.not_empty = PTHREAD_COND_INITIALIZER,
+	};
+	pthread_t ids[2 * PASS_MAX];
+	unsigned long batches = PASS_OPS / PASS_BATCH;
 	struct rusage ru;
 	double t0, ns;
 	unsigned int i;
 
-	pthread_barrier_init(&start, NULL, nr + 1);
-	for (i = 0; i < nr; i++) {
-		pthread_mutex_init(&threads[i].lock, NULL);
-		threads[i].next = &threads[(i + 1) % nr];
-		threads[i].batches = PASS_OPS / PASS_BATCH / nr;
-		threads[i].start = &start;
-	}
-	for (i = 0; i < nr; i++) {
-		if (pthread_create(&ids[i], NULL, pass_thread_fn, &threads[i])) {
+	q.to_produce = batches;
+	q.to_consume = batches;
+	t0 = bench_now_ns();
+	for (i = 0; i < 2 * nr; i++) {
+		if (pthread_create(&ids[i], NULL, i & 1 ? pass_consumer : pass_producer,
+				   &q)) {
 			fprintf(stderr, "bench_threads: cannot start thread %u\n", i);
 			return EXIT_FAILURE;
 		}
 	}
-	pthread_barrier_wait(&start);
-	t0 = bench_now_ns();
-	pthread_barrier_wait(&start);
-	ns = bench_now_ns() - t0;
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < 2 * nr; i++)
 		pthread_join(ids[i], NULL);
-		failed += threads[i].failed;
-	}
-	if (failed) {
-		fprintf(stderr, "bench_threads: %lu allocations failed\n", failed);
+	ns = bench_now_ns() - t0;
+	if (q.failed) {
+		fprintf(stderr, "bench_threads: %lu allocations failed\n", q.failed);
 		return EXIT_FAILURE;
 	}
 	getrusage(RUSAGE_SELF, &ru);
-	printf("%.1f\t%ld\n", ns / (double)(threads[0].batches * PASS_BATCH * nr),
-	       ru.ru_maxrss);
+	printf("%.1f\t%ld\n", ns / (double)(batches * PASS_BATCH), ru.ru_maxrss);
+	return EXIT_SUCCESS;
+}
+
+#define LARSON_MAX	32
+#define LARSON_BLOCKS	5000
+#define LARSON_LIFE	(100UL * LARSON_BLOCKS)
+#define LARSON_OPS	16000000UL
+#define LARSON_MIN	8
+#define LARSON_SIZES	992
+
+/*
+ * One slot of the server: its blocks, and the thread now serving it.
+ * Each thread replaces LARSON_LIFE random blocks of its slot, then starts
+ * its successor on the same slot and exits, so every block a thread
+ * frees was allocated by a thread before it, and threads keep coming
+ * and going.
+ */
+struct larson_slot {
+	void *blocks[LARSON_BLOCKS];
+	unsigned long long rng;
+	unsigned long lives;		/* thread lives left */
+	pthread_mutex_t lock;
+	pthread_cond_t done_cv;
+	bool done;
+};
+
+static void *larson_thread(void *arg)
+{
+	struct larson_slot *slot = arg;
+	pthread_attr_t attr;
+	pthread_t next;
+	unsigned long i;
+
+	for (i = 0; i < LARSON_LIFE; i++) {
+		unsigned int victim = bench_xorshift(&slot->rng) % LARSON_BLOCKS;
+		size_t size = LARSON_MIN + bench_xorshift(&slot->rng) % LARSON_SIZES;
+		volatile char *p;
+
+		free(slot->blocks[victim]);
+		p = malloc(size);
+		if (!p)
+			abort();
+		p[0] = 'a';
+		p[1] = 'b';
+		slot->blocks[victim] = (void *)p;
+	}
+	if (--slot->lives) {
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&next, &attr, larson_thread, slot))
+			abort();
+		pthread_attr_destroy(&attr);
+		return NULL;
+	}
+	pthread_mutex_lock(&slot->lock);
+	slot->done = true;
+	pthread_cond_signal(&slot->done_cv);
+	pthread_mutex_unlock(&slot->lock);
+	return NULL;
+}
+
+/*
+ * @nr slots served by successive threads, as Larson and Krishnan's
+ * server simulation runs them; the blocks are made by the main thread
+ * and dealt out at random, so the first threads free foreign blocks too.
+ */
+static int run_larson(unsigned int nr)
+{
+	static struct larson_slot slots[LARSON_MAX];
+	unsigned long long rng = 0x2545f4914f6cdd1dULL;
+	pthread_attr_t attr;
+	struct rusage ru;
+	unsigned int i, j;
+	pthread_t id;
+	double t0, ns;
+
+	for (i = 0; i < nr; i++) {
+		pthread_mutex_init(&slots[i].lock, NULL);
+		pthread_cond_init(&slots[i].done_cv, NULL);
+		slots[i].rng = 0x9e3779b97f4a7c15ULL * (i + 1);
+		slots[i].lives = LARSON_OPS / LARSON_LIFE / nr;
+		for (j = 0; j < LARSON_BLOCKS; j++)
+			slots[i].blocks[j] = malloc(LARSON_MIN +
+					bench_xorshift(&rng) % LARSON_SIZES);
+	}
+	for (i = 0; i < nr * LARSON_BLOCKS; i++) {	/* deal them out */
+		unsigned int k = bench_xorshift(&rng) % (nr * LARSON_BLOCKS);
+		void *t = slots[i / LARSON_BLOCKS].blocks[i % LARSON_BLOCKS];
+
+		slots[i / LARSON_BLOCKS].blocks[i % LARSON_BLOCKS] =
+			slots[k / LARSON_BLOCKS].blocks[k % LARSON_BLOCKS];
+		slots[k / LARSON_BLOCKS].blocks[k % LARSON_BLOCKS] = t;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	t0 = bench_now_ns();
+	for (i = 0; i < nr; i++)
+		if (pthread_create(&id, &attr, larson_thread, &slots[i])) {
+			fprintf(stderr, "bench_threads: cannot start thread %u\n", i);
+			return EXIT_FAILURE;
+		}
+	for (i = 0; i < nr; i++) {
+		pthread_mutex_lock(&slots[i].lock);
+		while (!slots[i].done)
+			pthread_cond_wait(&slots[i].done_cv, &slots[i].lock);
+		pthread_mutex_unlock(&slots[i].lock);
+	}
+	ns = bench_now_ns() - t0;
+	getrusage(RUSAGE_SELF, &ru);
+	for (i = 0; i < nr; i++)
+		for (j = 0; j < LARSON_BLOCKS; j++)
+			free(slots[i].blocks[j]);
+	printf("%.1f\t%ld\n", ns / (double)(LARSON_OPS / LARSON_LIFE / nr * nr *
+					    LARSON_LIFE), ru.ru_maxrss);
 	return EXIT_SUCCESS;
 }
 
@@ -265,6 +422,8 @@ int main(int argc, char **argv)
 		return run_oversub((unsigned int)n);
 	if (argc == 3 && !strcmp(argv[1], "pass") && n >= 1 && n <= PASS_MAX)
 		return run_pass((unsigned int)n);
-	fputs("usage: bench_threads oversub N | pass N\n", stderr);
+	if (argc == 3 && !strcmp(argv[1], "larson") && n >= 1 && n <= LARSON_MAX)
+		return run_larson((unsigned int)n);
+	fputs("usage: bench_threads oversub N | pass N | larson N\n", stderr);
 	return EXIT_FAILURE;
 }
