@@ -20,14 +20,17 @@
  * @pcpu:    the cache's per-CPU handle
  * @size:    its object size, for a memory checker's marks
  * @defined: whether a constructor made the object's bytes defined
+ * @tagged:  a kmalloc class's: only a round holding the free tag
  *
  * Return: the object, or NULL if the magazine has none (or the CPU's
- * section is held, or a harvest is due): the slow path's work.
+ * section is held, or a harvest is due, or the round lost its tag): the
+ * slow path's work.
  */
 static inline void *kslab_magazine_hit(struct kslab_cpu_cache *pcpu,
-				       unsigned int size, bool defined)
+				       unsigned int size, bool defined,
+				       bool tagged)
 {
-	void *obj = kslab_cpu_mag_pop(pcpu);
+	void *obj = kslab_cpu_mag_pop(pcpu, tagged);
 
 	if (kslab_likely(obj))
 		kslab_env_obj_alloc(obj, size, defined);
@@ -37,7 +40,8 @@ static inline void *kslab_magazine_hit(struct kslab_cpu_cache *pcpu,
 /* The hit of @cache. */
 static inline void *kslab_cache_hit(struct kslab_cache *cache)
 {
-	return kslab_magazine_hit(cache->cpu, cache->object_size, cache->ctor);
+	return kslab_magazine_hit(cache->cpu, cache->object_size, cache->ctor,
+				  false);
 }
 
 /**

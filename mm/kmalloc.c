@@ -152,6 +152,8 @@ struct kslab_cache *kmalloc_caches_init(unsigned int first, unsigned int last)
 			struct kslab_kmalloc_class *class =
 				&kslab_kmalloc_by_id[kslab_cache_id(cache)];
 
+			if (KSLAB_HARDENING)
+				cache->free_tag = (unsigned long)cache->cpu;
 			kslab_store_release(&class->cpu, cache->cpu);
 			kslab_store_release(&class->cache, cache);
 		}
@@ -250,9 +252,19 @@ static void *kmalloc_class_alloc(unsigned int index, gfp_t gfp,
 	struct kslab_cache *cache = kmalloc_cache(index);
 	unsigned long *obj;
 
-	obj = cache ? kslab_cache_alloc_fast(cache, gfp, caller) : NULL;
-	if (KSLAB_HARDENING && obj)
-		*obj = 0;
+	if (!cache)
+		return NULL;
+	if (!cache->free_tag)
+		return kslab_cache_alloc_fast(cache, gfp, caller);
+	/* Each copy of a block freed twice but the first is dropped. */
+	while ((obj = kslab_cache_alloc_fast(cache, gfp & ~__GFP_ZERO, caller)) &&
+	       kslab_unlikely(*obj != cache->free_tag))
+		kslab_kmalloc_tag_lost(obj);
+	if (!obj)
+		return NULL;
+	*obj = 0;
+	if (gfp & __GFP_ZERO)
+		kslab_memset(obj, 0, cache->object_size);
 	return obj;
 }
 
@@ -423,12 +435,10 @@ static enum kmalloc_kind kmalloc_kind(const void *p, struct kmalloc_alloc *a)
 		if (a->cache->flags & KSLAB_DEBUG_FLAGS)
 			return kslab_debug_is_free(a->cache, (void *)p) ?
 			       KMALLOC_FREED : KMALLOC_OBJECT;
-		if (!KSLAB_HARDENING ||
-		    a->cache != kslab_kmalloc_by_id[kslab_cache_id(a->cache)].cache)
+		if (!a->cache->free_tag)
 			return KMALLOC_OBJECT;
-		return kslab_env_mem_peek_word(p) ==
-		       kslab_kmalloc_free_tag(a->cache) ? KMALLOC_FREED :
-							  KMALLOC_OBJECT;
+		return kslab_env_mem_peek_word(p) == a->cache->free_tag ?
+		       KMALLOC_FREED : KMALLOC_OBJECT;
 	}
 	if ((w & ~KMALLOC_BLOCK_ORDER) == KMALLOC_BLOCK_TAG &&
 	    !((unsigned long)p & (KSLAB_PAGE_SIZE - 1))) {
@@ -532,6 +542,21 @@ void kslab_kmalloc_double_free(struct kslab_cache *cache, const void *obj)
 }
 
 /**
+ * kslab_kmalloc_tag_lost() - report a block taken from a magazine without
+ * its free tag
+ * @obj: the block: the second copy of a block freed twice (or one whose
+ *       first word was written after its free), dropped by the caller
+ */
+kslab_cold kslab_noinline void kslab_kmalloc_tag_lost(const void *obj)
+{
+	unsigned long *word = kslab_env_page_word(obj);
+	struct kslab_cache *cache = kslab_cache_of(obj, word ? *word : 0);
+
+	kslab_report_bad_free(cache, KSLAB_OBJ_TAG_LOST, obj,
+			      kslab_obj_to_slab(obj), 0);
+}
+
+/**
  * kslab_kfree_slow() - what kfree's fast path leaves
  * @p:      NULL, another cache's object, a block, large memory or a bad
  *          address: everything kslab_kmalloc_free_hit() did not take
@@ -552,6 +577,8 @@ kslab_cold kslab_noinline void kslab_kfree_slow(const void *p,
 		caller = KSLAB_RET_IP;
 	switch (kmalloc_kind(p, &a)) {
 	case KMALLOC_OBJECT:
+		if (a.cache->free_tag)
+			*(unsigned long *)p = a.cache->free_tag;
 		kslab_cache_free_object(a.cache, (void *)p, caller);
 		break;
 	case KMALLOC_FREED:

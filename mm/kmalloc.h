@@ -12,14 +12,22 @@
  * every call then.
  *
  * The free tag: kmalloc's blocks have no constructor, so their bytes are
- * kslab's while free. Every free of a class object checks that its first
- * word is not the tag, the address of the class's own descriptor, and
- * then writes the tag there; every allocation clears it. A second free
- * of a block finds the tag, whatever was freed in between, and is
- * refused, so no block is handed out twice (unless the program wrote
- * over the freed block's first word meanwhile). No program holds that
- * address (the classes are not public), and the free path has it in a
- * register already: the check and the tag cost four instructions a pair.
+ * kslab's while free. A free block's first word holds the tag, the
+ * address of its class's per-CPU handle (cache->free_tag), which no
+ * program holds: every free writes it, and the slab layer keeps it in
+ * every block it holds free (mm/slab.c). Every block that leaves the
+ * magazines or the slabs for a caller must hold it, and loses it: a
+ * block freed twice sits in the magazines twice with one tag, so the
+ * second copy is found, reported and dropped when it is taken, or when
+ * it goes back to the slabs, and no block is handed out twice (unless
+ * the program wrote the tag's value into a block it holds). The free
+ * only stores: a block freed cold costs no load of it, where checking
+ * the tag on free would wait for its line; the allocation loads a block
+ * its magazine took last, as a rule still in the cache. A write into a
+ * freed block's first word is found the same way. A second free of the
+ * block on top of the magazine is refused on the spot by the push, and
+ * a front end that reads every freed block anyway (the hardened malloc)
+ * checks the tag on free and refuses every second free there.
  * Part of hardening: -DKSLAB_HARDENING=0 (mm/compiler.h) leaves it out.
  */
 #ifndef KSLAB_MM_KMALLOC_H
@@ -33,11 +41,7 @@
 #define KSLAB_KMALLOC_FAST_MAX		4096UL
 #define KSLAB_KMALLOC_FAST_SLOTS	(KSLAB_KMALLOC_FAST_MAX / 8 + 1)
 
-/* What the first word of a free object of class @cache holds. */
-static inline unsigned long kslab_kmalloc_free_tag(const struct kslab_cache *cache)
-{
-	return (unsigned long)cache;
-}
+void kslab_kmalloc_tag_lost(const void *obj) kslab_hidden;
 
 /*
  * The classes by cache number (kslab_cache_id()): the cache, NULL for
@@ -67,7 +71,8 @@ extern unsigned int kslab_kmalloc_fast_size[KSLAB_KMALLOC_FAST_SLOTS]
  * The table has one 8-byte entry per 8 bytes of size, so the entry for
  * @rounded sits @rounded bytes into it: the index costs no shift.
  * Return: an object of the class from this CPU's magazine, or NULL (no
- * class there yet, the fault point armed, the magazine empty).
+ * class there yet, the fault point armed, the magazine empty, the round
+ * on top without its free tag: the full path reports that one).
  */
 static inline void *kslab_kmalloc_rounded_hit(size_t rounded)
 {
@@ -78,9 +83,9 @@ static inline void *kslab_kmalloc_rounded_hit(size_t rounded)
 	if (kslab_unlikely(!pcpu))
 		return NULL;
 	obj = kslab_magazine_hit(pcpu, kslab_kmalloc_fast_size[rounded / 8],
-				 false);
+				 false, KSLAB_HARDENING);
 	if (KSLAB_HARDENING && kslab_likely(obj))
-		*obj = 0;	/* the free tag */
+		*obj = 0;	/* the free tag, checked by the pop */
 	return obj;
 }
 
@@ -115,9 +120,10 @@ void kslab_kmalloc_check_size(const char *op, const void *p, size_t size,
  *          (the hardened malloc: its canary, then zeroes)
  *
  * One page word names the class and proves the block; the free tag
- * (above) catches a second free, which is reported and refused.
- * Return: true if @p was a kmalloc class object (freed, or refused as a
- * double free); false for everything else (NULL, other caches' objects,
+ * (above) is written, so a second free is found when its copy leaves
+ * the magazines.
+ * Return: true if @p was a kmalloc class object, now freed; false for
+ * everything else (NULL, other caches' objects,
  * buddy blocks, large memory, bad addresses), which the caller hands to
  * kslab_kfree_slow().
  */
@@ -128,6 +134,7 @@ kslab_kmalloc_free_hit(const void *p, unsigned long caller,
 	const unsigned long *word = kslab_env_page_word(p);
 	unsigned long *obj = (unsigned long *)p;
 	struct kslab_kmalloc_class *class;
+	struct kslab_cpu_cache *pcpu;
 	struct kslab_cache *cache;
 	unsigned long id;
 
@@ -140,19 +147,24 @@ kslab_kmalloc_free_hit(const void *p, unsigned long caller,
 	cache = KSLAB_DATA_RACE(class->cache);
 	if (kslab_unlikely(!cache || !kslab_obj_in(cache, p, *word)))
 		return false;
-	/* A checker has closed a freed block: peek at the tag. */
-	if (KSLAB_HARDENING) {
-		if (kslab_unlikely(kslab_env_mem_peek_word(obj) ==
-				   kslab_kmalloc_free_tag(cache))) {
+	pcpu = KSLAB_DATA_RACE(class->cpu);
+	/*
+	 * A front end that checks each block reads it anyway: there a
+	 * second free is refused on the spot, before the check reads a
+	 * freed block. (A checker has closed a freed block: peek.)
+	 */
+	if (check) {
+		if (KSLAB_HARDENING &&
+		    kslab_unlikely(kslab_env_mem_peek_word(obj) ==
+				   (unsigned long)pcpu)) {
 			kslab_kmalloc_double_free(cache, p);
 			return true;
 		}
-	}
-	if (check)
 		check(cache, obj);
+	}
 	if (KSLAB_HARDENING)
-		*obj = kslab_kmalloc_free_tag(cache);
-	kslab_cache_free_to(cache, KSLAB_DATA_RACE(class->cpu), obj, caller);
+		*obj = (unsigned long)pcpu;	/* the free tag */
+	kslab_cache_free_to(cache, pcpu, obj, caller);
 	return true;
 }
 

@@ -102,15 +102,18 @@ static inline void kslab_mag_harvest(struct kslab_cpu_cache *cc,
  * The fast paths' pop and push: a round from, or onto, this CPU's loaded
  * magazine, counted as a hit; NULL (false) when the magazine is empty
  * (full), a harvest is due, or the CPU is in a section, and the slow path
- * then does the work inside the section. Both work on the loaded state
+ * then does the work inside the section. A pop with @tagged leaves a
+ * round without kmalloc's free tag (mm/kmalloc.h) to the slow path too,
+ * which reports it, so the fast path never calls out. Both work on the loaded state
  * word the CPU cache keeps (mm/magazine_layout.h). Where the port has a
  * restartable commit (KSLAB_ENV_MAG_COMMIT: userspace rseq) it is that;
  * elsewhere an exclusive per-CPU section (the kernel: interrupts off).
  */
 #if KSLAB_ENV_MAG_COMMIT
-static inline void *kslab_cpu_mag_pop(struct kslab_cpu_cache *pcpu)
+static inline void *kslab_cpu_mag_pop(struct kslab_cpu_cache *pcpu,
+				      bool tagged)
 {
-	return kslab_env_mag_pop(pcpu);
+	return kslab_env_mag_pop(pcpu, tagged);
 }
 
 static inline bool kslab_cpu_mag_push(struct kslab_cpu_cache *pcpu, void *obj)
@@ -119,7 +122,8 @@ static inline bool kslab_cpu_mag_push(struct kslab_cpu_cache *pcpu, void *obj)
 }
 #else
 /* The same sums as the sequences, inside the section instead. */
-static inline void *kslab_cpu_mag_pop(struct kslab_cpu_cache *pcpu)
+static inline void *kslab_cpu_mag_pop(struct kslab_cpu_cache *pcpu,
+				      bool tagged)
 {
 	unsigned int cpu = kslab_cpu_enter();
 	struct kslab_cpu_cache *cc = kslab_percpu_ptr(pcpu, cpu);
@@ -128,7 +132,10 @@ static inline void *kslab_cpu_mag_pop(struct kslab_cpu_cache *pcpu)
 
 	if (kslab_likely(!(state & (unsigned long)KSLAB_MAG_REFUSE))) {
 		obj = cc->loaded->objs[state & KSLAB_MAG_ROUNDS_MASK];
-		cc->loaded_state = state;
+		if (tagged && *(unsigned long *)obj != (unsigned long)pcpu)
+			obj = NULL;
+		else
+			cc->loaded_state = state;
 	}
 	kslab_cpu_exit(cpu);
 	return obj;

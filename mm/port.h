@@ -45,13 +45,16 @@
  *                       Valid once a kslab_percpu_alloc() has succeeded.
  *                       Declared by the environment header: userspace
  *                       makes both inline, they are the fast path.
- *   KSLAB_ENV_MAG_COMMIT, kslab_env_mag_pop(pcpu), kslab_env_mag_push(pcpu, obj)
+ *   KSLAB_ENV_MAG_COMMIT, kslab_env_mag_pop(pcpu, tagged),
+ *   kslab_env_mag_push(pcpu, obj)
  *	optional, the restartable commit: where the environment can pop a
  *	round from, or push one onto, the current CPU's loaded magazine
  *	without entering a section (userspace: rseq, one plain store
  *	commits), it defines KSLAB_ENV_MAG_COMMIT as 1 and these two, which
  *	give up (NULL, false) whenever the magazine is empty or full, or
- *	the CPU's section is held. They know the magazine by
+ *	the CPU's section is held; a pop with @tagged (a constant) gives up
+ *	too when the round's first word is not @pcpu's address (kmalloc's
+ *	free tag, mm/kmalloc.h). They know the magazine by
  *	mm/magazine_layout.h alone, the one meeting point of port and core.
  *	Elsewhere (the kernel) KSLAB_ENV_MAG_COMMIT is 0 and mm/magazine.h
  *	does both inside kslab_cpu_enter()/exit().

@@ -23,6 +23,14 @@
  * again. A free of an object the map holds free is a double free, found
  * in O(1) for every free that reaches a slab.
  *
+ * A cache with a free tag (kmalloc's classes, mm/kmalloc.h) keeps the tag
+ * in every object the slab layer holds free or hands out: each object of
+ * a new slab gets it, an object taken out must hold it, and one given
+ * back must hold it too. An object the slabs hold free that lost it was
+ * handed out by a copy a second free left in a magazine: it is reported
+ * and stays out until its holder frees it. A copy given back without it
+ * is the second copy of an object out: reported and dropped.
+ *
  * Lock order: cache->lock, then the buddy zone's lock. Slabs are made and
  * destroyed (page allocation, ctor, dtor) with no lock held.
  */
@@ -213,6 +221,9 @@ static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
 			cache->ctor(slab_obj(cache, slab, i));
 	if (cache->flags & KSLAB_DEBUG_FLAGS)
 		kslab_debug_slab_init(cache, slab);
+	if (cache->free_tag)
+		for (i = 0; i < cache->objs_per_slab; i++)
+			*(unsigned long *)slab_obj(cache, slab, i) = cache->free_tag;
 	/*
 	 * Free objects are no one's to touch: closed to memory checkers. But
 	 * RCU readers may read a TYPESAFE_BY_RCU cache's at any time.
@@ -346,6 +357,13 @@ static struct kslab_slab *slab_to_fill(struct kslab_cache *cache)
 	return NULL;
 }
 
+/* Does @obj hold its cache's free tag, if the cache has one? */
+static bool tag_held(const struct kslab_cache *cache, const void *obj)
+{
+	return !cache->free_tag ||
+	       kslab_env_mem_peek_word(obj) == cache->free_tag;
+}
+
 /**
  * kslab_slab_alloc_batch() - take objects out of the cache's slabs
  * @cache: the cache
@@ -361,6 +379,7 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 				    unsigned long caller)
 {
 	unsigned int got = 0;
+	void *lost = NULL;
 
 	kslab_spin_lock(&cache->lock);
 	while (got < nr) {
@@ -396,6 +415,15 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 				cache->quarantined++;
 				continue;
 			}
+			/*
+			 * Out already: a copy a second free left in a
+			 * magazine handed it out. Its holder's free brings
+			 * it back; until then it stays out.
+			 */
+			if (kslab_unlikely(!tag_held(cache, objs[got]))) {
+				lost = objs[got];
+				continue;
+			}
 			got++;
 		}
 		/* Counted now: the lock may drop for the next slab. */
@@ -404,6 +432,9 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 	}
 	cache->refills++;
 	kslab_spin_unlock(&cache->lock);
+	if (kslab_unlikely(lost))
+		kslab_report_bad_free(cache, KSLAB_OBJ_TAG_LOST, lost,
+				      kslab_obj_to_slab(lost), 0);
 	return got;
 }
 
@@ -440,10 +471,11 @@ static void slabs_destroy(struct kslab_cache *cache,
 
 /* A double free found under the lock: reported without it. */
 static kslab_cold void report_double_free(struct kslab_cache *cache,
-					  void *obj, struct kslab_slab *slab)
+					  void *obj, struct kslab_slab *slab,
+					  enum kslab_obj_error err)
 {
 	kslab_spin_unlock(&cache->lock);
-	kslab_report_bad_free(cache, KSLAB_OBJ_DOUBLE_FREE, obj, slab, 0);
+	kslab_report_bad_free(cache, err, obj, slab, 0);
 	kslab_spin_lock(&cache->lock);
 }
 
@@ -465,7 +497,7 @@ static void slab_give_back(struct kslab_cache *cache, void *obj)
 	if (kslab_unlikely(!slab || slab->cache != cache || !slab->inuse ||
 			   index >= cache->objs_per_slab ||
 			   !kslab_map_give(cache, slab, (unsigned int)index))) {
-		report_double_free(cache, obj, slab);
+		report_double_free(cache, obj, slab, KSLAB_OBJ_DOUBLE_FREE);
 		return;
 	}
 	was = slab->inuse--;
@@ -516,6 +548,11 @@ void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 		if (kslab_unlikely(cache->flags & KSLAB_DEBUG_FLAGS) &&
 		    slab && slab->cache == cache)
 			obj = debug_free(cache, obj, caller);
+		/* A second copy of an object out again: keep it out. */
+		if (obj && kslab_unlikely(!tag_held(cache, obj))) {
+			report_double_free(cache, obj, slab, KSLAB_OBJ_TAG_LOST);
+			obj = NULL;
+		}
 		if (obj)
 			slab_give_back(cache, obj);
 	}

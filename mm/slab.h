@@ -67,6 +67,7 @@ struct kslab_cache {
 	unsigned long flags;
 	unsigned int object_size;
 	unsigned int fault;		/* KSLAB_CACHE_FAULT_*, read on slow paths */
+	unsigned long free_tag;		/* kmalloc's classes: see mm/kmalloc.h */
 	void (*ctor)(void *obj);
 	void (*dtor)(void *obj);
 
@@ -193,6 +194,7 @@ enum kslab_obj_error {
 	KSLAB_OBJ_WRONG_CACHE,	/* another cache's object */
 	KSLAB_OBJ_INSIDE,	/* not the start of an object */
 	KSLAB_OBJ_DOUBLE_FREE,	/* its slab has no object out */
+	KSLAB_OBJ_TAG_LOST,	/* a free one whose free tag is gone */
 };
 
 

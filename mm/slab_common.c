@@ -524,6 +524,8 @@ void kslab_report_bad_free(struct kslab_cache *cache, enum kslab_obj_error err,
 		[KSLAB_OBJ_WRONG_CACHE] = "free to wrong cache",
 		[KSLAB_OBJ_INSIDE] = "free of address inside an object",
 		[KSLAB_OBJ_DOUBLE_FREE] = "double free",
+		[KSLAB_OBJ_TAG_LOST] =
+			"double free or write after free: free tag gone from",
 	};
 
 	kslab_atomic_add(&cache->bad_frees, 1);

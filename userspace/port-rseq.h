@@ -91,29 +91,41 @@ _Static_assert(KSLAB_PERCPU_UNIT == 1UL << 18, "rseq sequences shift by 18");
 
 /*
  * Pop: commit state + KSLAB_MAG_POP unless the sum is refused; the rounds
- * left after it index the object taken, which comes back in off.
+ * left after it index the object taken, which comes back in off. With
+ * @tagged (a constant), the object's first word must be @pcpu's address
+ * (kmalloc's free tag), or nothing is committed: the slow path takes
+ * that round and reports it.
  */
-static inline void *kslab_rseq_mag_pop(struct kslab_cpu_cache *pcpu)
+#define KSLAB_RSEQ_POP(check)						\
+	__asm__ __volatile__ goto(KSLAB_RSEQ_START			\
+		     KSLAB_RSEQ_LOADED("miss")				\
+		     "addq %[pop], %[state]\n\t"				\
+		     "testq %[refuse], %[state]\n\t"			\
+		     "jnz %l[miss]\n\t"					\
+		     "movzbl %b[state], %k[off]\n\t"			\
+		     "movq 16(%[mag], %[off], 8), %[off]\n\t"		\
+		     check						\
+		     "movq %[state], 8(%[pcpu], %[cpu_off])\n\t"		\
+		     KSLAB_RSEQ_END("miss")				\
+		     : [cpu_off] "=&r"(cpu_off), [off] "=&r"(off),	\
+		       [mag] "=&r"(mag), [state] "=&r"(state)		\
+		     : [rs] "r"(kslab_rseq_offset), [pcpu] "r"(pcpu),	\
+		       [gates] "r"(kslab_cpu_gates),			\
+		       [refuse] "i"(KSLAB_MAG_REFUSE),			\
+		       [pop] "i"(KSLAB_MAG_POP)				\
+		     : "memory", "cc"					\
+		     : miss)
+
+static inline void *kslab_rseq_mag_pop(struct kslab_cpu_cache *pcpu,
+				       bool tagged)
 {
 	unsigned long cpu_off, off, mag, state;
 
-	__asm__ __volatile__ goto(KSLAB_RSEQ_START
-		     KSLAB_RSEQ_LOADED("miss")
-		     "addq %[pop], %[state]\n\t"
-		     "testq %[refuse], %[state]\n\t"
-		     "jnz %l[miss]\n\t"
-		     "movzbl %b[state], %k[off]\n\t"
-		     "movq 16(%[mag], %[off], 8), %[off]\n\t"
-		     "movq %[state], 8(%[pcpu], %[cpu_off])\n\t"
-		     KSLAB_RSEQ_END("miss")
-		     : [cpu_off] "=&r"(cpu_off), [off] "=&r"(off),
-		       [mag] "=&r"(mag), [state] "=&r"(state)
-		     : [rs] "r"(kslab_rseq_offset), [pcpu] "r"(pcpu),
-		       [gates] "r"(kslab_cpu_gates),
-		       [refuse] "i"(KSLAB_MAG_REFUSE),
-		       [pop] "i"(KSLAB_MAG_POP)
-		     : "memory", "cc"
-		     : miss);
+	if (tagged)
+		KSLAB_RSEQ_POP("cmpq %[pcpu], (%[off])\n\t"
+			       "jne %l[miss]\n\t");
+	else
+		KSLAB_RSEQ_POP("");
 	/* Magazines hold objects, never NULL: callers' tests fold away. */
 	if (!off)
 		__builtin_unreachable();
@@ -188,9 +200,11 @@ busy:
 }
 #else
 /* No sequences written for this architecture: userspace/cpu.c picks "lock". */
-static inline void *kslab_rseq_mag_pop(struct kslab_cpu_cache *pcpu)
+static inline void *kslab_rseq_mag_pop(struct kslab_cpu_cache *pcpu,
+				       bool tagged)
 {
 	(void)pcpu;
+	(void)tagged;
 	return NULL;
 }
 

@@ -92,6 +92,7 @@ struct fuzz_cache {
 /* A kmalloc class object the model freed, for double frees. */
 struct fuzz_kfreed {
 	void *p;
+	struct kslab_cache *class;
 	unsigned long reclaims;		/* the model's count when it was freed */
 };
 
@@ -112,6 +113,14 @@ struct fuzz_model {
 	unsigned int op;		/* the operation running */
 	unsigned long want_reports;	/* reports the operation must cause */
 	const char *want_what;		/* and what they must say, if set */
+	/*
+	 * Class objects freed twice whose second copy kslab has not found
+	 * yet: it reports each once, at some later operation, as the copy
+	 * leaves a magazine or the block leaves its slab (mm/kmalloc.h).
+	 * By class, as m->classes.
+	 */
+	unsigned long dups[FUZZ_MAX_CLASSES];
+	unsigned long nr_dups;
 };
 
 /* The object sizes a cache is made with; each has a constructor. */
@@ -138,7 +147,7 @@ void fuzz_check_align(const struct fuzz_model *m, const void *p, size_t align);
 bool fuzz_is_ctor_state(unsigned char *p, size_t size);
 
 void fuzz_expect_report(struct fuzz_model *m, const char *what);
-void fuzz_check_reports(const struct fuzz_model *m,
+void fuzz_check_reports(struct fuzz_model *m,
 			const struct report_capture *cap);
 void fuzz_check_cache(const struct fuzz_model *m, unsigned int slot);
 void fuzz_check_counters(const struct fuzz_model *m);
