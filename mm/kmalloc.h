@@ -26,8 +26,9 @@
  * its magazine took last, as a rule still in the cache. A write into a
  * freed block's first word is found the same way. A second free of the
  * block on top of the magazine is refused on the spot by the push, and
- * a front end that reads every freed block anyway (the hardened malloc)
- * checks the tag on free and refuses every second free there.
+ * a front end that reads every freed block anyway (the hardened malloc),
+ * or a memory checker's build, checks the tag on free and refuses every
+ * second free there.
  * Part of hardening: -DKSLAB_HARDENING=0 (mm/compiler.h) leaves it out.
  */
 #ifndef KSLAB_MM_KMALLOC_H
@@ -149,18 +150,20 @@ kslab_kmalloc_free_hit(const void *p, unsigned long caller,
 		return false;
 	pcpu = KSLAB_DATA_RACE(class->cpu);
 	/*
-	 * A front end that checks each block reads it anyway: there a
-	 * second free is refused on the spot, before the check reads a
-	 * freed block. (A checker has closed a freed block: peek.)
+	 * A front end that checks each block reads it anyway, and a memory
+	 * checker's build would see the tag written into a freed block it
+	 * has closed: there a second free is refused on the spot, before
+	 * anything reads or writes the block. (Closed: peek.)
 	 */
-	if (check) {
+	if (check || KSLAB_ENV_MARKS_OBJECTS) {
 		if (KSLAB_HARDENING &&
 		    kslab_unlikely(kslab_env_mem_peek_word(obj) ==
 				   (unsigned long)pcpu)) {
 			kslab_kmalloc_double_free(cache, p);
 			return true;
 		}
-		check(cache, obj);
+		if (check)
+			check(cache, obj);
 	}
 	if (KSLAB_HARDENING)
 		*obj = (unsigned long)pcpu;	/* the free tag */
