@@ -12,6 +12,8 @@
 #                 from libkslab-malloc and the same four: ns/op and peak
 #                 RSS;
 #                 and RSS over time through a grow, a free and a tail
+#   programs      git, xz, sqlite3, perl and python3 with each malloc
+#                 preloaded (scripts/bench-programs.sh): seconds, peak RSS
 #
 # The figures also go, tab-separated, into BUILD/bench-results/, and
 # scripts/bench-plots.gp draws them there as SVG: ns/op per workload and
@@ -626,6 +628,10 @@ else
 	printf "$mrow" "${title[pair]}, instr/op" "${mode_value[default,ir]:--}" \
 		"${mode_value[hardened,ir]:--}" "${mode_value[debug,ir]:--}"
 fi
+
+# ---- programs kslab did not write, under each malloc ----
+
+"$root/scripts/bench-programs.sh" "$build"
 
 # ---- RSS over time, and the plots ----
 

@@ -27,7 +27,8 @@ test_pkgs=(python3 coreutils valgrind linux-perf pkg-config man-db)
 kernel_pkgs=(linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod)
 debug_kernel_pkgs=(linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils)
 fuzz_pkgs=(clang libclang-rt-14-dev)
-bench_pkgs=(valgrind libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev gnuplot-nox)
+bench_pkgs=(valgrind libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev gnuplot-nox
+	    time git xz-utils sqlite3 perl python3)
 
 want=("${build_pkgs[@]}")
 for set in "$@"; do
