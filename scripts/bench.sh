@@ -8,7 +8,8 @@
 #   bench_cache   a kslab cache of 64-byte objects beside malloc(64) from
 #                 glibc, jemalloc, mimalloc and tcmalloc
 #   bench_malloc  malloc of mixed sizes, one thread and four, a churn
-#                 of large zeroed blocks and a short program's footprint,
+#                 of large zeroed blocks, a short program's footprint and
+#                 a key-value store's fill,
 #                 from libkslab-malloc and the same four: ns/op and peak
 #                 RSS;
 #                 and RSS over time through a grow, a free and a tail
@@ -423,11 +424,12 @@ fi
 # median of each column is shown.
 MALLOC_RUNS=5
 malloc_allocators=(kslab kslab-preload glibc jemalloc mimalloc tcmalloc)
-malloc_workloads=(mixed threads large short)
+malloc_workloads=(mixed threads large short kvfill)
 declare -A malloc_title=([mixed]="mixed 16-2048 B, 100k live"
 			 [threads]="4 threads x 25k live"
 			 [large]="large churn 5-25 MiB"
-			 [short]="short program, 1000 blocks")
+			 [short]="short program, 1000 blocks"
+			 [kvfill]="key-value fill, 500k keys")
 declare -A mns mrss
 
 # Build program $2 (bench_malloc, bench_threads) for allocator $1.

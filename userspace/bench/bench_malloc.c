@@ -24,13 +24,19 @@
  *   short     a short program's footprint: SHORT_BLOCKS blocks of
  *             16..215 bytes allocated, written and freed, nothing else;
  *             its peak RSS is mostly the allocator's fixed cost
+ *   kvfill    a key-value store as a cache server fills it: KV_KEYS keys,
+ *             each a record, its key string and a value of 16..1024
+ *             bytes; every value overwritten with one of a new size, half
+ *             the keys deleted, as many new ones set; its peak RSS over
+ *             the bytes held is the fragmentation such a server sees
  *   phases    RSS over time: grow to PHASE_BLOCKS blocks of random size,
  *             free them all, then go on with small pairs for PHASE_TAIL_MS
  *             as a program does after a peak, so an allocator that gives
  *             memory back late is seen doing it; the resident set is
  *             sampled every PHASE_SAMPLE_MS
  *
- *   bench_malloc mixed|threads|large|short   prints "<ns/op>\t<peak RSS KiB>"
+ *   bench_malloc mixed|threads|large|short|kvfill   prints
+ *                                "<ns/op>\t<peak RSS KiB>"
  *   bench_malloc phases          prints "<ms>\t<RSS KiB>" lines
  */
 #include <pthread.h>
@@ -213,6 +219,91 @@ static double run_short(void)
 	return (bench_now_ns() - start) / SHORT_BLOCKS;
 }
 
+#define KV_KEYS		500000UL
+#define KV_MIN_VALUE	16
+#define KV_VALUES	1009		/* value sizes 16..1024 */
+
+/* One key of the store, as a key-value server keeps it: three blocks. */
+struct kv_entry {
+	char *key;
+	char *value;
+	size_t len;
+};
+
+static char *kv_value(unsigned long long *rng, size_t *len)
+{
+	char *v;
+
+	*len = KV_MIN_VALUE + bench_xorshift(rng) % KV_VALUES;
+	v = malloc(*len);
+	if (!v) {
+		fputs("bench_malloc: an allocation failed\n", stderr);
+		exit(EXIT_FAILURE);
+	}
+	memset(v, 'v', *len);
+	return v;
+}
+
+static void kv_set(struct kv_entry **slot, unsigned long id,
+		   unsigned long long *rng)
+{
+	struct kv_entry *e = malloc(sizeof(*e));
+	char key[32];
+
+	if (!e) {
+		fputs("bench_malloc: an allocation failed\n", stderr);
+		exit(EXIT_FAILURE);
+	}
+	snprintf(key, sizeof(key), "key:%lu", id);
+	e->key = strdup(key);
+	if (!e->key) {
+		fputs("bench_malloc: an allocation failed\n", stderr);
+		exit(EXIT_FAILURE);
+	}
+	e->value = kv_value(rng, &e->len);
+	*slot = e;
+}
+
+static void kv_del(struct kv_entry **slot)
+{
+	free((*slot)->key);
+	free((*slot)->value);
+	free(*slot);
+	*slot = NULL;
+}
+
+/*
+ * A key-value store filled and churned as a cache server is: KV_KEYS
+ * keys set with values of 16..1024 bytes, every value overwritten once
+ * with one of a new size, half the keys deleted and as many new ones
+ * set. ns per key operation; the peak RSS against the bytes the store
+ * holds is the fragmentation a server sees.
+ */
+static double run_kvfill(void)
+{
+	static struct kv_entry *table[KV_KEYS];
+	unsigned long long rng = 0x6b76ULL;
+	unsigned long i, next = KV_KEYS, ops = 0;
+	double start = bench_now_ns(), ns;
+
+	for (i = 0; i < KV_KEYS; i++, ops++)
+		kv_set(&table[i], i, &rng);
+	for (i = 0; i < KV_KEYS; i++, ops++) {
+		struct kv_entry *e = table[bench_xorshift(&rng) % KV_KEYS];
+
+		free(e->value);
+		e->value = kv_value(&rng, &e->len);
+	}
+	for (i = 0; i < KV_KEYS; i += 2, ops++)
+		kv_del(&table[i]);
+	for (i = 0; i < KV_KEYS; i += 2, ops++)
+		kv_set(&table[i], next++, &rng);
+	ns = (bench_now_ns() - start) / (double)ops;
+	for (i = 0; i < KV_KEYS; i++)
+		kv_del(&table[i]);
+	return ns;
+}
+
 #define PHASE_BLOCKS	200000
 #define PHASE_SAMPLE_MS	20
 #define PHASE_TAIL_MS	4000
@@ -300,8 +391,11 @@ int main(int argc, char **argv)
 		ns = run_large();
 	else if (argc == 2 && !strcmp(argv[1], "short"))
 		ns = run_short();
+	else if (argc == 2 && !strcmp(argv[1], "kvfill"))
+		ns = run_kvfill();
 	else {
-		fputs("usage: bench_malloc mixed|threads|large|short|phases\n", stderr);
+		fputs("usage: bench_malloc mixed|threads|large|short|kvfill|phases\n",
+		      stderr);
 		return EXIT_FAILURE;
 	}
 	getrusage(RUSAGE_SELF, &ru);
