@@ -256,8 +256,10 @@ static void *kmalloc_class_alloc(unsigned int index, gfp_t gfp,
 		return NULL;
 	if (!cache->free_tag)
 		return kslab_cache_alloc_fast(cache, gfp, caller);
-	/* Each copy of a block freed twice but the first is dropped. */
-	/* Peek: a memory checker calls the new object's bytes undefined. */
+	/*
+	 * Each copy of a block freed twice but the first is dropped. Peek:
+	 * a memory checker calls the new object's bytes undefined.
+	 */
 	while ((obj = kslab_cache_alloc_fast(cache, gfp & ~__GFP_ZERO, caller)) &&
 	       kslab_unlikely(kslab_env_mem_peek_word(obj) != cache->free_tag))
 		kslab_kmalloc_tag_lost(obj);

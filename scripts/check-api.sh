@@ -11,7 +11,8 @@
 #   - kernel/exports.c exports exactly the functions the headers mark
 #     KSLAB_API (scripts/exports.sh --kernel);
 #   - the README's object-cache example, linked with the README's
-#     shared-library line exactly as written, runs against build/.
+#     shared-library line exactly as written, runs against build/, and
+#     (GCC, x86-64) calls kslab through the GOT, not through PLT stubs.
 #
 #   scripts/check-api.sh [BUILD]	(default build, or $KSLAB_BUILD_DIR)
 set -u
@@ -126,5 +127,22 @@ if [ -s "$tmp/prog.c" ] && [ -n "$line" ] &&
 		ok=1
 fi
 result "$ok" "readme_example_links_with_the_readme_line_and_runs"
+
+# Built by GCC for x86-64, that program calls into libkslab.so through
+# its GOT, with no PLT stub between (KSLAB_CALL_MARK, include/kslab/
+# types.h); elsewhere the marks add nothing, and it must still link.
+ok=0
+if [ -x "$tmp/a.out" ]; then
+	calls=$(objdump -d "$tmp/a.out" | grep -cE 'call.*kslab_[a-z_]+' || true)
+	stubs=$(objdump -d "$tmp/a.out" | grep -cE 'kslab_[a-z_]+@plt' || true)
+	echo "# a.out: $calls calls into kslab, $stubs through a PLT stub"
+	if "$cc" -dumpmachine | grep -q '^x86_64' &&
+	   ! "$cc" --version | grep -qi clang; then
+		[ "$calls" -gt 0 ] && [ "$stubs" = 0 ] && ok=1
+	else
+		[ "$calls" -gt 0 ] && ok=1
+	fi
+fi
+result "$ok" "calls_into_the_shared_library_skip_the_plt"
 
 [ "$failed" = 0 ]
