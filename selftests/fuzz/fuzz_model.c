@@ -407,13 +407,16 @@ static void check_classes(const struct fuzz_model *m)
 	unsigned int i, j;
 
 	for (i = 0; i < m->nr_classes; i++) {
-		unsigned long n = 0, h = held(m->classes[i], &st);
+		long n = 0, h = (long)held(m->classes[i], &st);
 
 		for (j = 0; j < m->nr_objs; j++)
 			n += m->objs[j].class == m->classes[i];
-		/* A second copy not found yet counts as one in a magazine. */
-		if (h > n || h + m->dups[i] < n)
-			fuzz_fail(m, "%s: %lu objects held, the model holds %lu (%lu freed twice, not found yet)",
+		/*
+		 * A second copy not found yet is a round of an object counted
+		 * once: held can fall that far below the model, below 0 too.
+		 */
+		if (h > n || h + (long)m->dups[i] < n)
+			fuzz_fail(m, "%s: %ld objects held, the model holds %ld (%lu freed twice, not found yet)",
 				  kslab_cache_name(m->classes[i]), h, n,
 				  m->dups[i]);
 	}
