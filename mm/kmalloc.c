@@ -256,12 +256,9 @@ static void *kmalloc_class_alloc(unsigned int index, gfp_t gfp,
 		return NULL;
 	if (!cache->free_tag)
 		return kslab_cache_alloc_fast(cache, gfp, caller);
-	/*
-	 * Each copy of a block freed twice but the first is dropped. Peek:
-	 * a memory checker calls the new object's bytes undefined.
-	 */
+	/* Each copy of a block freed twice but the first is dropped. */
 	while ((obj = kslab_cache_alloc_fast(cache, gfp & ~__GFP_ZERO, caller)) &&
-	       kslab_unlikely(kslab_env_mem_peek_word(obj) != cache->free_tag))
+	       kslab_unlikely(!kslab_free_tag_held(cache, obj)))
 		kslab_kmalloc_tag_lost(obj);
 	if (!obj)
 		return NULL;
@@ -438,9 +435,7 @@ static enum kmalloc_kind kmalloc_kind(const void *p, struct kmalloc_alloc *a)
 		if (a->cache->flags & KSLAB_DEBUG_FLAGS)
 			return kslab_debug_is_free(a->cache, (void *)p) ?
 			       KMALLOC_FREED : KMALLOC_OBJECT;
-		if (!a->cache->free_tag)
-			return KMALLOC_OBJECT;
-		return kslab_env_mem_peek_word(p) == a->cache->free_tag ?
+		return a->cache->free_tag && kslab_free_tag_held(a->cache, p) ?
 		       KMALLOC_FREED : KMALLOC_OBJECT;
 	}
 	if ((w & ~KMALLOC_BLOCK_ORDER) == KMALLOC_BLOCK_TAG &&

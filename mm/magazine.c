@@ -163,14 +163,30 @@ static void depot_give(struct kslab_cache *cache, struct kslab_magazine *mag)
 }
 
 /*
- * A cache's first fills from the slabs take FIRST_FILL_ROUNDS objects,
- * twice as many each time after, up to a magazine's capacity: a class a
- * program barely uses then holds a slab page or two, not a magazine's
- * 32 KiB of them (a short program's page faults and peak RSS). Caches
+ * A cache's first fills from the slabs take FIRST_FILL_ROUNDS objects
+ * (first_fill()), twice as many each time after, up to a magazine's
+ * capacity: a class a program barely uses then holds a slab page or two,
+ * not a magazine's 32 KiB of them (a short program's page faults and
+ * peak RSS). Caches
  * whose creator chose the magazine size fill whole magazines at once.
  */
 #define FIRST_FILL_ROUNDS	8U
 #define FIRST_FILLS		6
+
+/*
+ * The first fill's rounds: FIRST_FILL_ROUNDS, or a page's worth of
+ * objects where that is fewer, at least one: a class of large objects
+ * then touches no more pages than it hands out (kmalloc's classes write
+ * the free tag into each object a fill takes, mm/slab.c).
+ */
+static unsigned int first_fill(const struct kslab_cache *cache)
+{
+	unsigned int page_worth = KSLAB_PAGE_SIZE / cache->size;
+
+	if (page_worth > FIRST_FILL_ROUNDS)
+		return FIRST_FILL_ROUNDS;
+	return page_worth ? page_worth : 1;
+}
 
 /*
  * Fill a magazine from the slab layer and leave it in the depot.
@@ -192,8 +208,8 @@ static bool depot_refill(struct kslab_cache *cache, gfp_t gfp)
 	if (!mag)
 		return false;
 	want = kslab_mag_capacity(mag);
-	if (fills < FIRST_FILLS && (FIRST_FILL_ROUNDS << fills) < want)
-		want = FIRST_FILL_ROUNDS << fills;
+	if (fills < FIRST_FILLS && (first_fill(cache) << fills) < want)
+		want = first_fill(cache) << fills;
 	rounds = kslab_slab_alloc_batch(cache, gfp, mag->objs, want, 0);
 	kslab_mag_set_rounds(mag, rounds);
 	/* Once given, another CPU may take and empty it: count before. */

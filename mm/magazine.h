@@ -104,8 +104,8 @@ static inline void kslab_mag_harvest(struct kslab_cpu_cache *cc,
  * (full), a harvest is due, or the CPU is in a section, and the slow path
  * then does the work inside the section. A pop with @tagged leaves a
  * round without kmalloc's free tag (mm/kmalloc.h) to the slow path too,
- * which reports it, so the fast path never calls out. Both work on the loaded state
- * word the CPU cache keeps (mm/magazine_layout.h). Where the port has a
+ * which reports it, so the fast path never calls out. Both work on the
+ * loaded state word the CPU cache keeps (mm/magazine_layout.h). Where the port has a
  * restartable commit (KSLAB_ENV_MAG_COMMIT: userspace rseq) it is that;
  * elsewhere an exclusive per-CPU section (the kernel: interrupts off).
  */

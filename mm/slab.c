@@ -24,12 +24,14 @@
  * in O(1) for every free that reaches a slab.
  *
  * A cache with a free tag (kmalloc's classes, mm/kmalloc.h) keeps the tag
- * in every object the slab layer holds free or hands out: each object of
- * a new slab gets it, an object taken out must hold it, and one given
- * back must hold it too. An object the slabs hold free that lost it was
- * handed out by a copy a second free left in a magazine: it is reported
- * and stays out until its holder frees it. A copy given back without it
- * is the second copy of an object out: reported and dropped.
+ * in every object the slab layer holds free or hands out: an object out
+ * for the first time gets it (slab->fresh says which those are, so a new
+ * slab's objects are not touched before they are wanted), any other
+ * taken out must hold it, and one given back must hold it too. An object
+ * the slabs hold free that lost it was handed out by a copy a second
+ * free left in a magazine: it is reported and stays out until its holder
+ * frees it. A copy given back without it is the second copy of an object
+ * out: reported and dropped.
  *
  * Lock order: cache->lock, then the buddy zone's lock. Slabs are made and
  * destroyed (page allocation, ctor, dtor) with no lock held.
@@ -214,6 +216,7 @@ static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
 	slab->colour = colour * cache->colour_step;
 	slab->s_mem = area + slab->colour + cache->obj_offset;
 	slab->inuse = 0;
+	slab->fresh = 0;
 	kslab_list_init(&slab->node);
 	kslab_map_fill(cache, slab);
 	if (cache->ctor)
@@ -221,9 +224,6 @@ static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
 			cache->ctor(slab_obj(cache, slab, i));
 	if (cache->flags & KSLAB_DEBUG_FLAGS)
 		kslab_debug_slab_init(cache, slab);
-	if (cache->free_tag)
-		for (i = 0; i < cache->objs_per_slab; i++)
-			*(unsigned long *)slab_obj(cache, slab, i) = cache->free_tag;
 	/*
 	 * Free objects are no one's to touch: closed to memory checkers. But
 	 * RCU readers may read a TYPESAFE_BY_RCU cache's at any time.
@@ -357,11 +357,20 @@ static struct kslab_slab *slab_to_fill(struct kslab_cache *cache)
 	return NULL;
 }
 
-/* Does @obj hold its cache's free tag, if the cache has one? */
-static bool tag_held(const struct kslab_cache *cache, const void *obj)
+/*
+ * Does @obj, out of the slabs again, hold its cache's free tag, if the
+ * cache has one? One out for the first time gets it here.
+ */
+static bool tag_held(const struct kslab_cache *cache, void *obj, bool first)
 {
-	return !cache->free_tag ||
-	       kslab_env_mem_peek_word(obj) == cache->free_tag;
+	if (!cache->free_tag)
+		return true;
+	if (!first)
+		return kslab_free_tag_held(cache, obj);
+	kslab_env_mem_open(obj, sizeof(unsigned long));
+	*(unsigned long *)obj = cache->free_tag;
+	kslab_env_mem_close(obj, sizeof(unsigned long));
+	return true;
 }
 
 /**
@@ -405,7 +414,8 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 		if (kslab_unlikely(counted != cache->objs_per_slab - slab->inuse))
 			slab_quarantine(cache, slab, counted);
 		while (got < nr && slab->inuse < cache->objs_per_slab) {
-			unsigned int index = kslab_map_take(cache, slab);
+			bool first;
+			unsigned int index = kslab_map_take(cache, slab, &first);
 
 			slab->inuse++;
 			objs[got] = slab_obj(cache, slab, index);
@@ -420,7 +430,7 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 			 * magazine handed it out. Its holder's free brings
 			 * it back; until then it stays out.
 			 */
-			if (kslab_unlikely(!tag_held(cache, objs[got]))) {
+			if (kslab_unlikely(!tag_held(cache, objs[got], first))) {
 				lost = objs[got];
 				continue;
 			}
@@ -549,7 +559,7 @@ void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 		    slab && slab->cache == cache)
 			obj = debug_free(cache, obj, caller);
 		/* A second copy of an object out again: keep it out. */
-		if (obj && kslab_unlikely(!tag_held(cache, obj))) {
+		if (obj && kslab_unlikely(!kslab_free_tag_held(cache, obj))) {
 			report_double_free(cache, obj, slab, KSLAB_OBJ_TAG_LOST);
 			obj = NULL;
 		}

@@ -51,10 +51,15 @@ struct kslab_slab {
 	struct kslab_list_head node;	/* cache's full, partial or empty list */
 	struct kslab_cache *cache;
 	char *s_mem;			/* first object, after the colour */
-	unsigned int inuse;
+	unsigned short inuse;
+	unsigned short fresh;		/* positions below were handed out once */
 	unsigned int colour;		/* byte offset of s_mem in the object area */
 	unsigned long free_map[];
 };
+
+/* Objects are 8 bytes or more (KSLAB_MIN_ALIGN): a slab's count fits. */
+_Static_assert((KSLAB_PAGE_SIZE << KSLAB_SLAB_MAX_ORDER) / 8 <= 0xffff,
+	       "a slab's objects must fit inuse and fresh");
 
 struct kslab_cache {
 	/* read on every allocation and free */
@@ -120,7 +125,7 @@ static inline unsigned long kslab_map_words(unsigned long objs)
 void kslab_map_fill(const struct kslab_cache *cache, struct kslab_slab *slab);
 void kslab_map_clear(const struct kslab_cache *cache, struct kslab_slab *slab);
 unsigned int kslab_map_take(const struct kslab_cache *cache,
-			    struct kslab_slab *slab);
+			    struct kslab_slab *slab, bool *first);
 bool kslab_map_give(const struct kslab_cache *cache, struct kslab_slab *slab,
 		    unsigned int index);
 unsigned long kslab_map_free_count(const struct kslab_cache *cache,
@@ -162,6 +167,18 @@ static inline unsigned long kslab_cache_number(const void *obj,
 {
 	return ((unsigned long)obj - word - KSLAB_CACHE_KEY(0)) >>
 	       KSLAB_CACHE_KEY_SHIFT;
+}
+
+/*
+ * Does @obj hold @cache's free tag (mm/kmalloc.h), or has the cache none?
+ * A peek: a memory checker may have closed the object, or left its bytes
+ * undefined.
+ */
+static inline bool kslab_free_tag_held(const struct kslab_cache *cache,
+				       const void *obj)
+{
+	return !cache->free_tag ||
+	       kslab_env_mem_peek_word(obj) == cache->free_tag;
 }
 
 /* The cache kslab_cache_number() names, or NULL. */

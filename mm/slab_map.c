@@ -202,13 +202,16 @@ unsigned long kslab_map_free_count(const struct kslab_cache *cache,
  * kslab_map_take() - take the free object at the lowest position
  * @cache: its cache
  * @slab:  a slab whose map kslab_map_free_count() found sound and not empty
+ * @first: set to whether the object is out for the first time. Taking
+ *         the lowest position keeps the positions ever taken a prefix,
+ *         so slab->fresh, where it ends, says this with no map of its own.
  *
  * Return: the object's index in the slab.
  */
 unsigned int kslab_map_take(const struct kslab_cache *cache,
-			    struct kslab_slab *slab)
+			    struct kslab_slab *slab, bool *first)
 {
-	unsigned long i, bits, n = cache->objs_per_slab;
+	unsigned long i, bits, pos, n = cache->objs_per_slab;
 	struct shuffle sh;
 
 	for (i = 0; i < kslab_map_words(n); i++) {
@@ -216,9 +219,12 @@ unsigned int kslab_map_take(const struct kslab_cache *cache,
 		if (!bits)
 			continue;
 		map_set(cache, slab, i, bits & (bits - 1));
+		pos = i * KSLAB_MAP_BITS + (unsigned long)__builtin_ctzl(bits);
+		*first = pos >= slab->fresh;
+		if (*first)
+			slab->fresh = (unsigned short)(pos + 1);
 		shuffle_init(&sh, cache, slab);
-		return (unsigned int)position_to_object(&sh,
-			i * KSLAB_MAP_BITS + (unsigned long)__builtin_ctzl(bits));
+		return (unsigned int)position_to_object(&sh, pos);
 	}
 	KSLAB_BUG_ON(1);
 	return 0;
