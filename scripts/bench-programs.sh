@@ -22,6 +22,9 @@
 set -eu
 
 build=$(cd "${1:?usage: bench-programs.sh BUILD}" && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/bench-lib.sh
+. "$root/scripts/bench-lib.sh"
 runs=${PROGRAM_RUNS:-3}
 libdir=/usr/lib/x86_64-linux-gnu
 declare -A lib=([glibc]="" [jemalloc]=$libdir/libjemalloc.so.2
@@ -111,10 +114,6 @@ for _ in $(seq "$runs"); do
 		done
 	done
 done
-
-median() {
-	sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 declare -A fig
 for p in "${programs[@]}"; do

@@ -46,6 +46,8 @@ set -eu
 
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/bench-lib.sh
+. "$root/scripts/bench-lib.sh"
 bench=$build/bench/bench_buddy
 
 if [ ! -x "$bench" ] || [ ! -f "$build/libkslab.a" ]; then
@@ -241,10 +243,6 @@ for name in "${cache_columns[@]}"; do
 	done < <("$build/bench/bench_cache-$name" --list)
 done
 
-# The median of the numbers on standard input, or "-".
-median() {
-	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'
-}
 
 # Runnable tasks other than the one looking, the least of a few looks:
 # anything else busy on the CPUs skews the figures, the 2-thread ones most.
