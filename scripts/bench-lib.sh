@@ -5,7 +5,7 @@
 # scripts/bench-programs.sh.
 
 # The median of the numbers on stdin, one a line ("-" for none): the
-# middle one, the upper of the two for an even count.
+# middle one, the lower of the two for an even count.
 median() {
 	sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'
 }
