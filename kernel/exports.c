@@ -17,6 +17,7 @@
 /* <kslab/buddy.h> */
 EXPORT_SYMBOL_GPL(kslab_alloc_pages);
 EXPORT_SYMBOL_GPL(kslab_free_pages);
+EXPORT_SYMBOL_GPL(kslab_grow_pages);
 EXPORT_SYMBOL_GPL(kslab_buddyinfo_format);
 EXPORT_SYMBOL_GPL(kslab_default_zone);
 EXPORT_SYMBOL_GPL(kslab_zone_create);

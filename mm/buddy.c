@@ -422,6 +422,56 @@ void kslab_free_pages(void *addr, unsigned int order)
 		zone->source->take_back(zone->source, release);
 }
 
+/*
+ * Whether the pages from @index + 2^@order up to @index + 2^@new_order are
+ * all free: the block's buddy at each order in between must be one free
+ * block of that order, since a wholly free buddy would have merged into
+ * exactly that.
+ */
+static bool block_can_grow(const struct kslab_page *pages, unsigned long index,
+			   unsigned int order, unsigned int new_order)
+{
+	if (index & ((1UL << new_order) - 1))
+		return false;
+	for (; order < new_order; order++) {
+		const struct kslab_page *buddy = &pages[index + (1UL << order)];
+
+		if (buddy->state != KSLAB_PAGE_FREE || buddy->order != order)
+			return false;
+	}
+	return true;
+}
+
+bool kslab_grow_pages(void *addr, unsigned int order, unsigned int new_order)
+{
+	unsigned long a = (unsigned long)addr, index;
+	struct kslab_chunk *chunk = kslab_pagemap_lookup(a);
+	struct kslab_page *pages;
+	struct kslab_zone *zone;
+	unsigned int o;
+	bool grown = false;
+
+	if (!chunk || new_order > KSLAB_MAX_ORDER || new_order <= order)
+		return false;
+	zone = chunk->zone;
+	pages = chunk->pages;
+	index = (a - chunk->base) >> KSLAB_PAGE_SHIFT;
+	kslab_spin_lock(&zone->lock);
+	if (kslab_pagemap_lookup(a) == chunk &&
+	    pages[index].state == KSLAB_PAGE_HEAD &&
+	    pages[index].order == order &&
+	    block_can_grow(pages, index, order, new_order)) {
+		for (o = order; o < new_order; o++)
+			free_area_del(zone, &pages[index + (1UL << o)], o);
+		mark_allocated(&pages[index], new_order);
+		zone->free_pages -= (1UL << new_order) - (1UL << order);
+		zone->events.grows++;
+		grown = true;
+	}
+	kslab_spin_unlock(&zone->lock);
+	return grown;
+}
+
 /* Give back the wholly free chunks beyond the zone's quota. */
 static unsigned long zone_trim(struct kslab_zone *zone)
 {

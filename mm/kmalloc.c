@@ -698,6 +698,30 @@ void kslab_kmalloc_check_size(const char *op, const void *p, size_t size,
 	kslab_corrupted();
 }
 
+/*
+ * Grow a whole buddy block in place for krealloc() when the pages after it
+ * are free. A buffer grown step by step (realloc to twice the size, again
+ * and again) then copies nothing, and leaves no freed block of each size
+ * behind: a program's peak memory is its buffer, not the sum of them all.
+ */
+static bool kmalloc_block_grow(void *p, struct kmalloc_alloc *a, size_t size,
+			       gfp_t gfp)
+{
+	unsigned int order, new_order;
+
+	if (size <= a->size || size > KSLAB_CHUNK_SIZE)
+		return false;
+	order = kslab_kmalloc_block_order(a->size);
+	new_order = kslab_kmalloc_block_order(size);
+	if (!kslab_grow_pages(p, order, new_order))
+		return false;
+	*a->word = KMALLOC_BLOCK_WORD(new_order);
+	if (gfp & __GFP_ZERO)
+		kslab_memset((char *)p + a->size, 0,
+			     (KSLAB_PAGE_SIZE << new_order) - a->size);
+	return true;
+}
+
 /**
  * kslab_krealloc_op() - kslab_krealloc() for a front end
  * @p:    as for kslab_krealloc()
@@ -738,6 +762,10 @@ void *kslab_krealloc_op(void *p, size_t size, gfp_t gfp, const char *op,
 		if (size <= a.size && size > a.size / 2)
 			return p;
 		break;
+	case KMALLOC_BLOCK:
+		if (kmalloc_block_grow(p, &a, size, gfp))
+			return p;
+		/* fall through */
 	default:
 		if (kmalloc_usable_for(size) == a.size)
 			return p;

@@ -28,6 +28,7 @@ struct kslab_zone;
  * @merges:         buddy pairs coalesced by frees
  * @alloc_failures: allocations that returned NULL
  * @bad_frees:      frees reported as invalid and ignored
+ * @grows:          blocks grown in place by kslab_grow_pages()
  */
 struct kslab_buddy_events {
 	unsigned long chunks_granted;
@@ -36,6 +37,7 @@ struct kslab_buddy_events {
 	unsigned long merges;
 	unsigned long alloc_failures;
 	unsigned long bad_frees;
+	unsigned long grows;
 };
 
 /**
@@ -107,6 +109,24 @@ void *kslab_alloc_pages(gfp_t gfp, unsigned int order);
  */
 KSLAB_API
 void kslab_free_pages(void *addr, unsigned int order);
+
+/**
+ * kslab_grow_pages() - grow a block in place to a larger order
+ * @addr:      a live block from kslab_alloc_pages() or
+ *             kslab_zone_alloc_pages()
+ * @order:     its order
+ * @new_order: the order it should have, above @order
+ *
+ * Succeeds when @addr is aligned for @new_order and the pages after the
+ * block up to that size are free: they join it, holding whatever they
+ * held. Growing a buffer so copies nothing and leaves no freed block
+ * behind. Free the block with @new_order afterwards.
+ *
+ * Return: true if the block now has @new_order; false, changing nothing,
+ * otherwise (a bad @addr or @order included).
+ */
+KSLAB_API
+bool kslab_grow_pages(void *addr, unsigned int order, unsigned int new_order);
 
 /**
  * kslab_buddyinfo_format() - describe every zone like /proc/buddyinfo

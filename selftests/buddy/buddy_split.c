@@ -4,7 +4,8 @@
  * allocation or free, the exact free lists (block addresses, in list
  * order), the split and merge counters and the checker's verdict. Also
  * the smallest fitting order being split, max-order blocks taking a whole
- * chunk, LIFO free lists and kslab_zone_free_blocks() truncating.
+ * chunk, LIFO free lists, kslab_zone_free_blocks() truncating and blocks
+ * grown in place (kslab_grow_pages()).
  */
 #include <kslab/buddy.h>
 
@@ -335,6 +336,72 @@ static void free_blocks_listing_truncates(struct ktap_test *t,
 
 DEFINE_FIRST_PAGES_TEST(free_blocks_listing_truncates, "listing", 8)
 
+/*
+ * Growing in place takes the free buddy of each order in between, keeps
+ * the contents, and leaves the free lists an allocation of the larger
+ * order would have left. The grown block frees as one.
+ */
+static void grow_takes_free_buddies(struct ktap_test *t, struct test_zone *tz,
+				    void *a)
+{
+	unsigned long base = chunk_base(a);
+	struct free_state s = {};
+
+	*(unsigned char *)a = 0x5a;
+	KTAP_EXPECT(t, kslab_grow_pages(a, 0, 3));
+	free_state_split(&s, 0, KSLAB_MAX_ORDER, 3);
+	expect_free_state_after(t, tz->zone, base, &s, KSLAB_MAX_ORDER, 0);
+	KTAP_EXPECT_EQ(t, zone_stats(tz->zone).events.grows, 1);
+	KTAP_EXPECT_EQ(t, *(unsigned char *)a, 0x5a);
+	KTAP_EXPECT(t, resolves_to_block(byte_at(a, order_bytes(3) - 1), a, 3));
+
+	KTAP_EXPECT(t, kslab_grow_pages(a, 3, KSLAB_MAX_ORDER));
+	KTAP_EXPECT_EQ(t, zone_stats(tz->zone).free_pages, 0);
+	KTAP_EXPECT_EQ(t, kslab_zone_check(tz->zone), 0);
+	kslab_free_pages(a, KSLAB_MAX_ORDER);
+	expect_whole_chunk_free(t, tz->zone, base);
+}
+
+DEFINE_FIRST_BLOCK_TEST(grow_takes_free_buddies, "grow", 0)
+
+/*
+ * A block grows only when it is the lower half at every order and each
+ * buddy on the way is wholly free; otherwise, and for any bad argument,
+ * nothing changes.
+ */
+static void grow_refused_changes_nothing(struct ktap_test *t,
+					 struct test_zone *tz, void **pages)
+{
+	unsigned long base = chunk_base(pages[0]);
+	struct free_state s = {};
+	int not_a_block;
+
+	kslab_free_pages(pages[2], 0);
+	KTAP_EXPECT(t, !kslab_grow_pages(pages[0], 0, 1));	/* page 1 used */
+	KTAP_EXPECT(t, !kslab_grow_pages(pages[1], 0, 1));	/* upper half */
+	KTAP_EXPECT(t, !kslab_grow_pages(pages[0], 1, 2));	/* wrong order */
+	KTAP_EXPECT(t, !kslab_grow_pages(pages[0], 0, 0));
+	KTAP_EXPECT(t, !kslab_grow_pages(pages[0], 0, KSLAB_MAX_ORDER + 1));
+	KTAP_EXPECT(t, !kslab_grow_pages(pages[2], 0, 1));	/* free */
+	KTAP_EXPECT(t, !kslab_grow_pages(&not_a_block, 0, 1));
+	free_state_add(&s, 0, 2);
+	free_state_split(&s, 0, KSLAB_MAX_ORDER, 2);
+	expect_free_state_after(t, tz->zone, base, &s, KSLAB_MAX_ORDER + 1, 0);
+
+	/* With page 1 free, page 0 grows to order 1, not on: page 3 is used. */
+	kslab_free_pages(pages[1], 0);
+	KTAP_EXPECT(t, kslab_grow_pages(pages[0], 0, 1));
+	KTAP_EXPECT(t, !kslab_grow_pages(pages[0], 1, 2));
+	expect_free_state_after(t, tz->zone, base, &s, KSLAB_MAX_ORDER + 1, 0);
+	KTAP_EXPECT_EQ(t, zone_stats(tz->zone).events.grows, 1);
+
+	kslab_free_pages(pages[0], 1);
+	kslab_free_pages(pages[3], 0);
+	expect_whole_chunk_free(t, tz->zone, base);
+}
+
+DEFINE_FIRST_PAGES_TEST(grow_refused_changes_nothing, "nogrow", 4)
+
 static const struct ktap_case buddy_split_cases[] = {
 	{ "split_first_order0", test_split_first_order0 },
 	{ "free_coalesces_whole_chunk", test_free_coalesces_whole_chunk },
@@ -345,6 +412,8 @@ static const struct ktap_case buddy_split_cases[] = {
 	{ "max_order_takes_whole_chunk", test_max_order_takes_whole_chunk },
 	{ "free_lists_are_lifo", test_free_lists_are_lifo },
 	{ "free_blocks_listing_truncates", test_free_blocks_listing_truncates },
+	{ "grow_takes_free_buddies", test_grow_takes_free_buddies },
+	{ "grow_refused_changes_nothing", test_grow_refused_changes_nothing },
 };
 
 const struct ktap_suite buddy_split_suite =

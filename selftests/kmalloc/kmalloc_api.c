@@ -4,7 +4,8 @@
  * its class, aligned and within a quarter (an eighth from 57 bytes) of
  * waste; zero sizes, overflow and NULL behave as documented; larger sizes
  * get buddy blocks and then the environment's memory; krealloc keeps or
- * moves memory as its rule says, with the contents; kfree finds every kind
+ * moves memory as its rule says, with the contents, and grows a buddy
+ * block in place where it can; kfree finds every kind
  * and refuses addresses that are none. Portable: kslab headers only.
  */
 #include <kslab/buddy.h>
@@ -212,6 +213,58 @@ static void test_krealloc(struct ktap_test *t)
 	kslab_kfree(p);
 }
 
+/* Is @p on the default zone's free list of @order? */
+static bool block_is_free(const void *p, unsigned int order)
+{
+	void *free[64];
+	size_t n, i;
+
+	n = kslab_zone_free_blocks(kslab_default_zone(), order, free,
+				   KSLAB_ARRAY_SIZE(free));
+	for (i = 0; i < n && i < KSLAB_ARRAY_SIZE(free); i++)
+		if (free[i] == p)
+			return true;
+	return false;
+}
+
+/*
+ * krealloc grows a whole buddy block in place when the pages after it are
+ * free: the same address, the larger block, the contents kept, and the
+ * buddy gone from the free list. 40000 bytes take an order-4 block (64
+ * KiB), 100000 an order-5 one; blocks are taken until one is the lower
+ * half of a pair whose upper half is free.
+ */
+static void test_krealloc_grows_in_place(struct ktap_test *t)
+{
+	const size_t small = 40000, large = 100000, block = 16 * KSLAB_PAGE_SIZE;
+	unsigned char *held[16], *p = NULL, *q;
+	unsigned int n = 0, i;
+
+	while (n < KSLAB_ARRAY_SIZE(held)) {
+		held[n] = kslab_kmalloc(small, GFP_KERNEL);
+		if (!KTAP_EXPECT(t, held[n] != NULL))
+			break;
+		if (!((unsigned long)held[n] & (2 * block - 1)) &&
+		    block_is_free(held[n] + block, 4)) {
+			p = held[n];
+			break;
+		}
+		n++;
+	}
+	if (KTAP_EXPECT(t, p != NULL)) {
+		pattern(p, small, 5, false);
+		q = kslab_krealloc(p, large, GFP_KERNEL);
+		KTAP_EXPECT_PTR_EQ(t, q, p);
+		KTAP_EXPECT_EQ(t, kslab_ksize(q), 2 * block);
+		KTAP_EXPECT_EQ(t, pattern(q, small, 5, true), 0);
+		KTAP_EXPECT(t, !block_is_free(p + block, 4));
+		pattern(q, large, 5, false);
+		kslab_kfree(q);
+	}
+	for (i = 0; i < n; i++)
+		kslab_kfree(held[i]);
+}
+
 /*
  * Alignments up to a chunk, each honoured; bad ones refused. (Userspace
  * serves more, up to the arena: the malloc tests ask for 8 MiB. vmalloc
@@ -355,6 +408,7 @@ static const struct ktap_case kmalloc_cases[] = {
 	{ "zeroed", test_zeroed },
 	{ "large", test_large },
 	{ "krealloc", test_krealloc },
+	{ "krealloc_grows_in_place", test_krealloc_grows_in_place },
 	{ "aligned", test_aligned },
 	{ "kfree_cache_object", test_kfree_cache_object },
 	{ "kfree_refused", test_kfree_refused },
