@@ -177,11 +177,18 @@ static void depot_give(struct kslab_cache *cache, struct kslab_magazine *mag)
  * The first fill's rounds: FIRST_FILL_ROUNDS, or a page's worth of
  * objects where that is fewer, at least one: a class of large objects
  * then touches no more pages than it hands out (kmalloc's classes write
- * the free tag into each object a fill takes, mm/slab.c).
+ * the free tag into each object a fill takes, mm/slab.c). With hardening
+ * a new slab hands its objects out shuffled over all its pages, so a
+ * page's worth would touch as many pages: the fill is divided by the
+ * slab's pages. A program that uses a few blocks of each of 15 classes
+ * from 24 bytes to 20 KB then adds 196 KiB of RSS, not 316.
  */
 static unsigned int first_fill(const struct kslab_cache *cache)
 {
 	unsigned int page_worth = KSLAB_PAGE_SIZE / cache->size;
+
+	if (KSLAB_HARDENING)
+		page_worth >>= cache->order;
 
 	if (page_worth > FIRST_FILL_ROUNDS)
 		return FIRST_FILL_ROUNDS;

@@ -345,8 +345,35 @@ static void test_mag_first_fills_small(struct ktap_test *t)
 	test_cache_destroy(t, cache);
 }
 
+/*
+ * A new slab hands its objects out shuffled over all its pages, so a
+ * cache of large objects fills its first magazine with a page's worth
+ * divided by the slab's pages, at least one: a class a program barely
+ * uses touches about as many pages as it hands out.
+ */
+static void test_mag_first_fill_spares_slab_pages(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-mag-pages", 700, NULL, 0);
+	struct kslab_cache_stats st;
+	unsigned long want;
+	void *obj;
+
+	if (!cache)
+		return;
+	obj = kslab_cache_alloc(cache, GFP_KERNEL);
+	KTAP_ASSERT(t, obj != NULL);
+	st = cache_stats(cache);
+	KTAP_EXPECT(t, st.pages_per_slab > 1);
+	want = KSLAB_PAGE_SIZE / st.size / st.pages_per_slab;
+	KTAP_EXPECT_EQ(t, st.active_objs, want ? want : 1);
+	kslab_cache_free(cache, obj);
+	test_cache_destroy(t, cache);
+}
+
 static const struct ktap_case slab_magazine_cases[] = {
 	{ "mag_first_fills_small", test_mag_first_fills_small },
+	{ "mag_first_fill_spares_slab_pages",
+	  test_mag_first_fill_spares_slab_pages },
 	{ "mag_first_alloc_misses", test_mag_first_alloc_misses },
 	{ "mag_alloc_hits", test_mag_alloc_hits },
 	{ "mag_gfp_zero_hits", test_mag_gfp_zero_hits },
