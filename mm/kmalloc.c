@@ -298,7 +298,7 @@ static void *kmalloc_large(size_t size, size_t align, gfp_t gfp,
 	if (need > KSLAB_CHUNK_SIZE)
 		return kslab_kmalloc_large_alloc(size, align, gfp);
 	order = kslab_kmalloc_block_order(need);
-	p = kslab_alloc_pages(gfp, order);
+	p = kslab_kmalloc_block_alloc(order, gfp);
 	if (p)
 		*kslab_env_page_word(p) = KMALLOC_BLOCK_WORD(order);
 	return p;
@@ -592,7 +592,8 @@ kslab_cold kslab_noinline void kslab_kfree_slow(const void *p,
 	case KMALLOC_BLOCK:
 		*a.word = 0;
 		large_freed_note(p);
-		kslab_free_pages((void *)p, kslab_kmalloc_block_order(a.size));
+		kslab_kmalloc_block_free((void *)p,
+					 kslab_kmalloc_block_order(a.size));
 		break;
 	case KMALLOC_GUARDED:
 		kslab_guard_free(*a.word, p, caller);
@@ -762,12 +763,10 @@ void *kslab_krealloc_op(void *p, size_t size, gfp_t gfp, const char *op,
 		if (size <= a.size && size > a.size / 2)
 			return p;
 		break;
-	case KMALLOC_BLOCK:
-		if (kmalloc_block_grow(p, &a, size, gfp))
-			return p;
-		/* fall through */
 	default:
-		if (kmalloc_usable_for(size) == a.size)
+		if (kmalloc_usable_for(size) == a.size ||
+		    (kind == KMALLOC_BLOCK &&
+		     kmalloc_block_grow(p, &a, size, gfp)))
 			return p;
 		break;
 	}

@@ -2,7 +2,8 @@
 /*
  * kmalloc's largest blocks: the environment's large allocations, beyond
  * the buddy allocator's largest block, and how much of their memory is
- * kept for reuse when they are freed.
+ * kept for reuse when they are freed; and how the whole buddy blocks
+ * below them are zeroed.
  *
  * Giving a large allocation back at each free makes a program that frees
  * and allocates such blocks in turn fault every page in again each time:
@@ -18,12 +19,62 @@
  *
  * Owns the count of live large bytes. No locks of its own.
  */
+#include <kslab/buddy.h>
+
 #include "kmalloc_large.h"
 
 #define KEPT_MIN_BYTES	(64UL << 20)
 #define KEPT_SHARE	3	/* of the live bytes, a third */
 
 static struct kslab_atomic live_bytes;
+
+/*
+ * A zeroed buddy block of 128 KiB (glibc's first mmap threshold) or more
+ * is zeroed by discarding its pages where that leaves zeroes
+ * (KSLAB_ENV_DISCARD_ZEROES), not by writing them: pages nobody touched
+ * stay untouched until the program writes them. A table calloc'd large
+ * and used sparsely then costs the pages it uses, as under glibc, whose
+ * large calloc is a fresh mmap: git's 512 KiB index hash is one. Once a
+ * block of some order has been freed, blocks of that order and below are
+ * zeroed by writing, so a program that callocs and frees one size in a
+ * loop reuses warm pages rather than faulting them all in each time.
+ */
+#define ZERO_BY_DISCARD_ORDER	5
+
+static unsigned int zero_by_discard_from = ZERO_BY_DISCARD_ORDER;
+
+/**
+ * kslab_kmalloc_block_alloc() - a whole buddy block for kmalloc
+ * @order: its order
+ * @gfp:   allocation flags; __GFP_ZERO zeroes it
+ *
+ * Return: the block, or NULL.
+ */
+void *kslab_kmalloc_block_alloc(unsigned int order, gfp_t gfp)
+{
+	void *p;
+
+	if (!KSLAB_ENV_DISCARD_ZEROES || !(gfp & __GFP_ZERO) ||
+	    order < KSLAB_READ_ONCE(zero_by_discard_from))
+		return kslab_alloc_pages(gfp, order);
+	p = kslab_alloc_pages(gfp & ~__GFP_ZERO, order);
+	if (p)
+		kslab_env_chunk_discard(p, KSLAB_PAGE_SIZE << order);
+	return p;
+}
+
+/**
+ * kslab_kmalloc_block_free() - free a whole buddy block kmalloc handed out
+ * @p:     the block
+ * @order: its order
+ */
+void kslab_kmalloc_block_free(void *p, unsigned int order)
+{
+	if (KSLAB_ENV_DISCARD_ZEROES &&
+	    order >= KSLAB_READ_ONCE(zero_by_discard_from))
+		KSLAB_WRITE_ONCE(zero_by_discard_from, order + 1);
+	kslab_free_pages(p, order);
+}
 
 /**
  * kslab_kmalloc_large_alloc() - a large allocation

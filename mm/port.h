@@ -77,6 +77,9 @@
  *                                  the memory and keep it mapped
  *                                  (userspace: madvise); may do nothing
  *                                  (kernel).
+ *   KSLAB_ENV_DISCARD_ZEROES       1 where discarded memory reads back as
+ *                                  zeroes, touching no page until it is
+ *                                  written (userspace); 0 by default.
  *   kslab_env_meta_alloc(size, gfp) / kslab_env_meta_free(p, size)
  *	zeroed memory for kslab's own descriptors, never from the chunks.
  *   kslab_env_large_alloc(size, align, gfp)  memory for one allocation
@@ -246,6 +249,10 @@ static inline unsigned long kslab_env_mem_peek_word(const void *p)
 {
 	return *(const unsigned long *)p;
 }
+#endif
+
+#ifndef KSLAB_ENV_DISCARD_ZEROES
+#define KSLAB_ENV_DISCARD_ZEROES	0
 #endif
 
 /* Guard pages: nothing unless the environment has them. */

@@ -357,6 +357,9 @@ static inline unsigned long *kslab_env_page_word(const void *addr)
 	return word;
 }
 
+/* MADV_DONTNEED leaves private anonymous pages reading as zeroes. */
+#define KSLAB_ENV_DISCARD_ZEROES	1
+
 /*
  * ---- guard pages ----
  * Closed pages are PROT_NONE (userspace/pages.c); a SIGSEGV or SIGBUS on

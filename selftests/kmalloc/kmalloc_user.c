@@ -4,7 +4,8 @@
  * kind of memory, freed mostly by another thread than their allocator's,
  * each checked intact before its free; every cache and the zone are
  * consistent afterwards. A freed large block's memory kept, reused and
- * given back by the reap. Then shutdown, as the kernel module unloads.
+ * given back by the reap; a large zeroed block untouched until written.
+ * Then shutdown, as the kernel module unloads.
  * Also main() for the kmalloc test program.
  */
 #include <stdio.h>
@@ -202,19 +203,72 @@ static void test_double_free_after_shrink(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, kslab_check_all(), 0);
 }
 
+#define ZEROED_ARG	"--zeroed-blocks"
+#define ZEROED_BYTES	(1UL << 20)	/* an order-8 block */
+
+/*
+ * In a fresh process: a zeroed block of 1 MiB is zero and, until written,
+ * holds no pages; once a block of its order has been freed, the next is
+ * zeroed by writing and so resident.
+ */
+static int zeroed_blocks(void)
+{
+	unsigned long pages = ZEROED_BYTES / KSLAB_PAGE_SIZE, fresh, reused;
+	char *p = kslab_kzalloc(ZEROED_BYTES, GFP_KERNEL), *q;
+
+	if (!p)
+		return 1;
+	fresh = resident_pages(p, ZEROED_BYTES);
+	memset(p, 0x55, ZEROED_BYTES);
+	kslab_kfree(p);
+	q = kslab_kzalloc(ZEROED_BYTES, GFP_KERNEL);
+	if (!q)
+		return 1;
+	reused = resident_pages(q, ZEROED_BYTES);
+	printf("fresh %lu reused %lu of %lu zero %d\n", fresh, reused, pages,
+	       q[0] == 0 && q[ZEROED_BYTES / 2] == 0 &&
+	       q[ZEROED_BYTES - 1] == 0);
+	kslab_kfree(q);
+	return 0;
+}
+
+/*
+ * A large zeroed block is zeroed by discarding its pages, so memory
+ * nobody wrote costs nothing (a sparse table calloc'd large); after a
+ * free of its size, by writing, so a calloc and free loop does not fault
+ * every page in again.
+ */
+static void test_zeroed_block_untouched(struct ktap_test *t)
+{
+	unsigned long fresh = ~0UL, reused = 0, pages = 0;
+	struct capture c;
+	int zero = 0;
+
+	KTAP_ASSERT(t, capture_self(&c, ZEROED_ARG, environ));
+	KTAP_EXPECT_EQ(t, sscanf(c.out, "fresh %lu reused %lu of %lu zero %d",
+				 &fresh, &reused, &pages, &zero), 4);
+	KTAP_EXPECT_EQ(t, pages, ZEROED_BYTES / KSLAB_PAGE_SIZE);
+	KTAP_EXPECT_EQ(t, fresh, 0);
+	KTAP_EXPECT_EQ(t, reused, pages);
+	KTAP_EXPECT_EQ(t, zero, 1);
+}
+
 static const struct ktap_case kmalloc_user_cases[] = {
 	{ "double_free_after_shrink", test_double_free_after_shrink },
 	{ "threads_mixed_sizes", test_threads_mixed_sizes },
 	{ "large_kept", test_large_kept },
+	{ "zeroed_block_untouched", test_zeroed_block_untouched },
 	{ "shutdown", test_shutdown },
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct ktap_suite suites[] = {
 		kmalloc_suite,
 		KTAP_SUITE("kmalloc_user", kmalloc_user_cases),
 	};
 
+	if (argc > 1 && !strcmp(argv[1], ZEROED_ARG))
+		return zeroed_blocks();
 	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
 }
