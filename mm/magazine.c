@@ -33,6 +33,8 @@
 #define KSLAB_CONTENTION_GROW	16
 /* Refill attempts before an allocation goes straight to the slabs. */
 #define KSLAB_REFILL_TRIES	3
+/* Objects a depot's full magazines hold at most, in bytes (depot_spare()). */
+#define KSLAB_DEPOT_FULL_BYTES	(1UL << 20)
 
 static struct kslab_magazine empty_magazine;
 
@@ -152,6 +154,38 @@ static struct kslab_magazine *depot_exchange(struct kslab_cache *cache,
 		depot_push(depot, give);
 	kslab_spin_unlock(&depot->lock);
 	return take;
+}
+
+/*
+ * An empty magazine for a free whose CPU has two full ones, when the depot
+ * has none: a full one from the depot, its objects sent back to their
+ * slabs, once the depot's full magazines hold KSLAB_DEPOT_FULL_BYTES of
+ * objects (and two per CPU); otherwise a new one. Without the bound a
+ * program that frees most of what it holds at once (a build's last
+ * phase, a cache server dropping half its keys) buys a magazine for
+ * every 254 small objects it frees, 8 bytes an object, at the moment its
+ * memory peaks, and leaves the objects in magazines, not in slabs that
+ * could then empty. No lock held. Return: the magazine, or NULL.
+ */
+static struct kslab_magazine *depot_spare(struct kslab_cache *cache)
+{
+	struct kslab_depot *depot = &cache->depot;
+	unsigned long cap, per_mag;
+	struct kslab_magazine *mag = NULL;
+
+	per_mag = (unsigned long)depot->magazine_size * cache->size;
+	cap = KSLAB_DEPOT_FULL_BYTES / (per_mag ? per_mag : 1);
+	if (cap < 2UL * kslab_nr_cpus())
+		cap = 2UL * kslab_nr_cpus();
+	depot_lock(depot);
+	if (depot->nr_full >= cap)
+		mag = depot_pop(depot, true);
+	kslab_spin_unlock(&depot->lock);
+	if (!mag)	/* a free may not sleep: the new magazine is atomic */
+		return magazine_new(depot->magazine_size, GFP_ATOMIC);
+	kslab_slab_free_batch(cache, mag->objs, kslab_mag_rounds(mag), 0);
+	kslab_mag_set_rounds(mag, 0);
+	return mag;
 }
 
 /* Give a magazine no CPU holds to the depot. No lock held. */
@@ -453,8 +487,7 @@ void kslab_cache_free_slow(struct kslab_cache *cache, void *obj,
 						      obj, kslab_obj_to_slab(obj), 0);
 			if (done)
 				return;
-			/* A free may not sleep: the new magazine is atomic. */
-			mag = magazine_new(cache->depot.magazine_size, GFP_ATOMIC);
+			mag = depot_spare(cache);
 			if (!mag)
 				break;
 			depot_give(cache, mag);

@@ -370,10 +370,48 @@ static void test_mag_first_fill_spares_slab_pages(struct ktap_test *t)
 	test_cache_destroy(t, cache);
 }
 
+#define BOUND_OBJS	4096	/* of 1 KiB: four times what a depot keeps */
+#define DEPOT_KEEPS	(1UL << 20)
+
+/*
+ * A cache that frees far more than its depot keeps sends the rest back to
+ * its slabs a magazine at a time rather than buying a magazine for every
+ * few hundred objects: the depot's full magazines hold at most 1 MiB of
+ * objects (or two per CPU), and every object is accounted for.
+ */
+static void test_mag_depot_full_bounded(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-mag-bound", 1024, NULL, 0);
+	void **objs = meta_alloc(t, BOUND_OBJS * sizeof(void *));
+	struct kslab_cache_stats before, st;
+	unsigned long keep;
+
+	if (!cache || !objs || !alloc_objs(t, cache, objs, BOUND_OBJS))
+		goto out;
+	before = cache_stats(cache);
+	free_objs(cache, objs, BOUND_OBJS);
+	st = cache_stats(cache);
+	keep = DEPOT_KEEPS / (st.magazine_size * st.size);
+	if (keep < 2UL * kslab_nr_cpus())
+		keep = 2UL * kslab_nr_cpus();
+	KTAP_EXPECT(t, st.depot_full <= keep);
+	KTAP_EXPECT(t, st.depot_full * st.magazine_size * st.size <
+		       BOUND_OBJS * st.size / 2);
+	KTAP_EXPECT(t, st.flushes > before.flushes);
+	/* What the magazines do not hold is back in the slabs. */
+	KTAP_EXPECT_EQ(t, st.active_objs, st.magazine_objs);
+	KTAP_EXPECT_EQ(t, kslab_cache_check(cache), 0);
+out:
+	meta_free(objs, BOUND_OBJS * sizeof(void *));
+	if (cache)
+		test_cache_destroy(t, cache);
+}
+
 static const struct ktap_case slab_magazine_cases[] = {
 	{ "mag_first_fills_small", test_mag_first_fills_small },
 	{ "mag_first_fill_spares_slab_pages",
 	  test_mag_first_fill_spares_slab_pages },
+	{ "mag_depot_full_bounded", test_mag_depot_full_bounded },
 	{ "mag_first_alloc_misses", test_mag_first_alloc_misses },
 	{ "mag_alloc_hits", test_mag_alloc_hits },
 	{ "mag_gfp_zero_hits", test_mag_gfp_zero_hits },
