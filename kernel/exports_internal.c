@@ -2,9 +2,9 @@
 /*
  * Symbols for kslab's own test module only (selftests/kernel/tests), in
  * the KSLAB_INTERNAL namespace, which it alone imports: the port items
- * and the page map and kmalloc internals the portable selftest suites
- * reach, so that the same suites run in userspace and in the kernel. No
- * other module should import them.
+ * and the page map, kmalloc and internal-cache lookups the portable
+ * selftest suites reach, so that the same suites run in userspace and in
+ * the kernel. No other module should import them.
  */
 #include <linux/export.h>
 
@@ -20,3 +20,4 @@ EXPORT_SYMBOL_NS_GPL(kslab_env_puts, KSLAB_INTERNAL);
 EXPORT_SYMBOL_NS_GPL(kslab_rcu_barrier, KSLAB_INTERNAL);
 EXPORT_SYMBOL_NS_GPL(kslab_pagemap_root, KSLAB_INTERNAL);
 EXPORT_SYMBOL_NS_GPL(kslab_kmalloc_cache, KSLAB_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kslab_magazine_cache, KSLAB_INTERNAL);

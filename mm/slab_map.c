@@ -12,7 +12,10 @@
  * holds n, applied again while the result is n or more (cycle walking),
  * with round keys drawn from the cache's secret and the slab's address.
  * Each slab gets its own order, nothing is stored for it, and no state is
- * shared between slabs. Without hardening positions are objects.
+ * shared between slabs. Without hardening positions are objects, and so
+ * they are in kslab's internal caches (slab headers, magazines), whose
+ * objects no caller ever holds: packed in order, a few of them touch a
+ * page or two rather than one page each.
  *
  * Hardening: each word is stored XORed with a key made of the secret and
  * the word's address, so an overflow into an on-slab header cannot set
@@ -79,7 +82,8 @@ static void shuffle_init(struct shuffle *sh, const struct kslab_cache *cache,
 
 	sh->objs = cache->objs_per_slab;
 	sh->half = 0;
-	if (!KSLAB_HARDENING || sh->objs < 2)
+	if (!KSLAB_HARDENING || sh->objs < 2 ||
+	    (cache->flags & KSLAB_CACHE_INTERNAL))
 		return;
 	while ((1UL << bits) < sh->objs)
 		bits++;

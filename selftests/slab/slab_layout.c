@@ -295,6 +295,31 @@ static void test_slab_order_shuffled(struct ktap_test *t)
 	test_cache_destroy(t, cache);
 }
 
+#define INTERNAL_OBJS	200
+
+/*
+ * kslab's internal caches (here the smallest magazines') hand their
+ * objects out in address order within each slab: no caller holds them,
+ * so there is no layout to hide, and a few of them touch few pages.
+ */
+static void test_internal_caches_in_order(struct ktap_test *t)
+{
+	struct kslab_cache *cache = kslab_magazine_cache(6);
+	void *objs[INTERNAL_OBJS];
+	unsigned long i, n = 0, descents = 0;
+
+	KTAP_ASSERT(t, cache != NULL);
+	while (n < INTERNAL_OBJS && (objs[n] = kslab_cache_alloc(cache, GFP_KERNEL)))
+		n++;
+	KTAP_EXPECT_EQ(t, n, INTERNAL_OBJS);
+	for (i = 1; i < n; i++)
+		descents += kslab_obj_to_slab(objs[i]) ==
+			    kslab_obj_to_slab(objs[i - 1]) &&
+			    objs[i] < objs[i - 1];
+	KTAP_EXPECT_EQ(t, descents, 0);
+	free_objs(cache, objs, n);
+}
+
 static void expect_colour_cycle(struct ktap_test *t, unsigned int size,
 				unsigned int align, unsigned long colours)
 {
@@ -419,6 +444,7 @@ static void test_hwcache_align(struct ktap_test *t)
 
 static const struct ktap_case slab_layout_cases[] = {
 	{ "slab_order_shuffled", test_slab_order_shuffled },
+	{ "internal_caches_in_order", test_internal_caches_in_order },
 	{ "layout_table", test_layout_table },
 	{ "layout_sweep", test_layout_sweep },
 	{ "colour_on_slab", test_colour_on_slab },
