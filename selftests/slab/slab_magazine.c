@@ -323,6 +323,24 @@ static void test_mag_cpu_stats_sum(struct ktap_test *t)
 	test_cache_destroy(t, cache);
 }
 
+/* A new cache's statistics after its first allocation, into @st. */
+static bool after_first_alloc(struct ktap_test *t, const char *name,
+			      unsigned int size, struct kslab_cache_stats *st)
+{
+	struct kslab_cache *cache = test_cache(t, name, size, NULL, 0);
+	void *obj;
+
+	if (!cache)
+		return false;
+	obj = kslab_cache_alloc(cache, GFP_KERNEL);
+	if (obj) {
+		*st = cache_stats(cache);
+		kslab_cache_free(cache, obj);
+	}
+	test_cache_destroy(t, cache);
+	return KTAP_EXPECT(t, obj != NULL);
+}
+
 /*
  * A cache whose magazine size kslab chose fills its first magazine with 8
  * objects, not a whole magazine, so a class a program barely uses holds
@@ -330,19 +348,12 @@ static void test_mag_cpu_stats_sum(struct ktap_test *t)
  */
 static void test_mag_first_fills_small(struct ktap_test *t)
 {
-	struct kslab_cache *cache = test_cache(t, "t-mag-warm", 64, NULL, 0);
 	struct kslab_cache_stats st;
-	void *obj;
 
-	if (!cache)
+	if (!after_first_alloc(t, "t-mag-warm", 64, &st))
 		return;
-	obj = kslab_cache_alloc(cache, GFP_KERNEL);
-	KTAP_ASSERT(t, obj != NULL);
-	st = cache_stats(cache);
 	KTAP_EXPECT(t, st.magazine_size > 8);
 	KTAP_EXPECT_EQ(t, st.active_objs, 8);
-	kslab_cache_free(cache, obj);
-	test_cache_destroy(t, cache);
 }
 
 /*
@@ -353,21 +364,14 @@ static void test_mag_first_fills_small(struct ktap_test *t)
  */
 static void test_mag_first_fill_spares_slab_pages(struct ktap_test *t)
 {
-	struct kslab_cache *cache = test_cache(t, "t-mag-pages", 700, NULL, 0);
 	struct kslab_cache_stats st;
 	unsigned long want;
-	void *obj;
 
-	if (!cache)
+	if (!after_first_alloc(t, "t-mag-pages", 700, &st))
 		return;
-	obj = kslab_cache_alloc(cache, GFP_KERNEL);
-	KTAP_ASSERT(t, obj != NULL);
-	st = cache_stats(cache);
 	KTAP_EXPECT(t, st.pages_per_slab > 1);
 	want = KSLAB_PAGE_SIZE / st.size / st.pages_per_slab;
 	KTAP_EXPECT_EQ(t, st.active_objs, want ? want : 1);
-	kslab_cache_free(cache, obj);
-	test_cache_destroy(t, cache);
 }
 
 #define BOUND_OBJS	4096	/* of 1 KiB: four times what a depot keeps */
