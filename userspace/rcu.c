@@ -3,11 +3,17 @@
  * Userspace port: RCU deferral through liburcu's memb flavour.
  *
  * memb needs no signals and keeps readers to a few instructions: the
- * writer side fences readers with membarrier(2). liburcu wants every
- * thread that reads or queues callbacks registered (call_rcu takes a read
- * lock to find its per-CPU queue), so kslab_rcu_read_lock() and
- * kslab_call_rcu() register a thread on its first use and a thread-exit
- * destructor undoes it. Users never call liburcu's registration themselves.
+ * writer side fences readers with membarrier(2). liburcu wants a thread
+ * registered while it reads or queues callbacks (call_rcu takes a read
+ * lock to find its queue), and registering a thread twice is an error it
+ * stops the program for. Programs that use liburcu register their own
+ * threads, before or after kslab first runs on them, so kslab never keeps
+ * a thread registered: it uses a thread as it finds it, and one nobody
+ * registered it registers only for the duration of its own use, a
+ * read-side section (outermost lock to outermost unlock) or one
+ * call_rcu. Queuing costs that on kslab's internal paths once a batch
+ * of deferred frees (mm/rcu_free.c); a thread that reads often should be
+ * registered by its program, as liburcu asks.
  *
  * liburcu is not built for ThreadSanitizer, which therefore sees none of
  * the orderings RCU promises; the kslab_tsan_* calls state them (they are
@@ -20,6 +26,7 @@
  * it can hide a race, never invent one.
  */
 #include <urcu/urcu-memb.h>
+#include <urcu/static/urcu-memb.h>	/* the registration flag */
 
 #include "../mm/port.h"
 
@@ -31,40 +38,27 @@ static int rcu_readers_done;
 /* ... and callbacks that ran, and kslab_rcu_barrier(), which waits for them. */
 static int rcu_callbacks_done;
 
-static pthread_key_t rcu_exit_key;
-static pthread_once_t rcu_exit_once = PTHREAD_ONCE_INIT;
-static __thread bool rcu_registered;
+/* Read-side sections open on a thread kslab registered for them. */
+static __thread unsigned int rcu_borrowed_depth;
 
-static void rcu_thread_exit(void *unused)
+/*
+ * Register this thread for kslab's own use if nobody has. Return: whether
+ * kslab did, and so must unregister it when done.
+ */
+static bool rcu_borrow_thread(void)
 {
-	(void)unused;
-	urcu_memb_unregister_thread();
-	rcu_registered = false;
-}
-
-static void rcu_exit_key_create(void)
-{
-	pthread_key_create(&rcu_exit_key, rcu_thread_exit);
-}
-
-static void rcu_register_self(void)
-{
-	pthread_once(&rcu_exit_once, rcu_exit_key_create);
+	if (URCU_TLS(urcu_memb_reader).registered)
+		return false;
 	urcu_memb_register_thread();
-	/* Any non-NULL value makes the destructor run at thread exit. */
-	pthread_setspecific(rcu_exit_key, &rcu_registered);
-	rcu_registered = true;
-}
-
-static inline void rcu_ensure_registered(void)
-{
-	if (kslab_unlikely(!rcu_registered))
-		rcu_register_self();
+	return true;
 }
 
 void kslab_rcu_read_lock(void)
 {
-	rcu_ensure_registered();
+	if (rcu_borrowed_depth)
+		rcu_borrowed_depth++;
+	else if (rcu_borrow_thread())
+		rcu_borrowed_depth = 1;
 	urcu_memb_read_lock();
 }
 
@@ -72,6 +66,8 @@ void kslab_rcu_read_unlock(void)
 {
 	kslab_tsan_release(&rcu_readers_done);
 	urcu_memb_read_unlock();
+	if (rcu_borrowed_depth && !--rcu_borrowed_depth)
+		urcu_memb_unregister_thread();
 }
 
 static void rcu_trampoline(struct rcu_head *urcu_head)
@@ -86,10 +82,13 @@ static void rcu_trampoline(struct rcu_head *urcu_head)
 
 void kslab_call_rcu(struct kslab_rcu_head *head, kslab_rcu_fn fn)
 {
-	rcu_ensure_registered();
+	bool borrowed = rcu_borrow_thread();
+
 	head->fn = fn;
 	kslab_tsan_release(head);
 	urcu_memb_call_rcu((struct rcu_head *)head->urcu_head, rcu_trampoline);
+	if (borrowed)
+		urcu_memb_unregister_thread();
 }
 
 void kslab_rcu_barrier(void)

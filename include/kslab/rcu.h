@@ -27,7 +27,10 @@ struct kslab_rcu_head {
 /**
  * kslab_rcu_read_lock() - enter a read-side critical section
  *
- * Registers the calling thread with liburcu on first use. Sections nest.
+ * Sections nest. A thread the program registered with liburcu is used as
+ * it is; one nobody registered is registered until the outermost section
+ * ends (Documentation/rcu.rst), so the program may register its threads
+ * itself, before or after.
  */
 KSLAB_USER_API
 void kslab_rcu_read_lock(void);

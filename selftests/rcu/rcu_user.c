@@ -5,14 +5,22 @@
  * them, shrink the cache, and fill another cache with foreign bytes. In a
  * TYPESAFE_BY_RCU cache a reader may meet a freed or reused object, never
  * memory of another type, and finds reuse by revalidating; a deferred
- * free waits for a reader that can still see the object. Also main().
+ * free waits for a reader that can still see the object. Threads the
+ * program registers with liburcu itself, before or after kslab first uses
+ * them. Also main().
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <urcu/urcu-memb.h>
+
+#include <kslab/kmalloc.h>
 
 #include "../../mm/slab.h"
 #include "../capture.h"
+#include "../process.h"
 #include "rcu_tests.h"
 
 #define ITEM_MAGIC	0x17e3c0deUL
@@ -291,18 +299,101 @@ static void test_typesafe_slab_outlives_reader(struct ktap_test *t)
 	kslab_cache_destroy(cache);
 }
 
+/* Enough deferred frees to queue several batches (mm/rcu_free.c). */
+#define DEFERRED_FREES	5000
+
+static void free_some_deferred(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < DEFERRED_FREES; i++)
+		kslab_kfree_rcu(kslab_kmalloc(64, GFP_KERNEL));
+}
+
+/* The program registers the thread first and unregisters it last. */
+static void *registered_first(void *unused)
+{
+	(void)unused;
+	urcu_memb_register_thread();
+	free_some_deferred();
+	kslab_rcu_read_lock();
+	urcu_memb_read_lock();		/* the program's own, nested */
+	urcu_memb_read_unlock();
+	kslab_rcu_read_unlock();
+	urcu_memb_unregister_thread();
+	return NULL;
+}
+
+/* kslab runs on the thread first; the program registers it afterwards. */
+static void *kslab_first(void *unused)
+{
+	(void)unused;
+	free_some_deferred();
+	kslab_rcu_read_lock();
+	kslab_rcu_read_lock();
+	kslab_kfree_rcu(kslab_kmalloc(64, GFP_KERNEL));
+	kslab_rcu_read_unlock();
+	kslab_rcu_read_unlock();
+	urcu_memb_register_thread();
+	urcu_memb_read_lock();
+	urcu_memb_read_unlock();
+	urcu_memb_unregister_thread();
+	return NULL;
+}
+
+#define REGISTRATION_ARG	"--registration-orders"
+
+/* In a fresh process (a forked one would lack liburcu's worker thread). */
+static int registration_orders(void)
+{
+	void *(*const threads[])(void *) = { registered_first, kslab_first };
+	unsigned int i;
+	pthread_t th;
+
+	for (i = 0; i < KSLAB_ARRAY_SIZE(threads); i++) {
+		if (pthread_create(&th, NULL, threads[i], NULL))
+			return 1;
+		pthread_join(th, NULL);
+		printf("thread %u done\n", i);
+	}
+	kslab_rcu_barrier();
+	printf("all done\n");
+	return 0;
+}
+
+/*
+ * Every liburcu user registers its threads, and registering one twice
+ * stops the program. kslab uses a registered thread as it finds it and
+ * registers a thread nobody did only while it uses it, so a thread the
+ * program registers before kslab's deferred frees and read-side sections,
+ * or after them, runs clean. In a child: the failure is an abort.
+ */
+static void test_program_registers_threads(struct ktap_test *t)
+{
+	struct capture c;
+
+	KTAP_ASSERT(t, capture_self(&c, REGISTRATION_ARG, environ));
+	ktap_check(t, WIFEXITED(c.status) && !WEXITSTATUS(c.status) &&
+		      strstr(c.out, "all done"), __FILE__, __LINE__,
+		   "status %d, out \"%s\", err \"%.200s\"", c.status,
+		   c.out, c.err);
+}
+
 static const struct ktap_case rcu_user_cases[] = {
 	{ "typesafe_slab_outlives_reader", test_typesafe_slab_outlives_reader },
 	{ "typesafe_lookups", test_typesafe_lookups },
 	{ "free_waits_for_reader", test_free_waits_for_reader },
+	{ "program_registers_threads", test_program_registers_threads },
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct ktap_suite suites[] = {
 		rcu_api_suite,
 		KTAP_SUITE("rcu_user", rcu_user_cases),
 	};
 
+	if (argc > 1 && !strcmp(argv[1], REGISTRATION_ARG))
+		return registration_orders();
 	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
 }
