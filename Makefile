@@ -9,6 +9,8 @@
 #                   ThreadSanitizer, and the kernel module under qemu
 #                   (scripts/check-kernel.sh)
 #   make module     build kslab.ko with Kbuild against KDIR
+#   make dkms-install  kslab.ko under DKMS, rebuilt for each kernel
+#                   (scripts/dkms.sh; root); make dkms-remove undoes it
 #   make bench      the benchmarks (scripts/bench.sh): tables, and SVG plots
 #                   in build/bench-results/
 #   make perf       the benchmarks under perf: stat, sampling, USDT probes
@@ -85,7 +87,7 @@ BENCH_SRCS := $(wildcard userspace/bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:userspace/bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all lib tests tools benches check check-kernel check-kernel-debug module perf \
-	bench demo fuzz clean install uninstall
+	bench demo fuzz clean install uninstall dkms-install dkms-remove
 all: lib tools tests benches
 lib: $(BUILD)/libkslab.a $(BUILD)/libkslab.so $(BUILD)/libkslab-malloc.so \
      $(BUILD)/libkslab-malloc.a $(BUILD)/libkslab-malloc-hardened.so
@@ -225,6 +227,12 @@ check-kernel-debug:
 KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+dkms-install:
+	scripts/dkms.sh install
+
+dkms-remove:
+	scripts/dkms.sh remove
 
 perf: benches
 	scripts/perf.sh $(BUILD)

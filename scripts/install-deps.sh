@@ -8,8 +8,9 @@
 #                                     valgrind, which checks kslab's objects,
 #                                     perf, which counts its probes, and
 #                                     pkg-config, which the install test uses
-#   scripts/install-deps.sh kernel    the above plus what the kernel test
-#                                     needs: headers, qemu, busybox, cpio
+#   scripts/install-deps.sh kernel    the above plus what the kernel tests
+#                                     need: headers, qemu, busybox, cpio,
+#                                     dkms
 #   scripts/install-deps.sh debug-kernel  the above plus what building the
 #                                     debug kernel needs (linux-source-6.1)
 #   scripts/install-deps.sh fuzz      the above plus clang and its libFuzzer
@@ -24,7 +25,7 @@ set -eu
 
 build_pkgs=(gcc g++ make libc6-dev liburcu-dev systemtap-sdt-dev)
 test_pkgs=(python3 coreutils valgrind linux-perf pkg-config man-db)
-kernel_pkgs=(linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod)
+kernel_pkgs=(linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod dkms)
 debug_kernel_pkgs=(linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 bench_pkgs=(valgrind libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev gnuplot-nox

@@ -82,12 +82,16 @@ run_program "$(dirname "$0")/check-install.sh" "make install" \
 	"KSLAB_BUILD_DIR=$1"
 
 # The kernel module, loaded in a kernel booted under qemu: Debian's, and a
-# debug kernel (KASAN, lockdep, kmemleak) built once and cached.
+# debug kernel (KASAN, lockdep, kmemleak) built once and cached; and
+# installed with DKMS for Debian's.
 # KSLAB_KERNEL=0 leaves both out, KSLAB_KERNEL=nodebug the second (for a
 # quick run); CI runs both.
 if [ "${KSLAB_KERNEL:-1}" != 0 ]; then
 	run_program "$(dirname "$0")/check-kernel.sh" "kernel module under qemu" \
 		"KSLAB_BUILD_DIR=$1"
+fi
+if [ "${KSLAB_KERNEL:-1}" != 0 ]; then
+	run_program "$(dirname "$0")/check-dkms.sh" "kernel module under DKMS"
 fi
 if [ "${KSLAB_KERNEL:-1}" = 1 ]; then
 	run_program "$(dirname "$0")/check-kernel-debug.sh" \
