@@ -13,11 +13,12 @@
 #                                        kernel, and the sources
 #
 # As root, or through sudo. `make dkms-install` and `make dkms-remove` call
-# it; Documentation/kernel-module.rst, "DKMS".
+# it; Documentation/kernel-module.rst, "DKMS". KSLAB_DKMS_VERSION names the
+# DKMS version instead of the Makefile's VERSION (the test's own).
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-version=$(sed -n 's/^VERSION := //p' "$root/Makefile")
+version=${KSLAB_DKMS_VERSION:-$(sed -n 's/^VERSION := //p' "$root/Makefile")}
 src=/usr/src/kslab-$version
 sudo=()
 [ "$(id -u)" -eq 0 ] || sudo=(sudo)
