@@ -259,7 +259,7 @@ void *kslab_zone_alloc_pages(struct kslab_zone *zone, gfp_t gfp,
 	void *addr;
 
 	kslab_spin_lock(&zone->lock);
-	if (order <= KSLAB_MAX_ORDER && !kslab_fault_hit(KSLAB_FAULT_PAGES)) {
+	if (order <= KSLAB_MAX_ORDER && !kslab_fault_hit(KSLAB_FAULT_PAGES, gfp)) {
 		while (!(page = take_block(zone, order))) {
 			kslab_spin_unlock(&zone->lock);
 			if (zone_grow(zone, gfp)) {

@@ -95,17 +95,20 @@ static inline void options_ensure(void)
 /**
  * kslab_fault_should_fail() - count a call of @point and decide it
  * @point: the point, whose bit in kslab_fault_armed the hook found set
+ * @gfp:   the call's flags
  *
  * kslab_fault_hit()'s slow half, and the cache point's whole decision.
  * Return: true if the call must fail.
  */
-bool kslab_fault_should_fail(enum kslab_fault_point point)
+bool kslab_fault_should_fail(enum kslab_fault_point point, gfp_t gfp)
 {
 	struct fault_attr *attr = &attrs[point];
 	unsigned long call, failures;
 
 	options_ensure();
 	if (!(kslab_load_acquire(&kslab_fault_armed) & (1UL << point)))
+		return false;
+	if (attr->config.nonblocking && (gfp & __GFP_DIRECT_RECLAIM))
 		return false;
 	call = (unsigned long)kslab_atomic_add_return(&attr->calls, 1);
 	if (!call_fails(attr, call))
@@ -251,6 +254,9 @@ static const char *config_error(unsigned int point,
 		return "probability above certainty";
 	if (point != KSLAB_FAULT_CACHE && c[0])
 		return "only the cache point takes a cache name";
+	/* Descriptors are made with whatever flags their maker has. */
+	if (point == KSLAB_FAULT_META && config->nonblocking)
+		return "the meta point takes no nonblocking";
 	for (i = 0; i < KSLAB_FAULT_NAME_LEN && c[i]; i++)
 		if (c[i] == '*' && i + 1 < KSLAB_FAULT_NAME_LEN && c[i + 1])
 			return "'*' may only end a cache name";
@@ -276,8 +282,10 @@ static const char *parse_option(struct span option,
 		ok = parse_ulong(value, &config->times);
 	else if (span_is(key, "seed"))
 		ok = parse_ulong(value, &config->seed);
+	else if (span_is(key, "nonblocking") && !span_has(option, '='))
+		ok = config->nonblocking = true;
 	else
-		return "unknown option (every, nth, probability, times, seed)";
+		return "unknown option (every, nth, probability, times, seed, nonblocking)";
 	return ok ? NULL : "bad value";
 }
 

@@ -308,7 +308,7 @@ static void *kmalloc_sized(size_t size, gfp_t gfp, unsigned long caller)
 {
 	if (kslab_unlikely(!size))
 		return KSLAB_ZERO_SIZE_PTR;
-	if (kslab_fault_hit(KSLAB_FAULT_KMALLOC))
+	if (kslab_fault_hit(KSLAB_FAULT_KMALLOC, gfp))
 		return NULL;
 	if (kslab_likely(size <= KSLAB_KMALLOC_MAX_CACHE_SIZE))
 		return kmalloc_class_alloc(kmalloc_index(size), gfp, caller);
@@ -333,7 +333,7 @@ static void *kmalloc_aligned(size_t size, size_t align, gfp_t gfp,
 	unsigned int index;
 
 	if (!align || (align & (align - 1)) ||
-	    kslab_fault_hit(KSLAB_FAULT_KMALLOC))
+	    kslab_fault_hit(KSLAB_FAULT_KMALLOC, gfp))
 		return NULL;
 	if (!size)
 		size = 1;

@@ -9,7 +9,8 @@
  * between CPUs. When the loaded magazine is empty (or full) the two are
  * swapped; when both are, the CPU trades one with the depot's lists of
  * full and empty magazines. Only when the depot has none does anything
- * reach the slab layer, a whole magazine at a time.
+ * reach the slab layer, a whole magazine at a time. A sheaf (mm/sheaf.c)
+ * is a magazine lent whole to a caller, from the depot and back to it.
  *
  * An empty CPU cache holds empty_magazine, whose capacity is 0, so the
  * fast paths need no NULL test: every check against it misses.
@@ -404,7 +405,7 @@ void *kslab_cache_alloc_slow(struct kslab_cache *cache, gfp_t gfp,
 
 	/* A cache the fault point names comes here on every allocation. */
 	if ((KSLAB_READ_ONCE(cache->fault) & KSLAB_CACHE_FAULT_TARGET) &&
-	    kslab_fault_should_fail(KSLAB_FAULT_CACHE))
+	    kslab_fault_should_fail(KSLAB_FAULT_CACHE, gfp))
 		return NULL;
 	if (magazines) {
 		for (tries = 0; tries < KSLAB_REFILL_TRIES; tries++) {
@@ -780,4 +781,80 @@ void kslab_cpu_cache_stats(struct kslab_cache *cache, unsigned int cpu,
 	kslab_memset(stats, 0, sizeof(*stats));
 	kslab_each_cpu_exclusive(cpu_stats_add, &walk);
 	stats->magazine_objs = 0;
+}
+
+/* ---- magazines a caller holds: sheaves (mm/sheaf.c) ---- */
+
+/*
+ * A sheaf's objects belong to its holder: a memory checker sees them open
+ * from the moment the sheaf holds them, and closed again when the depot
+ * takes them back (as kslab_cache_free_to() would close them).
+ */
+static void objs_mark(struct kslab_cache *cache, struct kslab_magazine *mag,
+		      bool open)
+{
+	unsigned int i;
+
+	if (!KSLAB_ENV_MARKS_OBJECTS ||
+	    (!open && (cache->flags & KSLAB_TYPESAFE_BY_RCU)))
+		return;
+	for (i = 0; i < kslab_mag_rounds(mag); i++) {
+		if (open)
+			kslab_env_obj_alloc(mag->objs[i], cache->object_size,
+					    cache->ctor);
+		else
+			kslab_env_obj_free(mag->objs[i], cache->object_size);
+	}
+}
+
+/**
+ * kslab_sheaf_magazine() - a magazine for a sheaf that wants @rounds more
+ * @cache:  the cache
+ * @rounds: the objects still wanted
+ * @gfp:    allocation flags, for a new magazine
+ *
+ * A full magazine from the depot where the cache uses magazines and the
+ * depot has one (its objects are the caller's from now on; it may hold
+ * fewer than @rounds, or more), else a new empty one of a capacity that
+ * holds @rounds, up to KSLAB_MAGAZINE_MAX. No lock held.
+ * Return: the magazine, or NULL if memory ran out.
+ */
+struct kslab_magazine *kslab_sheaf_magazine(struct kslab_cache *cache,
+					    unsigned int rounds, gfp_t gfp)
+{
+	struct kslab_magazine *mag = NULL;
+
+	if (uses_magazines(cache)) {
+		depot_lock(&cache->depot);
+		mag = depot_pop(&cache->depot, true);
+		kslab_spin_unlock(&cache->depot.lock);
+	}
+	if (mag) {
+		objs_mark(cache, mag, true);
+		return mag;
+	}
+	return magazine_new(magazine_capacity(rounds), gfp & ~__GFP_ZERO);
+}
+
+/**
+ * kslab_sheaf_magazine_put() - take back one magazine of a sheaf
+ * @cache: the cache its objects belong to
+ * @mag:   the magazine, with the objects its holder did not use
+ *
+ * The depot takes it whole if the cache uses magazines and it is no
+ * larger than the depot's own; otherwise its objects are freed one by one
+ * (debugged caches check each) and it goes back to its magazine cache.
+ * No lock held.
+ */
+void kslab_sheaf_magazine_put(struct kslab_cache *cache,
+			      struct kslab_magazine *mag)
+{
+	if (uses_magazines(cache) &&
+	    kslab_mag_capacity(mag) <= cache->depot.magazine_size) {
+		objs_mark(cache, mag, false);
+		depot_give(cache, mag);
+		return;
+	}
+	kslab_cache_free_bulk(cache, kslab_mag_rounds(mag), mag->objs);
+	magazine_free(mag);
 }

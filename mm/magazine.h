@@ -200,6 +200,12 @@ void kslab_magazine_stats(struct kslab_cache *cache,
 void kslab_cpu_cache_stats(struct kslab_cache *cache, unsigned int cpu,
 			   struct kslab_cache_stats *stats);
 
+/* Magazines a caller holds (mm/sheaf.c). */
+struct kslab_magazine *kslab_sheaf_magazine(struct kslab_cache *cache,
+					    unsigned int rounds, gfp_t gfp);
+void kslab_sheaf_magazine_put(struct kslab_cache *cache,
+			      struct kslab_magazine *mag);
+
 /* The slow halves of the fast paths (mm/fast_path.h). */
 void *kslab_cache_alloc_slow(struct kslab_cache *cache, gfp_t gfp,
 			     unsigned long caller) kslab_hidden;

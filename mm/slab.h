@@ -98,6 +98,8 @@ struct kslab_cache {
 	unsigned int colours;
 	unsigned int colour_step;
 	unsigned int header_size;	/* struct kslab_slab and its free map */
+	unsigned int useroffset;	/* usercopy window, kept for users */
+	unsigned int usersize;
 	struct kslab_cache *header_cache; /* off-slab headers come from here */
 	unsigned int max_empty;		/* empty slabs kept */
 	unsigned long secret;		/* random: free-map keys, slab shuffles */

@@ -77,6 +77,11 @@ const char *kslab_cache_name(const struct kslab_cache *cache)
 	return cache->name;
 }
 
+unsigned int kslab_cache_size(const struct kslab_cache *cache)
+{
+	return cache->object_size;
+}
+
 static unsigned int cache_align(unsigned int size, unsigned int align,
 				unsigned long flags)
 {
@@ -166,6 +171,8 @@ static struct kslab_cache *cache_new(const char *name, unsigned int size,
 	if (args) {
 		cache->ctor = args->ctor;
 		cache->dtor = args->dtor;
+		cache->useroffset = args->useroffset;
+		cache->usersize = args->usersize;
 	}
 	if (!(flags & KSLAB_CACHE_INTERNAL))
 		cache->flags |= kslab_debug_flags_for(cache->name);
@@ -236,7 +243,8 @@ static int internal_caches_init(void)
 }
 
 static const char *args_error(const char *name, unsigned int size,
-			      const struct kslab_cache_args *args)
+			      const struct kslab_cache_args *args,
+			      unsigned long flags)
 {
 	const char *c;
 
@@ -253,6 +261,20 @@ static const char *args_error(const char *name, unsigned int size,
 		return "alignment larger than a page";
 	if (args && args->magazine_size > KSLAB_MAGAZINE_MAX)
 		return "magazine size too large";
+	/* Another allocator's flag read as one of these would do harm. */
+	if (flags & ~KSLAB_CACHE_FLAGS)
+		return "unknown flags";
+	if (args && (args->useroffset > size ||
+		     args->usersize > size - args->useroffset))
+		return "usercopy window outside the object";
+	if (args && args->use_freeptr_offset &&
+	    (args->freeptr_offset % sizeof(void *) ||
+	     size < sizeof(void *) ||
+	     args->freeptr_offset > size - sizeof(void *)))
+		return "free pointer offset outside the object or misaligned";
+	if (args && args->use_freeptr_offset && !args->ctor &&
+	    !(flags & KSLAB_TYPESAFE_BY_RCU))
+		return "free pointer offset for a cache neither constructed nor TYPESAFE_BY_RCU";
 	return NULL;
 }
 
@@ -264,21 +286,20 @@ struct kslab_cache *kslab_cache_create(const char *name, unsigned int size,
 	const char *error;
 	char msg[160];
 
-	error = args_error(name, size, args);
+	error = args_error(name, size, args, flags);
 	if (!error) {
 		kslab_mutex_lock(&kslab_caches_lock);
 		if (!internal_caches_init())
-			cache = cache_new(name, size, args,
-					  flags & ~KSLAB_CACHE_INTERNAL);
+			cache = cache_new(name, size, args, flags);
 		kslab_mutex_unlock(&kslab_caches_lock);
 		if (cache)
 			return cache;
 		error = "out of memory";
 	}
 	kslab_snprintf(msg, sizeof(msg),
-		       "cache %s not created: %s (size %u, align %u)",
+		       "cache %s not created: %s (size %u, align %u, flags %#lx)",
 		       name ? name : "(null)", error, size,
-		       args ? args->align : 0);
+		       args ? args->align : 0, flags);
 	if (flags & KSLAB_PANIC) {
 		char line[192];
 
@@ -477,6 +498,8 @@ void kslab_cache_stats(struct kslab_cache *cache,
 	kslab_memset(stats, 0, sizeof(*stats));
 	stats->flags = cache->flags;
 	stats->object_size = cache->object_size;
+	stats->useroffset = cache->useroffset;
+	stats->usersize = cache->usersize;
 	stats->size = cache->size;
 	stats->objs_per_slab = cache->objs_per_slab;
 	stats->pages_per_slab = 1UL << cache->order;

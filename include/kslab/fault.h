@@ -53,6 +53,10 @@ enum kslab_fault_point {
  * @seed:        where the point's random sequence starts, for
  *               @probability; 0 for a fixed default. The same seed gives
  *               the same failures to the same calls in one thread.
+ * @nonblocking: only calls that may not sleep (flags without
+ *               __GFP_DIRECT_RECLAIM: GFP_ATOMIC, GFP_NOWAIT) are counted
+ *               and failed, as the kernel's failslab does with
+ *               ignore-gfp-wait; not for the meta point
  * @cache:       KSLAB_FAULT_CACHE only: a cache name, a name prefix ending
  *               in '*', or "" or "*" for every cache
  *
@@ -65,6 +69,7 @@ struct kslab_fault_config {
 	unsigned long probability;
 	unsigned long times;
 	unsigned long seed;
+	bool nonblocking;
 	char cache[KSLAB_FAULT_NAME_LEN];
 };
 

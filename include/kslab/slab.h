@@ -15,6 +15,14 @@ KSLAB_BEGIN_DECLS
 #define KSLAB_HWCACHE_ALIGN		0x0001UL /* align objects to cache lines */
 #define KSLAB_NO_MAGAZINE		0x0002UL /* no per-CPU layer: straight to slabs */
 #define KSLAB_PANIC			0x0004UL /* stop the system if creation fails */
+/*
+ * Kept in the cache's flags, changing nothing in how kslab lays out or
+ * hands out objects: kslab's pages come from chunks every cache shares,
+ * so none is charged to a memory cgroup, and every slab kslab holds free
+ * is as reclaimable as another (Documentation/slab.rst).
+ */
+#define KSLAB_ACCOUNT			0x0008UL /* charge objects to memory cgroups */
+#define KSLAB_RECLAIM_ACCOUNT		0x0010UL /* objects are reclaimable */
 /* Debugging (Documentation/debugging.rst); KSLAB_DEBUG sets them too. */
 #define KSLAB_POISON			0x0100UL /* P: freed objects poisoned */
 #define KSLAB_RED_ZONE			0x0200UL /* Z: red zones around objects */
@@ -22,6 +30,12 @@ KSLAB_BEGIN_DECLS
 #define KSLAB_CONSISTENCY_CHECKS	0x0800UL /* F: object states checked */
 /* Slabs go back only after an RCU grace period (Documentation/rcu.rst). */
 #define KSLAB_TYPESAFE_BY_RCU		0x1000UL
+/* Every flag above: kslab_cache_create() refuses any other bit. */
+#define KSLAB_CACHE_FLAGS	(KSLAB_HWCACHE_ALIGN | KSLAB_NO_MAGAZINE | \
+				 KSLAB_PANIC | KSLAB_ACCOUNT | \
+				 KSLAB_RECLAIM_ACCOUNT | KSLAB_POISON | \
+				 KSLAB_RED_ZONE | KSLAB_STORE_USER | \
+				 KSLAB_CONSISTENCY_CHECKS | KSLAB_TYPESAFE_BY_RCU)
 
 /* The largest object a cache holds: one object in a slab of the top order. */
 #define KSLAB_SLAB_MAX_ORDER		5
@@ -57,18 +71,35 @@ struct kslab_magazine_counters {
  * @ctor:          run once on each object when its slab is made
  * @dtor:          run on each object when its slab goes back to the pages
  * @magazine_size: rounds per magazine; 0 to choose from the object size
+ * @useroffset:    start of the part of an object that may be copied to or
+ *                 from user memory (hardened usercopy's window)
+ * @usersize:      its length; 0 for none. Kept and shown in the cache's
+ *                 statistics; it must lie inside the object.
+ * @freeptr_offset: where an allocator may keep its free pointer in a free
+ *                 object, with @use_freeptr_offset: kslab keeps none in
+ *                 the objects of a cache (free maps and magazines are
+ *                 outside them), so it only checks the offset is valid:
+ *                 word-aligned, inside the object, and the cache
+ *                 KSLAB_TYPESAFE_BY_RCU or constructed
+ * @use_freeptr_offset: whether @freeptr_offset is given
  */
 struct kslab_cache_args {
 	unsigned int align;
 	void (*ctor)(void *obj);
 	void (*dtor)(void *obj);
 	unsigned int magazine_size;
+	unsigned int useroffset;
+	unsigned int usersize;
+	unsigned int freeptr_offset;
+	bool use_freeptr_offset;
 };
 
 /**
  * struct kslab_cache_stats - a snapshot of one cache
  * @flags:         KSLAB_* flags in force, debugging from KSLAB_DEBUG included
  * @object_size:   bytes asked for at creation
+ * @useroffset:    the usercopy window's start (struct kslab_cache_args)
+ * @usersize:      its length; 0 for none
  * @size:          bytes between objects (size rounded up to the alignment)
  * @objs_per_slab: objects in each slab
  * @pages_per_slab: pages in each slab
@@ -102,6 +133,8 @@ struct kslab_cache_args {
 struct kslab_cache_stats {
 	unsigned long flags;
 	unsigned long object_size;
+	unsigned long useroffset;
+	unsigned long usersize;
 	unsigned long size;
 	unsigned long objs_per_slab;
 	unsigned long pages_per_slab;
@@ -244,6 +277,78 @@ int kslab_cache_alloc_bulk(struct kslab_cache *cache, gfp_t gfp, size_t nr,
 KSLAB_API
 void kslab_cache_free_bulk(struct kslab_cache *cache, size_t nr, void **objs);
 
+/*
+ * Sheaves (mm/sheaf.c): objects set aside beforehand, where the caller may
+ * still sleep, for a section that must not fail. A sheaf is one of the
+ * cache's magazines lent whole (a chain of them past KSLAB_MAGAZINE_MAX
+ * objects); its objects count as allocated until they are given back.
+ */
+struct kslab_sheaf;
+
+/**
+ * kslab_sheaf_prefill() - set objects aside
+ * @cache: the cache
+ * @gfp:   as for kslab_cache_alloc(); __GFP_ZERO is for kslab_sheaf_alloc()
+ * @size:  objects the caller may need; the sheaf may hold more
+ *
+ * Takes a full magazine from the cache's depot where there is one, else
+ * fills a new one through the cache's allocation path (fault injection,
+ * debug checks and all). Return: the sheaf, or NULL with nothing held if
+ * memory ran out.
+ */
+KSLAB_API
+struct kslab_sheaf *kslab_sheaf_prefill(struct kslab_cache *cache, gfp_t gfp,
+					unsigned int size);
+
+/**
+ * kslab_sheaf_refill() - make a sheaf hold at least @size objects again
+ * @cache:  its cache
+ * @gfp:    as for kslab_sheaf_prefill()
+ * @sheafp: the sheaf; it may be replaced by a larger one
+ * @size:   objects wanted in it
+ *
+ * Return: 0, or -1 if memory ran out; the sheaf then holds at least what
+ * it held before.
+ */
+KSLAB_API
+int kslab_sheaf_refill(struct kslab_cache *cache, gfp_t gfp,
+		       struct kslab_sheaf **sheafp, unsigned int size);
+
+/**
+ * kslab_sheaf_alloc() - take one object from a sheaf
+ * @cache: its cache
+ * @gfp:   __GFP_ZERO clears the object; nothing else matters here
+ * @sheaf: the sheaf
+ *
+ * Never sleeps, takes no lock and never reaches the slabs.
+ * Context: any, with the sheaf the caller's alone.
+ * Return: the object, or NULL if the sheaf is empty.
+ */
+KSLAB_API
+void *kslab_sheaf_alloc(struct kslab_cache *cache, gfp_t gfp,
+			struct kslab_sheaf *sheaf);
+
+/**
+ * kslab_sheaf_return() - give a sheaf and the objects left in it back
+ * @cache: its cache
+ * @gfp:   unused: giving back never sleeps
+ * @sheaf: the sheaf; NULL does nothing
+ *
+ * The depot takes the magazine whole where it fits the cache's own.
+ */
+KSLAB_API
+void kslab_sheaf_return(struct kslab_cache *cache, gfp_t gfp,
+			struct kslab_sheaf *sheaf);
+
+/**
+ * kslab_sheaf_size() - the objects a sheaf holds now
+ * @sheaf: the sheaf
+ *
+ * Return: the count.
+ */
+KSLAB_API
+unsigned int kslab_sheaf_size(const struct kslab_sheaf *sheaf);
+
 /**
  * kslab_cache_shrink() - give back every page the cache can spare
  * @cache: the cache
@@ -331,6 +436,15 @@ unsigned long kslab_cache_check(struct kslab_cache *cache);
  */
 KSLAB_API
 unsigned long kslab_check_all(void);
+
+/**
+ * kslab_cache_size() - the object size a cache was created with
+ * @cache: the cache
+ *
+ * Return: the bytes of each object a caller may use.
+ */
+KSLAB_API
+unsigned int kslab_cache_size(const struct kslab_cache *cache);
 
 /**
  * kslab_cache_name() - the name a cache was created with

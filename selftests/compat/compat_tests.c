@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Kernel code on userspace kslab (suite compat): this file includes the
- * kernel's <linux/slab.h> and <linux/gfp.h>, found in include/kslab/ (the
- * Makefile adds -Iinclude/kslab for this folder), and uses only the
- * kernel's names: kmem_cache_create/alloc/zalloc/free/shrink/destroy,
- * kmalloc, kzalloc, kcalloc, kmalloc_array, krealloc, ksize, kfree and
- * kfree_rcu, with the kernel's argument order. Also main().
+ * Kernel code of 6.1 on userspace kslab (suite compat): this file
+ * includes the kernel's <linux/slab.h> and <linux/gfp.h>, found in
+ * include/kslab/ (the Makefile adds -Iinclude/kslab for this folder), and
+ * uses only the kernel's names as 6.1 had them: kmem_cache_create(name,
+ * size, align, flags, ctor)/alloc/zalloc/free/shrink/destroy, kmalloc,
+ * kzalloc, kcalloc, kmalloc_array, krealloc, ksize, kfree and kfree_rcu.
+ * struct rcu_head is liburcu's, as in the kernel's own userspace test
+ * harnesses. The folder's other files hold the code of 6.12 to 6.18 and
+ * after (compat_new.c), the kernel's own flag headers (compat_types.c)
+ * and threads registered with liburcu (compat_urcu.c). Also main().
  */
+#include <string.h>
+#include <urcu/call-rcu.h>
+
 #include <linux/gfp.h>
 #include <linux/slab.h>
 
-#include "../ktap.h"
+#include "compat_tests.h"
 
 #define MAGIC	0x6b6d656dUL
 
@@ -103,11 +110,16 @@ static const struct ktap_case compat_cases[] = {
 	{ "kfree_rcu", test_kfree_rcu },
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct ktap_suite suites[] = {
 		KTAP_SUITE("compat", compat_cases),
+		compat_new_suite,
+		compat_types_suite,
+		compat_urcu_suite,
 	};
 
+	if (argc > 1 && !strcmp(argv[1], COMPAT_URCU_ARG))
+		return compat_urcu_child();
 	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
 }

@@ -133,6 +133,46 @@ static void test_probability(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, random_run(1, 0, a, words), 0);	/* one in a million */
 }
 
+/*
+ * nonblocking: only calls that may not sleep are counted and failed, at
+ * the kmalloc, cache and pages points, so code can test its handling of
+ * a failed GFP_NOWAIT or GFP_ATOMIC allocation while its GFP_KERNEL ones
+ * go on working.
+ */
+static void test_nonblocking(struct ktap_test *t)
+{
+	struct kslab_cache *cache = kslab_cache_create("fault-nowait", 64, NULL, 0);
+	struct kslab_fault_config config = every(1);
+	void *kernel, *nowait, *atomic, *page;
+
+	KTAP_ASSERT(t, cache);
+	config.nonblocking = true;
+	KTAP_ASSERT(t, kslab_fault_set(KSLAB_FAULT_KMALLOC, &config) == 0);
+	kernel = kslab_kmalloc(40, GFP_KERNEL);
+	nowait = kslab_kmalloc(40, GFP_NOWAIT);
+	atomic = kslab_kzalloc(5000, GFP_ATOMIC);
+	KTAP_EXPECT(t, kernel && !nowait && !atomic);
+	expect_counts(t, KSLAB_FAULT_KMALLOC, true, 2, 2);
+	kslab_kfree(kernel);
+	kslab_fault_clear(KSLAB_FAULT_KMALLOC);
+
+	KTAP_ASSERT(t, kslab_fault_configure("cache/fault-nowait:every=1,nonblocking;pages:every=1,nonblocking") == 0);
+	kernel = kslab_cache_alloc(cache, GFP_KERNEL);
+	KTAP_EXPECT(t, kernel != NULL);
+	KTAP_EXPECT(t, !kslab_cache_alloc(cache, GFP_NOWAIT));
+	KTAP_EXPECT(t, !kslab_cache_alloc(cache, GFP_ATOMIC | __GFP_ZERO));
+	expect_counts(t, KSLAB_FAULT_CACHE, true, 2, 2);
+	KTAP_EXPECT(t, !kslab_alloc_pages(GFP_ATOMIC, 0));
+	page = kslab_alloc_pages(GFP_KERNEL, 0);
+	KTAP_EXPECT(t, page != NULL);
+	expect_counts(t, KSLAB_FAULT_PAGES, true, 1, 1);
+	kslab_free_pages(page, 0);
+	kslab_cache_free(cache, kernel);
+	KTAP_EXPECT_EQ(t, kslab_fault_configure(""), 0);
+	KTAP_EXPECT_EQ(t, kslab_cache_check(cache), 0);
+	kslab_cache_destroy(cache);
+}
+
 static bool arm_cache(const char *pattern, struct kslab_fault_config config)
 {
 	kslab_memcpy(config.cache, pattern, str_len(pattern) + 1);
@@ -303,6 +343,8 @@ static void test_configure_errors(struct ktap_test *t)
 		{ "cache/a-name-longer-than-thirty-one-bytes:every=1", "cache name too long", "" },
 		{ "kmalloc:every=1;kmalloc:nth=2", "point given twice", "\"kmalloc:nth=2\"" },
 		{ "pages:nth=1;meta every=1", "expected point:options", "\"meta every=1\"" },
+		{ "kmalloc:every=1,nonblocking=1", "unknown option", "\"nonblocking=1\"" },
+		{ "meta:every=1,nonblocking", "the meta point takes no nonblocking", "" },
 	};
 	struct kslab_fault_config config = every(1000);
 	struct report_capture cap;
@@ -338,6 +380,7 @@ static const struct ktap_case fault_api_cases[] = {
 	{ "every", test_every },
 	{ "nth_and_times", test_nth_and_times },
 	{ "probability", test_probability },
+	{ "nonblocking", test_nonblocking },
 	{ "cache_names", test_cache_names },
 	{ "cache_calls", test_cache_calls },
 	{ "pages_and_meta", test_pages_and_meta },

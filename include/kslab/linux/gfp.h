@@ -1,17 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The kernel's <linux/gfp.h> names for code ported from the kernel to
- * userspace kslab: compile with -I<kslab>/include/kslab (and
- * -I<kslab>/include). GFP_KERNEL, GFP_ATOMIC and __GFP_ZERO come from
- * <kslab/gfp.h> under the same names; GFP_NOWAIT is an allocation that
- * may neither sleep nor dip into reserves. Never seen by the kernel build,
- * whose include path does not have include/kslab.
+ * The kernel's <linux/gfp.h> for code ported from the kernel to userspace
+ * kslab: compile with -I<kslab>/include/kslab (and -I<kslab>/include).
+ * The flags and gfp_t are <kslab/gfp.h>'s, which has the kernel's names
+ * and values; this adds what <linux/gfp.h> itself declares and kernel
+ * code asks of a mask. Never seen by the kernel build, whose include
+ * path does not have include/kslab.
  */
 #ifndef KSLAB_COMPAT_LINUX_GFP_H
 #define KSLAB_COMPAT_LINUX_GFP_H
 
+#include <stdbool.h>
+
 #include <kslab/gfp.h>
 
-#define GFP_NOWAIT	0u
+/* May an allocation with @gfp sleep? */
+static inline bool gfpflags_allow_blocking(const gfp_t gfp)
+{
+	return !!(gfp & __GFP_DIRECT_RECLAIM);
+}
 
 #endif /* KSLAB_COMPAT_LINUX_GFP_H */
