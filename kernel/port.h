@@ -130,6 +130,12 @@ static inline void kslab_mutex_lock(struct kslab_mutex *m)
 	mutex_lock(&m->mutex);
 }
 
+/* Return: true if the mutex was free and is now held; never sleeps. */
+static inline bool kslab_mutex_trylock(struct kslab_mutex *m)
+{
+	return mutex_trylock(&m->mutex);
+}
+
 static inline void kslab_mutex_unlock(struct kslab_mutex *m)
 {
 	mutex_unlock(&m->mutex);

@@ -472,13 +472,14 @@ bool kslab_grow_pages(void *addr, unsigned int order, unsigned int new_order)
 	return grown;
 }
 
-/* Give back the wholly free chunks beyond the zone's quota. */
-static unsigned long zone_trim(struct kslab_zone *zone)
+/* Give back the wholly free chunks beyond @keep (the zone's quota, or 0). */
+static unsigned long zone_trim(struct kslab_zone *zone, bool keep)
 {
 	unsigned long released = 0;
 
 	kslab_spin_lock(&zone->lock);
-	while (zone->free_area[KSLAB_MAX_ORDER].nr_free > zone->keep_free_chunks) {
+	while (zone->free_area[KSLAB_MAX_ORDER].nr_free >
+	       (keep ? zone->keep_free_chunks : 0)) {
 		struct kslab_page *page = kslab_list_first_entry(
 			&zone->free_area[KSLAB_MAX_ORDER].blocks,
 			struct kslab_page, buddy_node);
@@ -499,7 +500,7 @@ unsigned long kslab_zone_set_keep_free(struct kslab_zone *zone,
 	kslab_spin_lock(&zone->lock);
 	zone->keep_free_chunks = nr_chunks;
 	kslab_spin_unlock(&zone->lock);
-	return zone_trim(zone);
+	return zone_trim(zone, true);
 }
 
 /*
@@ -529,7 +530,7 @@ unsigned long kslab_zone_discard_free(struct kslab_zone *zone)
 		}
 	}
 	kslab_spin_unlock(&zone->lock);
-	zone_trim(zone);	/* the quota may have been lowered meanwhile */
+	zone_trim(zone, true);	/* the quota may have been lowered meanwhile */
 	return n;
 }
 
@@ -581,6 +582,35 @@ void kslab_zones_unlock_all(void)
 		kslab_spin_unlock(&zone->lock);
 	kslab_spin_unlock(&kslab_zones_lock);
 	kslab_spin_unlock(&default_zone_lock);
+}
+
+/**
+ * kslab_default_zone_free_chunks() - the default zone's wholly free chunks
+ *
+ * Read without the zone lock, for an estimate (kslab_reclaimable_bytes()).
+ * Context: any.
+ * Return: the count, 0 before the zone is made.
+ */
+unsigned long kslab_default_zone_free_chunks(void)
+{
+	if (!kslab_load_acquire(&default_zone_ready))
+		return 0;
+	return KSLAB_READ_ONCE(default_zone.free_area[KSLAB_MAX_ORDER].nr_free);
+}
+
+/**
+ * kslab_default_zone_trim() - give back every wholly free chunk, kept too
+ *
+ * For reclaim under memory pressure: the chunks the zone keeps for its
+ * next growth go back as well; the quota stays, for later frees.
+ * Context: any but NMI; never sleeps.
+ * Return: the chunks given back.
+ */
+unsigned long kslab_default_zone_trim(void)
+{
+	if (!kslab_load_acquire(&default_zone_ready))
+		return 0;
+	return zone_trim(&default_zone, false);
 }
 
 /**

@@ -21,6 +21,10 @@
  *
  * The hit paths are inline in mm/fast_path.h; their slow halves are here.
  *
+ * A CPU that goes away leaves its magazines to the depot
+ * (kslab_magazine_cpu_dead()), and reclaim empties the depot without
+ * disturbing any CPU (kslab_depot_drain()).
+ *
  * Lock order: a CPU's section, then depot->lock, then cache->lock.
  */
 #include <kslab/report.h>
@@ -93,17 +97,30 @@ static void depot_lock(struct kslab_depot *depot)
 	depot->contended_total++;
 }
 
+static struct kslab_cache *depot_cache(struct kslab_depot *depot)
+{
+	return kslab_container_of(depot, struct kslab_cache, depot);
+}
+
 /* The probes name caches by number (kslab_cache_id()): slabinfo's order. */
 static unsigned long depot_cache_id(struct kslab_depot *depot)
 {
-	return kslab_cache_id(kslab_container_of(depot, struct kslab_cache,
-						 depot));
+	return kslab_cache_id(depot_cache(depot));
+}
+
+/* A full magazine's objects enter (+1) or leave (-1) the idle count. */
+static void depot_count_idle(struct kslab_depot *depot,
+			     const struct kslab_magazine *mag, long sign)
+{
+	kslab_atomic_add(&kslab_idle_bytes, sign * (long)kslab_mag_rounds(mag) *
+			 (long)depot_cache(depot)->size);
 }
 
 static void depot_push(struct kslab_depot *depot, struct kslab_magazine *mag)
 {
 	KSLAB_TRACE(depot_put, depot_cache_id(depot), kslab_mag_rounds(mag));
 	if (kslab_mag_rounds(mag)) {
+		depot_count_idle(depot, mag, 1);
 		mag->next = depot->full;
 		depot->full = mag;
 		depot->nr_full++;
@@ -124,6 +141,7 @@ static struct kslab_magazine *depot_pop(struct kslab_depot *depot, bool full)
 		return NULL;
 	KSLAB_TRACE(depot_get, depot_cache_id(depot), kslab_mag_rounds(mag));
 	if (full) {
+		depot_count_idle(depot, mag, -1);
 		depot->full = mag->next;
 		if (--depot->nr_full < depot->min_full)
 			depot->min_full = depot->nr_full;
@@ -574,12 +592,17 @@ int kslab_magazine_init(struct kslab_cache *cache, unsigned int size)
 	return 0;
 }
 
-static void flush_cpu(unsigned int cpu, void *arg)
+/*
+ * Give @cpu's magazines to the depot: inside its section, or with the CPU
+ * gone. Return: the objects they held.
+ */
+static unsigned long cpu_flush(struct kslab_cache *cache, unsigned int cpu)
 {
-	struct kslab_cache *cache = arg;
 	struct kslab_cpu_cache *cc = kslab_percpu_ptr(cache->cpu, cpu);
+	unsigned long objs;
 
 	cpu_harvest(cc);
+	objs = kslab_mag_rounds(cc->loaded) + kslab_mag_rounds(cc->previous);
 	depot_lock(&cache->depot);
 	if (cc->loaded != &empty_magazine)
 		depot_push(&cache->depot, cc->loaded);
@@ -589,6 +612,12 @@ static void flush_cpu(unsigned int cpu, void *arg)
 	cc->loaded = &empty_magazine;
 	cc->previous = &empty_magazine;
 	cpu_state_in(cc);
+	return objs;
+}
+
+static void flush_cpu(unsigned int cpu, void *arg)
+{
+	cpu_flush(arg, cpu);
 }
 
 /* Return a chain of magazines' objects to the slabs and free them. */
@@ -631,20 +660,55 @@ static struct kslab_magazine *depot_detach(struct kslab_depot *depot,
  */
 void kslab_magazine_flush_all(struct kslab_cache *cache)
 {
+	if (cache->flags & KSLAB_NO_MAGAZINE)
+		return;
+	kslab_each_cpu_exclusive(flush_cpu, cache);
+	kslab_depot_drain(cache);
+}
+
+/**
+ * kslab_depot_drain() - empty the depot, idle magazines or not
+ * @cache: the cache
+ *
+ * Every depot magazine's objects go back to their slabs and the magazines
+ * are freed; the CPUs' magazines are not touched, so no CPU is disturbed
+ * and no CPU hotplug lock is taken. Never sleeps.
+ * Return: the number of magazines freed.
+ */
+unsigned long kslab_depot_drain(struct kslab_cache *cache)
+{
 	struct kslab_depot *depot = &cache->depot;
 	struct kslab_magazine *full, *empty;
 
 	if (cache->flags & KSLAB_NO_MAGAZINE)
-		return;
-	kslab_each_cpu_exclusive(flush_cpu, cache);
+		return 0;
 	depot_lock(depot);
 	full = depot_detach(depot, true, depot->nr_full);
 	empty = depot_detach(depot, false, depot->nr_empty);
 	depot->min_full = 0;
 	depot->min_empty = 0;
 	kslab_spin_unlock(&depot->lock);
-	magazines_release(cache, full);
-	magazines_release(cache, empty);
+	return magazines_release(cache, full) + magazines_release(cache, empty);
+}
+
+/**
+ * kslab_magazine_cpu_dead() - give a CPU's magazines to the depot
+ * @cache: the cache
+ * @cpu:   a CPU that runs nothing of kslab's any more (gone offline)
+ *
+ * Its objects stay cached and counted, in the depot now, where any CPU
+ * can use them and reclaim can reach them. The caller makes sure no
+ * kslab_each_cpu_exclusive() runs meanwhile (it would visit @cpu
+ * directly too): the kernel's hotplug callback holds the CPU hotplug lock.
+ * Never sleeps.
+ * Return: the objects the CPU's magazines held.
+ */
+unsigned long kslab_magazine_cpu_dead(struct kslab_cache *cache,
+				      unsigned int cpu)
+{
+	if (cache->flags & KSLAB_NO_MAGAZINE)
+		return 0;
+	return cpu_flush(cache, cpu);
 }
 
 /**

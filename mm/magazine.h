@@ -193,6 +193,9 @@ struct kslab_cache;
 /* Magazine layer (mm/magazine.c) */
 int kslab_magazine_init(struct kslab_cache *cache, unsigned int size);
 void kslab_magazine_flush_all(struct kslab_cache *cache);
+unsigned long kslab_depot_drain(struct kslab_cache *cache);
+unsigned long kslab_magazine_cpu_dead(struct kslab_cache *cache,
+				      unsigned int cpu);
 void kslab_magazine_exit(struct kslab_cache *cache);
 unsigned long kslab_depot_reap(struct kslab_cache *cache);
 void kslab_magazine_stats(struct kslab_cache *cache,

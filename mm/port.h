@@ -20,8 +20,10 @@
  *   kslab_spin_lock/trylock/unlock
  *	A short critical section that never sleeps. In the kernel it also
  *	disables interrupts, so it may be taken from any context.
- *   struct kslab_mutex, KSLAB_DEFINE_MUTEX(name), kslab_mutex_init/lock/unlock
+ *   struct kslab_mutex, KSLAB_DEFINE_MUTEX(name),
+ *   kslab_mutex_init/lock/trylock/unlock
  *	A sleeping lock for slow, process-context work (cache lists, tuning).
+ *	trylock never sleeps: for work that must not wait (memory reclaim).
  *   Spinlocks are released in the reverse order they were taken: the
  *   kernel keeps the saved interrupt state in the lock itself.
  *
@@ -170,6 +172,14 @@
  *	of mm/ in lock order, in two halves around the per-CPU sections
  *	(userspace: for fork()).
  *   kslab_shutdown(): give everything back (the module's unload).
+ *   kslab_reclaimable_bytes(), kslab_reclaim(nr_pages): an estimate,
+ *	read without a lock, of what reclaim could give back, and reclaim
+ *	itself, which never sleeps or waits for a lock held across an
+ *	allocation (the kernel's shrinker).
+ *   kslab_cpu_dead(cpu): a CPU went away; its magazines go to the
+ *	depots. The environment calls it once the CPU runs nothing of
+ *	kslab's, excluding kslab_each_cpu_exclusive() meanwhile (the
+ *	kernel's CPU hotplug callback; userspace has no CPU going away).
  *   kslab_chunk_holds(addr): whether a granted chunk holds @addr, from
  *	mm/'s page map (the kernel's kslab_env_page_word()).
  *   kslab_guard_fault(addr): a fault at @addr, given by
@@ -328,6 +338,9 @@ void kslab_unlock_outer(void);
 void kslab_lock_inner(void);
 void kslab_unlock_inner(void);
 unsigned long kslab_shutdown(void);
+size_t kslab_reclaimable_bytes(void);
+long kslab_reclaim(unsigned long nr_pages);
+unsigned long kslab_cpu_dead(unsigned int cpu);
 bool kslab_chunk_holds(const void *addr);
 bool kslab_guard_fault(const void *addr);
 

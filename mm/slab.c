@@ -287,6 +287,14 @@ static void slab_destroy(struct kslab_cache *cache, struct kslab_slab *slab)
 		slab_pages_release(cache, slab);
 }
 
+/* @n slabs joined (or, negative, left) the empty list. Under cache->lock. */
+static void count_empty(struct kslab_cache *cache, long n)
+{
+	cache->nr_empty += n;
+	kslab_atomic_add(&kslab_idle_bytes,
+			 n * (long)(KSLAB_PAGE_SIZE << cache->order));
+}
+
 /*
  * Put a slab whose use count changed from @was on the list for its new
  * count. Partial slabs that fill up go to the head of the partial list and
@@ -305,7 +313,7 @@ static void slab_relink(struct kslab_cache *cache, struct kslab_slab *slab,
 	} else if (now == 0) {
 		kslab_list_del(&slab->node);
 		kslab_list_add(&slab->node, &cache->slabs_empty);
-		cache->nr_empty++;
+		count_empty(cache, 1);
 	} else if (was == 0 || was == full) {
 		kslab_list_del(&slab->node);
 		kslab_list_add(&slab->node, &cache->slabs_partial);
@@ -314,7 +322,7 @@ static void slab_relink(struct kslab_cache *cache, struct kslab_slab *slab,
 		kslab_list_add_tail(&slab->node, &cache->slabs_partial);
 	}
 	if (was == 0 && now)
-		cache->nr_empty--;
+		count_empty(cache, -1);
 }
 
 /*
@@ -403,7 +411,7 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 			if (!slab)
 				break;
 			kslab_list_add(&slab->node, &cache->slabs_empty);
-			cache->nr_empty++;
+			count_empty(cache, 1);
 			cache->nr_slabs++;
 			cache->slab_grows++;
 			KSLAB_TRACE(slab_grow, kslab_cache_id(cache), cache->order);
@@ -461,7 +469,7 @@ static unsigned long slabs_detach_empty(struct kslab_cache *cache,
 
 		kslab_list_del(&slab->node);
 		kslab_list_add(&slab->node, doomed);
-		cache->nr_empty--;
+		count_empty(cache, -1);
 		cache->nr_slabs--;
 		cache->slab_frees++;
 		KSLAB_TRACE(slab_free, kslab_cache_id(cache), cache->order);
@@ -664,7 +672,7 @@ void kslab_slab_release_all(struct kslab_cache *cache)
 	kslab_list_splice(&cache->slabs_empty, &doomed);
 	cache->slab_frees += cache->nr_slabs;
 	cache->nr_slabs = 0;
-	cache->nr_empty = 0;
+	count_empty(cache, -(long)cache->nr_empty);
 	cache->active_objs = 0;
 	cache->quarantined = 0;
 	kslab_spin_unlock(&cache->lock);

@@ -133,9 +133,26 @@ bool kslab_map_give(const struct kslab_cache *cache, struct kslab_slab *slab,
 unsigned long kslab_map_free_count(const struct kslab_cache *cache,
 				   const struct kslab_slab *slab);
 
-/* All caches. Lock order: kslab_caches_lock, a CPU's section, depot, cache. */
+/*
+ * All caches. Lock order: kslab_caches_lock, then kslab_caches_list_lock
+ * or a CPU's section (never both), then depot, then cache.
+ */
 extern struct kslab_list_head kslab_caches;
 extern struct kslab_mutex kslab_caches_lock;
+
+/*
+ * The list's links alone, for the walker that may not take
+ * kslab_caches_lock (kslab_cpu_dead(), under the CPU hotplug lock): a
+ * cache is linked and unlinked under both.
+ */
+extern struct kslab_spinlock kslab_caches_list_lock;
+
+/*
+ * Bytes of the objects in the depots' full magazines and of empty slabs:
+ * what kslab_reclaim() could give back, kept where those change so that
+ * kslab_reclaimable_bytes() reads it without a lock.
+ */
+extern struct kslab_atomic kslab_idle_bytes;
 
 /*
  * Caches by number, written under kslab_caches_lock and read without it.

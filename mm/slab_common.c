@@ -1,15 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Object caches as a whole: creation and its checks, destruction,
- * shrinking and reaping, statistics and slabinfo.
+ * shrinking and reaping, reclaim under memory pressure, a CPU going away,
+ * statistics and slabinfo.
  *
- * Owns the list of caches and the internal caches that slab headers and
+ * Owns the list of caches, the estimate of what reclaim could give back
+ * (kslab_idle_bytes) and the internal caches that slab headers and
  * magazines come from. Internal caches keep their headers on the slab and
  * use no magazines, so making them needs nothing but the buddy allocator.
  *
  * Lock order: kslab_caches_lock (a mutex: creation, destruction, shrink,
  * reap and slabinfo are process-context work), then the per-CPU sections,
- * depot and cache locks of mm/magazine.c and mm/slab.c.
+ * depot and cache locks of mm/magazine.c and mm/slab.c. Shrink and the
+ * statistics visit every CPU under kslab_caches_lock, which in the kernel
+ * takes the CPU hotplug lock (kslab_each_cpu_exclusive()); so the hotplug
+ * callback, which runs with that lock held for writing, must not take
+ * kslab_caches_lock. kslab_cpu_dead() walks the list under
+ * kslab_caches_list_lock instead: a spinlock taken inside
+ * kslab_caches_lock only to link or unlink a cache, never held while the
+ * hotplug lock or a CPU's section is taken. Reclaim may run inside any
+ * allocation, kslab's own under kslab_caches_lock included, so it only
+ * tries that mutex (kslab_reclaim()).
  */
 #include <kslab/report.h>
 
@@ -29,6 +40,8 @@
 struct kslab_list_head kslab_caches = { &kslab_caches, &kslab_caches };
 struct kslab_cache *kslab_cache_ids[KSLAB_MAX_CACHES];
 KSLAB_DEFINE_MUTEX(kslab_caches_lock);
+KSLAB_DEFINE_SPINLOCK(kslab_caches_list_lock);
+struct kslab_atomic kslab_idle_bytes = KSLAB_ATOMIC_INIT(0);
 
 static const unsigned int header_sizes[] = { 64, 128, 256, 512, 1024 };
 static struct kslab_cache *header_caches[KSLAB_ARRAY_SIZE(header_sizes)];
@@ -200,10 +213,12 @@ static struct kslab_cache *cache_new(const char *name, unsigned int size,
 		return NULL;
 	}
 	/* Internal caches last, so reaping visits their users first. */
+	kslab_spin_lock(&kslab_caches_list_lock);
 	if (flags & KSLAB_CACHE_INTERNAL)
 		kslab_list_add_tail(&cache->cache_node, &kslab_caches);
 	else
 		kslab_list_add(&cache->cache_node, &kslab_caches);
+	kslab_spin_unlock(&kslab_caches_list_lock);
 	return cache;
 }
 
@@ -350,7 +365,9 @@ static bool cache_destroy(struct kslab_cache *cache)
 	/* Its slabs go back after a grace period, and need the cache then. */
 	if (cache->flags & KSLAB_TYPESAFE_BY_RCU)
 		kslab_rcu_barrier();
+	kslab_spin_lock(&kslab_caches_list_lock);
 	kslab_list_del(&cache->cache_node);
+	kslab_spin_unlock(&kslab_caches_list_lock);
 	cache_descriptor_free(cache);
 	return true;
 }
@@ -422,20 +439,34 @@ unsigned long kslab_shutdown(void)
 	return problems;
 }
 
+/* How far cache_trim() goes. */
+enum trim {
+	TRIM_IDLE,	/* reap: what the last interval left idle */
+	TRIM_DEPOT,	/* reclaim: what no CPU holds; never sleeps */
+	TRIM_ALL,	/* shrink: the CPUs' magazines and quarantine too */
+};
+
 /*
  * Flushing magazines already gives back the slabs it empties beyond the
  * few kept; count those too. Under kslab_caches_lock. Return: pages.
  */
-static unsigned long cache_trim(struct kslab_cache *cache, bool shrink)
+static unsigned long cache_trim(struct kslab_cache *cache, enum trim how)
 {
 	unsigned long before = cache_counter(cache, &cache->slab_frees), pages;
 
-	if (shrink) {
+	switch (how) {
+	case TRIM_ALL:
 		kslab_magazine_flush_all(cache);
 		kslab_slab_drain_delayed(cache);
-	} else
+		break;
+	case TRIM_DEPOT:
+		kslab_depot_drain(cache);
+		break;
+	case TRIM_IDLE:
 		kslab_depot_reap(cache);
-	kslab_slab_release_empty(cache, shrink ? 0 : cache->max_empty);
+		break;
+	}
+	kslab_slab_release_empty(cache, how == TRIM_IDLE ? cache->max_empty : 0);
 	pages = (cache_counter(cache, &cache->slab_frees) - before) << cache->order;
 	KSLAB_TRACE(reap, kslab_cache_id(cache), pages);
 	return pages;
@@ -452,7 +483,7 @@ static unsigned long internal_caches_shrink(void)
 
 	kslab_list_for_each_entry(cache, &kslab_caches, cache_node)
 		if (cache->flags & KSLAB_CACHE_INTERNAL)
-			pages += cache_trim(cache, true);
+			pages += cache_trim(cache, TRIM_ALL);
 	return pages;
 }
 
@@ -461,7 +492,7 @@ int kslab_cache_shrink(struct kslab_cache *cache)
 	unsigned long pages;
 
 	kslab_mutex_lock(&kslab_caches_lock);
-	pages = cache_trim(cache, true);
+	pages = cache_trim(cache, TRIM_ALL);
 	internal_caches_shrink();
 	kslab_mutex_unlock(&kslab_caches_lock);
 	return (int)pages;
@@ -472,7 +503,7 @@ int kslab_cache_reap(struct kslab_cache *cache)
 	unsigned long pages;
 
 	kslab_mutex_lock(&kslab_caches_lock);
-	pages = cache_trim(cache, false);
+	pages = cache_trim(cache, TRIM_IDLE);
 	kslab_mutex_unlock(&kslab_caches_lock);
 	return (int)pages;
 }
@@ -486,10 +517,85 @@ int kslab_reap_all(void)
 	kslab_rcu_flush();
 	kslab_mutex_lock(&kslab_caches_lock);
 	kslab_list_for_each_entry(cache, &kslab_caches, cache_node)
-		pages += cache_trim(cache, false);
+		pages += cache_trim(cache, TRIM_IDLE);
 	kslab_mutex_unlock(&kslab_caches_lock);
 	pages += kslab_kmalloc_large_reap(false) >> KSLAB_PAGE_SHIFT;
 	return (int)pages;
+}
+
+/**
+ * kslab_reclaimable_bytes() - what kslab_reclaim() could give back
+ *
+ * The objects in the depots' full magazines, the empty slabs and the
+ * default zone's kept free chunks: an estimate, read without a lock (the
+ * objects' slabs need not all empty, and the CPUs' magazines are not
+ * counted, since reclaim leaves them).
+ * Context: any.
+ * Return: bytes.
+ */
+size_t kslab_reclaimable_bytes(void)
+{
+	long idle = kslab_atomic_read(&kslab_idle_bytes);
+
+	return (idle > 0 ? (size_t)idle : 0) +
+	       kslab_default_zone_free_chunks() * KSLAB_CHUNK_SIZE;
+}
+
+/**
+ * kslab_reclaim() - give memory back under pressure, never waiting
+ * @nr_pages: pages wanted; more may go
+ *
+ * For the kernel's shrinker, which may run from direct reclaim inside any
+ * allocation that may sleep, kslab's own included: caches' depots,
+ * idle magazines or not, and empty slabs go back, cache by cache until
+ * @nr_pages went to the buddy allocator, then the default zone's kept
+ * free chunks. The CPUs' magazines stay: reaching them takes the CPU
+ * hotplug lock, which the task reclaiming may hold already. Only tries
+ * kslab_caches_lock, so a reclaim inside cache creation (which holds it
+ * while it allocates) gives up rather than deadlock.
+ * Context: process context; never sleeps.
+ * Return: the pages given to the buddy allocator, or -1 if
+ * kslab_caches_lock was held.
+ */
+long kslab_reclaim(unsigned long nr_pages)
+{
+	struct kslab_cache *cache;
+	unsigned long pages = 0;
+
+	if (!kslab_mutex_trylock(&kslab_caches_lock))
+		return -1;
+	kslab_list_for_each_entry(cache, &kslab_caches, cache_node) {
+		pages += cache_trim(cache, TRIM_DEPOT);
+		if (pages >= nr_pages)
+			break;
+	}
+	kslab_mutex_unlock(&kslab_caches_lock);
+	if (pages < nr_pages)
+		pages += kslab_default_zone_trim() * KSLAB_CHUNK_PAGES;
+	return (long)pages;
+}
+
+/**
+ * kslab_cpu_dead() - take back what a CPU that went away held
+ * @cpu: the CPU; it runs nothing of kslab's any more
+ *
+ * Its magazines in every cache go to the depots, counted as before. The
+ * caller makes sure no kslab_each_cpu_exclusive() runs meanwhile (the
+ * kernel: a CPU hotplug callback, with the hotplug lock held); the list
+ * is walked under kslab_caches_list_lock, which is why that lock exists.
+ * Context: process context; never sleeps.
+ * Return: the objects the CPU's magazines held.
+ */
+unsigned long kslab_cpu_dead(unsigned int cpu)
+{
+	struct kslab_cache *cache;
+	unsigned long objs = 0;
+
+	kslab_spin_lock(&kslab_caches_list_lock);
+	kslab_list_for_each_entry(cache, &kslab_caches, cache_node)
+		objs += kslab_magazine_cpu_dead(cache, cpu);
+	kslab_spin_unlock(&kslab_caches_list_lock);
+	return objs;
 }
 
 void kslab_cache_stats(struct kslab_cache *cache,

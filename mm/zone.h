@@ -41,6 +41,8 @@ int kslab_pagemap_insert(struct kslab_chunk *chunk, gfp_t gfp);
 void kslab_pagemap_remove(struct kslab_chunk *chunk);
 void kslab_pagemap_release(void);
 unsigned long kslab_default_zone_release(void);
+unsigned long kslab_default_zone_free_chunks(void);
+unsigned long kslab_default_zone_trim(void);
 void kslab_zones_lock_all(void);
 void kslab_zones_unlock_all(void);
 

@@ -91,6 +91,12 @@ static inline void kslab_mutex_lock(struct kslab_mutex *m)
 	pthread_mutex_lock(&m->mutex);
 }
 
+/* Return: true if the mutex was free and is now held; never blocks. */
+static inline bool kslab_mutex_trylock(struct kslab_mutex *m)
+{
+	return pthread_mutex_trylock(&m->mutex) == 0;
+}
+
 static inline void kslab_mutex_unlock(struct kslab_mutex *m)
 {
 	pthread_mutex_unlock(&m->mutex);
