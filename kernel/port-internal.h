@@ -18,4 +18,13 @@
  */
 unsigned long kslab_port_exit(void);
 
+/**
+ * kslab_port_chunks_held() - chunks held from the page allocator now
+ *
+ * For the shrinker, which reports what it freed in the kernel's pages,
+ * and /proc/kslab_reclaim. Context: any.
+ * Return: the count.
+ */
+unsigned long kslab_port_chunks_held(void);
+
 #endif /* KSLAB_KERNEL_PORT_INTERNAL_H */

@@ -614,6 +614,11 @@ void kslab_synchronize_rcu(void)
 
 /* ---- module support ---- */
 
+unsigned long kslab_port_chunks_held(void)
+{
+	return (unsigned long)atomic_long_read(&kslab_chunks_held);
+}
+
 unsigned long kslab_port_exit(void)
 {
 	/* Callbacks may free metadata, so they go first. */
