@@ -28,6 +28,7 @@ extern const struct ktap_suite slab_magazine_suite;	/* slab_magazine.c */
 extern const struct ktap_suite slab_reclaim_suite;	/* slab_reclaim.c */
 extern const struct ktap_suite slab_stats_suite;	/* slab_stats.c */
 extern const struct ktap_suite slab_words_suite;	/* slab_words.c */
+extern const struct ktap_suite slab_sheaf_suite;	/* slab_sheaf.c */
 extern const struct ktap_suite slab_migrate_suite;	/* slab_migrate.c, userspace */
 
 /* ---- caches and their objects (slab_fixtures.c) ---- */

@@ -361,7 +361,8 @@ int main(void)
 	const struct ktap_suite suites[] = {
 		slab_create_suite, slab_layout_suite, slab_ctor_suite,
 		slab_bad_free_suite, slab_magazine_suite, slab_reclaim_suite,
-		slab_stats_suite, slab_words_suite, slab_user_suite,
+		slab_stats_suite, slab_words_suite, slab_sheaf_suite,
+		slab_user_suite,
 		slab_migrate_suite,
 	};
 

@@ -43,7 +43,8 @@ static int __init kslab_test_init(void)
 		buddy_bad_free_suite, buddy_checker_suite,
 		slab_create_suite, slab_layout_suite, slab_ctor_suite,
 		slab_bad_free_suite, slab_magazine_suite, slab_reclaim_suite,
-		slab_stats_suite, slab_words_suite, kmalloc_suite,
+		slab_stats_suite, slab_words_suite, slab_sheaf_suite,
+		kmalloc_suite,
 		fault_api_suite, fault_scenarios_suite, rcu_api_suite,
 	};
 
