@@ -11,25 +11,30 @@
 
 KSLAB_BEGIN_DECLS
 
-/* Cache flags */
-#define KSLAB_HWCACHE_ALIGN		0x0001UL /* align objects to cache lines */
-#define KSLAB_NO_MAGAZINE		0x0002UL /* no per-CPU layer: straight to slabs */
-#define KSLAB_PANIC			0x0004UL /* stop the system if creation fails */
+/*
+ * Cache flags. Each one the kernel has too has the kernel's value of 6.1
+ * (later kernels number them by their configuration), so a value written
+ * for it means the same here; kslab's own sit in a bit the kernel keeps
+ * for its internal use.
+ */
+#define KSLAB_HWCACHE_ALIGN		0x00002000UL /* align objects to cache lines */
+#define KSLAB_PANIC			0x00040000UL /* stop the system if creation fails */
+#define KSLAB_NO_MAGAZINE		0x40000000UL /* no per-CPU layer: straight to slabs */
 /*
  * Kept in the cache's flags, changing nothing in how kslab lays out or
  * hands out objects: kslab's pages come from chunks every cache shares,
  * so none is charged to a memory cgroup, and every slab kslab holds free
  * is as reclaimable as another (Documentation/slab.rst).
  */
-#define KSLAB_ACCOUNT			0x0008UL /* charge objects to memory cgroups */
-#define KSLAB_RECLAIM_ACCOUNT		0x0010UL /* objects are reclaimable */
+#define KSLAB_ACCOUNT			0x04000000UL /* charge objects to memory cgroups */
+#define KSLAB_RECLAIM_ACCOUNT		0x00020000UL /* objects are reclaimable */
 /* Debugging (Documentation/debugging.rst); KSLAB_DEBUG sets them too. */
-#define KSLAB_POISON			0x0100UL /* P: freed objects poisoned */
-#define KSLAB_RED_ZONE			0x0200UL /* Z: red zones around objects */
-#define KSLAB_STORE_USER		0x0400UL /* U: alloc/free sites kept */
-#define KSLAB_CONSISTENCY_CHECKS	0x0800UL /* F: object states checked */
+#define KSLAB_CONSISTENCY_CHECKS	0x00000100UL /* F: object states checked */
+#define KSLAB_RED_ZONE			0x00000400UL /* Z: red zones around objects */
+#define KSLAB_POISON			0x00000800UL /* P: freed objects poisoned */
+#define KSLAB_STORE_USER		0x00010000UL /* U: alloc/free sites kept */
 /* Slabs go back only after an RCU grace period (Documentation/rcu.rst). */
-#define KSLAB_TYPESAFE_BY_RCU		0x1000UL
+#define KSLAB_TYPESAFE_BY_RCU		0x00080000UL
 /* Every flag above: kslab_cache_create() refuses any other bit. */
 #define KSLAB_CACHE_FLAGS	(KSLAB_HWCACHE_ALIGN | KSLAB_NO_MAGAZINE | \
 				 KSLAB_PANIC | KSLAB_ACCOUNT | \
