@@ -375,7 +375,7 @@ static void test_kvfree_rcu(struct ktap_test *t)
 	struct rcu_freed *a = kmalloc(sizeof(*a), GFP_KERNEL);
 	struct rcu_freed *b = kvmalloc(sizeof(*b), GFP_KERNEL);
 	void *c = kmalloc(300, GFP_KERNEL), *d = kvzalloc(5000, GFP_KERNEL);
-	struct kslab_rcu_stats before, after;
+	struct kslab_rcu_stats before;
 
 	KTAP_ASSERT(t, a && b && c && d);
 	kslab_rcu_stats(&before);
@@ -383,12 +383,7 @@ static void test_kvfree_rcu(struct ktap_test *t)
 	kvfree_rcu(b);
 	kfree_rcu_mightsleep(c);
 	kvfree_rcu_mightsleep(d);
-	kslab_rcu_stats(&after);
-	KTAP_EXPECT_EQ(t, after.queued, before.queued + 4);
-	kslab_rcu_flush();
-	kslab_rcu_barrier();
-	kslab_rcu_stats(&after);
-	KTAP_EXPECT_EQ(t, after.pending, 0);
+	expect_rcu_frees(t, &before, 4);
 }
 
 static const struct ktap_case compat_new_cases[] = {

@@ -90,14 +90,22 @@ static void test_kfree_rcu(struct ktap_test *t)
 {
 	struct inode_like *one = kmalloc(sizeof(*one), GFP_KERNEL);
 	char *two = kmalloc(32, GFP_KERNEL);
-	struct kslab_rcu_stats before, after;
+	struct kslab_rcu_stats before;
 
 	KTAP_ASSERT(t, one && two);
 	kslab_rcu_stats(&before);
 	kfree_rcu(one, rcu);
 	kfree_rcu(two);
+	expect_rcu_frees(t, &before, 2);
+}
+
+void expect_rcu_frees(struct ktap_test *t, const struct kslab_rcu_stats *before,
+		      unsigned long n)
+{
+	struct kslab_rcu_stats after;
+
 	kslab_rcu_stats(&after);
-	KTAP_EXPECT_EQ(t, after.queued, before.queued + 2);
+	KTAP_EXPECT_EQ(t, after.queued, before->queued + n);
 	kslab_rcu_flush();
 	kslab_rcu_barrier();
 	kslab_rcu_stats(&after);

@@ -52,11 +52,17 @@ static void free_both_ways(void)
 	}
 }
 
-/* The kernel-style thread registers first and unregisters last. */
-static void *registered_first(void *unused)
+/*
+ * A kernel-style thread: it registers with liburcu before kslab's first
+ * deferred free on it (@register_first) or after, then frees both ways.
+ */
+static void *kernel_style_thread(void *register_first)
 {
-	(void)unused;
-	urcu_memb_register_thread();
+	if (register_first)
+		urcu_memb_register_thread();
+	kvfree_rcu(kvmalloc(100, GFP_KERNEL));
+	if (!register_first)
+		urcu_memb_register_thread();
 	urcu_memb_read_lock();
 	kfree_rcu(kmalloc(48, GFP_KERNEL));
 	urcu_memb_read_unlock();
@@ -65,25 +71,15 @@ static void *registered_first(void *unused)
 	return NULL;
 }
 
-/* kslab frees on the thread first; it registers afterwards. */
-static void *kslab_first(void *unused)
-{
-	(void)unused;
-	kvfree_rcu(kvmalloc(100, GFP_KERNEL));
-	urcu_memb_register_thread();
-	free_both_ways();
-	urcu_memb_unregister_thread();
-	return NULL;
-}
-
 int compat_urcu_child(void)
 {
-	void *(*const threads[])(void *) = { registered_first, kslab_first };
+	static int yes;
+	void *const orders[] = { &yes, NULL };
 	unsigned int i;
 	pthread_t th;
 
-	for (i = 0; i < KSLAB_ARRAY_SIZE(threads); i++) {
-		if (pthread_create(&th, NULL, threads[i], NULL))
+	for (i = 0; i < KSLAB_ARRAY_SIZE(orders); i++) {
+		if (pthread_create(&th, NULL, kernel_style_thread, orders[i]))
 			return 1;
 		pthread_join(th, NULL);
 	}

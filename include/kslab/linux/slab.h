@@ -114,16 +114,6 @@ __kmem_cache_default_args(const char *name, unsigned int size,
 	return __kmem_cache_create_args(name, size, args, flags);
 }
 
-/* (name, size, align, flags, ctor): the form of 6.1 to 6.11. */
-static inline struct kmem_cache *
-__kmem_cache_create(const char *name, unsigned int size, unsigned int align,
-		    slab_flags_t flags, void (*ctor)(void *))
-{
-	struct kmem_cache_args args = { align, 0, 0, 0, false, ctor, 0 };
-
-	return __kmem_cache_create_args(name, size, &args, flags);
-}
-
 static inline struct kmem_cache *
 kmem_cache_create_usercopy(const char *name, unsigned int size,
 			   unsigned int align, slab_flags_t flags,
@@ -134,6 +124,14 @@ kmem_cache_create_usercopy(const char *name, unsigned int size,
 					ctor, 0 };
 
 	return __kmem_cache_create_args(name, size, &args, flags);
+}
+
+/* (name, size, align, flags, ctor): the form of 6.1 to 6.11. */
+static inline struct kmem_cache *
+__kmem_cache_create(const char *name, unsigned int size, unsigned int align,
+		    slab_flags_t flags, void (*ctor)(void *))
+{
+	return kmem_cache_create_usercopy(name, size, align, flags, 0, 0, ctor);
 }
 
 #ifdef __cplusplus
@@ -366,31 +364,11 @@ static inline void kfree_sensitive(const void *p)
  * short; kslab's kmalloc takes any size from its own pages or straight
  * from the environment, so these are kmalloc's.
  */
-static inline void *kvmalloc(size_t size, gfp_t gfp)
-{
-	return kslab_kmalloc(size, gfp);
-}
-
-static inline void *kvmalloc_node(size_t size, gfp_t gfp, int node)
-{
-	(void)node;
-	return kslab_kmalloc(size, gfp);
-}
-
-static inline void *kvzalloc(size_t size, gfp_t gfp)
-{
-	return kslab_kzalloc(size, gfp);
-}
-
-static inline void *kvmalloc_array(size_t n, size_t size, gfp_t gfp)
-{
-	return kmalloc_array(n, size, gfp);
-}
-
-static inline void *kvcalloc(size_t n, size_t size, gfp_t gfp)
-{
-	return kslab_kcalloc(n, size, gfp);
-}
+#define kvmalloc		kmalloc
+#define kvmalloc_node		kmalloc_node
+#define kvzalloc		kzalloc
+#define kvmalloc_array		kmalloc_array
+#define kvcalloc		kcalloc
 
 /* 6.12's kvrealloc(p, size, gfp) and 6.1's kvrealloc(p, oldsize, size, gfp). */
 static inline void *__kvrealloc(const void *p, size_t size, gfp_t gfp)
@@ -409,10 +387,7 @@ static inline void *__kvrealloc_sized(const void *p, size_t oldsize,
 #define kvrealloc(...)							\
 	__kslab_fifth(__VA_ARGS__, __kvrealloc_sized, __kvrealloc, 0)(__VA_ARGS__)
 
-static inline void kvfree(const void *p)
-{
-	kslab_kfree(p);
-}
+#define kvfree			kfree
 
 static inline void kvfree_sensitive(const void *p, size_t len)
 {
@@ -476,10 +451,7 @@ static inline const char *kstrdup_const(const char *s, gfp_t gfp)
 	return kstrdup(s, gfp);
 }
 
-static inline void kfree_const(const void *p)
-{
-	kslab_kfree(p);
-}
+#define kfree_const		kfree
 
 /*
  * kfree_rcu(ptr, field) (the field checked to exist, and unused) and
