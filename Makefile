@@ -12,7 +12,9 @@
 #   make dkms-install  kslab.ko under DKMS, rebuilt for each kernel
 #                   (scripts/dkms.sh; root); make dkms-remove undoes it
 #   make bench      the benchmarks (scripts/bench.sh): tables, and SVG plots
-#                   in build/bench-results/
+#                   in build/bench-results/; then make bench-kernel
+#   make bench-kernel  kslab against SLUB inside a kernel at native speed,
+#                   User-Mode Linux (scripts/bench-uml.sh)
 #   make perf       the benchmarks under perf: stat, sampling, USDT probes
 #                   (scripts/perf.sh; root)
 #   make fuzz       libFuzzer for FUZZ_SECONDS (scripts/fuzz.sh; clang)
@@ -87,7 +89,7 @@ BENCH_SRCS := $(wildcard userspace/bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:userspace/bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all lib tests tools benches check check-kernel check-kernel-debug module perf \
-	bench demo fuzz clean install uninstall dkms-install dkms-remove
+	bench bench-kernel demo fuzz clean install uninstall dkms-install dkms-remove
 all: lib tools tests benches
 lib: $(BUILD)/libkslab.a $(BUILD)/libkslab.so $(BUILD)/libkslab-malloc.so \
      $(BUILD)/libkslab-malloc.a $(BUILD)/libkslab-malloc-hardened.so
@@ -237,9 +239,18 @@ dkms-remove:
 perf: benches
 	scripts/perf.sh $(BUILD)
 
+# The kernel's figures are extra: a machine that cannot build or run the
+# UML kernel still gets the userspace tables, and the reason.
 bench: benches
 	CC="$(CC)" BENCH_CFLAGS="$(filter-out -MMD -MP,$(CFLAGS))" \
 		scripts/bench.sh $(BUILD)
+	scripts/bench-uml.sh $(BUILD) || \
+		echo "# make bench: no in-kernel figures; scripts/bench-uml.sh said why above"
+
+# kslab against SLUB in one User-Mode Linux kernel, its code at native
+# speed (the kernel built once from linux-source-6.1, then cached).
+bench-kernel:
+	scripts/bench-uml.sh $(BUILD)
 
 demo: tools
 	$(BUILD)/tools/kslab-demo

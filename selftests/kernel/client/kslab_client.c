@@ -13,8 +13,9 @@
  * objects of a TYPESAFE_BY_RCU cache up under rcu_read_lock() while this
  * thread frees, reallocates and purges them and lets another cache take
  * the pages; readers must only ever see the type, and revalidate; and a
- * deferred free waits for its grace period. With bench=1 it also times alloc+free pairs
- * against the kernel's own kmem_cache; with leak=1 it does nothing but
+ * deferred free waits for its grace period. With bench=1 it also times
+ * kslab against the kernel's own slab allocator: pairs, bulk, a kmalloc
+ * mix; with leak=1 it does nothing but
  * leave a cache with 3 objects out, for kslab's unload to report; with
  * cap=1 it only counts the 64 KiB blocks kmalloc gives before NULL, for
  * kslab loaded with max_chunks=1. The
@@ -31,6 +32,8 @@
 #include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/timex.h>
 
 #include <kslab/kmalloc.h>
 #include <kslab/report.h>
@@ -249,11 +252,6 @@ static void test_hardirq(void)
 	ktap_result(run.in_hardirq && !run.failed, "alloc_free_in_hardirq");
 }
 
-/* ---- the same pairs from kslab and from the kernel's own slab ---- */
-
-#define BENCH_PAIRS	200000
-#define BENCH_SIZE	64
-
 /* ---- RCU: type-safe lookups under readers on every CPU ---- */
 
 #define RCU_SLOTS	64
@@ -430,65 +428,264 @@ out:
 	kfree(held);
 }
 
+/*
+ * ---- kslab against the kernel's own slab (SLUB), in the same boot ----
+ *
+ * Four rows, each timed on kslab and on the kernel's own allocator with
+ * the same calls in the same order: alloc+free pairs of 64-byte objects,
+ * bulk alloc+free of 16 and of 256 of them, and a kmalloc mix that frees
+ * a random one of 512 live blocks and allocates 16-2048 bytes in its
+ * place. The rounds take the two in turn, alternating which goes first,
+ * so a change in the machine's load falls on both. Figures for the log,
+ * not a test.
+ */
+
+#define BENCH_OBJS	131072	/* objects each timed run allocates and frees */
+#define BENCH_ROUNDS	5
+#define BENCH_SIZE	64
+#define BENCH_BATCH	256	/* the largest bulk row */
+#define MIX_SLOTS	512	/* blocks the kmalloc mix keeps live */
+#define MIX_STEPS	4096	/* its (slot, size) sequence, used cyclically */
+#define MIX_MIN		16
+#define MIX_MAX		2048
+#define MIX_SEED	0x6b736c62U	/* fixed: both allocators, every boot */
+
+enum bench_row { ROW_PAIR, ROW_BULK16, ROW_BULK256, ROW_MIX, NR_ROWS };
+
+static const char *const bench_row_names[NR_ROWS] = {
+	"pair", "bulk16", "bulk256", "kmalloc-mix",
+};
+
+struct bench {
+	struct kslab_cache *kcache;
+	struct kmem_cache *scache;
+	void *batch[BENCH_BATCH];
+	void *slots[MIX_SLOTS];
+	u16 mix_slot[MIX_STEPS];
+	u16 mix_size[MIX_STEPS];
+	u64 cycles;	/* of the last run; 0 where get_cycles() is (UML) */
+	bool failed;
+};
+
 static bool bench;
 module_param(bench, bool, 0444);
-MODULE_PARM_DESC(bench, "time alloc+free pairs against the kernel's kmem_cache");
+MODULE_PARM_DESC(bench, "time kslab against the kernel's own slab allocator");
 
-static u64 time_kslab_pairs(struct kslab_cache *cache)
+/*
+ * Each helper takes "slub" as a constant from bench_row_of()'s two
+ * inlined copies, so each allocator's loops call it directly: an indirect
+ * call would cost as much as a magazine hit.
+ */
+static __always_inline void *bench_alloc(struct bench *b, bool slub)
 {
-	u64 start = ktime_get_ns();
+	return slub ? kmem_cache_alloc(b->scache, GFP_KERNEL) :
+		      kslab_cache_alloc(b->kcache, GFP_KERNEL);
+}
+
+static __always_inline void bench_free(struct bench *b, bool slub, void *obj)
+{
+	if (slub)
+		kmem_cache_free(b->scache, obj);
+	else
+		kslab_cache_free(b->kcache, obj);
+}
+
+static __always_inline void *bench_kmalloc(size_t size, bool slub)
+{
+	return slub ? kmalloc(size, GFP_KERNEL) : kslab_kmalloc(size, GFP_KERNEL);
+}
+
+static __always_inline void bench_kfree(void *p, bool slub)
+{
+	if (slub)
+		kfree(p);
+	else
+		kslab_kfree(p);
+}
+
+static __always_inline u64 run_pairs(struct bench *b, bool slub)
+{
+	u64 ns = ktime_get_ns();
+	cycles_t cycles = get_cycles();
 	unsigned int i;
 
-	for (i = 0; i < BENCH_PAIRS; i++) {
-		void *obj = kslab_cache_alloc(cache, GFP_KERNEL);
+	for (i = 0; i < BENCH_OBJS; i++) {
+		void *obj = bench_alloc(b, slub);
 
+		if (unlikely(!obj)) {
+			b->failed = true;
+			break;
+		}
 		WRITE_ONCE(*(char *)obj, (char)i);
-		kslab_cache_free(cache, obj);
+		bench_free(b, slub, obj);
 		if (!(i % 4096))
 			cond_resched();	/* a kernel without preemption stalls RCU */
 	}
-	return ktime_get_ns() - start;
+	b->cycles = get_cycles() - cycles;
+	return ktime_get_ns() - ns;
 }
 
-static u64 time_slub_pairs(struct kmem_cache *cache)
+static __always_inline u64 run_bulk(struct bench *b, bool slub, unsigned int nr)
 {
-	u64 start = ktime_get_ns();
+	u64 ns = ktime_get_ns();
+	cycles_t cycles = get_cycles();
+	unsigned int i, j;
+
+	for (i = 0; i < BENCH_OBJS / nr; i++) {
+		int got = slub ? kmem_cache_alloc_bulk(b->scache, GFP_KERNEL, nr, b->batch) :
+				 kslab_cache_alloc_bulk(b->kcache, GFP_KERNEL, nr, b->batch);
+
+		if (unlikely(got != nr)) {
+			b->failed = true;
+			break;
+		}
+		for (j = 0; j < nr; j++)
+			WRITE_ONCE(*(char *)b->batch[j], (char)j);
+		if (slub)
+			kmem_cache_free_bulk(b->scache, nr, b->batch);
+		else
+			kslab_cache_free_bulk(b->kcache, nr, b->batch);
+		if (!(i * nr % 4096))
+			cond_resched();
+	}
+	b->cycles = get_cycles() - cycles;
+	return ktime_get_ns() - ns;
+}
+
+/* The live blocks are made before the clock starts and freed after. */
+static __always_inline u64 run_mix(struct bench *b, bool slub)
+{
+	cycles_t cycles;
 	unsigned int i;
+	u64 ns;
 
-	for (i = 0; i < BENCH_PAIRS; i++) {
-		void *obj = kmem_cache_alloc(cache, GFP_KERNEL);
+	for (i = 0; i < MIX_SLOTS; i++) {
+		b->slots[i] = bench_kmalloc(b->mix_size[i], slub);
+		b->failed |= !b->slots[i];
+	}
+	ns = ktime_get_ns();
+	cycles = get_cycles();
+	for (i = 0; i < BENCH_OBJS && !b->failed; i++) {
+		unsigned int step = i % MIX_STEPS, slot = b->mix_slot[step];
+		char *p;
 
-		WRITE_ONCE(*(char *)obj, (char)i);
-		kmem_cache_free(cache, obj);
+		bench_kfree(b->slots[slot], slub);
+		p = bench_kmalloc(b->mix_size[step], slub);
+		b->slots[slot] = p;
+		if (unlikely(!p)) {
+			b->failed = true;
+			break;
+		}
+		WRITE_ONCE(*p, (char)i);
 		if (!(i % 4096))
 			cond_resched();
 	}
-	return ktime_get_ns() - start;
+	b->cycles = get_cycles() - cycles;
+	ns = ktime_get_ns() - ns;
+	for (i = 0; i < MIX_SLOTS; i++)
+		bench_kfree(b->slots[i], slub);
+	return ns;
 }
 
-/*
- * Figures for the log, not a test: under qemu's TCG they say little about
- * real hardware, only how the two compare on the same emulated CPU.
- */
+static __always_inline u64 bench_row_of(struct bench *b, enum bench_row row,
+					bool slub)
+{
+	switch (row) {
+	case ROW_PAIR:
+		return run_pairs(b, slub);
+	case ROW_BULK16:
+		return run_bulk(b, slub, 16);
+	case ROW_BULK256:
+		return run_bulk(b, slub, BENCH_BATCH);
+	default:
+		return run_mix(b, slub);
+	}
+}
+
+static noinline u64 bench_row(struct bench *b, enum bench_row row, bool slub)
+{
+	return slub ? bench_row_of(b, row, true) : bench_row_of(b, row, false);
+}
+
+/* The same pseudo-random sequence in every boot, from a fixed seed. */
+static void bench_mix_init(struct bench *b)
+{
+	u32 x = MIX_SEED;
+	unsigned int i;
+
+	for (i = 0; i < MIX_STEPS; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		b->mix_slot[i] = x % MIX_SLOTS;
+		b->mix_size[i] = MIX_MIN + (x >> 9) % (MIX_MAX - MIX_MIN + 1);
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static u64 median(u64 *v)
+{
+	sort(v, BENCH_ROUNDS, sizeof(*v), cmp_u64, NULL);
+	return v[BENCH_ROUNDS / 2];
+}
+
 static void bench_against_slub(void)
 {
-	struct kslab_cache *k = kslab_cache_create("bench64", BENCH_SIZE, NULL, 0);
-	struct kmem_cache *s = kmem_cache_create("kslab_bench64", BENCH_SIZE, 0,
-						 0, NULL);
-	u64 kns, sns;
+	static u64 ns[NR_ROWS][2][BENCH_ROUNDS], cycles[NR_ROWS][2][BENCH_ROUNDS];
+	struct bench *b = kzalloc(sizeof(*b), GFP_KERNEL);
+	int round, row, i;
 
-	if (!k || !s)
+	if (!b)
+		return;
+	b->kcache = kslab_cache_create("bench64", BENCH_SIZE, NULL, 0);
+	b->scache = kmem_cache_create("kslab_bench64", BENCH_SIZE, 0, 0, NULL);
+	if (!b->kcache || !b->scache)
 		goto out;
-	time_kslab_pairs(k);	/* warm both */
-	time_slub_pairs(s);
-	kns = time_kslab_pairs(k);
-	sns = time_slub_pairs(s);
-	pr_info("# bench: %u pairs of %u-byte objects: kslab %llu ns/pair, kmem_cache (SLUB) %llu ns/pair, SLUB/kslab %llu.%02llu (TCG: indicative only)\n",
-		BENCH_PAIRS, BENCH_SIZE, kns / BENCH_PAIRS, sns / BENCH_PAIRS,
-		sns / kns, sns * 100 / kns % 100);
+	bench_mix_init(b);
+	/* Round -1 warms both: slabs made, magazines and per-CPU lists full. */
+	for (round = -1; round < BENCH_ROUNDS && !b->failed; round++) {
+		for (row = 0; row < NR_ROWS; row++) {
+			for (i = 0; i < 2; i++) {
+				bool slub = i ^ (round & 1);
+				u64 t = bench_row(b, row, slub);
+
+				if (round < 0)
+					continue;
+				ns[row][slub][round] = t;
+				cycles[row][slub][round] = b->cycles;
+			}
+		}
+	}
+	if (b->failed) {
+		pr_info("# bench: an allocation failed; no figures\n");
+		goto out;
+	}
+	pr_info("# bench: ns per object (an allocation and its free), median of %u rounds of %u; 64-byte caches, kmalloc-mix %u-%u B with %u live\n",
+		BENCH_ROUNDS, BENCH_OBJS, MIX_MIN, MIX_MAX, MIX_SLOTS);
+	for (row = 0; row < NR_ROWS; row++) {
+		u64 k = median(ns[row][0]), s = median(ns[row][1]);
+		u64 kc = median(cycles[row][0]), sc = median(cycles[row][1]);
+		char cyc[48] = "";
+
+		if (kc && sc)
+			snprintf(cyc, sizeof(cyc), ", cycles %llu vs %llu",
+				 kc / BENCH_OBJS, sc / BENCH_OBJS);
+		pr_info("# bench: %-11s kslab %llu.%llu ns, SLUB %llu.%llu ns, kslab/SLUB %llu.%02llu%s\n",
+			bench_row_names[row],
+			k * 10 / BENCH_OBJS / 10, k * 10 / BENCH_OBJS % 10,
+			s * 10 / BENCH_OBJS / 10, s * 10 / BENCH_OBJS % 10,
+			k / s, k * 100 / s % 100, cyc);
+	}
 out:
-	kmem_cache_destroy(s);
-	kslab_cache_destroy(k);
+	kmem_cache_destroy(b->scache);
+	kslab_cache_destroy(b->kcache);
+	kfree(b);
 }
 
 static void test_bad_free(void)
