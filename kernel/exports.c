@@ -73,6 +73,8 @@ EXPORT_SYMBOL_GPL(kslab_sheaf_size);
 EXPORT_SYMBOL_GPL(kslab_cache_shrink);
 EXPORT_SYMBOL_GPL(kslab_cache_reap);
 EXPORT_SYMBOL_GPL(kslab_reap_all);
+EXPORT_SYMBOL_GPL(kslab_shrink_all);
+EXPORT_SYMBOL_GPL(kslab_memory_stats);
 EXPORT_SYMBOL_GPL(kslab_cache_destroy);
 EXPORT_SYMBOL_GPL(kslab_cache_stats);
 EXPORT_SYMBOL_GPL(kslab_cache_cpu_stats);

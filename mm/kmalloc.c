@@ -41,6 +41,8 @@
 #define KMALLOC_STEP_BITS	3
 #define KMALLOC_STEPS		(1U << KMALLOC_STEP_BITS)
 #define KMALLOC_CLASSES		(KMALLOC_SMALL_CLASSES + KMALLOC_STEPS * (15 - 6))
+_Static_assert(KMALLOC_CLASSES == KSLAB_KMALLOC_CLASSES,
+	       "mm/kmalloc.h counts the classes too");
 
 /*
  * The head page word of a block kmalloc handed out whole: bit 61 and the
@@ -219,6 +221,19 @@ int kslab_kmalloc_init(void)
 		if (!kslab_load_acquire(&kmalloc_caches[i]))
 			return -1;
 	return 0;
+}
+
+/**
+ * kslab_kmalloc_class() - one of kmalloc's size classes, for statistics
+ * @index: 0 for the smallest
+ *
+ * Return: its cache; NULL if it is not made yet, or @index is past the
+ * largest (KSLAB_KMALLOC_CLASSES).
+ */
+struct kslab_cache *kslab_kmalloc_class(unsigned int index)
+{
+	return index < KMALLOC_CLASSES ?
+	       kslab_load_acquire(&kmalloc_caches[index]) : NULL;
 }
 
 static struct kslab_cache *kmalloc_cache(unsigned int index)

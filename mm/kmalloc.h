@@ -178,6 +178,10 @@ void *kslab_krealloc_op(void *p, size_t size, gfp_t gfp, const char *op,
 			unsigned long caller);
 void kslab_kmalloc_fast_sync(void);
 struct kslab_cache *kslab_kmalloc_cache(size_t size);
+
+/* kmalloc's size classes, all told (mm/kmalloc.c counts them in its way). */
+#define KSLAB_KMALLOC_CLASSES	80
+struct kslab_cache *kslab_kmalloc_class(unsigned int index);
 void kslab_kmalloc_lock(void);
 void kslab_kmalloc_unlock(void);
 unsigned int kslab_kmalloc_exit(void);

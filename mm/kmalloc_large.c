@@ -17,9 +17,11 @@
  * intervals, and kslab_kmalloc_large_reap(true) gives it all back at
  * once.
  *
- * Owns the count of live large bytes. No locks of its own.
+ * Owns the count of live large allocations and their bytes. No locks of
+ * its own.
  */
 #include <kslab/buddy.h>
+#include <kslab/slab.h>
 
 #include "kmalloc_large.h"
 
@@ -27,6 +29,23 @@
 #define KEPT_SHARE	3	/* of the live bytes, a third */
 
 static struct kslab_atomic live_bytes;
+static struct kslab_atomic live_blocks;
+static unsigned long peak_bytes;
+static unsigned long peak_blocks;
+
+/* Raise *@peak to @now if it is higher; racing raisers keep the highest. */
+static void peak_raise(unsigned long *peak, long now)
+{
+	unsigned long old = KSLAB_READ_ONCE(*peak);
+
+	while (now > 0 && (unsigned long)now > old) {
+		unsigned long found = kslab_cmpxchg(peak, old, (unsigned long)now);
+
+		if (found == old)
+			break;
+		old = found;
+	}
+}
 
 /*
  * Whole buddy blocks of 128 KiB (glibc's first mmap threshold) or more are
@@ -100,8 +119,13 @@ void *kslab_kmalloc_large_alloc(size_t size, size_t align, gfp_t gfp)
 {
 	void *p = kslab_env_large_alloc(size, align, gfp);
 
-	if (p)
-		kslab_atomic_add(&live_bytes, (long)kslab_env_large_size(p));
+	if (p) {
+		peak_raise(&peak_bytes,
+			   kslab_atomic_add_return(&live_bytes,
+						   (long)kslab_env_large_size(p)));
+		peak_raise(&peak_blocks,
+			   kslab_atomic_add_return(&live_blocks, 1));
+	}
 	return p;
 }
 
@@ -114,6 +138,8 @@ void kslab_kmalloc_large_free(void *p)
 {
 	size_t size = kslab_env_large_size(p), cap;
 	long live = kslab_atomic_add_return(&live_bytes, -(long)size);
+
+	kslab_atomic_add(&live_blocks, -1);
 
 	cap = live > 0 ? (size_t)live / KEPT_SHARE : 0;
 	if (cap < KEPT_MIN_BYTES)
@@ -130,4 +156,21 @@ void kslab_kmalloc_large_free(void *p)
 size_t kslab_kmalloc_large_reap(bool all)
 {
 	return kslab_env_large_release(all);
+}
+
+/**
+ * kslab_kmalloc_large_usage() - the large allocations live now
+ * @stats: their count, bytes, peaks, and the freed bytes kept for reuse,
+ *         filled in
+ */
+void kslab_kmalloc_large_usage(struct kslab_memory_stats *stats)
+{
+	long bytes = kslab_atomic_read(&live_bytes);
+	long blocks = kslab_atomic_read(&live_blocks);
+
+	stats->large_bytes = bytes > 0 ? (size_t)bytes : 0;
+	stats->large_blocks = blocks > 0 ? (unsigned long)blocks : 0;
+	stats->large_kept_bytes = kslab_env_large_kept();
+	stats->large_peak_blocks = KSLAB_READ_ONCE(peak_blocks);
+	stats->large_peak_bytes = KSLAB_READ_ONCE(peak_bytes);
 }

@@ -523,6 +523,48 @@ int kslab_reap_all(void)
 	return (int)pages;
 }
 
+int kslab_shrink_all(void)
+{
+	struct kslab_cache *cache;
+	unsigned long pages = 0;
+
+	kslab_rcu_flush();
+	kslab_mutex_lock(&kslab_caches_lock);
+	kslab_list_for_each_entry(cache, &kslab_caches, cache_node)
+		pages += cache_trim(cache, TRIM_ALL);
+	kslab_mutex_unlock(&kslab_caches_lock);
+	pages += kslab_kmalloc_large_reap(true) >> KSLAB_PAGE_SHIFT;
+	pages += kslab_default_zone_trim() * KSLAB_CHUNK_PAGES;
+	return (int)pages;
+}
+
+void kslab_memory_stats(struct kslab_memory_stats *stats)
+{
+	struct kslab_buddy_stats zone;
+	struct kslab_cache_stats st;
+	struct kslab_cache *cache;
+	unsigned long free_objs;
+
+	kslab_memset(stats, 0, sizeof(*stats));
+	kslab_buddy_stats(&zone);
+	stats->zone_bytes = zone.managed_pages << KSLAB_PAGE_SHIFT;
+	stats->zone_free_bytes = zone.free_pages << KSLAB_PAGE_SHIFT;
+	kslab_mutex_lock(&kslab_caches_lock);
+	kslab_list_for_each_entry(cache, &kslab_caches, cache_node) {
+		kslab_cache_stats(cache, &st);
+		free_objs = st.num_objs - st.active_objs + st.magazine_objs +
+			    st.delayed_objs;
+		stats->slab_bytes += (st.num_slabs * st.pages_per_slab)
+				     << KSLAB_PAGE_SHIFT;
+		stats->cached_objs += free_objs;
+		stats->cached_bytes += free_objs * st.size;
+	}
+	kslab_mutex_unlock(&kslab_caches_lock);
+	kslab_kmalloc_large_usage(stats);
+	stats->in_use_bytes = stats->zone_bytes - stats->zone_free_bytes -
+			      stats->cached_bytes + stats->large_bytes;
+}
+
 /**
  * kslab_reclaimable_bytes() - what kslab_reclaim() could give back
  *

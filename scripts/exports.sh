@@ -29,7 +29,8 @@ esac
 	if [ "${1:-}" = --malloc ]; then
 		printf '%s\n' malloc free calloc realloc reallocarray \
 			posix_memalign aligned_alloc memalign valloc pvalloc \
-			malloc_usable_size free_sized free_aligned_sized
+			malloc_usable_size free_sized free_aligned_sized \
+			malloc_trim mallinfo mallinfo2 malloc_stats malloc_info
 		# C++'s operator new and delete (userspace/malloc/new.c).
 		sed -n 's/^void \**\(_Z[nd][wal][A-Za-z0-9_]*\)(.*/\1/p' \
 			"$root/userspace/malloc/new.c" | sort -u

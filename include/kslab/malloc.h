@@ -150,6 +150,40 @@ void *kslab_pvalloc(size_t size);
 KSLAB_USER_API
 size_t kslab_malloc_usable_size(void *p);
 
+/**
+ * kslab_malloc_trim() - malloc_trim(3): give memory back now
+ * @pad: ignored: kslab gives back chunks and blocks, not a heap's top
+ *
+ * kslab_shrink_all(), then the free blocks of chunks still in use
+ * discarded (kslab_zone_discard_free()), so resident memory falls to what
+ * is allocated. Return: 1 if any memory went back, else 0.
+ */
+KSLAB_USER_API
+int kslab_malloc_trim(size_t pad);
+
+/**
+ * kslab_malloc_stats_format() - malloc_stats(3)'s text
+ * @buf:  where it goes, NUL-terminated if @size allows
+ * @size: bytes at @buf
+ *
+ * glibc's lines: arena 0 is kslab's zone, the mmapped part kmalloc's
+ * large allocations (kslab_memory_stats()).
+ * Return: the length of the whole text, as snprintf() counts.
+ */
+KSLAB_USER_API
+size_t kslab_malloc_stats_format(char *buf, size_t size);
+
+/**
+ * kslab_malloc_info_format() - malloc_info(3)'s XML, in glibc's shape
+ * @buf:  where it goes, NUL-terminated if @size allows
+ * @size: bytes at @buf
+ *
+ * One heap; its sizes are kmalloc's classes with the free blocks of each.
+ * Return: the length of the whole text, as snprintf() counts.
+ */
+KSLAB_USER_API
+size_t kslab_malloc_info_format(char *buf, size_t size);
+
 KSLAB_END_DECLS
 
 #endif /* KSLAB_MALLOC_H */

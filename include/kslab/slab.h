@@ -389,6 +389,61 @@ KSLAB_API
 int kslab_reap_all(void);
 
 /**
+ * kslab_shrink_all() - give back all the memory kslab can, now
+ *
+ * Every cache shrunk (every CPU's magazines flushed, as
+ * kslab_cache_shrink() does), deferred frees flushed, and kmalloc's kept
+ * large memory and the default zone's wholly free chunks, kept ones too,
+ * given back: with kslab_zone_discard_free() on the default zone, what
+ * malloc_trim() asks. Context: process context.
+ * Return: the pages given back to the buddy allocator or the environment.
+ */
+KSLAB_API
+int kslab_shrink_all(void);
+
+/**
+ * struct kslab_memory_stats - where kslab's memory is, all caches together
+ * @zone_bytes:       memory the default zone holds (its chunks)
+ * @zone_free_bytes:  of that, in free buddy blocks
+ * @slab_bytes:       of that, in the caches' slabs
+ * @cached_bytes:     of the slabs, free objects: in slabs, magazines,
+ *                    depots, and a debugged cache's held-back frees
+ * @cached_objs:      how many objects that is
+ * @large_bytes:      kmalloc's allocations beyond the buddy allocator,
+ *                    taken from the environment apart from the zone
+ * @large_blocks:     how many there are
+ * @large_kept_bytes: freed large memory kept for reuse
+ * @large_peak_blocks: the most large allocations live at once so far
+ * @large_peak_bytes: the most bytes they held at once so far
+ * @in_use_bytes:     what callers hold: the zone's memory less its free
+ *                    blocks and free objects, plus the large allocations
+ *                    (kslab's own descriptors and magazines included)
+ */
+struct kslab_memory_stats {
+	size_t zone_bytes;
+	size_t zone_free_bytes;
+	size_t slab_bytes;
+	size_t cached_bytes;
+	unsigned long cached_objs;
+	size_t large_bytes;
+	unsigned long large_blocks;
+	size_t large_kept_bytes;
+	unsigned long large_peak_blocks;
+	size_t large_peak_bytes;
+	size_t in_use_bytes;
+};
+
+/**
+ * kslab_memory_stats() - a snapshot of where kslab's memory is
+ * @stats: filled in
+ *
+ * Visits every cache (each CPU's magazines included), so it costs as
+ * much as a slabinfo. Context: process context.
+ */
+KSLAB_API
+void kslab_memory_stats(struct kslab_memory_stats *stats);
+
+/**
  * kslab_cache_destroy() - destroy an empty cache
  * @cache: the cache; NULL does nothing
  *

@@ -7,7 +7,9 @@
  * served them (a 17-byte block is 32 usable bytes on kslab, 24 on glibc),
  * and small programs linked with libkslab-malloc.a and .so get kslab too.
  * With KSLAB_FAIL set, a preloaded program's mallocs fail as it says,
- * each with errno ENOMEM, and the program carries on.
+ * each with errno ENOMEM, and the program carries on. glibc's
+ * introspection calls (mallinfo2, malloc_trim, malloc_stats,
+ * malloc_info) report kslab's memory.
  *
  * Only in the plain build: an ASan build cannot preload a library whose
  * malloc is not ASan's. Needs python3 and gcc (scripts/install-deps.sh
@@ -362,6 +364,95 @@ static void test_fault_injection(struct ktap_test *t)
 	}
 }
 
+/*
+ * glibc's introspection calls, which programs make, answer from kslab
+ * (userspace/malloc_info.c): mallinfo2() sees the blocks a program holds,
+ * malloc_trim() gives what it freed back (resident memory falls),
+ * malloc_stats() and malloc_info() print glibc's shapes with kslab's
+ * figures. Under kslab the C library's own would describe its empty
+ * arena.
+ */
+static const char introspect_source[] =
+	"#include <malloc.h>\n"
+	"#include <stdio.h>\n"
+	"#include <stdlib.h>\n"
+	"#include <string.h>\n"
+	"#include <unistd.h>\n"
+	"\n"
+	"static long rss_kib(void)\n"
+	"{\n"
+	"\tlong pages = 0, resident = 0;\n"
+	"\tFILE *f = fopen(\"/proc/self/statm\", \"r\");\n"
+	"\n"
+	"\tif (f) {\n"
+	"\t\tif (fscanf(f, \"%ld %ld\", &pages, &resident) != 2)\n"
+	"\t\t\tresident = 0;\n"
+	"\t\tfclose(f);\n"
+	"\t}\n"
+	"\treturn resident * (sysconf(_SC_PAGESIZE) / 1024);\n"
+	"}\n"
+	"\n"
+	"int main(void)\n"
+	"{\n"
+	"\tstatic char *small[4000];\n"
+	"\tstruct mallinfo2 held, after;\n"
+	"\tchar *big = malloc(8 << 20);\n"
+	"\tlong rss_freed, rss_trimmed;\n"
+	"\tint i, trimmed;\n"
+	"\n"
+	"\tmemset(big, 1, 8 << 20);\n"
+	"\tfor (i = 0; i < 4000; i++) {\n"
+	"\t\tsmall[i] = malloc(1000);\n"
+	"\t\tmemset(small[i], 2, 1000);\n"
+	"\t}\n"
+	"\theld = mallinfo2();\n"
+	"\tprintf(\"held arena=%zu uordblks=%zu hblks=%zu hblkhd=%zu\\n\", held.arena,\n"
+	"\t       held.uordblks, held.hblks, held.hblkhd);\n"
+	"\tfor (i = 0; i < 4000; i++)\n"
+	"\t\tfree(small[i]);\n"
+	"\tfree(big);\n"
+	"\trss_freed = rss_kib();\n"
+	"\ttrimmed = malloc_trim(0);\n"
+	"\trss_trimmed = rss_kib();\n"
+	"\tafter = mallinfo2();\n"
+	"\tprintf(\"trim=%d rss_freed=%ld rss_trimmed=%ld uordblks=%zu hblks=%zu\\n\",\n"
+	"\t       trimmed, rss_freed, rss_trimmed, after.uordblks, after.hblks);\n"
+	"\tmalloc_stats();\n"
+	"\treturn malloc_info(0, stdout);\n"
+	"}\n";
+
+static void test_introspection(struct ktap_test *t)
+{
+	size_t arena, uordblks, hblks, hblkhd, after_used, after_hblks;
+	long rss_freed, rss_trimmed;
+	struct capture c;
+	int trimmed;
+
+	KTAP_ASSERT(t, write_file_in(work_dir, "intro.c", introspect_source,
+				  sizeof(introspect_source) - 1));
+	KTAP_ASSERT(t, run_shell(&c, "gcc -o intro intro.c", false));
+	KTAP_ASSERT(t, exited_ok(&c));
+	KTAP_ASSERT(t, run_shell(&c, "./intro", true));
+	KTAP_EXPECT(t, exited_ok(&c));
+	KTAP_ASSERT(t, sscanf(c.out, "held arena=%zu uordblks=%zu hblks=%zu hblkhd=%zu\ntrim=%d rss_freed=%ld rss_trimmed=%ld uordblks=%zu hblks=%zu",
+			      &arena, &uordblks, &hblks, &hblkhd, &trimmed,
+			      &rss_freed, &rss_trimmed, &after_used,
+			      &after_hblks) == 9);
+	/* 4000 blocks of 1000 bytes in the zone, 8 MiB beside it. */
+	KTAP_EXPECT(t, arena >= uordblks && uordblks >= 4000 * 1000);
+	KTAP_EXPECT(t, hblks == 1 && hblkhd >= (8 << 20));
+	KTAP_EXPECT(t, trimmed == 1 && after_hblks == 0);
+	KTAP_EXPECT(t, after_used < uordblks / 16);
+	ktap_check(t, rss_trimmed + 8 * 1024 < rss_freed, __FILE__, __LINE__,
+		   "malloc_trim() gave back: %ld KiB resident before, %ld after",
+		   rss_freed, rss_trimmed);
+	KTAP_EXPECT(t, strstr(c.err, "Arena 0:\nsystem bytes     = ") &&
+		       strstr(c.err, "max mmap regions =          1\n"));
+	KTAP_EXPECT(t, strstr(c.out, "<malloc version=\"1\">\n<heap nr=\"0\">\n<sizes>\n") &&
+		       strstr(c.out, "to=\"1024\"") &&
+		       strstr(c.out, "</heap>\n") && strstr(c.out, "</malloc>\n"));
+}
+
 static const struct ktap_case preload_cases[] = {
 	{ "fingerprint", test_fingerprint },
 	{ "python", test_python },
@@ -371,6 +462,7 @@ static const struct ktap_case preload_cases[] = {
 	{ "python_threads_fork", test_python_threads_fork },
 	{ "linked", test_linked },
 	{ "fault_injection", test_fault_injection },
+	{ "introspection", test_introspection },
 };
 
 /* build_dir: the folder above this program's; malloc_so in it. */

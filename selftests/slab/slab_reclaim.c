@@ -7,7 +7,8 @@
  * kslab_cache_reap() frees only the depot magazines that stayed unused
  * for a whole interval between two reaps (Bonwick's working set), then
  * the empty slabs beyond the few kept; kslab_reap_all() does that for
- * every cache.
+ * every cache, and kslab_shrink_all() shrinks every cache and gives the
+ * zone's free chunks back, with kslab_memory_stats() to see it.
  */
 #include "slab_tests.h"
 
@@ -284,6 +285,37 @@ static void test_reap_all(struct ktap_test *t)
 	rig_end(t, &rig);
 }
 
+/*
+ * kslab_memory_stats() sees a cache's slabs and its freed objects;
+ * kslab_shrink_all() flushes every cache, so the cache is left with no
+ * slab, and the figures agree with each other after.
+ */
+static void test_shrink_all_and_memory_stats(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-shrink-all", 512, NULL, 0);
+	struct kslab_memory_stats before, after;
+	struct kslab_cache_stats st;
+
+	if (!cache || !alloc_objs(t, cache, scratch, SHRINK_OBJS))
+		goto out;
+	free_objs(cache, scratch, SHRINK_OBJS);
+	st = cache_stats(cache);
+	kslab_memory_stats(&before);
+	KTAP_EXPECT(t, before.cached_objs >= SHRINK_OBJS);
+	KTAP_EXPECT(t, before.slab_bytes >= slab_bytes(&st) * st.num_slabs);
+	KTAP_EXPECT(t, before.zone_bytes >= before.slab_bytes);
+	KTAP_EXPECT(t, kslab_shrink_all() > 0);
+	st = cache_stats(cache);
+	KTAP_EXPECT_EQ(t, st.num_slabs, 0);
+	KTAP_EXPECT_EQ(t, st.magazine_objs, 0);
+	kslab_memory_stats(&after);
+	KTAP_EXPECT(t, after.cached_objs < before.cached_objs);
+	KTAP_EXPECT_EQ(t, after.in_use_bytes + after.zone_free_bytes +
+			  after.cached_bytes, after.zone_bytes + after.large_bytes);
+out:
+	test_cache_destroy(t, cache);
+}
+
 static const struct ktap_case slab_reclaim_cases[] = {
 	{ "free_gives_back_empty_slabs", test_free_gives_back_empty_slabs },
 	{ "shrink_returns_pages", test_shrink_returns_pages },
@@ -292,6 +324,7 @@ static const struct ktap_case slab_reclaim_cases[] = {
 	{ "reap_frees_idle_depot", test_reap_frees_idle_depot },
 	{ "reap_keeps_working_set", test_reap_keeps_working_set },
 	{ "reap_all", test_reap_all },
+	{ "shrink_all_and_memory_stats", test_shrink_all_and_memory_stats },
 };
 
 const struct ktap_suite slab_reclaim_suite =
