@@ -131,6 +131,7 @@ static void mark_allocated(struct kslab_page *page, unsigned int order)
 	page->user = 0;
 	for (i = 1; i < (1UL << order); i++) {
 		page[i].state = KSLAB_PAGE_TAIL;
+		page[i].index = page->index + i;
 		page[i].head = page->index;
 	}
 }
@@ -155,6 +156,7 @@ static struct kslab_page *take_block(struct kslab_zone *zone,
 		KSLAB_TRACE(buddy_split, found, order);
 	while (found > order) {
 		found--;
+		page[1UL << found].index = page->index + (1UL << found);
 		free_area_add(zone, page + (1UL << found), found);
 		zone->events.splits++;
 	}
@@ -163,14 +165,21 @@ static struct kslab_page *take_block(struct kslab_zone *zone,
 	return page;
 }
 
+/*
+ * A page's index is written when the page first starts a block (page 0
+ * here, a split's upper half in take_block()) or joins one as a tail
+ * (mark_allocated()); until then the page is UNUSED with index 0, and
+ * nothing reads the index of such a page: descriptors are found from an
+ * address through the chunk, or as a block's head. A new descriptor is
+ * zeroed memory (the port's promise), so setting up a chunk writes none of
+ * its 24 KiB of page descriptors, which would be six page faults for a
+ * short program; only a reused one is cleared, and it is resident.
+ */
 static void chunk_setup(struct kslab_chunk *chunk, struct kslab_zone *zone,
-			unsigned long base)
+			unsigned long base, bool reused)
 {
-	unsigned long i;
-
-	kslab_memset(chunk->pages, 0, sizeof(chunk->pages));
-	for (i = 0; i < KSLAB_CHUNK_PAGES; i++)
-		chunk->pages[i].index = i;
+	if (reused)
+		kslab_memset(chunk->pages, 0, sizeof(chunk->pages));
 	chunk->base = base;
 	chunk->zone = zone;
 }
@@ -196,6 +205,7 @@ static struct kslab_chunk *spare_desc_get(struct kslab_zone *zone)
 static int zone_grow(struct kslab_zone *zone, gfp_t gfp)
 {
 	struct kslab_chunk *chunk;
+	bool reused;
 	void *base;
 
 	kslab_spin_lock(&zone->lock);
@@ -208,6 +218,7 @@ static int zone_grow(struct kslab_zone *zone, gfp_t gfp)
 	chunk = spare_desc_get(zone);
 	kslab_spin_unlock(&zone->lock);
 
+	reused = chunk != NULL;
 	if (!chunk)
 		chunk = kslab_meta_alloc(sizeof(*chunk), gfp);
 	if (!chunk)
@@ -221,7 +232,7 @@ static int zone_grow(struct kslab_zone *zone, gfp_t gfp)
 			     zone->name, base);
 		goto out_take_back;
 	}
-	chunk_setup(chunk, zone, (unsigned long)base);
+	chunk_setup(chunk, zone, (unsigned long)base, reused);
 	if (kslab_pagemap_insert(chunk, gfp))
 		goto out_take_back;
 

@@ -216,60 +216,67 @@ static void depot_give(struct kslab_cache *cache, struct kslab_magazine *mag)
 }
 
 /*
- * A cache's first fills from the slabs take FIRST_FILL_ROUNDS objects
- * (first_fill()), twice as many each time after, up to a magazine's
- * capacity: a class a program barely uses then holds a slab page or two,
- * not a magazine's 32 KiB of them (a short program's page faults and
- * peak RSS). Caches
- * whose creator chose the magazine size fill whole magazines at once.
+ * A cache's first FIRST_FILLS fills from the slabs take a page's worth of
+ * objects each (first_fill()), in magazines only that large, and only
+ * then whole magazines: a class a program barely uses holds the slab
+ * pages its objects need, not a magazine's 32 KiB of them, nor a
+ * magazine of 2 KiB for a few rounds (a short program's page faults and
+ * peak RSS). Filling a page at a time, rather than a few objects more
+ * each time, never touches a page beyond the one the last object needed:
+ * kmalloc's classes write the free tag into each object a fill takes
+ * (mm/slab.c), so every object taken is a page touched. Caches whose
+ * creator chose the magazine size fill whole magazines at once.
  */
-#define FIRST_FILL_ROUNDS	8U
 #define FIRST_FILLS		6
 
 /*
- * The first fill's rounds: FIRST_FILL_ROUNDS, or a page's worth of
- * objects where that is fewer, at least one: a class of large objects
- * then touches no more pages than it hands out (kmalloc's classes write
- * the free tag into each object a fill takes, mm/slab.c). With hardening
- * a new slab hands its objects out shuffled over all its pages, so a
- * page's worth would touch as many pages: the fill is divided by the
- * slab's pages. A program that uses a few blocks of each of 15 classes
- * from 24 bytes to 20 KB then adds 196 KiB of RSS, not 316.
+ * A page's worth of objects (of what a slab holds, its header and colour
+ * left out), at least one. With hardening a new slab hands its objects
+ * out shuffled over all its pages, so a page's worth would touch as many
+ * pages: the fill is divided by the slab's pages once more.
  */
 static unsigned int first_fill(const struct kslab_cache *cache)
 {
-	unsigned int page_worth = KSLAB_PAGE_SIZE / cache->size;
+	unsigned long page_worth = cache->objs_per_slab >> cache->order;
 
 	if (KSLAB_HARDENING)
 		page_worth >>= cache->order;
-
-	if (page_worth > FIRST_FILL_ROUNDS)
-		return FIRST_FILL_ROUNDS;
-	return page_worth ? page_worth : 1;
+	return page_worth ? (unsigned int)page_worth : 1;
 }
 
 /*
- * Fill a magazine from the slab layer and leave it in the depot.
- * No lock held. Return: false if no object could be had.
+ * Fill a magazine from the slab layer and leave it in the depot: one of
+ * the depot's size, or during the first fills one that holds a fill. An
+ * empty magazine from the depot smaller than that (left by the first
+ * fills) goes back to its magazine cache. No lock held.
+ * Return: false if no object could be had.
  */
 static bool depot_refill(struct kslab_cache *cache, gfp_t gfp)
 {
+	struct kslab_depot *depot = &cache->depot;
 	struct kslab_magazine *mag;
-	unsigned int rounds, want, fills;
+	unsigned int rounds, want;
+	bool first;
 
-	depot_lock(&cache->depot);
-	mag = depot_pop(&cache->depot, false);
-	fills = cache->depot.refills;
-	if (fills < FIRST_FILLS)
-		cache->depot.refills++;
-	kslab_spin_unlock(&cache->depot.lock);
+	depot_lock(depot);
+	mag = depot_pop(depot, false);
+	first = depot->refills < FIRST_FILLS;
+	if (first)
+		depot->refills++;
+	want = depot->magazine_size;
+	kslab_spin_unlock(&depot->lock);
+	if (first && first_fill(cache) < want)
+		want = first_fill(cache);
+	if (mag && kslab_mag_capacity(mag) < want) {
+		magazine_free(mag);
+		mag = NULL;
+	}
 	if (!mag)
-		mag = magazine_new(cache->depot.magazine_size, gfp);
+		mag = magazine_new(magazine_capacity(want), gfp);
 	if (!mag)
 		return false;
-	want = kslab_mag_capacity(mag);
-	if (fills < FIRST_FILLS && (first_fill(cache) << fills) < want)
-		want = first_fill(cache) << fills;
+	if (want > kslab_mag_capacity(mag))
+		want = kslab_mag_capacity(mag);
 	rounds = kslab_slab_alloc_batch(cache, gfp, mag->objs, want, 0);
 	kslab_mag_set_rounds(mag, rounds);
 	/* Once given, another CPU may take and empty it: count before. */

@@ -401,6 +401,7 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 	kslab_spin_lock(&cache->lock);
 	while (got < nr) {
 		struct kslab_slab *slab = slab_to_fill(cache);
+		struct kslab_map_cursor cursor;
 		unsigned long counted;
 		unsigned int was;
 
@@ -421,9 +422,11 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 		counted = kslab_map_free_count(cache, slab);
 		if (kslab_unlikely(counted != cache->objs_per_slab - slab->inuse))
 			slab_quarantine(cache, slab, counted);
+		kslab_map_cursor_init(cache, slab, &cursor);
 		while (got < nr && slab->inuse < cache->objs_per_slab) {
 			bool first;
-			unsigned int index = kslab_map_take(cache, slab, &first);
+			unsigned int index = kslab_map_take(cache, slab, &cursor,
+							    &first);
 
 			slab->inuse++;
 			objs[got] = slab_obj(cache, slab, index);

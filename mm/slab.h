@@ -126,8 +126,33 @@ static inline unsigned long kslab_map_words(unsigned long objs)
 
 void kslab_map_fill(const struct kslab_cache *cache, struct kslab_slab *slab);
 void kslab_map_clear(const struct kslab_cache *cache, struct kslab_slab *slab);
+
+/* A slab's shuffle (mm/slab_map.c): a keyed permutation of its objects. */
+#define KSLAB_SHUFFLE_ROUNDS	4
+struct kslab_shuffle {
+	unsigned long objs;
+	unsigned int half;		/* bits in each half; 0: no shuffle */
+	unsigned long mask;
+	unsigned long key[KSLAB_SHUFFLE_ROUNDS];
+};
+
+/*
+ * A run of kslab_map_take() on one slab, under one hold of the cache's
+ * lock: the shuffle's keys made once, and the map word the search goes
+ * on from (nothing is freed meanwhile, so the lowest free position only
+ * rises).
+ */
+struct kslab_map_cursor {
+	struct kslab_shuffle sh;
+	unsigned long word;
+};
+
+void kslab_map_cursor_init(const struct kslab_cache *cache,
+			   const struct kslab_slab *slab,
+			   struct kslab_map_cursor *cursor);
 unsigned int kslab_map_take(const struct kslab_cache *cache,
-			    struct kslab_slab *slab, bool *first);
+			    struct kslab_slab *slab,
+			    struct kslab_map_cursor *cursor, bool *first);
 bool kslab_map_give(const struct kslab_cache *cache, struct kslab_slab *slab,
 		    unsigned int index);
 unsigned long kslab_map_free_count(const struct kslab_cache *cache,

@@ -25,7 +25,6 @@
  */
 #include "slab.h"
 
-#define FEISTEL_ROUNDS	4
 #define GOLDEN		0x9e3779b97f4a7c15UL
 
 static unsigned long map_key(const struct kslab_cache *cache,
@@ -67,14 +66,7 @@ static unsigned long bit_count(unsigned long x)
 
 /* ---- the shuffle: positions to objects and back ---- */
 
-struct shuffle {
-	unsigned long objs;
-	unsigned int half;		/* bits in each half; 0: no shuffle */
-	unsigned long mask;
-	unsigned long key[FEISTEL_ROUNDS];
-};
-
-static void shuffle_init(struct shuffle *sh, const struct kslab_cache *cache,
+static void shuffle_init(struct kslab_shuffle *sh, const struct kslab_cache *cache,
 			 const struct kslab_slab *slab)
 {
 	unsigned long x = (cache->secret ^ (unsigned long)slab) | 1;
@@ -89,7 +81,7 @@ static void shuffle_init(struct shuffle *sh, const struct kslab_cache *cache,
 		bits++;
 	sh->half = (bits + 1) / 2;
 	sh->mask = (1UL << sh->half) - 1;
-	for (r = 0; r < FEISTEL_ROUNDS; r++) {
+	for (r = 0; r < KSLAB_SHUFFLE_ROUNDS; r++) {
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
@@ -98,18 +90,18 @@ static void shuffle_init(struct shuffle *sh, const struct kslab_cache *cache,
 }
 
 /* The round function: the top half-width bits of a multiplicative hash. */
-static unsigned long feistel_f(const struct shuffle *sh, unsigned long v,
+static unsigned long feistel_f(const struct kslab_shuffle *sh, unsigned long v,
 			       unsigned int r)
 {
 	return ((v ^ sh->key[r]) * GOLDEN) >> (64 - sh->half);
 }
 
-static unsigned long feistel_forward(const struct shuffle *sh, unsigned long v)
+static unsigned long feistel_forward(const struct kslab_shuffle *sh, unsigned long v)
 {
 	unsigned long l = v >> sh->half, rt = v & sh->mask, t;
 	unsigned int r;
 
-	for (r = 0; r < FEISTEL_ROUNDS; r++) {
+	for (r = 0; r < KSLAB_SHUFFLE_ROUNDS; r++) {
 		t = rt;
 		rt = l ^ feistel_f(sh, rt, r);
 		l = t;
@@ -117,13 +109,13 @@ static unsigned long feistel_forward(const struct shuffle *sh, unsigned long v)
 	return l << sh->half | rt;
 }
 
-static unsigned long feistel_backward(const struct shuffle *sh,
+static unsigned long feistel_backward(const struct kslab_shuffle *sh,
 				      unsigned long v)
 {
 	unsigned long l = v >> sh->half, rt = v & sh->mask, t;
 	unsigned int r;
 
-	for (r = FEISTEL_ROUNDS; r-- > 0;) {
+	for (r = KSLAB_SHUFFLE_ROUNDS; r-- > 0;) {
 		t = l;
 		l = rt ^ feistel_f(sh, l, r);
 		rt = t;
@@ -131,7 +123,7 @@ static unsigned long feistel_backward(const struct shuffle *sh,
 	return l << sh->half | rt;
 }
 
-static unsigned long position_to_object(const struct shuffle *sh,
+static unsigned long position_to_object(const struct kslab_shuffle *sh,
 					unsigned long pos)
 {
 	if (!sh->half)
@@ -142,7 +134,7 @@ static unsigned long position_to_object(const struct shuffle *sh,
 	return pos;
 }
 
-static unsigned long object_to_position(const struct shuffle *sh,
+static unsigned long object_to_position(const struct kslab_shuffle *sh,
 					unsigned long index)
 {
 	if (!sh->half)
@@ -203,32 +195,50 @@ unsigned long kslab_map_free_count(const struct kslab_cache *cache,
 }
 
 /**
+ * kslab_map_cursor_init() - start a run of kslab_map_take() on a slab
+ * @cache:  its cache
+ * @slab:   the slab
+ * @cursor: set up
+ */
+void kslab_map_cursor_init(const struct kslab_cache *cache,
+			   const struct kslab_slab *slab,
+			   struct kslab_map_cursor *cursor)
+{
+	shuffle_init(&cursor->sh, cache, slab);
+	cursor->word = 0;
+}
+
+/**
  * kslab_map_take() - take the free object at the lowest position
- * @cache: its cache
- * @slab:  a slab whose map kslab_map_free_count() found sound and not empty
- * @first: set to whether the object is out for the first time. Taking
- *         the lowest position keeps the positions ever taken a prefix,
- *         so slab->fresh, where it ends, says this with no map of its own.
+ * @cache:  its cache
+ * @slab:   a slab whose map kslab_map_free_count() found sound and not
+ *          empty
+ * @cursor: from kslab_map_cursor_init() on @slab, under the same hold of
+ *          the cache's lock
+ * @first:  set to whether the object is out for the first time. Taking
+ *          the lowest position keeps the positions ever taken a prefix,
+ *          so slab->fresh, where it ends, says this with no map of its
+ *          own.
  *
  * Return: the object's index in the slab.
  */
 unsigned int kslab_map_take(const struct kslab_cache *cache,
-			    struct kslab_slab *slab, bool *first)
+			    struct kslab_slab *slab,
+			    struct kslab_map_cursor *cursor, bool *first)
 {
 	unsigned long i, bits, pos, n = cache->objs_per_slab;
-	struct shuffle sh;
 
-	for (i = 0; i < kslab_map_words(n); i++) {
+	for (i = cursor->word; i < kslab_map_words(n); i++) {
 		bits = map_get(cache, slab, i);
 		if (!bits)
 			continue;
+		cursor->word = i;
 		map_set(cache, slab, i, bits & (bits - 1));
 		pos = i * KSLAB_MAP_BITS + (unsigned long)__builtin_ctzl(bits);
 		*first = pos >= slab->fresh;
 		if (*first)
 			slab->fresh = (unsigned short)(pos + 1);
-		shuffle_init(&sh, cache, slab);
-		return (unsigned int)position_to_object(&sh, pos);
+		return (unsigned int)position_to_object(&cursor->sh, pos);
 	}
 	KSLAB_BUG_ON(1);
 	return 0;
@@ -246,7 +256,7 @@ bool kslab_map_give(const struct kslab_cache *cache, struct kslab_slab *slab,
 		    unsigned int index)
 {
 	unsigned long pos, bit, bits;
-	struct shuffle sh;
+	struct kslab_shuffle sh;
 
 	shuffle_init(&sh, cache, slab);
 	pos = object_to_position(&sh, index);

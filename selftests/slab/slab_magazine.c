@@ -341,19 +341,50 @@ static bool after_first_alloc(struct ktap_test *t, const char *name,
 	return KTAP_EXPECT(t, obj != NULL);
 }
 
+/* Objects a test holds at once: off small kernel stacks. */
+#define MAG_SCRATCH	256
+static void *scratch_objs[MAG_SCRATCH];
+
+/* The objects a first fill takes: a page's worth, over the shuffle's pages. */
+static unsigned long page_worth(const struct kslab_cache_stats *st)
+{
+	unsigned long objs = st->objs_per_slab / st->pages_per_slab /
+			     st->pages_per_slab;
+
+	return objs ? objs : 1;
+}
+
 /*
- * A cache whose magazine size kslab chose fills its first magazine with 8
- * objects, not a whole magazine, so a class a program barely uses holds
- * few slab pages; the next fills take twice as many.
+ * A cache whose magazine size kslab chose fills its first magazines with
+ * a page's worth of objects each, not a whole magazine and not more each
+ * time, so a class a program barely uses touches the slab pages its
+ * objects need and no more.
  */
 static void test_mag_first_fills_small(struct ktap_test *t)
 {
+	struct kslab_cache *cache = test_cache(t, "t-mag-warm", 64, NULL, 0);
 	struct kslab_cache_stats st;
+	unsigned long worth, i;
+	unsigned int cpu;
 
-	if (!after_first_alloc(t, "t-mag-warm", 64, &st))
-		return;
-	KTAP_EXPECT(t, st.magazine_size > 8);
-	KTAP_EXPECT_EQ(t, st.active_objs, 8);
+	if (!cache || !test_cpu_pin(t, &cpu))
+		goto out;
+	scratch_objs[0] = kslab_cache_alloc(cache, GFP_KERNEL);
+	st = cache_stats(cache);
+	worth = page_worth(&st);
+	KTAP_EXPECT(t, st.magazine_size > worth / 2);
+	KTAP_EXPECT_EQ(t, st.active_objs, worth);
+	KTAP_EXPECT_EQ(t, st.num_slabs, 1);
+	/* The second fill is a page's worth too: one slab more. */
+	for (i = 1; i <= worth && i < MAG_SCRATCH; i++)
+		scratch_objs[i] = kslab_cache_alloc(cache, GFP_KERNEL);
+	st = cache_stats(cache);
+	KTAP_EXPECT_EQ(t, st.active_objs, 2 * worth);
+	KTAP_EXPECT_EQ(t, st.num_slabs, 2);
+	free_objs(cache, scratch_objs, i);
+	test_cpu_unpin();
+out:
+	test_cache_destroy(t, cache);
 }
 
 /*
@@ -365,13 +396,11 @@ static void test_mag_first_fills_small(struct ktap_test *t)
 static void test_mag_first_fill_spares_slab_pages(struct ktap_test *t)
 {
 	struct kslab_cache_stats st;
-	unsigned long want;
 
 	if (!after_first_alloc(t, "t-mag-pages", 700, &st))
 		return;
 	KTAP_EXPECT(t, st.pages_per_slab > 1);
-	want = KSLAB_PAGE_SIZE / st.size / st.pages_per_slab;
-	KTAP_EXPECT_EQ(t, st.active_objs, want ? want : 1);
+	KTAP_EXPECT_EQ(t, st.active_objs, page_worth(&st));
 }
 
 #define BOUND_OBJS	4096	/* of 1 KiB: four times what a depot keeps */
