@@ -416,6 +416,45 @@ static void test_destroy_null(struct ktap_test *t)
 	expect_no_report(t, &cap);
 }
 
+/*
+ * A bulk free pushes many objects inside one section: the same object
+ * twice in its list, and a pointer inside an object, are reported one
+ * each, the rest is freed, and nothing is handed out twice after.
+ */
+static void test_bad_free_in_bulk(struct ktap_test *t)
+{
+	static void *list[22], *again[200];
+	struct kslab_cache *cache = test_cache(t, "t-bad-bulk", 64, NULL, 0);
+	struct report_capture cap;
+	unsigned int i;
+
+	if (!cache || !KTAP_EXPECT(t, kslab_cache_alloc_bulk(cache, GFP_KERNEL,
+							     20, list) == 20))
+		goto out;
+	/* o0..o9, o9 again, o10..o19, and a pointer inside o11 */
+	for (i = 20; i > 10; i--)
+		list[i] = list[i - 1];
+	list[10] = list[9];
+	list[21] = (char *)list[12] + 8;
+	capture_start(&cap);
+	kslab_cache_free_bulk(cache, 22, list);
+	capture_stop(&cap);
+	KTAP_EXPECT_EQ(t, cap.seen, 2);
+	EXPECT_CONTAINS(t, cap.msg[0], "double free");
+	EXPECT_CONTAINS(t, cap.msg[1], "t-bad-bulk");
+	KTAP_EXPECT_EQ(t, held_objs(cache), 0);
+	if (KTAP_EXPECT(t, kslab_cache_alloc_bulk(cache, GFP_KERNEL | __GFP_ZERO,
+						  200, again) == 200)) {
+		KTAP_EXPECT(t, objs_disjoint(again, 200, 64));
+		KTAP_EXPECT(t, !((unsigned long *)again[0])[0] &&
+			       !((unsigned long *)again[199])[7]);
+		kslab_cache_free_bulk(cache, 200, again);
+	}
+	KTAP_EXPECT_EQ(t, kslab_cache_check(cache), 0);
+out:
+	test_cache_destroy(t, cache);
+}
+
 static const struct ktap_case slab_bad_free_cases[] = {
 	{ "bad_free_wrong_cache", test_bad_free_wrong_cache },
 	{ "bad_free_inside", test_bad_free_inside },
@@ -429,6 +468,7 @@ static const struct ktap_case slab_bad_free_cases[] = {
 	{ "free_null", test_free_null },
 	{ "destroy_with_live_objects", test_destroy_with_live_objects },
 	{ "destroy_null", test_destroy_null },
+	{ "bad_free_in_bulk", test_bad_free_in_bulk },
 };
 
 const struct ktap_suite slab_bad_free_suite =
