@@ -83,3 +83,4 @@ EXPORT_SYMBOL_GPL(kslab_check_all);
 EXPORT_SYMBOL_GPL(kslab_cache_size);
 EXPORT_SYMBOL_GPL(kslab_cache_name);
 EXPORT_SYMBOL_GPL(kslab_slabinfo_format);
+EXPORT_SYMBOL_GPL(kslab_stats_json);

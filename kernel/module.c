@@ -15,6 +15,8 @@
  *   /proc/kslab_reclaim    memory held from the page allocator, what the
  *                          shrinker estimates it could give back, and what
  *                          the shrinker and the hotplug callback did
+ *   /proc/kslab_stats.json every figure, one JSON document
+ *                          (kslab_stats_json(), Documentation/stats.rst)
  *
  * Memory pressure: the shrinker counts kslab_reclaimable_bytes() (no lock)
  * and scans with kslab_reclaim(), which never sleeps and only tries
@@ -84,6 +86,11 @@ static int kslabinfo_show(struct seq_file *m, void *unused)
 static int kslab_buddyinfo_show(struct seq_file *m, void *unused)
 {
 	return kslab_proc_show(m, kslab_buddyinfo_format);
+}
+
+static int kslab_stats_json_show(struct seq_file *m, void *unused)
+{
+	return kslab_proc_show(m, kslab_stats_json);
 }
 
 static int kslab_validate_show(struct seq_file *m, void *unused)
@@ -243,8 +250,13 @@ static int __init kslab_module_init(void)
 	if (!proc_create_single("kslab_reclaim", 0444, NULL,
 				kslab_reclaim_show))
 		goto fail_reclaim;
+	if (!proc_create_single("kslab_stats.json", 0444, NULL,
+				kslab_stats_json_show))
+		goto fail_stats_json;
 	pr_info("kslab: loaded, per-CPU magazines, kmalloc classes ready\n");
 	return 0;
+fail_stats_json:
+	remove_proc_entry("kslab_reclaim", NULL);
 fail_reclaim:
 	remove_proc_entry("kslab_validate", NULL);
 fail_validate:
@@ -263,6 +275,7 @@ module_init(kslab_module_init);
 
 static void __exit kslab_module_exit(void)
 {
+	remove_proc_entry("kslab_stats.json", NULL);
 	remove_proc_entry("kslab_reclaim", NULL);
 	remove_proc_entry("kslab_validate", NULL);
 	remove_proc_entry("kslab_buddyinfo", NULL);

@@ -1011,7 +1011,6 @@ void kslab_cpu_cache_stats(struct kslab_cache *cache, unsigned int cpu,
 
 	kslab_memset(stats, 0, sizeof(*stats));
 	kslab_each_cpu_exclusive(cpu_stats_add, &walk);
-	stats->magazine_objs = 0;
 }
 
 /* ---- magazines a caller holds: sheaves (mm/sheaf.c) ---- */

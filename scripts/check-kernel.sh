@@ -139,6 +139,10 @@ if [ -d $tracing/events/kslab ]; then
 fi
 echo "@@ kslabinfo" && cat /proc/kslabinfo
 echo "@@ buddyinfo" && cat /proc/kslab_buddyinfo
+# Quiet the console meanwhile: a kernel message would split a line.
+echo 1 > /proc/sys/kernel/printk
+echo "@@ stats json" && cat /proc/kslab_stats.json && echo "@@ stats json end"
+echo 7 > /proc/sys/kernel/printk
 if [ -x /bin/slabinfo ]; then
 	echo "@@ slabinfo tool"
 	slabinfo -s -v -d 1 -n 2
@@ -233,6 +237,19 @@ result "$(seen '@@ loaded client' && echo 1 || echo 0)" "insmod_client"
 result "$(grep -A3 '@@ kslabinfo' "$log" | grep -q 'slabinfo - version: 2.1' && echo 1 || echo 0)" "proc_kslabinfo"
 result "$(grep -q -E '^kmalloc-64 ' "$log" && echo 1 || echo 0)" "kslabinfo_lists_kmalloc"
 result "$(grep -A2 '@@ buddyinfo' "$log" | grep -q 'Node 0, zone' && echo 1 || echo 0)" "proc_kslab_buddyinfo"
+# /proc/kslab_stats.json: valid against the schema, every CPU in every
+# cache, figures that add up (scripts/stats-json-check.py).
+sed -n '/^@@ stats json$/,/^@@ stats json end$/p' "$log" | sed '1d;$d' \
+	>"$kbuild/stats.json"
+python3 "$root/scripts/stats-json-check.py" \
+	"$root/Documentation/kslab-stats.schema.json" "$kbuild/stats.json" \
+	any >"$kbuild/stats.check" 2>&1
+sed 's/^/# stats json: /' "$kbuild/stats.check"
+result "$(grep -q '^valid ok$' "$kbuild/stats.check" &&
+	  grep -q '^cpus ok$' "$kbuild/stats.check" &&
+	  grep -q '^figures ok$' "$kbuild/stats.check" &&
+	  grep -q '"name":"kmalloc-64"' "$kbuild/stats.json" &&
+	  echo 1 || echo 0)" "proc_kslab_stats_json_validates"
 result "$(seen '@@ unloaded client' && echo 1 || echo 0)" "rmmod_client"
 result "$(seen '@@ unloaded kslab' && echo 1 || echo 0)" "rmmod_kslab"
 result "$(seen 'kslab: unloaded, all memory given back' && echo 1 || echo 0)" "unload_gives_all_memory_back"

@@ -81,6 +81,10 @@ run_program "$(dirname "$0")/check-api.sh" "public API" "KSLAB_BUILD_DIR=$1"
 run_program "$(dirname "$0")/check-install.sh" "make install" \
 	"KSLAB_BUILD_DIR=$1"
 
+# KSLAB_STATS=json from programs, against the documented schema.
+run_program "$(dirname "$0")/check-stats-json.sh" "statistics as JSON" \
+	"KSLAB_BUILD_DIR=$1"
+
 # The kernel module, loaded in a kernel booted under qemu: Debian's, and a
 # debug kernel (KASAN, lockdep, kmemleak) built once and cached; and
 # installed with DKMS for Debian's.

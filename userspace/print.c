@@ -5,7 +5,8 @@
  * Also KSLAB_STATS: slabinfo and buddyinfo as the program exits (like
  * MIMALLOC_SHOW_STATS), the LD_PRELOAD malloc's programs too: on stderr
  * with 1, appended to a file with an absolute path ("%p" in it stands for
- * the process ID), for programs that close stderr before they exit.
+ * the process ID), for programs that close stderr before they exit;
+ * "json" and "json:" with a path give kslab_stats_json()'s document.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -99,24 +100,37 @@ static int stats_file(const char *pattern)
 	return fd;
 }
 
+/*
+ * KSLAB_STATS: 1 or a file's absolute path, slabinfo and buddyinfo;
+ * "json" or "json:" and a path, kslab_stats_json()'s document.
+ */
 static void __attribute__((destructor)) stats_at_exit(void)
 {
 	const char *value = kslab_env_option("KSLAB_STATS");
 	int fd = STDERR_FILENO;
+	bool json = false;
 
 	if (!value || !strcmp(value, "0"))
 		return;
+	if (!strncmp(value, "json", 4) && (!value[4] || value[4] == ':')) {
+		json = true;
+		value += value[4] ? 5 : 4;
+	}
 	if (value[0] == '/') {
 		fd = stats_file(value);
 		if (fd < 0)
 			return;
-	} else if (strcmp(value, "1")) {
+	} else if (json ? value[0] != '\0' : strcmp(value, "1") != 0) {
 		kslab_env_puts(KSLAB_LOG_WARN,
-			       "kslab: KSLAB_STATS must be 0, 1 or a file's absolute path; no statistics");
+			       "kslab: KSLAB_STATS must be 0, 1, a file's absolute path, json or json:path; no statistics");
 		return;
 	}
-	write_text(fd, kslab_slabinfo_format);
-	write_text(fd, kslab_buddyinfo_format);
+	if (json) {
+		write_text(fd, kslab_stats_json);
+	} else {
+		write_text(fd, kslab_slabinfo_format);
+		write_text(fd, kslab_buddyinfo_format);
+	}
 	if (fd != STDERR_FILENO)
 		close(fd);
 }

@@ -467,7 +467,8 @@ void kslab_cache_stats(struct kslab_cache *cache,
  * kslab_cache_cpu_stats() - read one CPU's magazine counters
  * @cache: the cache
  * @cpu:   a CPU id below kslab_nr_cpus()
- * @stats: its magazine counters filled in, the rest zero
+ * @stats: its magazine counters and the objects its two magazines hold
+ *         (magazine_objs) filled in, the rest zero
  */
 KSLAB_API
 void kslab_cache_cpu_stats(struct kslab_cache *cache, unsigned int cpu,
@@ -526,6 +527,24 @@ const char *kslab_cache_name(const struct kslab_cache *cache);
  */
 KSLAB_API
 size_t kslab_slabinfo_format(char *buf, size_t size);
+
+/* The version of kslab_stats_json()'s document: raised when a meaning changes. */
+#define KSLAB_STATS_JSON_VERSION	1
+
+/**
+ * kslab_stats_json() - every figure kslab keeps, as one JSON document
+ * @buf:  where it goes, NUL-terminated if @size allows
+ * @size: bytes at @buf
+ *
+ * Where the memory is (struct kslab_memory_stats), each buddy zone, each
+ * cache with its magazine, depot and per-CPU figures, and the deferred
+ * frees, under "kslab_stats_version" KSLAB_STATS_JSON_VERSION; the schema
+ * is Documentation/kslab-stats.schema.json. Costs what a slabinfo does,
+ * and a per-CPU walk for each cache. Context: process context.
+ * Return: the length of the whole document, as snprintf() counts.
+ */
+KSLAB_API
+size_t kslab_stats_json(char *buf, size_t size);
 
 KSLAB_END_DECLS
 

@@ -350,7 +350,7 @@ static void test_bootstrap_during_setup(struct ktap_test *t)
 /*
  * KSLAB_STATS=1: slabinfo and buddyinfo on stderr at exit, the malloc's
  * class among them; another value is refused with a message; 0 is quiet.
- * (A file's path: test_stats_to_file().)
+ * (A file's path: test_stats_to_file(); json: scripts/check-stats-json.sh.)
  */
 static void test_stats_at_exit(struct ktap_test *t)
 {
@@ -359,7 +359,7 @@ static void test_stats_at_exit(struct ktap_test *t)
 		bool stats;
 		bool message;
 	} cases[] = { { "1", true, false }, { "yes", false, true },
-		      { "0", false, false } };
+		      { "jsonx", false, true }, { "0", false, false } };
 	/* The whole text is larger than a capture: keep the lines that tell. */
 	const char *argv[] = {
 		"/bin/sh", "-c",
@@ -391,7 +391,7 @@ static void test_stats_at_exit(struct ktap_test *t)
 			       strstr(c.out, "Node 0, zone")), __FILE__, __LINE__,
 			   "KSLAB_STATS=%s: %s", cases[i].value, c.out);
 		KTAP_EXPECT(t, cases[i].message ==
-			       !!strstr(c.out, "KSLAB_STATS must be 0, 1 or a file's absolute path"));
+			       !!strstr(c.out, "KSLAB_STATS must be 0, 1, a file's absolute path, json or json:path"));
 	}
 }
 

@@ -85,6 +85,7 @@ static void expect_counts(struct ktap_test *t, const struct rig *rig,
 	EXPECT_COUNT(t, got, want, free_hit);
 	EXPECT_COUNT(t, got, want, free_swap);
 	EXPECT_COUNT(t, got, want, free_miss);
+	KTAP_EXPECT_EQ(t, cpu.magazine_objs, st.magazine_objs - st.depot_objs);
 }
 
 /*
