@@ -228,8 +228,30 @@ static void kslab_give_back(const char *what)
 		pr_info("kslab: %s, all memory given back\n", what);
 }
 
+/* The /proc files, made in this order and removed in the other. */
+static const struct {
+	const char *name;
+	umode_t mode;
+	int (*show)(struct seq_file *m, void *unused);
+} kslab_proc_files[] = {
+	{ "kslabinfo", 0444, kslabinfo_show },
+	{ "kslab_buddyinfo", 0444, kslab_buddyinfo_show },
+	{ "kslab_validate", 0400, kslab_validate_show },
+	{ "kslab_reclaim", 0444, kslab_reclaim_show },
+	{ "kslab_stats.json", 0444, kslab_stats_json_show },
+};
+
+/* Remove the first @nr of kslab_proc_files, last first. */
+static void kslab_proc_remove(unsigned int nr)
+{
+	while (nr--)
+		remove_proc_entry(kslab_proc_files[nr].name, NULL);
+}
+
 static int __init kslab_module_init(void)
 {
+	unsigned int i;
+
 	if (kslab_kmalloc_init())
 		goto fail;
 	kslab_cpuhp_state = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
@@ -239,31 +261,15 @@ static int __init kslab_module_init(void)
 		goto fail;
 	if (kslab_shrinker_register())
 		goto fail_shrinker;
-	if (!proc_create_single("kslabinfo", 0444, NULL, kslabinfo_show))
-		goto fail_kslabinfo;
-	if (!proc_create_single("kslab_buddyinfo", 0444, NULL,
-				kslab_buddyinfo_show))
-		goto fail_buddyinfo;
-	if (!proc_create_single("kslab_validate", 0400, NULL,
-				kslab_validate_show))
-		goto fail_validate;
-	if (!proc_create_single("kslab_reclaim", 0444, NULL,
-				kslab_reclaim_show))
-		goto fail_reclaim;
-	if (!proc_create_single("kslab_stats.json", 0444, NULL,
-				kslab_stats_json_show))
-		goto fail_stats_json;
+	for (i = 0; i < ARRAY_SIZE(kslab_proc_files); i++)
+		if (!proc_create_single(kslab_proc_files[i].name,
+					kslab_proc_files[i].mode, NULL,
+					kslab_proc_files[i].show))
+			goto fail_proc;
 	pr_info("kslab: loaded, per-CPU magazines, kmalloc classes ready\n");
 	return 0;
-fail_stats_json:
-	remove_proc_entry("kslab_reclaim", NULL);
-fail_reclaim:
-	remove_proc_entry("kslab_validate", NULL);
-fail_validate:
-	remove_proc_entry("kslab_buddyinfo", NULL);
-fail_buddyinfo:
-	remove_proc_entry("kslabinfo", NULL);
-fail_kslabinfo:
+fail_proc:
+	kslab_proc_remove(i);
 	kslab_shrinker_unregister();
 fail_shrinker:
 	cpuhp_remove_state_nocalls(kslab_cpuhp_state);
@@ -275,11 +281,7 @@ module_init(kslab_module_init);
 
 static void __exit kslab_module_exit(void)
 {
-	remove_proc_entry("kslab_stats.json", NULL);
-	remove_proc_entry("kslab_reclaim", NULL);
-	remove_proc_entry("kslab_validate", NULL);
-	remove_proc_entry("kslab_buddyinfo", NULL);
-	remove_proc_entry("kslabinfo", NULL);
+	kslab_proc_remove(ARRAY_SIZE(kslab_proc_files));
 	kslab_shrinker_unregister();
 	cpuhp_remove_state_nocalls(kslab_cpuhp_state);
 	kslab_give_back("unloaded");

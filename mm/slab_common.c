@@ -508,7 +508,12 @@ int kslab_cache_reap(struct kslab_cache *cache)
 	return (int)pages;
 }
 
-int kslab_reap_all(void)
+/*
+ * Trim every cache as @how says, then kmalloc's kept large memory: all of
+ * it for TRIM_ALL, else what was kept already at the last call.
+ * Return: the pages given back.
+ */
+static unsigned long trim_all(enum trim how)
 {
 	struct kslab_cache *cache;
 	unsigned long pages = 0;
@@ -517,25 +522,21 @@ int kslab_reap_all(void)
 	kslab_rcu_flush();
 	kslab_mutex_lock(&kslab_caches_lock);
 	kslab_list_for_each_entry(cache, &kslab_caches, cache_node)
-		pages += cache_trim(cache, TRIM_IDLE);
+		pages += cache_trim(cache, how);
 	kslab_mutex_unlock(&kslab_caches_lock);
-	pages += kslab_kmalloc_large_reap(false) >> KSLAB_PAGE_SHIFT;
-	return (int)pages;
+	return pages + (kslab_kmalloc_large_reap(how == TRIM_ALL) >>
+			KSLAB_PAGE_SHIFT);
+}
+
+int kslab_reap_all(void)
+{
+	return (int)trim_all(TRIM_IDLE);
 }
 
 int kslab_shrink_all(void)
 {
-	struct kslab_cache *cache;
-	unsigned long pages = 0;
-
-	kslab_rcu_flush();
-	kslab_mutex_lock(&kslab_caches_lock);
-	kslab_list_for_each_entry(cache, &kslab_caches, cache_node)
-		pages += cache_trim(cache, TRIM_ALL);
-	kslab_mutex_unlock(&kslab_caches_lock);
-	pages += kslab_kmalloc_large_reap(true) >> KSLAB_PAGE_SHIFT;
-	pages += kslab_default_zone_trim() * KSLAB_CHUNK_PAGES;
-	return (int)pages;
+	return (int)(trim_all(TRIM_ALL) +
+		     kslab_default_zone_trim() * KSLAB_CHUNK_PAGES);
 }
 
 void kslab_memory_stats(struct kslab_memory_stats *stats)

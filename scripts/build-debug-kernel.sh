@@ -18,26 +18,11 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${1:-${KSLAB_KERNEL_CACHE:-${HOME:-/root}/.cache/kslab/debug-kernel}}
 fragment=$root/scripts/debug-kernel.config
-mkdir -p "$cache"
+# shellcheck source=scripts/kernel-tree.sh
+. "$root/scripts/kernel-tree.sh"
 
-"$root/scripts/install-deps.sh" debug-kernel >"$cache/deps.log" 2>&1 || {
-	echo "build-debug-kernel: installing packages failed: $(tail -n 1 "$cache/deps.log")" >&2
-	exit 1
-}
-tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n 1)
-[ -n "$tarball" ] || { echo "build-debug-kernel: no linux-source-6.1 tarball" >&2; exit 1; }
-
-# What the tree was built from: the source package and the fragment.
-stamp="$(dpkg-query -W -f='${Version}' linux-source-6.1) $(sha256sum <"$fragment")"
-tree=$cache/linux
-if [ -f "$tree/arch/x86/boot/bzImage" ] && [ -f "$tree/Module.symvers" ] &&
-   [ "$(cat "$cache/stamp" 2>/dev/null)" = "$stamp" ]; then
-	echo "$tree"
-	exit 0
-fi
-
-rm -rf "$tree" "$cache/stamp" && mkdir -p "$tree"
-tar -xf "$tarball" -C "$tree" --strip-components=1
+kernel_tree build-debug-kernel "$cache" "$fragment" \
+	arch/x86/boot/bzImage Module.symvers
 (
 	cd "$tree"
 	make -s tinyconfig

@@ -19,31 +19,16 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${1:-${KSLAB_UML_CACHE:-${HOME:-/root}/.cache/kslab/uml-kernel}}
 fragment=$root/scripts/uml-kernel.config
-mkdir -p "$cache"
+# shellcheck source=scripts/kernel-tree.sh
+. "$root/scripts/kernel-tree.sh"
 
 [ "$(uname -m)" = x86_64 ] || {
 	echo "build-uml-kernel: the UML kernel is built for x86-64 hosts; this is $(uname -m)" >&2
 	exit 1
 }
-# The debug kernel's set: the kernel source and its build tools, and the
-# busybox and cpio the initramfs needs.
-"$root/scripts/install-deps.sh" debug-kernel >"$cache/deps.log" 2>&1 || {
-	echo "build-uml-kernel: installing packages failed: $(tail -n 1 "$cache/deps.log")" >&2
-	exit 1
-}
-tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n 1)
-[ -n "$tarball" ] || { echo "build-uml-kernel: no linux-source-6.1 tarball" >&2; exit 1; }
-
-stamp="$(dpkg-query -W -f='${Version}' linux-source-6.1) $(sha256sum <"$fragment")"
-tree=$cache/linux
-if [ -x "$tree/linux" ] && [ -f "$tree/Module.symvers" ] &&
-   [ "$(cat "$cache/stamp" 2>/dev/null)" = "$stamp" ]; then
-	echo "$tree"
-	exit 0
-fi
-
-rm -rf "$tree" "$cache/stamp" && mkdir -p "$tree"
-tar -xf "$tarball" -C "$tree" --strip-components=1
+# The debug kernel's package set serves: the kernel source and its build
+# tools, and the busybox and cpio the initramfs needs.
+kernel_tree build-uml-kernel "$cache" "$fragment" linux Module.symvers
 export ARCH=um SUBARCH=x86_64
 (
 	cd "$tree"

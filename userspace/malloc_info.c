@@ -30,15 +30,21 @@ int kslab_malloc_trim(size_t pad)
 	return pages > 0 || discarded > 0;
 }
 
+/* The figures both texts are made of, and @buf an empty text. */
+static void text_start(char *buf, size_t size, struct kslab_memory_stats *ms)
+{
+	kslab_memory_stats(ms);
+	if (size)
+		buf[0] = '\0';
+}
+
 size_t kslab_malloc_stats_format(char *buf, size_t size)
 {
 	struct kslab_memory_stats ms;
-	size_t len = 0;
+	size_t len;
 
-	kslab_memory_stats(&ms);
-	if (size)
-		buf[0] = '\0';
-	len = kslab_append(buf, size, len,
+	text_start(buf, size, &ms);
+	len = kslab_append(buf, size, 0,
 			   "Arena 0:\nsystem bytes     = %10zu\nin use bytes     = %10zu\n",
 			   ms.zone_bytes, ms.in_use_bytes - ms.large_bytes);
 	len = kslab_append(buf, size, len,
@@ -98,12 +104,10 @@ static size_t totals_format(char *buf, size_t size, size_t len,
 size_t kslab_malloc_info_format(char *buf, size_t size)
 {
 	struct kslab_memory_stats ms;
-	size_t len = 0;
+	size_t len;
 
-	kslab_memory_stats(&ms);
-	if (size)
-		buf[0] = '\0';
-	len = kslab_append(buf, size, len,
+	text_start(buf, size, &ms);
+	len = kslab_append(buf, size, 0,
 			   "<malloc version=\"1\">\n<heap nr=\"0\">\n<sizes>\n");
 	len = class_sizes_format(buf, size, len);
 	len = kslab_append(buf, size, len, "</sizes>\n");

@@ -62,6 +62,18 @@ static bool exited_ok(const struct capture *c)
 	return WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0;
 }
 
+/* Write @name.c in the work folder and build the program @name from it. */
+static bool build_c(struct capture *c, const char *name, const char *source,
+		    size_t len)
+{
+	char file[64], cmd[160];
+
+	snprintf(file, sizeof(file), "%s.c", name);
+	snprintf(cmd, sizeof(cmd), "gcc -o %s %s", name, file);
+	return write_file_in(work_dir, file, source, len) &&
+	       run_shell(c, cmd, false) && exited_ok(c);
+}
+
 /* The whole of file @name in @work_dir, malloc'ed; *@len set. */
 static char *slurp(const char *name, size_t *len)
 {
@@ -340,10 +352,8 @@ static void test_fault_injection(struct ktap_test *t)
 	struct capture c;
 	int nulls;
 
-	KTAP_ASSERT(t, write_file_in(work_dir, "faulty.c", faulty_source,
-				  sizeof(faulty_source) - 1));
-	KTAP_ASSERT(t, run_shell(&c, "gcc -o faulty faulty.c", false));
-	KTAP_ASSERT(t, exited_ok(&c));
+	KTAP_ASSERT(t, build_c(&c, "faulty", faulty_source,
+			       sizeof(faulty_source) - 1));
 	if (run_faulty(t, &c, "kmalloc:every=7", &nulls)) {
 		ktap_check(t, nulls == 142 || nulls == 143, __FILE__, __LINE__,
 			   "every 7th of 1000 failed: %d", nulls);
@@ -428,10 +438,8 @@ static void test_introspection(struct ktap_test *t)
 	struct capture c;
 	int trimmed;
 
-	KTAP_ASSERT(t, write_file_in(work_dir, "intro.c", introspect_source,
-				  sizeof(introspect_source) - 1));
-	KTAP_ASSERT(t, run_shell(&c, "gcc -o intro intro.c", false));
-	KTAP_ASSERT(t, exited_ok(&c));
+	KTAP_ASSERT(t, build_c(&c, "intro", introspect_source,
+			       sizeof(introspect_source) - 1));
 	KTAP_ASSERT(t, run_shell(&c, "./intro", true));
 	KTAP_EXPECT(t, exited_ok(&c));
 	KTAP_ASSERT(t, sscanf(c.out, "held arena=%zu uordblks=%zu hblks=%zu hblkhd=%zu\ntrim=%d rss_freed=%ld rss_trimmed=%ld uordblks=%zu hblks=%zu",
