@@ -188,6 +188,8 @@ $(BUILD)/kslab-fuzz: $(OBJ)/selftests/fuzz/libfuzzer/fuzz_target.o \
 $(BUILD)/tools/%: $(OBJ)/userspace/tools/%.o $(BUILD)/libkslab.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# The slabinfo tool also reads JSON statistics (userspace/tools/common/).
+$(BUILD)/tools/slabinfo: $(OBJ)/userspace/tools/common/stats_read.o
 
 # bench_cache.c is built once per allocator: here against kslab, by
 # scripts/bench.sh against each malloc (it installs those libraries).

@@ -144,6 +144,11 @@ echo 1 > /proc/sys/kernel/printk
 echo "@@ stats json" && cat /proc/kslab_stats.json && echo "@@ stats json end"
 echo 7 > /proc/sys/kernel/printk
 if [ -x /bin/slabinfo ]; then
+	echo "@@ slabinfo json"
+	slabinfo -s /proc/kslab_stats.json
+	echo "@@ slabinfo json exit $?"
+fi
+if [ -x /bin/slabinfo ]; then
 	echo "@@ slabinfo tool"
 	slabinfo -s -v -d 1 -n 2
 	echo "@@ slabinfo exit $?"
@@ -250,6 +255,12 @@ result "$(grep -q '^valid ok$' "$kbuild/stats.check" &&
 	  grep -q '^figures ok$' "$kbuild/stats.check" &&
 	  grep -q '"name":"kmalloc-64"' "$kbuild/stats.json" &&
 	  echo 1 || echo 0)" "proc_kslab_stats_json_validates"
+# The slabinfo tool reads the same document.
+json_tool_log=$(sed -n '/^@@ slabinfo json$/,/^@@ slabinfo json exit/p' "$log")
+result "$(grep -q '^@@ slabinfo json exit 0$' <<<"$json_tool_log" &&
+	  grep -q 'caches from /proc/kslab_stats.json, sorted by memory' <<<"$json_tool_log" &&
+	  grep -q -E '^kmalloc-64 ' <<<"$json_tool_log" && echo 1 || echo 0)" \
+	"slabinfo_tool_reads_proc_kslab_stats_json"
 result "$(seen '@@ unloaded client' && echo 1 || echo 0)" "rmmod_client"
 result "$(seen '@@ unloaded kslab' && echo 1 || echo 0)" "rmmod_kslab"
 result "$(seen 'kslab: unloaded, all memory given back' && echo 1 || echo 0)" "unload_gives_all_memory_back"

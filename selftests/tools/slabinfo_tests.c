@@ -177,6 +177,61 @@ static void test_sorts(struct ktap_test *t)
 	}
 }
 
+/*
+ * The same three caches as a JSON statistics document (kslab_stats_json()):
+ * laid out otherwise, keys in another order, fields the tool does not
+ * show, per-CPU entries; it reads the same table. Then a document cut
+ * short is refused, saying where.
+ */
+#define JSON_CACHE(name, active, num, size, per, hit, miss, slabs, gets) \
+	"  {\"cpus\": [{\"cpu\": 0, \"alloc_hit\": 1}], \"name\": \"" name "\",\n" \
+	"   \"active_objs\": " #active ", \"num_objs\": " #num ", \"size\": " #size "," \
+	" \"object_size\": " #size ", \"objs_per_slab\": " #per ", \"pages_per_slab\": 1,\n" \
+	"   \"magazine_size\": 0, \"active_slabs\": " #slabs ", \"num_slabs\": " #slabs "," \
+	" \"colours\": 1, \"slab_grows\": " #slabs ", \"slab_frees\": 0, \"off_slab\": false,\n" \
+	"   \"magazine\": {\"alloc_hit\": " #hit ", \"alloc_swap\": 0, \"alloc_miss\": " #miss "," \
+	" \"free_hit\": " #hit ", \"free_swap\": 0, \"free_miss\": " #miss "},\n" \
+	"   \"depot\": {\"objs\": 0, \"full_gets\": " #gets ", \"full_puts\": " #gets "," \
+	" \"contended\": 0}}"
+
+#define JSON_DUMP "{\"kslab_stats_version\": 1, \"memory\": {\"zone_bytes\": 0},\n" \
+	" \"caches\": [\n" \
+	JSON_CACHE("wide", 100, 128, 512, 8, 10, 5, 16, 0) ",\n" \
+	JSON_CACHE("busy", 60, 64, 64, 64, 9000, 1000, 1, 4) ",\n" \
+	JSON_CACHE("alpha", 10, 32, 128, 32, 50, 50, 1, 0) "\n ],\n" \
+	" \"rcu\": {\"queued\": 0, \"pending\": 0, \"batches\": 0}}\n"
+
+static void test_json(struct ktap_test *t)
+{
+	static const char *const by_name[] = { "alpha", "busy", "wide" };
+	static const char json[] = JSON_DUMP;
+	char args[PATH_MAX + 16], cut[sizeof(json)];
+	struct run r;
+
+	KTAP_ASSERT(t, write_file(dump, json));
+	snprintf(args, sizeof(args), "'%s'", dump);
+	if (run_tool(t, args, &r)) {
+		KTAP_EXPECT_EQ(t, r.status, 0);
+		KTAP_EXPECT(t, in_order(r.out, by_name, 3));
+		EXPECT_CONTAINS(t, r.out, "3 caches from");
+		KTAP_EXPECT(t, row_of(r.out, "total (3)") &&
+			       strstr(row_of(r.out, "total (3)"), " 72 "));
+		KTAP_EXPECT(t, row_of(r.out, "busy") &&
+			       strstr(row_of(r.out, "busy"), "60/64") &&
+			       strstr(row_of(r.out, "busy"), "90.0%"));
+		run_free(&r);
+	}
+	memcpy(cut, json, 200);
+	cut[200] = '\0';
+	KTAP_ASSERT(t, write_file(dump, cut));
+	if (run_tool(t, args, &r)) {
+		KTAP_EXPECT_EQ(t, r.status, 1);
+		EXPECT_CONTAINS(t, r.out, "not a kslab statistics document");
+		EXPECT_CONTAINS(t, r.out, ": byte ");
+		run_free(&r);
+	}
+}
+
 /* A kernel's /proc/slabinfo: no kslab columns, shown as "-". */
 static void test_kernel_format(struct ktap_test *t)
 {
@@ -378,6 +433,7 @@ static void test_refresh_terminal(struct ktap_test *t)
 
 static const struct ktap_case tool_cases[] = {
 	{ "slabinfo_sorts", test_sorts },
+	{ "slabinfo_json", test_json },
 	{ "slabinfo_kernel_format", test_kernel_format },
 	{ "slabinfo_malformed", test_malformed },
 	{ "slabinfo_usage_errors", test_usage_errors },

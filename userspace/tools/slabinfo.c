@@ -9,7 +9,10 @@
  * by kslab's magazine, depot and slab columns) from a file, or with --demo
  * runs a small workload of its own and reads the text it produces. Both
  * go through the same parser, so --demo also shows that the parser and
- * the library agree.
+ * the library agree. A source that starts with "{" is a JSON statistics
+ * document instead (kslab_stats_json(): KSLAB_STATS=json,
+ * /proc/kslab_stats.json), read by common/stats_read.c into the same
+ * rows.
  *
  * A line is taken as a cache line when its second field is a number or
  * one of its fields is a lone ":"; other lines (the version and header
@@ -33,6 +36,8 @@
  * itself: on stderr, or in the kernel log), and make the exit status 1.
  */
 #include <kslab/slab.h>
+
+#include "common/stats_read.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -261,6 +266,17 @@ static bool add_row(struct parser *p, const struct cache_row *row)
 	return true;
 }
 
+/* Keep @row, named @name (copied); out of memory stops the reading. */
+static void keep_row(struct parser *p, struct cache_row *row, const char *name)
+{
+	row->name = strdup(name);
+	if (!row->name || !add_row(p, row)) {
+		free(row->name);
+		fprintf(stderr, "slabinfo: out of memory\n");
+		p->fatal = true;
+	}
+}
+
 static void parse_cache_line(struct parser *p, char **fields, unsigned int n)
 {
 	struct cache_row row = { 0 };
@@ -287,12 +303,88 @@ static void parse_cache_line(struct parser *p, char **fields, unsigned int n)
 			return;
 		}
 	}
-	row.name = strdup(fields[0]);
-	if (!row.name || !add_row(p, &row)) {
-		free(row.name);
-		fprintf(stderr, "slabinfo: out of memory\n");
-		p->fatal = true;
+	keep_row(p, &row, fields[0]);
+}
+
+/* One cache of a JSON document, as kslab_slabinfo_format() would put it. */
+static void json_cache_row(const struct stats_cache *c, void *arg)
+{
+	struct parser *p = arg;
+	const unsigned long *v = c->value;
+	struct cache_row row = { 0 };
+
+	p->lineno++;	/* the cache's number, for messages */
+	if (c->seen != (1ULL << NR_STATS_KEYS) - 1) {
+		malformed(p, "cache '%s' lacks figures slabinfo shows", c->name);
+		return;
 	}
+	row.head[HEAD_ACTIVE_OBJS] = v[SK_ACTIVE_OBJS];
+	row.head[HEAD_NUM_OBJS] = v[SK_NUM_OBJS];
+	row.head[HEAD_OBJSIZE] = v[SK_SIZE];
+	row.head[HEAD_OBJPERSLAB] = v[SK_OBJS_PER_SLAB];
+	row.head[HEAD_PAGESPERSLAB] = v[SK_PAGES_PER_SLAB];
+	row.sec[SEC_TUNABLES][0] = v[SK_MAGAZINE_SIZE];
+	row.sec[SEC_TUNABLES][1] = v[SK_MAGAZINE_SIZE];
+	row.sec[SEC_SLABDATA][SLABDATA_ACTIVE] = v[SK_ACTIVE_SLABS];
+	row.sec[SEC_SLABDATA][SLABDATA_NUM] = v[SK_NUM_SLABS];
+	row.sec[SEC_SLABDATA][SLABDATA_SHAREDAVAIL] = v[SK_DEPOT_OBJS];
+	row.sec[SEC_MAGAZINE][MAG_ALLOC_HIT] = v[SK_ALLOC_HIT] + v[SK_ALLOC_SWAP];
+	row.sec[SEC_MAGAZINE][MAG_ALLOC_MISS] = v[SK_ALLOC_MISS];
+	row.sec[SEC_MAGAZINE][MAG_FREE_HIT] = v[SK_FREE_HIT] + v[SK_FREE_SWAP];
+	row.sec[SEC_MAGAZINE][MAG_FREE_MISS] = v[SK_FREE_MISS];
+	row.sec[SEC_DEPOT][DEPOT_GETS] = v[SK_DEPOT_FULL_GETS];
+	row.sec[SEC_DEPOT][DEPOT_PUTS] = v[SK_DEPOT_FULL_PUTS];
+	row.sec[SEC_DEPOT][DEPOT_CONTENDED] = v[SK_DEPOT_CONTENDED];
+	row.sec[SEC_SLAB][SLAB_GROWS] = v[SK_SLAB_GROWS];
+	row.sec[SEC_SLAB][SLAB_FREES] = v[SK_SLAB_FREES];
+	row.sec[SEC_SLAB][SLAB_COLOURS] = v[SK_COLOURS];
+	row.present = (1U << NR_SECTIONS) - 1;
+	keep_row(p, &row, c->name);
+}
+
+/* The whole of @in, NUL-terminated; NULL if it could not be read. */
+static char *read_all(FILE *in)
+{
+	size_t len = 0, cap = 1 << 16, n;
+	char *text = malloc(cap), *more;
+
+	while (text && (n = fread(text + len, 1, cap - len - 1, in)) > 0) {
+		len += n;
+		if (len + 1 == cap) {
+			more = realloc(text, cap * 2);
+			if (!more) {
+				free(text);
+				return NULL;
+			}
+			text = more;
+			cap *= 2;
+		}
+	}
+	if (text)
+		text[len] = '\0';
+	return text;
+}
+
+/* A JSON statistics document: every cache of it, or why it is none. */
+static bool parse_json(struct parser *p, FILE *in)
+{
+	char *text = read_all(in);
+	const char *error;
+	size_t where;
+
+	if (!text) {
+		fprintf(stderr, "slabinfo: %s: read error\n", p->source);
+		return false;
+	}
+	error = stats_read(text, json_cache_row, p, &where);
+	free(text);
+	if (error) {
+		fprintf(stderr, "slabinfo: %s: byte %zu: %s, not a kslab statistics document\n",
+			p->source, where, error);
+		return false;
+	}
+	p->version_seen = true;
+	return !p->fatal;
 }
 
 static void parse_version(struct parser *p, const char *line)
@@ -345,7 +437,12 @@ static bool parse_stream(struct parser *p, FILE *in)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
+	int c;
 
+	while ((c = getc(in)) == ' ' || c == '\n' || c == '\t' || c == '\r')
+		;
+	if (c != EOF && ungetc(c, in) == '{')
+		return parse_json(p, in);
 	while (!p->fatal && (len = getline(&line, &cap, in)) >= 0) {
 		p->lineno++;
 		if (memchr(line, '\0', (size_t)len)) {
