@@ -174,8 +174,9 @@ $(foreach d,$(filter-out cxx,$(TEST_DIRS)),$(eval $(call test_program,$(d))))
 # The fuzz test replays the seed corpus; scripts/fuzz.sh builds the same
 # decoder into a libFuzzer target with clang (make fuzz).
 $(OBJ)/selftests/fuzz/fuzz_replay.o: CFLAGS += -DFUZZ_CORPUS='"$(CURDIR)/selftests/fuzz/corpus"'
-# tools/ runs the tools as a user would.
-$(BUILD)/selftests/tools: | $(TOOL_BINS)
+# tools/ runs the tools as a user would, and calls the slabinfo tool's
+# JSON reader directly.
+$(BUILD)/selftests/tools: $(OBJ)/userspace/tools/common/stats_read.o | $(TOOL_BINS)
 # compat/ is kernel code: <linux/slab.h> and <linux/gfp.h> from include/kslab.
 $(OBJ)/selftests/compat/%.o: CFLAGS += -Iinclude/kslab
 

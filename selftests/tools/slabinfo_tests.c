@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../../mm/compiler.h"
+#include "../../userspace/tools/common/stats_read.h"
 #include "../capture.h"
 #include "../ktap.h"
 #include "../process.h"
@@ -232,6 +233,53 @@ static void test_json(struct ktap_test *t)
 	}
 }
 
+static void count_cache(const struct stats_cache *cache, void *arg)
+{
+	(void)cache;
+	++*(unsigned int *)arg;
+}
+
+/*
+ * The tool's JSON reader on what a file may hold instead of a document:
+ * every prefix of one is refused, the whole read; a thousand documents
+ * with a byte changed are read or refused, never read past their end
+ * (the sanitizer builds run this too).
+ */
+static void test_json_reader_robust(struct ktap_test *t)
+{
+	static const char json[] = JSON_DUMP;
+	size_t len = sizeof(json) - 1, cut, where, refused = 0;
+	struct ktap_rng rng;
+	unsigned int caches = 0, i;
+	char *text;
+
+	KTAP_ASSERT(t, !stats_read(json, count_cache, &caches, &where));
+	KTAP_EXPECT_EQ(t, caches, 3);
+	for (cut = 0; cut < len; cut++) {
+		/* A buffer of exactly the prefix, so a read past it is caught. */
+		text = malloc(cut + 1);
+		KTAP_ASSERT(t, text != NULL);
+		memcpy(text, json, cut);
+		text[cut] = '\0';
+		refused += stats_read(text, count_cache, &caches, &where) != NULL &&
+			   where <= cut;
+		free(text);
+	}
+	/* Only blanks after the closing brace may go unnoticed. */
+	KTAP_EXPECT_EQ(t, refused, len - 1);
+	ktap_rng_seed(&rng, 20261206);
+	text = malloc(len + 1);
+	KTAP_ASSERT(t, text != NULL);
+	for (i = 0; i < 1000; i++) {
+		memcpy(text, json, len + 1);
+		text[ktap_rng_below(&rng, len)] =
+			(char)(1 + ktap_rng_below(&rng, 255));
+		if (stats_read(text, count_cache, &caches, &where))
+			KTAP_EXPECT(t, where <= len);
+	}
+	free(text);
+}
+
 /* A kernel's /proc/slabinfo: no kslab columns, shown as "-". */
 static void test_kernel_format(struct ktap_test *t)
 {
@@ -434,6 +482,7 @@ static void test_refresh_terminal(struct ktap_test *t)
 static const struct ktap_case tool_cases[] = {
 	{ "slabinfo_sorts", test_sorts },
 	{ "slabinfo_json", test_json },
+	{ "slabinfo_json_reader_robust", test_json_reader_robust },
 	{ "slabinfo_kernel_format", test_kernel_format },
 	{ "slabinfo_malformed", test_malformed },
 	{ "slabinfo_usage_errors", test_usage_errors },
