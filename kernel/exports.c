@@ -25,6 +25,7 @@ EXPORT_SYMBOL_GPL(kslab_zone_destroy);
 EXPORT_SYMBOL_GPL(kslab_zone_alloc_pages);
 EXPORT_SYMBOL_GPL(kslab_zone_stats);
 EXPORT_SYMBOL_GPL(kslab_buddy_stats);
+EXPORT_SYMBOL_GPL(kslab_buddy_frag);
 EXPORT_SYMBOL_GPL(kslab_zone_set_keep_free);
 EXPORT_SYMBOL_GPL(kslab_zone_discard_free);
 EXPORT_SYMBOL_GPL(kslab_zone_free_blocks);

@@ -31,6 +31,37 @@ void kslab_buddy_stats(struct kslab_buddy_stats *stats)
 	kslab_zone_stats(kslab_default_zone(), stats);
 }
 
+/*
+ * For each order, from the largest down, the free blocks and pages that
+ * could serve it: those of its order and every larger one.
+ */
+void kslab_buddy_frag(const struct kslab_buddy_stats *stats,
+		      struct kslab_buddy_frag *frag)
+{
+	unsigned long blocks = 0, suitable_blocks = 0, suitable_pages = 0;
+	unsigned long free_pages = 0;
+	unsigned int order;
+
+	for (order = 0; order <= KSLAB_MAX_ORDER; order++) {
+		blocks += stats->free_blocks[order];
+		free_pages += stats->free_blocks[order] << order;
+	}
+	for (order = KSLAB_MAX_ORDER + 1; order-- > 0;) {
+		suitable_blocks += stats->free_blocks[order];
+		suitable_pages += stats->free_blocks[order] << order;
+		frag->unusable[order] = free_pages ?
+			(long)((free_pages - suitable_pages) * 1000 / free_pages) : 0;
+		if (!blocks)
+			frag->fragmentation[order] = 0;
+		else if (suitable_blocks)
+			frag->fragmentation[order] = -1000;
+		else	/* the free pages in requests' worth, over the blocks */
+			frag->fragmentation[order] = 1000 -
+				(long)((1000 + free_pages * 1000 / (1UL << order)) /
+				       blocks);
+	}
+}
+
 size_t kslab_buddyinfo_format(char *buf, size_t size)
 {
 	struct kslab_zone *zone;

@@ -44,8 +44,22 @@ static size_t memory_json(char *buf, size_t size, size_t len)
 			    ms.in_use_bytes);
 }
 
+/* One array of per-order figures, "key":[a,b,...]. */
+static size_t orders_json(char *buf, size_t size, size_t len, const char *key,
+			  const long *values)
+{
+	unsigned int order;
+
+	len = kslab_append(buf, size, len, ",\"%s\":[", key);
+	for (order = 0; order <= KSLAB_MAX_ORDER; order++)
+		len = kslab_append(buf, size, len, "%s%ld", order ? "," : "",
+				   values[order]);
+	return kslab_append(buf, size, len, "]");
+}
+
 static size_t zones_json(char *buf, size_t size, size_t len)
 {
+	struct kslab_buddy_frag frag;
 	struct kslab_buddy_stats st;
 	struct kslab_zone *zone;
 	const char *sep = "";
@@ -64,8 +78,14 @@ static size_t zones_json(char *buf, size_t size, size_t len)
 		for (order = 0; order <= KSLAB_MAX_ORDER; order++)
 			len = kslab_append(buf, size, len, "%s%lu",
 					   order ? "," : "", st.free_blocks[order]);
+		kslab_buddy_frag(&st, &frag);
+		len = kslab_append(buf, size, len, "]");
+		len = orders_json(buf, size, len, "unusable_index",
+				  frag.unusable);
+		len = orders_json(buf, size, len, "fragmentation_index",
+				  frag.fragmentation);
 		len = kslab_append(buf, size, len,
-				   "],\"events\":{\"chunks_granted\":%lu,\"chunks_released\":%lu,\"splits\":%lu,\"merges\":%lu,\"alloc_failures\":%lu,\"bad_frees\":%lu,\"grows\":%lu}}",
+				   ",\"events\":{\"chunks_granted\":%lu,\"chunks_released\":%lu,\"splits\":%lu,\"merges\":%lu,\"alloc_failures\":%lu,\"bad_frees\":%lu,\"grows\":%lu}}",
 				   st.events.chunks_granted,
 				   st.events.chunks_released, st.events.splits,
 				   st.events.merges, st.events.alloc_failures,

@@ -196,6 +196,33 @@ KSLAB_API
 void kslab_buddy_stats(struct kslab_buddy_stats *stats);
 
 /**
+ * struct kslab_buddy_frag - how fragmented a zone's free memory is, by the
+ * order of an allocation, in thousandths (as the kernel's extfrag files
+ * in debugfs give them)
+ * @unusable:      of the free pages, those in blocks too small for an
+ *                 allocation of the order: 0 when every free page could
+ *                 serve it, 1000 when none could (unusable_index)
+ * @fragmentation: -1000 when a free block of the order or larger exists,
+ *                 so the allocation succeeds; otherwise towards 0 its
+ *                 failure is for want of free memory, towards 1000 for
+ *                 want of contiguous memory (extfrag_index); 0 with no
+ *                 free page at all
+ */
+struct kslab_buddy_frag {
+	long unusable[KSLAB_MAX_ORDER + 1];
+	long fragmentation[KSLAB_MAX_ORDER + 1];
+};
+
+/**
+ * kslab_buddy_frag() - the fragmentation indices of a zone's snapshot
+ * @stats: from kslab_zone_stats() or kslab_buddy_stats()
+ * @frag:  filled in, for every order
+ */
+KSLAB_API
+void kslab_buddy_frag(const struct kslab_buddy_stats *stats,
+		      struct kslab_buddy_frag *frag);
+
+/**
  * kslab_zone_set_keep_free() - tune how many free chunks a zone keeps
  * @zone:      the zone
  * @nr_chunks: wholly free chunks to keep; the surplus goes back at once

@@ -3,7 +3,8 @@
  * Buddy tests of the consistency checker catching corruption planted on
  * purpose (a free block's order, a tail page, a free block on no list, a
  * list missing a block, a counter), of the buddyinfo text and zone names,
- * of leak reports when a zone is destroyed, and of the default zone.
+ * of leak reports when a zone is destroyed, of the default zone, and of
+ * the fragmentation indices against hand-computed cases.
  */
 #include <kslab/buddy.h>
 
@@ -349,6 +350,48 @@ static void test_default_zone_round_trip(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, kslab_zone_check(zone), 0);
 }
 
+/*
+ * The kernel's extfrag indices, worked by hand. Four free pages and one
+ * free block of order 2: 8 free pages in 5 blocks. Orders 0 to 2 have a
+ * block that fits (-1000); half the free pages are in blocks too small
+ * for order 1 or 2 (500), all of them for order 3 up (1000). For order 3
+ * the index is 1000 - (1000 + 8 * 1000 / 8) / 5 = 600, for order 4
+ * 1000 - (1000 + 500) / 5 = 700. With no free page both are 0; with one
+ * free chunk every order fits.
+ */
+static void test_frag_index(struct ktap_test *t)
+{
+	struct kslab_buddy_stats st;
+	struct kslab_buddy_frag frag;
+	unsigned int order;
+
+	kslab_memset(&st, 0, sizeof(st));
+	st.free_blocks[0] = 4;
+	st.free_blocks[2] = 1;
+	kslab_buddy_frag(&st, &frag);
+	for (order = 0; order <= 2; order++)
+		KTAP_EXPECT_EQ(t, frag.fragmentation[order], -1000);
+	KTAP_EXPECT_EQ(t, frag.unusable[0], 0);
+	KTAP_EXPECT_EQ(t, frag.unusable[1], 500);
+	KTAP_EXPECT_EQ(t, frag.unusable[2], 500);
+	KTAP_EXPECT_EQ(t, frag.unusable[3], 1000);
+	KTAP_EXPECT_EQ(t, frag.unusable[KSLAB_MAX_ORDER], 1000);
+	KTAP_EXPECT_EQ(t, frag.fragmentation[3], 600);
+	KTAP_EXPECT_EQ(t, frag.fragmentation[4], 700);
+
+	kslab_memset(&st, 0, sizeof(st));
+	kslab_buddy_frag(&st, &frag);
+	KTAP_EXPECT(t, frag.unusable[0] == 0 && frag.fragmentation[0] == 0 &&
+		       frag.unusable[KSLAB_MAX_ORDER] == 0 &&
+		       frag.fragmentation[KSLAB_MAX_ORDER] == 0);
+
+	st.free_blocks[KSLAB_MAX_ORDER] = 1;
+	kslab_buddy_frag(&st, &frag);
+	for (order = 0; order <= KSLAB_MAX_ORDER; order++)
+		KTAP_EXPECT(t, frag.unusable[order] == 0 &&
+			       frag.fragmentation[order] == -1000);
+}
+
 static const struct ktap_case buddy_checker_cases[] = {
 	{ "check_catches_free_order", test_check_catches_free_order },
 	{ "check_catches_tail", test_check_catches_tail },
@@ -360,6 +403,7 @@ static const struct ktap_case buddy_checker_cases[] = {
 	{ "zone_name_truncated", test_zone_name_truncated },
 	{ "destroy_reports_leaks", test_destroy_reports_leaks },
 	{ "default_zone_round_trip", test_default_zone_round_trip },
+	{ "frag_index", test_frag_index },
 };
 
 const struct ktap_suite buddy_checker_suite =
