@@ -29,9 +29,18 @@ struct entry {
 
 static unsigned long urcu_freed;
 
+/*
+ * liburcu's worker thread runs this after the call_rcu() that queued it;
+ * liburcu is not built for ThreadSanitizer, so that order is stated to it
+ * here too: the key is stored with release before the call_rcu() and
+ * loaded with acquire before the free.
+ */
 static void entry_free_cb(struct rcu_head *head)
 {
-	kfree(caa_container_of(head, struct entry, rcu));
+	struct entry *e = caa_container_of(head, struct entry, rcu);
+
+	(void)__atomic_load_n(&e->key, __ATOMIC_ACQUIRE);
+	kfree(e);
 	__atomic_fetch_add(&urcu_freed, 1, __ATOMIC_RELAXED);
 }
 
@@ -44,7 +53,7 @@ static void free_both_ways(void)
 
 		if (!e)
 			continue;
-		e->key = i;
+		__atomic_store_n(&e->key, i, __ATOMIC_RELEASE);
 		if (i % 8)
 			kfree_rcu(e, rcu);
 		else
