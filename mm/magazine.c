@@ -1063,7 +1063,7 @@ struct kslab_magazine *kslab_sheaf_magazine(struct kslab_cache *cache,
 		objs_mark(cache, mag, true);
 		return mag;
 	}
-	return magazine_new(magazine_capacity(rounds), gfp & ~__GFP_ZERO);
+	return magazine_new(magazine_capacity(rounds), gfp);
 }
 
 /**
