@@ -106,14 +106,6 @@ __kmem_cache_create_args(const char *name, unsigned int size,
 	return kslab_cache_create(name, size, &a, flags);
 }
 
-/* (name, size, NULL, flags): default properties. */
-static inline struct kmem_cache *
-__kmem_cache_default_args(const char *name, unsigned int size,
-			  struct kmem_cache_args *args, slab_flags_t flags)
-{
-	return __kmem_cache_create_args(name, size, args, flags);
-}
-
 static inline struct kmem_cache *
 kmem_cache_create_usercopy(const char *name, unsigned int size,
 			   unsigned int align, slab_flags_t flags,
@@ -152,7 +144,7 @@ kmem_cache_create(const char *name, unsigned int size, unsigned int align,
 #define kmem_cache_create(name, size, args, ...)			\
 	_Generic((args),						\
 		 struct kmem_cache_args *: __kmem_cache_create_args,	\
-		 void *: __kmem_cache_default_args,			\
+		 void *: __kmem_cache_create_args,	/* NULL */	\
 		 default: __kmem_cache_create)((name), (size), (args), __VA_ARGS__)
 #endif
 
