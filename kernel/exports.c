@@ -11,6 +11,7 @@
 #include <kslab/buddy.h>
 #include <kslab/fault.h>
 #include <kslab/kmalloc.h>
+#include <kslab/region.h>
 #include <kslab/report.h>
 #include <kslab/slab.h>
 
@@ -47,6 +48,18 @@ EXPORT_SYMBOL_GPL(kslab_krealloc);
 EXPORT_SYMBOL_GPL(kslab_kfree);
 EXPORT_SYMBOL_GPL(kslab_kfree_rcu);
 EXPORT_SYMBOL_GPL(kslab_ksize);
+
+/* <kslab/region.h> */
+EXPORT_SYMBOL_GPL(kslab_region_create);
+EXPORT_SYMBOL_GPL(kslab_region_create_zone);
+EXPORT_SYMBOL_GPL(kslab_region_alloc);
+EXPORT_SYMBOL_GPL(kslab_region_mark);
+EXPORT_SYMBOL_GPL(kslab_region_reset_to);
+EXPORT_SYMBOL_GPL(kslab_region_reset);
+EXPORT_SYMBOL_GPL(kslab_region_destroy);
+EXPORT_SYMBOL_GPL(kslab_region_stats);
+EXPORT_SYMBOL_GPL(kslab_region_format);
+EXPORT_SYMBOL_GPL(kslab_regioninfo_format);
 
 /* <kslab/report.h> */
 EXPORT_SYMBOL_GPL(kslab_set_report_hook);

@@ -29,6 +29,7 @@
 #include "kmalloc.h"
 #include "kmalloc_guard.h"
 #include "kmalloc_large.h"
+#include "region.h"
 #include "slab_debug.h"
 #include "zone.h"
 
@@ -772,7 +773,7 @@ void kslab_unlock_outer(void)
 
 /**
  * kslab_lock_inner() - take every cache's depot and slab lock, the zones',
- * fault injection's, then the guarded blocks'
+ * fault injection's, the guarded blocks', then the list of regions'
  *
  * After kslab_lock_outer() and the per-CPU sections.
  */
@@ -787,6 +788,7 @@ void kslab_lock_inner(void)
 	kslab_zones_lock_all();
 	kslab_fault_lock();
 	kslab_guard_lock();
+	kslab_regions_lock();
 }
 
 /**
@@ -796,6 +798,7 @@ void kslab_unlock_inner(void)
 {
 	struct kslab_cache *cache;
 
+	kslab_regions_unlock();
 	kslab_guard_unlock();
 	kslab_fault_unlock();
 	kslab_zones_unlock_all();

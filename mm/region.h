@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What mm/region.c offers the rest of mm/: its lock, for fork().
+ * Internal to mm/.
+ */
+#ifndef KSLAB_MM_REGION_H
+#define KSLAB_MM_REGION_H
+
+void kslab_regions_lock(void);
+void kslab_regions_unlock(void);
+
+#endif /* KSLAB_MM_REGION_H */
