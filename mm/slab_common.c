@@ -642,6 +642,27 @@ unsigned long kslab_cpu_dead(unsigned int cpu)
 	return objs;
 }
 
+/*
+ * Internal fragmentation from the counts: the magazines are read after
+ * the slabs, apart, so an object moving meanwhile may be counted on both
+ * sides; the callers' share is kept within the slabs' objects.
+ */
+static void cache_frag_stats(struct kslab_cache_stats *st)
+{
+	unsigned long cached = st->magazine_objs + st->delayed_objs;
+	unsigned long used = st->active_objs > cached ?
+			     st->active_objs - cached : 0;
+	unsigned long slab_size = st->pages_per_slab << KSLAB_PAGE_SHIFT;
+
+	st->requested_bytes = used * st->object_size;
+	st->stride_bytes = used * st->size;
+	st->slab_bytes = st->num_slabs * slab_size;
+	st->padding_waste = st->stride_bytes - st->requested_bytes;
+	st->free_waste = (st->num_objs - used) * st->size;
+	st->tail_waste = st->num_slabs *
+			 (slab_size - st->objs_per_slab * st->size);
+}
+
 void kslab_cache_stats(struct kslab_cache *cache,
 		       struct kslab_cache_stats *stats)
 {
@@ -671,6 +692,7 @@ void kslab_cache_stats(struct kslab_cache *cache,
 	kslab_spin_unlock(&cache->lock);
 
 	kslab_magazine_stats(cache, stats);
+	cache_frag_stats(stats);
 }
 
 void kslab_cache_cpu_stats(struct kslab_cache *cache, unsigned int cpu,
@@ -723,7 +745,7 @@ size_t kslab_slabinfo_format(char *buf, size_t size)
 		buf[0] = '\0';
 	len = kslab_append(buf, size, len, "slabinfo - version: 2.1\n");
 	len = kslab_append(buf, size, len,
-			   "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail> : magazine <alloc_hit> <alloc_miss> <free_hit> <free_miss> : depot <full_gets> <full_puts> <contended> : slab <grows> <frees> <colours>\n");
+			   "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail> : magazine <alloc_hit> <alloc_miss> <free_hit> <free_miss> : depot <full_gets> <full_puts> <contended> : slab <grows> <frees> <colours> : frag <requested> <stride> <slab> <padding> <free> <tail>\n");
 	kslab_mutex_lock(&kslab_caches_lock);
 	kslab_list_for_each_entry(cache, &kslab_caches, cache_node) {
 		kslab_cache_stats(cache, &st);
@@ -734,12 +756,17 @@ size_t kslab_slabinfo_format(char *buf, size_t size)
 				   st.magazine_size, st.magazine_size, 0U,
 				   st.active_slabs, st.num_slabs, st.depot_objs);
 		len = kslab_append(buf, size, len,
-				   " : magazine %lu %lu %lu %lu : depot %lu %lu %lu : slab %lu %lu %lu\n",
+				   " : magazine %lu %lu %lu %lu : depot %lu %lu %lu : slab %lu %lu %lu",
 				   st.magazine.alloc_hit + st.magazine.alloc_swap, st.magazine.alloc_miss,
 				   st.magazine.free_hit + st.magazine.free_swap, st.magazine.free_miss,
 				   st.depot_full_gets, st.depot_full_puts,
 				   st.depot_contended, st.slab_grows,
 				   st.slab_frees, st.colours);
+		len = kslab_append(buf, size, len,
+				   " : frag %lu %lu %lu %lu %lu %lu\n",
+				   st.requested_bytes, st.stride_bytes,
+				   st.slab_bytes, st.padding_waste,
+				   st.free_waste, st.tail_waste);
 	}
 	kslab_mutex_unlock(&kslab_caches_lock);
 	return len;

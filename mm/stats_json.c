@@ -126,6 +126,10 @@ static size_t cache_json(char *buf, size_t size, size_t len,
 			   st.refills, st.flushes, st.bad_frees, st.quarantined,
 			   st.delayed_objs);
 	len = kslab_append(buf, size, len,
+			   "\"fragmentation\":{\"requested_bytes\":%lu,\"stride_bytes\":%lu,\"slab_bytes\":%lu,\"padding_waste\":%lu,\"free_waste\":%lu,\"tail_waste\":%lu},",
+			   st.requested_bytes, st.stride_bytes, st.slab_bytes,
+			   st.padding_waste, st.free_waste, st.tail_waste);
+	len = kslab_append(buf, size, len,
 			   "\"magazine_size\":%lu,\"magazine_objs\":%lu,\"magazine_resizes\":%lu,\"magazine\":{",
 			   st.magazine_size, st.magazine_objs,
 			   st.magazine_resizes);

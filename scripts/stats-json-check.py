@@ -54,6 +54,16 @@ def check_figures(doc, want_kmalloc):
             return "%s: %d in CPUs and %d in the depot, %d in magazines" % (
                 name, in_cpus, cache["depot"]["objs"],
                 cache["magazine_objs"])
+        frag = cache["fragmentation"]
+        slab = cache["num_slabs"] * cache["pages_per_slab"] * 4096
+        if frag["slab_bytes"] != slab:
+            return "%s: %d bytes of slabs, %d pages of them" % (
+                name, frag["slab_bytes"], slab // 4096)
+        if (frag["requested_bytes"] + frag["padding_waste"] +
+                frag["free_waste"] + frag["tail_waste"] != slab or
+                frag["stride_bytes"] !=
+                frag["requested_bytes"] + frag["padding_waste"]):
+            return "%s: fragmentation does not add up: %s" % (name, frag)
         if name.startswith("kmalloc-") and cache["active_objs"]:
             used += 1
     if want_kmalloc and used < 5:

@@ -134,6 +134,18 @@ struct kslab_cache_args {
  * @quarantined:   objects found corrupt and kept out of use for good
  * @delayed_objs:  objects a debugged cache holds back after their free
  *                 (KSLAB_QUARANTINE), among the active ones
+ * @requested_bytes: internal fragmentation, with @padding_waste to
+ *                 @tail_waste (Documentation/stats.rst): @object_size
+ *                 times the objects with callers (the active ones less
+ *                 those in magazines and held back)
+ * @stride_bytes:  @size times those objects
+ * @slab_bytes:    the bytes of the cache's slabs' pages
+ * @padding_waste: @stride_bytes less @requested_bytes: alignment and
+ *                 debugging's red zones and tracks
+ * @free_waste:    the strides of the free objects, in slabs and magazines
+ * @tail_waste:    what no object's stride covers in each slab (an on-slab
+ *                 header, colour slack), times the slabs; @slab_bytes is
+ *                 the sum of @requested_bytes and the three wastes
  */
 struct kslab_cache_stats {
 	unsigned long flags;
@@ -168,6 +180,12 @@ struct kslab_cache_stats {
 	unsigned long bad_frees;
 	unsigned long quarantined;
 	unsigned long delayed_objs;
+	unsigned long requested_bytes;
+	unsigned long stride_bytes;
+	unsigned long slab_bytes;
+	unsigned long padding_waste;
+	unsigned long free_waste;
+	unsigned long tail_waste;
 };
 
 /**

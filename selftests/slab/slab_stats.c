@@ -4,7 +4,9 @@
  * with the objects a test holds at every step of a random workload;
  * slabinfo has the 2.1 version and header lines and a line per cache
  * whose columns parse back to the cache's counters, with snprintf()
- * semantics for short buffers; bulk allocation is all or nothing, even
+ * semantics for short buffers; internal fragmentation (bytes asked for,
+ * of stride, of slabs, and each waste) matches hand-computed cases, with
+ * objects in magazines counted free; bulk allocation is all or nothing, even
  * when memory runs out half way, and a plain allocation then fails
  * cleanly with NULL.
  */
@@ -174,7 +176,7 @@ static void test_slabinfo_cache_line(struct ktap_test *t)
 {
 	struct kslab_cache *cache = test_cache(t, "t-slabinfo-line", 200, NULL, 0);
 	struct kslab_cache *gone = test_cache(t, "t-slabinfo-gone", 200, NULL, 0);
-	unsigned long cols[5], slabdata[3], slab[3];
+	unsigned long cols[5], slabdata[3], slab[3], frag[6];
 	struct kslab_cache_stats st;
 	char line[LINE_MAX_LEN];
 	struct slabinfo si;
@@ -204,8 +206,102 @@ static void test_slabinfo_cache_line(struct ktap_test *t)
 			KTAP_EXPECT_EQ(t, slab[1], st.slab_frees);
 			KTAP_EXPECT_EQ(t, slab[2], st.colours);
 		}
+		if (read_after(t, line, ": frag ", frag, 6)) {
+			KTAP_EXPECT_EQ(t, frag[0], st.requested_bytes);
+			KTAP_EXPECT_EQ(t, frag[1], st.stride_bytes);
+			KTAP_EXPECT_EQ(t, frag[2], st.slab_bytes);
+			KTAP_EXPECT_EQ(t, frag[3], st.padding_waste);
+			KTAP_EXPECT_EQ(t, frag[4], st.free_waste);
+			KTAP_EXPECT_EQ(t, frag[5], st.tail_waste);
+		}
 		slabinfo_free(&si);
 	}
+	free_objs(cache, objs, 40);
+out:
+	test_cache_destroy(t, cache);
+}
+
+/* ------------------------------------------------------------------ */
+/* Internal fragmentation                                              */
+/* ------------------------------------------------------------------ */
+
+struct frag_case {
+	unsigned int size;
+	unsigned int align;
+	unsigned long objs;		/* allocated, none freed */
+	/* worked out by hand, as test_layout_table() has the layouts */
+	unsigned long requested, stride, slab, padding, free, tail;
+};
+
+/*
+ * Caches without magazines, so every object not allocated is free in a
+ * slab: 3000 bytes go 43 to a slab of 32 pages, 2072 bytes left over;
+ * 100 bytes take a stride of 104, 38 to a page, 144 left; aligned to 64
+ * a stride of 128, 31 to a page beside a 64-byte header.
+ */
+static const struct frag_case frag_cases[] = {
+	{ 3000, 0, 50, 150000, 150000, 262144, 0, 36 * 3000, 2 * 2072 },
+	{ 100, 0, 40, 4000, 4160, 8192, 160, 36 * 104, 2 * 144 },
+	{ 100, 64, 31, 3100, 3968, 4096, 868, 0, 128 },
+	{ 100, 64, 32, 3200, 4096, 8192, 896, 30 * 128, 2 * 128 },
+};
+
+static void test_frag_hand_computed(struct ktap_test *t)
+{
+	struct kslab_cache_stats st;
+	struct kslab_cache *cache;
+	void *objs[64];
+	unsigned int i;
+
+	for (i = 0; i < KSLAB_ARRAY_SIZE(frag_cases); i++) {
+		const struct frag_case *c = &frag_cases[i];
+		struct kslab_cache_args args = { .align = c->align };
+
+		cache = test_cache(t, "t-frag", c->size, &args,
+				   KSLAB_NO_MAGAZINE);
+		if (!cache)
+			continue;
+		if (alloc_objs(t, cache, objs, c->objs)) {
+			st = cache_stats(cache);
+			ktap_check(t, st.requested_bytes == c->requested &&
+				   st.stride_bytes == c->stride &&
+				   st.slab_bytes == c->slab &&
+				   st.padding_waste == c->padding &&
+				   st.free_waste == c->free &&
+				   st.tail_waste == c->tail, __FILE__, __LINE__,
+				   "%u bytes align %u, %lu objects: %lu %lu %lu %lu %lu %lu; expected %lu %lu %lu %lu %lu %lu",
+				   c->size, c->align, c->objs,
+				   st.requested_bytes, st.stride_bytes,
+				   st.slab_bytes, st.padding_waste,
+				   st.free_waste, st.tail_waste, c->requested,
+				   c->stride, c->slab, c->padding, c->free,
+				   c->tail);
+			free_objs(cache, objs, c->objs);
+		}
+		st = cache_stats(cache);
+		KTAP_EXPECT_EQ(t, st.requested_bytes, 0);
+		KTAP_EXPECT_EQ(t, st.free_waste, st.num_objs * st.size);
+		test_cache_destroy(t, cache);
+	}
+}
+
+/* Objects in magazines are free: only those with callers are asked for. */
+static void test_frag_magazines_free(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-frag-mag", 3000, NULL, 0);
+	struct kslab_cache_stats st;
+	void *objs[50];
+
+	if (!cache || !alloc_objs(t, cache, objs, 50))
+		goto out;
+	free_objs(cache, objs + 40, 10);
+	st = cache_stats(cache);
+	KTAP_EXPECT(t, st.magazine_objs >= 10);
+	KTAP_EXPECT_EQ(t, st.requested_bytes, 40 * 3000);
+	KTAP_EXPECT_EQ(t, st.stride_bytes, 40 * 3000);
+	KTAP_EXPECT_EQ(t, st.slab_bytes, st.num_slabs * 131072);
+	KTAP_EXPECT_EQ(t, st.free_waste, (st.num_slabs * 43 - 40) * 3000);
+	KTAP_EXPECT_EQ(t, st.tail_waste, st.num_slabs * 2072);
 	free_objs(cache, objs, 40);
 out:
 	test_cache_destroy(t, cache);
@@ -373,6 +469,8 @@ static const struct ktap_case slab_stats_cases[] = {
 	{ "slabinfo_header", test_slabinfo_header },
 	{ "slabinfo_cache_line", test_slabinfo_cache_line },
 	{ "slabinfo_snprintf", test_slabinfo_snprintf },
+	{ "frag_hand_computed", test_frag_hand_computed },
+	{ "frag_magazines_free", test_frag_magazines_free },
 	{ "bulk_alloc_free", test_bulk_alloc_free },
 	{ "bulk_none", test_bulk_none },
 	{ "bulk_all_or_nothing", test_bulk_all_or_nothing },
