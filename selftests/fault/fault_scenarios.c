@@ -5,7 +5,8 @@
  * depot, bulk allocation, and krealloc across every kind of memory, each
  * run with the 1st call of a fault point failed, then the 2nd, and so on
  * until a run sees no failure; the pages point, the meta point, the cache
- * point on every cache and on kslab's own caches, and the kmalloc point.
+ * point on every cache and on kslab's own caches, and the kmalloc point;
+ * and a region's blocks, marks and kmalloc objects.
  * After every run: each failure came back as NULL (or the documented
  * error), no page, no cache and no cache number was left behind, every
  * cache and the zone pass their checks, and the only reports were of
@@ -14,6 +15,7 @@
  */
 #include <kslab/buddy.h>
 #include <kslab/kmalloc.h>
+#include <kslab/region.h>
 
 #include "../../mm/kmalloc.h"
 #include "../capture.h"
@@ -409,6 +411,71 @@ static const struct fault_scenario krealloc_scenario = {
 	.sizes = { 16, 24, 100, 200, 3000, 20000 },
 };
 
+/* What a region holds, its event counters aside, is the same in both. */
+static bool region_same(const struct kslab_region_stats *a,
+			const struct kslab_region_stats *b)
+{
+	return a->blocks == b->blocks && a->block_bytes == b->block_bytes &&
+	       a->used_bytes == b->used_bytes &&
+	       a->wasted_bytes == b->wasted_bytes &&
+	       a->large_objects == b->large_objects &&
+	       a->large_bytes == b->large_bytes;
+}
+
+#define REGION_OBJS	80
+
+/*
+ * A region through several blocks, a mark and kmalloc objects (whole
+ * buddy blocks at 40000 bytes): a failed block, record or object leaves
+ * the region holding what it held before the call; whatever failed, the
+ * reset to the mark, the reset and destroy give everything back.
+ */
+static void run_region(struct fault_outcome *o)
+{
+	struct kslab_region *r = kslab_region_create("fault-region",
+						     KSLAB_PAGE_SIZE,
+						     KSLAB_REGION_KMALLOC_LARGE);
+	struct kslab_region_stats before, after;
+	unsigned long mark = 0;
+	unsigned int i;
+
+	if (!r) {
+		o->failed++;
+		return;
+	}
+	for (i = 0; i < REGION_OBJS; i++) {
+		size_t size = i % 16 == 15 ? 40000 : 16 + i * 37 % 300;
+		size_t align = 1UL << (i % 8);
+		unsigned char *p;
+
+		if (i == REGION_OBJS / 2) {
+			mark = kslab_region_mark(r, GFP_KERNEL);
+			o->failed += !mark;
+		}
+		kslab_region_stats(r, &before);
+		p = kslab_region_alloc(r, size, align, GFP_KERNEL);
+		kslab_region_stats(r, &after);
+		if (!p) {
+			o->failed++;
+			FAULT_CHECK(o, region_same(&before, &after));
+			continue;
+		}
+		FAULT_CHECK(o, !((unsigned long)p & (align - 1)));
+		pattern(p, size, i, false);
+	}
+	if (mark)
+		FAULT_CHECK(o, kslab_region_reset_to(r, mark) == 0);
+	kslab_region_reset(r);
+	kslab_region_destroy(r);
+}
+
+static const struct fault_scenario region_scenario = {
+	.name = "region",
+	.run = run_region,
+	.must_reach = 1U << FAULT_INJECT_PAGES | 1U << FAULT_INJECT_META |
+		      1U << FAULT_INJECT_KMALLOC,
+};
+
 static void test_create(struct ktap_test *t)
 {
 	fault_drive(t, &create_scenario);
@@ -434,12 +501,18 @@ static void test_krealloc(struct ktap_test *t)
 	fault_drive(t, &krealloc_scenario);
 }
 
+static void test_region(struct ktap_test *t)
+{
+	fault_drive(t, &region_scenario);
+}
+
 static const struct ktap_case fault_scenario_cases[] = {
 	{ "cache_create", test_create },
 	{ "slab_growth", test_grow },
 	{ "magazines_and_depot", test_magazines },
 	{ "bulk_alloc", test_bulk },
 	{ "krealloc", test_krealloc },
+	{ "region", test_region },
 };
 
 const struct ktap_suite fault_scenarios_suite =

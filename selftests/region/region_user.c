@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Regions in userspace (suite region_user): the listing read by another
+ * thread while the owner allocates, marks and resets, which is what the
+ * marked accesses of mm/region.c are for (ThreadSanitizer runs this
+ * too). Also main() for the region test program.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kslab/region.h>
+
+#include "../capture.h"
+#include "region_tests.h"
+
+#define TEXT_BYTES	(64UL << 10)
+#define ROUNDS		200
+
+struct reader {
+	struct kslab_atomic stop;
+	unsigned long reads;
+	unsigned long found;	/* reads whose text named the region */
+	char *text;
+};
+
+static void *read_listing(void *arg)
+{
+	struct reader *rd = arg;
+
+	while (!kslab_atomic_read(&rd->stop) || !rd->reads) {
+		kslab_regioninfo_format(rd->text, TEXT_BYTES);
+		rd->reads++;
+		rd->found += str_has_word(rd->text, "t-listed");
+	}
+	return NULL;
+}
+
+static void test_listing_while_owner_works(struct ktap_test *t)
+{
+	struct reader rd = { .stop = KSLAB_ATOMIC_INIT(0) };
+	struct kslab_region *r = kslab_region_create("t-listed", 4096, 0);
+	unsigned long failed = 0, refused = 0;
+	pthread_t thread;
+	int round, i;
+
+	rd.text = malloc(TEXT_BYTES);
+	KTAP_ASSERT(t, r && rd.text);
+	KTAP_ASSERT(t, pthread_create(&thread, NULL, read_listing, &rd) == 0);
+	for (round = 0; round < ROUNDS; round++) {
+		unsigned long m = kslab_region_mark(r, GFP_KERNEL);
+
+		for (i = 0; i < 300; i++)
+			failed += !kslab_region_alloc(r, 1 + (size_t)(i * 37 % 500),
+						      0, GFP_KERNEL);
+		refused += kslab_region_reset_to(r, m) != 0;
+		if (round % 10 == 9)
+			kslab_region_reset(r);
+	}
+	kslab_atomic_set(&rd.stop, 1);
+	pthread_join(thread, NULL);
+	KTAP_EXPECT_EQ(t, failed, 0);
+	KTAP_EXPECT_EQ(t, refused, 0);
+	KTAP_EXPECT(t, rd.reads > 0);
+	KTAP_EXPECT_EQ(t, rd.found, rd.reads);
+	kslab_region_destroy(r);
+	kslab_regioninfo_format(rd.text, TEXT_BYTES);
+	KTAP_EXPECT(t, !str_has_word(rd.text, "t-listed"));
+	free(rd.text);
+}
+
+static const struct ktap_case region_user_cases[] = {
+	{ "listing_while_owner_works", test_listing_while_owner_works },
+};
+
+int main(void)
+{
+	const struct ktap_suite suites[] = {
+		region_suite,
+		KTAP_SUITE("region_user", region_user_cases),
+	};
+
+	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
+}
