@@ -195,6 +195,9 @@ $(BUILD)/tools/slabinfo: $(OBJ)/userspace/tools/common/stats_read.o
 # bench_cache.c is built once per allocator: here against kslab, by
 # scripts/bench.sh against each malloc (it installs those libraries).
 $(OBJ)/userspace/bench/bench_cache.o: CFLAGS += -DBENCH_KSLAB
+# bench_region.c likewise: its region, kmalloc and cache columns here, by
+# scripts/bench-region.sh its malloc column against each malloc.
+$(OBJ)/userspace/bench/bench_region.o: CFLAGS += -DBENCH_KSLAB
 
 $(BUILD)/bench/%: $(OBJ)/userspace/bench/%.o $(BUILD)/libkslab.a
 	@mkdir -p $(@D)

@@ -7,6 +7,8 @@
 #   instr.tsv    callgrind instructions per alloc+free pair
 #   scaling.tsv  threads, then Mops/s per allocator
 #   rss-*.tsv    ms, RSS KiB over bench_malloc phases, one per allocator
+#   region.tsv   workload (frame, request), then ns per allocation per
+#                column (scripts/bench-region.sh)
 #
 # Each becomes an SVG beside its table.
 
@@ -32,6 +34,11 @@ set ylabel "instructions"
 unset key
 plot dir."/instr.tsv" using 2:xtic(1) linecolor rgb "#4477aa"
 set key outside right top
+
+set output dir."/region.svg"
+set title "a frame's or a request's objects: ns per allocation, with their free or reset (lower is better)"
+set ylabel "ns/alloc"
+plot for [c=2:*] dir."/region.tsv" using c:xtic(1) title columnheader(c)
 
 set output dir."/scaling.svg"
 set title "threads running alloc+free pairs (higher is better)"

@@ -15,6 +15,9 @@
 #                 and RSS over time through a grow, a free and a tail
 #   programs      git, xz, sqlite3, perl and python3 with each malloc
 #                 preloaded (scripts/bench-programs.sh): seconds, peak RSS
+#   bench_region  a frame's or a request's objects from a kslab region
+#                 reset at its end, beside kmalloc, kslab's caches and each
+#                 malloc freeing them one by one (scripts/bench-region.sh)
 #
 # The figures also go, tab-separated, into BUILD/bench-results/, and
 # scripts/bench-plots.gp draws them there as SVG: ns/op per workload and
@@ -633,6 +636,10 @@ fi
 
 "$root/scripts/bench-programs.sh" "$build"
 
+# ---- regions: a frame's or a request's objects dropped at once ----
+
+"$root/scripts/bench-region.sh" "$build"
+
 # ---- RSS over time, and the plots ----
 
 # bench_malloc phases once per allocator: RSS every 20 ms through a grow,
@@ -695,7 +702,7 @@ done >"$results/instr.tsv"
 if command -v gnuplot >/dev/null 2>&1 &&
    gnuplot -e "dir='$results'" "$root/scripts/bench-plots.gp" 2>"$tmp/gnuplot.log"; then
 	echo
-	echo "# plots: $results/{ns,instr,scaling,rss}.svg (tables beside them)"
+	echo "# plots: $results/{ns,instr,region,scaling,rss}.svg (tables beside them)"
 else
 	echo "# no plots: gnuplot failed or is missing (apt-get install gnuplot-nox):"
 	sed 's/^/#   /' "$tmp/gnuplot.log" 2>/dev/null | head -n 5
