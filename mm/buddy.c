@@ -520,7 +520,8 @@ unsigned long kslab_zone_set_keep_free(struct kslab_zone *zone,
  * would make concurrent allocations grow the zone meanwhile. The lists
  * live in the page descriptors, never in the free pages, so a discarded
  * block is as free as before. Once a second, from a reap, with a few
- * hundred blocks at most: a short hold.
+ * hundred blocks at most: a short hold. Blocks smaller than the
+ * environment discards at that address (a huge page's, KSLAB_THP) stay.
  */
 unsigned long kslab_zone_discard_free(struct kslab_zone *zone)
 {
@@ -534,8 +535,11 @@ unsigned long kslab_zone_discard_free(struct kslab_zone *zone)
 	for (order = KSLAB_DISCARD_MIN_ORDER; order <= KSLAB_MAX_ORDER; order++) {
 		kslab_list_for_each_entry(page, &zone->free_area[order].blocks,
 					  buddy_node) {
-			zone->source->discard(zone->source,
-					      kslab_page_address(page),
+			void *addr = kslab_page_address(page);
+
+			if (order < kslab_env_discard_order(addr))
+				continue;
+			zone->source->discard(zone->source, addr,
 					      KSLAB_PAGE_SIZE << order);
 			n++;
 		}

@@ -66,7 +66,9 @@ static void peak_raise(unsigned long *peak, long now)
  * The first free of a block of some order ends both for that order and
  * those below (fresh_from rises), so a program that allocates and frees
  * one size in a loop reuses warm pages instead of faulting them all in
- * each time. The bound is read and raised without a lock: a race costs
+ * each time. Where a discard would split a huge page
+ * (kslab_env_discard_order()), a block is zeroed by writing and kept
+ * resident instead. The bound is read and raised without a lock: a race costs
  * at most one more discard.
  */
 #define FRESH_FROM_ORDER	5
@@ -88,8 +90,10 @@ void *kslab_kmalloc_block_alloc(unsigned int order, gfp_t gfp)
 	    order < KSLAB_READ_ONCE(fresh_from))
 		return kslab_alloc_pages(gfp, order);
 	p = kslab_alloc_pages(gfp & ~__GFP_ZERO, order);
-	if (p)
+	if (p && order >= kslab_env_discard_order(p))
 		kslab_env_chunk_discard(p, KSLAB_PAGE_SIZE << order);
+	else if (p)
+		kslab_memset(p, 0, KSLAB_PAGE_SIZE << order);
 	return p;
 }
 
@@ -101,7 +105,8 @@ void *kslab_kmalloc_block_alloc(unsigned int order, gfp_t gfp)
 void kslab_kmalloc_block_free(void *p, unsigned int order)
 {
 	if (order >= KSLAB_READ_ONCE(fresh_from)) {
-		kslab_env_chunk_discard(p, KSLAB_PAGE_SIZE << order);
+		if (order >= kslab_env_discard_order(p))
+			kslab_env_chunk_discard(p, KSLAB_PAGE_SIZE << order);
 		KSLAB_WRITE_ONCE(fresh_from, order + 1);
 	}
 	kslab_free_pages(p, order);

@@ -82,6 +82,11 @@
  *   KSLAB_ENV_DISCARD_ZEROES       1 where discarded memory reads back as
  *                                  zeroes, touching no page until it is
  *                                  written (userspace); 0 by default.
+ *   kslab_env_discard_order(p)     the smallest order of block at @p
+ *                                  worth a discard: larger where a
+ *                                  smaller discard would split a huge
+ *                                  page (userspace, KSLAB_THP); 0 by
+ *                                  default (KSLAB_ENV_DISCARD_ORDER).
  *   kslab_env_meta_alloc(size, gfp) / kslab_env_meta_free(p, size)
  *	zeroed memory for kslab's own descriptors, never from the chunks.
  *   kslab_env_large_alloc(size, align, gfp)  memory for one allocation
@@ -263,6 +268,17 @@ static inline unsigned long kslab_env_mem_peek_word(const void *p)
 
 #ifndef KSLAB_ENV_DISCARD_ZEROES
 #define KSLAB_ENV_DISCARD_ZEROES	0
+#endif
+
+/* Any free block may be discarded unless the environment says otherwise. */
+#ifndef KSLAB_ENV_DISCARD_ORDER
+#define KSLAB_ENV_DISCARD_ORDER		0
+
+static inline unsigned int kslab_env_discard_order(const void *p)
+{
+	(void)p;
+	return 0;
+}
 #endif
 
 /* Guard pages: nothing unless the environment has them. */

@@ -22,6 +22,11 @@
  * first, get that memory back without a page fault. Kept slots go back to
  * the system when kslab_env_large_release() says so.
  *
+ * Every slot mapped is advised for transparent huge pages or against
+ * them (userspace/hugepages.c, KSLAB_THP), and remembers which, so that
+ * kslab_env_discard_order() keeps discards of a huge one to whole huge
+ * pages.
+ *
  * Slots are handed out under arena_lock; grants are rare (one per 4 MiB).
  * Small metadata shares pages, under the same lock.
  * Nothing here calls malloc: this code runs inside the allocator.
@@ -43,7 +48,9 @@ unsigned long *kslab_page_words;
 static unsigned long slot_used[ARENA_MAX_CHUNKS / BITS_PER_WORD];
 static unsigned long slot_kept[ARENA_MAX_CHUNKS / BITS_PER_WORD];	/* still mapped */
 static unsigned long slot_aged[ARENA_MAX_CHUNKS / BITS_PER_WORD];	/* kept at the last release */
+static unsigned long slot_huge[ARENA_MAX_CHUNKS / BITS_PER_WORD];	/* advised for huge pages */
 static unsigned long kept_slots;	/* changed under arena_lock, read without */
+static unsigned long used_slots;	/* likewise */
 static unsigned int slot_run[ARENA_MAX_CHUNKS];	/* a large run's length, at its first slot */
 static unsigned long chunk_next;	/* where the search for a free slot starts */
 static KSLAB_DEFINE_SPINLOCK(arena_lock);
@@ -137,6 +144,8 @@ static bool slot_test(unsigned long slot)
 
 static void slot_mark(unsigned long slot, bool used)
 {
+	if (bit_test(slot_used, slot) != used)
+		__atomic_fetch_add(&used_slots, used ? 1 : -1UL, __ATOMIC_RELAXED);
 	bit_set(slot_used, slot, used);
 }
 
@@ -238,8 +247,10 @@ static void slots_release(unsigned long first, unsigned long count)
 	unsigned long i;
 
 	kslab_spin_lock(&arena_lock);
-	for (i = 0; i < count; i++)
+	for (i = 0; i < count; i++) {
+		bit_set(slot_huge, first + i, false);
 		slot_mark(first + i, false);
+	}
 	kslab_spin_unlock(&arena_lock);
 }
 
@@ -283,7 +294,7 @@ static void slots_unmap(unsigned long first, unsigned long count)
 static void *slots_map(unsigned long first, unsigned long count, size_t zero)
 {
 	unsigned long i, kept = 0;
-	bool mapped = true;
+	bool mapped = true, huge;
 	size_t off;
 
 	for (i = 0; i < count; i++) {
@@ -298,10 +309,14 @@ static void *slots_map(unsigned long first, unsigned long count, size_t zero)
 			mapped = map_fixed(slot_address(first + i), KSLAB_CHUNK_SIZE, true);
 		}
 	}
+	huge = mapped && kslab_thp_advise(slot_address(first),
+					  count * KSLAB_CHUNK_SIZE,
+					  KSLAB_READ_ONCE(used_slots));
 	kslab_spin_lock(&arena_lock);
 	for (i = 0; i < count; i++) {
 		bit_set(slot_kept, first + i, false);
 		bit_set(slot_aged, first + i, false);
+		bit_set(slot_huge, first + i, huge);
 	}
 	__atomic_fetch_sub(&kept_slots, kept, __ATOMIC_RELAXED);
 	kslab_spin_unlock(&arena_lock);
@@ -428,6 +443,21 @@ size_t kslab_env_large_release(bool all)
 		slots_unmap(slot, 1);
 		bytes += KSLAB_CHUNK_SIZE;
 	}
+}
+
+/*
+ * The order discards in @p's slot are rounded to: a huge page's where the
+ * slot was advised for them, since MADV_DONTNEED of part of one splits it
+ * and leaves its memory taken until the kernel's deferred split.
+ */
+unsigned int kslab_env_discard_order(const void *p)
+{
+	unsigned long slot = ((unsigned long)p - kslab_arena_base) /
+			     KSLAB_CHUNK_SIZE;
+
+	if (slot >= arena_slots() || !bit_test(slot_huge, slot))
+		return 0;
+	return kslab_thp_order();
 }
 
 /*

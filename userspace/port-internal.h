@@ -14,6 +14,10 @@ void kslab_percpu_unlock_all(void);
 void kslab_arena_lock(void);
 void kslab_arena_unlock(void);
 
+/* userspace/hugepages.c: transparent huge pages for the arena's slots. */
+bool kslab_thp_advise(void *addr, size_t size, unsigned long held);
+unsigned int kslab_thp_order(void);
+
 /* userspace/fork.c: keep a forked child usable; call once, at set-up. */
 void kslab_fork_handlers_register(void);
 

@@ -366,6 +366,10 @@ static inline unsigned long *kslab_env_page_word(const void *addr)
 /* MADV_DONTNEED leaves private anonymous pages reading as zeroes. */
 #define KSLAB_ENV_DISCARD_ZEROES	1
 
+/* Slots advised for huge pages are discarded in whole huge pages. */
+#define KSLAB_ENV_DISCARD_ORDER		1
+unsigned int kslab_env_discard_order(const void *p);
+
 /*
  * ---- guard pages ----
  * Closed pages are PROT_NONE (userspace/pages.c); a SIGSEGV or SIGBUS on

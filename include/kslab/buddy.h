@@ -233,7 +233,10 @@ KSLAB_API
 unsigned long kslab_zone_set_keep_free(struct kslab_zone *zone,
 				       unsigned long nr_chunks);
 
-/* Free blocks this large or larger are discarded by kslab_zone_discard_free(). */
+/*
+ * Free blocks this large or larger are discarded by kslab_zone_discard_free()
+ * (2 MiB and larger in a chunk backed by huge pages: KSLAB_THP).
+ */
 #define KSLAB_DISCARD_MIN_ORDER	4
 
 /**

@@ -219,6 +219,19 @@ KSLAB_USER_API
 const char *kslab_env_percpu_mode(void);
 
 /**
+ * kslab_env_thp_mode() - whether chunks get transparent huge pages (userspace)
+ *
+ * Read from KSLAB_THP and the system at the first chunk mapped
+ * (Documentation/port.rst, "Transparent huge pages").
+ * Return: "on" (every chunk advised for huge pages), "off" (none: 4 KiB
+ * pages), "auto" (chunks mapped once the process holds 64 MiB of them)
+ * or "none" (the system gives no huge pages: THP "never", none in the
+ * kernel, or disabled for the process).
+ */
+KSLAB_USER_API
+const char *kslab_env_thp_mode(void);
+
+/**
  * kslab_cache_create() - make a named cache of objects
  * @name:  shown in slabinfo and reports; copied (truncated to 31 bytes)
  * @size:  bytes per object, 1 to KSLAB_MAX_OBJECT_SIZE

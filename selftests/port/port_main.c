@@ -3,7 +3,8 @@
  * Tests of the userspace side of the port contract (mm/port.h,
  * userspace/port.h, userspace/): CPU ids and their sched_getcpu()
  * fallback, exclusive per-CPU sections, per-CPU storage, locks, atomics, the
- * page source, metadata memory, line output, reports, assertions and RCU.
+ * page source, metadata memory, transparent huge pages, line output,
+ * reports, assertions and RCU.
  * One file a suite; this one holds main(), the fixtures they share are in
  * port_fixtures.c.
  *
@@ -21,7 +22,7 @@ int main(int argc, char **argv)
 	/* RCU last: no liburcu helper thread may exist yet when we fork. */
 	const struct ktap_suite suites[] = {
 		port_cpu_suite, port_sync_suite, port_memory_suite,
-		port_report_suite, port_rcu_suite,
+		port_report_suite, port_thp_suite, port_rcu_suite,
 	};
 
 	if (argc > 1 && !strcmp(argv[1], CPU_PROBE_ARG))
@@ -30,5 +31,7 @@ int main(int argc, char **argv)
 		return mode_probe_main(false);
 	if (argc > 1 && !strcmp(argv[1], MODE_THREADS_PROBE_ARG))
 		return mode_probe_main(true);
+	if (argc > 1 && !strcmp(argv[1], THP_PROBE_ARG))
+		return thp_probe_main();
 	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
 }

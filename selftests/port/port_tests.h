@@ -20,6 +20,7 @@ extern const struct ktap_suite port_sync_suite;		/* port_sync.c */
 extern const struct ktap_suite port_memory_suite;	/* port_memory.c */
 extern const struct ktap_suite port_report_suite;	/* port_report.c */
 extern const struct ktap_suite port_rcu_suite;		/* port_rcu.c */
+extern const struct ktap_suite port_thp_suite;		/* port_thp.c */
 
 /* Run as "port --cpu-probe", this program is the CPU id probe instead. */
 #define CPU_PROBE_ARG		"--cpu-probe"
@@ -27,6 +28,8 @@ int cpu_probe_main(void);			/* port_cpu.c */
 #define MODE_PROBE_ARG		"--mode-probe"
 #define MODE_THREADS_PROBE_ARG	"--mode-threads-probe"
 int mode_probe_main(bool threads);		/* port_cpu.c */
+#define THP_PROBE_ARG		"--thp-probe"
+int thp_probe_main(void);			/* port_thp.c */
 
 /* Stress threads (port_fixtures.c) */
 #define STRESS_THREADS		8

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace port: transparent huge pages for the arena's slots.
+ *
+ * A slot is 4 MiB aligned to 4 MiB: two of the kernel's 2 MiB huge pages,
+ * each placed so that the first touch of either half can fault a whole
+ * huge page in (fault-time THP), where the kernel is willing. One page
+ * table entry then maps 2 MiB instead of 4 KiB, and a program that walks
+ * a large live set of objects misses the TLB far less often. The price is
+ * memory: a half touched anywhere is resident whole, and a discard of
+ * less than a whole huge page splits it (below). So huge pages are asked
+ * for where the heap is large enough for TLB reach to matter, and the
+ * setting KSLAB_THP chooses, read once, at the first slot mapped:
+ *
+ *   off   every slot MADV_NOHUGEPAGE: 4 KiB pages, even where the
+ *         system's own setting is "always";
+ *   on    every slot MADV_HUGEPAGE;
+ *   auto  (the default) like off while the process holds fewer than
+ *         THP_AUTO_SLOTS slots (64 MiB), like on for the slots mapped from
+ *         then on; a slot keeps what it was given until it goes back.
+ *
+ * The system's setting (/sys/kernel/mm/transparent_hugepage/enabled)
+ * "never", a kernel without THP, a huge page larger than a slot, or
+ * prctl(PR_SET_THP_DISABLE) leave none to have: then nothing is advised
+ * and the mode reads "none". Under "madvise" and "always" an advised
+ * range gets huge pages at fault time, with direct compaction where the
+ * defrag setting says so for advised ranges (its default, "madvise").
+ *
+ * Discards: MADV_DONTNEED of part of a huge page splits it; the page
+ * table entries of the range go, so RSS falls, but the huge page's memory
+ * is freed only when the kernel's deferred split runs, under memory
+ * pressure. So a huge slot is discarded only in whole huge pages
+ * (kslab_env_discard_order()): smaller free blocks stay resident, and
+ * are counted in RSS, until they merge into a 2 MiB block.
+ *
+ * Nothing here allocates: it runs inside the allocator.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "../mm/port.h"
+#include "port-internal.h"
+
+#define THP_SYSFS		"/sys/kernel/mm/transparent_hugepage/"
+/* Slots a process holds before auto asks for huge pages: 64 MiB. */
+#define THP_AUTO_SLOTS		16
+
+enum thp_mode { THP_UNREAD, THP_NONE, THP_OFF, THP_ON, THP_AUTO };
+
+static const char *const thp_names[] = {
+	[THP_UNREAD] = "auto", [THP_NONE] = "none", [THP_OFF] = "off",
+	[THP_ON] = "on", [THP_AUTO] = "auto",
+};
+
+static int thp_mode = THP_UNREAD;
+static unsigned int thp_order;
+
+/* A small sysfs file's text, read with open/read, or "" if unreadable. */
+static void read_text(const char *path, char *buf, size_t size)
+{
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, buf, size - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/* The huge page's order in kslab pages, or 0 if a slot cannot hold one. */
+static unsigned int system_huge_order(void)
+{
+	unsigned long bytes = 0;
+	unsigned int order = 0;
+	char buf[64], *s;
+
+	read_text(THP_SYSFS "enabled", buf, sizeof(buf));
+	if (!strstr(buf, "[always]") && !strstr(buf, "[madvise]"))
+		return 0;
+	if (prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) > 0)
+		return 0;
+	read_text(THP_SYSFS "hpage_pmd_size", buf, sizeof(buf));
+	for (s = buf; *s >= '0' && *s <= '9'; s++)
+		bytes = bytes * 10 + (unsigned long)(*s - '0');
+	if (!bytes || bytes & (bytes - 1) || bytes > KSLAB_CHUNK_SIZE ||
+	    bytes < KSLAB_PAGE_SIZE)
+		return 0;
+	while ((KSLAB_PAGE_SIZE << order) < bytes)
+		order++;
+	return order;
+}
+
+static int thp_choose(void)
+{
+	const char *want = kslab_env_option("KSLAB_THP");
+	int mode = THP_AUTO;
+
+	if (want && !strcmp(want, "off"))
+		mode = THP_OFF;
+	else if (want && !strcmp(want, "on"))
+		mode = THP_ON;
+	else if (want && strcmp(want, "auto"))
+		kslab_env_puts(KSLAB_LOG_WARN,
+			       "kslab: KSLAB_THP must be \"on\", \"off\" or \"auto\"; using auto");
+	thp_order = system_huge_order();
+	if (!thp_order) {
+		if (mode == THP_ON)
+			kslab_env_puts(KSLAB_LOG_WARN,
+				       "kslab: KSLAB_THP=on, but this system gives no transparent huge pages (see " THP_SYSFS "enabled)");
+		return THP_NONE;
+	}
+	return mode;
+}
+
+/* Racing first callers read the same answer; either store will do. */
+static int thp_current(void)
+{
+	int mode = __atomic_load_n(&thp_mode, __ATOMIC_ACQUIRE);
+
+	if (kslab_likely(mode != THP_UNREAD))
+		return mode;
+	mode = thp_choose();
+	__atomic_store_n(&thp_mode, mode, __ATOMIC_RELEASE);
+	return mode;
+}
+
+/**
+ * kslab_thp_advise() - ask for huge pages over freshly mapped slots, or not
+ * @addr:  the first slot
+ * @size:  the slots' bytes
+ * @held:  the slots the process holds now, these among them
+ *
+ * Return: whether the slots were advised to have huge pages, and so must
+ * be discarded in whole huge pages only.
+ */
+bool kslab_thp_advise(void *addr, size_t size, unsigned long held)
+{
+	int mode = thp_current();
+	bool huge = mode == THP_ON ||
+		    (mode == THP_AUTO && held >= THP_AUTO_SLOTS);
+
+	if (mode == THP_NONE)
+		return false;
+	/* Refused (an old kernel): the system's own setting stands. */
+	if (madvise(addr, size, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+		return false;
+	return huge;
+}
+
+/* The order discards of an advised slot are rounded to. */
+unsigned int kslab_thp_order(void)
+{
+	return thp_order;
+}
+
+const char *kslab_env_thp_mode(void)
+{
+	return thp_names[thp_current()];
+}
