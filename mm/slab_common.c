@@ -560,6 +560,9 @@ void kslab_memory_stats(struct kslab_memory_stats *stats)
 				     << KSLAB_PAGE_SHIFT;
 		stats->cached_objs += free_objs;
 		stats->cached_bytes += free_objs * st.size;
+		stats->requested_bytes += st.requested_bytes;
+		stats->padding_waste += st.padding_waste;
+		stats->tail_waste += st.tail_waste;
 	}
 	kslab_mutex_unlock(&kslab_caches_lock);
 	kslab_kmalloc_large_usage(stats);

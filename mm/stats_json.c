@@ -36,12 +36,13 @@ static size_t memory_json(char *buf, size_t size, size_t len)
 
 	kslab_memory_stats(&ms);
 	return kslab_append(buf, size, len,
-			    "\"memory\":{\"zone_bytes\":%zu,\"zone_free_bytes\":%zu,\"slab_bytes\":%zu,\"cached_bytes\":%zu,\"cached_objs\":%lu,\"large_bytes\":%zu,\"large_blocks\":%lu,\"large_kept_bytes\":%zu,\"large_peak_blocks\":%lu,\"large_peak_bytes\":%zu,\"in_use_bytes\":%zu},\n",
+			    "\"memory\":{\"zone_bytes\":%zu,\"zone_free_bytes\":%zu,\"slab_bytes\":%zu,\"cached_bytes\":%zu,\"cached_objs\":%lu,\"large_bytes\":%zu,\"large_blocks\":%lu,\"large_kept_bytes\":%zu,\"large_peak_blocks\":%lu,\"large_peak_bytes\":%zu,\"in_use_bytes\":%zu,\"requested_bytes\":%zu,\"padding_waste\":%zu,\"tail_waste\":%zu},\n",
 			    ms.zone_bytes, ms.zone_free_bytes, ms.slab_bytes,
 			    ms.cached_bytes, ms.cached_objs, ms.large_bytes,
 			    ms.large_blocks, ms.large_kept_bytes,
 			    ms.large_peak_blocks, ms.large_peak_bytes,
-			    ms.in_use_bytes);
+			    ms.in_use_bytes, ms.requested_bytes,
+			    ms.padding_waste, ms.tail_waste);
 }
 
 /* One array of per-order figures, "key":[a,b,...]. */

@@ -39,6 +39,9 @@ def check_figures(doc, want_kmalloc):
     if (mem["in_use_bytes"] + mem["zone_free_bytes"] + mem["cached_bytes"] !=
             mem["zone_bytes"] + mem["large_bytes"]):
         return "memory does not add up: %s" % mem
+    if (mem["requested_bytes"] + mem["padding_waste"] + mem["cached_bytes"] +
+            mem["tail_waste"] != mem["slab_bytes"]):
+        return "internal fragmentation does not add up: %s" % mem
     if mem["large_peak_blocks"] < mem["large_blocks"]:
         return "large allocations above their peak"
     used = 0

@@ -448,7 +448,11 @@ int kslab_shrink_all(void);
  * @large_peak_bytes: the most bytes they held at once so far
  * @in_use_bytes:     what callers hold: the zone's memory less its free
  *                    blocks and free objects, plus the large allocations
- *                    (kslab's own descriptors and magazines included)
+ *                    (kslab's own descriptors and magazines included) * @requested_bytes:  internal fragmentation of all caches together
+ *                    (struct kslab_cache_stats): bytes callers asked for,
+ * @padding_waste:    the padding of their strides, and
+ * @tail_waste:       the slabs' tails; with @cached_bytes, their free
+ *                    objects, these add up to @slab_bytes
  */
 struct kslab_memory_stats {
 	size_t zone_bytes;
@@ -462,6 +466,9 @@ struct kslab_memory_stats {
 	unsigned long large_peak_blocks;
 	size_t large_peak_bytes;
 	size_t in_use_bytes;
+	size_t requested_bytes;
+	size_t padding_waste;
+	size_t tail_waste;
 };
 
 /**

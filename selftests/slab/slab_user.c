@@ -7,8 +7,9 @@
  * threads allocating and freeing at random, handing objects to each other
  * through a locked exchange so most frees happen on another CPU than the
  * allocation: plain, with a constructor whose state every object must
- * carry, and without magazines; and depot contention growing the
- * magazines at the next reap.
+ * carry, and without magazines; depot contention growing the
+ * magazines at the next reap; and a cache's internal fragmentation in
+ * kslab_memory_stats()'s totals.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -344,6 +345,41 @@ out:
 	test_cache_destroy(t, c.cache);
 }
 
+/* ------------------------------------------------------------------ */
+/* Internal fragmentation of all caches together                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A new cache's figures show in kslab_memory_stats()'s totals: 32
+ * objects of 100 bytes aligned to 64 ask for 3200 bytes, pad them with
+ * 896 and leave 128 bytes at the end of each of the two pages (see
+ * frag_hand_computed). Userspace only: no other thread allocates here,
+ * so the totals move by exactly that.
+ */
+static void test_memory_stats_frag_totals(struct ktap_test *t)
+{
+	struct kslab_cache_args args = { .align = 64 };
+	struct kslab_memory_stats before, after;
+	struct kslab_cache *cache;
+	void *objs[32];
+
+	cache = test_cache(t, "t-frag-totals", 100, &args, KSLAB_NO_MAGAZINE);
+	if (!cache)
+		return;
+	kslab_memory_stats(&before);
+	if (alloc_objs(t, cache, objs, 32)) {
+		kslab_memory_stats(&after);
+		KTAP_EXPECT_EQ(t, after.requested_bytes - before.requested_bytes,
+			       3200);
+		KTAP_EXPECT_EQ(t, after.padding_waste - before.padding_waste,
+			       896);
+		KTAP_EXPECT_EQ(t, after.tail_waste - before.tail_waste, 256);
+		KTAP_EXPECT_EQ(t, after.slab_bytes - before.slab_bytes, 8192);
+		free_objs(cache, objs, 32);
+	}
+	test_cache_destroy(t, cache);
+}
+
 static const struct ktap_case slab_user_cases[] = {
 	{ "create_panic_aborts", test_create_panic_aborts },
 	{ "threads_4", test_threads_4 },
@@ -351,6 +387,7 @@ static const struct ktap_case slab_user_cases[] = {
 	{ "threads_ctor_state", test_threads_ctor_state },
 	{ "threads_no_magazine", test_threads_no_magazine },
 	{ "contention_grows_magazines", test_contention_grows_magazines },
+	{ "memory_stats_frag_totals", test_memory_stats_frag_totals },
 };
 
 static const struct ktap_suite slab_user_suite =
