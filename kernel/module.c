@@ -17,6 +17,9 @@
  *                          the shrinker and the hotplug callback did
  *   /proc/kslab_stats.json every figure, one JSON document
  *                          (kslab_stats_json(), Documentation/stats.rst)
+ *   /proc/kslab_regioninfo every region of every user, one line each
+ *                          (kslab_regioninfo_format(),
+ *                          Documentation/region.rst)
  *
  * Memory pressure: the shrinker counts kslab_reclaimable_bytes() (no lock)
  * and scans with kslab_reclaim(), which never sleeps and only tries
@@ -52,6 +55,7 @@
 
 #include <kslab/buddy.h>
 #include <kslab/kmalloc.h>
+#include <kslab/region.h>
 #include <kslab/slab.h>
 #include "../mm/port.h"
 #include "port-internal.h"
@@ -91,6 +95,11 @@ static int kslab_buddyinfo_show(struct seq_file *m, void *unused)
 static int kslab_stats_json_show(struct seq_file *m, void *unused)
 {
 	return kslab_proc_show(m, kslab_stats_json);
+}
+
+static int kslab_regioninfo_show(struct seq_file *m, void *unused)
+{
+	return kslab_proc_show(m, kslab_regioninfo_format);
 }
 
 static int kslab_validate_show(struct seq_file *m, void *unused)
@@ -239,6 +248,7 @@ static const struct {
 	{ "kslab_validate", 0400, kslab_validate_show },
 	{ "kslab_reclaim", 0444, kslab_reclaim_show },
 	{ "kslab_stats.json", 0444, kslab_stats_json_show },
+	{ "kslab_regioninfo", 0444, kslab_regioninfo_show },
 };
 
 /* Remove the first @nr of kslab_proc_files, last first. */

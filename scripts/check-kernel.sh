@@ -141,6 +141,7 @@ echo "@@ kslabinfo" && cat /proc/kslabinfo
 echo "@@ buddyinfo" && cat /proc/kslab_buddyinfo
 # Quiet the console meanwhile: a kernel message would split a line.
 echo 1 > /proc/sys/kernel/printk
+echo "@@ regioninfo" && cat /proc/kslab_regioninfo && echo "@@ regioninfo end"
 echo "@@ stats json" && cat /proc/kslab_stats.json && echo "@@ stats json end"
 echo 7 > /proc/sys/kernel/printk
 if [ -x /bin/slabinfo ]; then
@@ -242,6 +243,10 @@ result "$(seen '@@ loaded client' && echo 1 || echo 0)" "insmod_client"
 result "$(grep -A3 '@@ kslabinfo' "$log" | grep -q 'slabinfo - version: 2.1' && echo 1 || echo 0)" "proc_kslabinfo"
 result "$(grep -q -E '^kmalloc-64 ' "$log" && echo 1 || echo 0)" "kslabinfo_lists_kmalloc"
 result "$(grep -A2 '@@ buddyinfo' "$log" | grep -q 'Node 0, zone' && echo 1 || echo 0)" "proc_kslab_buddyinfo"
+# The test module's regions are all destroyed: the header, and no line.
+result "$(sed -n '/^@@ regioninfo$/,/^@@ regioninfo end$/p' "$log" |
+	  sed '1d;$d' | tr '\n' '|' |
+	  grep -qx 'regioninfo - version: 1.0|# name .*|' && echo 1 || echo 0)" "proc_kslab_regioninfo"
 # /proc/kslab_stats.json: valid against the schema, every CPU in every
 # cache, figures that add up (scripts/stats-json-check.py).
 sed -n '/^@@ stats json$/,/^@@ stats json end$/p' "$log" | sed '1d;$d' \

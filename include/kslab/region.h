@@ -103,7 +103,11 @@ struct kslab_region *kslab_region_create_zone(struct kslab_zone *zone,
  * kslab_region_alloc() - allocate memory from a region
  * @region: the region
  * @size:   bytes wanted; 0 is taken as 1
- * @align:  a power of two, any size; 0 for KSLAB_REGION_MIN_ALIGN
+ * @align:  a power of two; 0 for KSLAB_REGION_MIN_ALIGN. Up to half a
+ *          max-order block from the blocks; with
+ *          KSLAB_REGION_KMALLOC_LARGE up to a whole one, and beyond
+ *          where the environment's large memory aligns so far (userspace
+ *          does; the kernel's vmalloc does not)
  * @gfp:    for the blocks and kmalloc memory taken (GFP_KERNEL,
  *          GFP_ATOMIC); __GFP_ZERO zeroes the memory returned
  *

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Regions in userspace (suite region_user): the listing read by another
- * thread while the owner allocates, marks and resets, which is what the
- * marked accesses of mm/region.c are for (ThreadSanitizer runs this
- * too). Also main() for the region test program.
+ * Regions in userspace (suite region_user): alignments beyond a chunk,
+ * which the kernel's large memory cannot give; the listing read by
+ * another thread while the owner allocates, marks and resets, which is
+ * what the marked accesses of mm/region.c are for (ThreadSanitizer runs
+ * this too). Also main() for the region test program.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -69,7 +70,30 @@ static void test_listing_while_owner_works(struct ktap_test *t)
 	free(rd.text);
 }
 
+/*
+ * Alignments beyond a max-order block: the environment's large memory,
+ * which userspace aligns as asked, through KSLAB_REGION_KMALLOC_LARGE.
+ */
+static void test_alignment_beyond_chunks(struct ktap_test *t)
+{
+	struct kslab_region *r = kslab_region_create("t-huge-align", 4096,
+						     KSLAB_REGION_KMALLOC_LARGE);
+	size_t align;
+
+	KTAP_ASSERT(t, r != NULL);
+	for (align = 2 * KSLAB_CHUNK_SIZE; align <= 8 * KSLAB_CHUNK_SIZE; align *= 2) {
+		unsigned char *p = kslab_region_alloc(r, 100, align, GFP_KERNEL);
+
+		ktap_check(t, p && !((unsigned long)p & (align - 1)), __FILE__,
+			   __LINE__, "alignment %zu: %p", align, (void *)p);
+		if (p)
+			p[99] = 1;
+	}
+	kslab_region_destroy(r);
+}
+
 static const struct ktap_case region_user_cases[] = {
+	{ "alignment_beyond_chunks", test_alignment_beyond_chunks },
 	{ "listing_while_owner_works", test_listing_while_owner_works },
 };
 
