@@ -177,6 +177,8 @@ $(OBJ)/selftests/fuzz/fuzz_replay.o: CFLAGS += -DFUZZ_CORPUS='"$(CURDIR)/selftes
 # tools/ runs the tools as a user would, and calls the slabinfo tool's
 # JSON reader directly.
 $(BUILD)/selftests/tools: $(OBJ)/userspace/tools/common/stats_read.o | $(TOOL_BINS)
+# profile/ checks sites by name: the dynamic loader must know its functions.
+$(BUILD)/selftests/profile: LDFLAGS += -rdynamic
 # compat/ is kernel code: <linux/slab.h> and <linux/gfp.h> from include/kslab.
 $(OBJ)/selftests/compat/%.o: CFLAGS += -Iinclude/kslab
 
@@ -189,8 +191,10 @@ $(BUILD)/kslab-fuzz: $(OBJ)/selftests/fuzz/libfuzzer/fuzz_target.o \
 $(BUILD)/tools/%: $(OBJ)/userspace/tools/%.o $(BUILD)/libkslab.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-# The slabinfo tool also reads JSON statistics (userspace/tools/common/).
-$(BUILD)/tools/slabinfo: $(OBJ)/userspace/tools/common/stats_read.o
+# The slabinfo tool also reads JSON statistics and allocation profiles
+# (userspace/tools/common/).
+$(BUILD)/tools/slabinfo: $(OBJ)/userspace/tools/common/stats_read.o \
+			 $(OBJ)/userspace/tools/common/allocinfo_read.o
 
 # bench_cache.c is built once per allocator: here against kslab, by
 # scripts/bench.sh against each malloc (it installs those libraries).

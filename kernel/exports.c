@@ -11,6 +11,7 @@
 #include <kslab/buddy.h>
 #include <kslab/fault.h>
 #include <kslab/kmalloc.h>
+#include <kslab/profile.h>
 #include <kslab/region.h>
 #include <kslab/report.h>
 #include <kslab/slab.h>
@@ -31,6 +32,13 @@ EXPORT_SYMBOL_GPL(kslab_zone_set_keep_free);
 EXPORT_SYMBOL_GPL(kslab_zone_discard_free);
 EXPORT_SYMBOL_GPL(kslab_zone_free_blocks);
 EXPORT_SYMBOL_GPL(kslab_zone_check);
+
+/* <kslab/profile.h> */
+EXPORT_SYMBOL_GPL(kslab_profile_start);
+EXPORT_SYMBOL_GPL(kslab_profile_stop);
+EXPORT_SYMBOL_GPL(kslab_profile_sites);
+EXPORT_SYMBOL_GPL(kslab_allocinfo_format);
+EXPORT_SYMBOL_GPL(kslab_leaks_format);
 
 /* <kslab/fault.h> */
 EXPORT_SYMBOL_GPL(kslab_fault_set);

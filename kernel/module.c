@@ -20,6 +20,10 @@
  *   /proc/kslab_regioninfo every region of every user, one line each
  *                          (kslab_regioninfo_format(),
  *                          Documentation/region.rst)
+ *   /proc/kslab_allocinfo  live bytes and calls per allocation site, in
+ *                          the kernel's /proc/allocinfo format, once
+ *                          profile=1 or kslab_profile_start() turned the
+ *                          profile on (Documentation/profiling.rst)
  *
  * Memory pressure: the shrinker counts kslab_reclaimable_bytes() (no lock)
  * and scans with kslab_reclaim(), which never sleeps and only tries
@@ -100,6 +104,11 @@ static int kslab_stats_json_show(struct seq_file *m, void *unused)
 static int kslab_regioninfo_show(struct seq_file *m, void *unused)
 {
 	return kslab_proc_show(m, kslab_regioninfo_format);
+}
+
+static int kslab_allocinfo_show(struct seq_file *m, void *unused)
+{
+	return kslab_proc_show(m, kslab_allocinfo_format);
 }
 
 static int kslab_validate_show(struct seq_file *m, void *unused)
@@ -249,6 +258,7 @@ static const struct {
 	{ "kslab_reclaim", 0444, kslab_reclaim_show },
 	{ "kslab_stats.json", 0444, kslab_stats_json_show },
 	{ "kslab_regioninfo", 0444, kslab_regioninfo_show },
+	{ "kslab_allocinfo", 0444, kslab_allocinfo_show },
 };
 
 /* Remove the first @nr of kslab_proc_files, last first. */

@@ -509,6 +509,10 @@ static char *quarantine;
 module_param(quarantine, charp, 0444);
 MODULE_PARM_DESC(quarantine, "freed objects each debugged cache holds back before reuse (default 128, 0 for none)");
 
+static char *profile;
+module_param(profile, charp, 0444);
+MODULE_PARM_DESC(profile, "1: count live allocations by call site from the load on (/proc/kslab_allocinfo, Documentation/profiling.rst)");
+
 static char *on_corruption;
 module_param(on_corruption, charp, 0444);
 MODULE_PARM_DESC(on_corruption, "after a report of heap corruption: continue (the default) or panic");
@@ -516,11 +520,11 @@ MODULE_PARM_DESC(on_corruption, "after a report of heap corruption: continue (th
 /**
  * kslab_env_option() - a setting mm/ reads
  * @name: its userspace name, "KSLAB_DEBUG", "KSLAB_FAIL",
- *        "KSLAB_QUARANTINE" or "KSLAB_ON_CORRUPTION"
+ *        "KSLAB_QUARANTINE", "KSLAB_PROFILE" or "KSLAB_ON_CORRUPTION"
  *
  * The module's parameters stand in for the environment: slab_debug=,
- * fail= and quarantine=, read during the load, when kslab first
- * allocates, and on_corruption=, read at the first report of heap
+ * fail=, quarantine= and profile=, read during the load, when kslab
+ * first allocates, and on_corruption=, read at the first report of heap
  * corruption.
  * Return: the string, or NULL if not set.
  */
@@ -534,6 +538,8 @@ const char *kslab_env_option(const char *name)
 		return on_corruption;
 	if (!strcmp(name, "KSLAB_QUARANTINE"))
 		return quarantine;
+	if (!strcmp(name, "KSLAB_PROFILE"))
+		return profile;
 	return NULL;
 }
 

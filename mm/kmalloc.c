@@ -300,8 +300,10 @@ static void *kmalloc_class_alloc(unsigned int index, gfp_t gfp,
 		return kslab_cache_alloc_fast(cache, gfp, caller);
 	/* Each copy of a block freed twice but the first is dropped. */
 	while ((obj = kslab_cache_alloc_fast(cache, gfp & ~__GFP_ZERO, caller)) &&
-	       kslab_unlikely(!kslab_free_tag_held(cache, obj)))
+	       kslab_unlikely(!kslab_free_tag_held(cache, obj))) {
+		kslab_profile_free(obj);	/* never the caller's */
 		kslab_kmalloc_tag_lost(obj);
+	}
 	if (!obj)
 		return NULL;
 	*obj = 0;
@@ -325,8 +327,8 @@ unsigned int kslab_kmalloc_block_order(size_t bytes)
  * page-aligned at least; in debug mode a guarded block (@align 0: its
  * natural alignment).
  */
-static void *kmalloc_large(size_t size, size_t align, gfp_t gfp,
-			   unsigned long caller)
+static void *kmalloc_large_block(size_t size, size_t align, gfp_t gfp,
+				 unsigned long caller)
 {
 	unsigned int order;
 	size_t need;
@@ -343,6 +345,15 @@ static void *kmalloc_large(size_t size, size_t align, gfp_t gfp,
 	p = kslab_kmalloc_block_alloc(order, gfp);
 	if (p)
 		*kslab_env_page_word(p) = KMALLOC_BLOCK_WORD(order);
+	return p;
+}
+
+static void *kmalloc_large(size_t size, size_t align, gfp_t gfp,
+			   unsigned long caller)
+{
+	void *p = kmalloc_large_block(size, align, gfp, caller);
+
+	kslab_profile_alloc_large(p, caller);
 	return p;
 }
 
@@ -632,15 +643,18 @@ kslab_cold kslab_noinline void kslab_kfree_slow(const void *p,
 		kmalloc_bad_address("free", p, KMALLOC_NONE, true);
 		break;
 	case KMALLOC_BLOCK:
+		kslab_profile_free_large(p);
 		*a.word = 0;
 		large_freed_note(p);
 		kslab_kmalloc_block_free((void *)p,
 					 kslab_kmalloc_block_order(a.size));
 		break;
 	case KMALLOC_GUARDED:
+		kslab_profile_free_large(p);
 		kslab_guard_free(*a.word, p, caller);
 		break;
 	case KMALLOC_LARGE:
+		kslab_profile_free_large(p);
 		large_freed_note(p);
 		kslab_kmalloc_large_free((void *)p);
 		break;
@@ -748,7 +762,7 @@ void kslab_kmalloc_check_size(const char *op, const void *p, size_t size,
  * behind: a program's peak memory is its buffer, not the sum of them all.
  */
 static bool kmalloc_block_grow(void *p, struct kmalloc_alloc *a, size_t size,
-			       gfp_t gfp)
+			       gfp_t gfp, unsigned long caller)
 {
 	unsigned int order, new_order;
 
@@ -762,6 +776,9 @@ static bool kmalloc_block_grow(void *p, struct kmalloc_alloc *a, size_t size,
 	if (gfp & __GFP_ZERO)
 		kslab_memset((char *)p + a->size, 0,
 			     (KSLAB_PAGE_SIZE << new_order) - a->size);
+	/* Counted again at its new size, as a block that moved would be. */
+	kslab_profile_free_large(p);
+	kslab_profile_alloc_large(p, caller);
 	return true;
 }
 
@@ -808,7 +825,7 @@ void *kslab_krealloc_op(void *p, size_t size, gfp_t gfp, const char *op,
 	default:
 		if (kmalloc_usable_for(size) == a.size ||
 		    (kind == KMALLOC_BLOCK &&
-		     kmalloc_block_grow(p, &a, size, gfp)))
+		     kmalloc_block_grow(p, &a, size, gfp, caller)))
 			return p;
 		break;
 	}

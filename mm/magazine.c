@@ -457,6 +457,7 @@ void *kslab_cache_alloc_slow(struct kslab_cache *cache, gfp_t gfp,
 			    cache->ctor || (gfp & __GFP_ZERO));
 	if (gfp & __GFP_ZERO)
 		kslab_memset(obj, 0, cache->object_size);
+	kslab_profile_alloc(obj, caller);
 	return obj;
 }
 
@@ -470,6 +471,7 @@ void *kslab_cache_alloc_zeroed(struct kslab_cache *cache, gfp_t gfp,
 	if (!obj)
 		return kslab_cache_alloc_slow(cache, gfp, caller); /* which zeroes */
 	kslab_memset(obj, 0, cache->object_size);
+	kslab_profile_alloc(obj, caller ? caller : KSLAB_RET_IP);
 	return obj;
 }
 
@@ -631,7 +633,7 @@ static size_t cpu_push_many(struct kslab_cpu_cache *cc, void *const *objs,
 #define BULK_SECTIONS	(!KSLAB_ENV_MAG_COMMIT)
 
 static size_t bulk_pop(struct kslab_cache *cache, gfp_t gfp, void **objs,
-		       size_t nr)
+		       size_t nr, unsigned long caller)
 {
 	unsigned int cpu = kslab_cpu_enter();
 	struct kslab_cpu_cache *cc = kslab_percpu_ptr(cache->cpu, cpu);
@@ -646,6 +648,7 @@ static size_t bulk_pop(struct kslab_cache *cache, gfp_t gfp, void **objs,
 				    cache->ctor || (gfp & __GFP_ZERO));
 		if (gfp & __GFP_ZERO)
 			kslab_memset(objs[i], 0, cache->object_size);
+		kslab_profile_alloc(objs[i], caller);
 	}
 	return got;
 }
@@ -667,15 +670,17 @@ static size_t bulk_push(struct kslab_cache *cache, void *const *objs,
 int kslab_cache_alloc_bulk(struct kslab_cache *cache, gfp_t gfp, size_t nr,
 			   void **objs)
 {
+	unsigned long caller = KSLAB_RET_IP;
 	size_t got = 0;
 
 	while (got < nr) {
 		if (BULK_SECTIONS && uses_magazines(cache)) {
-			got += bulk_pop(cache, gfp, objs + got, nr - got);
+			got += bulk_pop(cache, gfp, objs + got, nr - got,
+					caller);
 			if (got == nr)
 				break;
 		}
-		objs[got] = kslab_cache_alloc_fast(cache, gfp, KSLAB_RET_IP);
+		objs[got] = kslab_cache_alloc_fast(cache, gfp, caller);
 		if (!objs[got]) {
 			kslab_cache_free_bulk(cache, got, objs);
 			return 0;
@@ -697,10 +702,16 @@ static void free_run(struct kslab_cache *cache, void *const *objs, size_t run,
 					    caller);
 		return;
 	}
-	/* Closed for a memory checker first, as kslab_cache_free_to() does. */
-	for (done = 0; KSLAB_ENV_MARKS_OBJECTS && done < run; done++)
-		if (!(cache->flags & KSLAB_TYPESAFE_BY_RCU))
+	/*
+	 * Counted down and closed for a memory checker first, as
+	 * kslab_cache_free_to() does.
+	 */
+	for (done = 0; done < run; done++) {
+		kslab_profile_free(objs[done]);
+		if (KSLAB_ENV_MARKS_OBJECTS &&
+		    !(cache->flags & KSLAB_TYPESAFE_BY_RCU))
 			kslab_env_obj_free(objs[done], cache->object_size);
+	}
 	done = 0;
 	while (done < run) {
 		if (uses_magazines(cache))

@@ -75,6 +75,8 @@ static bool mag_fill(struct kslab_cache *cache, gfp_t gfp,
 
 		if (!obj)
 			return false;
+		/* The profile counts an object when the sheaf hands it out. */
+		kslab_profile_free(obj);
 		sheaf_push(mag, obj);
 	}
 	return true;
@@ -160,6 +162,7 @@ void *kslab_sheaf_alloc(struct kslab_cache *cache, gfp_t gfp,
 	obj = sheaf_pop(mag);
 	if (gfp & __GFP_ZERO)
 		kslab_memset(obj, 0, cache->object_size);
+	kslab_profile_alloc(obj, KSLAB_RET_IP);
 	return obj;
 }
 

@@ -40,6 +40,7 @@
 #include <kslab/report.h>
 
 #include "check.h"
+#include "profile.h"
 #include "slab_debug.h"
 
 /* Objects this large or larger keep their slab header off the slab. */
@@ -217,6 +218,7 @@ static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
 	slab->s_mem = area + slab->colour + cache->obj_offset;
 	slab->inuse = 0;
 	slab->fresh = 0;
+	slab->sites = NULL;
 	kslab_list_init(&slab->node);
 	kslab_map_fill(cache, slab);
 	if (cache->ctor)
@@ -261,6 +263,7 @@ static void slab_pages_release(struct kslab_cache *cache,
 	slab_set_words(cache, pages, 0);
 	head->owner = NULL;
 	head->private = 0;
+	kslab_profile_slab_release(cache, slab);
 	if (cache->header_cache)
 		kslab_cache_free(cache->header_cache, slab);
 	kslab_free_pages(pages, cache->order);

@@ -54,6 +54,7 @@ struct kslab_slab {
 	unsigned short inuse;
 	unsigned short fresh;		/* positions below were handed out once */
 	unsigned int colour;		/* byte offset of s_mem in the object area */
+	unsigned short *sites;		/* profiling: each object's site, or NULL */
 	unsigned long free_map[];
 };
 

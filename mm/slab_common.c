@@ -231,6 +231,7 @@ static int internal_caches_init(void)
 
 	if (internal_caches_ready)
 		return 0;
+	kslab_profile_init();
 	for (i = 0; i < KSLAB_ARRAY_SIZE(header_sizes); i++) {
 		if (header_caches[i])
 			continue;

@@ -14,6 +14,13 @@ void kslab_percpu_unlock_all(void);
 void kslab_arena_lock(void);
 void kslab_arena_unlock(void);
 
+/* userspace/print.c: texts kslab writes at exit, in memory of its own. */
+void kslab_write_text(int fd, size_t (*format)(char *buf, size_t size));
+int kslab_output_open(const char *setting, const char *pattern);
+
+/* userspace/profile.c: what KSLAB_PROFILE asks for at exit. */
+void kslab_profile_at_exit(void);
+
 /* userspace/hugepages.c: transparent huge pages for the arena's slots. */
 bool kslab_thp_advise(void *addr, size_t size, unsigned long held);
 unsigned int kslab_thp_order(void);

@@ -20,6 +20,7 @@
 #include <kslab/slab.h>
 
 #include "../mm/port.h"
+#include "port-internal.h"
 
 #define LINE_MAX_BYTES	1024
 #define STATS_PATH_MAX	4096
@@ -58,7 +59,7 @@ void kslab_env_panic(const char *msg)
 }
 
 /* Format with @format into memory of its own (not malloc's) and write it. */
-static void write_text(int fd, size_t (*format)(char *buf, size_t size))
+void kslab_write_text(int fd, size_t (*format)(char *buf, size_t size))
 {
 	size_t len = format(NULL, 0);
 	char *buf = mmap(NULL, len + 1, PROT_READ | PROT_WRITE,
@@ -71,10 +72,11 @@ static void write_text(int fd, size_t (*format)(char *buf, size_t size))
 }
 
 /*
- * Open the file KSLAB_STATS names, @pattern with each "%p" replaced by the
- * process ID, to append to. Return: its descriptor, or -1, said why.
+ * Open the file a setting (@setting, say KSLAB_STATS) names, @pattern with
+ * each "%p" replaced by the process ID, to append to.
+ * Return: its descriptor, or -1, said why.
  */
-static int stats_file(const char *pattern)
+int kslab_output_open(const char *setting, const char *pattern)
 {
 	char path[STATS_PATH_MAX], msg[LINE_MAX_BYTES];
 	size_t len = 0;
@@ -93,8 +95,8 @@ static int stats_file(const char *pattern)
 	if (!*pattern)
 		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		snprintf(msg, sizeof(msg), "kslab: KSLAB_STATS: %s: %s; no statistics",
-			 path, *pattern ? "path too long" : strerror(errno));
+		snprintf(msg, sizeof(msg), "kslab: %s: %s: %s; not written",
+			 setting, path, *pattern ? "path too long" : strerror(errno));
 		kslab_env_puts(KSLAB_LOG_WARN, msg);
 	}
 	return fd;
@@ -102,13 +104,16 @@ static int stats_file(const char *pattern)
 
 /*
  * KSLAB_STATS: 1 or a file's absolute path, slabinfo and buddyinfo;
- * "json" or "json:" and a path, kslab_stats_json()'s document.
+ * "json" or "json:" and a path, kslab_stats_json()'s document. First,
+ * what KSLAB_PROFILE asks for (userspace/profile.c).
  */
 static void __attribute__((destructor)) stats_at_exit(void)
 {
 	const char *value = kslab_env_option("KSLAB_STATS");
 	int fd = STDERR_FILENO;
 	bool json = false;
+
+	kslab_profile_at_exit();
 
 	if (!value || !strcmp(value, "0"))
 		return;
@@ -117,7 +122,7 @@ static void __attribute__((destructor)) stats_at_exit(void)
 		value += value[4] ? 5 : 4;
 	}
 	if (value[0] == '/') {
-		fd = stats_file(value);
+		fd = kslab_output_open("KSLAB_STATS", value);
 		if (fd < 0)
 			return;
 	} else if (json ? value[0] != '\0' : strcmp(value, "1") != 0) {
@@ -126,10 +131,10 @@ static void __attribute__((destructor)) stats_at_exit(void)
 		return;
 	}
 	if (json) {
-		write_text(fd, kslab_stats_json);
+		kslab_write_text(fd, kslab_stats_json);
 	} else {
-		write_text(fd, kslab_slabinfo_format);
-		write_text(fd, kslab_buddyinfo_format);
+		kslab_write_text(fd, kslab_slabinfo_format);
+		kslab_write_text(fd, kslab_buddyinfo_format);
 	}
 	if (fd != STDERR_FILENO)
 		close(fd);

@@ -34,9 +34,15 @@
  * /proc/kslab_validate, which runs the same check in the kernel. The
  * problems found are printed as a count (each one is reported by kslab
  * itself: on stderr, or in the kernel log), and make the exit status 1.
+ *
+ * --sites reads an allocation profile instead (kslab_allocinfo_format():
+ * KSLAB_PROFILE=allocinfo, /proc/kslab_allocinfo) and shows the sites
+ * holding most memory; --sites-diff shows what changed per site between
+ * two profiles (common/allocinfo_read.c).
  */
 #include <kslab/slab.h>
 
+#include "common/allocinfo_read.h"
 #include "common/stats_read.h"
 
 #include <errno.h>
@@ -1027,7 +1033,8 @@ static bool run_view(const struct source *src, struct view *v, bool validate)
 }
 
 #define USAGE_LINE \
-	"usage: slabinfo [-s | -a] [-v] [-d SECONDS] [-n SCREENS] [FILE | --demo]\n"
+	"usage: slabinfo [-s | -a] [-v] [-d SECONDS] [-n SCREENS] [FILE | --demo]\n" \
+	"       slabinfo [--top=N] --sites PROFILE | --sites-diff OLD NEW\n"
 
 static void usage(void)
 {
@@ -1049,6 +1056,13 @@ static void usage(void)
 	       "  -v, --validate     check every cache's slabs, free maps, poison and\n"
 	       "                     red zones: the demo's, or with /proc/kslabinfo the\n"
 	       "                     kernel module's (through /proc/kslab_validate)\n"
+	       "  --sites            show the allocation sites of the profile PROFILE\n"
+	       "                     (kslab_allocinfo_format()'s text, KSLAB_PROFILE=\n"
+	       "                     allocinfo, /proc/kslab_allocinfo, /proc/allocinfo)\n"
+	       "                     holding most bytes, largest first\n"
+	       "  --sites-diff       what changed per site from profile OLD to NEW,\n"
+	       "                     largest change in bytes first\n"
+	       "  --top=N            how many sites those show (default 20)\n"
 	       "  -h, --help         this text\n"
 	       "\n"
 	       "Columns: Active/Total objects (active ones are with callers or in\n"
@@ -1083,6 +1097,9 @@ int main(int argc, char **argv)
 		{ "delay", required_argument, NULL, 'd' },
 		{ "screens", required_argument, NULL, 'n' },
 		{ "validate", no_argument, NULL, 'v' },
+		{ "sites", no_argument, NULL, 'S' },
+		{ "sites-diff", no_argument, NULL, 'X' },
+		{ "top", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1090,8 +1107,9 @@ int main(int argc, char **argv)
 	struct demo demo = { 0 };
 	struct source src = { 0 };
 	bool demo_wanted = false, sorted = false, validate = false, ok;
+	unsigned long top = 20;
+	int opt, sites = 0;
 	char *end;
-	int opt;
 
 	while ((opt = getopt_long(argc, argv, "sad:n:vh", options, NULL)) != -1) {
 		switch (opt) {
@@ -1100,6 +1118,14 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			demo_wanted = true;
+			break;
+		case 'S':
+		case 'X':
+			sites = opt;
+			break;
+		case 'T':
+			if (!parse_number(optarg, &top) || !top)
+				return usage_error("--top takes a count of sites, 1 or more");
 			break;
 		case 's':
 		case 'a':
@@ -1128,6 +1154,13 @@ int main(int argc, char **argv)
 			return usage_error(NULL);
 		}
 	}
+	if (sites == 'S' && argc - optind == 1)
+		return allocinfo_top(argv[optind], top, stdout) ? 0 : 1;
+	if (sites == 'X' && argc - optind == 2)
+		return allocinfo_diff(argv[optind], argv[optind + 1], top,
+				      stdout) ? 0 : 1;
+	if (sites)
+		return usage_error("--sites takes one PROFILE, --sites-diff two");
 	if ((demo_wanted && optind < argc) || argc - optind > 1)
 		return usage_error("give one FILE or --demo, not both");
 	if (!demo_wanted)

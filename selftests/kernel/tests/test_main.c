@@ -16,6 +16,7 @@
 #include "../../buddy/buddy_tests.h"
 #include "../../fault/fault_tests.h"
 #include "../../kmalloc/kmalloc_tests.h"
+#include "../../profile/profile_tests.h"
 #include "../../rcu/rcu_tests.h"
 #include "../../region/region_tests.h"
 #include "../../slab/slab_tests.h"
@@ -47,7 +48,7 @@ static int __init kslab_test_init(void)
 		slab_stats_suite, slab_words_suite, slab_sheaf_suite,
 		kmalloc_suite,
 		fault_api_suite, fault_scenarios_suite, rcu_api_suite,
-		region_suite,
+		region_suite, profile_api_suite,
 	};
 
 	ktap_run(suites, ARRAY_SIZE(suites));

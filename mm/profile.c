@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Allocation profiling (Documentation/profiling.rst): live bytes and live
+ * calls per allocation site, for caches, kmalloc and the malloc built on
+ * it. A site is the code address an allocation returns to, its caller.
+ *
+ * Owns the site table, the per-CPU counts and the slabs' site vectors.
+ * - Sites: an open-addressed table of callers, filled without a lock by a
+ *   compare-and-swap on each slot; a site's number is its slot. Slot 0 is
+ *   no site (an object allocated while profiling was off), slot 1 stands
+ *   for every caller once the table is full.
+ * - Counts: per CPU and per site, bytes and calls, each an atomic add on
+ *   the CPU's own line (a thread may move between reading its CPU and
+ *   adding, so a plain add could lose one). A free subtracts on its CPU:
+ *   only the sum over CPUs means anything.
+ * - Which site each object came from: each slab has a vector of site
+ *   numbers, one per object, made at the slab's first attributed
+ *   allocation and freed with the slab; kmalloc's memory beyond the
+ *   classes is looked up by address in a small table of its own.
+ * The fast paths reach this only through the checks in mm/profile.h.
+ *
+ * Lock order: large_lock alone, never held while anything else is taken.
+ */
+#include <kslab/kmalloc.h>
+#include <kslab/profile.h>
+
+#include "check.h"
+#include "profile.h"
+#include "slab.h"
+
+#define SITE_SLOTS		8192U	/* a power of two */
+#define SITE_NONE		0U
+#define SITE_FULL		1U
+#define LARGE_SLOTS		4096U	/* a power of two */
+#define LARGE_EMPTY		0UL
+#define LARGE_GONE		1UL	/* a removed entry: probes go on past it */
+/* The setting that turns profiling on from the start (a module parameter). */
+#define OPTION_NAME		"KSLAB_PROFILE"
+
+struct site_count {
+	struct kslab_atomic bytes;
+	struct kslab_atomic calls;
+};
+
+struct large_entry {
+	unsigned long addr;
+	unsigned long bytes;
+	unsigned int site;
+};
+
+bool kslab_profiling;
+bool kslab_profile_tables;
+
+static unsigned long *site_callers;	/* SITE_SLOTS callers, 0: free slot */
+static struct site_count *site_counts;	/* per CPU, SITE_SLOTS each */
+static struct large_entry *large;	/* LARGE_SLOTS, under large_lock */
+static KSLAB_DEFINE_SPINLOCK(large_lock);
+static KSLAB_DEFINE_MUTEX(tables_lock);
+/* Allocations not attributed for want of memory or room. */
+static struct kslab_atomic unattributed = KSLAB_ATOMIC_INIT(0);
+
+static unsigned int site_hash(unsigned long caller)
+{
+	return (unsigned int)((caller * 0x9e3779b97f4a7c15UL) >> 40) &
+	       (SITE_SLOTS - 1);
+}
+
+/* The site number of @caller, made if new. Return: SITE_FULL if no room. */
+static unsigned int site_of(unsigned long caller)
+{
+	unsigned int slot = site_hash(caller), probes;
+	unsigned long found;
+
+	for (probes = 0; probes < SITE_SLOTS; probes++,
+	     slot = (slot + 1) & (SITE_SLOTS - 1)) {
+		if (slot <= SITE_FULL)
+			continue;
+		found = KSLAB_READ_ONCE(site_callers[slot]);
+		if (found == caller)
+			return slot;
+		if (found)
+			continue;
+		found = kslab_cmpxchg(&site_callers[slot], 0UL, caller);
+		if (!found || found == caller)
+			return slot;
+	}
+	return SITE_FULL;
+}
+
+static void count(unsigned int site, long bytes, long calls)
+{
+	struct site_count *c = &site_counts[kslab_cpu_id() * SITE_SLOTS + site];
+
+	kslab_atomic_add(&c->bytes, bytes);
+	kslab_atomic_add(&c->calls, calls);
+}
+
+static int tables_make(void)
+{
+	size_t counts = (size_t)kslab_nr_cpus() * SITE_SLOTS *
+			sizeof(*site_counts);
+	int ret = 0;
+
+	kslab_mutex_lock(&tables_lock);
+	if (kslab_profile_tables)
+		goto out;
+	site_callers = kslab_env_meta_alloc(SITE_SLOTS * sizeof(*site_callers),
+					    GFP_KERNEL);
+	site_counts = kslab_env_meta_alloc(counts, GFP_KERNEL);
+	large = kslab_env_meta_alloc(LARGE_SLOTS * sizeof(*large), GFP_KERNEL);
+	if (!site_callers || !site_counts || !large)
+		goto fail;
+	site_callers[SITE_FULL] = 1;	/* never a code address */
+	kslab_store_release(&kslab_profile_tables, true);
+	goto out;
+fail:
+	kslab_env_meta_free(large, LARGE_SLOTS * sizeof(*large));
+	kslab_env_meta_free(site_counts, counts);
+	kslab_env_meta_free(site_callers, SITE_SLOTS * sizeof(*site_callers));
+	site_callers = NULL;
+	site_counts = NULL;
+	large = NULL;
+	ret = -1;
+out:
+	kslab_mutex_unlock(&tables_lock);
+	return ret;
+}
+
+int kslab_profile_start(void)
+{
+	if (tables_make())
+		return -1;
+	KSLAB_WRITE_ONCE(kslab_profiling, true);
+	return 0;
+}
+
+void kslab_profile_stop(void)
+{
+	KSLAB_WRITE_ONCE(kslab_profiling, false);
+}
+
+/*
+ * The KSLAB_PROFILE setting, read as the first cache is made: any value
+ * but "0" starts profiling (userspace/profile.c reads its other words).
+ */
+void kslab_profile_init(void)
+{
+	const char *value = kslab_env_option(OPTION_NAME);
+
+	if (!value || !*value || !__builtin_strcmp(value, "0"))
+		return;
+	if (kslab_profile_start())
+		kslab_report(KSLAB_LOG_WARN,
+			     "%s: no memory for the profile's tables; not profiling",
+			     OPTION_NAME);
+}
+
+/*
+ * The site vector of @slab, made if it has none. A slab may be handed out
+ * on two CPUs at once: the loser of the race frees its vector.
+ */
+static unsigned short *slab_sites(const struct kslab_cache *cache,
+				  struct kslab_slab *slab)
+{
+	size_t bytes = cache->objs_per_slab * sizeof(unsigned short);
+	unsigned short *sites = kslab_load_acquire(&slab->sites), *found;
+
+	if (kslab_likely(sites))
+		return sites;
+	sites = kslab_env_meta_alloc(bytes, GFP_NOWAIT | __GFP_NOWARN);
+	if (!sites)
+		return NULL;
+	found = kslab_cmpxchg(&slab->sites, (unsigned short *)NULL, sites);
+	if (!found)
+		return sites;
+	kslab_env_meta_free(sites, bytes);
+	return found;
+}
+
+/*
+ * The slab of @obj, a live object its caller holds or has just proven to
+ * be one (so the page's marks need no second look), and its place in the
+ * slab's vector.
+ */
+static struct kslab_slab *object_slot(const void *obj, unsigned long *index)
+{
+	struct kslab_page *page = kslab_virt_to_page(obj);
+	struct kslab_slab *slab;
+
+	if (kslab_unlikely(!page))
+		return NULL;
+	slab = kslab_page_head(page)->owner;
+	*index = kslab_obj_index(slab->cache,
+				 (unsigned long)obj - (unsigned long)slab->s_mem);
+	return slab;
+}
+
+void kslab_profile_note_alloc(const void *obj, unsigned long caller)
+{
+	struct kslab_slab *slab;
+	unsigned short *sites;
+	unsigned long index;
+	unsigned int site;
+
+	if (!kslab_load_acquire(&kslab_profile_tables))
+		return;
+	slab = object_slot(obj, &index);
+	/* kslab's own metadata is slabinfo's to show. */
+	if (!slab || (slab->cache->flags & KSLAB_CACHE_INTERNAL))
+		return;
+	sites = slab_sites(slab->cache, slab);
+	if (!sites) {
+		kslab_atomic_add(&unattributed, 1);
+		return;
+	}
+	site = site_of(caller);
+	sites[index] = (unsigned short)site;
+	count(site, (long)slab->cache->object_size, 1);
+}
+
+void kslab_profile_note_free(const void *obj)
+{
+	struct kslab_slab *slab;
+	unsigned short *sites;
+	unsigned long index;
+	unsigned int site;
+
+	if (!kslab_load_acquire(&kslab_profile_tables))
+		return;
+	slab = object_slot(obj, &index);
+	if (!slab)
+		return;
+	sites = kslab_load_acquire(&slab->sites);
+	if (!sites || sites[index] == SITE_NONE)
+		return;
+	site = sites[index];
+	sites[index] = SITE_NONE;
+	count(site, -(long)slab->cache->object_size, -1);
+}
+
+void kslab_profile_slab_release(struct kslab_cache *cache,
+				struct kslab_slab *slab)
+{
+	if (slab->sites)
+		kslab_env_meta_free(slab->sites, cache->objs_per_slab *
+						 sizeof(unsigned short));
+	slab->sites = NULL;
+}
+
+/* The slot of @p in the large table, or of the first free one on its way. */
+static struct large_entry *large_slot(unsigned long p, bool insert)
+{
+	unsigned int slot = site_hash(p) & (LARGE_SLOTS - 1), probes;
+	struct large_entry *gone = NULL;
+
+	for (probes = 0; probes < LARGE_SLOTS; probes++,
+	     slot = (slot + 1) & (LARGE_SLOTS - 1)) {
+		struct large_entry *e = &large[slot];
+
+		if (e->addr == p)
+			return e;
+		if (e->addr == LARGE_GONE && !gone)
+			gone = e;
+		if (e->addr == LARGE_EMPTY)
+			return insert ? (gone ? gone : e) : NULL;
+	}
+	return insert ? gone : NULL;
+}
+
+void kslab_profile_note_large(const void *p, unsigned long caller)
+{
+	size_t bytes = kslab_ksize(p);
+	struct large_entry *e;
+	unsigned int site;
+
+	if (!kslab_load_acquire(&kslab_profile_tables))
+		return;
+	site = site_of(caller);
+	kslab_spin_lock(&large_lock);
+	e = large_slot((unsigned long)p, true);
+	if (e) {
+		e->addr = (unsigned long)p;
+		e->bytes = bytes;
+		e->site = site;
+	}
+	kslab_spin_unlock(&large_lock);
+	if (e)
+		count(site, (long)bytes, 1);
+	else
+		kslab_atomic_add(&unattributed, 1);
+}
+
+void kslab_profile_note_large_free(const void *p)
+{
+	struct large_entry *e, found = { 0 };
+
+	if (!kslab_load_acquire(&kslab_profile_tables))
+		return;
+	kslab_spin_lock(&large_lock);
+	e = large_slot((unsigned long)p, false);
+	if (e) {
+		found = *e;
+		e->addr = LARGE_GONE;
+	}
+	kslab_spin_unlock(&large_lock);
+	if (e)
+		count(found.site, -(long)found.bytes, -1);
+}
+
+/* The live figures of @site, summed over the CPUs. */
+static void site_sum(unsigned int site, struct kslab_site_stats *st)
+{
+	unsigned int cpu;
+
+	st->caller = KSLAB_READ_ONCE(site_callers[site]);
+	st->bytes = 0;
+	st->calls = 0;
+	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++) {
+		struct site_count *c = &site_counts[cpu * SITE_SLOTS + site];
+
+		st->bytes += kslab_atomic_read(&c->bytes);
+		st->calls += kslab_atomic_read(&c->calls);
+	}
+}
+
+/* Larger live bytes first; the caller breaks ties, so the order is fixed. */
+static bool site_before(const struct kslab_site_stats *a,
+			const struct kslab_site_stats *b)
+{
+	if (a->bytes != b->bytes)
+		return a->bytes > b->bytes;
+	return a->caller < b->caller;
+}
+
+/* Shell sort: no recursion, no memory, and few sites are live. */
+static void sites_sort(struct kslab_site_stats *v, size_t n)
+{
+	static const size_t gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+	struct kslab_site_stats t;
+	size_t g, i, j;
+
+	for (g = 0; g < KSLAB_ARRAY_SIZE(gaps); g++)
+		for (i = gaps[g]; i < n; i++) {
+			t = v[i];
+			for (j = i; j >= gaps[g] && site_before(&t, &v[j - gaps[g]]);
+			     j -= gaps[g])
+				v[j] = v[j - gaps[g]];
+			v[j] = t;
+		}
+}
+
+/*
+ * Every site with live allocations, sorted, in memory of its own.
+ * Return: the array (NULL if none or no memory), its length in *@n.
+ */
+static struct kslab_site_stats *live_sites(size_t *n)
+{
+	struct kslab_site_stats *v, st;
+	unsigned int site;
+
+	*n = 0;
+	if (!kslab_load_acquire(&kslab_profile_tables))
+		return NULL;
+	v = kslab_env_meta_alloc(SITE_SLOTS * sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return NULL;
+	for (site = SITE_FULL; site < SITE_SLOTS; site++) {
+		site_sum(site, &st);
+		if (st.caller && st.calls > 0)
+			v[(*n)++] = st;
+	}
+	sites_sort(v, *n);
+	return v;
+}
+
+size_t kslab_profile_sites(struct kslab_site_stats *sites, size_t max)
+{
+	struct kslab_site_stats *v;
+	size_t n, i;
+
+	v = live_sites(&n);
+	for (i = 0; i < n && i < max; i++)
+		sites[i] = v[i];
+	if (v)
+		kslab_env_meta_free(v, SITE_SLOTS * sizeof(*v));
+	return n;
+}
+
+/* One site's line: bytes, calls, and where. */
+static size_t site_line(char *buf, size_t size, size_t len,
+			const struct kslab_site_stats *st)
+{
+	char name[160];
+
+	if (st->caller == 1)
+		kslab_snprintf(name, sizeof(name), "(sites beyond the table's %u)",
+			       SITE_SLOTS - 2);
+	else
+		kslab_env_caller_name(name, sizeof(name), st->caller);
+	return kslab_append(buf, size, len, "%12ld %8ld %s\n", st->bytes,
+			    st->calls, name);
+}
+
+size_t kslab_allocinfo_format(char *buf, size_t size)
+{
+	struct kslab_site_stats st;
+	unsigned int site;
+	size_t len = 0;
+
+	if (size)
+		buf[0] = '\0';
+	len = kslab_append(buf, size, len, "allocinfo - version: 1.0\n");
+	len = kslab_append(buf, size, len, "#     <size>  <calls> <tag info>\n");
+	if (!kslab_load_acquire(&kslab_profile_tables))
+		return len;
+	for (site = SITE_FULL; site < SITE_SLOTS; site++) {
+		site_sum(site, &st);
+		/* The overflow line only once the table has overflowed. */
+		if (st.caller && (site != SITE_FULL || st.calls))
+			len = site_line(buf, size, len, &st);
+	}
+	return len;
+}
+
+size_t kslab_leaks_format(char *buf, size_t size)
+{
+	struct kslab_site_stats *v;
+	long bytes = 0, calls = 0;
+	size_t len = 0, n, i;
+
+	if (size)
+		buf[0] = '\0';
+	v = live_sites(&n);
+	for (i = 0; i < n; i++) {
+		bytes += v[i].bytes;
+		calls += v[i].calls;
+	}
+	len = kslab_append(buf, size, len,
+			   "kslab: %ld bytes in %ld allocations from %zu sites still allocated%s\n",
+			   bytes, calls, n,
+			   kslab_atomic_read(&unattributed) ?
+				   " (some allocations could not be attributed)" : "");
+	for (i = 0; i < n; i++)
+		len = site_line(buf, size, len, &v[i]);
+	if (v)
+		kslab_env_meta_free(v, SITE_SLOTS * sizeof(*v));
+	return len;
+}

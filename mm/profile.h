@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Allocation profiling's hooks (mm/profile.c owns the profile): the fast
+ * paths call these inline checks, which cost a load and a branch while
+ * profiling is off, and leave the work to mm/profile.c when it is on.
+ * Internal to mm/.
+ */
+#ifndef KSLAB_MM_PROFILE_H
+#define KSLAB_MM_PROFILE_H
+
+#include "port.h"
+
+struct kslab_cache;
+struct kslab_slab;
+
+/* Set while allocations are being attributed; read on every one. */
+extern bool kslab_profiling kslab_hidden;
+/* Set once the tables exist: frees then look for their sites. */
+extern bool kslab_profile_tables kslab_hidden;
+
+void kslab_profile_note_alloc(const void *obj, unsigned long caller)
+	kslab_hidden;
+void kslab_profile_note_free(const void *obj) kslab_hidden;
+void kslab_profile_note_large(const void *p, unsigned long caller)
+	kslab_hidden;
+void kslab_profile_note_large_free(const void *p) kslab_hidden;
+void kslab_profile_slab_release(struct kslab_cache *cache,
+				struct kslab_slab *slab) kslab_hidden;
+void kslab_profile_init(void) kslab_hidden;
+
+/* A slab object @obj was handed out to @caller. */
+static inline void kslab_profile_alloc(const void *obj, unsigned long caller)
+{
+	if (kslab_unlikely(KSLAB_READ_ONCE(kslab_profiling)) && obj)
+		kslab_profile_note_alloc(obj, caller);
+}
+
+/* A slab object @obj is being freed: before anything can reuse it. */
+static inline void kslab_profile_free(const void *obj)
+{
+	if (kslab_unlikely(KSLAB_READ_ONCE(kslab_profile_tables)))
+		kslab_profile_note_free(obj);
+}
+
+/* The same for kmalloc's memory beyond the classes, by its usable size. */
+static inline void kslab_profile_alloc_large(const void *p,
+					     unsigned long caller)
+{
+	if (kslab_unlikely(KSLAB_READ_ONCE(kslab_profiling)) && p)
+		kslab_profile_note_large(p, caller);
+}
+
+static inline void kslab_profile_free_large(const void *p)
+{
+	if (kslab_unlikely(KSLAB_READ_ONCE(kslab_profile_tables)))
+		kslab_profile_note_large_free(p);
+}
+
+#endif /* KSLAB_MM_PROFILE_H */

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The allocation profile in userspace (suite profile_user), and main():
+ * KSLAB_PROFILE=leaks reports a known leak first at exit, by name (this
+ * program is linked -rdynamic, so the dynamic loader knows its
+ * functions); signal=N writes the allocinfo text when the signal comes;
+ * threads that free each other's blocks leave exact figures; the
+ * slabinfo tool's --sites and --sites-diff read the texts back.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <kslab/kmalloc.h>
+
+#include "../process.h"
+#include "profile_tests.h"
+
+#define LEAK_ARG	"leak-child"
+#define SIGNAL_ARG	"signal-child"
+#define BIG_LEAKS	10	/* of 1000 bytes: 1024 each */
+#define SMALL_LEAKS	3	/* of 64 bytes */
+#define THREADS		4
+#define THREAD_OBJS	4000
+
+/*
+ * Sites: never inlined, folded or cloned, each alone in its 1 KiB, and
+ * global, so that -rdynamic puts their names where dladdr() finds them.
+ */
+#define site_fn		__attribute__((__noipa__, __aligned__(1024)))
+void leak_big(void **v);
+void leak_small(void **v);
+void churn(void);
+void thread_site(void **v, unsigned int n);
+
+site_fn void leak_big(void **v)
+{
+	int i;
+
+	for (i = 0; i < BIG_LEAKS; i++)
+		v[i] = kslab_kmalloc(1000, GFP_KERNEL);
+}
+
+site_fn void leak_small(void **v)
+{
+	int i;
+
+	for (i = 0; i < SMALL_LEAKS; i++)
+		v[i] = kslab_kmalloc(64, GFP_KERNEL);
+}
+
+site_fn void churn(void)
+{
+	int i;
+
+	for (i = 0; i < 100; i++)
+		kslab_kfree(kslab_kmalloc(300, GFP_KERNEL));
+}
+
+/* The child: leaks from two sites, frees everything from a third. */
+static int leak_child(void)
+{
+	static void *held[BIG_LEAKS + SMALL_LEAKS];
+
+	leak_small(held);
+	leak_big(held + SMALL_LEAKS);
+	churn();
+	return 0;
+}
+
+static void test_exit_report_leak_first(struct ktap_test *t)
+{
+	char *var, **env = env_with("KSLAB_PROFILE", "leaks", &var);
+	const char *report, *first, *second;
+	struct capture c;
+
+	if (!KTAP_EXPECT(t, env && capture_self(&c, LEAK_ARG, env)))
+		goto out;
+	KTAP_EXPECT_EQ(t, c.status, 0);
+	report = strstr(c.err, "kslab: ");
+	if (!KTAP_EXPECT(t, report != NULL)) {
+		ktap_diag("stderr: %s", c.err);
+		goto out;
+	}
+	KTAP_EXPECT(t, strstr(report, " 10432 bytes in 13 allocations from 2 sites still allocated\n") != NULL);
+	first = strchr(report, '\n') + 1;
+	second = strchr(first, '\n') + 1;
+	KTAP_EXPECT(t, !strncmp(first, "       10240       10 leak_big+", 31));
+	KTAP_EXPECT(t, !strncmp(second, "         192        3 leak_small+", 33));
+	KTAP_EXPECT(t, !strstr(c.err, "churn+"));
+out:
+	free(var);
+	free(env);
+}
+
+static int signal_child(void)
+{
+	static void *held[BIG_LEAKS];
+
+	leak_big(held);
+	raise(SIGUSR2);
+	fprintf(stderr, "after the signal\n");
+	return 0;
+}
+
+static void test_signal_dump(struct ktap_test *t)
+{
+	char value[32], *var, **env;
+	const char *dump, *line;
+	struct capture c;
+
+	snprintf(value, sizeof(value), "signal=%d", SIGUSR2);
+	env = env_with("KSLAB_PROFILE", value, &var);
+	if (!KTAP_EXPECT(t, env && capture_self(&c, SIGNAL_ARG, env)))
+		goto out;
+	KTAP_EXPECT_EQ(t, c.status, 0);
+	dump = strstr(c.err, "allocinfo - version: 1.0\n");
+	line = strstr(c.err, "       10240       10 leak_big+");
+	KTAP_EXPECT(t, dump && line && line > dump);
+	KTAP_EXPECT(t, line && strstr(line, "after the signal\n"));
+out:
+	free(var);
+	free(env);
+}
+
+/*
+ * Threads allocate from one site and free the blocks the next thread
+ * allocated, each on whatever CPU it runs: the sums over the CPUs come
+ * out exact.
+ */
+static void *thread_objs[THREADS][THREAD_OBJS];
+static pthread_barrier_t barrier;
+
+site_fn void thread_site(void **v, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		v[i] = kslab_kmalloc(48, GFP_KERNEL);
+}
+
+static void *thread_run(void *arg)
+{
+	unsigned long me = (unsigned long)arg;
+	void **next = thread_objs[(me + 1) % THREADS];
+	unsigned int i;
+
+	thread_site(thread_objs[me], THREAD_OBJS);
+	pthread_barrier_wait(&barrier);
+	/* Every other block of the next thread's, while others still run. */
+	for (i = 0; i < THREAD_OBJS; i += 2)
+		kslab_kfree(next[i]);
+	return NULL;
+}
+
+static void test_threads_exact(struct ktap_test *t)
+{
+	pthread_t threads[THREADS];
+	struct kslab_site_stats st;
+	unsigned long i, j, usable;
+
+	if (!KTAP_EXPECT_EQ(t, kslab_profile_start(), 0))
+		return;
+	pthread_barrier_init(&barrier, NULL, THREADS);
+	for (i = 0; i < THREADS; i++)
+		pthread_create(&threads[i], NULL, thread_run, (void *)i);
+	for (i = 0; i < THREADS; i++)
+		pthread_join(threads[i], NULL);
+	pthread_barrier_destroy(&barrier);
+	usable = kslab_ksize(thread_objs[0][1]);
+	KTAP_EXPECT(t, site_in((unsigned long)&thread_site, &st));
+	KTAP_EXPECT_EQ(t, st.calls, THREADS * THREAD_OBJS / 2);
+	KTAP_EXPECT_EQ(t, st.bytes, THREADS * THREAD_OBJS / 2 * usable);
+	for (i = 0; i < THREADS; i++)
+		for (j = 1; j < THREAD_OBJS; j += 2)
+			kslab_kfree(thread_objs[i][j]);
+	KTAP_EXPECT(t, site_in((unsigned long)&thread_site, &st));
+	KTAP_EXPECT_EQ(t, st.calls, 0);
+	kslab_profile_stop();
+}
+
+/* Write kslab_allocinfo_format()'s text to @path. */
+static bool dump_to(const char *path)
+{
+	size_t len = kslab_allocinfo_format(NULL, 0);
+	char *text = malloc(len + 1);
+	FILE *f = fopen(path, "w");
+	bool ok = text && f;
+
+	if (ok) {
+		kslab_allocinfo_format(text, len + 1);
+		ok = fputs(text, f) >= 0;
+	}
+	if (f)
+		ok = !fclose(f) && ok;
+	free(text);
+	return ok;
+}
+
+static void test_tool_sites(struct ktap_test *t)
+{
+	char dir[] = "/tmp/kslab-profile-XXXXXX", build[4096], tool[4200];
+	char before[64], after[64];
+	static void *held[BIG_LEAKS + SMALL_LEAKS];
+	const char *top[] = { tool, "--sites", "--top=1", after, NULL };
+	const char *diff[] = { tool, "--sites-diff", before, after, NULL };
+	struct capture c;
+	int i;
+
+	if (!KTAP_EXPECT(t, build_dir_of_self(build, sizeof(build)) &&
+			    work_dir_make(dir)))
+		return;
+	snprintf(tool, sizeof(tool), "%s/tools/slabinfo", build);
+	snprintf(before, sizeof(before), "%s/before", dir);
+	snprintf(after, sizeof(after), "%s/after", dir);
+	if (!KTAP_EXPECT_EQ(t, kslab_profile_start(), 0))
+		goto out;
+	leak_small(held);
+	KTAP_EXPECT(t, dump_to(before));
+	leak_big(held + SMALL_LEAKS);
+	KTAP_EXPECT(t, dump_to(after));
+
+	KTAP_EXPECT(t, capture_exec(&c, top, NULL) && c.status == 0);
+	KTAP_EXPECT(t, strstr(c.out, "\n         10240         10       1024  leak_big+") != NULL);
+	KTAP_EXPECT(t, !strstr(c.out, "leak_small+"));
+	KTAP_EXPECT(t, capture_exec(&c, diff, NULL) && c.status == 0);
+	KTAP_EXPECT(t, strstr(c.out, "\n        +10240        +10          10240  leak_big+") != NULL);
+	KTAP_EXPECT(t, strstr(c.out, "total of 1 sites changed") != NULL);
+	for (i = 0; i < BIG_LEAKS + SMALL_LEAKS; i++)
+		kslab_kfree(held[i]);
+out:
+	kslab_profile_stop();
+	work_dir_remove(dir);
+}
+
+static const struct ktap_case profile_user_cases[] = {
+	{ "exit_report_leak_first", test_exit_report_leak_first },
+	{ "signal_dump", test_signal_dump },
+	{ "threads_exact", test_threads_exact },
+	{ "tool_sites", test_tool_sites },
+};
+
+int main(int argc, char **argv)
+{
+	const struct ktap_suite suites[] = {
+		profile_api_suite,
+		KTAP_SUITE("profile_user", profile_user_cases),
+	};
+
+	if (argc > 1 && !strcmp(argv[1], LEAK_ARG))
+		return leak_child();
+	if (argc > 1 && !strcmp(argv[1], SIGNAL_ARG))
+		return signal_child();
+	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
+}
