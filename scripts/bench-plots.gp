@@ -36,7 +36,7 @@ plot dir."/instr.tsv" using 2:xtic(1) linecolor rgb "#4477aa"
 set key outside right top
 
 set output dir."/region.svg"
-set title "a frame's or a request's objects: ns per allocation, with their free or reset (lower is better)"
+set title "objects dropped at the end of a frame or a request: ns per allocation (lower is better)"
 set ylabel "ns/alloc"
 plot for [c=2:*] dir."/region.tsv" using c:xtic(1) title columnheader(c)
 
