@@ -2,10 +2,11 @@
 /*
  * Userspace port: printing and panics, with write(2) only. stdio would
  * allocate and lock, and these run inside the allocator and inside malloc.
- * Also KSLAB_STATS: slabinfo and buddyinfo as the program exits (like
- * MIMALLOC_SHOW_STATS), the LD_PRELOAD malloc's programs too: on stderr
- * with 1, appended to a file with an absolute path ("%p" in it stands for
- * the process ID), for programs that close stderr before they exit;
+ * Also KSLAB_STATS: slabinfo, buddyinfo and regioninfo as the program
+ * exits (like MIMALLOC_SHOW_STATS), the LD_PRELOAD malloc's programs too:
+ * on stderr with 1, appended to a file with an absolute path ("%p" in it
+ * stands for the process ID), for programs that close stderr before they
+ * exit;
  * "json" and "json:" with a path give kslab_stats_json()'s document.
  */
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include <kslab/buddy.h>
+#include <kslab/region.h>
 #include <kslab/slab.h>
 
 #include "../mm/port.h"
@@ -103,9 +105,9 @@ int kslab_output_open(const char *setting, const char *pattern)
 }
 
 /*
- * KSLAB_STATS: 1 or a file's absolute path, slabinfo and buddyinfo;
- * "json" or "json:" and a path, kslab_stats_json()'s document. First,
- * what KSLAB_PROFILE asks for (userspace/profile.c).
+ * KSLAB_STATS: 1 or a file's absolute path, slabinfo, buddyinfo and
+ * regioninfo; "json" or "json:" and a path, kslab_stats_json()'s
+ * document. First, what KSLAB_PROFILE asks for (userspace/profile.c).
  */
 static void __attribute__((destructor)) stats_at_exit(void)
 {
@@ -135,6 +137,7 @@ static void __attribute__((destructor)) stats_at_exit(void)
 	} else {
 		kslab_write_text(fd, kslab_slabinfo_format);
 		kslab_write_text(fd, kslab_buddyinfo_format);
+		kslab_write_text(fd, kslab_regioninfo_format);
 	}
 	if (fd != STDERR_FILENO)
 		close(fd);

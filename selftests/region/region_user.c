@@ -4,15 +4,18 @@
  * which the kernel's large memory cannot give; the listing read by
  * another thread while the owner allocates, marks and resets, which is
  * what the marked accesses of mm/region.c are for (ThreadSanitizer runs
- * this too). Also main() for the region test program.
+ * this too); KSLAB_STATS's listing at exit. Also main() for the region
+ * test program.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <kslab/region.h>
 
 #include "../capture.h"
+#include "../process.h"
 #include "region_tests.h"
 
 #define TEXT_BYTES	(64UL << 10)
@@ -92,17 +95,50 @@ static void test_alignment_beyond_chunks(struct ktap_test *t)
 	kslab_region_destroy(r);
 }
 
+#define AT_EXIT_ARG	"--region-at-exit"
+
+/* A region still holding 1000 bytes when the program exits. */
+static int region_at_exit(void)
+{
+	struct kslab_region *r = kslab_region_create("t-at-exit", 4096, 0);
+
+	return r && kslab_region_alloc(r, 1000, 0, GFP_KERNEL) ? 0 : 1;
+}
+
+/* KSLAB_STATS=1: the regions' listing follows slabinfo and buddyinfo. */
+static void test_stats_at_exit(struct ktap_test *t)
+{
+	struct capture c;
+	char **env, *var;
+	bool ran;
+
+	env = env_with("KSLAB_STATS", "1", &var);
+	KTAP_ASSERT(t, env != NULL);
+	ran = capture_self(&c, AT_EXIT_ARG, env);
+	free(var);
+	free(env);
+	KTAP_ASSERT(t, ran);
+	KTAP_EXPECT(t, WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0);
+	EXPECT_CONTAINS(t, c.err, "regioninfo - version: 1.0\n");
+	EXPECT_CONTAINS(t, c.err, "\nt-at-exit ");
+	KTAP_EXPECT(t, str_find(c.err, "Node 0, zone") &&
+		       str_find(c.err, "Node 0, zone") < str_find(c.err, "regioninfo"));
+}
+
 static const struct ktap_case region_user_cases[] = {
+	{ "stats_at_exit", test_stats_at_exit },
 	{ "alignment_beyond_chunks", test_alignment_beyond_chunks },
 	{ "listing_while_owner_works", test_listing_while_owner_works },
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct ktap_suite suites[] = {
 		region_suite,
 		KTAP_SUITE("region_user", region_user_cases),
 	};
 
+	if (argc > 1 && !strcmp(argv[1], AT_EXIT_ARG))
+		return region_at_exit();
 	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
 }
