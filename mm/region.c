@@ -16,6 +16,11 @@
  * all regions: reset_to() looks for it among the region's live marks, so
  * a stale mark or another region's is found wanting, never followed.
  *
+ * For memory checkers (the port's marks, nothing outside the ASan and
+ * memcheck builds) the bytes of a block past its cursor are closed: the
+ * region opens what it hands out, closes again what a reset takes back,
+ * so a use after a reset is caught, and gives a block back open.
+ *
  * A region has one owner and no lock of its own: its calls must not
  * overlap. Its counters are written with marked stores so that
  * kslab_regioninfo_format() may read them from another thread.
@@ -154,6 +159,20 @@ static char *bump_end(const struct kslab_region *r, size_t size, size_t align,
 	return (char *)(s + size);
 }
 
+/* Move the cursor past an object, opening it for memory checkers. */
+static void take(struct kslab_region *r, char *start, char *end)
+{
+	REGION_SET(r->cur, end);
+	kslab_env_mem_open(start, (size_t)(end - start));
+}
+
+/* Take back the newest block's bytes from @from on: closed again. */
+static void rewind_to(struct kslab_region *r, char *from)
+{
+	REGION_SET(r->cur, from);
+	kslab_env_mem_close(from, (size_t)(r->end - from));
+}
+
 /* Count an allocation the caller asked for. */
 static void *counted(struct kslab_region *r, void *p, size_t size, gfp_t gfp)
 {
@@ -174,6 +193,7 @@ static void pop_blocks(struct kslab_region *r, struct region_block *keep)
 		r->newest = block->older;
 		REGION_SET(r->nr_blocks, r->nr_blocks - 1);
 		REGION_SET(r->block_bytes, r->block_bytes - bytes);
+		kslab_env_mem_open(block, bytes);
 		kslab_free_pages(block, block->order);
 	}
 }
@@ -216,7 +236,7 @@ static bool region_grow(struct kslab_region *r, size_t size, size_t align,
 	block->order = order;
 	r->newest = block;
 	REGION_SET(r->end, (char *)block + block_size(block));
-	REGION_SET(r->cur, (char *)block + sizeof(*block));
+	rewind_to(r, (char *)(block + 1));
 	REGION_SET(r->nr_blocks, r->nr_blocks + 1);
 	REGION_SET(r->block_bytes, r->block_bytes + block_size(block));
 	if (r->block_bytes > r->peak_block_bytes)
@@ -241,7 +261,7 @@ static void *region_carve(struct kslab_region *r, size_t size, size_t align,
 		end = bump_end(r, size, align, &start);
 		KSLAB_BUG_ON(!end);
 	}
-	REGION_SET(r->cur, end);
+	take(r, start, end);
 	return start;
 }
 
@@ -318,7 +338,7 @@ void *kslab_region_alloc(struct kslab_region *r, size_t size, size_t align,
 	if (kslab_likely(power_of_two(align))) {
 		end = bump_end(r, size, align, &start);
 		if (kslab_likely(end != NULL)) {
-			REGION_SET(r->cur, end);
+			take(r, start, end);
 			return counted(r, start, size, gfp);
 		}
 	}
@@ -376,7 +396,7 @@ int kslab_region_reset_to(struct kslab_region *r, unsigned long mark)
 	pop_large(r, m->large);
 	pop_blocks(r, m->newest);
 	REGION_SET(r->end, (char *)m->newest + block_size(m->newest));
-	REGION_SET(r->cur, m->cur);
+	rewind_to(r, m->cur);
 	REGION_SET(r->requested, m->requested);
 	REGION_SET(r->nr_large, m->nr_large);
 	REGION_SET(r->large_bytes, m->large_bytes);
@@ -405,7 +425,7 @@ void kslab_region_reset(struct kslab_region *r)
 	r->newest = keep;
 	REGION_SET(r->nr_blocks, 1);
 	REGION_SET(r->block_bytes, block_size(keep));
-	REGION_SET(r->cur, (char *)keep + sizeof(*keep));
+	rewind_to(r, (char *)(keep + 1));
 }
 
 void kslab_region_destroy(struct kslab_region *r)

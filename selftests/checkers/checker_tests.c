@@ -5,7 +5,8 @@
  * its objects for the checker (userspace/port-tools.h). Each bug is
  * committed in a child, run directly under ASan and under valgrind
  * otherwise; the checker must stop it and name the right kind of access,
- * and the clean child must run through without a word from either.
+ * and the clean child must run through without a word from either. A
+ * region's objects are checked too: one read after the region's reset.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <kslab/malloc.h>
+#include <kslab/region.h>
 #include <kslab/slab.h>
 
 #include "../ktap.h"
@@ -41,8 +43,39 @@ static const struct scenario scenarios[] = {
 	  { "Invalid write of size 1", "0 bytes after a block of size 20 alloc'd" } },
 	{ "malloc_use_after_free", "use-after-poison",
 	  { "Invalid read of size 1", "inside a block of size 112 free'd" } },
+	{ "region_use_after_reset", "use-after-poison",
+	  { "Invalid read of size 1", "is in a rw- anonymous segment" } },
 	{ "clean", NULL, { NULL, NULL } },
 };
+
+/*
+ * A region's objects, over more than one block and a reset; with
+ * @after_reset, one read after the reset.
+ */
+static int region_use(bool after_reset)
+{
+	struct kslab_region *r = kslab_region_create("t-checked", 4096, 0);
+	unsigned char *p = NULL;
+	int i;
+
+	if (!r)
+		return 1;
+	for (i = 0; i < 100; i++) {
+		p = kslab_region_alloc(r, 100, 0, GFP_KERNEL);
+		if (!p)
+			return 1;
+		memset(p, i, 100);
+	}
+	kslab_region_reset(r);
+	if (after_reset)
+		return ((volatile unsigned char *)p)[3];
+	p = kslab_region_alloc(r, 100, 0, GFP_KERNEL);
+	if (!p)
+		return 1;
+	memset(p, 1, 100);
+	kslab_region_destroy(r);
+	return 0;
+}
 
 /* The child: commit scenario @name's bug, or none for "clean". */
 static int child_main(const char *name)
@@ -72,6 +105,10 @@ static int child_main(const char *name)
 		kslab_free(p);
 		return ((volatile unsigned char *)p)[3];
 	}
+	if (!strcmp(name, "region_use_after_reset"))
+		return region_use(true);
+	if (region_use(false))
+		return 1;
 	p = kslab_malloc(100);
 	memset(p, 7, 100);
 	kslab_free(p);
@@ -130,12 +167,14 @@ static void check_scenario(struct ktap_test *t, const struct scenario *s)
 SCENARIO_TEST(use_after_free, 0)
 SCENARIO_TEST(overflow, 1)
 SCENARIO_TEST(malloc_use_after_free, 2)
-SCENARIO_TEST(clean, 3)
+SCENARIO_TEST(region_use_after_reset, 3)
+SCENARIO_TEST(clean, 4)
 
 static const struct ktap_case checker_cases[] = {
 	{ "use_after_free", test_use_after_free },
 	{ "overflow", test_overflow },
 	{ "malloc_use_after_free", test_malloc_use_after_free },
+	{ "region_use_after_reset", test_region_use_after_reset },
 	{ "clean", test_clean },
 };
 
