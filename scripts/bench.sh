@@ -18,10 +18,16 @@
 #   bench_region  a frame's or a request's objects from a kslab region
 #                 reset at its end, beside kmalloc, kslab's caches and each
 #                 malloc freeing them one by one (scripts/bench-region.sh)
+#   bench_thp     a random walk over 512 MiB of a cache's objects with
+#                 KSLAB_THP off, on and auto, and the give-back after
+#                 (scripts/bench-thp.sh)
+#   fragmentation kslab's buddy and internal fragmentation over the RSS
+#                 workload's time (scripts/bench-frag.sh)
 #
 # The figures also go, tab-separated, into BUILD/bench-results/, and
 # scripts/bench-plots.gp draws them there as SVG: ns/op per workload and
-# allocator, instructions per pair, threads, RSS over time.
+# allocator, instructions per pair, threads, RSS over time, THP on and
+# off, fragmentation over time.
 #
 #   scripts/bench.sh [BUILD]      BUILD is the build directory (build)
 #
@@ -640,6 +646,10 @@ fi
 
 "$root/scripts/bench-region.sh" "$build"
 
+# ---- transparent huge pages under kslab's chunks, on and off ----
+
+"$root/scripts/bench-thp.sh" "$build"
+
 # ---- RSS over time, and the plots ----
 
 # bench_malloc phases once per allocator: RSS every 20 ms through a grow,
@@ -656,6 +666,10 @@ for name in "${malloc_built[@]}"; do
 		END { printf "%-12s peak %7.1f  end %7.1f\n", n, peak / 1024, last / 1024 }' \
 		"$results/rss-$name.tsv"
 done
+
+# kslab's fragmentation through the same workload, in a run of its own
+# sampled every 20 ms as well.
+"$root/scripts/bench-frag.sh" "$build"
 
 # The tables the plots read: tab-separated, "-" where there is no figure.
 {
@@ -702,7 +716,7 @@ done >"$results/instr.tsv"
 if command -v gnuplot >/dev/null 2>&1 &&
    gnuplot -e "dir='$results'" "$root/scripts/bench-plots.gp" 2>"$tmp/gnuplot.log"; then
 	echo
-	echo "# plots: $results/{ns,instr,region,scaling,rss}.svg (tables beside them)"
+	echo "# plots: $results/{ns,instr,region,scaling,rss,thp,frag}.svg (tables beside them)"
 else
 	echo "# no plots: gnuplot failed or is missing (apt-get install gnuplot-nox):"
 	sed 's/^/#   /' "$tmp/gnuplot.log" 2>/dev/null | head -n 5

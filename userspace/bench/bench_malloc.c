@@ -38,11 +38,22 @@
  *   bench_malloc mixed|threads|large|short|kvfill   prints
  *                                "<ns/op>\t<peak RSS KiB>"
  *   bench_malloc phases          prints "<ms>\t<RSS KiB>" lines
+ *
+ * Built with -DBENCH_FRAG (kslab's malloc only, scripts/bench-frag.sh),
+ * phases also writes kslab's fragmentation beside each sample, on
+ * stderr after a header line: the default zone's unusable-free and
+ * fragmentation index per order (kslab_buddy_frag(), in thousandths)
+ * and the caches' internal fragmentation (kslab_memory_stats(), KiB).
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
+
+#ifdef BENCH_FRAG
+#include <kslab/buddy.h>
+#include <kslab/slab.h>
+#endif
 
 #include "bench.h"
 
@@ -327,6 +338,49 @@ struct phase_clock {
 	unsigned long ops;
 };
 
+#ifdef BENCH_FRAG
+static void frag_header(void)
+{
+	unsigned int order;
+
+	fputs("ms", stderr);
+	for (order = 0; order <= KSLAB_MAX_ORDER; order++)
+		fprintf(stderr, "\tunusable%u", order);
+	for (order = 0; order <= KSLAB_MAX_ORDER; order++)
+		fprintf(stderr, "\tfragindex%u", order);
+	fputs("\tslab\trequested\tpadding\tfree\ttail\n", stderr);
+}
+
+static void frag_sample(double ms)
+{
+	struct kslab_buddy_stats zone;
+	struct kslab_memory_stats mem;
+	struct kslab_buddy_frag frag;
+	unsigned int order;
+
+	kslab_buddy_stats(&zone);
+	kslab_buddy_frag(&zone, &frag);
+	kslab_memory_stats(&mem);
+	fprintf(stderr, "%.0f", ms);
+	for (order = 0; order <= KSLAB_MAX_ORDER; order++)
+		fprintf(stderr, "\t%ld", frag.unusable[order]);
+	for (order = 0; order <= KSLAB_MAX_ORDER; order++)
+		fprintf(stderr, "\t%ld", frag.fragmentation[order]);
+	fprintf(stderr, "\t%zu\t%zu\t%zu\t%zu\t%zu\n", mem.slab_bytes >> 10,
+		mem.requested_bytes >> 10, mem.padding_waste >> 10,
+		mem.cached_bytes >> 10, mem.tail_waste >> 10);
+}
+#else
+static void frag_header(void)
+{
+}
+
+static void frag_sample(double ms)
+{
+	(void)ms;
+}
+#endif
+
 /* Print (ms, RSS) once PHASE_SAMPLE_MS passed; look every 256 ops. */
 static double sample(struct phase_clock *clock)
 {
@@ -337,6 +391,7 @@ static double sample(struct phase_clock *clock)
 	ms = (bench_now_ns() - clock->start_ns) / 1e6;
 	if (ms >= clock->next_ms) {
 		printf("%.0f\t%ld\n", ms, rss_kib());
+		frag_sample(ms);
 		clock->next_ms = ms + PHASE_SAMPLE_MS;
 	}
 	return ms;
@@ -351,6 +406,7 @@ static int run_phases(void)
 	double freed_ms;
 	unsigned long i;
 
+	frag_header();
 	for (i = 0; i < PHASE_BLOCKS; i++) {
 		unsigned char *p = malloc(random_size(&rng));
 
