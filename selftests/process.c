@@ -273,24 +273,36 @@ bool build_dir_of_self(char *dir, size_t size)
 	return true;
 }
 
-bool arena_rss(unsigned long *bytes)
+bool arena_smaps_kib(const char *field, unsigned long *kib)
 {
-	unsigned long start, end, kib, arena_end;
+	unsigned long start, end, n, arena_end;
 	FILE *f = fopen("/proc/self/smaps", "r");
+	size_t len = strlen(field);
 	bool in_arena = false;
 	char line[256];
 
 	if (!f)
 		return false;
 	arena_end = kslab_arena_base + kslab_arena_pages * KSLAB_PAGE_SIZE;
-	*bytes = 0;
+	*kib = 0;
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
 			in_arena = start >= kslab_arena_base && start < arena_end;
-		else if (in_arena && sscanf(line, "Rss: %lu kB", &kib) == 1)
-			*bytes += kib << 10;
+		else if (in_arena && !strncmp(line, field, len) &&
+			 line[len] == ':' && sscanf(line + len + 1, "%lu kB", &n) == 1)
+			*kib += n;
 	}
 	fclose(f);
+	return true;
+}
+
+bool arena_rss(unsigned long *bytes)
+{
+	unsigned long kib;
+
+	if (!arena_smaps_kib("Rss", &kib))
+		return false;
+	*bytes = kib << 10;
 	return true;
 }
 

@@ -76,6 +76,12 @@ char **env_with(const char *name, const char *value, char **var);
  */
 bool arena_rss(unsigned long *bytes);
 
+/*
+ * The sum of one field of /proc/self/smaps over kslab's arena, in KiB:
+ * "Rss", "AnonHugePages". Return: false if smaps cannot be read.
+ */
+bool arena_smaps_kib(const char *field, unsigned long *kib);
+
 /* Pages of [p, p + size) that hold memory now (mincore). */
 unsigned long resident_pages(void *p, size_t size);
 
