@@ -39,6 +39,8 @@ EXPORT_SYMBOL_GPL(kslab_profile_stop);
 EXPORT_SYMBOL_GPL(kslab_profile_sites);
 EXPORT_SYMBOL_GPL(kslab_allocinfo_format);
 EXPORT_SYMBOL_GPL(kslab_leaks_format);
+EXPORT_SYMBOL_GPL(kslab_profile_sample);
+EXPORT_SYMBOL_GPL(kslab_heap_profile_format);
 
 /* <kslab/fault.h> */
 EXPORT_SYMBOL_GPL(kslab_fault_set);

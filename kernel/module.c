@@ -24,6 +24,9 @@
  *                          the kernel's /proc/allocinfo format, once
  *                          profile=1 or kslab_profile_start() turned the
  *                          profile on (Documentation/profiling.rst)
+ *   /proc/kslab_heap_profile  the sampled allocations with their stacks
+ *                          (profile=sample=BYTES), in gperftools' heap
+ *                          profile format; root only: kernel addresses
  *
  * Memory pressure: the shrinker counts kslab_reclaimable_bytes() (no lock)
  * and scans with kslab_reclaim(), which never sleeps and only tries
@@ -59,6 +62,7 @@
 
 #include <kslab/buddy.h>
 #include <kslab/kmalloc.h>
+#include <kslab/profile.h>
 #include <kslab/region.h>
 #include <kslab/slab.h>
 #include "../mm/port.h"
@@ -109,6 +113,11 @@ static int kslab_regioninfo_show(struct seq_file *m, void *unused)
 static int kslab_allocinfo_show(struct seq_file *m, void *unused)
 {
 	return kslab_proc_show(m, kslab_allocinfo_format);
+}
+
+static int kslab_heap_profile_show(struct seq_file *m, void *unused)
+{
+	return kslab_proc_show(m, kslab_heap_profile_format);
 }
 
 static int kslab_validate_show(struct seq_file *m, void *unused)
@@ -259,6 +268,7 @@ static const struct {
 	{ "kslab_stats.json", 0444, kslab_stats_json_show },
 	{ "kslab_regioninfo", 0444, kslab_regioninfo_show },
 	{ "kslab_allocinfo", 0444, kslab_allocinfo_show },
+	{ "kslab_heap_profile", 0400, kslab_heap_profile_show },
 };
 
 /* Remove the first @nr of kslab_proc_files, last first. */

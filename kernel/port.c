@@ -23,6 +23,7 @@
 #include <linux/rcupdate.h>
 #include <linux/string.h>
 #include <linux/slab.h>
+#include <linux/stacktrace.h>
 #include <linux/version.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
@@ -572,6 +573,18 @@ int kslab_env_thread_id(void)
 void kslab_env_caller_name(char *buf, size_t size, unsigned long addr)
 {
 	snprintf(buf, size, "%pS", (void *)addr);
+}
+
+/**
+ * kslab_env_stack() - the current task's kernel stack
+ * @addrs: receives return addresses, innermost first
+ * @max:   room in @addrs
+ *
+ * Return: how many were stored.
+ */
+unsigned int kslab_env_stack(unsigned long *addrs, unsigned int max)
+{
+	return stack_trace_save(addrs, max, 0);
 }
 
 /* ---- RCU ---- */

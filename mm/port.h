@@ -121,6 +121,12 @@
  *   kslab_env_thread_id()         the calling thread's id, for reports.
  *   kslab_env_caller_name(buf, size, addr)  a code address as a reader
  *                                 wants it: symbol+offset where known.
+ *   kslab_env_stack(addrs, max)   the calling thread's stack, return
+ *                                 addresses innermost first, at most
+ *                                 @max; returns how many (0 if it cannot
+ *                                 be read, or if asked again from inside
+ *                                 itself). Called outside every kslab
+ *                                 lock: it may allocate, and fault pages in.
  *
  * Tracing
  *   KSLAB_TRACE(event, a, b)      a probe at a slow-path event (magazine
@@ -327,6 +333,7 @@ const char *kslab_env_option(const char *name);
 unsigned long kslab_env_random(void);
 int kslab_env_thread_id(void);
 void kslab_env_caller_name(char *buf, size_t size, unsigned long addr);
+unsigned int kslab_env_stack(unsigned long *addrs, unsigned int max);
 
 void kslab_call_rcu(struct kslab_rcu_head *head, kslab_rcu_fn fn);
 void kslab_rcu_barrier(void);

@@ -36,6 +36,8 @@
 #define LARGE_GONE		1UL	/* a removed entry: probes go on past it */
 /* The setting that turns profiling on from the start (a module parameter). */
 #define OPTION_NAME		"KSLAB_PROFILE"
+/* Bytes between samples when a heap profile is asked for without a rate. */
+#define SAMPLE_RATE_DEFAULT	(512UL << 10)
 
 struct site_count {
 	struct kslab_atomic bytes;
@@ -85,6 +87,22 @@ static unsigned int site_of(unsigned long caller)
 			return slot;
 	}
 	return SITE_FULL;
+}
+
+/* What an object's vector entry holds: its site, or its sample's record. */
+static unsigned int entry_of(unsigned int site, size_t bytes,
+			     unsigned long caller)
+{
+	if (kslab_unlikely(kslab_load_acquire(&kslab_sample_rate)) &&
+	    kslab_sample_due(bytes))
+		return kslab_sample_take(site, bytes, caller);
+	return site;
+}
+
+/* The site of an entry, its sample's record given back. */
+static unsigned int site_from(unsigned int entry)
+{
+	return entry & KSLAB_SAMPLED ? kslab_sample_free(entry) : entry;
 }
 
 static void count(unsigned int site, long bytes, long calls)
@@ -140,19 +158,49 @@ void kslab_profile_stop(void)
 }
 
 /*
+ * The sampling rate the setting's words ask for: "sample=BYTES", or the
+ * default where a heap profile is asked for ("heap=PATH") without one;
+ * 0 for none, or if a rate is no number.
+ */
+static unsigned long setting_rate(const char *value)
+{
+	unsigned long rate = 0;
+	const char *word;
+
+	for (word = value; *word; word++) {
+		if (word != value && word[-1] != ',')
+			continue;
+		if (!__builtin_strncmp(word, "heap=", 5) && !rate)
+			rate = SAMPLE_RATE_DEFAULT;
+		if (!__builtin_strncmp(word, "sample=", 7)) {
+			for (word += 7, rate = 0; *word >= '0' && *word <= '9';
+			     word++)
+				rate = rate * 10 + (unsigned long)(*word - '0');
+			if (*word && *word != ',')
+				return 0;
+			word--;
+		}
+	}
+	return rate;
+}
+
+/*
  * The KSLAB_PROFILE setting, read as the first cache is made: any value
- * but "0" starts profiling (userspace/profile.c reads its other words).
+ * but "0" starts profiling, and sampling where its words ask for it
+ * (userspace/profile.c reads the words that say what to write).
  */
 void kslab_profile_init(void)
 {
 	const char *value = kslab_env_option(OPTION_NAME);
+	unsigned long rate;
 
 	if (!value || !*value || !__builtin_strcmp(value, "0"))
 		return;
-	if (kslab_profile_start())
+	rate = setting_rate(value);
+	if (rate ? kslab_profile_sample(rate) : kslab_profile_start())
 		kslab_report(KSLAB_LOG_WARN,
-			     "%s: no memory for the profile's tables; not profiling",
-			     OPTION_NAME);
+			     "%s=\"%s\": no memory for the profile's tables, or a rate over %lu; not profiling",
+			     OPTION_NAME, value, KSLAB_SAMPLE_RATE_MAX);
 }
 
 /*
@@ -214,7 +262,8 @@ void kslab_profile_note_alloc(const void *obj, unsigned long caller)
 		return;
 	}
 	site = site_of(caller);
-	sites[index] = (unsigned short)site;
+	sites[index] = (unsigned short)entry_of(site, slab->cache->object_size,
+						caller);
 	count(site, (long)slab->cache->object_size, 1);
 }
 
@@ -233,7 +282,7 @@ void kslab_profile_note_free(const void *obj)
 	sites = kslab_load_acquire(&slab->sites);
 	if (!sites || sites[index] == SITE_NONE)
 		return;
-	site = sites[index];
+	site = site_from(sites[index]);
 	sites[index] = SITE_NONE;
 	count(site, -(long)slab->cache->object_size, -1);
 }
@@ -270,24 +319,27 @@ static struct large_entry *large_slot(unsigned long p, bool insert)
 void kslab_profile_note_large(const void *p, unsigned long caller)
 {
 	size_t bytes = kslab_ksize(p);
+	unsigned int site, entry;
 	struct large_entry *e;
-	unsigned int site;
 
 	if (!kslab_load_acquire(&kslab_profile_tables))
 		return;
 	site = site_of(caller);
+	entry = entry_of(site, bytes, caller);
 	kslab_spin_lock(&large_lock);
 	e = large_slot((unsigned long)p, true);
 	if (e) {
 		e->addr = (unsigned long)p;
 		e->bytes = bytes;
-		e->site = site;
+		e->site = entry;
 	}
 	kslab_spin_unlock(&large_lock);
-	if (e)
+	if (e) {
 		count(site, (long)bytes, 1);
-	else
-		kslab_atomic_add(&unattributed, 1);
+		return;
+	}
+	site_from(entry);	/* a sample it took goes back */
+	kslab_atomic_add(&unattributed, 1);
 }
 
 void kslab_profile_note_large_free(const void *p)
@@ -304,7 +356,7 @@ void kslab_profile_note_large_free(const void *p)
 	}
 	kslab_spin_unlock(&large_lock);
 	if (e)
-		count(found.site, -(long)found.bytes, -1);
+		count(site_from(found.site), -(long)found.bytes, -1);
 }
 
 /* The live figures of @site, summed over the CPUs. */

@@ -28,6 +28,20 @@ void kslab_profile_slab_release(struct kslab_cache *cache,
 				struct kslab_slab *slab) kslab_hidden;
 void kslab_profile_init(void) kslab_hidden;
 
+/*
+ * Sampled heap profiles (mm/heap_profile.c). A slab vector's entry with
+ * KSLAB_SAMPLED set is a sample record's number, not a site's.
+ */
+#define KSLAB_SAMPLED		0x8000U
+#define KSLAB_STACK_DEPTH	32	/* frames kept of a sampled stack */
+#define KSLAB_STACK_SKIP_MAX	16	/* kslab's own frames above the caller */
+#define KSLAB_SAMPLE_RATE_MAX	(1UL << 26)
+extern unsigned long kslab_sample_rate kslab_hidden;
+bool kslab_sample_due(size_t bytes) kslab_hidden;
+unsigned int kslab_sample_take(unsigned int site, size_t bytes,
+			       unsigned long caller) kslab_hidden;
+unsigned int kslab_sample_free(unsigned int entry) kslab_hidden;
+
 /* A slab object @obj was handed out to @caller. */
 static inline void kslab_profile_alloc(const void *obj, unsigned long caller)
 {

@@ -17,8 +17,10 @@
 # --debug runs the same on the debug kernel of scripts/build-debug-kernel.sh
 # (KASAN, lockdep, kmemleak, DEBUG_VM), and also asks kmemleak to scan
 # after the unloads; the work goes to BUILD/kernel-debug. Both end with a
-# second load whose client leaves a cache behind, which kslab's unload
-# must report by name and count.
+# second load, with the allocation profile on (profile=sample=1), whose
+# client leaves a cache behind: /proc/kslab_allocinfo must name the
+# client's site, /proc/kslab_heap_profile hold its samples, and kslab's
+# unload must report the cache by name and count.
 #
 # Installs what is missing (linux-headers-amd64 qemu-system-x86
 # busybox-static cpio kmod) and fetches the kernel image without installing
@@ -170,7 +172,11 @@ if [ -e /sys/kernel/debug/kmemleak ]; then
 	echo scan > /sys/kernel/debug/kmemleak
 	echo "@@ kmemleak" && cat /sys/kernel/debug/kmemleak
 fi
-insmod /kslab.ko && insmod /kslab_client.ko leak=1 && rmmod kslab_client &&
+insmod /kslab.ko profile=sample=1 && insmod /kslab_client.ko leak=1 &&
+	echo "@@ allocinfo" && cat /proc/kslab_allocinfo &&
+	echo "@@ allocinfo end" && echo "@@ heap profile" &&
+	cat /proc/kslab_heap_profile && echo "@@ heap profile end" &&
+	rmmod kslab_client &&
 	rmmod kslab && echo "@@ leak run"
 echo "@@ leak log" && dmesg -c
 insmod /kslab.ko max_chunks=1 && insmod /kslab_client.ko cap=1 &&
@@ -273,6 +279,20 @@ result "$(grep -q -E 'WARNING:|BUG:|Oops|Call Trace|possible .*deadlock|KASAN' "
 result "$(seen '@@ leak run' &&
 	  seen 'kslab: BUG kslab_client_leak: cache still exists at unload, 3 objects allocated' &&
 	  echo 1 || echo 0)" "unload_reports_a_cache_left_behind"
+# profile=1: /proc/kslab_allocinfo in the kernel's format names the
+# client's site of the 3 objects it leaves, its module in brackets.
+allocinfo=$(sed -n '/^@@ allocinfo$/,/^@@ allocinfo end$/p' "$log")
+sed 's/^/# /' <<<"$allocinfo"
+result "$(grep -q '^allocinfo - version: 1.0$' <<<"$allocinfo" &&
+	  grep -q -E '^ +300 +3 client_leak\+0x[0-9a-f]+/0x[0-9a-f]+ \[kslab_client\]$' <<<"$allocinfo" &&
+	  echo 1 || echo 0)" "proc_kslab_allocinfo_names_the_client_site"
+# profile=sample=1: every allocation sampled, so each of
+# the client's three 100-byte objects; the heap profile's header says so.
+heap=$(sed -n '/^@@ heap profile$/,/^@@ heap profile end$/p' "$log")
+sed 's/^/# /' <<<"$heap" | head -n 8
+result "$(grep -q -E '^heap profile: +[0-9]+: +[0-9]+ \[ *[0-9]+: +[0-9]+\] @ heap_v2/1$' <<<"$heap" &&
+	  grep -q -E '^3: 300 \[3: 300\] @( 0x[0-9a-f]+)+$' <<<"$heap" &&
+	  echo 1 || echo 0)" "proc_kslab_heap_profile_samples_the_client"
 # max_chunks=1: one 4 MiB chunk, 64 blocks of 64 KiB at most (without the
 # cap the client stops at 256).
 capped=$(sed -n 's/.*# cap: \([0-9][0-9]*\) blocks.*/\1/p' "$log" | head -n 1)

@@ -5,6 +5,7 @@
  * it runs inside malloc.
  */
 #include <dlfcn.h>
+#include <execinfo.h>
 #include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
@@ -75,4 +76,22 @@ void kslab_env_caller_name(char *buf, size_t size, unsigned long addr)
 	else
 		kslab_snprintf(buf, size, "%s+%#lx", info.dli_fname,
 			       addr - (unsigned long)info.dli_fbase);
+}
+
+/*
+ * The C library's unwinder. Its first call loads libgcc_s, which
+ * allocates: under kslab's malloc that allocation may be sampled and ask
+ * for a stack again, which this thread then goes without.
+ */
+unsigned int kslab_env_stack(unsigned long *addrs, unsigned int max)
+{
+	static __thread bool unwinding __attribute__((tls_model("initial-exec")));
+	int n;
+
+	if (unwinding)
+		return 0;
+	unwinding = true;
+	n = backtrace((void **)addrs, (int)max);
+	unwinding = false;
+	return n > 0 ? (unsigned int)n : 0;
 }

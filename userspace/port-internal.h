@@ -16,7 +16,7 @@ void kslab_arena_unlock(void);
 
 /* userspace/print.c: texts kslab writes at exit, in memory of its own. */
 void kslab_write_text(int fd, size_t (*format)(char *buf, size_t size));
-int kslab_output_open(const char *setting, const char *pattern);
+int kslab_output_open(const char *setting, const char *pattern, bool append);
 
 /* userspace/profile.c: what KSLAB_PROFILE asks for at exit. */
 void kslab_profile_at_exit(void);

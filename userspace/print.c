@@ -75,10 +75,11 @@ void kslab_write_text(int fd, size_t (*format)(char *buf, size_t size))
 
 /*
  * Open the file a setting (@setting, say KSLAB_STATS) names, @pattern with
- * each "%p" replaced by the process ID, to append to.
+ * each "%p" replaced by the process ID, to append to (or, not @append,
+ * to write anew).
  * Return: its descriptor, or -1, said why.
  */
-int kslab_output_open(const char *setting, const char *pattern)
+int kslab_output_open(const char *setting, const char *pattern, bool append)
 {
 	char path[STATS_PATH_MAX], msg[LINE_MAX_BYTES];
 	size_t len = 0;
@@ -95,7 +96,8 @@ int kslab_output_open(const char *setting, const char *pattern)
 	}
 	path[len] = '\0';
 	if (!*pattern)
-		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
+			  (append ? O_APPEND : O_TRUNC), 0644);
 	if (fd < 0) {
 		snprintf(msg, sizeof(msg), "kslab: %s: %s: %s; not written",
 			 setting, path, *pattern ? "path too long" : strerror(errno));
@@ -124,7 +126,7 @@ static void __attribute__((destructor)) stats_at_exit(void)
 		value += value[4] ? 5 : 4;
 	}
 	if (value[0] == '/') {
-		fd = kslab_output_open("KSLAB_STATS", value);
+		fd = kslab_output_open("KSLAB_STATS", value, true);
 		if (fd < 0)
 			return;
 	} else if (json ? value[0] != '\0' : strcmp(value, "1") != 0) {

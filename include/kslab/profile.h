@@ -74,6 +74,35 @@ size_t kslab_allocinfo_format(char *buf, size_t size);
 KSLAB_API
 size_t kslab_leaks_format(char *buf, size_t size);
 
+/**
+ * kslab_profile_sample() - sample allocations with their stacks
+ * @rate: bytes allocated, on average, between two samples; 0 stops
+ *        sampling (samples still live are kept until freed)
+ *
+ * Starts the profile too (kslab_profile_start()). Each sample keeps its
+ * allocation's stack while it lives; kslab_heap_profile_format() writes
+ * them for pprof. The gaps between samples are drawn at random, so
+ * every byte has the same chance, whatever the sizes.
+ * Return: 0, -1 if the tables could not be made or @rate is over 64 MiB.
+ */
+KSLAB_API
+int kslab_profile_sample(unsigned long rate);
+
+/**
+ * kslab_heap_profile_format() - the samples as a pprof heap profile
+ * @buf:  receives the text, NUL-terminated, truncated to @size
+ * @size: room in @buf (0: only measure)
+ *
+ * gperftools' text format, "heap_v2" with the sampling rate, which
+ * pprof scales back up: one line per stack, its samples live now and
+ * those allocated since sampling started. A userspace reader of it also
+ * needs the program's mappings, which the writer appends (the
+ * KSLAB_PROFILE setting's heap= does: Documentation/profiling.rst).
+ * Return: the length of the whole text, as snprintf() counts it.
+ */
+KSLAB_API
+size_t kslab_heap_profile_format(char *buf, size_t size);
+
 KSLAB_END_DECLS
 
 #endif /* KSLAB_PROFILE_H */

@@ -21,6 +21,13 @@
 
 #define LEAK_ARG	"leak-child"
 #define SIGNAL_ARG	"signal-child"
+#define SAMPLE_ARG	"sample-child"
+/* The sampled child: 32 MiB live, 2 MiB live, 16 MiB come and gone. */
+#define SAMPLE_BLOCK	4000	/* 4096 usable */
+#define BIG_BLOCKS	8192
+#define SMALL_BLOCKS	512
+#define CHURN_BLOCKS	4096
+#define SAMPLE_RATE	"65536"
 #define BIG_LEAKS	10	/* of 1000 bytes: 1024 each */
 #define SMALL_LEAKS	3	/* of 64 bytes */
 #define THREADS		4
@@ -35,6 +42,9 @@ void leak_big(void **v);
 void leak_small(void **v);
 void churn(void);
 void thread_site(void **v, unsigned int n);
+void sample_big(void **v, unsigned int n);
+void sample_small(void **v, unsigned int n);
+void sample_churn(unsigned int n);
 
 site_fn void leak_big(void **v)
 {
@@ -236,11 +246,115 @@ out:
 	work_dir_remove(dir);
 }
 
+site_fn void sample_big(void **v, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		v[i] = kslab_kmalloc(SAMPLE_BLOCK, GFP_KERNEL);
+}
+
+site_fn void sample_small(void **v, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		v[i] = kslab_kmalloc(SAMPLE_BLOCK, GFP_KERNEL);
+}
+
+site_fn void sample_churn(unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		kslab_kfree(kslab_kmalloc(SAMPLE_BLOCK, GFP_KERNEL));
+}
+
+static int sample_child(void)
+{
+	static void *held[BIG_BLOCKS + SMALL_BLOCKS];
+
+	sample_big(held, BIG_BLOCKS);
+	sample_small(held + BIG_BLOCKS, SMALL_BLOCKS);
+	sample_churn(CHURN_BLOCKS);
+	return 0;
+}
+
+/* The MB pprof's --text gives @fn in its own column (flat), or -1. */
+static double pprof_mb(const char *text, const char *fn)
+{
+	char pattern[64];
+	const char *line;
+	double mb;
+
+	snprintf(pattern, sizeof(pattern), "%% %s\n", fn);
+	line = strstr(text, pattern);
+	if (!line)
+		return -1;
+	while (line > text && line[-1] != '\n')
+		line--;
+	return sscanf(line, "%lf", &mb) == 1 ? mb : -1;
+}
+
+/*
+ * google-pprof reads the heap profile a sampled child writes at exit and,
+ * scaled back up, finds each site's memory within a few samples' worth:
+ * the live profile, then what was allocated since sampling started.
+ */
+static void test_pprof_reads_heap_profile(struct ktap_test *t)
+{
+	char dir[] = "/tmp/kslab-heap-XXXXXX", self[4096], heap[64];
+	char value[128], *var = NULL, **env = NULL;
+	const char *inuse[] = { "/usr/bin/google-pprof", "--text", self, heap, NULL };
+	const char *alloc[] = { "/usr/bin/google-pprof", "--text", "--alloc_space",
+				self, heap, NULL };
+	static struct capture c;
+	double big, small, churn;
+	ssize_t n;
+
+	if (!KTAP_EXPECT(t, work_dir_make(dir)))
+		return;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
+	snprintf(heap, sizeof(heap), "%s/heap", dir);
+	snprintf(value, sizeof(value), "sample=" SAMPLE_RATE ",heap=%s", heap);
+	env = env_with("KSLAB_PROFILE", value, &var);
+	if (!KTAP_EXPECT(t, env && capture_self(&c, SAMPLE_ARG, env)) ||
+	    !KTAP_EXPECT_EQ(t, c.status, 0))
+		goto out;
+	if (!KTAP_EXPECT(t, !access(inuse[0], X_OK))) {
+		ktap_diag("google-pprof is missing: apt-get install google-perftools");
+		goto out;
+	}
+	KTAP_EXPECT(t, capture_exec(&c, inuse, NULL) && c.status == 0);
+	KTAP_EXPECT(t, strstr(c.err, "Adjusting heap profiles for 1-in-" SAMPLE_RATE " sampling rate"));
+	big = pprof_mb(c.out, "sample_big");
+	small = pprof_mb(c.out, "sample_small");
+	ktap_diag("live: sample_big %.1f MB (32 exact), sample_small %.1f MB (2)",
+		  big, small);
+	/* 512 samples: 5 standard deviations is 22%. */
+	KTAP_EXPECT(t, big > 32 * 0.78 && big < 32 * 1.22);
+	/* 32 samples: within a factor of 2. */
+	KTAP_EXPECT(t, small > 1 && small < 4);
+	KTAP_EXPECT(t, pprof_mb(c.out, "sample_churn") < 0);
+	KTAP_EXPECT(t, strstr(c.out, "sample_big") < strstr(c.out, "sample_small"));
+
+	KTAP_EXPECT(t, capture_exec(&c, alloc, NULL) && c.status == 0);
+	churn = pprof_mb(c.out, "sample_churn");
+	ktap_diag("allocated: sample_churn %.1f MB (16)", churn);
+	KTAP_EXPECT(t, churn > 16 * 0.7 && churn < 16 * 1.3);
+out:
+	free(var);
+	free(env);
+	work_dir_remove(dir);
+}
+
 static const struct ktap_case profile_user_cases[] = {
 	{ "exit_report_leak_first", test_exit_report_leak_first },
 	{ "signal_dump", test_signal_dump },
 	{ "threads_exact", test_threads_exact },
 	{ "tool_sites", test_tool_sites },
+	{ "pprof_reads_heap_profile", test_pprof_reads_heap_profile },
 };
 
 int main(int argc, char **argv)
@@ -254,5 +368,7 @@ int main(int argc, char **argv)
 		return leak_child();
 	if (argc > 1 && !strcmp(argv[1], SIGNAL_ARG))
 		return signal_child();
+	if (argc > 1 && !strcmp(argv[1], SAMPLE_ARG))
+		return sample_child();
 	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
 }

@@ -725,6 +725,21 @@ static void count_blocks_under_cap(void)
 	pr_info("# cap: %u blocks of 64 KiB before NULL\n", n);
 }
 
+/*
+ * leak=1: a cache left behind with 3 objects. Not __init, so that the
+ * allocation profile (/proc/kslab_allocinfo) can name the site after the
+ * load, when the init code is gone.
+ */
+static noinline void client_leak(void)
+{
+	struct kslab_cache *c = kslab_cache_create("kslab_client_leak", 100,
+						   NULL, 0);
+	unsigned int i;
+
+	for (i = 0; c && i < 3; i++)
+		kslab_cache_alloc(c, GFP_KERNEL);
+}
+
 static int __init kslab_client_init(void)
 {
 	if (cap) {
@@ -732,12 +747,7 @@ static int __init kslab_client_init(void)
 		return 0;
 	}
 	if (leak) {
-		struct kslab_cache *c = kslab_cache_create("kslab_client_leak",
-							   100, NULL, 0);
-		unsigned int i;
-
-		for (i = 0; c && i < 3; i++)
-			kslab_cache_alloc(c, GFP_KERNEL);
+		client_leak();
 		return 0;
 	}
 	pr_info("KTAP version 1\n");
