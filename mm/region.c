@@ -520,6 +520,36 @@ size_t kslab_regioninfo_format(char *buf, size_t size)
 }
 
 /**
+ * kslab_regions_exit() - report and destroy every region still alive
+ *
+ * For kslab_shutdown(), before kmalloc's classes go: a region left at
+ * the module's unload is its user's bug, but its memory is kslab's to
+ * give back. Nothing may use kslab meanwhile.
+ * Return: the number of regions reported.
+ */
+unsigned long kslab_regions_exit(void)
+{
+	unsigned long left = 0;
+
+	for (;;) {
+		struct kslab_region *r = NULL;
+
+		kslab_spin_lock(&regions_lock);
+		if (!kslab_list_empty(&regions))
+			r = kslab_container_of(regions.next, struct kslab_region,
+					       node);
+		kslab_spin_unlock(&regions_lock);
+		if (!r)
+			return left;
+		kslab_report(KSLAB_LOG_ERR,
+			     "BUG %s: region still exists at unload, %lu blocks and %lu kmalloc objects given back",
+			     r->name, r->nr_blocks, r->nr_large);
+		kslab_region_destroy(r);
+		left++;
+	}
+}
+
+/**
  * kslab_regions_lock() - hold the list of regions, for fork()
  *
  * For kslab_lock_inner(); kslab_regions_unlock() releases it.

@@ -399,18 +399,21 @@ void kslab_cache_destroy(struct kslab_cache *cache)
 /**
  * kslab_shutdown() - give everything back, for the kernel module's unload
  *
- * Destroys kmalloc's classes, reports every other cache still alive (its
- * name and the objects it has out), and, if none is, destroys the internal
- * caches and gives the default zone's chunks and the page map's leaves
- * back. Nothing may use kslab meanwhile.
- * Return: the number of problems reported; 0 when all memory went back.
+ * Reports and destroys every region still alive, destroys kmalloc's
+ * classes, reports every other cache still alive (its name and the
+ * objects it has out), and, if none is, destroys the internal caches and
+ * gives the default zone's chunks and the page map's leaves back. Nothing
+ * may use kslab meanwhile.
+ * Return: the number of problems reported; 0 when nothing was left
+ * behind and all memory went back.
  */
 unsigned long kslab_shutdown(void)
 {
 	struct kslab_cache *cache, *tmp;
-	unsigned long problems;
+	unsigned long problems, regions;
 
 	kslab_rcu_wait_frees();
+	regions = kslab_regions_exit();
 	problems = kslab_kmalloc_exit();
 
 	kslab_mutex_lock(&kslab_caches_lock);
@@ -435,10 +438,10 @@ unsigned long kslab_shutdown(void)
 	}
 	kslab_mutex_unlock(&kslab_caches_lock);
 	if (problems)
-		return problems;
+		return problems + regions;
 	problems = kslab_default_zone_release() ? 1 : 0;
 	kslab_pagemap_release();
-	return problems;
+	return problems + regions;
 }
 
 /* How far cache_trim() goes. */

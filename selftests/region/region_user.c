@@ -4,14 +4,16 @@
  * which the kernel's large memory cannot give; the listing read by
  * another thread while the owner allocates, marks and resets, which is
  * what the marked accesses of mm/region.c are for (ThreadSanitizer runs
- * this too); KSLAB_STATS's listing at exit. Also main() for the region
- * test program.
+ * this too); KSLAB_STATS's listing at exit; regions left at shutdown.
+ * Also main() for the region test program.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
+#include <kslab/buddy.h>
 #include <kslab/region.h>
 
 #include "../capture.h"
@@ -125,7 +127,41 @@ static void test_stats_at_exit(struct ktap_test *t)
 		       str_find(c.err, "Node 0, zone") < str_find(c.err, "regioninfo"));
 }
 
+/*
+ * Shutdown, as the kernel module unloads, with two regions left: each
+ * reported by name and destroyed, its blocks and kmalloc objects given
+ * back, so every chunk still goes. In a child, as it ends kslab.
+ */
+static void shutdown_with_regions(void *unused)
+{
+	struct kslab_region *r = kslab_region_create("t-left", 4096, 0);
+	struct kslab_region *l = kslab_region_create("t-left-large", 4096,
+						     KSLAB_REGION_KMALLOC_LARGE);
+	struct kslab_buddy_stats bs;
+
+	(void)unused;
+	if (!r || !l || !kslab_region_alloc(r, 1000, 0, GFP_KERNEL) ||
+	    !kslab_region_alloc(l, 100000, 0, GFP_KERNEL))
+		return;
+	printf("problems=%lu", kslab_shutdown());
+	kslab_buddy_stats(&bs);
+	printf(" pages=%lu\n", bs.managed_pages);
+}
+
+static void test_shutdown_reports_regions(struct ktap_test *t)
+{
+	struct capture c;
+
+	KTAP_ASSERT(t, capture_fork(&c, shutdown_with_regions, NULL));
+	KTAP_EXPECT(t, WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0);
+	ktap_check(t, !strcmp(c.out, "problems=2 pages=0\n"), __FILE__, __LINE__,
+		   "both regions reported, every chunk back: %s %s", c.out, c.err);
+	EXPECT_CONTAINS(t, c.err, "BUG t-left: region still exists at unload, 1 blocks and 0 kmalloc objects given back");
+	EXPECT_CONTAINS(t, c.err, "BUG t-left-large: region still exists at unload, 1 blocks and 1 kmalloc objects given back");
+}
+
 static const struct ktap_case region_user_cases[] = {
+	{ "shutdown_reports_regions", test_shutdown_reports_regions },
 	{ "stats_at_exit", test_stats_at_exit },
 	{ "alignment_beyond_chunks", test_alignment_beyond_chunks },
 	{ "listing_while_owner_works", test_listing_while_owner_works },
