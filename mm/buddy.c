@@ -515,13 +515,55 @@ unsigned long kslab_zone_set_keep_free(struct kslab_zone *zone,
 }
 
 /*
+ * Free pages in blocks worth a discard within the aligned run of 1 <<
+ * @order pages that holds @page, read block by block: the run is tiled by
+ * blocks no larger than itself (one larger would hold @page's own free
+ * block, which is smaller), each starting at a free or head page.
+ */
+static unsigned long run_discardable_pages(const struct kslab_page *page,
+					   unsigned int order)
+{
+	const struct kslab_chunk *chunk = kslab_page_chunk(page);
+	unsigned long i = page->index & ~((1UL << order) - 1);
+	unsigned long end = i + (1UL << order), free = 0;
+
+	while (i < end) {
+		const struct kslab_page *p = &chunk->pages[i];
+
+		if (p->state == KSLAB_PAGE_FREE &&
+		    p->order >= KSLAB_DISCARD_MIN_ORDER)
+			free += 1UL << p->order;
+		i += p->state == KSLAB_PAGE_FREE || p->state == KSLAB_PAGE_HEAD ?
+		     1UL << p->order : 1;
+	}
+	return free;
+}
+
+/*
+ * Whether to discard the free block @page of @order. Where the
+ * environment asks for larger discards at that address (a huge page's),
+ * a smaller block goes only when at least half of its huge page is free
+ * in blocks worth discarding: the environment then splits the huge page,
+ * and the half or more that is free goes back at once; a huge page in
+ * use more than that keeps its blocks, and its mapping, whole.
+ */
+static bool discard_worth(const struct kslab_page *page, unsigned int order)
+{
+	unsigned int keep = kslab_env_discard_order(kslab_page_address(page));
+
+	return order >= keep ||
+	       2 * run_discardable_pages(page, keep) >= 1UL << keep;
+}
+
+/*
  * Discarded under the zone lock: a free block must not be allocated and
  * written while its memory goes, and taking blocks off the lists instead
  * would make concurrent allocations grow the zone meanwhile. The lists
  * live in the page descriptors, never in the free pages, so a discarded
  * block is as free as before. Once a second, from a reap, with a few
  * hundred blocks at most: a short hold. Blocks smaller than the
- * environment discards at that address (a huge page's, KSLAB_THP) stay.
+ * environment discards at that address (a huge page's, KSLAB_THP) go
+ * only from a huge page at least half free (discard_worth()).
  */
 unsigned long kslab_zone_discard_free(struct kslab_zone *zone)
 {
@@ -535,11 +577,10 @@ unsigned long kslab_zone_discard_free(struct kslab_zone *zone)
 	for (order = KSLAB_DISCARD_MIN_ORDER; order <= KSLAB_MAX_ORDER; order++) {
 		kslab_list_for_each_entry(page, &zone->free_area[order].blocks,
 					  buddy_node) {
-			void *addr = kslab_page_address(page);
-
-			if (order < kslab_env_discard_order(addr))
+			if (!discard_worth(page, order))
 				continue;
-			zone->source->discard(zone->source, addr,
+			zone->source->discard(zone->source,
+					      kslab_page_address(page),
 					      KSLAB_PAGE_SIZE << order);
 			n++;
 		}

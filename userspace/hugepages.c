@@ -20,8 +20,8 @@
  *         then on; a slot keeps what it was given until it goes back.
  *
  * The system's setting (/sys/kernel/mm/transparent_hugepage/enabled)
- * "never", a kernel without THP, a huge page larger than a slot, or
- * prctl(PR_SET_THP_DISABLE) leave none to have: then nothing is advised
+ * "never", a kernel without THP, a huge page of other than half a slot
+ * (2 MiB), or prctl(PR_SET_THP_DISABLE) leave none to have: then nothing is advised
  * and the mode reads "none". Under "madvise" and "always" an advised
  * range gets huge pages at fault time, with direct compaction where the
  * defrag setting says so for advised ranges (its default, "madvise").
@@ -29,9 +29,10 @@
  * Discards: MADV_DONTNEED of part of a huge page splits it; the page
  * table entries of the range go, so RSS falls, but the huge page's memory
  * is freed only when the kernel's deferred split runs, under memory
- * pressure. So a huge slot is discarded only in whole huge pages
- * (kslab_env_discard_order()): smaller free blocks stay resident, and
- * are counted in RSS, until they merge into a 2 MiB block.
+ * pressure. So a huge page is discarded whole (kslab_env_discard_order()),
+ * or, where at least half of it is free (mm/buddy.c), split first, at
+ * once, by userspace/pages.c; a huge page in use more than that keeps its
+ * smaller free blocks resident, and counted in RSS.
  *
  * Nothing here allocates: it runs inside the allocator.
  */
@@ -71,7 +72,7 @@ static void read_text(const char *path, char *buf, size_t size)
 	buf[n > 0 ? n : 0] = '\0';
 }
 
-/* The huge page's order in kslab pages, or 0 if a slot cannot hold one. */
+/* The huge page's order in kslab pages, or 0 if there are none to have. */
 static unsigned int system_huge_order(void)
 {
 	unsigned long bytes = 0;
@@ -86,8 +87,8 @@ static unsigned int system_huge_order(void)
 	read_text(THP_SYSFS "hpage_pmd_size", buf, sizeof(buf));
 	for (s = buf; *s >= '0' && *s <= '9'; s++)
 		bytes = bytes * 10 + (unsigned long)(*s - '0');
-	if (!bytes || bytes & (bytes - 1) || bytes > KSLAB_CHUNK_SIZE ||
-	    bytes < KSLAB_PAGE_SIZE)
+	/* Two to a slot, as userspace/pages.c keeps them: 2 MiB on x86-64. */
+	if (bytes != KSLAB_CHUNK_SIZE / 2)
 		return 0;
 	while ((KSLAB_PAGE_SIZE << order) < bytes)
 		order++;

@@ -23,9 +23,10 @@
  * the system when kslab_env_large_release() says so.
  *
  * Every slot mapped is advised for transparent huge pages or against
- * them (userspace/hugepages.c, KSLAB_THP), and remembers which, so that
- * kslab_env_discard_order() keeps discards of a huge one to whole huge
- * pages.
+ * them (userspace/hugepages.c, KSLAB_THP), and remembers which for each
+ * of its two huge pages' places, so that kslab_env_discard_order() keeps
+ * discards of a huge one to whole huge pages, and a discard mm/ makes
+ * inside one anyway (most of it free) splits it first.
  *
  * Slots are handed out under arena_lock; grants are rare (one per 4 MiB).
  * Small metadata shares pages, under the same lock.
@@ -40,6 +41,9 @@
 #define ARENA_MAX_CHUNKS	(KSLAB_ARENA_SIZE / KSLAB_CHUNK_SIZE)
 #define BITS_PER_WORD		(8 * sizeof(unsigned long))
 #define CHUNK_WORD_BYTES	(KSLAB_CHUNK_PAGES * sizeof(unsigned long))
+/* Huge pages are 2 MiB (userspace/hugepages.c): two places a slot. */
+#define HUGE_PER_SLOT		2
+#define HUGE_PLACE_SIZE		(KSLAB_CHUNK_SIZE / HUGE_PER_SLOT)
 
 unsigned long kslab_arena_base;
 unsigned long kslab_arena_pages;
@@ -48,7 +52,8 @@ unsigned long *kslab_page_words;
 static unsigned long slot_used[ARENA_MAX_CHUNKS / BITS_PER_WORD];
 static unsigned long slot_kept[ARENA_MAX_CHUNKS / BITS_PER_WORD];	/* still mapped */
 static unsigned long slot_aged[ARENA_MAX_CHUNKS / BITS_PER_WORD];	/* kept at the last release */
-static unsigned long slot_huge[ARENA_MAX_CHUNKS / BITS_PER_WORD];	/* advised for huge pages */
+/* Each huge page's place (HUGE_PER_SLOT a slot): advised, not split since. */
+static unsigned long slot_huge[ARENA_MAX_CHUNKS * HUGE_PER_SLOT / BITS_PER_WORD];
 static unsigned long kept_slots;	/* changed under arena_lock, read without */
 static unsigned long used_slots;	/* likewise */
 static unsigned int slot_run[ARENA_MAX_CHUNKS];	/* a large run's length, at its first slot */
@@ -135,6 +140,14 @@ static void bit_set(unsigned long *map, unsigned long slot, bool on)
 		__atomic_fetch_or(&map[slot / BITS_PER_WORD], bit, __ATOMIC_RELAXED);
 	else
 		__atomic_fetch_and(&map[slot / BITS_PER_WORD], ~bit, __ATOMIC_RELAXED);
+}
+
+static void huge_mark(unsigned long slot, bool huge)
+{
+	unsigned int i;
+
+	for (i = 0; i < HUGE_PER_SLOT; i++)
+		bit_set(slot_huge, slot * HUGE_PER_SLOT + i, huge);
 }
 
 static bool slot_test(unsigned long slot)
@@ -248,7 +261,7 @@ static void slots_release(unsigned long first, unsigned long count)
 
 	kslab_spin_lock(&arena_lock);
 	for (i = 0; i < count; i++) {
-		bit_set(slot_huge, first + i, false);
+		huge_mark(first + i, false);
 		slot_mark(first + i, false);
 	}
 	kslab_spin_unlock(&arena_lock);
@@ -316,7 +329,7 @@ static void *slots_map(unsigned long first, unsigned long count, size_t zero)
 	for (i = 0; i < count; i++) {
 		bit_set(slot_kept, first + i, false);
 		bit_set(slot_aged, first + i, false);
-		bit_set(slot_huge, first + i, huge);
+		huge_mark(first + i, huge);
 	}
 	__atomic_fetch_sub(&kept_slots, kept, __ATOMIC_RELAXED);
 	kslab_spin_unlock(&arena_lock);
@@ -445,19 +458,52 @@ size_t kslab_env_large_release(bool all)
 	}
 }
 
+/* The huge page place holding @p, or -1 outside the arena. */
+static long huge_place(const void *p)
+{
+	unsigned long off = (unsigned long)p - kslab_arena_base;
+
+	if (off / KSLAB_CHUNK_SIZE >= arena_slots())
+		return -1;
+	return (long)(off / HUGE_PLACE_SIZE);
+}
+
 /*
- * The order discards in @p's slot are rounded to: a huge page's where the
- * slot was advised for them, since MADV_DONTNEED of part of one splits it
- * and leaves its memory taken until the kernel's deferred split.
+ * The order discards at @p are rounded to: a huge page's where its slot
+ * was advised for them and the page not split since, since MADV_DONTNEED
+ * of part of one splits it and leaves its memory taken until the
+ * kernel's deferred split.
  */
 unsigned int kslab_env_discard_order(const void *p)
 {
-	unsigned long slot = ((unsigned long)p - kslab_arena_base) /
-			     KSLAB_CHUNK_SIZE;
+	long place = huge_place(p);
 
-	if (slot >= arena_slots() || !bit_test(slot_huge, slot))
+	if (place < 0 || !bit_test(slot_huge, (unsigned long)place))
 		return 0;
 	return kslab_thp_order();
+}
+
+/*
+ * mm/ discards part of a huge page only where most of it is free
+ * (mm/buddy.c): split it so that the discard frees memory now. MADV_COLD
+ * over part of a huge page splits it at once (a plain MADV_DONTNEED
+ * there leaves the split, and the freeing, to the kernel's deferred
+ * split, under memory pressure), and MADV_NOHUGEPAGE over its place
+ * keeps khugepaged from collapsing it again, which would fill the
+ * discarded part with zeroes. The place discards at 4 KiB from then on.
+ */
+static void huge_split(void *p, size_t size)
+{
+	long place = huge_place(p);
+	void *start;
+
+	if (place < 0 || !bit_test(slot_huge, (unsigned long)place) ||
+	    size >= (KSLAB_PAGE_SIZE << kslab_thp_order()))
+		return;
+	start = (void *)((unsigned long)p & ~(HUGE_PLACE_SIZE - 1));
+	bit_set(slot_huge, (unsigned long)place, false);
+	madvise(start, HUGE_PLACE_SIZE, MADV_NOHUGEPAGE);
+	madvise(p, size, MADV_COLD);
 }
 
 /*
@@ -466,6 +512,7 @@ unsigned int kslab_env_discard_order(const void *p)
  */
 void kslab_env_chunk_discard(void *p, size_t size)
 {
+	huge_split(p, size);
 	madvise(p, size, MADV_DONTNEED);
 	kslab_env_mem_forget(p, size);
 }

@@ -6,15 +6,17 @@
  *
  * Each test runs this program again as a probe with KSLAB_THP set, since
  * the mode is read once per process. The probe fills THP_CHUNKS chunks of
- * a zone of its own; then, in a second zone, it fills one chunk, frees it
- * all but its first page and discards the free blocks.
+ * a zone of its own; then, in a zone each, it fills a chunk, frees it but
+ * for one page, or for 1.5 MiB in one half, and discards the free blocks.
  *
- * With "on" the chunks are backed by huge pages, and the discard gives
- * back exactly the free half (2048 KiB, one huge page) and leaves the half
- * with the page whole; with "off" none is, and the discard gives back all
- * but the blocks under 64 KiB (kslab_zone_discard_free()) and the page:
- * 4032 KiB. "auto" leaves the first chunks alone and advises those mapped
- * once the process holds 64 MiB.
+ * With "on" the chunks are backed by huge pages; a discard gives back a
+ * free half whole, splits a half holding one page and gives back its
+ * free blocks of 64 KiB or more, and leaves a half holding 1.5 MiB whole,
+ * its free 512 KiB resident; what the blocks kept hold survives. With
+ * "off" no chunk has a huge page, and the discard gives back every free
+ * block of 64 KiB or more (kslab_zone_discard_free()). "auto" leaves the
+ * first chunks alone and advises those mapped once the process holds
+ * 64 MiB, the pinned ones among them.
  *
  * A system that gives no huge pages (THP "never", none in the kernel,
  * disabled for the process) fails the tests of "on" and "auto", saying
@@ -49,20 +51,67 @@ static void *fill(struct kslab_zone *zone, unsigned int order)
 	return p;
 }
 
+#define PIN_MAX		2
+
 /*
- * The probe: "mode=M first=O last=O huge=K rss_drop=K huge_drop=K
- * huge_left=K", the discard orders of the first and last chunk, the
- * huge KiB with all chunks filled, and the discard's effect.
+ * In a zone of its own, one chunk filled whole, then freed but for
+ * blocks of @orders (all from the half the first one takes), and the
+ * zone's free blocks discarded: the resident and huge KiB the discard
+ * gave back, and whether the blocks kept still hold what was written.
+ */
+static bool pinned_discard(const char *name, const unsigned int *orders,
+			   unsigned int n, unsigned long *rss_drop,
+			   unsigned long *huge_drop, bool *intact)
+{
+	struct kslab_zone *zone = kslab_zone_create(name, NULL);
+	unsigned long rss, huge, rss_after, huge_after, off;
+	void *kept[PIN_MAX], *chunk;
+	unsigned int i;
+	bool ok;
+
+	if (!zone || n > PIN_MAX)
+		return false;
+	chunk = fill(zone, KSLAB_MAX_ORDER);
+	if (!chunk)
+		return false;
+	kslab_free_pages(chunk, KSLAB_MAX_ORDER);
+	for (i = 0; i < n; i++)
+		kept[i] = fill(zone, orders[i]);
+	ok = kept[n - 1] && arena_huge(&rss, &huge);
+	if (ok) {
+		kslab_zone_discard_free(zone);
+		ok = arena_huge(&rss_after, &huge_after);
+		*rss_drop = rss - rss_after;
+		*huge_drop = huge - huge_after;
+	}
+	*intact = true;
+	for (i = 0; i < n && kept[i]; i++) {
+		for (off = 0; off < KSLAB_PAGE_SIZE << orders[i]; off++)
+			*intact &= ((unsigned char *)kept[i])[off] == 0x5a;
+		kslab_free_pages(kept[i], orders[i]);
+	}
+	kslab_zone_destroy(zone);
+	return ok;
+}
+
+/*
+ * The probe: "mode=M first=O last=O huge=K sparse=R,H dense=R,H
+ * intact=B": the discard orders of the first and last of THP_CHUNKS
+ * chunks, the huge KiB with all of them filled; the resident and huge KiB
+ * a discard gave back from a chunk holding one page (sparse) and from one
+ * holding 1.5 MiB in one half (dense); whether what they hold survived.
  */
 int thp_probe_main(void)
 {
+	static const unsigned int sparse[] = { 0 }, dense[] = { 8, 7 };
 	struct kslab_zone *zone = kslab_zone_create("thp", NULL);
-	struct kslab_zone *pin_zone = kslab_zone_create("thp-pin", NULL);
-	unsigned long rss, huge, rss_after, huge_after, filled_huge;
-	void *chunks[THP_CHUNKS], *page;
+	unsigned long filled_huge, rss, sparse_rss, sparse_huge, dense_rss,
+		      dense_huge;
+	bool sparse_intact, dense_intact;
+	void *chunks[THP_CHUNKS];
 	unsigned int i, first, last;
 
-	if (!zone || !pin_zone)
+	if (!zone)
 		return 1;
 	for (i = 0; i < THP_CHUNKS; i++) {
 		chunks[i] = fill(zone, KSLAB_MAX_ORDER);
@@ -71,28 +120,18 @@ int thp_probe_main(void)
 	}
 	first = kslab_env_discard_order(chunks[0]);
 	last = kslab_env_discard_order(chunks[THP_CHUNKS - 1]);
-	if (!arena_huge(&rss, &filled_huge))
+	if (!arena_huge(&rss, &filled_huge) ||
+	    !pinned_discard("thp-sparse", sparse, 1, &sparse_rss,
+			    &sparse_huge, &sparse_intact) ||
+	    !pinned_discard("thp-dense", dense, 2, &dense_rss, &dense_huge,
+			    &dense_intact))
 		return 1;
-
-	/* The whole chunk touched, then all of it free but its first page. */
-	page = fill(pin_zone, KSLAB_MAX_ORDER);
-	if (!page)
-		return 1;
-	kslab_free_pages(page, KSLAB_MAX_ORDER);
-	page = kslab_zone_alloc_pages(pin_zone, GFP_KERNEL, 0);
-	if (!page || !arena_huge(&rss, &huge))
-		return 1;
-	kslab_zone_discard_free(pin_zone);
-	if (!arena_huge(&rss_after, &huge_after))
-		return 1;
-	printf("mode=%s first=%u last=%u huge=%lu rss_drop=%lu huge_drop=%lu huge_left=%lu\n",
-	       kslab_env_thp_mode(), first, last, filled_huge,
-	       rss - rss_after, huge - huge_after, huge_after);
-
-	kslab_free_pages(page, 0);
+	printf("mode=%s first=%u last=%u huge=%lu sparse=%lu,%lu dense=%lu,%lu intact=%d\n",
+	       kslab_env_thp_mode(), first, last, filled_huge, sparse_rss,
+	       sparse_huge, dense_rss, dense_huge,
+	       sparse_intact && dense_intact);
 	for (i = 0; i < THP_CHUNKS; i++)
 		kslab_free_pages(chunks[i], KSLAB_MAX_ORDER);
-	kslab_zone_destroy(pin_zone);
 	kslab_zone_destroy(zone);
 	return 0;
 }
@@ -100,7 +139,8 @@ int thp_probe_main(void)
 struct thp_result {
 	char mode[16];
 	unsigned int first, last;
-	unsigned long huge, rss_drop, huge_drop, huge_left;
+	unsigned long huge, sparse_rss, sparse_huge, dense_rss, dense_huge;
+	int intact;
 };
 
 /* Run the probe with KSLAB_THP=@value; false, said why, if it failed. */
@@ -119,10 +159,11 @@ static bool run_thp_probe(struct ktap_test *t, const char *value,
 	free(env);
 	if (!KTAP_EXPECT(t, ran))
 		return false;
-	return ktap_check(t, sscanf(c.out, "mode=%15s first=%u last=%u huge=%lu rss_drop=%lu huge_drop=%lu huge_left=%lu",
+	return ktap_check(t, sscanf(c.out, "mode=%15s first=%u last=%u huge=%lu sparse=%lu,%lu dense=%lu,%lu intact=%d",
 				    r->mode, &r->first, &r->last, &r->huge,
-				    &r->rss_drop, &r->huge_drop,
-				    &r->huge_left) == 7,
+				    &r->sparse_rss, &r->sparse_huge,
+				    &r->dense_rss, &r->dense_huge,
+				    &r->intact) == 9,
 			  __FILE__, __LINE__,
 			  "KSLAB_THP=%s probe: status %d, out \"%s\", err \"%s\"",
 			  value, c.status, c.out, c.err);
@@ -160,6 +201,22 @@ static bool run_huge_probe(struct ktap_test *t, const char *value,
 	return true;
 }
 
+/*
+ * Discards from huge pages, in KiB: a half holding one page is split and
+ * goes but for the page and the blocks under 64 KiB, 4032 KiB with the
+ * free half, and both huge pages with it; a half holding 1.5 MiB keeps its
+ * huge page and its free 512 KiB, and only the free half goes.
+ */
+static void expect_huge_discards(struct ktap_test *t,
+				 const struct thp_result *r)
+{
+	KTAP_EXPECT_EQ(t, r->sparse_rss, 4096 - 64);
+	KTAP_EXPECT_EQ(t, r->sparse_huge, 4096);
+	KTAP_EXPECT_EQ(t, r->dense_rss, 2048);
+	KTAP_EXPECT_EQ(t, r->dense_huge, 2048);
+	KTAP_EXPECT_EQ(t, r->intact, 1);
+}
+
 static void test_thp_on(struct ktap_test *t)
 {
 	struct thp_result r;
@@ -169,10 +226,7 @@ static void test_thp_on(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, r.first, 21 - KSLAB_PAGE_SHIFT);
 	KTAP_EXPECT_EQ(t, r.last, 21 - KSLAB_PAGE_SHIFT);
 	KTAP_EXPECT(t, r.huge > 0);
-	/* The free half went as one huge page; the pinned half stayed whole. */
-	KTAP_EXPECT_EQ(t, r.rss_drop, 2048);
-	KTAP_EXPECT_EQ(t, r.huge_drop, 2048);
-	KTAP_EXPECT(t, r.huge_left >= 2048);
+	expect_huge_discards(t, &r);
 }
 
 static void test_thp_off(struct ktap_test *t)
@@ -187,11 +241,15 @@ static void test_thp_off(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, r.first, 0);
 	KTAP_EXPECT_EQ(t, r.last, 0);
 	KTAP_EXPECT_EQ(t, r.huge, 0);
-	KTAP_EXPECT_EQ(t, r.huge_left, 0);
-	/* All but the page and the free blocks of 4 to 32 KiB. */
-	KTAP_EXPECT_EQ(t, r.rss_drop, 4096 - 64);
+	KTAP_EXPECT_EQ(t, r.sparse_huge, 0);
+	KTAP_EXPECT_EQ(t, r.dense_huge, 0);
+	/* All free blocks of 64 KiB or more: the 512 KiB beside 1.5 MiB too. */
+	KTAP_EXPECT_EQ(t, r.sparse_rss, 4096 - 64);
+	KTAP_EXPECT_EQ(t, r.dense_rss, 2048 + 512);
+	KTAP_EXPECT_EQ(t, r.intact, 1);
 }
 
+/* The first chunks stay small; those past 64 MiB, the probe's last, not. */
 static void test_thp_auto(struct ktap_test *t)
 {
 	struct thp_result r;
@@ -202,6 +260,7 @@ static void test_thp_auto(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, r.last, 21 - KSLAB_PAGE_SHIFT);
 	KTAP_EXPECT(t, r.huge > 0);
 	KTAP_EXPECT(t, r.huge < THP_CHUNKS * (KSLAB_CHUNK_SIZE >> 10));
+	expect_huge_discards(t, &r);
 }
 
 static const struct ktap_case port_thp_cases[] = {
