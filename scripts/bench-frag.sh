@@ -32,7 +32,11 @@ if ! "$cc" "${cflags[@]}" -DBENCH_FRAG -I"$root/include" -o "$bin" \
 	echo "# fragmentation over time: cannot build: $(head -n 1 "$tmp/cc.log")"
 	exit 0
 fi
-"$bin" phases >"$tmp/rss.tsv" 2>"$results/frag.tsv"
+if ! "$bin" phases >"$tmp/rss.tsv" 2>"$results/frag.tsv"; then
+	echo "# fragmentation over time: $bin phases failed"
+	rm -f "$results/frag.tsv"
+	exit 0
+fi
 
 echo
 echo "# kslab's fragmentation through bench_malloc phases (KiB; indices in"
