@@ -21,10 +21,11 @@
  *
  * The system's setting (/sys/kernel/mm/transparent_hugepage/enabled)
  * "never", a kernel without THP, a huge page of other than half a slot
- * (2 MiB), or prctl(PR_SET_THP_DISABLE) leave none to have: then nothing is advised
- * and the mode reads "none". Under "madvise" and "always" an advised
- * range gets huge pages at fault time, with direct compaction where the
- * defrag setting says so for advised ranges (its default, "madvise").
+ * (2 MiB), or prctl(PR_SET_THP_DISABLE) leave none to have: then nothing
+ * is advised and the mode reads "none". Under "madvise" and "always" an
+ * advised range gets huge pages at fault time, with direct compaction
+ * where the defrag setting says so for advised ranges (its default,
+ * "madvise").
  *
  * Discards: MADV_DONTNEED of part of a huge page splits it; the page
  * table entries of the range go, so RSS falls, but the huge page's memory

@@ -16,7 +16,8 @@
  * "off" no chunk has a huge page, and the discard gives back every free
  * block of 64 KiB or more (kslab_zone_discard_free()). "auto" leaves the
  * first chunks alone and advises those mapped once the process holds
- * 64 MiB, the pinned ones among them.
+ * 64 MiB, the pinned ones among them. Any other value is reported, and
+ * auto used.
  *
  * A system that gives no huge pages (THP "never", none in the kernel,
  * disabled for the process) fails the tests of "on" and "auto", saying
@@ -30,6 +31,7 @@
 #include <kslab/buddy.h>
 #include <kslab/slab.h>
 
+#include "../capture.h"
 #include "port_tests.h"
 
 #define THP_CHUNKS		20
@@ -263,10 +265,32 @@ static void test_thp_auto(struct ktap_test *t)
 	expect_huge_discards(t, &r);
 }
 
+/* A value that is none of the three is reported, and auto used. */
+static void test_thp_bad_setting(struct ktap_test *t)
+{
+	struct capture c;
+	char **env, *var;
+	bool ran;
+
+	env = env_with("KSLAB_THP", "huge", &var);
+	if (!KTAP_EXPECT(t, env != NULL))
+		return;
+	ran = capture_self(&c, THP_PROBE_ARG, env);
+	free(var);
+	free(env);
+	if (!KTAP_EXPECT(t, ran))
+		return;
+	EXPECT_CONTAINS(t, c.err,
+			"KSLAB_THP must be \"on\", \"off\" or \"auto\"; using auto");
+	KTAP_EXPECT(t, str_starts_with(c.out, "mode=auto ") ||
+		       str_starts_with(c.out, "mode=none "));
+}
+
 static const struct ktap_case port_thp_cases[] = {
 	{ "thp_on", test_thp_on },
 	{ "thp_off", test_thp_off },
 	{ "thp_auto", test_thp_auto },
+	{ "thp_bad_setting", test_thp_bad_setting },
 };
 
 const struct ktap_suite port_thp_suite = KTAP_SUITE("port_thp", port_thp_cases);
