@@ -66,6 +66,19 @@
 #define kslab_hidden		__attribute__((__visibility__("hidden")))
 /* The caller's address, for the alloc and free tracks of debugged caches. */
 #define KSLAB_RET_IP		((unsigned long)__builtin_return_address(0))
+/*
+ * What an entry point passes as its caller to a fast path whose slow half
+ * it reaches by a tail call: 0, the slow half's own return address then
+ * being the entry's caller, at no cost to the fast path. ThreadSanitizer
+ * instruments every function's exit, so its builds make no tail calls:
+ * there the entry names its caller itself, as the allocation profile
+ * (mm/profile.c) must be told who allocated.
+ */
+#ifdef __SANITIZE_THREAD__
+#define KSLAB_TAIL_CALLER	KSLAB_RET_IP
+#else
+#define KSLAB_TAIL_CALLER	0UL
+#endif
 
 /*
  * Hardening (Documentation/debugging.rst): shuffled slabs, keyed free

@@ -13,7 +13,6 @@
 #ifndef KSLAB_MM_FAST_PATH_H
 #define KSLAB_MM_FAST_PATH_H
 
-#include "profile.h"
 #include "slab.h"
 
 /**
@@ -65,7 +64,6 @@ static inline void *kslab_cache_alloc_fast(struct kslab_cache *cache,
 	obj = kslab_cache_hit(cache);
 	if (kslab_unlikely(!obj))
 		return kslab_cache_alloc_slow(cache, gfp, caller);
-	kslab_profile_alloc(obj, caller ? caller : KSLAB_RET_IP);
 	return obj;
 }
 
@@ -81,7 +79,6 @@ static inline void kslab_cache_free_to(struct kslab_cache *cache,
 				       struct kslab_cpu_cache *pcpu,
 				       void *obj, unsigned long caller)
 {
-	kslab_profile_free(obj);
 	/* RCU readers may read a freed TYPESAFE_BY_RCU object: not closed. */
 	if (KSLAB_ENV_MARKS_OBJECTS && !(cache->flags & KSLAB_TYPESAFE_BY_RCU))
 		kslab_env_obj_free(obj, cache->object_size);

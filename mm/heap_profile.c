@@ -12,13 +12,16 @@
  * KSLAB_SAMPLED set, and the record keeps the site.
  *
  * Owns the sampling distance per CPU, the stack buckets and the sample
- * records. Lock order: samples_lock alone, never held while the stack is
- * read (which may fault pages in) or anything else is taken.
+ * records. Lock order: the tables are made under kslab_caches_lock;
+ * samples_lock alone, never held while the stack is read (which may
+ * fault pages in) or anything else is taken (but by fork(), through
+ * kslab_profile_lock()).
  */
 #include <kslab/profile.h>
 
 #include "check.h"
 #include "profile.h"
+#include "slab.h"
 
 #define BUCKETS		2048U	/* a power of two */
 #define RECORDS		(KSLAB_SAMPLED - 1U)
@@ -53,7 +56,6 @@ static struct record *records;
 static unsigned int free_record;
 static struct cpu_sampler *samplers;
 static KSLAB_DEFINE_SPINLOCK(samples_lock);
-static KSLAB_DEFINE_MUTEX(tables_lock);
 
 /*
  * log2(@x) in 16.16 fixed point: the exponent, and log2(1 + f) of the
@@ -90,52 +92,71 @@ static long next_distance(struct cpu_sampler *s, unsigned long rate)
 	return (long)((rate * ((bits * 45426UL) >> 16)) >> 16) + 1;
 }
 
-int kslab_profile_sample(unsigned long rate)
+/**
+ * kslab_sample_tables() - make the sampling tables, if not made yet
+ * @rate: the distance the first ones are drawn with
+ *
+ * Under kslab_caches_lock, which orders every start.
+ * Return: 0, or -1 without memory.
+ */
+int kslab_sample_tables(unsigned long rate)
 {
 	size_t cpus = kslab_nr_cpus(), i;
+	struct bucket *made;
+
+	if (buckets)
+		return 0;
+	made = kslab_env_meta_alloc(BUCKETS * sizeof(*buckets), GFP_KERNEL);
+	records = kslab_env_meta_alloc((RECORDS + 1) * sizeof(*records),
+				       GFP_KERNEL);
+	samplers = kslab_env_meta_alloc(cpus * sizeof(*samplers), GFP_KERNEL);
+	if (!made || !records || !samplers)
+		goto fail;
+	for (i = 1; i < RECORDS; i++)
+		records[i].site_or_next = (unsigned int)i + 1;
+	free_record = 1;
+	for (i = 0; i < cpus; i++) {
+		samplers[i].rng = kslab_env_random() | 1;
+		kslab_atomic_set(&samplers[i].left,
+				 next_distance(&samplers[i], rate));
+	}
+	kslab_store_release(&buckets, made);
+	return 0;
+fail:
+	kslab_env_meta_free(samplers, cpus * sizeof(*samplers));
+	kslab_env_meta_free(records, (RECORDS + 1) * sizeof(*records));
+	kslab_env_meta_free(made, BUCKETS * sizeof(*buckets));
+	samplers = NULL;
+	records = NULL;
+	return -1;
+}
+
+int kslab_profile_sample(unsigned long rate)
+{
 	int ret = 0;
 
 	if (rate > KSLAB_SAMPLE_RATE_MAX)
 		return -1;
-	if (!rate) {
-		KSLAB_WRITE_ONCE(kslab_sample_rate, 0UL);
-		return 0;
+	if (rate) {
+		kslab_mutex_lock(&kslab_caches_lock);
+		ret = kslab_sample_tables(rate) ? -1 :
+						   kslab_profile_start_locked();
+		kslab_mutex_unlock(&kslab_caches_lock);
 	}
-	kslab_mutex_lock(&tables_lock);
-	if (!buckets) {
-		buckets = kslab_env_meta_alloc(BUCKETS * sizeof(*buckets),
-					       GFP_KERNEL);
-		records = kslab_env_meta_alloc((RECORDS + 1) * sizeof(*records),
-					       GFP_KERNEL);
-		samplers = kslab_env_meta_alloc(cpus * sizeof(*samplers),
-						GFP_KERNEL);
-		if (!buckets || !records || !samplers)
-			goto fail;
-		for (i = 1; i < RECORDS; i++)
-			records[i].site_or_next = (unsigned int)i + 1;
-		free_record = 1;
-		for (i = 0; i < cpus; i++) {
-			samplers[i].rng = kslab_env_random() | 1;
-			kslab_atomic_set(&samplers[i].left,
-					 next_distance(&samplers[i], rate));
-		}
-	}
-	if (kslab_profile_start())
-		goto out_fail;
-	kslab_store_release(&kslab_sample_rate, rate);
-	goto out;
-fail:
-	kslab_env_meta_free(samplers, cpus * sizeof(*samplers));
-	kslab_env_meta_free(records, (RECORDS + 1) * sizeof(*records));
-	kslab_env_meta_free(buckets, BUCKETS * sizeof(*buckets));
-	samplers = NULL;
-	records = NULL;
-	buckets = NULL;
-out_fail:
-	ret = -1;
-out:
-	kslab_mutex_unlock(&tables_lock);
+	if (!ret)
+		kslab_store_release(&kslab_sample_rate, rate);
 	return ret;
+}
+
+/* samples_lock, for fork(): kslab_profile_lock(). */
+void kslab_sample_lock(void)
+{
+	kslab_spin_lock(&samples_lock);
+}
+
+void kslab_sample_unlock(void)
+{
+	kslab_spin_unlock(&samples_lock);
 }
 
 /*
@@ -264,9 +285,8 @@ size_t kslab_heap_profile_format(char *buf, size_t size)
 
 	if (size)
 		buf[0] = '\0';
-	kslab_mutex_lock(&tables_lock);
-	if (!buckets)
-		goto out;
+	if (!kslab_load_acquire(&buckets))
+		return 0;
 	/* A consistent picture: lines and totals from one hold of the lock. */
 	kslab_spin_lock(&samples_lock);
 	for (i = 0; i < BUCKETS; i++) {
@@ -284,7 +304,5 @@ size_t kslab_heap_profile_format(char *buf, size_t size)
 		if (buckets[i].hash)
 			len = bucket_line(buf, size, len, &buckets[i]);
 	kslab_spin_unlock(&samples_lock);
-out:
-	kslab_mutex_unlock(&tables_lock);
 	return len;
 }

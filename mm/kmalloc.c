@@ -30,6 +30,7 @@
 #include "kmalloc.h"
 #include "kmalloc_guard.h"
 #include "kmalloc_large.h"
+#include "profile.h"
 #include "slab_debug.h"
 
 /*

@@ -87,7 +87,6 @@ static inline void *kslab_kmalloc_rounded_hit(size_t rounded)
 				 false, KSLAB_HARDENING);
 	if (KSLAB_HARDENING && kslab_likely(obj))
 		*obj = 0;	/* the free tag, checked by the pop */
-	kslab_profile_alloc(obj, KSLAB_RET_IP);
 	return obj;
 }
 

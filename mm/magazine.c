@@ -31,6 +31,7 @@
 
 #include "fast_path.h"
 #include "fault.h"
+#include "profile.h"
 
 /* Objects one magazine caches by default, in bytes. */
 #define KSLAB_MAGAZINE_BYTES	(32UL << 10)
@@ -299,12 +300,45 @@ static bool depot_refill(struct kslab_cache *cache, gfp_t gfp)
 static void cpu_state_out(struct kslab_cpu_cache *cc)
 {
 	if (cc->loaded != &empty_magazine)
-		cc->loaded->state = cc->loaded_state;
+		cc->loaded->state = cc->loaded_state & ~KSLAB_MAG_DIVERT;
 }
 
 static void cpu_state_in(struct kslab_cpu_cache *cc)
 {
-	cc->loaded_state = cc->loaded->state;
+	cc->loaded_state = cc->loaded->state |
+			   (KSLAB_READ_ONCE(kslab_mag_diverted) ?
+				    KSLAB_MAG_DIVERT : 0);
+}
+
+/*
+ * Diverting: the allocation profile (mm/profile.c) must see every
+ * allocation and free, and the fast paths call nothing. So once it is
+ * on, every CPU's loaded state carries KSLAB_MAG_DIVERT, which every pop
+ * and push refuses: they all take the slow halves, which do the work
+ * inside the CPU's section and call the profile. For good: an object
+ * the profile counted must never be freed behind its back.
+ */
+bool kslab_mag_diverted;
+
+static void divert_cpu(unsigned int cpu, void *arg)
+{
+	struct kslab_cache *cache;
+
+	(void)arg;
+	kslab_list_for_each_entry(cache, &kslab_caches, cache_node)
+		kslab_percpu_ptr(cache->cpu, cpu)->loaded_state |=
+			KSLAB_MAG_DIVERT;
+}
+
+/**
+ * kslab_magazine_divert_all() - send every fast path to the slow halves
+ *
+ * Caches made later start diverted. Under kslab_caches_lock.
+ */
+void kslab_magazine_divert_all(void)
+{
+	KSLAB_WRITE_ONCE(kslab_mag_diverted, true);
+	kslab_each_cpu_exclusive(divert_cpu, NULL);
 }
 
 /*
@@ -457,8 +491,7 @@ void *kslab_cache_alloc_slow(struct kslab_cache *cache, gfp_t gfp,
 			    cache->ctor || (gfp & __GFP_ZERO));
 	if (gfp & __GFP_ZERO)
 		kslab_memset(obj, 0, cache->object_size);
-	kslab_profile_alloc(obj, caller);
-	return obj;
+	return kslab_profile_alloc(obj, caller);
 }
 
 /* The fast path's allocation with __GFP_ZERO. */
@@ -471,13 +504,12 @@ void *kslab_cache_alloc_zeroed(struct kslab_cache *cache, gfp_t gfp,
 	if (!obj)
 		return kslab_cache_alloc_slow(cache, gfp, caller); /* which zeroes */
 	kslab_memset(obj, 0, cache->object_size);
-	kslab_profile_alloc(obj, caller ? caller : KSLAB_RET_IP);
 	return obj;
 }
 
 void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp)
 {
-	return kslab_cache_alloc_fast(cache, gfp, 0);
+	return kslab_cache_alloc_fast(cache, gfp, KSLAB_TAIL_CALLER);
 }
 
 /* The fast paths refuse the loaded magazine's top round; look at both. */
@@ -496,6 +528,7 @@ void kslab_cache_free_slow(struct kslab_cache *cache, void *obj,
 
 	if (!caller)
 		caller = KSLAB_RET_IP;
+	kslab_profile_free(obj);
 
 	if (uses_magazines(cache)) {
 		for (tries = 0; tries < KSLAB_REFILL_TRIES; tries++) {

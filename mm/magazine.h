@@ -218,4 +218,8 @@ void kslab_cache_free_slow(struct kslab_cache *cache, void *obj,
 			   unsigned long caller) kslab_hidden;
 void kslab_cache_free_invalid(struct kslab_cache *cache, void *obj)
 	kslab_hidden;
+
+/* Every fast path refused, for the allocation profile (mm/magazine.c). */
+extern bool kslab_mag_diverted kslab_hidden;
+void kslab_magazine_divert_all(void) kslab_hidden;
 #endif /* KSLAB_MM_MAGAZINE_H */

@@ -61,6 +61,11 @@ struct kslab_magazine {
 				 (1UL << KSLAB_MAG_ROOM_SHIFT) + 1)
 /* Bits 8, 17 and 31..63: 0xffffffff80020100, a sign-extended imm32. */
 #define KSLAB_MAG_REFUSE	(-0x7ffdff00L)
+/*
+ * A bit of the refused ones no sum reaches, which a CPU's loaded state
+ * carries while every fast path must give up (mm/magazine.c, diverting).
+ */
+#define KSLAB_MAG_DIVERT	(1UL << 48)
 
 /*
  * Per CPU. While a magazine is loaded, its state word lives here, beside

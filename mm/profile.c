@@ -17,9 +17,13 @@
  *   numbers, one per object, made at the slab's first attributed
  *   allocation and freed with the slab; kmalloc's memory beyond the
  *   classes is looked up by address in a small table of its own.
- * The fast paths reach this only through the checks in mm/profile.h.
+ * The fast paths call nothing: while the profile is on they are diverted
+ * to the slow halves (mm/magazine.c), which call the hooks of
+ * mm/profile.h, as the bulk calls, sheaves and kmalloc's large blocks do.
  *
- * Lock order: large_lock alone, never held while anything else is taken.
+ * Lock order: the tables are made under kslab_caches_lock; large_lock
+ * alone, never held while anything else is taken (but by fork(), through
+ * kslab_profile_lock()).
  */
 #include <kslab/kmalloc.h>
 #include <kslab/profile.h>
@@ -57,7 +61,6 @@ static unsigned long *site_callers;	/* SITE_SLOTS callers, 0: free slot */
 static struct site_count *site_counts;	/* per CPU, SITE_SLOTS each */
 static struct large_entry *large;	/* LARGE_SLOTS, under large_lock */
 static KSLAB_DEFINE_SPINLOCK(large_lock);
-static KSLAB_DEFINE_MUTEX(tables_lock);
 /* Allocations not attributed for want of memory or room. */
 static struct kslab_atomic unattributed = KSLAB_ATOMIC_INIT(0);
 
@@ -113,15 +116,14 @@ static void count(unsigned int site, long bytes, long calls)
 	kslab_atomic_add(&c->calls, calls);
 }
 
+/* Under kslab_caches_lock, which orders every start. */
 static int tables_make(void)
 {
 	size_t counts = (size_t)kslab_nr_cpus() * SITE_SLOTS *
 			sizeof(*site_counts);
-	int ret = 0;
 
-	kslab_mutex_lock(&tables_lock);
 	if (kslab_profile_tables)
-		goto out;
+		return 0;
 	site_callers = kslab_env_meta_alloc(SITE_SLOTS * sizeof(*site_callers),
 					    GFP_KERNEL);
 	site_counts = kslab_env_meta_alloc(counts, GFP_KERNEL);
@@ -130,7 +132,7 @@ static int tables_make(void)
 		goto fail;
 	site_callers[SITE_FULL] = 1;	/* never a code address */
 	kslab_store_release(&kslab_profile_tables, true);
-	goto out;
+	return 0;
 fail:
 	kslab_env_meta_free(large, LARGE_SLOTS * sizeof(*large));
 	kslab_env_meta_free(site_counts, counts);
@@ -138,18 +140,31 @@ fail:
 	site_callers = NULL;
 	site_counts = NULL;
 	large = NULL;
-	ret = -1;
-out:
-	kslab_mutex_unlock(&tables_lock);
-	return ret;
+	return -1;
+}
+
+/*
+ * Every fast path diverted to the slow halves (mm/magazine.c) before the
+ * first allocation is attributed, so no counted object is ever freed by
+ * a fast path. Under kslab_caches_lock.
+ */
+int kslab_profile_start_locked(void)
+{
+	if (tables_make())
+		return -1;
+	kslab_magazine_divert_all();
+	KSLAB_WRITE_ONCE(kslab_profiling, true);
+	return 0;
 }
 
 int kslab_profile_start(void)
 {
-	if (tables_make())
-		return -1;
-	KSLAB_WRITE_ONCE(kslab_profiling, true);
-	return 0;
+	int ret;
+
+	kslab_mutex_lock(&kslab_caches_lock);
+	ret = kslab_profile_start_locked();
+	kslab_mutex_unlock(&kslab_caches_lock);
+	return ret;
 }
 
 void kslab_profile_stop(void)
@@ -185,9 +200,10 @@ static unsigned long setting_rate(const char *value)
 }
 
 /*
- * The KSLAB_PROFILE setting, read as the first cache is made: any value
- * but "0" starts profiling, and sampling where its words ask for it
- * (userspace/profile.c reads the words that say what to write).
+ * The KSLAB_PROFILE setting, read as the first cache is made, under
+ * kslab_caches_lock: any value but "0" starts profiling, and sampling
+ * where its words ask for it (userspace/profile.c reads the words that
+ * say what to write).
  */
 void kslab_profile_init(void)
 {
@@ -197,10 +213,12 @@ void kslab_profile_init(void)
 	if (!value || !*value || !__builtin_strcmp(value, "0"))
 		return;
 	rate = setting_rate(value);
-	if (rate ? kslab_profile_sample(rate) : kslab_profile_start())
+	if ((rate && kslab_sample_tables(rate)) || kslab_profile_start_locked())
 		kslab_report(KSLAB_LOG_WARN,
 			     "%s=\"%s\": no memory for the profile's tables, or a rate over %lu; not profiling",
 			     OPTION_NAME, value, KSLAB_SAMPLE_RATE_MAX);
+	else if (rate)
+		kslab_store_release(&kslab_sample_rate, rate);
 }
 
 /*
@@ -243,7 +261,7 @@ static struct kslab_slab *object_slot(const void *obj, unsigned long *index)
 	return slab;
 }
 
-void kslab_profile_note_alloc(const void *obj, unsigned long caller)
+void *kslab_profile_note_alloc(void *obj, unsigned long caller)
 {
 	struct kslab_slab *slab;
 	unsigned short *sites;
@@ -251,20 +269,21 @@ void kslab_profile_note_alloc(const void *obj, unsigned long caller)
 	unsigned int site;
 
 	if (!kslab_load_acquire(&kslab_profile_tables))
-		return;
+		return obj;
 	slab = object_slot(obj, &index);
 	/* kslab's own metadata is slabinfo's to show. */
 	if (!slab || (slab->cache->flags & KSLAB_CACHE_INTERNAL))
-		return;
+		return obj;
 	sites = slab_sites(slab->cache, slab);
 	if (!sites) {
 		kslab_atomic_add(&unattributed, 1);
-		return;
+		return obj;
 	}
 	site = site_of(caller);
 	sites[index] = (unsigned short)entry_of(site, slab->cache->object_size,
 						caller);
 	count(site, (long)slab->cache->object_size, 1);
+	return obj;
 }
 
 void kslab_profile_note_free(const void *obj)
@@ -497,4 +516,24 @@ size_t kslab_leaks_format(char *buf, size_t size)
 	if (v)
 		kslab_env_meta_free(v, SITE_SLOTS * sizeof(*v));
 	return len;
+}
+
+/**
+ * kslab_profile_lock() - hold the profile's spinlocks, for fork()
+ *
+ * Last of mm/'s locks: kslab_lock_inner() takes it after the others.
+ */
+void kslab_profile_lock(void)
+{
+	kslab_spin_lock(&large_lock);
+	kslab_sample_lock();
+}
+
+/**
+ * kslab_profile_unlock() - release what kslab_profile_lock() took
+ */
+void kslab_profile_unlock(void)
+{
+	kslab_sample_unlock();
+	kslab_spin_unlock(&large_lock);
 }

@@ -24,6 +24,7 @@
 #include <kslab/slab.h>
 
 #include "fast_path.h"
+#include "profile.h"
 
 static struct kslab_magazine *sheaf_mag(struct kslab_sheaf *sheaf)
 {
@@ -162,8 +163,7 @@ void *kslab_sheaf_alloc(struct kslab_cache *cache, gfp_t gfp,
 	obj = sheaf_pop(mag);
 	if (gfp & __GFP_ZERO)
 		kslab_memset(obj, 0, cache->object_size);
-	kslab_profile_alloc(obj, KSLAB_RET_IP);
-	return obj;
+	return kslab_profile_alloc(obj, KSLAB_RET_IP);
 }
 
 void kslab_sheaf_return(struct kslab_cache *cache, gfp_t gfp,

@@ -29,6 +29,7 @@
 #include "kmalloc.h"
 #include "kmalloc_guard.h"
 #include "kmalloc_large.h"
+#include "profile.h"
 #include "region.h"
 #include "slab_debug.h"
 #include "zone.h"
@@ -823,6 +824,7 @@ void kslab_lock_inner(void)
 	kslab_fault_lock();
 	kslab_guard_lock();
 	kslab_regions_lock();
+	kslab_profile_lock();
 }
 
 /**
@@ -832,6 +834,7 @@ void kslab_unlock_inner(void)
 {
 	struct kslab_cache *cache;
 
+	kslab_profile_unlock();
 	kslab_regions_unlock();
 	kslab_guard_unlock();
 	kslab_fault_unlock();

@@ -18,6 +18,9 @@
 #   bench_region  a frame's or a request's objects from a kslab region
 #                 reset at its end, beside kmalloc, kslab's caches and each
 #                 malloc freeing them one by one (scripts/bench-region.sh)
+#   profile       the allocation profile off, counting by site and
+#                 sampling: instructions and ns a pair, the mixed malloc
+#                 workload (scripts/bench-profile.sh)
 #   bench_thp     a random walk over 512 MiB of a cache's objects with
 #                 KSLAB_THP off, on and auto, and the give-back after
 #                 (scripts/bench-thp.sh)
@@ -645,6 +648,10 @@ fi
 # ---- regions: a frame's or a request's objects dropped at once ----
 
 "$root/scripts/bench-region.sh" "$build"
+
+# ---- what the allocation profile costs ----
+
+"$root/scripts/bench-profile.sh" "$build"
 
 # ---- transparent huge pages under kslab's chunks, on and off ----
 

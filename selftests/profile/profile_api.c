@@ -108,15 +108,31 @@ static bool start(struct ktap_test *t)
 		KTAP_EXPECT_EQ(t, __st.bytes, want_bytes);		\
 	} while (0)
 
+/* A cache of @size bytes, the profile started. Return: NULL if either failed. */
+static struct kslab_cache *profiled_cache(struct ktap_test *t, const char *name,
+					  unsigned int size,
+					  unsigned long *obj_size)
+{
+	struct kslab_cache *c = kslab_cache_create(name, size, NULL, 0);
+
+	if (!KTAP_EXPECT(t, c != NULL))
+		return NULL;
+	if (!start(t)) {
+		kslab_cache_destroy(c);
+		return NULL;
+	}
+	*obj_size = kslab_cache_size(c);
+	return c;
+}
+
 static void test_cache_site_exact(struct ktap_test *t)
 {
-	struct kslab_cache *c = kslab_cache_create("t-prof-cache", 200, NULL, 0);
 	unsigned long size;
+	struct kslab_cache *c = profiled_cache(t, "t-prof-cache", 200, &size);
 	unsigned int i;
 
-	if (!KTAP_EXPECT(t, c != NULL) || !start(t))
-		goto out;
-	size = kslab_cache_size(c);
+	if (!c)
+		return;
 	cache_site(c, objs, CACHE_OBJS);
 	if (!KTAP_EXPECT(t, all_got(objs, CACHE_OBJS)))
 		goto out;
@@ -156,15 +172,14 @@ static void test_kmalloc_sites_exact(struct ktap_test *t)
 
 static void test_bulk_and_sheaf(struct ktap_test *t)
 {
-	struct kslab_cache *c = kslab_cache_create("t-prof-bulk", 96, NULL, 0);
-	struct kslab_sheaf *sheaf = NULL;
 	unsigned long size;
+	struct kslab_cache *c = profiled_cache(t, "t-prof-bulk", 96, &size);
+	struct kslab_sheaf *sheaf = NULL;
 	unsigned int i;
 	int got;
 
-	if (!KTAP_EXPECT(t, c != NULL) || !start(t))
-		goto out;
-	size = kslab_cache_size(c);
+	if (!c)
+		return;
 	bulk_site(c, objs, BULK_OBJS, &got);
 	if (KTAP_EXPECT_EQ(t, got, BULK_OBJS)) {
 		EXPECT_SITE(t, bulk_site, BULK_OBJS, BULK_OBJS * size);
@@ -192,13 +207,12 @@ out:
 /* Stopped, new allocations go uncounted; the counted ones still count down. */
 static void test_stop_keeps_frees(struct ktap_test *t)
 {
-	struct kslab_cache *c = kslab_cache_create("t-prof-stop", 64, NULL, 0);
 	unsigned long size;
+	struct kslab_cache *c = profiled_cache(t, "t-prof-stop", 64, &size);
 	unsigned int i;
 
-	if (!KTAP_EXPECT(t, c != NULL) || !start(t))
-		goto out;
-	size = kslab_cache_size(c);
+	if (!c)
+		return;
 	cache_site(c, objs, CACHE_OBJS);
 	kslab_profile_stop();
 	cache_site(c, objs + CACHE_OBJS, CACHE_OBJS);
