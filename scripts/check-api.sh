@@ -40,7 +40,7 @@ step() {	# step LOG COMMAND...
 
 headers=$(cd "$root/include" && ls kslab/*.h kslab/linux/*.h)
 echo "TAP version 13"
-echo "1..$(($(echo "$headers" | wc -l) * 3 + 3))"
+echo "1..$(($(echo "$headers" | wc -l) * 3 + 4))"
 
 for h in $headers; do
 	# The kernel names are included as <linux/...>, from include/kslab.
