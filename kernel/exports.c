@@ -18,10 +18,13 @@
 
 /* <kslab/buddy.h> */
 EXPORT_SYMBOL_GPL(kslab_alloc_pages);
+EXPORT_SYMBOL_GPL(kslab_alloc_pages_node);
+EXPORT_SYMBOL_GPL(kslab_page_node);
 EXPORT_SYMBOL_GPL(kslab_free_pages);
 EXPORT_SYMBOL_GPL(kslab_grow_pages);
 EXPORT_SYMBOL_GPL(kslab_buddyinfo_format);
 EXPORT_SYMBOL_GPL(kslab_default_zone);
+EXPORT_SYMBOL_GPL(kslab_node_zone);
 EXPORT_SYMBOL_GPL(kslab_zone_create);
 EXPORT_SYMBOL_GPL(kslab_zone_destroy);
 EXPORT_SYMBOL_GPL(kslab_zone_alloc_pages);
@@ -83,6 +86,7 @@ EXPORT_SYMBOL_GPL(kslab_debug_configure);
 EXPORT_SYMBOL_GPL(kslab_nr_cpus);
 EXPORT_SYMBOL_GPL(kslab_cache_create);
 EXPORT_SYMBOL_GPL(kslab_cache_alloc);
+EXPORT_SYMBOL_GPL(kslab_cache_alloc_node);
 EXPORT_SYMBOL_GPL(kslab_cache_free);
 EXPORT_SYMBOL_GPL(kslab_cache_free_rcu);
 EXPORT_SYMBOL_GPL(kslab_rcu_flush);

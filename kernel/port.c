@@ -210,8 +210,19 @@ static bool kslab_chunk_reserve(void)
 }
 
 /**
+ * kslab_nr_nodes() - how many node ids kslab keeps apart
+ *
+ * Return: nr_node_ids, at most KSLAB_MAX_NODES.
+ */
+unsigned int kslab_nr_nodes(void)
+{
+	return min_t(unsigned int, nr_node_ids, KSLAB_MAX_NODES);
+}
+
+/**
  * kslab_env_chunk_grant() - take one chunk from the page allocator
  * @gfp: the allocation's flags
+ * @node: the node whose memory it must be
  *
  * The chunk is one compound block: every page in it then shares the head
  * page's reference count and hardened usercopy checks copies against the
@@ -223,7 +234,7 @@ static bool kslab_chunk_reserve(void)
  * Context: as @gfp allows: may sleep if it permits blocking.
  * Return: the chunk, KSLAB_CHUNK_SIZE bytes aligned to its size, or NULL.
  */
-void *kslab_env_chunk_grant(gfp_t gfp)
+void *kslab_env_chunk_grant(gfp_t gfp, unsigned int node)
 {
 	struct page *page;
 	unsigned long i;
@@ -232,7 +243,13 @@ void *kslab_env_chunk_grant(gfp_t gfp)
 	if (!kslab_chunk_reserve())
 		return NULL;
 	gfp = (gfp & ~__GFP_ZERO) | __GFP_COMP | __GFP_NOWARN;
-	page = alloc_pages(gfp, KSLAB_CHUNK_KERNEL_ORDER);
+	/* mm/ falls back to another node's zone itself, knowing it did. */
+	if (nr_node_ids > 1)
+		page = node_state(node, N_MEMORY) ?
+		       alloc_pages_node(node, gfp | __GFP_THISNODE,
+					KSLAB_CHUNK_KERNEL_ORDER) : NULL;
+	else
+		page = alloc_pages(gfp, KSLAB_CHUNK_KERNEL_ORDER);
 	if (!page)
 		goto unreserve;
 	addr = page_address(page);

@@ -19,6 +19,7 @@
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/stdarg.h>
+#include <linux/topology.h>
 
 #if BITS_PER_LONG != 64
 #error "kslab needs a 64-bit kernel: the page map keys on KSLAB_VA_BITS bits"
@@ -204,6 +205,19 @@ static inline long kslab_atomic_cmpxchg(struct kslab_atomic *a, long old,
 static inline unsigned int kslab_cpu_id(void)
 {
 	return (unsigned int)raw_smp_processor_id();
+}
+
+/*
+ * The node a CPU's memory comes from: cpu_to_mem(), the nearest node with
+ * memory, so a CPU of a memoryless node is served from its neighbour
+ * rather than failing every grant. Node ids past KSLAB_MAX_NODES fold
+ * onto the ones below (kslab_nr_nodes() is nr_node_ids, capped).
+ */
+static inline unsigned int kslab_cpu_node(unsigned int cpu)
+{
+	int nid = cpu_to_mem(cpu);
+
+	return nid < 0 ? 0 : (unsigned int)nid % KSLAB_MAX_NODES;
 }
 
 /*

@@ -3,8 +3,10 @@
  * The buddy allocator: zones of max-order chunks, blocks split on
  * allocation and coalesced with their buddy on free.
  *
- * Owns the zones (free lists, chunk lists, counters), the default zone and
- * the list of all zones. A block of order k starting at page index i of its
+ * Owns the zones (free lists, chunk lists, counters), the default zones
+ * (one per NUMA node, each granted its node's memory: a chunk, and every
+ * block in it, belongs to its node for good, so a block freed from any
+ * CPU goes back to its own node's free lists) and the list of all zones. A block of order k starting at page index i of its
  * chunk has its buddy at index i ^ (1 << k); both halves of a split block
  * are buddies, so freeing merges upward while the buddy is a free block of
  * the same order. A chunk whose pages all come back merges into one free
@@ -24,14 +26,17 @@
 struct kslab_list_head kslab_zones = { &kslab_zones, &kslab_zones };
 KSLAB_DEFINE_SPINLOCK(kslab_zones_lock);
 
-static struct kslab_zone default_zone;
-static bool default_zone_ready;
+static struct kslab_zone default_zones[KSLAB_MAX_NODES];
+static bool default_zone_ready[KSLAB_MAX_NODES];
 static KSLAB_DEFINE_SPINLOCK(default_zone_lock);
+
+/* The environment's page source, one for each node. */
+static struct kslab_page_source env_page_sources[KSLAB_MAX_NODES];
 
 static void *env_grant(struct kslab_page_source *source, gfp_t gfp)
 {
-	(void)source;
-	return kslab_env_chunk_grant(gfp);
+	return kslab_env_chunk_grant(gfp, (unsigned int)(source -
+							  env_page_sources));
 }
 
 static void env_take_back(struct kslab_page_source *source, void *chunk)
@@ -47,13 +52,19 @@ static void env_discard(struct kslab_page_source *source, void *p,
 	kslab_env_chunk_discard(p, size);
 }
 
-static struct kslab_page_source env_page_source = {
-	.grant = env_grant,
-	.take_back = env_take_back,
-	.discard = env_discard,
+static struct kslab_page_source env_page_sources[KSLAB_MAX_NODES] = {
+	[0 ... KSLAB_MAX_NODES - 1] = {
+		.grant = env_grant,
+		.take_back = env_take_back,
+		.discard = env_discard,
+	},
 };
 
-static void zone_init(struct kslab_zone *zone, const char *name,
+/*
+ * @node: the node whose memory the zone is granted, from the environment's
+ * page source; -1 for a zone with a source of its own.
+ */
+static void zone_init(struct kslab_zone *zone, const char *name, int node,
 		      const struct kslab_zone_params *params)
 {
 	unsigned int order;
@@ -63,11 +74,15 @@ static void zone_init(struct kslab_zone *zone, const char *name,
 		kslab_list_init(&zone->free_area[order].blocks);
 	kslab_list_init(&zone->chunks);
 	kslab_list_init(&zone->spare_descs);
-	zone->source = &env_page_source;
+	zone->node = node;
+	if (node >= 0)
+		zone->source = &env_page_sources[node];
 	zone->keep_free_chunks = KSLAB_KEEP_FREE_CHUNKS_DEFAULT;
 	if (params) {
-		if (params->source)
+		if (params->source) {
 			zone->source = params->source;
+			zone->node = -1;
+		}
 		zone->max_chunks = params->max_chunks;
 		zone->keep_free_chunks = params->keep_free_chunks;
 	}
@@ -78,17 +93,35 @@ static void zone_init(struct kslab_zone *zone, const char *name,
 	kslab_spin_unlock(&kslab_zones_lock);
 }
 
-struct kslab_zone *kslab_default_zone(void)
+bool kslab_numa;
+
+struct kslab_zone *kslab_node_zone(unsigned int node)
 {
-	if (kslab_unlikely(!kslab_load_acquire(&default_zone_ready))) {
+	char name[KSLAB_ZONE_NAME_LEN];
+
+	if (node >= kslab_nr_nodes())
+		node = 0;
+	if (kslab_unlikely(kslab_nr_nodes() > 1 && !KSLAB_READ_ONCE(kslab_numa)))
+		KSLAB_WRITE_ONCE(kslab_numa, true);
+	if (kslab_unlikely(!kslab_load_acquire(&default_zone_ready[node]))) {
+		/* Node 0's keeps the name of the one zone of a one-node system. */
+		if (node)
+			kslab_snprintf(name, sizeof(name), "kslab-node%u", node);
+		else
+			kslab_snprintf(name, sizeof(name), "kslab");
 		kslab_spin_lock(&default_zone_lock);
-		if (!default_zone_ready) {
-			zone_init(&default_zone, "kslab", NULL);
-			kslab_store_release(&default_zone_ready, true);
+		if (!default_zone_ready[node]) {
+			zone_init(&default_zones[node], name, (int)node, NULL);
+			kslab_store_release(&default_zone_ready[node], true);
 		}
 		kslab_spin_unlock(&default_zone_lock);
 	}
-	return &default_zone;
+	return &default_zones[node];
+}
+
+struct kslab_zone *kslab_default_zone(void)
+{
+	return kslab_node_zone(0);
 }
 
 struct kslab_zone *kslab_zone_create(const char *name,
@@ -97,8 +130,10 @@ struct kslab_zone *kslab_zone_create(const char *name,
 	struct kslab_zone *zone;
 
 	zone = kslab_meta_alloc(sizeof(*zone), GFP_KERNEL);
+	/* Without a source of its own, memory of the creating CPU's node. */
 	if (zone)
-		zone_init(zone, name, params);
+		zone_init(zone, name, (int)kslab_cpu_node(kslab_cpu_id()),
+			  params);
 	return zone;
 }
 
@@ -263,14 +298,20 @@ out_unreserve:
 	return -1;
 }
 
-void *kslab_zone_alloc_pages(struct kslab_zone *zone, gfp_t gfp,
-			     unsigned int order)
+/*
+ * With @injected, fault injection's pages point may fail it first, and
+ * says so there.
+ */
+static void *zone_alloc(struct kslab_zone *zone, gfp_t gfp,
+			unsigned int order, bool *injected)
 {
 	struct kslab_page *page = NULL;
 	void *addr;
 
 	kslab_spin_lock(&zone->lock);
-	if (order <= KSLAB_MAX_ORDER && !kslab_fault_hit(KSLAB_FAULT_PAGES, gfp)) {
+	if (injected)
+		*injected = kslab_fault_hit(KSLAB_FAULT_PAGES, gfp);
+	if (order <= KSLAB_MAX_ORDER && !(injected && *injected)) {
 		while (!(page = take_block(zone, order))) {
 			kslab_spin_unlock(&zone->lock);
 			if (zone_grow(zone, gfp)) {
@@ -292,9 +333,58 @@ void *kslab_zone_alloc_pages(struct kslab_zone *zone, gfp_t gfp,
 	return addr;
 }
 
+void *kslab_zone_alloc_pages(struct kslab_zone *zone, gfp_t gfp,
+			     unsigned int order)
+{
+	bool injected;
+
+	return zone_alloc(zone, gfp, order, &injected);
+}
+
+/**
+ * kslab_home_node() - the node a request for @node is served from first
+ * @node: a node, or -1 (NUMA_NO_NODE) for the calling CPU's
+ *
+ * A node past kslab_nr_nodes() counts as -1.
+ */
+unsigned int kslab_home_node(int node)
+{
+	if (node < 0 || (unsigned int)node >= kslab_nr_nodes())
+		return kslab_cpu_node(kslab_cpu_id());
+	return (unsigned int)node;
+}
+
+void *kslab_alloc_pages_node(gfp_t gfp, unsigned int order, int node)
+{
+	unsigned int nodes = kslab_nr_nodes(), home = kslab_home_node(node), i;
+	bool injected;
+	void *addr;
+
+	addr = zone_alloc(kslab_node_zone(home), gfp, order, &injected);
+	if (addr || injected || order > KSLAB_MAX_ORDER ||
+	    (gfp & __GFP_THISNODE))
+		return addr;
+	/*
+	 * The home node is out of memory: the nearest other would be best,
+	 * but the port gives no distances, so the next ids in turn. A failure
+	 * fault injection chose stays one.
+	 */
+	for (i = 1; i < nodes && !addr; i++)
+		addr = zone_alloc(kslab_node_zone((home + i) % nodes), gfp,
+				  order, NULL);
+	return addr;
+}
+
 void *kslab_alloc_pages(gfp_t gfp, unsigned int order)
 {
-	return kslab_zone_alloc_pages(kslab_default_zone(), gfp, order);
+	return kslab_alloc_pages_node(gfp, order, -1);
+}
+
+int kslab_page_node(const void *addr)
+{
+	struct kslab_page *page = kslab_virt_to_page(addr);
+
+	return page ? kslab_page_chunk(page)->zone->node : -1;
 }
 
 /*
@@ -641,45 +731,51 @@ void kslab_zones_unlock_all(void)
 }
 
 /**
- * kslab_default_zone_free_chunks() - the default zone's wholly free chunks
+ * kslab_default_zone_free_chunks() - the default zones' wholly free chunks
  *
  * Read without the zone lock, for an estimate (kslab_reclaimable_bytes()).
  * Context: any.
- * Return: the count, 0 before the zone is made.
+ * Return: the count, 0 before any zone is made.
  */
 unsigned long kslab_default_zone_free_chunks(void)
 {
-	if (!kslab_load_acquire(&default_zone_ready))
-		return 0;
-	return KSLAB_READ_ONCE(default_zone.free_area[KSLAB_MAX_ORDER].nr_free);
+	unsigned long n = 0;
+	unsigned int node;
+
+	for (node = 0; node < KSLAB_MAX_NODES; node++) {
+		struct kslab_free_area *area;
+
+		if (!kslab_load_acquire(&default_zone_ready[node]))
+			continue;
+		area = &default_zones[node].free_area[KSLAB_MAX_ORDER];
+		n += KSLAB_READ_ONCE(area->nr_free);
+	}
+	return n;
 }
 
 /**
  * kslab_default_zone_trim() - give back every wholly free chunk, kept too
  *
- * For reclaim under memory pressure: the chunks the zone keeps for its
+ * Of every node's default zone. For reclaim under memory pressure: the
+ * chunks a zone keeps for its
  * next growth go back as well; the quota stays, for later frees.
  * Context: any but NMI; never sleeps.
  * Return: the chunks given back.
  */
 unsigned long kslab_default_zone_trim(void)
 {
-	if (!kslab_load_acquire(&default_zone_ready))
-		return 0;
-	return zone_trim(&default_zone, false);
+	unsigned long n = 0;
+	unsigned int node;
+
+	for (node = 0; node < KSLAB_MAX_NODES; node++)
+		if (kslab_load_acquire(&default_zone_ready[node]))
+			n += zone_trim(&default_zones[node], false);
+	return n;
 }
 
-/**
- * kslab_default_zone_release() - give the default zone's memory back
- *
- * For the kernel module's unload, once every cache is gone: every wholly
- * free chunk goes back and the spare chunk descriptors are freed. Pages
- * still allocated keep their chunks, and are reported.
- * Return: the pages still allocated.
- */
-unsigned long kslab_default_zone_release(void)
+/* Every wholly free chunk back, spare descriptors freed, leaks reported. */
+static unsigned long zone_release(struct kslab_zone *zone)
 {
-	struct kslab_zone *zone = kslab_default_zone();
 	struct kslab_chunk *chunk, *tmp;
 	struct kslab_list_head spares;
 	unsigned long used;
@@ -699,5 +795,26 @@ unsigned long kslab_default_zone_release(void)
 		kslab_report(KSLAB_LOG_ERR,
 			     "BUG %s: %lu pages still allocated at release",
 			     zone->name, used);
+	return used;
+}
+
+/**
+ * kslab_default_zone_release() - give the default zones' memory back
+ *
+ * For the kernel module's unload, once every cache is gone: in every
+ * node's default zone, every wholly free chunk goes back and the spare
+ * chunk descriptors are freed. Pages still allocated keep their chunks,
+ * and are reported.
+ * Return: the pages still allocated.
+ */
+unsigned long kslab_default_zone_release(void)
+{
+	unsigned long used = 0;
+	unsigned int node;
+
+	kslab_default_zone();
+	for (node = 0; node < KSLAB_MAX_NODES; node++)
+		if (kslab_load_acquire(&default_zone_ready[node]))
+			used += zone_release(&default_zones[node]);
 	return used;
 }

@@ -28,7 +28,21 @@ void kslab_zone_stats(struct kslab_zone *zone, struct kslab_buddy_stats *stats)
 
 void kslab_buddy_stats(struct kslab_buddy_stats *stats)
 {
+	struct kslab_buddy_stats node_stats;
+	unsigned long *sum = (unsigned long *)stats;
+	const unsigned long *add = (const unsigned long *)&node_stats;
+	unsigned int node;
+	size_t i;
+
+	/* Every field is an unsigned long: summed as an array of them. */
+	_Static_assert(sizeof(*stats) % sizeof(unsigned long) == 0,
+		       "struct kslab_buddy_stats holds unsigned longs only");
 	kslab_zone_stats(kslab_default_zone(), stats);
+	for (node = 1; node < kslab_nr_nodes(); node++) {
+		kslab_zone_stats(kslab_node_zone(node), &node_stats);
+		for (i = 0; i < sizeof(*stats) / sizeof(unsigned long); i++)
+			sum[i] += add[i];
+	}
 }
 
 /*
@@ -74,7 +88,8 @@ size_t kslab_buddyinfo_format(char *buf, size_t size)
 	kslab_spin_lock(&kslab_zones_lock);
 	kslab_list_for_each_entry(zone, &kslab_zones, zone_node) {
 		kslab_spin_lock(&zone->lock);
-		len = kslab_append(buf, size, len, "Node 0, zone %8s", zone->name);
+		len = kslab_append(buf, size, len, "Node %d, zone %8s",
+				   zone->node < 0 ? 0 : zone->node, zone->name);
 		for (order = 0; order <= KSLAB_MAX_ORDER; order++)
 			len = kslab_append(buf, size, len, " %6lu",
 				     zone->free_area[order].nr_free);

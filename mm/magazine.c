@@ -12,6 +12,12 @@
  * reach the slab layer, a whole magazine at a time. A sheaf (mm/sheaf.c)
  * is a magazine lent whole to a caller, from the depot and back to it.
  *
+ * NUMA nodes: a CPU's magazines hold its node's objects alone. They are
+ * filled from its node's slabs and traded on its node's list of full
+ * magazines; an object of another node freed here goes to its slab
+ * instead (kslab_obj_away()), and a request for another node's object
+ * goes to that node's slabs (kslab_cache_alloc_node()).
+ *
  * An empty CPU cache holds empty_magazine, whose capacity is 0, so the
  * fast paths need no NULL test: every check against it misses.
  *
@@ -117,13 +123,15 @@ static void depot_count_idle(struct kslab_depot *depot,
 			 (long)depot_cache(depot)->size);
 }
 
-static void depot_push(struct kslab_depot *depot, struct kslab_magazine *mag)
+/* @node: whose objects a full @mag holds. */
+static void depot_push(struct kslab_depot *depot, struct kslab_magazine *mag,
+		       unsigned int node)
 {
 	KSLAB_TRACE(depot_put, depot_cache_id(depot), kslab_mag_rounds(mag));
 	if (kslab_mag_rounds(mag)) {
 		depot_count_idle(depot, mag, 1);
-		mag->next = depot->full;
-		depot->full = mag;
+		mag->next = depot->full[node];
+		depot->full[node] = mag;
 		depot->nr_full++;
 		depot->full_puts++;
 	} else {
@@ -134,16 +142,33 @@ static void depot_push(struct kslab_depot *depot, struct kslab_magazine *mag)
 	}
 }
 
-static struct kslab_magazine *depot_pop(struct kslab_depot *depot, bool full)
+/* The first node with a full magazine, or KSLAB_MAX_NODES. */
+static unsigned int depot_any_full(const struct kslab_depot *depot)
 {
-	struct kslab_magazine *mag = full ? depot->full : depot->empty;
+	unsigned int node = 0;
 
+	while (node < KSLAB_MAX_NODES && !depot->full[node])
+		node++;
+	return node;
+}
+
+/* A full magazine of @node's objects (any node's, @node -1), or an empty. */
+static struct kslab_magazine *depot_pop(struct kslab_depot *depot, bool full,
+					int node)
+{
+	struct kslab_magazine *mag = depot->empty;
+
+	if (full) {
+		if (node < 0)
+			node = (int)depot_any_full(depot);
+		mag = node < KSLAB_MAX_NODES ? depot->full[node] : NULL;
+	}
 	if (!mag)
 		return NULL;
 	KSLAB_TRACE(depot_get, depot_cache_id(depot), kslab_mag_rounds(mag));
 	if (full) {
 		depot_count_idle(depot, mag, -1);
-		depot->full = mag->next;
+		depot->full[node] = mag->next;
 		if (--depot->nr_full < depot->min_full)
 			depot->min_full = depot->nr_full;
 		depot->full_gets++;
@@ -158,20 +183,21 @@ static struct kslab_magazine *depot_pop(struct kslab_depot *depot, bool full)
 }
 
 /*
- * Trade with the depot: take a full (or empty) magazine and, if there was
- * one, leave @give in its place. Return: the magazine taken, or NULL.
+ * Trade with the depot for a CPU of @node: take a full magazine of the
+ * node's (or an empty one) and, if there was one, leave @give in its
+ * place. Return: the magazine taken, or NULL.
  */
 static struct kslab_magazine *depot_exchange(struct kslab_cache *cache,
 					     struct kslab_magazine *give,
-					     bool want_full)
+					     bool want_full, unsigned int node)
 {
 	struct kslab_depot *depot = &cache->depot;
 	struct kslab_magazine *take;
 
 	depot_lock(depot);
-	take = depot_pop(depot, want_full);
+	take = depot_pop(depot, want_full, (int)node);
 	if (take && give != &empty_magazine)
-		depot_push(depot, give);
+		depot_push(depot, give, node);
 	kslab_spin_unlock(&depot->lock);
 	return take;
 }
@@ -198,8 +224,8 @@ static struct kslab_magazine *depot_spare(struct kslab_cache *cache)
 	if (cap < 2UL * kslab_nr_cpus())
 		cap = 2UL * kslab_nr_cpus();
 	depot_lock(depot);
-	if (depot->nr_full >= cap)
-		mag = depot_pop(depot, true);
+	if (depot->nr_full >= cap)	/* its objects go home: any node's */
+		mag = depot_pop(depot, true, -1);
 	kslab_spin_unlock(&depot->lock);
 	if (!mag)	/* a free may not sleep: the new magazine is atomic */
 		return magazine_new(depot->magazine_size, GFP_ATOMIC);
@@ -208,11 +234,12 @@ static struct kslab_magazine *depot_spare(struct kslab_cache *cache)
 	return mag;
 }
 
-/* Give a magazine no CPU holds to the depot. No lock held. */
-static void depot_give(struct kslab_cache *cache, struct kslab_magazine *mag)
+/* Give a magazine no CPU holds, of @node's objects, to the depot. No lock. */
+static void depot_give(struct kslab_cache *cache, struct kslab_magazine *mag,
+		       unsigned int node)
 {
 	depot_lock(&cache->depot);
-	depot_push(&cache->depot, mag);
+	depot_push(&cache->depot, mag, node);
 	kslab_spin_unlock(&cache->depot.lock);
 }
 
@@ -252,7 +279,8 @@ static unsigned int first_fill(const struct kslab_cache *cache)
  * fills) goes back to its magazine cache. No lock held.
  * Return: false if no object could be had.
  */
-static bool depot_refill(struct kslab_cache *cache, gfp_t gfp)
+static bool depot_refill(struct kslab_cache *cache, gfp_t gfp,
+			 unsigned int node)
 {
 	struct kslab_depot *depot = &cache->depot;
 	struct kslab_magazine *mag;
@@ -260,7 +288,7 @@ static bool depot_refill(struct kslab_cache *cache, gfp_t gfp)
 	bool first;
 
 	depot_lock(depot);
-	mag = depot_pop(depot, false);
+	mag = depot_pop(depot, false, -1);
 	first = depot->refills < FIRST_FILLS;
 	if (first)
 		depot->refills++;
@@ -278,10 +306,10 @@ static bool depot_refill(struct kslab_cache *cache, gfp_t gfp)
 		return false;
 	if (want > kslab_mag_capacity(mag))
 		want = kslab_mag_capacity(mag);
-	rounds = kslab_slab_alloc_batch(cache, gfp, mag->objs, want, 0);
+	rounds = kslab_slab_alloc_batch(cache, gfp, node, mag->objs, want, 0);
 	kslab_mag_set_rounds(mag, rounds);
 	/* Once given, another CPU may take and empty it: count before. */
-	depot_give(cache, mag);
+	depot_give(cache, mag, node);
 	return rounds != 0;
 }
 
@@ -375,7 +403,7 @@ static void *cpu_alloc_miss(struct kslab_cache *cache, unsigned int cpu,
 		cc->counts.alloc_miss++;
 		KSLAB_TRACE(alloc_miss, kslab_cache_id(cache), cpu);
 	}
-	full = depot_exchange(cache, cc->previous, true);
+	full = depot_exchange(cache, cc->previous, true, kslab_cpu_node(cpu));
 	if (!full)
 		return NULL;
 	cc->previous = cc->loaded;
@@ -406,7 +434,7 @@ static bool cpu_free_miss(struct kslab_cache *cache, unsigned int cpu,
 		cc->counts.free_miss++;
 		KSLAB_TRACE(free_miss, kslab_cache_id(cache), cpu);
 	}
-	room = depot_exchange(cache, cc->previous, false);
+	room = depot_exchange(cache, cc->previous, false, kslab_cpu_node(cpu));
 	if (!room)
 		return false;
 	cc->previous = cc->loaded;
@@ -446,21 +474,17 @@ static void count_bypass(struct kslab_cache *cache, bool alloc)
 }
 
 /*
- * @caller: the allocation's call site, kept by debugged caches; 0 from
- * kslab_cache_alloc(), which reaches here by a tail call, so this
- * function's own return address is that site, read only on the slow path.
- * (Without the tail call, as at -O0, the site named is inside kslab.)
+ * @node: -1 for the calling CPU's node, through its magazines; another
+ * node's objects come from that node's slabs, past every magazine (the
+ * magazines of a CPU hold its own node's objects alone).
+ * @caller: the allocation's call site, kept by debugged caches.
  */
-kslab_cold kslab_noinline
-void *kslab_cache_alloc_slow(struct kslab_cache *cache, gfp_t gfp,
-			     unsigned long caller)
+static void *cache_alloc_slow(struct kslab_cache *cache, gfp_t gfp, int node,
+			      unsigned long caller)
 {
-	bool magazines = uses_magazines(cache);
+	bool magazines = uses_magazines(cache) && node < 0;
 	void *obj = NULL;
 	int tries;
-
-	if (!caller)
-		caller = KSLAB_RET_IP;
 
 	/* A cache the fault point names comes here on every allocation. */
 	if ((KSLAB_READ_ONCE(cache->fault) & KSLAB_CACHE_FAULT_TARGET) &&
@@ -477,12 +501,14 @@ void *kslab_cache_alloc_slow(struct kslab_cache *cache, gfp_t gfp,
 			obj = cpu_alloc_miss(cache, cpu, cc, !tries);
 			cpu_state_in(cc);
 			kslab_cpu_exit(cpu);
-			if (obj || !depot_refill(cache, gfp))
+			if (obj || !depot_refill(cache, gfp,
+						 kslab_cpu_node(cpu)))
 				break;
 		}
 	}
 	if (!obj) {
-		if (!kslab_slab_alloc_batch(cache, gfp, &obj, 1, caller))
+		if (!kslab_slab_alloc_batch(cache, gfp, kslab_home_node(node),
+					    &obj, 1, caller))
 			return NULL;
 		if (!magazines)
 			count_bypass(cache, true);
@@ -492,6 +518,19 @@ void *kslab_cache_alloc_slow(struct kslab_cache *cache, gfp_t gfp,
 	if (gfp & __GFP_ZERO)
 		kslab_memset(obj, 0, cache->object_size);
 	return kslab_profile_alloc(obj, caller);
+}
+
+/*
+ * @caller: the allocation's call site, kept by debugged caches; 0 from
+ * kslab_cache_alloc(), which reaches here by a tail call, so this
+ * function's own return address is that site, read only on the slow path.
+ * (Without the tail call, as at -O0, the site named is inside kslab.)
+ */
+kslab_cold kslab_noinline
+void *kslab_cache_alloc_slow(struct kslab_cache *cache, gfp_t gfp,
+			     unsigned long caller)
+{
+	return cache_alloc_slow(cache, gfp, -1, caller ? caller : KSLAB_RET_IP);
 }
 
 /* The fast path's allocation with __GFP_ZERO. */
@@ -512,6 +551,19 @@ void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp)
 	return kslab_cache_alloc_fast(cache, gfp, KSLAB_TAIL_CALLER);
 }
 
+/*
+ * The calling CPU's node is served as ever, by its magazines; a request
+ * for another node goes to that node's slabs, which costs the cache's
+ * lock: such requests are for set-up (per-node structures), not hot paths.
+ */
+void *kslab_cache_alloc_node(struct kslab_cache *cache, gfp_t gfp, int node)
+{
+	if (node < 0 || (unsigned int)node >= kslab_nr_nodes() ||
+	    (unsigned int)node == kslab_cpu_node(kslab_cpu_id()))
+		return kslab_cache_alloc_fast(cache, gfp, KSLAB_RET_IP);
+	return cache_alloc_slow(cache, gfp, node, KSLAB_RET_IP);
+}
+
 /* The fast paths refuse the loaded magazine's top round; look at both. */
 static bool cpu_holds_on_top(const struct kslab_cpu_cache *cc, const void *obj)
 {
@@ -530,7 +582,8 @@ void kslab_cache_free_slow(struct kslab_cache *cache, void *obj,
 		caller = KSLAB_RET_IP;
 	kslab_profile_free(obj);
 
-	if (uses_magazines(cache)) {
+	/* Another node's object goes home, to its slab: see kslab_obj_away(). */
+	if (uses_magazines(cache) && !kslab_obj_away(obj)) {
 		for (tries = 0; tries < KSLAB_REFILL_TRIES; tries++) {
 			unsigned int cpu = kslab_cpu_enter();
 			struct kslab_cpu_cache *cc = kslab_percpu_ptr(cache->cpu,
@@ -551,7 +604,7 @@ void kslab_cache_free_slow(struct kslab_cache *cache, void *obj,
 			mag = depot_spare(cache);
 			if (!mag)
 				break;
-			depot_give(cache, mag);
+			depot_give(cache, mag, 0);	/* empty: no node's */
 		}
 	} else {
 		count_bypass(cache, false);
@@ -761,12 +814,16 @@ void kslab_cache_free_bulk(struct kslab_cache *cache, size_t nr, void **objs)
 
 	while (i < nr) {
 		for (run = 0; i + run < nr &&
-			      kslab_likely(kslab_obj_valid(cache, objs[i + run]));
+			      kslab_likely(kslab_obj_valid(cache, objs[i + run])) &&
+			      !kslab_obj_away(objs[i + run]);
 		     run++)
 			;
 		free_run(cache, objs + i, run, caller);
 		i += run;
-		if (i < nr)
+		if (i < nr && kslab_obj_valid(cache, objs[i]))	/* away */
+			kslab_cache_free_to(cache, cache->cpu, objs[i++],
+					    caller);
+		else if (i < nr)
 			kslab_cache_free_invalid(cache, objs[i++]);
 	}
 }
@@ -816,9 +873,9 @@ static unsigned long cpu_flush(struct kslab_cache *cache, unsigned int cpu)
 	objs = kslab_mag_rounds(cc->loaded) + kslab_mag_rounds(cc->previous);
 	depot_lock(&cache->depot);
 	if (cc->loaded != &empty_magazine)
-		depot_push(&cache->depot, cc->loaded);
+		depot_push(&cache->depot, cc->loaded, kslab_cpu_node(cpu));
 	if (cc->previous != &empty_magazine)
-		depot_push(&cache->depot, cc->previous);
+		depot_push(&cache->depot, cc->previous, kslab_cpu_node(cpu));
 	kslab_spin_unlock(&cache->depot.lock);
 	cc->loaded = &empty_magazine;
 	cc->previous = &empty_magazine;
@@ -856,7 +913,7 @@ static struct kslab_magazine *depot_detach(struct kslab_depot *depot,
 {
 	struct kslab_magazine *chain = NULL, *mag;
 
-	while (nr-- && (mag = depot_pop(depot, full))) {
+	while (nr-- && (mag = depot_pop(depot, full, -1))) {
 		mag->next = chain;
 		chain = mag;
 	}
@@ -1020,6 +1077,7 @@ void kslab_magazine_stats(struct kslab_cache *cache,
 	struct stats_walk walk = { .cache = cache, .stats = stats,
 				   .only_cpu = KSLAB_ALL_CPUS };
 	struct kslab_depot *depot = &cache->depot;
+	unsigned int node;
 
 	kslab_each_cpu_exclusive(cpu_stats_add, &walk);
 	if (cache->flags & KSLAB_NO_MAGAZINE)
@@ -1028,7 +1086,8 @@ void kslab_magazine_stats(struct kslab_cache *cache,
 	stats->magazine_size = depot->magazine_size;
 	stats->depot_full = depot->nr_full;
 	stats->depot_empty = depot->nr_empty;
-	stats->depot_objs = chain_rounds(depot->full);
+	for (node = 0; node < KSLAB_MAX_NODES; node++)
+		stats->depot_objs += chain_rounds(depot->full[node]);
 	stats->magazine_objs += stats->depot_objs;
 	stats->depot_full_gets = depot->full_gets;
 	stats->depot_full_puts = depot->full_puts;
@@ -1100,7 +1159,9 @@ struct kslab_magazine *kslab_sheaf_magazine(struct kslab_cache *cache,
 
 	if (uses_magazines(cache)) {
 		depot_lock(&cache->depot);
-		mag = depot_pop(&cache->depot, true);
+		/* Its holder allocates on this CPU, as a rule. */
+		mag = depot_pop(&cache->depot, true,
+				(int)kslab_cpu_node(kslab_cpu_id()));
 		kslab_spin_unlock(&cache->depot.lock);
 	}
 	if (mag) {
@@ -1126,7 +1187,7 @@ void kslab_sheaf_magazine_put(struct kslab_cache *cache,
 	if (uses_magazines(cache) &&
 	    kslab_mag_capacity(mag) <= cache->depot.magazine_size) {
 		objs_mark(cache, mag, false);
-		depot_give(cache, mag);
+		depot_give(cache, mag, kslab_cpu_node(kslab_cpu_id()));
 		return;
 	}
 	kslab_cache_free_bulk(cache, kslab_mag_rounds(mag), mag->objs);

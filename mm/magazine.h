@@ -166,13 +166,15 @@ static inline bool kslab_cpu_mag_push(struct kslab_cpu_cache *pcpu,
 /*
  * The depot: magazines no CPU holds. min_full and min_empty are the
  * lowest counts seen since the last reap; that many magazines were not
- * needed during the interval, so reap may free them.
+ * needed during the interval, so reap may free them. A full magazine
+ * holds one NUMA node's objects (its CPU's) and waits on that node's
+ * list for a CPU of the node; an empty one is anyone's.
  */
 struct kslab_depot {
 	struct kslab_spinlock lock;
-	struct kslab_magazine *full;
+	struct kslab_magazine *full[KSLAB_MAX_NODES];
 	struct kslab_magazine *empty;
-	unsigned long nr_full;
+	unsigned long nr_full;		/* of every node */
 	unsigned long nr_empty;
 	unsigned long min_full;
 	unsigned long min_empty;

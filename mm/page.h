@@ -78,6 +78,9 @@ static inline struct kslab_page *kslab_page_head(struct kslab_page *page)
 	return page;
 }
 
+/* The node @node names, or the calling CPU's for -1 (mm/buddy.c). */
+unsigned int kslab_home_node(int node);
+
 /* kslab_virt_to_page() is inline there; it needs struct kslab_chunk. */
 #include "pagemap.h"
 

@@ -69,9 +69,21 @@
  *	zeroed per-CPU storage, one cache-line-aligned copy per CPU id, at
  *	most KSLAB_PERCPU_MAX bytes per allocation. Sections do not nest.
  *
+ * NUMA nodes (Documentation/port.rst, "NUMA nodes")
+ *   KSLAB_MAX_NODES     the most nodes mm/ keeps apart.
+ *   kslab_nr_nodes()    how many node ids mm/ uses, 1 to KSLAB_MAX_NODES:
+ *                       every node id is below it. 1 where the system has
+ *                       one node, or where the environment cannot place
+ *                       memory. Fixed once asked.
+ *   kslab_cpu_node(cpu) the node of CPU id @cpu: where memory for what
+ *                       runs on it should come from. Cheap: the free
+ *                       path of a machine with more than one node asks it.
+ *
  * Page source
- *   kslab_env_chunk_grant(gfp)     one KSLAB_CHUNK_SIZE block of memory,
- *                                  aligned to its size, or NULL.
+ *   kslab_env_chunk_grant(gfp, node)  one KSLAB_CHUNK_SIZE block of
+ *                                  memory, aligned to its size, on node
+ *                                  @node (below kslab_nr_nodes()), or
+ *                                  NULL: never another node's memory.
  *   kslab_env_chunk_take_back(p)   return such a block to the environment.
  *   kslab_env_chunk_discard(p, size)  the contents of @size bytes at
  *                                  @p, inside a granted chunk, are not
@@ -210,6 +222,8 @@
 #define KSLAB_CHUNK_SHIFT	(KSLAB_PAGE_SHIFT + KSLAB_MAX_ORDER)
 #define KSLAB_CHUNK_SIZE	(1UL << KSLAB_CHUNK_SHIFT)
 #define KSLAB_CHUNK_PAGES	(1UL << KSLAB_MAX_ORDER)
+/* Nodes beyond share these ids (each environment folds them). */
+#define KSLAB_MAX_NODES		8
 /* The kernel's per-CPU allocator refuses more; userspace holds to it too. */
 #define KSLAB_PERCPU_MAX	(32UL << 10)
 
@@ -317,7 +331,8 @@ void kslab_percpu_free(void *ptr);
 void kslab_each_cpu_exclusive(void (*fn)(unsigned int cpu, void *arg),
 			      void *arg);
 
-void *kslab_env_chunk_grant(gfp_t gfp);
+unsigned int kslab_nr_nodes(void);
+void *kslab_env_chunk_grant(gfp_t gfp, unsigned int node);
 void kslab_env_chunk_take_back(void *chunk);
 void kslab_env_chunk_discard(void *p, size_t size);
 void *kslab_env_large_alloc(size_t size, size_t align, gfp_t gfp);

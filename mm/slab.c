@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The slab layer: buddy blocks cut into objects, kept on full, partial and
- * empty lists, handed to the magazine layer in batches.
+ * empty lists, handed to the magazine layer in batches. Partial and empty
+ * slabs are listed per NUMA node (a slab is its pages' node for good), so
+ * a fill takes the node it is asked for and a freed object goes back to
+ * its own node's lists, whichever CPU frees it.
  *
  * Owns each cache's slab lists, slab layout and colouring. A slab's header
  * (struct kslab_slab and its free map, mm/slab_map.c) sits at the start of the
@@ -182,8 +185,12 @@ static void slab_set_words(const struct kslab_cache *cache, void *pages,
 	}
 }
 
-/* Make a slab, constructed, on no list. Called with no lock held. */
-static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
+/*
+ * Make a slab, constructed, on no list, of @node's memory (or another
+ * node's, when @node has none and @gfp allows). Called with no lock held.
+ */
+static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp,
+				      unsigned int node)
 {
 	struct kslab_page *head;
 	struct kslab_slab *slab;
@@ -192,7 +199,7 @@ static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
 	void *pages;
 
 	gfp &= ~__GFP_ZERO;
-	pages = kslab_alloc_pages(gfp, cache->order);
+	pages = kslab_alloc_pages_node(gfp, cache->order, (int)node);
 	if (!pages)
 		return NULL;
 	if (cache->header_cache) {
@@ -214,7 +221,8 @@ static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp)
 	kslab_spin_unlock(&cache->lock);
 
 	slab->cache = cache;
-	slab->colour = colour * cache->colour_step;
+	slab->colour = colour * cache->colour_step & 0xffffff;
+	slab->nid = (unsigned int)kslab_page_node(pages) & 0xff;
 	slab->s_mem = area + slab->colour + cache->obj_offset;
 	slab->inuse = 0;
 	slab->fresh = 0;
@@ -310,19 +318,21 @@ static void slab_relink(struct kslab_cache *cache, struct kslab_slab *slab,
 {
 	unsigned int now = slab->inuse, full = cache->objs_per_slab;
 
+	struct kslab_node_slabs *home = &cache->node_slabs[slab->nid];
+
 	if (now == full) {
 		kslab_list_del(&slab->node);
 		kslab_list_add(&slab->node, &cache->slabs_full);
 	} else if (now == 0) {
 		kslab_list_del(&slab->node);
-		kslab_list_add(&slab->node, &cache->slabs_empty);
+		kslab_list_add(&slab->node, &home->empty);
 		count_empty(cache, 1);
 	} else if (was == 0 || was == full) {
 		kslab_list_del(&slab->node);
-		kslab_list_add(&slab->node, &cache->slabs_partial);
+		kslab_list_add(&slab->node, &home->partial);
 	} else if (now < was && now * 2 < full && was * 2 >= full) {
 		kslab_list_del(&slab->node);
-		kslab_list_add_tail(&slab->node, &cache->slabs_partial);
+		kslab_list_add_tail(&slab->node, &home->partial);
 	}
 	if (was == 0 && now)
 		count_empty(cache, -1);
@@ -357,13 +367,16 @@ static kslab_cold void slab_quarantine(struct kslab_cache *cache,
 	cache->quarantined += lost;
 }
 
-static struct kslab_slab *slab_to_fill(struct kslab_cache *cache)
+static struct kslab_slab *slab_to_fill(struct kslab_cache *cache,
+				       unsigned int node)
 {
-	if (!kslab_list_empty(&cache->slabs_partial))
-		return kslab_list_first_entry(&cache->slabs_partial,
+	struct kslab_node_slabs *lists = &cache->node_slabs[node];
+
+	if (!kslab_list_empty(&lists->partial))
+		return kslab_list_first_entry(&lists->partial,
 					      struct kslab_slab, node);
-	if (!kslab_list_empty(&cache->slabs_empty))
-		return kslab_list_first_entry(&cache->slabs_empty,
+	if (!kslab_list_empty(&lists->empty))
+		return kslab_list_first_entry(&lists->empty,
 					      struct kslab_slab, node);
 	return NULL;
 }
@@ -388,6 +401,9 @@ static bool tag_held(const struct kslab_cache *cache, void *obj, bool first)
  * kslab_slab_alloc_batch() - take objects out of the cache's slabs
  * @cache: the cache
  * @gfp:   for new slabs
+ * @node:  the NUMA node whose slabs they come from (below
+ *         kslab_nr_nodes()); a new slab is of another node's memory only
+ *         when @node has none and @gfp has no __GFP_THISNODE
  * @objs:  receives the objects
  * @nr:    how many are wanted
  * @caller: the allocation's site, for debugged caches; 0 for a refill
@@ -395,31 +411,34 @@ static bool tag_held(const struct kslab_cache *cache, void *obj, bool first)
  * Return: how many were taken; fewer than @nr only if memory ran out.
  */
 unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
-				    void **objs, unsigned int nr,
-				    unsigned long caller)
+				    unsigned int node, void **objs,
+				    unsigned int nr, unsigned long caller)
 {
 	unsigned int got = 0;
 	void *lost = NULL;
 
 	kslab_spin_lock(&cache->lock);
 	while (got < nr) {
-		struct kslab_slab *slab = slab_to_fill(cache);
+		struct kslab_slab *slab = slab_to_fill(cache, node);
 		struct kslab_map_cursor cursor;
 		unsigned long counted;
 		unsigned int was;
 
 		if (!slab) {
 			kslab_spin_unlock(&cache->lock);
-			slab = slab_create(cache, gfp);
+			slab = slab_create(cache, gfp, node);
 			kslab_spin_lock(&cache->lock);
 			if (!slab)
 				break;
-			kslab_list_add(&slab->node, &cache->slabs_empty);
+			kslab_list_add(&slab->node,
+				       &cache->node_slabs[slab->nid].empty);
 			count_empty(cache, 1);
 			cache->nr_slabs++;
 			cache->slab_grows++;
 			KSLAB_TRACE(slab_grow, kslab_cache_id(cache), cache->order);
-			continue;
+			/* Another node's memory: fill from it, not look again. */
+			if (slab->nid == node)
+				continue;
 		}
 		was = slab->inuse;
 		counted = kslab_map_free_count(cache, slab);
@@ -462,16 +481,27 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 	return got;
 }
 
-/* Move empty slabs beyond @keep from the cache to @doomed. Under its lock. */
+/*
+ * Move empty slabs beyond @keep from the cache to @doomed, the longest
+ * empty of each node first, node 0's first: @keep counts every node's.
+ * Under its lock.
+ */
 static unsigned long slabs_detach_empty(struct kslab_cache *cache,
 					unsigned long keep,
 					struct kslab_list_head *doomed)
 {
+	unsigned int node = 0;
 	unsigned long n = 0;
 
 	while (cache->nr_empty > keep) {
-		struct kslab_slab *slab = kslab_list_entry(cache->slabs_empty.prev,
-							   struct kslab_slab, node);
+		struct kslab_list_head *empty = &cache->node_slabs[node].empty;
+		struct kslab_slab *slab;
+
+		if (kslab_list_empty(empty)) {	/* nr_empty says a later one has */
+			node++;
+			continue;
+		}
+		slab = kslab_list_entry(empty->prev, struct kslab_slab, node);
 
 		kslab_list_del(&slab->node);
 		kslab_list_add(&slab->node, doomed);
@@ -670,12 +700,15 @@ unsigned long kslab_slab_release_empty(struct kslab_cache *cache,
 void kslab_slab_release_all(struct kslab_cache *cache)
 {
 	struct kslab_list_head doomed;
+	unsigned int node;
 
 	kslab_list_init(&doomed);
 	kslab_spin_lock(&cache->lock);
 	kslab_list_splice(&cache->slabs_full, &doomed);
-	kslab_list_splice(&cache->slabs_partial, &doomed);
-	kslab_list_splice(&cache->slabs_empty, &doomed);
+	for (node = 0; node < KSLAB_MAX_NODES; node++) {
+		kslab_list_splice(&cache->node_slabs[node].partial, &doomed);
+		kslab_list_splice(&cache->node_slabs[node].empty, &doomed);
+	}
 	cache->slab_frees += cache->nr_slabs;
 	cache->nr_slabs = 0;
 	count_empty(cache, -(long)cache->nr_empty);

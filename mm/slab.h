@@ -11,6 +11,7 @@
 #ifndef KSLAB_MM_SLAB_H
 #define KSLAB_MM_SLAB_H
 
+#include <kslab/buddy.h>
 #include <kslab/slab.h>
 
 #include "list.h"
@@ -53,7 +54,8 @@ struct kslab_slab {
 	char *s_mem;			/* first object, after the colour */
 	unsigned short inuse;
 	unsigned short fresh;		/* positions below were handed out once */
-	unsigned int colour;		/* byte offset of s_mem in the object area */
+	unsigned int colour : 24;	/* byte offset of s_mem in the object area */
+	unsigned int nid : 8;		/* NUMA node of its pages, for good */
 	unsigned short *sites;		/* profiling: each object's site, or NULL */
 	unsigned long free_map[];
 };
@@ -61,6 +63,17 @@ struct kslab_slab {
 /* Objects are 8 bytes or more (KSLAB_MIN_ALIGN): a slab's count fits. */
 _Static_assert((KSLAB_PAGE_SIZE << KSLAB_SLAB_MAX_ORDER) / 8 <= 0xffff,
 	       "a slab's objects must fit inuse and fresh");
+_Static_assert((KSLAB_PAGE_SIZE << KSLAB_SLAB_MAX_ORDER) <= 1UL << 24 &&
+	       KSLAB_MAX_NODES <= 256, "a slab's colour and node must fit");
+
+/*
+ * A NUMA node's slabs of a cache that have a free object. Full slabs are
+ * never taken from, so they share one list.
+ */
+struct kslab_node_slabs {
+	struct kslab_list_head partial;
+	struct kslab_list_head empty;
+};
 
 struct kslab_cache {
 	/* read on every allocation and free */
@@ -80,10 +93,9 @@ struct kslab_cache {
 	/* slab layer, under ->lock */
 	struct kslab_spinlock lock;
 	struct kslab_list_head slabs_full;
-	struct kslab_list_head slabs_partial;
-	struct kslab_list_head slabs_empty;
+	struct kslab_node_slabs node_slabs[KSLAB_MAX_NODES];
 	unsigned long nr_slabs;
-	unsigned long nr_empty;
+	unsigned long nr_empty;		/* of every node */
 	unsigned long active_objs;	/* out of the slabs */
 	unsigned long quarantined;	/* of those, never to be used again */
 	unsigned int colour_next;
@@ -237,11 +249,35 @@ static inline struct kslab_cache *kslab_cache_of(const void *obj,
 	return KSLAB_READ_ONCE(kslab_cache_ids[id]);
 }
 
+/*
+ * Set once kslab_nr_nodes() says more than one node (mm/buddy.c, before
+ * the first object exists); read by every free after that.
+ */
+extern bool kslab_numa kslab_hidden;
+
+/**
+ * kslab_obj_away() - is @obj of another node's memory than this CPU's?
+ * @obj: an object, proven one
+ *
+ * Such an object goes back to its slab, on its own node's lists, never
+ * into this CPU's magazine: a CPU's magazines hold its node's objects
+ * alone, so its allocations are node-local. On a system of one node this
+ * is one load and a branch predicted not taken; on more, a page map
+ * lookup as well. The CPU is a hint (the thread may move at once): a
+ * rare object lands in a magazine of another node, which costs distance,
+ * never correctness.
+ */
+static inline bool kslab_obj_away(const void *obj)
+{
+	return kslab_unlikely(KSLAB_READ_ONCE(kslab_numa)) &&
+	       kslab_page_node(obj) != (int)kslab_cpu_node(kslab_cpu_id());
+}
+
 /* Slab layer (mm/slab.c) */
 int kslab_slab_layout(struct kslab_cache *cache);
 unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
-				    void **objs, unsigned int nr,
-				    unsigned long caller);
+				    unsigned int node, void **objs,
+				    unsigned int nr, unsigned long caller);
 void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 			   unsigned int nr, unsigned long caller);
 unsigned long kslab_slab_release_empty(struct kslab_cache *cache,

@@ -106,12 +106,16 @@ static void check_list(struct slab_census *census,
 unsigned long kslab_cache_check(struct kslab_cache *cache)
 {
 	struct slab_census census = { .cache = cache };
-	unsigned int full = cache->objs_per_slab;
+	unsigned int full = cache->objs_per_slab, node;
 
 	kslab_spin_lock(&cache->lock);
 	check_list(&census, &cache->slabs_full, full, full, "full");
-	check_list(&census, &cache->slabs_partial, 1, full - 1, "partial");
-	check_list(&census, &cache->slabs_empty, 0, 0, "empty");
+	for (node = 0; node < KSLAB_MAX_NODES; node++) {
+		check_list(&census, &cache->node_slabs[node].partial, 1,
+			   full - 1, "partial");
+		check_list(&census, &cache->node_slabs[node].empty, 0, 0,
+			   "empty");
+	}
 	if (census.slabs != cache->nr_slabs || census.empty != cache->nr_empty)
 		problem(&census, "%lu slabs and %lu empty found, %lu and %lu counted",
 			census.slabs, census.empty, cache->nr_slabs,
@@ -128,10 +132,13 @@ unsigned long kslab_check_all(void)
 {
 	struct kslab_cache *cache;
 	unsigned long problems = 0;
+	unsigned int node;
 
 	kslab_mutex_lock(&kslab_caches_lock);
 	kslab_list_for_each_entry(cache, &kslab_caches, cache_node)
 		problems += kslab_cache_check(cache);
 	kslab_mutex_unlock(&kslab_caches_lock);
-	return problems + kslab_zone_check(kslab_default_zone());
+	for (node = 0; node < kslab_nr_nodes(); node++)
+		problems += kslab_zone_check(kslab_node_zone(node));
+	return problems;
 }

@@ -173,6 +173,7 @@ static struct kslab_cache *cache_new(const char *name, unsigned int size,
 				     unsigned long flags)
 {
 	struct kslab_cache *cache;
+	unsigned int node;
 
 	cache = kslab_meta_alloc(sizeof(*cache), GFP_KERNEL);
 	if (!cache)
@@ -205,8 +206,10 @@ static struct kslab_cache *cache_new(const char *name, unsigned int size,
 	cache_set_index(cache);
 	kslab_spin_init(&cache->lock);
 	kslab_list_init(&cache->slabs_full);
-	kslab_list_init(&cache->slabs_partial);
-	kslab_list_init(&cache->slabs_empty);
+	for (node = 0; node < KSLAB_MAX_NODES; node++) {
+		kslab_list_init(&cache->node_slabs[node].partial);
+		kslab_list_init(&cache->node_slabs[node].empty);
+	}
 	cache->max_empty = KSLAB_EMPTY_SLABS_KEPT;
 	cache->fault = kslab_fault_cache_bits(cache);
 	if (kslab_slab_layout(cache) || !cache_number(cache) ||

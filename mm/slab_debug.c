@@ -537,12 +537,15 @@ void kslab_debug_report_leaks(struct kslab_cache *cache)
 {
 	struct kslab_slab *slab;
 	unsigned long shown = 0;
+	unsigned int node;
 
 	kslab_spin_lock(&cache->lock);
 	kslab_list_for_each_entry(slab, &cache->slabs_full, node)
 		shown = report_slab_leaks(cache, slab, shown);
-	kslab_list_for_each_entry(slab, &cache->slabs_partial, node)
-		shown = report_slab_leaks(cache, slab, shown);
+	for (node = 0; node < KSLAB_MAX_NODES; node++)
+		kslab_list_for_each_entry(slab,
+					  &cache->node_slabs[node].partial, node)
+			shown = report_slab_leaks(cache, slab, shown);
 	kslab_spin_unlock(&cache->lock);
 	if (shown > LEAKS_SHOWN)
 		kslab_report(KSLAB_LOG_ERR, "BUG %s: %lu more leaked objects not shown",

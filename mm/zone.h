@@ -26,6 +26,7 @@ struct kslab_zone {
 	unsigned long managed_pages;
 	unsigned long free_pages;
 	struct kslab_page_source *source;
+	int node;				/* whose memory; -1: the source's */
 	unsigned long max_chunks;
 	unsigned long keep_free_chunks;
 	struct kslab_buddy_events events;

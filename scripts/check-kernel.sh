@@ -125,6 +125,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
 dmesg -n 1
+echo "@@ numa nodes:" /sys/devices/system/node/node[0-9]*
 insmod /kslab.ko && echo "@@ loaded kslab"
 insmod /kslab_test.ko && echo "@@ loaded test"
 echo "@@ test log" && dmesg -c
@@ -222,7 +223,14 @@ chmod +x "$rfs/init"
 (cd "$rfs" && find . | cpio -o -H newc 2>/dev/null | gzip >"$kbuild/initrd.gz")
 
 console=$kbuild/console.log
-timeout 600 qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$memory" \
+# Two NUMA nodes, a CPU and half the memory each: the client module's
+# NUMA tests (the debug kernel, built without NUMA, sees one and skips).
+half=$((memory / 2))
+timeout 600 qemu-system-x86_64 -accel tcg -cpu max -smp 2,sockets=2 -m "$memory" \
+	-object memory-backend-ram,size=${half}M,id=m0 \
+	-object memory-backend-ram,size=${half}M,id=m1 \
+	-numa node,nodeid=0,cpus=0,memdev=m0 \
+	-numa node,nodeid=1,cpus=1,memdev=m1 \
 	-nographic -no-reboot -net none -kernel "$image" \
 	-initrd "$kbuild/initrd.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=7" >"$console" 2>&1 || true
@@ -244,6 +252,10 @@ else
 fi
 result "$ok" "module_symvers_exports_exactly_the_marked_api"
 result "$(seen '@@ done' && echo 1 || echo 0)" "kernel_boots_and_script_ends"
+if [ "$debug" != 1 ]; then
+	result "$(grep -q '^@@ numa nodes: /sys/devices/system/node/node0 /sys/devices/system/node/node1$' "$log" &&
+		  echo 1 || echo 0)" "guest_has_two_numa_nodes"
+fi
 result "$(seen '@@ loaded kslab' && echo 1 || echo 0)" "insmod_kslab"
 result "$(seen '@@ loaded client' && echo 1 || echo 0)" "insmod_client"
 result "$(grep -A3 '@@ kslabinfo' "$log" | grep -q 'slabinfo - version: 2.1' && echo 1 || echo 0)" "proc_kslabinfo"

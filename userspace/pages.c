@@ -339,17 +339,21 @@ static void *slots_map(unsigned long first, unsigned long count, size_t zero)
 	return NULL;
 }
 
-void *kslab_env_chunk_grant(gfp_t gfp)
+void *kslab_env_chunk_grant(gfp_t gfp, unsigned int node)
 {
 	unsigned long slot;
 	bool claimed;
+	void *chunk;
 
 	(void)gfp;
 	kslab_spin_lock(&arena_lock);
 	claimed = slots_claim(1, KSLAB_CHUNK_SIZE, &slot);
 	kslab_spin_unlock(&arena_lock);
 	/* Zeroed as fresh memory is, if it is a kept slot's. */
-	return claimed ? slots_map(slot, 1, KSLAB_CHUNK_SIZE) : NULL;
+	chunk = claimed ? slots_map(slot, 1, KSLAB_CHUNK_SIZE) : NULL;
+	if (chunk)
+		kslab_env_node_bind(chunk, KSLAB_CHUNK_SIZE, node);
+	return chunk;
 }
 
 void kslab_env_chunk_take_back(void *chunk)

@@ -25,6 +25,9 @@ void kslab_profile_at_exit(void);
 bool kslab_thp_advise(void *addr, size_t size, unsigned long held);
 unsigned int kslab_thp_order(void);
 
+/* userspace/numa.c: prefer @node for the pages of [p, p + size). */
+void kslab_env_node_bind(void *p, size_t size, unsigned int node);
+
 /* userspace/fork.c: keep a forked child usable; call once, at set-up. */
 void kslab_fork_handlers_register(void);
 

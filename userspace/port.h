@@ -178,6 +178,8 @@ extern int kslab_tsan_fence kslab_hidden;
 
 /* ---- CPU id ---- */
 unsigned int kslab_cpu_id_fallback(void);
+/* userspace/numa.c: a byte of a map read once from sysfs. */
+unsigned int kslab_cpu_node(unsigned int cpu);
 const char *kslab_env_cpu_id_source(void);
 
 /* This thread's rseq cpu_id_start: always a valid CPU once registered. */

@@ -87,15 +87,42 @@ struct kslab_zone_params {
 };
 
 /**
- * kslab_alloc_pages() - allocate a block from the default zone
+ * kslab_alloc_pages() - allocate a block from the default zones
  * @gfp:   GFP_KERNEL or GFP_ATOMIC, optionally with __GFP_ZERO
  * @order: log2 of the number of pages, 0 to KSLAB_MAX_ORDER
  *
+ * kslab_alloc_pages_node() for the calling CPU's node.
  * Return: the block, aligned to its size, or NULL if @order is too large
  * or the page source is exhausted.
  */
 KSLAB_API
 void *kslab_alloc_pages(gfp_t gfp, unsigned int order);
+
+/**
+ * kslab_alloc_pages_node() - allocate a block of a NUMA node's memory
+ * @gfp:   as for kslab_alloc_pages(); with __GFP_THISNODE, @node's memory
+ *         or none
+ * @order: log2 of the number of pages, 0 to KSLAB_MAX_ORDER
+ * @node:  the node, or -1 (NUMA_NO_NODE) for the calling CPU's; one kslab
+ *         does not know counts as -1
+ *
+ * From @node's default zone; when that node has no memory to give and
+ * @gfp allows, from another node's. On a system of one node, the same as
+ * kslab_alloc_pages().
+ * Return: the block, aligned to its size, or NULL.
+ */
+KSLAB_API
+void *kslab_alloc_pages_node(gfp_t gfp, unsigned int order, int node);
+
+/**
+ * kslab_page_node() - the NUMA node of the memory at an address
+ * @addr: any address
+ *
+ * Return: the node whose zone holds @addr; -1 for an address in no zone,
+ * or in a private zone with a page source of its own.
+ */
+KSLAB_API
+int kslab_page_node(const void *addr);
 
 /**
  * kslab_free_pages() - free a block allocated by kslab_alloc_pages()
@@ -133,19 +160,31 @@ bool kslab_grow_pages(void *addr, unsigned int order, unsigned int new_order);
  * @buf:  where to write; may be NULL if @size is 0
  * @size: bytes available in @buf
  *
- * One line per zone: "Node 0, zone <name>" then the free blocks of each
+ * One line per zone: "Node <n>, zone <name>" (a private zone with its
+ * own page source says node 0) then the free blocks of each
  * order. Return: the length the full text needs, as snprintf() does.
  */
 KSLAB_API
 size_t kslab_buddyinfo_format(char *buf, size_t size);
 
 /**
- * kslab_default_zone() - the zone behind kslab_alloc_pages()
+ * kslab_default_zone() - node 0's default zone
  *
- * Return: the default zone, set up on first use.
+ * On a system of one node, the zone behind kslab_alloc_pages().
+ * Return: the zone, set up on first use.
  */
 KSLAB_API
 struct kslab_zone *kslab_default_zone(void);
+
+/**
+ * kslab_node_zone() - the default zone of a NUMA node
+ * @node: the node; one kslab does not know counts as 0
+ *
+ * Each node's zone is granted that node's memory alone.
+ * Return: the zone, set up on first use.
+ */
+KSLAB_API
+struct kslab_zone *kslab_node_zone(unsigned int node);
 
 /**
  * kslab_zone_create() - make a private zone
@@ -189,8 +228,8 @@ KSLAB_API
 void kslab_zone_stats(struct kslab_zone *zone, struct kslab_buddy_stats *stats);
 
 /**
- * kslab_buddy_stats() - kslab_zone_stats() of the default zone
- * @stats: filled in
+ * kslab_buddy_stats() - kslab_zone_stats() of the default zones, summed
+ * @stats: filled in: every node's default zone's figures added up
  */
 KSLAB_API
 void kslab_buddy_stats(struct kslab_buddy_stats *stats);

@@ -258,6 +258,21 @@ KSLAB_API
 void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp);
 
 /**
+ * kslab_cache_alloc_node() - allocate one object of a NUMA node's memory
+ * @cache: the cache
+ * @gfp:   as for kslab_cache_alloc(); with __GFP_THISNODE, @node's memory
+ *         or NULL
+ * @node:  the node, or -1 (NUMA_NO_NODE) for the calling CPU's
+ *
+ * The calling CPU's node is what kslab_cache_alloc() gives anyway, from
+ * this CPU's magazines; another node's object comes from that node's
+ * slabs, more slowly. Without __GFP_THISNODE a node out of memory lends
+ * another's. Return: the object, or NULL if memory ran out.
+ */
+KSLAB_API
+void *kslab_cache_alloc_node(struct kslab_cache *cache, gfp_t gfp, int node);
+
+/**
  * kslab_cache_free() - give an object back to its cache
  * @cache: the cache it was allocated from
  * @obj:   the object, in constructed state; NULL does nothing
@@ -528,7 +543,7 @@ KSLAB_API
 unsigned long kslab_cache_check(struct kslab_cache *cache);
 
 /**
- * kslab_check_all() - kslab_cache_check() every cache, then the default zone
+ * kslab_check_all() - kslab_cache_check() every cache, then every node's zone
  *
  * Process context. Return: the violations found, all told; 0 when
  * consistent.

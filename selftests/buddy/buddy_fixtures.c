@@ -91,7 +91,7 @@ static void *test_source_grant(struct kslab_page_source *source, gfp_t gfp)
 	if (!test_source_spend(src))
 		return NULL;
 	/* The environment may sleep: never call it under our spinlock. */
-	chunk = kslab_env_chunk_grant(gfp);
+	chunk = kslab_env_chunk_grant(gfp, 0);
 	kslab_spin_lock(&src->lock);
 	if (!chunk)
 		src->refusals++;

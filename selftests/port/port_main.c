@@ -22,7 +22,8 @@ int main(int argc, char **argv)
 	/* RCU last: no liburcu helper thread may exist yet when we fork. */
 	const struct ktap_suite suites[] = {
 		port_cpu_suite, port_sync_suite, port_memory_suite,
-		port_report_suite, port_thp_suite, port_rcu_suite,
+		port_report_suite, port_thp_suite, port_numa_suite,
+		port_rcu_suite,
 	};
 
 	if (argc > 1 && !strcmp(argv[1], CPU_PROBE_ARG))
@@ -33,5 +34,7 @@ int main(int argc, char **argv)
 		return mode_probe_main(true);
 	if (argc > 1 && !strcmp(argv[1], THP_PROBE_ARG))
 		return thp_probe_main();
+	if (argc > 1 && !strcmp(argv[1], NUMA_PROBE_ARG))
+		return numa_probe_main();
 	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
 }

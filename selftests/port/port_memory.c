@@ -51,7 +51,7 @@ static unsigned long chunk_tag(void *chunk, unsigned long tag, bool check)
 
 static void test_chunk_grant(struct ktap_test *t)
 {
-	void *chunk = kslab_env_chunk_grant(GFP_KERNEL);
+	void *chunk = kslab_env_chunk_grant(GFP_KERNEL, 0);
 
 	KTAP_ASSERT(t, chunk != NULL);
 	KTAP_EXPECT(t, chunk_aligned(chunk));
@@ -95,7 +95,7 @@ static unsigned long chunk_words(void *chunk, unsigned long tag, bool check)
  */
 static void test_page_words(struct ktap_test *t)
 {
-	void *chunk = kslab_env_chunk_grant(GFP_KERNEL);
+	void *chunk = kslab_env_chunk_grant(GFP_KERNEL, 0);
 	void *meta = kslab_env_meta_alloc(KSLAB_PAGE_SIZE, GFP_KERNEL);
 	int local;
 
@@ -124,7 +124,7 @@ static void test_chunk_grants_distinct(struct ktap_test *t)
 	unsigned long bad = 0;
 
 	for (i = 0; i < NR_GRANTS; i++) {
-		chunks[i] = kslab_env_chunk_grant(i & 1 ? GFP_ATOMIC : GFP_KERNEL);
+		chunks[i] = kslab_env_chunk_grant(i & 1 ? GFP_ATOMIC : GFP_KERNEL, 0);
 		if (!KTAP_EXPECT(t, chunks[i] != NULL))
 			break;
 		got++;

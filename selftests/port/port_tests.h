@@ -21,6 +21,7 @@ extern const struct ktap_suite port_memory_suite;	/* port_memory.c */
 extern const struct ktap_suite port_report_suite;	/* port_report.c */
 extern const struct ktap_suite port_rcu_suite;		/* port_rcu.c */
 extern const struct ktap_suite port_thp_suite;		/* port_thp.c */
+extern const struct ktap_suite port_numa_suite;		/* port_numa.c */
 
 /* Run as "port --cpu-probe", this program is the CPU id probe instead. */
 #define CPU_PROBE_ARG		"--cpu-probe"
@@ -30,6 +31,8 @@ int cpu_probe_main(void);			/* port_cpu.c */
 int mode_probe_main(bool threads);		/* port_cpu.c */
 #define THP_PROBE_ARG		"--thp-probe"
 int thp_probe_main(void);			/* port_thp.c */
+#define NUMA_PROBE_ARG		"--numa-probe"
+int numa_probe_main(void);			/* port_numa.c */
 
 /* Stress threads (port_fixtures.c) */
 #define STRESS_THREADS		8

@@ -219,30 +219,43 @@ void test_dtor(void *obj)
 /* ------------------------------------------------------------------ */
 
 /*
- * Caches take their pages from the default zone, whose page source never
- * refuses. Capping the zone at the chunks it holds now makes page
- * allocations fail once those are used up, as a real shortage would.
- * Return: false if the zone holds no chunk, where a cap of 0 would lift
- * the limit instead.
+ * Caches take their pages from the default zones (one per NUMA node),
+ * whose page source never refuses. Capping each zone at the chunks it
+ * holds now makes page allocations fail once those are used up, as a
+ * real shortage would; a node's zone that holds none is given one first
+ * (a page taken and freed: the zone keeps the chunk), since a cap of 0
+ * would lift the limit instead. Return: false if a zone could not be
+ * capped.
  */
 bool default_zone_cap(struct ktap_test *t)
 {
-	struct kslab_zone *zone = kslab_default_zone();
-	bool capped;
+	bool capped = true;
+	unsigned int node;
 
-	kslab_spin_lock(&zone->lock);
-	capped = zone->nr_chunks && !zone->max_chunks;
-	if (capped)
-		zone->max_chunks = zone->nr_chunks;
-	kslab_spin_unlock(&zone->lock);
+	for (node = 0; node < kslab_nr_nodes(); node++) {
+		struct kslab_zone *zone = kslab_node_zone(node);
+
+		kslab_free_pages(kslab_alloc_pages_node(GFP_KERNEL |
+							__GFP_THISNODE, 0,
+							(int)node), 0);
+		kslab_spin_lock(&zone->lock);
+		capped &= zone->nr_chunks && !zone->max_chunks;
+		if (zone->nr_chunks && !zone->max_chunks)
+			zone->max_chunks = zone->nr_chunks;
+		kslab_spin_unlock(&zone->lock);
+	}
 	return KTAP_EXPECT(t, capped);
 }
 
 void default_zone_uncap(void)
 {
-	struct kslab_zone *zone = kslab_default_zone();
+	unsigned int node;
 
-	kslab_spin_lock(&zone->lock);
-	zone->max_chunks = 0;
-	kslab_spin_unlock(&zone->lock);
+	for (node = 0; node < kslab_nr_nodes(); node++) {
+		struct kslab_zone *zone = kslab_node_zone(node);
+
+		kslab_spin_lock(&zone->lock);
+		zone->max_chunks = 0;
+		kslab_spin_unlock(&zone->lock);
+	}
 }

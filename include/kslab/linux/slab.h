@@ -173,8 +173,7 @@ static inline void *kmem_cache_alloc_lru(struct kmem_cache *cache,
 static inline void *kmem_cache_alloc_node(struct kmem_cache *cache, gfp_t gfp,
 					  int node)
 {
-	(void)node;	/* one node in userspace */
-	return kslab_cache_alloc(cache, gfp);
+	return kslab_cache_alloc_node(cache, gfp, node);
 }
 
 static inline void *kmem_cache_zalloc(struct kmem_cache *cache, gfp_t gfp)

@@ -9,7 +9,9 @@
  * mark and frees them there: frees across CPUs. Then it checks the
  * cache's counters, kmalloc and kfree of a few sizes, allocation and free
  * from a hard interrupt (an hrtimer), a bad free reported and survived,
- * and destroys the cache. Then RCU: a reader kthread on each CPU looks
+ * and destroys the cache. Then, where the guest has two NUMA nodes, the
+ * placement of objects on the node of the CPU that asks, requests for a
+ * node, and frees across nodes (test_numa()). Then RCU: a reader kthread on each CPU looks
  * objects of a TYPESAFE_BY_RCU cache up under rcu_read_lock() while this
  * thread frees, reallocates and purges them and lets another cache take
  * the pages; readers must only ever see the type, and revalidate; and a
@@ -28,13 +30,17 @@
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/timex.h>
+#include <linux/topology.h>
+#include <linux/workqueue.h>
 
+#include <kslab/buddy.h>
 #include <kslab/kmalloc.h>
 #include <kslab/report.h>
 #include <kslab/slab.h>
@@ -205,6 +211,145 @@ static void test_kmalloc(void)
 		kslab_kfree(p);
 	}
 	ktap_result(!bad, "kmalloc_kfree_sizes");
+}
+
+/*
+ * ---- NUMA nodes: run where the guest has two (scripts/check-kernel.sh
+ * boots it with a CPU and half the memory on each) ----
+ *
+ * On a CPU of each node in turn (work_on_cpu()), objects of a cache of
+ * its own: those a CPU allocates are of its node's memory (the kernel's
+ * page_to_nid() says, and kslab_page_node() agrees); a request for the
+ * other node, with __GFP_THISNODE too, and a page block for it, are of
+ * that node; an object of the other node freed here goes home, not into
+ * this CPU's magazine (the next allocation is the local object freed just
+ * before it); and full magazines one node's CPU left in the depot never
+ * reach the other node's CPU, whose frees of them then go home too.
+ */
+#define NUMA_OBJS	2000
+
+struct numa_run {
+	struct kslab_cache *cache;
+	void **objs;
+	int other;			/* the node the test asks for */
+	bool local, remote, home, pages;
+};
+
+/* Allocate @n objects here; true if all are of this CPU's node. */
+static bool numa_alloc_local(struct kslab_cache *cache, void **objs,
+			     unsigned int n)
+{
+	bool ok = true;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		objs[i] = kslab_cache_alloc(cache, GFP_KERNEL);
+		ok &= objs[i] && page_to_nid(virt_to_page(objs[i])) == numa_mem_id() &&
+		      kslab_page_node(objs[i]) == numa_mem_id();
+	}
+	return ok;
+}
+
+static void numa_free(struct kslab_cache *cache, void **objs, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		kslab_cache_free(cache, objs[i]);
+}
+
+static long numa_on_cpu(void *arg)
+{
+	struct numa_run *r = arg;
+	void *x, *y, *l, *p;
+
+	r->local = numa_alloc_local(r->cache, r->objs, 64);
+	x = kslab_cache_alloc_node(r->cache, GFP_KERNEL, r->other);
+	y = kslab_cache_alloc_node(r->cache, GFP_KERNEL | __GFP_THISNODE,
+				   r->other);
+	r->remote = x && y && page_to_nid(virt_to_page(x)) == r->other &&
+		    page_to_nid(virt_to_page(y)) == r->other;
+	numa_free(r->cache, r->objs, 64);
+	l = kslab_cache_alloc(r->cache, GFP_KERNEL);
+	kslab_cache_free(r->cache, l);
+	kslab_cache_free(r->cache, x);
+	p = kslab_cache_alloc(r->cache, GFP_KERNEL);
+	r->home = p == l;
+	kslab_cache_free(r->cache, p);
+	kslab_cache_free(r->cache, y);
+	p = kslab_alloc_pages_node(GFP_KERNEL, 0, r->other);
+	r->pages = p && page_to_nid(virt_to_page(p)) == r->other;
+	kslab_free_pages(p, 0);
+	return 0;
+}
+
+static long numa_fill(void *arg)
+{
+	struct numa_run *r = arg;
+
+	r->local = numa_alloc_local(r->cache, r->objs, NUMA_OBJS);
+	return 0;
+}
+
+static long numa_drain(void *arg)
+{
+	struct numa_run *r = arg;
+
+	numa_free(r->cache, r->objs, NUMA_OBJS);
+	return 0;
+}
+
+static void test_numa(void)
+{
+	static const char *const names[] = {
+		"numa_objects_of_the_cpus_node", "numa_node_requests_honoured",
+		"numa_cross_node_free_goes_home", "numa_depot_keeps_nodes_apart",
+	};
+	struct numa_run r[2] = {};
+	unsigned int cpus[2], n = 0, i, cpu;
+	bool ok[4] = { true, true, true, true };
+	void **objs;
+
+	for_each_online_cpu(cpu)
+		if (n < 2 && (!n || cpu_to_mem(cpu) != cpu_to_mem(cpus[0])))
+			cpus[n++] = cpu;
+	objs = kvcalloc(2 * NUMA_OBJS, sizeof(void *), GFP_KERNEL);
+	r[0].cache = kslab_cache_create("kslab_numa", 64, NULL, 0);
+	if (n < 2 || !objs || !r[0].cache) {
+		for (i = 0; i < ARRAY_SIZE(names); i++)
+			pr_info("%sok %u %s # SKIP %s\n", n < 2 ? "" : "not ",
+				++test_nr, names[i],
+				n < 2 ? "one NUMA node" : "no memory");
+		test_failed += n < 2 ? 0 : ARRAY_SIZE(names);
+		goto out;
+	}
+	for (i = 0; i < 2; i++) {
+		r[i].cache = r[0].cache;
+		r[i].objs = objs + i * NUMA_OBJS;
+		r[i].other = cpu_to_mem(cpus[!i]);
+		work_on_cpu(cpus[i], numa_on_cpu, &r[i]);
+		ok[0] &= r[i].local;
+		ok[1] &= r[i].remote && r[i].pages;
+		ok[2] &= r[i].home;
+	}
+	/* Node 0's CPU leaves full magazines; node 1's CPU must not get them. */
+	work_on_cpu(cpus[0], numa_fill, &r[0]);
+	work_on_cpu(cpus[0], numa_drain, &r[0]);
+	work_on_cpu(cpus[1], numa_fill, &r[1]);
+	ok[3] = r[0].local && r[1].local;
+	/* Node 1's objects freed on node 0's CPU: home, so node 0's are local. */
+	work_on_cpu(cpus[0], numa_drain, &r[1]);
+	work_on_cpu(cpus[0], numa_fill, &r[0]);
+	ok[3] &= r[0].local;
+	work_on_cpu(cpus[0], numa_drain, &r[0]);
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		ktap_result(ok[i], names[i]);
+	pr_info("# numa: CPUs %u and %u on nodes %d and %d\n", cpus[0], cpus[1],
+		cpu_to_mem(cpus[0]), cpu_to_mem(cpus[1]));
+out:
+	if (r[0].cache)
+		kslab_cache_destroy(r[0].cache);
+	kvfree(objs);
 }
 
 /* ---- from a hard interrupt: GFP_ATOMIC must work there ---- */
@@ -751,9 +896,10 @@ static int __init kslab_client_init(void)
 		return 0;
 	}
 	pr_info("KTAP version 1\n");
-	pr_info("1..11\n");
+	pr_info("1..15\n");
 	test_every_cpu();
 	test_kmalloc();
+	test_numa();
 	if (client_cache)
 		test_hardirq();
 	test_bad_free();

@@ -5,13 +5,20 @@
  * KTAP ("KTAP version 1") to the kernel log; this file is their main()
  * and the kernel's side of the environment hooks the slab tests need.
  *
+ * The suites run on node 0's CPUs: what they say of "the default zone"
+ * is of node 0's, where on a machine of several NUMA nodes the calling
+ * CPU's node's zone serves (kslab_client tests the placement itself).
+ *
  * Left out: the userspace-only suites (threads through pthreads, RSS,
  * fork, LD_PRELOAD, the KSLAB_FAIL variable), which have kernel
  * counterparts in kslab_client and scripts/check-kernel.sh.
  */
+#include <linux/cpumask.h>
 #include <linux/module.h>
 #include <linux/preempt.h>
+#include <linux/sched.h>
 #include <linux/smp.h>
+#include <linux/topology.h>
 
 #include "../../buddy/buddy_tests.h"
 #include "../../fault/fault_tests.h"
@@ -51,7 +58,15 @@ static int __init kslab_test_init(void)
 		region_suite, profile_api_suite,
 	};
 
+	cpumask_var_t saved;
+
+	if (!alloc_cpumask_var(&saved, GFP_KERNEL))
+		return -ENOMEM;
+	cpumask_copy(saved, current->cpus_ptr);
+	set_cpus_allowed_ptr(current, cpumask_of_node(0));
 	ktap_run(suites, ARRAY_SIZE(suites));
+	set_cpus_allowed_ptr(current, saved);
+	free_cpumask_var(saved);
 	return 0;
 }
 module_init(kslab_test_init);

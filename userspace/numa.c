@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace port: NUMA nodes. How many nodes there are and which CPU
+ * belongs to which, from sysfs, read once; and the placement of a chunk
+ * on its node with mbind(). On a system with one node all of it is
+ * nothing: kslab_nr_nodes() is 1 and no chunk is bound.
+ *
+ * KSLAB_NUMA_FAKE=<n> (2 to KSLAB_MAX_NODES) pretends the CPUs are dealt
+ * round-robin over n nodes, without binding any memory: the tests use it
+ * to drive mm/'s per-node paths on a machine with one node.
+ *
+ * Owns the node count and the CPU-to-node map. No lock: both are made
+ * once by whoever asks first and published with a release store; a racing
+ * second maker builds the same answer and its map is simply not used.
+ * Nothing here allocates through kslab (it runs inside malloc).
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../mm/port.h"
+
+#define MPOL_PREFERRED	1
+
+/* 0: not asked yet. */
+static unsigned int nr_nodes;
+static bool nodes_fake;
+static unsigned char *cpu_nodes;	/* by CPU id; NULL: every CPU on 0 */
+
+/* A sysfs file's first line into @buf; false if unreadable. */
+static bool read_line(const char *path, char *buf, size_t size)
+{
+	ssize_t n = -1;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, size - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return true;
+}
+
+/* Mark every CPU of a list such as "0-3,8-11" as on @node. */
+static void map_cpulist(const char *s, unsigned char *map, unsigned int cpus,
+			unsigned int node)
+{
+	unsigned long first, last;
+	char *end;
+
+	while (*s >= '0' && *s <= '9') {
+		first = strtoul(s, &end, 10);
+		last = first;
+		if (*end == '-')
+			last = strtoul(end + 1, &end, 10);
+		for (; first <= last && first < cpus; first++)
+			map[first] = (unsigned char)node;
+		if (*end != ',')
+			break;
+		s = end + 1;
+	}
+}
+
+/* The highest node id sysfs lists as possible, plus one. */
+static unsigned int possible_nodes(void)
+{
+	char buf[256], *end;
+	const char *s = buf;
+	unsigned long n = 0;
+
+	if (!read_line("/sys/devices/system/node/possible", buf, sizeof(buf)))
+		return 1;
+	for (;;) {
+		unsigned long v = strtoul(s, &end, 10);
+
+		if (end == s)
+			break;
+		if (v + 1 > n)
+			n = v + 1;
+		if (*end != ',' && *end != '-')
+			break;
+		s = end + 1;
+	}
+	return n ? (unsigned int)n : 1;
+}
+
+static unsigned char *build_map(unsigned int nodes, bool fake)
+{
+	unsigned int cpus = kslab_nr_cpus(), possible, node, cpu;
+	unsigned char *map;
+	char path[64], buf[1024];
+
+	map = kslab_env_meta_alloc(cpus, GFP_KERNEL);
+	if (!map)
+		return NULL;
+	if (fake) {
+		for (cpu = 0; cpu < cpus; cpu++)
+			map[cpu] = (unsigned char)(cpu % nodes);
+		return map;
+	}
+	/* Node ids past KSLAB_MAX_NODES fold onto the ones below. */
+	possible = possible_nodes();
+	for (node = 0; node < possible; node++) {
+		kslab_snprintf(path, sizeof(path),
+			       "/sys/devices/system/node/node%u/cpulist", node);
+		if (read_line(path, buf, sizeof(buf)))
+			map_cpulist(buf, map, cpus, node % nodes);
+	}
+	return map;
+}
+
+unsigned int kslab_nr_nodes(void)
+{
+	unsigned int n = kslab_load_acquire(&nr_nodes);
+	const char *fake;
+	unsigned char *map;
+
+	if (kslab_likely(n))
+		return n;
+	fake = kslab_env_option("KSLAB_NUMA_FAKE");
+	n = fake ? (unsigned int)strtoul(fake, NULL, 10) : possible_nodes();
+	if (n > KSLAB_MAX_NODES)
+		n = KSLAB_MAX_NODES;
+	map = n > 1 ? build_map(n, fake != NULL) : NULL;
+	if (!map)
+		n = 1;
+	else if (kslab_cmpxchg(&cpu_nodes, NULL, map))	/* a racing caller's */
+		kslab_env_meta_free(map, kslab_nr_cpus());
+	KSLAB_WRITE_ONCE(nodes_fake, fake != NULL);
+	kslab_store_release(&nr_nodes, n);
+	return n;
+}
+
+unsigned int kslab_cpu_node(unsigned int cpu)
+{
+	const unsigned char *map;
+
+	if (kslab_nr_nodes() == 1)
+		return 0;
+	map = KSLAB_READ_ONCE(cpu_nodes);
+	return cpu < kslab_nr_cpus() ? map[cpu] : 0;
+}
+
+void kslab_env_node_bind(void *p, size_t size, unsigned int node)
+{
+	unsigned long mask = 1UL << node;
+
+	if (kslab_nr_nodes() == 1 || KSLAB_READ_ONCE(nodes_fake))
+		return;
+	/*
+	 * Preferred, not bound: the pages are placed when first touched, and
+	 * a full node should give another node's memory, not SIGBUS. Memory
+	 * of a kept slot touched before stays where it is. A failure leaves
+	 * the default policy, which places on the touching CPU's node.
+	 */
+	syscall(SYS_mbind, p, size, MPOL_PREFERRED, &mask,
+		sizeof(mask) * 8, 0);
+}
