@@ -148,6 +148,22 @@ int kslab_profile_sample(unsigned long rate)
 	return ret;
 }
 
+/* At kslab_shutdown(), under kslab_caches_lock: kslab_profile_exit(). */
+void kslab_sample_exit(void)
+{
+	size_t cpus = kslab_nr_cpus();
+
+	KSLAB_WRITE_ONCE(kslab_sample_rate, 0UL);
+	if (!buckets)
+		return;
+	kslab_env_meta_free(samplers, cpus * sizeof(*samplers));
+	kslab_env_meta_free(records, (RECORDS + 1) * sizeof(*records));
+	kslab_env_meta_free(buckets, BUCKETS * sizeof(*buckets));
+	samplers = NULL;
+	records = NULL;
+	buckets = NULL;
+}
+
 /* samples_lock, for fork(): kslab_profile_lock(). */
 void kslab_sample_lock(void)
 {

@@ -340,33 +340,40 @@ static void cpu_state_in(struct kslab_cpu_cache *cc)
 
 /*
  * Diverting: the allocation profile (mm/profile.c) must see every
- * allocation and free, and the fast paths call nothing. So once it is
- * on, every CPU's loaded state carries KSLAB_MAG_DIVERT, which every pop
- * and push refuses: they all take the slow halves, which do the work
- * inside the CPU's section and call the profile. For good: an object
- * the profile counted must never be freed behind its back.
+ * allocation and free, and the fast paths call nothing. So while it
+ * counts objects, every CPU's loaded state carries KSLAB_MAG_DIVERT,
+ * which every pop and push refuses: they all take the slow halves, which
+ * do the work inside the CPU's section and call the profile. Until the
+ * profile is stopped with no counted object left: one must never be
+ * freed behind its back.
  */
 bool kslab_mag_diverted;
 
 static void divert_cpu(unsigned int cpu, void *arg)
 {
+	bool on = arg != NULL;
 	struct kslab_cache *cache;
 
-	(void)arg;
-	kslab_list_for_each_entry(cache, &kslab_caches, cache_node)
-		kslab_percpu_ptr(cache->cpu, cpu)->loaded_state |=
-			KSLAB_MAG_DIVERT;
+	kslab_list_for_each_entry(cache, &kslab_caches, cache_node) {
+		struct kslab_cpu_cache *cc = kslab_percpu_ptr(cache->cpu, cpu);
+
+		if (on)
+			cc->loaded_state |= KSLAB_MAG_DIVERT;
+		else
+			cc->loaded_state &= ~KSLAB_MAG_DIVERT;
+	}
 }
 
 /**
  * kslab_magazine_divert_all() - send every fast path to the slow halves
+ * @on: true to divert them, false to let them work again
  *
- * Caches made later start diverted. Under kslab_caches_lock.
+ * Caches made later start as this leaves them. Under kslab_caches_lock.
  */
-void kslab_magazine_divert_all(void)
+void kslab_magazine_divert_all(bool on)
 {
-	KSLAB_WRITE_ONCE(kslab_mag_diverted, true);
-	kslab_each_cpu_exclusive(divert_cpu, NULL);
+	KSLAB_WRITE_ONCE(kslab_mag_diverted, on);
+	kslab_each_cpu_exclusive(divert_cpu, on ? &kslab_mag_diverted : NULL);
 }
 
 /*

@@ -223,5 +223,5 @@ void kslab_cache_free_invalid(struct kslab_cache *cache, void *obj)
 
 /* Every fast path refused, for the allocation profile (mm/magazine.c). */
 extern bool kslab_mag_diverted kslab_hidden;
-void kslab_magazine_divert_all(void) kslab_hidden;
+void kslab_magazine_divert_all(bool on) kslab_hidden;
 #endif /* KSLAB_MM_MAGAZINE_H */

@@ -29,6 +29,7 @@
 #include <kslab/profile.h>
 
 #include "check.h"
+#include "magazine.h"
 #include "profile.h"
 #include "slab.h"
 
@@ -152,7 +153,7 @@ int kslab_profile_start_locked(void)
 {
 	if (tables_make())
 		return -1;
-	kslab_magazine_divert_all();
+	kslab_magazine_divert_all(true);
 	KSLAB_WRITE_ONCE(kslab_profiling, true);
 	return 0;
 }
@@ -167,9 +168,31 @@ int kslab_profile_start(void)
 	return ret;
 }
 
+/* Attributed allocations still live, over every site and CPU. */
+static long live_calls(void)
+{
+	size_t i, n = (size_t)kslab_nr_cpus() * SITE_SLOTS;
+	long calls = 0;
+
+	for (i = 0; i < n; i++)
+		calls += kslab_atomic_read(&site_counts[i].calls);
+	return calls;
+}
+
+/*
+ * Once no attributed object is left, the fast paths go back to work: no
+ * free can then miss a site. An allocation that saw the profile on just
+ * before this has counted itself by then, or will find it off and take
+ * its count back (kslab_profile_note_alloc()): the barriers pair.
+ */
 void kslab_profile_stop(void)
 {
+	kslab_mutex_lock(&kslab_caches_lock);
 	KSLAB_WRITE_ONCE(kslab_profiling, false);
+	kslab_smp_mb();
+	if (kslab_profile_tables && !live_calls())
+		kslab_magazine_divert_all(false);
+	kslab_mutex_unlock(&kslab_caches_lock);
 }
 
 /*
@@ -283,6 +306,10 @@ void *kslab_profile_note_alloc(void *obj, unsigned long caller)
 	sites[index] = (unsigned short)entry_of(site, slab->cache->object_size,
 						caller);
 	count(site, (long)slab->cache->object_size, 1);
+	/* Stopped meanwhile: the fast paths may be back (kslab_profile_stop()). */
+	kslab_smp_mb();
+	if (kslab_unlikely(!KSLAB_READ_ONCE(kslab_profiling)))
+		kslab_profile_note_free(obj);
 	return obj;
 }
 
@@ -536,4 +563,30 @@ void kslab_profile_unlock(void)
 {
 	kslab_sample_unlock();
 	kslab_spin_unlock(&large_lock);
+}
+
+/**
+ * kslab_profile_exit() - give the profile's tables back
+ *
+ * At kslab_shutdown(), every cache gone (and with them the slabs' site
+ * vectors), under kslab_caches_lock; a later start makes them anew.
+ */
+void kslab_profile_exit(void)
+{
+	size_t counts = (size_t)kslab_nr_cpus() * SITE_SLOTS *
+			sizeof(*site_counts);
+
+	KSLAB_WRITE_ONCE(kslab_profiling, false);
+	kslab_sample_exit();
+	if (!kslab_profile_tables)
+		return;
+	KSLAB_WRITE_ONCE(kslab_profile_tables, false);
+	KSLAB_WRITE_ONCE(kslab_mag_diverted, false);
+	kslab_env_meta_free(large, LARGE_SLOTS * sizeof(*large));
+	kslab_env_meta_free(site_counts, counts);
+	kslab_env_meta_free(site_callers, SITE_SLOTS * sizeof(*site_callers));
+	site_callers = NULL;
+	site_counts = NULL;
+	large = NULL;
+	kslab_atomic_set(&unattributed, 0);
 }

@@ -30,6 +30,7 @@ void kslab_profile_slab_release(struct kslab_cache *cache,
 				struct kslab_slab *slab) kslab_hidden;
 void kslab_profile_init(void) kslab_hidden;
 int kslab_profile_start_locked(void) kslab_hidden;
+void kslab_profile_exit(void) kslab_hidden;
 void kslab_profile_lock(void) kslab_hidden;
 void kslab_profile_unlock(void) kslab_hidden;
 
@@ -43,6 +44,7 @@ void kslab_profile_unlock(void) kslab_hidden;
 #define KSLAB_SAMPLE_RATE_MAX	(1UL << 26)
 extern unsigned long kslab_sample_rate kslab_hidden;
 int kslab_sample_tables(unsigned long rate) kslab_hidden;
+void kslab_sample_exit(void) kslab_hidden;
 void kslab_sample_lock(void) kslab_hidden;
 void kslab_sample_unlock(void) kslab_hidden;
 bool kslab_sample_due(size_t bytes) kslab_hidden;

@@ -438,6 +438,7 @@ unsigned long kslab_shutdown(void)
 		kslab_memset(header_caches, 0, sizeof(header_caches));
 		kslab_memset(magazine_caches, 0, sizeof(magazine_caches));
 		kslab_rcu_exit();
+		kslab_profile_exit();
 		internal_caches_ready = false;
 	}
 	kslab_mutex_unlock(&kslab_caches_lock);

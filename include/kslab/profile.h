@@ -34,7 +34,9 @@ int kslab_profile_start(void);
  * kslab_profile_stop() - stop attributing new allocations
  *
  * Frees of blocks allocated while profiling was on still count down
- * their sites, so the figures stay true for what they cover.
+ * their sites, so the figures stay true for what they cover. Once none
+ * of those is left, allocations and frees take kslab's fast paths again
+ * (while it counts objects they all take the slow paths).
  */
 KSLAB_API
 void kslab_profile_stop(void);

@@ -5,7 +5,9 @@
  * program is linked -rdynamic, so the dynamic loader knows its
  * functions); signal=N writes the allocinfo text when the signal comes;
  * threads that free each other's blocks leave exact figures; the
- * slabinfo tool's --sites and --sites-diff read the texts back.
+ * slabinfo tool's --sites and --sites-diff read the texts back; the fast
+ * paths are diverted while objects are counted, and work again once the
+ * profile stops with none left; google-pprof reads the heap profile.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -16,6 +18,7 @@
 
 #include <kslab/kmalloc.h>
 
+#include "../../mm/slab.h"
 #include "../process.h"
 #include "profile_tests.h"
 
@@ -349,11 +352,63 @@ out:
 	work_dir_remove(dir);
 }
 
+/* How many of @cache's CPUs have their fast paths diverted. */
+static unsigned int diverted_cpus(struct kslab_cache *cache)
+{
+	unsigned int cpu, n = 0;
+
+	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++)
+		n += !!(kslab_percpu_ptr(cache->cpu, cpu)->loaded_state &
+			KSLAB_MAG_DIVERT);
+	return n;
+}
+
+/*
+ * Started, the profile diverts every CPU of every cache, those made later
+ * too; a stop with counted objects alive leaves them diverted (a fast
+ * free would miss their sites), one with none lets the fast paths work.
+ */
+static void test_divert_lifted_when_nothing_counted(struct ktap_test *t)
+{
+	struct kslab_cache *early = kslab_cache_create("t-prof-early", 48, NULL, 0);
+	struct kslab_cache *late = NULL;
+	void *objs[5];
+	int i;
+
+	if (!KTAP_EXPECT(t, early != NULL) ||
+	    !KTAP_EXPECT_EQ(t, kslab_profile_start(), 0))
+		goto out;
+	late = kslab_cache_create("t-prof-late", 48, NULL, 0);
+	if (!KTAP_EXPECT(t, late != NULL))
+		goto out;
+	KTAP_EXPECT_EQ(t, diverted_cpus(early), kslab_nr_cpus());
+	KTAP_EXPECT_EQ(t, diverted_cpus(late), kslab_nr_cpus());
+	for (i = 0; i < 5; i++)
+		objs[i] = kslab_cache_alloc(late, GFP_KERNEL);
+	kslab_profile_stop();
+	KTAP_EXPECT_EQ(t, diverted_cpus(late), kslab_nr_cpus());
+	for (i = 0; i < 5; i++)
+		kslab_cache_free(late, objs[i]);
+	kslab_profile_stop();
+	KTAP_EXPECT_EQ(t, diverted_cpus(early), 0);
+	KTAP_EXPECT_EQ(t, diverted_cpus(late), 0);
+	/* The fast paths serve again, and uncounted. */
+	objs[0] = kslab_cache_alloc(late, GFP_KERNEL);
+	KTAP_EXPECT(t, objs[0] != NULL);
+	kslab_cache_free(late, objs[0]);
+out:
+	kslab_profile_stop();
+	kslab_cache_destroy(late);
+	kslab_cache_destroy(early);
+}
+
 static const struct ktap_case profile_user_cases[] = {
 	{ "exit_report_leak_first", test_exit_report_leak_first },
 	{ "signal_dump", test_signal_dump },
 	{ "threads_exact", test_threads_exact },
 	{ "tool_sites", test_tool_sites },
+	{ "divert_lifted_when_nothing_counted",
+	  test_divert_lifted_when_nothing_counted },
 	{ "pprof_reads_heap_profile", test_pprof_reads_heap_profile },
 };
 
