@@ -82,8 +82,16 @@ static inline void kslab_cache_free_to(struct kslab_cache *cache,
 	/* RCU readers may read a freed TYPESAFE_BY_RCU object: not closed. */
 	if (KSLAB_ENV_MARKS_OBJECTS && !(cache->flags & KSLAB_TYPESAFE_BY_RCU))
 		kslab_env_obj_free(obj, cache->object_size);
-	if (kslab_unlikely(kslab_obj_away(obj) ||
-			   !kslab_cpu_mag_push(pcpu, obj)))
+	/*
+	 * With several NUMA nodes, a tail call checks the object's node
+	 * (kslab_obj_away()) before the push: a call here would cost every
+	 * free a saved register, one node or several.
+	 */
+	if (kslab_unlikely(KSLAB_READ_ONCE(kslab_numa))) {
+		kslab_cache_free_numa(cache, pcpu, obj, caller);
+		return;
+	}
+	if (kslab_unlikely(!kslab_cpu_mag_push(pcpu, obj)))
 		kslab_cache_free_slow(cache, obj, caller);
 }
 

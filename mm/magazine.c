@@ -619,6 +619,21 @@ void kslab_cache_free_slow(struct kslab_cache *cache, void *obj,
 	kslab_slab_free_batch(cache, &obj, 1, caller);
 }
 
+/*
+ * kslab_cache_free_to()'s push where there are several nodes: another
+ * node's object goes home through the slow half (kslab_obj_away()).
+ */
+kslab_noinline
+void kslab_cache_free_numa(struct kslab_cache *cache,
+			   struct kslab_cpu_cache *pcpu, void *obj,
+			   unsigned long caller)
+{
+	if (!caller)
+		caller = KSLAB_RET_IP;
+	if (kslab_obj_away(obj) || !kslab_cpu_mag_push(pcpu, obj))
+		kslab_cache_free_slow(cache, obj, caller);
+}
+
 /* A NULL or bad pointer handed to kslab_cache_free(): bad ones reported. */
 kslab_cold kslab_noinline
 void kslab_cache_free_invalid(struct kslab_cache *cache, void *obj)

@@ -220,6 +220,9 @@ void kslab_cache_free_slow(struct kslab_cache *cache, void *obj,
 			   unsigned long caller) kslab_hidden;
 void kslab_cache_free_invalid(struct kslab_cache *cache, void *obj)
 	kslab_hidden;
+void kslab_cache_free_numa(struct kslab_cache *cache,
+			   struct kslab_cpu_cache *pcpu, void *obj,
+			   unsigned long caller) kslab_hidden;
 
 /* Every fast path refused, for the allocation profile (mm/magazine.c). */
 extern bool kslab_mag_diverted kslab_hidden;
