@@ -54,6 +54,7 @@ EXPORT_SYMBOL_GPL(kslab_fault_configure);
 /* <kslab/kmalloc.h> */
 EXPORT_SYMBOL_GPL(kslab_kmalloc_init);
 EXPORT_SYMBOL_GPL(kslab_kmalloc);
+EXPORT_SYMBOL_GPL(kslab_kmalloc_node);
 EXPORT_SYMBOL_GPL(kslab_kmalloc_aligned);
 EXPORT_SYMBOL_GPL(kslab_kzalloc);
 EXPORT_SYMBOL_GPL(kslab_kcalloc);

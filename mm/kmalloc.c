@@ -285,11 +285,21 @@ struct kslab_cache *kslab_kmalloc_cache(size_t size)
 	return kmalloc_cache(kmalloc_index(size));
 }
 
+/* An object of @cache, of @node's memory (-1: the calling CPU's). */
+static inline void *class_get(struct kslab_cache *cache, gfp_t gfp, int node,
+			      unsigned long caller)
+{
+	if (kslab_likely(node < 0))
+		return kslab_cache_alloc_fast(cache, gfp, caller);
+	return kslab_cache_alloc_node_at(cache, gfp, node, caller);
+}
+
 /*
+ * @node: as for kslab_kmalloc_node(), -1 for the calling CPU's.
  * @caller: the site debugged caches record; each entry point passes its
  * own. The object's first word loses the free tag (mm/kmalloc.h).
  */
-static void *kmalloc_class_alloc(unsigned int index, gfp_t gfp,
+static void *kmalloc_class_alloc(unsigned int index, gfp_t gfp, int node,
 				 unsigned long caller)
 {
 	struct kslab_cache *cache = kmalloc_cache(index);
@@ -298,9 +308,9 @@ static void *kmalloc_class_alloc(unsigned int index, gfp_t gfp,
 	if (!cache)
 		return NULL;
 	if (!cache->free_tag)
-		return kslab_cache_alloc_fast(cache, gfp, caller);
+		return class_get(cache, gfp, node, caller);
 	/* Each copy of a block freed twice but the first is dropped. */
-	while ((obj = kslab_cache_alloc_fast(cache, gfp & ~__GFP_ZERO, caller)) &&
+	while ((obj = class_get(cache, gfp & ~__GFP_ZERO, node, caller)) &&
 	       kslab_unlikely(!kslab_free_tag_held(cache, obj))) {
 		kslab_profile_free(obj);	/* never the caller's */
 		kslab_kmalloc_tag_lost(obj);
@@ -329,7 +339,7 @@ unsigned int kslab_kmalloc_block_order(size_t bytes)
  * natural alignment).
  */
 static void *kmalloc_large_block(size_t size, size_t align, gfp_t gfp,
-				 unsigned long caller)
+				 int node, unsigned long caller)
 {
 	unsigned int order;
 	size_t need;
@@ -343,30 +353,38 @@ static void *kmalloc_large_block(size_t size, size_t align, gfp_t gfp,
 	if (need > KSLAB_CHUNK_SIZE)
 		return kslab_kmalloc_large_alloc(size, align, gfp);
 	order = kslab_kmalloc_block_order(need);
-	p = kslab_kmalloc_block_alloc(order, gfp);
+	p = kslab_kmalloc_block_alloc(order, gfp, node);
 	if (p)
 		*kslab_env_page_word(p) = KMALLOC_BLOCK_WORD(order);
 	return p;
 }
 
-static void *kmalloc_large(size_t size, size_t align, gfp_t gfp,
+static void *kmalloc_large(size_t size, size_t align, gfp_t gfp, int node,
 			   unsigned long caller)
 {
-	void *p = kmalloc_large_block(size, align, gfp, caller);
+	void *p = kmalloc_large_block(size, align, gfp, node, caller);
 
 	kslab_profile_alloc_large(p, caller);
 	return p;
 }
 
-static void *kmalloc_sized(size_t size, gfp_t gfp, unsigned long caller)
+/* @node: -1 for the calling CPU's. */
+static void *kmalloc_node_sized(size_t size, gfp_t gfp, int node,
+				unsigned long caller)
 {
 	if (kslab_unlikely(!size))
 		return KSLAB_ZERO_SIZE_PTR;
 	if (kslab_fault_hit(KSLAB_FAULT_KMALLOC, gfp))
 		return NULL;
 	if (kslab_likely(size <= KSLAB_KMALLOC_MAX_CACHE_SIZE))
-		return kmalloc_class_alloc(kmalloc_index(size), gfp, caller);
-	return kmalloc_large(size, 0, gfp, caller);
+		return kmalloc_class_alloc(kmalloc_index(size), gfp, node,
+					   caller);
+	return kmalloc_large(size, 0, gfp, node, caller);
+}
+
+static void *kmalloc_sized(size_t size, gfp_t gfp, unsigned long caller)
+{
+	return kmalloc_node_sized(size, gfp, -1, caller);
 }
 
 void *kslab_kmalloc(size_t size, gfp_t gfp)
@@ -379,6 +397,12 @@ void *kslab_kmalloc(size_t size, gfp_t gfp)
 			return p;
 	}
 	return kmalloc_sized(size, gfp, KSLAB_RET_IP);
+}
+
+/* The calling CPU's node still takes the magazines: class_get(). */
+void *kslab_kmalloc_node(size_t size, gfp_t gfp, int node)
+{
+	return kmalloc_node_sized(size, gfp, node, KSLAB_RET_IP);
 }
 
 static void *kmalloc_aligned(size_t size, size_t align, gfp_t gfp,
@@ -394,8 +418,9 @@ static void *kmalloc_aligned(size_t size, size_t align, gfp_t gfp,
 	if (size <= KSLAB_KMALLOC_MAX_CACHE_SIZE)
 		for (index = kmalloc_index(size); index < KMALLOC_CLASSES; index++)
 			if (kmalloc_class_align(index) >= align)
-				return kmalloc_class_alloc(index, gfp, caller);
-	return kmalloc_large(size, align, gfp, caller);
+				return kmalloc_class_alloc(index, gfp, -1,
+							   caller);
+	return kmalloc_large(size, align, gfp, -1, caller);
 }
 
 void *kslab_kmalloc_aligned(size_t size, size_t align, gfp_t gfp)

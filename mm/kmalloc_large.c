@@ -79,17 +79,18 @@ static unsigned int fresh_from = FRESH_FROM_ORDER;
  * kslab_kmalloc_block_alloc() - a whole buddy block for kmalloc
  * @order: its order
  * @gfp:   allocation flags; __GFP_ZERO zeroes it
+ * @node:  the NUMA node, or -1 for the calling CPU's
  *
  * Return: the block, or NULL.
  */
-void *kslab_kmalloc_block_alloc(unsigned int order, gfp_t gfp)
+void *kslab_kmalloc_block_alloc(unsigned int order, gfp_t gfp, int node)
 {
 	void *p;
 
 	if (!KSLAB_ENV_DISCARD_ZEROES || !(gfp & __GFP_ZERO) ||
 	    order < KSLAB_READ_ONCE(fresh_from))
-		return kslab_alloc_pages(gfp, order);
-	p = kslab_alloc_pages(gfp & ~__GFP_ZERO, order);
+		return kslab_alloc_pages_node(gfp, order, node);
+	p = kslab_alloc_pages_node(gfp & ~__GFP_ZERO, order, node);
 	if (p && order >= kslab_env_discard_order(p))
 		kslab_env_chunk_discard(p, KSLAB_PAGE_SIZE << order);
 	else if (p)

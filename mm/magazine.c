@@ -563,12 +563,18 @@ void *kslab_cache_alloc(struct kslab_cache *cache, gfp_t gfp)
  * for another node goes to that node's slabs, which costs the cache's
  * lock: such requests are for set-up (per-node structures), not hot paths.
  */
-void *kslab_cache_alloc_node(struct kslab_cache *cache, gfp_t gfp, int node)
+void *kslab_cache_alloc_node_at(struct kslab_cache *cache, gfp_t gfp,
+				int node, unsigned long caller)
 {
 	if (node < 0 || (unsigned int)node >= kslab_nr_nodes() ||
 	    (unsigned int)node == kslab_cpu_node(kslab_cpu_id()))
-		return kslab_cache_alloc_fast(cache, gfp, KSLAB_RET_IP);
-	return cache_alloc_slow(cache, gfp, node, KSLAB_RET_IP);
+		return kslab_cache_alloc_fast(cache, gfp, caller);
+	return cache_alloc_slow(cache, gfp, node, caller);
+}
+
+void *kslab_cache_alloc_node(struct kslab_cache *cache, gfp_t gfp, int node)
+{
+	return kslab_cache_alloc_node_at(cache, gfp, node, KSLAB_RET_IP);
 }
 
 /* The fast paths refuse the loaded magazine's top round; look at both. */

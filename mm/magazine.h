@@ -220,6 +220,9 @@ void kslab_cache_free_slow(struct kslab_cache *cache, void *obj,
 			   unsigned long caller) kslab_hidden;
 void kslab_cache_free_invalid(struct kslab_cache *cache, void *obj)
 	kslab_hidden;
+/* kslab_cache_alloc_node() for a site of the caller's (kmalloc's). */
+void *kslab_cache_alloc_node_at(struct kslab_cache *cache, gfp_t gfp,
+				int node, unsigned long caller) kslab_hidden;
 void kslab_cache_free_numa(struct kslab_cache *cache,
 			   struct kslab_cpu_cache *pcpu, void *obj,
 			   unsigned long caller) kslab_hidden;

@@ -52,6 +52,22 @@ KSLAB_API
 void *kslab_kmalloc(size_t size, gfp_t gfp);
 
 /**
+ * kslab_kmalloc_node() - allocate memory of a NUMA node
+ * @size: bytes wanted
+ * @gfp:  as for kslab_kmalloc(); with __GFP_THISNODE, @node's memory or
+ *        NULL
+ * @node: the node, or -1 (NUMA_NO_NODE) for the calling CPU's
+ *
+ * kslab_kmalloc() for the calling CPU's node; for another node, its
+ * size-class objects come from that node's slabs and its buddy blocks
+ * from that node's zone. Sizes above a chunk (4 MiB) come from the
+ * environment's large allocations, which take no node. Return: the
+ * memory, KSLAB_ZERO_SIZE_PTR for 0 bytes, or NULL.
+ */
+KSLAB_API
+void *kslab_kmalloc_node(size_t size, gfp_t gfp, int node);
+
+/**
  * kslab_kmalloc_aligned() - allocate memory with a stronger alignment
  * @size:  bytes wanted, 0 included (then at least one byte is given)
  * @align: a power of two

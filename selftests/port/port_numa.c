@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <kslab/buddy.h>
+#include <kslab/kmalloc.h>
 #include <kslab/slab.h>
 
 #include "../capture.h"
@@ -86,7 +87,7 @@ static void free_all(struct kslab_cache *cache, void **objs, unsigned int n)
 
 /*
  * The probe: "nodes=N local=B remote=B thisnode=B home=B depot=B pages=B
- * check=K", each B 1 if what it names held:
+ * kmalloc=B check=K", each B 1 if what it names held:
  * local: objects allocated on a CPU of each node are of its memory;
  * remote, thisnode: kslab_cache_alloc_node() for the other node (with
  * __GFP_THISNODE) gives the other node's;
@@ -94,13 +95,16 @@ static void free_all(struct kslab_cache *cache, void **objs, unsigned int n)
  * CPU's magazine (the next allocation is the local object freed before);
  * depot: magazines node 0's CPU filled and freed do not reach node 1's;
  * pages: kslab_alloc_pages_node() gives the node's block;
+ * kmalloc: kslab_kmalloc_node() for the other node gives its memory, a
+ * size-class object and a buddy block (64 KiB) alike, and for this node
+ * this node's;
  * check: kslab_check_all()'s count at the end.
  */
 int numa_probe_main(void)
 {
 	static void *objs[NUMA_OBJS], *others[NUMA_OBJS];
 	struct kslab_cache *cache = kslab_cache_create("numa", 64, NULL, 0);
-	bool local, remote, thisnode, home, depot, pages;
+	bool local, remote, thisnode, home, depot, pages, kmalloc;
 	unsigned int a, b, i;
 	void *x, *y, *l, *p;
 
@@ -138,16 +142,24 @@ int numa_probe_main(void)
 	p = kslab_alloc_pages_node(GFP_KERNEL, 0, 1);
 	pages = p && kslab_page_node(p) == 1 && kslab_page_node(&i) == -1;
 	kslab_free_pages(p, 0);
+	x = kslab_kmalloc_node(100, GFP_KERNEL, 1);
+	y = kslab_kmalloc_node(64 << 10, GFP_KERNEL | __GFP_THISNODE, 1);
+	l = kslab_kmalloc_node(100, GFP_KERNEL, 0);
+	kmalloc = x && y && l && kslab_page_node(x) == 1 &&
+		  kslab_page_node(y) == 1 && kslab_page_node(l) == 0;
+	kslab_kfree(x);
+	kslab_kfree(y);
+	kslab_kfree(l);
 	kslab_cache_destroy(cache);
-	printf("nodes=%u local=%d remote=%d thisnode=%d home=%d depot=%d pages=%d check=%lu\n",
+	printf("nodes=%u local=%d remote=%d thisnode=%d home=%d depot=%d pages=%d kmalloc=%d check=%lu\n",
 	       kslab_nr_nodes(), local, remote, thisnode, home, depot, pages,
-	       kslab_check_all());
+	       kmalloc, kslab_check_all());
 	return 0;
 }
 
 static void test_numa_fake_two_nodes(struct ktap_test *t)
 {
-	int nodes, local, remote, thisnode, home, depot, pages;
+	int nodes, local, remote, thisnode, home, depot, pages, kmalloc;
 	unsigned int a, b;
 	unsigned long check;
 	struct capture c;
@@ -166,9 +178,9 @@ static void test_numa_fake_two_nodes(struct ktap_test *t)
 	free(env);
 	if (!KTAP_EXPECT(t, ran))
 		return;
-	if (!ktap_check(t, sscanf(c.out, "nodes=%d local=%d remote=%d thisnode=%d home=%d depot=%d pages=%d check=%lu",
+	if (!ktap_check(t, sscanf(c.out, "nodes=%d local=%d remote=%d thisnode=%d home=%d depot=%d pages=%d kmalloc=%d check=%lu",
 				  &nodes, &local, &remote, &thisnode, &home,
-				  &depot, &pages, &check) == 8,
+				  &depot, &pages, &kmalloc, &check) == 9,
 			__FILE__, __LINE__,
 			"probe: status %d, out \"%s\", err \"%s\"", c.status,
 			c.out, c.err))
@@ -180,6 +192,7 @@ static void test_numa_fake_two_nodes(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, home, 1);
 	KTAP_EXPECT_EQ(t, depot, 1);
 	KTAP_EXPECT_EQ(t, pages, 1);
+	KTAP_EXPECT_EQ(t, kmalloc, 1);
 	KTAP_EXPECT_EQ(t, check, 0);
 }
 

@@ -271,8 +271,7 @@ static inline void *kmalloc(size_t size, gfp_t gfp)
 
 static inline void *kmalloc_node(size_t size, gfp_t gfp, int node)
 {
-	(void)node;
-	return kslab_kmalloc(size, gfp);
+	return kslab_kmalloc_node(size, gfp, node);
 }
 
 static inline void *kzalloc(size_t size, gfp_t gfp)
@@ -282,8 +281,7 @@ static inline void *kzalloc(size_t size, gfp_t gfp)
 
 static inline void *kzalloc_node(size_t size, gfp_t gfp, int node)
 {
-	(void)node;
-	return kslab_kzalloc(size, gfp);
+	return kslab_kmalloc_node(size, gfp | __GFP_ZERO, node);
 }
 
 /* NULL if @n * @size overflows. */
@@ -299,8 +297,11 @@ static inline void *kmalloc_array(size_t n, size_t size, gfp_t gfp)
 static inline void *kmalloc_array_node(size_t n, size_t size, gfp_t gfp,
 				       int node)
 {
-	(void)node;
-	return kmalloc_array(n, size, gfp);
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes))
+		return NULL;
+	return kslab_kmalloc_node(bytes, gfp, node);
 }
 
 static inline void *kcalloc(size_t n, size_t size, gfp_t gfp)
@@ -310,8 +311,7 @@ static inline void *kcalloc(size_t n, size_t size, gfp_t gfp)
 
 static inline void *kcalloc_node(size_t n, size_t size, gfp_t gfp, int node)
 {
-	(void)node;
-	return kslab_kcalloc(n, size, gfp);
+	return kmalloc_array_node(n, size, gfp | __GFP_ZERO, node);
 }
 
 static inline void *krealloc(const void *p, size_t size, gfp_t gfp)

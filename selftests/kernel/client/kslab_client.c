@@ -220,8 +220,8 @@ static void test_kmalloc(void)
  * On a CPU of each node in turn (work_on_cpu()), objects of a cache of
  * its own: those a CPU allocates are of its node's memory (the kernel's
  * page_to_nid() says, and kslab_page_node() agrees); a request for the
- * other node, with __GFP_THISNODE too, and a page block for it, are of
- * that node; an object of the other node freed here goes home, not into
+ * other node, with __GFP_THISNODE too, a page block and kmalloc memory
+ * (a size class and a 64 KiB block) for it, are of that node; an object of the other node freed here goes home, not into
  * this CPU's magazine (the next allocation is the local object freed just
  * before it); and full magazines one node's CPU left in the depot never
  * reach the other node's CPU, whose frees of them then go home too.
@@ -280,6 +280,12 @@ static long numa_on_cpu(void *arg)
 	p = kslab_alloc_pages_node(GFP_KERNEL, 0, r->other);
 	r->pages = p && page_to_nid(virt_to_page(p)) == r->other;
 	kslab_free_pages(p, 0);
+	x = kslab_kmalloc_node(100, GFP_KERNEL, r->other);
+	y = kslab_kmalloc_node(64 << 10, GFP_KERNEL | __GFP_THISNODE, r->other);
+	r->pages &= x && y && page_to_nid(virt_to_page(x)) == r->other &&
+		    page_to_nid(virt_to_page(y)) == r->other;
+	kslab_kfree(x);
+	kslab_kfree(y);
 	return 0;
 }
 
