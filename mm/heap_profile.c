@@ -92,6 +92,16 @@ static long next_distance(struct cpu_sampler *s, unsigned long rate)
 	return (long)((rate * ((bits * 45426UL) >> 16)) >> 16) + 1;
 }
 
+/* The tables @made (buckets, made or not) and the rest given back. */
+static void tables_free(struct bucket *made)
+{
+	kslab_env_meta_free(samplers, kslab_nr_cpus() * sizeof(*samplers));
+	kslab_env_meta_free(records, (RECORDS + 1) * sizeof(*records));
+	kslab_env_meta_free(made, BUCKETS * sizeof(*buckets));
+	samplers = NULL;
+	records = NULL;
+}
+
 /**
  * kslab_sample_tables() - make the sampling tables, if not made yet
  * @rate: the distance the first ones are drawn with
@@ -123,11 +133,7 @@ int kslab_sample_tables(unsigned long rate)
 	kslab_store_release(&buckets, made);
 	return 0;
 fail:
-	kslab_env_meta_free(samplers, cpus * sizeof(*samplers));
-	kslab_env_meta_free(records, (RECORDS + 1) * sizeof(*records));
-	kslab_env_meta_free(made, BUCKETS * sizeof(*buckets));
-	samplers = NULL;
-	records = NULL;
+	tables_free(made);
 	return -1;
 }
 
@@ -151,16 +157,10 @@ int kslab_profile_sample(unsigned long rate)
 /* At kslab_shutdown(), under kslab_caches_lock: kslab_profile_exit(). */
 void kslab_sample_exit(void)
 {
-	size_t cpus = kslab_nr_cpus();
-
 	KSLAB_WRITE_ONCE(kslab_sample_rate, 0UL);
 	if (!buckets)
 		return;
-	kslab_env_meta_free(samplers, cpus * sizeof(*samplers));
-	kslab_env_meta_free(records, (RECORDS + 1) * sizeof(*records));
-	kslab_env_meta_free(buckets, BUCKETS * sizeof(*buckets));
-	samplers = NULL;
-	records = NULL;
+	tables_free(buckets);
 	buckets = NULL;
 }
 

@@ -117,6 +117,18 @@ static void count(unsigned int site, long bytes, long calls)
 	kslab_atomic_add(&c->calls, calls);
 }
 
+/* The tables, made or not, given back. Under kslab_caches_lock. */
+static void tables_free(void)
+{
+	kslab_env_meta_free(large, LARGE_SLOTS * sizeof(*large));
+	kslab_env_meta_free(site_counts, (size_t)kslab_nr_cpus() * SITE_SLOTS *
+					 sizeof(*site_counts));
+	kslab_env_meta_free(site_callers, SITE_SLOTS * sizeof(*site_callers));
+	site_callers = NULL;
+	site_counts = NULL;
+	large = NULL;
+}
+
 /* Under kslab_caches_lock, which orders every start. */
 static int tables_make(void)
 {
@@ -135,12 +147,7 @@ static int tables_make(void)
 	kslab_store_release(&kslab_profile_tables, true);
 	return 0;
 fail:
-	kslab_env_meta_free(large, LARGE_SLOTS * sizeof(*large));
-	kslab_env_meta_free(site_counts, counts);
-	kslab_env_meta_free(site_callers, SITE_SLOTS * sizeof(*site_callers));
-	site_callers = NULL;
-	site_counts = NULL;
-	large = NULL;
+	tables_free();
 	return -1;
 }
 
@@ -573,20 +580,12 @@ void kslab_profile_unlock(void)
  */
 void kslab_profile_exit(void)
 {
-	size_t counts = (size_t)kslab_nr_cpus() * SITE_SLOTS *
-			sizeof(*site_counts);
-
 	KSLAB_WRITE_ONCE(kslab_profiling, false);
 	kslab_sample_exit();
 	if (!kslab_profile_tables)
 		return;
 	KSLAB_WRITE_ONCE(kslab_profile_tables, false);
 	KSLAB_WRITE_ONCE(kslab_mag_diverted, false);
-	kslab_env_meta_free(large, LARGE_SLOTS * sizeof(*large));
-	kslab_env_meta_free(site_counts, counts);
-	kslab_env_meta_free(site_callers, SITE_SLOTS * sizeof(*site_callers));
-	site_callers = NULL;
-	site_counts = NULL;
-	large = NULL;
+	tables_free();
 	kslab_atomic_set(&unattributed, 0);
 }
