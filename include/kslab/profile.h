@@ -25,6 +25,7 @@ struct kslab_site_stats {
  *
  * Allocations made before are not attributed (nor their frees). The
  * tables are made on the first start and kept.
+ * Context: process context; may sleep.
  * Return: 0, or -1 if the tables could not be made.
  */
 KSLAB_API
@@ -37,6 +38,7 @@ int kslab_profile_start(void);
  * their sites, so the figures stay true for what they cover. Once none
  * of those is left, allocations and frees take kslab's fast paths again
  * (while it counts objects they all take the slow paths).
+ * Context: process context; may sleep.
  */
 KSLAB_API
 void kslab_profile_stop(void);
@@ -46,6 +48,7 @@ void kslab_profile_stop(void);
  * @sites: receives up to @max sites, by live bytes, largest first
  * @max:   room in @sites
  *
+ * Context: process context; may sleep (the sort's memory).
  * Return: how many sites have live allocations (may exceed @max).
  */
 KSLAB_API
@@ -71,6 +74,7 @@ size_t kslab_allocinfo_format(char *buf, size_t size);
  *
  * What a program still holds at exit is its leaks: a summary line, then
  * one line per site with live allocations, by live bytes.
+ * Context: process context; may sleep (the sort's memory).
  * Return: the length of the whole text, as snprintf() counts it.
  */
 KSLAB_API
@@ -85,6 +89,7 @@ size_t kslab_leaks_format(char *buf, size_t size);
  * allocation's stack while it lives; kslab_heap_profile_format() writes
  * them for pprof. The gaps between samples are drawn at random, so
  * every byte has the same chance, whatever the sizes.
+ * Context: process context; may sleep.
  * Return: 0, -1 if the tables could not be made or @rate is over 64 MiB.
  */
 KSLAB_API
