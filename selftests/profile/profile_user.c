@@ -140,6 +140,51 @@ out:
 }
 
 /*
+ * allocinfo and leaks at exit, to the file file= names ("%p": the pid)
+ * rather than stderr: every site, the one that freed all at 0, then the
+ * leak report.
+ */
+static void test_texts_at_exit_to_file(struct ktap_test *t)
+{
+	char dir[] = "/tmp/kslab-texts-XXXXXX", value[96], path[96];
+	char *var = NULL, **env = NULL;
+	static char text[8192];
+	struct capture c;
+	const char *head, *zero, *leaks;
+	FILE *f = NULL;
+	size_t len = 0;
+
+	if (!KTAP_EXPECT(t, work_dir_make(dir)))
+		return;
+	snprintf(value, sizeof(value), "allocinfo,leaks,file=%s/texts-%%p", dir);
+	env = env_with("KSLAB_PROFILE", value, &var);
+	if (!KTAP_EXPECT(t, env && capture_self(&c, LEAK_ARG, env)) ||
+	    !KTAP_EXPECT_EQ(t, c.status, 0))
+		goto out;
+	KTAP_EXPECT(t, !strstr(c.err, "allocinfo") && !strstr(c.err, "kslab: "));
+	snprintf(path, sizeof(path), "%s/texts-%d", dir, c.pid);
+	f = fopen(path, "r");
+	if (!KTAP_EXPECT(t, f != NULL))
+		goto out;
+	len = fread(text, 1, sizeof(text) - 1, f);
+	text[len] = '\0';
+	head = strstr(text, "allocinfo - version: 1.0\n");
+	zero = strstr(text, "           0        0 churn+");
+	leaks = strstr(text, "kslab: 10432 bytes in 13 allocations from 2 sites still allocated\n");
+	KTAP_EXPECT(t, head == text);
+	KTAP_EXPECT(t, strstr(text, "       10240       10 leak_big+") != NULL);
+	KTAP_EXPECT(t, zero && leaks && zero < leaks);
+	KTAP_EXPECT(t, leaks && !strncmp(strchr(leaks, '\n') + 1,
+					 "       10240       10 leak_big+", 31));
+out:
+	if (f)
+		fclose(f);
+	free(var);
+	free(env);
+	work_dir_remove(dir);
+}
+
+/*
  * Threads allocate from one site and free the blocks the next thread
  * allocated, each on whatever CPU it runs: the sums over the CPUs come
  * out exact.
@@ -405,6 +450,7 @@ out:
 static const struct ktap_case profile_user_cases[] = {
 	{ "exit_report_leak_first", test_exit_report_leak_first },
 	{ "signal_dump", test_signal_dump },
+	{ "texts_at_exit_to_file", test_texts_at_exit_to_file },
 	{ "threads_exact", test_threads_exact },
 	{ "tool_sites", test_tool_sites },
 	{ "divert_lifted_when_nothing_counted",
