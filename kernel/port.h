@@ -194,6 +194,9 @@ static inline long kslab_atomic_cmpxchg(struct kslab_atomic *a, long old,
 #define kslab_store_release(p, v)	smp_store_release((p), (v))
 /* The contract's full barrier: orders earlier stores before later loads. */
 #define kslab_smp_mb()			smp_mb()
+/* The asymmetric halves: both a full barrier here. */
+#define kslab_fence_light()		smp_mb()
+#define kslab_fence_heavy()		smp_mb()
 
 /* ---- CPUs ---- */
 

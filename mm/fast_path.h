@@ -16,25 +16,35 @@
 #include "slab.h"
 
 /**
- * kslab_magazine_hit() - the hit: a round from this CPU's loaded magazine
+ * kslab_magazine_take() - a round from this CPU's loaded magazine
  * @pcpu:    the cache's per-CPU handle
  * @size:    its object size, for a memory checker's marks
  * @defined: whether a constructor made the object's bytes defined
  * @tagged:  a kmalloc class's: only a round holding the free tag
+ * @refuse:  the state word's bits that make it give up (mm/magazine.h)
  *
  * Return: the object, or NULL if the magazine has none (or the CPU's
  * section is held, or a harvest is due, or the round lost its tag): the
  * slow path's work.
  */
-static inline void *kslab_magazine_hit(struct kslab_cpu_cache *pcpu,
-				       unsigned int size, bool defined,
-				       bool tagged)
+static inline void *kslab_magazine_take(struct kslab_cpu_cache *pcpu,
+					unsigned int size, bool defined,
+					bool tagged, long refuse)
 {
-	void *obj = kslab_cpu_mag_pop(pcpu, tagged);
+	void *obj = kslab_cpu_mag_pop(pcpu, tagged, refuse);
 
 	if (kslab_likely(obj))
 		kslab_env_obj_alloc(obj, size, defined);
 	return obj;
+}
+
+/* The hit: kslab_magazine_take() as every fast path takes it. */
+static inline void *kslab_magazine_hit(struct kslab_cpu_cache *pcpu,
+				       unsigned int size, bool defined,
+				       bool tagged)
+{
+	return kslab_magazine_take(pcpu, size, defined, tagged,
+				   KSLAB_MAG_REFUSE);
 }
 
 /* The hit of @cache. */
@@ -91,7 +101,7 @@ static inline void kslab_cache_free_to(struct kslab_cache *cache,
 		kslab_cache_free_numa(cache, pcpu, obj, caller);
 		return;
 	}
-	if (kslab_unlikely(!kslab_cpu_mag_push(pcpu, obj)))
+	if (kslab_unlikely(!kslab_cpu_mag_push(pcpu, obj, KSLAB_MAG_REFUSE)))
 		kslab_cache_free_slow(cache, obj, caller);
 }
 

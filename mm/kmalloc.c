@@ -312,7 +312,7 @@ static void *kmalloc_class_alloc(unsigned int index, gfp_t gfp, int node,
 	/* Each copy of a block freed twice but the first is dropped. */
 	while ((obj = class_get(cache, gfp & ~__GFP_ZERO, node, caller)) &&
 	       kslab_unlikely(!kslab_free_tag_held(cache, obj))) {
-		kslab_profile_free(obj);	/* never the caller's */
+		kslab_profile_free(cache, obj);	/* never the caller's */
 		kslab_kmalloc_tag_lost(obj);
 	}
 	if (!obj)

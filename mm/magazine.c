@@ -342,8 +342,10 @@ static void cpu_state_in(struct kslab_cpu_cache *cc)
  * Diverting: the allocation profile (mm/profile.c) must see every
  * allocation and free, and the fast paths call nothing. So while it
  * counts objects, every CPU's loaded state carries KSLAB_MAG_DIVERT,
- * which every pop and push refuses: they all take the slow halves, which
- * do the work inside the CPU's section and call the profile. Until the
+ * which every pop and push refuses: they all take the slow halves. There
+ * the same pop or push, refusing all but that bit
+ * (KSLAB_MAG_REFUSE_DIVERTED), does the work without a section, and the
+ * profile is called; a magazine empty or full goes on as ever. Until the
  * profile is stopped with no counted object left: one must never be
  * freed behind its back.
  */
@@ -524,7 +526,7 @@ static void *cache_alloc_slow(struct kslab_cache *cache, gfp_t gfp, int node,
 			    cache->ctor || (gfp & __GFP_ZERO));
 	if (gfp & __GFP_ZERO)
 		kslab_memset(obj, 0, cache->object_size);
-	return kslab_profile_alloc(obj, caller);
+	return kslab_profile_alloc(cache, obj, caller);
 }
 
 /*
@@ -537,7 +539,26 @@ kslab_cold kslab_noinline
 void *kslab_cache_alloc_slow(struct kslab_cache *cache, gfp_t gfp,
 			     unsigned long caller)
 {
-	return cache_alloc_slow(cache, gfp, -1, caller ? caller : KSLAB_RET_IP);
+	void *obj;
+
+	if (!caller)
+		caller = KSLAB_RET_IP;
+	/*
+	 * The profile's detour (below): the fast path's own pop, the detour
+	 * aside, then the profile's note, with no section at all.
+	 */
+	if (kslab_unlikely(KSLAB_READ_ONCE(kslab_mag_diverted)) &&
+	    uses_magazines(cache)) {
+		obj = kslab_magazine_take(cache->cpu, cache->object_size,
+					  cache->ctor || (gfp & __GFP_ZERO),
+					  false, KSLAB_MAG_REFUSE_DIVERTED);
+		if (obj) {
+			if (gfp & __GFP_ZERO)
+				kslab_memset(obj, 0, cache->object_size);
+			return kslab_profile_alloc(cache, obj, caller);
+		}
+	}
+	return cache_alloc_slow(cache, gfp, -1, caller);
 }
 
 /* The fast path's allocation with __GFP_ZERO. */
@@ -593,10 +614,15 @@ void kslab_cache_free_slow(struct kslab_cache *cache, void *obj,
 
 	if (!caller)
 		caller = KSLAB_RET_IP;
-	kslab_profile_free(obj);
+	kslab_profile_free(cache, obj);
 
 	/* Another node's object goes home, to its slab: see kslab_obj_away(). */
 	if (uses_magazines(cache) && !kslab_obj_away(obj)) {
+		/* The profile's detour: its note made, the fast path's push. */
+		if (kslab_unlikely(KSLAB_READ_ONCE(kslab_mag_diverted)) &&
+		    kslab_cpu_mag_push(cache->cpu, obj,
+				       KSLAB_MAG_REFUSE_DIVERTED))
+			return;
 		for (tries = 0; tries < KSLAB_REFILL_TRIES; tries++) {
 			unsigned int cpu = kslab_cpu_enter();
 			struct kslab_cpu_cache *cc = kslab_percpu_ptr(cache->cpu,
@@ -636,7 +662,8 @@ void kslab_cache_free_numa(struct kslab_cache *cache,
 {
 	if (!caller)
 		caller = KSLAB_RET_IP;
-	if (kslab_obj_away(obj) || !kslab_cpu_mag_push(pcpu, obj))
+	if (kslab_obj_away(obj) ||
+	    !kslab_cpu_mag_push(pcpu, obj, KSLAB_MAG_REFUSE))
 		kslab_cache_free_slow(cache, obj, caller);
 }
 
@@ -762,7 +789,7 @@ static size_t bulk_pop(struct kslab_cache *cache, gfp_t gfp, void **objs,
 				    cache->ctor || (gfp & __GFP_ZERO));
 		if (gfp & __GFP_ZERO)
 			kslab_memset(objs[i], 0, cache->object_size);
-		kslab_profile_alloc(objs[i], caller);
+		kslab_profile_alloc(cache, objs[i], caller);
 	}
 	return got;
 }
@@ -821,7 +848,7 @@ static void free_run(struct kslab_cache *cache, void *const *objs, size_t run,
 	 * kslab_cache_free_to() does.
 	 */
 	for (done = 0; done < run; done++) {
-		kslab_profile_free(objs[done]);
+		kslab_profile_free(cache, objs[done]);
 		if (KSLAB_ENV_MARKS_OBJECTS &&
 		    !(cache->flags & KSLAB_TYPESAFE_BY_RCU))
 			kslab_env_obj_free(objs[done], cache->object_size);

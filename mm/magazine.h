@@ -100,37 +100,41 @@ static inline void kslab_mag_harvest(struct kslab_cpu_cache *cc,
 
 /*
  * The fast paths' pop and push: a round from, or onto, this CPU's loaded
- * magazine, counted as a hit; NULL (false) when the magazine is empty
- * (full), a harvest is due, or the CPU is in a section, and the slow path
- * then does the work inside the section. A pop with @tagged leaves a
- * round without kmalloc's free tag (mm/kmalloc.h) to the slow path too,
- * which reports it, so the fast path never calls out. Both work on the
- * loaded state word the CPU cache keeps (mm/magazine_layout.h). Where the port has a
- * restartable commit (KSLAB_ENV_MAG_COMMIT: userspace rseq) it is that;
- * elsewhere an exclusive per-CPU section (the kernel: interrupts off).
+ * magazine, counted as a hit; NULL (false) when the state word's sum has
+ * a bit of @refuse: KSLAB_MAG_REFUSE (the magazine empty or full, a
+ * harvest due, the profile's detour), or KSLAB_MAG_REFUSE_DIVERTED for
+ * the profile's own pops and pushes (mm/magazine.c), and when the CPU is
+ * in a section; the slow path then does the work inside the section. A
+ * pop with @tagged leaves a round without kmalloc's free tag
+ * (mm/kmalloc.h) to the slow path too, which reports it, so the fast
+ * path never calls out. Both work on the loaded state word the CPU cache
+ * keeps (mm/magazine_layout.h). Where the port has a restartable commit
+ * (KSLAB_ENV_MAG_COMMIT: userspace rseq) it is that; elsewhere an
+ * exclusive per-CPU section (the kernel: interrupts off).
  */
 #if KSLAB_ENV_MAG_COMMIT
 static inline void *kslab_cpu_mag_pop(struct kslab_cpu_cache *pcpu,
-				      bool tagged)
+				      bool tagged, long refuse)
 {
-	return kslab_env_mag_pop(pcpu, tagged);
+	return kslab_env_mag_pop(pcpu, tagged, refuse);
 }
 
-static inline bool kslab_cpu_mag_push(struct kslab_cpu_cache *pcpu, void *obj)
+static inline bool kslab_cpu_mag_push(struct kslab_cpu_cache *pcpu, void *obj,
+				      long refuse)
 {
-	return kslab_env_mag_push(pcpu, obj);
+	return kslab_env_mag_push(pcpu, obj, refuse);
 }
 #else
 /* The same sums as the sequences, inside the section instead. */
 static inline void *kslab_cpu_mag_pop(struct kslab_cpu_cache *pcpu,
-				      bool tagged)
+				      bool tagged, long refuse)
 {
 	unsigned int cpu = kslab_cpu_enter();
 	struct kslab_cpu_cache *cc = kslab_percpu_ptr(pcpu, cpu);
 	unsigned long state = cc->loaded_state + KSLAB_MAG_POP;
 	void *obj = NULL;
 
-	if (kslab_likely(!(state & (unsigned long)KSLAB_MAG_REFUSE))) {
+	if (kslab_likely(!(state & (unsigned long)refuse))) {
 		obj = cc->loaded->objs[state & KSLAB_MAG_ROUNDS_MASK];
 		if (tagged && *(unsigned long *)obj != (unsigned long)pcpu)
 			obj = NULL;
@@ -142,7 +146,7 @@ static inline void *kslab_cpu_mag_pop(struct kslab_cpu_cache *pcpu,
 }
 
 static inline bool kslab_cpu_mag_push(struct kslab_cpu_cache *pcpu,
-				      void *obj)
+				      void *obj, long refuse)
 {
 	unsigned int cpu = kslab_cpu_enter();
 	struct kslab_cpu_cache *cc = kslab_percpu_ptr(pcpu, cpu);
@@ -150,7 +154,7 @@ static inline bool kslab_cpu_mag_push(struct kslab_cpu_cache *pcpu,
 	unsigned int rounds = state & KSLAB_MAG_ROUNDS_MASK;
 	bool done = false;
 
-	if (kslab_likely(!(state & (unsigned long)KSLAB_MAG_REFUSE) &&
+	if (kslab_likely(!(state & (unsigned long)refuse) &&
 			 !(KSLAB_HARDENING && rounds > 1 &&
 			   cc->loaded->objs[rounds - 2] == obj))) {
 		cc->loaded->objs[rounds - 1] = obj;
@@ -160,7 +164,6 @@ static inline bool kslab_cpu_mag_push(struct kslab_cpu_cache *pcpu,
 	kslab_cpu_exit(cpu);
 	return done;
 }
-
 #endif
 
 /*

@@ -66,6 +66,9 @@ struct kslab_magazine {
  * carries while every fast path must give up (mm/magazine.c, diverting).
  */
 #define KSLAB_MAG_DIVERT	(1UL << 48)
+/* What the profile's own pops and pushes refuse: all but the detour. */
+#define KSLAB_MAG_REFUSE_DIVERTED \
+	((long)((unsigned long)KSLAB_MAG_REFUSE & ~KSLAB_MAG_DIVERT))
 
 /*
  * Per CPU. While a magazine is loaded, its state word lives here, beside

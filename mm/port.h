@@ -34,6 +34,12 @@
  *	ordered; evaluates to the value found (the swap happened if == old).
  *   kslab_load_acquire(p), kslab_store_release(p, v): publish a pointer.
  *   kslab_smp_mb(): full barrier.
+ *   kslab_fence_light(), kslab_fence_heavy(): a full barrier in two
+ *	unequal halves, for a side that runs on every operation against
+ *	one that runs rarely: light orders as kslab_smp_mb() does, but only
+ *	against a heavy one on another thread, which makes every running
+ *	thread of the process fence (userspace in rseq mode: a compiler
+ *	barrier, and membarrier(2); elsewhere both are kslab_smp_mb()).
  *
  * CPUs and per-CPU data
  *   kslab_nr_cpus()     number of CPU ids: every id is below it.
@@ -47,19 +53,25 @@
  *                       Valid once a kslab_percpu_alloc() has succeeded.
  *                       Declared by the environment header: userspace
  *                       makes both inline, they are the fast path.
- *   KSLAB_ENV_MAG_COMMIT, kslab_env_mag_pop(pcpu, tagged),
- *   kslab_env_mag_push(pcpu, obj)
+ *   KSLAB_ENV_MAG_COMMIT, kslab_env_mag_pop(pcpu, tagged, refuse),
+ *   kslab_env_mag_push(pcpu, obj, refuse)
  *	optional, the restartable commit: where the environment can pop a
  *	round from, or push one onto, the current CPU's loaded magazine
  *	without entering a section (userspace: rseq, one plain store
  *	commits), it defines KSLAB_ENV_MAG_COMMIT as 1 and these two, which
- *	give up (NULL, false) whenever the magazine is empty or full, or
- *	the CPU's section is held; a pop with @tagged (a constant) gives up
+ *	give up (NULL, false) whenever the state word's sum has a bit of
+ *	@refuse (a constant: the magazine empty or full, a harvest due, the
+ *	profile's detour), or the CPU's section is held; a pop with @tagged (a constant) gives up
  *	too when the round's first word is not @pcpu's address (kmalloc's
  *	free tag, mm/kmalloc.h). They know the magazine by
  *	mm/magazine_layout.h alone, the one meeting point of port and core.
  *	Elsewhere (the kernel) KSLAB_ENV_MAG_COMMIT is 0 and mm/magazine.h
  *	does both inside kslab_cpu_enter()/exit().
+ *   KSLAB_ENV_CPU_ADD, kslab_env_cpu_add(counter, stride, delta)
+ *	optional: add @delta to this CPU's copy of a counter whose copies
+ *	lie @stride bytes apart, losing no update (userspace: a restartable
+ *	sequence whose commit is the add itself); elsewhere an atomic add
+ *	on kslab_cpu_id()'s copy.
  *   kslab_each_cpu_exclusive(fn, arg)  call fn(cpu, arg) once for every
  *                       CPU id, each inside that CPU's exclusive section,
  *                       so fn may touch that CPU's per-CPU data (kernel: an
@@ -238,6 +250,19 @@ typedef void (*kslab_rcu_fn)(struct kslab_rcu_head *head);
 
 #ifndef KSLAB_ENV_MAG_COMMIT
 #define KSLAB_ENV_MAG_COMMIT	0
+#endif
+
+/* Elsewhere a per-CPU add is an atomic add on the CPU's copy. */
+#ifndef KSLAB_ENV_CPU_ADD
+#define KSLAB_ENV_CPU_ADD	0
+
+static inline void kslab_env_cpu_add(struct kslab_atomic *counter,
+				     size_t stride, long delta)
+{
+	kslab_atomic_add((struct kslab_atomic *)((char *)counter +
+						 kslab_cpu_id() * stride),
+			 delta);
+}
 #endif
 
 /*

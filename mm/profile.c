@@ -9,16 +9,18 @@
  *   compare-and-swap on each slot; a site's number is its slot. Slot 0 is
  *   no site (an object allocated while profiling was off), slot 1 stands
  *   for every caller once the table is full.
- * - Counts: per CPU and per site, bytes and calls, each an atomic add on
- *   the CPU's own line (a thread may move between reading its CPU and
- *   adding, so a plain add could lose one). A free subtracts on its CPU:
- *   only the sum over CPUs means anything.
+ * - Counts: per CPU and per site, bytes and calls, each the port's
+ *   per-CPU add on the CPU's own line (a restartable sequence with no
+ *   lock prefix in userspace, an atomic add elsewhere: a thread may move
+ *   between reading its CPU and adding, so a plain add could lose one).
+ *   A free subtracts on its CPU: only the sum over CPUs means anything.
  * - Which site each object came from: each slab has a vector of site
  *   numbers, one per object, made at the slab's first attributed
  *   allocation and freed with the slab; kmalloc's memory beyond the
  *   classes is looked up by address in a small table of its own.
  * The fast paths call nothing: while the profile is on they are diverted
- * to the slow halves (mm/magazine.c), which call the hooks of
+ * to the slow halves (mm/magazine.c), which pop or push as they would
+ * and call the hooks of
  * mm/profile.h, as the bulk calls, sheaves and kmalloc's large blocks do.
  *
  * Lock order: the tables are made under kslab_caches_lock; large_lock
@@ -111,10 +113,10 @@ static unsigned int site_from(unsigned int entry)
 
 static void count(unsigned int site, long bytes, long calls)
 {
-	struct site_count *c = &site_counts[kslab_cpu_id() * SITE_SLOTS + site];
+	const size_t stride = SITE_SLOTS * sizeof(*site_counts);
 
-	kslab_atomic_add(&c->bytes, bytes);
-	kslab_atomic_add(&c->calls, calls);
+	kslab_env_cpu_add(&site_counts[site].bytes, stride, bytes);
+	kslab_env_cpu_add(&site_counts[site].calls, stride, calls);
 }
 
 /* The tables, made or not, given back. Under kslab_caches_lock. */
@@ -190,13 +192,15 @@ static long live_calls(void)
  * Once no attributed object is left, the fast paths go back to work: no
  * free can then miss a site. An allocation that saw the profile on just
  * before this has counted itself by then, or will find it off and take
- * its count back (kslab_profile_note_alloc()): the barriers pair.
+ * its count back (kslab_profile_note_alloc()): the barriers pair, the
+ * heavy half here, where it is rare, and the light one on every
+ * attributed allocation.
  */
 void kslab_profile_stop(void)
 {
 	kslab_mutex_lock(&kslab_caches_lock);
 	KSLAB_WRITE_ONCE(kslab_profiling, false);
-	kslab_smp_mb();
+	kslab_fence_heavy();
 	if (kslab_profile_tables && !live_calls())
 		kslab_magazine_divert_all(false);
 	kslab_mutex_unlock(&kslab_caches_lock);
@@ -274,11 +278,13 @@ static unsigned short *slab_sites(const struct kslab_cache *cache,
 }
 
 /*
- * The slab of @obj, a live object its caller holds or has just proven to
- * be one (so the page's marks need no second look), and its place in the
- * slab's vector.
+ * The slab of @obj, a live object of @cache its caller holds or has just
+ * proven to be one (so the page's marks need no second look), and its
+ * place in the slab's vector; NULL if the slab is not @cache's. Its index
+ * comes from @cache, already at hand, not from a load through the slab.
  */
-static struct kslab_slab *object_slot(const void *obj, unsigned long *index)
+static struct kslab_slab *object_slot(const struct kslab_cache *cache,
+				      const void *obj, unsigned long *index)
 {
 	struct kslab_page *page = kslab_virt_to_page(obj);
 	struct kslab_slab *slab;
@@ -286,41 +292,43 @@ static struct kslab_slab *object_slot(const void *obj, unsigned long *index)
 	if (kslab_unlikely(!page))
 		return NULL;
 	slab = kslab_page_head(page)->owner;
-	*index = kslab_obj_index(slab->cache,
+	*index = kslab_obj_index(cache,
 				 (unsigned long)obj - (unsigned long)slab->s_mem);
-	return slab;
+	return kslab_likely(slab->cache == cache) ? slab : NULL;
 }
 
-void *kslab_profile_note_alloc(void *obj, unsigned long caller)
+void *kslab_profile_note_alloc(struct kslab_cache *cache, void *obj,
+			       unsigned long caller)
 {
 	struct kslab_slab *slab;
 	unsigned short *sites;
 	unsigned long index;
 	unsigned int site;
 
-	if (!kslab_load_acquire(&kslab_profile_tables))
-		return obj;
-	slab = object_slot(obj, &index);
 	/* kslab's own metadata is slabinfo's to show. */
-	if (!slab || (slab->cache->flags & KSLAB_CACHE_INTERNAL))
+	if (!kslab_load_acquire(&kslab_profile_tables) ||
+	    (cache->flags & KSLAB_CACHE_INTERNAL))
 		return obj;
-	sites = slab_sites(slab->cache, slab);
+	slab = object_slot(cache, obj, &index);
+	if (!slab)
+		return obj;
+	sites = slab_sites(cache, slab);
 	if (!sites) {
 		kslab_atomic_add(&unattributed, 1);
 		return obj;
 	}
 	site = site_of(caller);
-	sites[index] = (unsigned short)entry_of(site, slab->cache->object_size,
+	sites[index] = (unsigned short)entry_of(site, cache->object_size,
 						caller);
-	count(site, (long)slab->cache->object_size, 1);
+	count(site, (long)cache->object_size, 1);
 	/* Stopped meanwhile: the fast paths may be back (kslab_profile_stop()). */
-	kslab_smp_mb();
+	kslab_fence_light();
 	if (kslab_unlikely(!KSLAB_READ_ONCE(kslab_profiling)))
-		kslab_profile_note_free(obj);
+		kslab_profile_note_free(cache, obj);
 	return obj;
 }
 
-void kslab_profile_note_free(const void *obj)
+void kslab_profile_note_free(struct kslab_cache *cache, const void *obj)
 {
 	struct kslab_slab *slab;
 	unsigned short *sites;
@@ -329,7 +337,7 @@ void kslab_profile_note_free(const void *obj)
 
 	if (!kslab_load_acquire(&kslab_profile_tables))
 		return;
-	slab = object_slot(obj, &index);
+	slab = object_slot(cache, obj, &index);
 	if (!slab)
 		return;
 	sites = kslab_load_acquire(&slab->sites);
@@ -337,7 +345,7 @@ void kslab_profile_note_free(const void *obj)
 		return;
 	site = site_from(sites[index]);
 	sites[index] = SITE_NONE;
-	count(site, -(long)slab->cache->object_size, -1);
+	count(site, -(long)cache->object_size, -1);
 }
 
 void kslab_profile_slab_release(struct kslab_cache *cache,

@@ -20,9 +20,10 @@ extern bool kslab_profiling kslab_hidden;
 /* Set once the tables exist: frees then look for their sites. */
 extern bool kslab_profile_tables kslab_hidden;
 
-void *kslab_profile_note_alloc(void *obj, unsigned long caller)
+void *kslab_profile_note_alloc(struct kslab_cache *cache, void *obj,
+			       unsigned long caller) kslab_hidden;
+void kslab_profile_note_free(struct kslab_cache *cache, const void *obj)
 	kslab_hidden;
-void kslab_profile_note_free(const void *obj) kslab_hidden;
 void kslab_profile_note_large(const void *p, unsigned long caller)
 	kslab_hidden;
 void kslab_profile_note_large_free(const void *p) kslab_hidden;
@@ -52,21 +53,24 @@ unsigned int kslab_sample_take(unsigned int site, size_t bytes,
 			       unsigned long caller) kslab_hidden;
 unsigned int kslab_sample_free(unsigned int entry) kslab_hidden;
 
-/* A slab object @obj, not NULL, was handed out to @caller. Return: @obj. */
-static inline void *kslab_profile_alloc(void *obj, unsigned long caller)
+/*
+ * An object @obj of @cache, not NULL, was handed out to @caller.
+ * Return: @obj.
+ */
+static inline void *kslab_profile_alloc(struct kslab_cache *cache, void *obj,
+					unsigned long caller)
 {
 	if (kslab_unlikely(KSLAB_READ_ONCE(kslab_profiling)))
-		return kslab_profile_note_alloc(obj, caller);
+		return kslab_profile_note_alloc(cache, obj, caller);
 	return obj;
 }
 
-
-
-/* A slab object @obj is being freed: before anything can reuse it. */
-static inline void kslab_profile_free(const void *obj)
+/* An object @obj of @cache is being freed: before anything can reuse it. */
+static inline void kslab_profile_free(struct kslab_cache *cache,
+				      const void *obj)
 {
 	if (kslab_unlikely(KSLAB_READ_ONCE(kslab_profile_tables)))
-		kslab_profile_note_free(obj);
+		kslab_profile_note_free(cache, obj);
 }
 
 /* The same for kmalloc's memory beyond the classes, by its usable size. */

@@ -96,9 +96,9 @@ line() {
 echo
 echo "# allocation profile: off, per-site accounting (KSLAB_PROFILE=1), and"
 echo "# sampling every 512 KiB besides (KSLAB_PROFILE=sample=524288);"
-echo "# instr/op: callgrind, KSLAB_PERCPU=single (no rseq under valgrind: a"
-echo "# CPU number costs a system call there, about 76 instructions of a"
-echo "# pair with the profile on); ns/op and RSS: median of $rounds rounds"
+echo "# instr/op: callgrind, KSLAB_PERCPU=single (valgrind has no rseq: the"
+echo "# sequences run on kslab's own area, CPU 0); ns/op and RSS: median of"
+echo "# $rounds rounds"
 # shellcheck disable=SC2059
 printf "$row" "" off sites sampled sites/off sampled/off
 line "malloc(64) pair, preloaded, instr/op" malloc ir

@@ -464,6 +464,14 @@ unsigned int kslab_cpu_hint_refresh(void)
 	return kslab_cpu_hint;
 }
 
+/* The asymmetric barrier's heavy half (userspace/port.h, the light one). */
+void kslab_fence_heavy(void)
+{
+	kslab_smp_mb();
+	if (kslab_percpu_rseq)
+		membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0);
+}
+
 void kslab_each_cpu_exclusive(void (*fn)(unsigned int cpu, void *arg),
 			      void *arg)
 {

@@ -90,8 +90,9 @@ _Static_assert(KSLAB_PERCPU_UNIT == 1UL << 18, "rseq sequences shift by 18");
 	"movq 8(%[pcpu], %[cpu_off]), %[state]\n\t"
 
 /*
- * Pop: commit state + KSLAB_MAG_POP unless the sum is refused; the rounds
- * left after it index the object taken, which comes back in off. With
+ * Pop: commit state + KSLAB_MAG_POP unless the sum has a bit of @refuse
+ * (a constant: KSLAB_MAG_REFUSE, an immediate, on the fast paths); the
+ * rounds left after it index the object taken, which comes back in off. With
  * @tagged (a constant), the object's first word must be @pcpu's address
  * (kmalloc's free tag), or nothing is committed: the slow path takes
  * that round and reports it.
@@ -111,13 +112,13 @@ _Static_assert(KSLAB_PERCPU_UNIT == 1UL << 18, "rseq sequences shift by 18");
 		       [mag] "=&r"(mag), [state] "=&r"(state)		\
 		     : [rs] "r"(kslab_rseq_offset), [pcpu] "r"(pcpu),	\
 		       [gates] "r"(kslab_cpu_gates),			\
-		       [refuse] "i"(KSLAB_MAG_REFUSE),			\
+		       [refuse] "er"(refuse),				\
 		       [pop] "i"(KSLAB_MAG_POP)				\
 		     : "memory", "cc"					\
 		     : miss)
 
 static inline void *kslab_rseq_mag_pop(struct kslab_cpu_cache *pcpu,
-				       bool tagged)
+				       bool tagged, long refuse)
 {
 	unsigned long cpu_off, off, mag, state;
 
@@ -135,15 +136,15 @@ miss:
 }
 
 /*
- * Push: commit state + KSLAB_MAG_PUSH unless the sum is refused or @obj
- * is the round on top already (a double free: the slow path reports it);
+ * Push: commit state + KSLAB_MAG_PUSH unless the sum has a bit of @refuse
+ * (as for the pop) or @obj is the round on top already (a double free: the slow path reports it);
  * the object goes below the new round count. With the new count r in off,
  * (mag + 8 * r) is the top round objs[r - 2], or for r = 1 the magazine's
  * own state word, stale while it is loaded but always below 2^32, a
  * small number no object's address equals.
  */
 static inline bool kslab_rseq_mag_push(struct kslab_cpu_cache *pcpu,
-				       void *obj)
+				       void *obj, long refuse)
 {
 	unsigned long cpu_off, off, mag, state;
 
@@ -161,7 +162,7 @@ static inline bool kslab_rseq_mag_push(struct kslab_cpu_cache *pcpu,
 		       [mag] "=&r"(mag), [state] "=&r"(state)
 		     : [rs] "r"(kslab_rseq_offset), [pcpu] "r"(pcpu),
 		       [gates] "r"(kslab_cpu_gates), [obj] "r"(obj),
-		       [refuse] "i"(KSLAB_MAG_REFUSE),
+		       [refuse] "er"(refuse),
 		       [push] "i"(KSLAB_MAG_PUSH)
 		     : "memory", "cc"
 		     : miss);
@@ -198,21 +199,54 @@ static inline int kslab_rseq_cpu_trylock(void)
 busy:
 	return -1;
 }
+
+/*
+ * Add @delta to this CPU's copy of a counter whose copies lie @stride
+ * bytes apart: the add to memory is the commit, one instruction, so no
+ * lock prefix is needed, and a preempted or migrated attempt starts again
+ * from the CPU id. False where no sequence may run (lock mode).
+ */
+static inline bool kslab_rseq_cpu_add(struct kslab_atomic *counter,
+				      size_t stride, long delta)
+{
+	unsigned long off, mag;
+
+	if (kslab_unlikely(!kslab_percpu_rseq && !kslab_percpu_single))
+		return false;
+	for (;;) {
+		__asm__ __volatile__ goto(KSLAB_RSEQ_START
+			     "movl %%fs:(%[rs]), %k[off]\n\t"
+			     "imulq %[stride], %[off]\n\t"
+			     "addq %[delta], (%[counter], %[off])\n\t"
+			     KSLAB_RSEQ_END("restart")
+			     : [off] "=&r"(off), [mag] "=&r"(mag)
+			     : [rs] "r"(kslab_rseq_offset),
+			       [counter] "r"(counter), [stride] "er"(stride),
+			       [delta] "er"(delta)
+			     : "memory", "cc"
+			     : restart);
+		return true;
+restart:
+		;
+	}
+}
 #else
 /* No sequences written for this architecture: userspace/cpu.c picks "lock". */
 static inline void *kslab_rseq_mag_pop(struct kslab_cpu_cache *pcpu,
-				       bool tagged)
+				       bool tagged, long refuse)
 {
 	(void)pcpu;
 	(void)tagged;
+	(void)refuse;
 	return NULL;
 }
 
 static inline bool kslab_rseq_mag_push(struct kslab_cpu_cache *pcpu,
-				       void *obj)
+				       void *obj, long refuse)
 {
 	(void)pcpu;
 	(void)obj;
+	(void)refuse;
 	return false;
 }
 
@@ -221,11 +255,32 @@ static inline int kslab_rseq_cpu_trylock(void)
 	return -1;
 }
 
+static inline bool kslab_rseq_cpu_add(struct kslab_atomic *counter,
+				      size_t stride, long delta)
+{
+	(void)counter;
+	(void)stride;
+	(void)delta;
+	return false;
+}
+
 #endif
 
 /* The contract's restartable commit: the sequences above. */
 #define KSLAB_ENV_MAG_COMMIT	1
 #define kslab_env_mag_pop	kslab_rseq_mag_pop
 #define kslab_env_mag_push	kslab_rseq_mag_push
+
+/* The contract's per-CPU add: a sequence, or in lock mode an atomic add. */
+#define KSLAB_ENV_CPU_ADD	1
+
+static inline void kslab_env_cpu_add(struct kslab_atomic *counter,
+				     size_t stride, long delta)
+{
+	if (!kslab_rseq_cpu_add(counter, stride, delta))
+		kslab_atomic_add((struct kslab_atomic *)
+				 ((char *)counter + kslab_cpu_id() * stride),
+				 delta);
+}
 
 #endif /* KSLAB_USERSPACE_PORT_RSEQ_H */

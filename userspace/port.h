@@ -300,6 +300,21 @@ static inline unsigned int kslab_cpu_section_cpu(void)
 extern bool kslab_percpu_rseq kslab_hidden;
 unsigned int kslab_cpu_enter_slow(void);
 
+/*
+ * The asymmetric barrier's light half: where kslab_fence_heavy() fences
+ * every running thread with membarrier(2) (rseq mode registered it; one
+ * thread in single mode), the compiler's barrier is all it takes.
+ */
+static inline void kslab_fence_light(void)
+{
+	if (kslab_likely(kslab_percpu_rseq || kslab_percpu_single))
+		__asm__ __volatile__("" ::: "memory");
+	else
+		kslab_smp_mb();
+}
+
+void kslab_fence_heavy(void) kslab_hidden;
+
 #include "port-rseq.h"
 #include "port-tools.h"
 

@@ -311,6 +311,49 @@ static void test_cpu_section_exclusive(struct ktap_test *t)
 	kslab_percpu_free(ctx.states);
 }
 
+/*
+ * kslab_env_cpu_add(): threads beyond the CPUs, preempted and moved
+ * between reading their CPU and adding, lose no update; each CPU's copy
+ * lies a cache line from the next. Adds of +3 and -1 by turns, so a
+ * lost or doubled add of either shows in the sum.
+ */
+#define CPU_ADD_STRIDE	KSLAB_CACHE_LINE
+
+static void *cpu_add_worker(void *arg)
+{
+	struct stress *s = arg;
+	unsigned long i;
+
+	stress_wait_start(s);
+	for (i = 0; i < s->iterations; i++)
+		kslab_env_cpu_add(s->ctx, CPU_ADD_STRIDE, i & 1 ? -1 : 3);
+	return NULL;
+}
+
+static void test_cpu_add_exact(struct ktap_test *t)
+{
+	unsigned int cpu, nr = kslab_nr_cpus(), used = 0;
+	char *counters = aligned_alloc(KSLAB_CACHE_LINE, nr * CPU_ADD_STRIDE);
+	struct stress s = { .iterations = 2000000, .ctx = counters };
+	long total = 0;
+
+	KTAP_ASSERT(t, counters != NULL);
+	memset(counters, 0, nr * CPU_ADD_STRIDE);
+	KTAP_ASSERT(t, run_threads(STRESS_THREADS, cpu_add_worker, &s));
+	for (cpu = 0; cpu < nr; cpu++) {
+		long v = kslab_atomic_read((struct kslab_atomic *)
+					   (counters + cpu * CPU_ADD_STRIDE));
+
+		total += v;
+		used += v != 0;
+	}
+	KTAP_EXPECT_EQ(t, total, (long)STRESS_THREADS * (long)s.iterations);
+	KTAP_EXPECT(t, used >= 1);
+	ktap_diag("%s mode: %u of %u CPUs' copies counted",
+		  kslab_env_percpu_mode(), used, nr);
+	free(counters);
+}
+
 /* ------------------------------------------------------------------ */
 /* Per-CPU storage                                                     */
 /* ------------------------------------------------------------------ */
@@ -455,6 +498,7 @@ static const struct ktap_case cpu_cases[] = {
 	{ "percpu_mode_choice", test_percpu_mode_choice },
 	{ "percpu_mode_single", test_percpu_mode_single },
 	{ "cpu_section_exclusive", test_cpu_section_exclusive },
+	{ "cpu_add_exact", test_cpu_add_exact },
 	{ "percpu_layout", test_percpu_layout },
 	{ "percpu_reuse", test_percpu_reuse },
 	{ "percpu_limits", test_percpu_limits },
