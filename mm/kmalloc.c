@@ -56,7 +56,7 @@ _Static_assert(KMALLOC_CLASSES == KSLAB_KMALLOC_CLASSES,
 
 static struct kslab_cache *kmalloc_caches[KMALLOC_CLASSES];
 static KSLAB_DEFINE_MUTEX(kmalloc_lock);
-struct kslab_kmalloc_class kslab_kmalloc_by_id[KSLAB_MAX_CACHES];
+struct kslab_kmalloc_class kslab_kmalloc_by_id[KSLAB_MAX_CACHES] kslab_env_table;
 struct kslab_cpu_cache *kslab_kmalloc_fast[KSLAB_KMALLOC_FAST_SLOTS];
 unsigned int kslab_kmalloc_fast_size[KSLAB_KMALLOC_FAST_SLOTS];
 

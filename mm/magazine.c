@@ -259,16 +259,13 @@ static void depot_give(struct kslab_cache *cache, struct kslab_magazine *mag,
 
 /*
  * A page's worth of objects (of what a slab holds, its header and colour
- * left out), at least one. With hardening a new slab hands its objects
- * out shuffled over all its pages, so a page's worth would touch as many
- * pages: the fill is divided by the slab's pages once more.
+ * left out), at least one: a new slab hands them out a page at a time,
+ * shuffled or not (mm/slab_map.c).
  */
 static unsigned int first_fill(const struct kslab_cache *cache)
 {
 	unsigned long page_worth = cache->objs_per_slab >> cache->order;
 
-	if (KSLAB_HARDENING)
-		page_worth >>= cache->order;
 	return page_worth ? (unsigned int)page_worth : 1;
 }
 

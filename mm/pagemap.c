@@ -21,7 +21,8 @@
 #include "fault.h"
 #include "zone.h"
 
-struct kslab_pagemap_leaf *kslab_pagemap_root[1UL << KSLAB_PAGEMAP_ROOT_BITS];
+struct kslab_pagemap_leaf *kslab_pagemap_root[1UL << KSLAB_PAGEMAP_ROOT_BITS]
+	kslab_env_table;
 
 /*
  * The slot of @addr's chunk; with @create, a missing leaf is allocated

@@ -34,6 +34,10 @@
  *	ordered; evaluates to the value found (the swap happened if == old).
  *   kslab_load_acquire(p), kslab_store_release(p, v): publish a pointer.
  *   kslab_smp_mb(): full barrier.
+ *   kslab_env_table: optional attribute of a large zero-initialised
+ *	table (tens of KiB, touched sparsely), for the environment to put
+ *	apart from the small globals (userspace: .lbss, after .bss), so
+ *	that those share a page or two; nothing elsewhere.
  *   kslab_fence_light(), kslab_fence_heavy(): a full barrier in two
  *	unequal halves, for a side that runs on every operation against
  *	one that runs rarely: light orders as kslab_smp_mb() does, but only
@@ -250,6 +254,11 @@ typedef void (*kslab_rcu_fn)(struct kslab_rcu_head *head);
 
 #ifndef KSLAB_ENV_MAG_COMMIT
 #define KSLAB_ENV_MAG_COMMIT	0
+#endif
+
+/* Large tables sit with the other zero-initialised data elsewhere. */
+#ifndef kslab_env_table
+#define kslab_env_table
 #endif
 
 /* Elsewhere a per-CPU add is an atomic add on the CPU's copy. */

@@ -220,13 +220,18 @@ static struct kslab_slab *slab_create(struct kslab_cache *cache, gfp_t gfp,
 	cache->colour_next = colour + 1 == cache->colours ? 0 : colour + 1;
 	kslab_spin_unlock(&cache->lock);
 
-	slab->cache = cache;
-	slab->colour = colour * cache->colour_step & 0xffffff;
-	slab->nid = (unsigned int)kslab_page_node(pages) & 0xff;
-	slab->s_mem = area + slab->colour + cache->obj_offset;
-	slab->inuse = 0;
-	slab->fresh = 0;
-	slab->sites = NULL;
+	colour = colour * cache->colour_step & 0xffffff;
+	/*
+	 * Whole words stored, none read first: an on-slab header's page is
+	 * fresh, and a read (the bit fields' read-modify-write) would map
+	 * the zero page, for the write to fault a second time.
+	 */
+	*slab = (struct kslab_slab){
+		.cache = cache,
+		.s_mem = area + colour + cache->obj_offset,
+		.colour = colour,
+		.nid = (unsigned int)kslab_page_node(pages) & 0xff,
+	};
 	kslab_list_init(&slab->node);
 	kslab_map_fill(cache, slab);
 	if (cache->ctor)

@@ -140,12 +140,24 @@ static inline unsigned long kslab_map_words(unsigned long objs)
 void kslab_map_fill(const struct kslab_cache *cache, struct kslab_slab *slab);
 void kslab_map_clear(const struct kslab_cache *cache, struct kslab_slab *slab);
 
-/* A slab's shuffle (mm/slab_map.c): a keyed permutation of its objects. */
+/*
+ * A slab's shuffle (mm/slab_map.c): a keyed permutation of its objects,
+ * a page's worth (a window) at a time. Each permutation is over a domain
+ * of @n values, by a Feistel network over 2 * @half bits (0: none).
+ */
 #define KSLAB_SHUFFLE_ROUNDS	4
-struct kslab_shuffle {
-	unsigned long objs;
-	unsigned int half;		/* bits in each half; 0: no shuffle */
+struct kslab_shuffle_domain {
+	unsigned long n;
+	unsigned int half;
 	unsigned long mask;
+};
+
+struct kslab_shuffle {
+	unsigned long per_window;	/* objects in a window; 0: no shuffle */
+	unsigned long windows;		/* whole windows; a partial one last */
+	struct kslab_shuffle_domain order;	/* of the whole windows */
+	struct kslab_shuffle_domain within;	/* inside a whole window */
+	struct kslab_shuffle_domain tail;	/* inside the partial one */
 	unsigned long key[KSLAB_SHUFFLE_ROUNDS];
 };
 

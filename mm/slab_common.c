@@ -40,7 +40,7 @@
 #define KSLAB_EMPTY_SLABS_KEPT	2
 
 struct kslab_list_head kslab_caches = { &kslab_caches, &kslab_caches };
-struct kslab_cache *kslab_cache_ids[KSLAB_MAX_CACHES];
+struct kslab_cache *kslab_cache_ids[KSLAB_MAX_CACHES] kslab_env_table;
 KSLAB_DEFINE_MUTEX(kslab_caches_lock);
 KSLAB_DEFINE_SPINLOCK(kslab_caches_list_lock);
 struct kslab_atomic kslab_idle_bytes = KSLAB_ATOMIC_INIT(0);

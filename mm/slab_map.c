@@ -7,10 +7,13 @@
  *
  * Bit k stands for the object at position k of the slab's shuffle, and
  * allocation takes the lowest set bit, so a new slab hands its objects
- * out in shuffled order. The shuffle is a keyed permutation of 0..n-1: a
- * four-round Feistel network over the smallest even number of bits that
- * holds n, applied again while the result is n or more (cycle walking),
- * with round keys drawn from the cache's secret and the slab's address.
+ * out in shuffled order. The shuffle is a keyed permutation of 0..n-1,
+ * a page's worth of objects (a window) at a time: the windows in a keyed
+ * order, and each window's objects in one of its own. Each permutation
+ * is a four-round Feistel network over the smallest even number of bits
+ * that holds its domain, applied again while the result is past it
+ * (cycle walking), with round keys drawn from the cache's secret and the
+ * slab's address, and each window's tweaked by where it lies.
  * Each slab gets its own order, nothing is stored for it, and no state is
  * shared between slabs. Without hardening positions are objects, and so
  * they are in kslab's internal caches (slab headers, magazines), whose
@@ -66,21 +69,39 @@ static unsigned long bit_count(unsigned long x)
 
 /* ---- the shuffle: positions to objects and back ---- */
 
+static void domain_init(struct kslab_shuffle_domain *d, unsigned long n)
+{
+	unsigned int bits = 0;
+
+	d->n = n;
+	d->half = 0;
+	if (n < 2)
+		return;
+	while ((1UL << bits) < n)
+		bits++;
+	d->half = (bits + 1) / 2;
+	d->mask = (1UL << d->half) - 1;
+}
+
 static void shuffle_init(struct kslab_shuffle *sh, const struct kslab_cache *cache,
 			 const struct kslab_slab *slab)
 {
 	unsigned long x = (cache->secret ^ (unsigned long)slab) | 1;
-	unsigned int bits = 0, r;
+	unsigned long objs = cache->objs_per_slab;
+	unsigned int r;
 
-	sh->objs = cache->objs_per_slab;
-	sh->half = 0;
-	if (!KSLAB_HARDENING || sh->objs < 2 ||
+	sh->per_window = 0;
+	if (!KSLAB_HARDENING || objs < 2 ||
 	    (cache->flags & KSLAB_CACHE_INTERNAL))
 		return;
-	while ((1UL << bits) < sh->objs)
-		bits++;
-	sh->half = (bits + 1) / 2;
-	sh->mask = (1UL << sh->half) - 1;
+	/* A window: what a page holds, so objects come a page at a time. */
+	sh->per_window = objs >> cache->order;
+	if (!sh->per_window)
+		sh->per_window = 1;
+	sh->windows = objs / sh->per_window;
+	domain_init(&sh->order, sh->windows);
+	domain_init(&sh->within, sh->per_window);
+	domain_init(&sh->tail, objs % sh->per_window);
 	for (r = 0; r < KSLAB_SHUFFLE_ROUNDS; r++) {
 		x ^= x << 13;
 		x ^= x >> 7;
@@ -89,60 +110,121 @@ static void shuffle_init(struct kslab_shuffle *sh, const struct kslab_cache *cac
 	}
 }
 
-/* The round function: the top half-width bits of a multiplicative hash. */
-static unsigned long feistel_f(const struct kslab_shuffle *sh, unsigned long v,
+/*
+ * The round function: the top half-width bits of a multiplicative hash,
+ * keyed by the slab's round key and by @tweak, which tells one window's
+ * permutation from another's.
+ */
+static unsigned long feistel_f(const struct kslab_shuffle *sh,
+			       const struct kslab_shuffle_domain *d,
+			       unsigned long tweak, unsigned long v,
 			       unsigned int r)
 {
-	return ((v ^ sh->key[r]) * GOLDEN) >> (64 - sh->half);
+	return ((v ^ sh->key[r] ^ tweak) * GOLDEN) >> (64 - d->half);
 }
 
-static unsigned long feistel_forward(const struct kslab_shuffle *sh, unsigned long v)
+static unsigned long feistel_forward(const struct kslab_shuffle *sh,
+				     const struct kslab_shuffle_domain *d,
+				     unsigned long tweak, unsigned long v)
 {
-	unsigned long l = v >> sh->half, rt = v & sh->mask, t;
+	unsigned long l = v >> d->half, rt = v & d->mask, t;
 	unsigned int r;
 
 	for (r = 0; r < KSLAB_SHUFFLE_ROUNDS; r++) {
 		t = rt;
-		rt = l ^ feistel_f(sh, rt, r);
+		rt = l ^ feistel_f(sh, d, tweak, rt, r);
 		l = t;
 	}
-	return l << sh->half | rt;
+	return l << d->half | rt;
 }
 
 static unsigned long feistel_backward(const struct kslab_shuffle *sh,
-				      unsigned long v)
+				      const struct kslab_shuffle_domain *d,
+				      unsigned long tweak, unsigned long v)
 {
-	unsigned long l = v >> sh->half, rt = v & sh->mask, t;
+	unsigned long l = v >> d->half, rt = v & d->mask, t;
 	unsigned int r;
 
 	for (r = KSLAB_SHUFFLE_ROUNDS; r-- > 0;) {
 		t = l;
-		l = rt ^ feistel_f(sh, l, r);
+		l = rt ^ feistel_f(sh, d, tweak, l, r);
 		rt = t;
 	}
-	return l << sh->half | rt;
+	return l << d->half | rt;
 }
 
+/* A permutation of 0..n-1: the network, again while past the last. */
+static unsigned long permute(const struct kslab_shuffle *sh,
+			     const struct kslab_shuffle_domain *d,
+			     unsigned long tweak, unsigned long v)
+{
+	if (!d->half)
+		return v;
+	do
+		v = feistel_forward(sh, d, tweak, v);
+	while (v >= d->n);
+	return v;
+}
+
+static unsigned long unpermute(const struct kslab_shuffle *sh,
+			       const struct kslab_shuffle_domain *d,
+			       unsigned long tweak, unsigned long v)
+{
+	if (!d->half)
+		return v;
+	do
+		v = feistel_backward(sh, d, tweak, v);
+	while (v >= d->n);
+	return v;
+}
+
+/* Each window's own permutation inside it: keyed by where it lies. */
+static unsigned long window_tweak(unsigned long window)
+{
+	return (window + 1) * GOLDEN;
+}
+
+/*
+ * Positions come a window at a time: the whole windows in a keyed order,
+ * each window's objects in an order of its own, and the partial window,
+ * if any, last. A slab thus hands out a page's worth of objects, which
+ * lie across two pages at most, before it begins another (a program
+ * that takes a few objects of a class touches about the pages they
+ * need, not a page an object), and where the next object lands is still
+ * a secret: which of the window's objects not yet out, and which window
+ * after that.
+ */
 static unsigned long position_to_object(const struct kslab_shuffle *sh,
 					unsigned long pos)
 {
-	if (!sh->half)
+	unsigned long window, offset;
+
+	if (!sh->per_window)
 		return pos;
-	do
-		pos = feistel_forward(sh, pos);
-	while (pos >= sh->objs);
-	return pos;
+	window = pos / sh->per_window;
+	offset = pos % sh->per_window;
+	if (window == sh->windows)
+		return pos - offset +
+		       permute(sh, &sh->tail, window_tweak(window), offset);
+	window = permute(sh, &sh->order, 0, window);
+	return window * sh->per_window +
+	       permute(sh, &sh->within, window_tweak(window), offset);
 }
 
 static unsigned long object_to_position(const struct kslab_shuffle *sh,
 					unsigned long index)
 {
-	if (!sh->half)
+	unsigned long window, offset;
+
+	if (!sh->per_window)
 		return index;
-	do
-		index = feistel_backward(sh, index);
-	while (index >= sh->objs);
-	return index;
+	window = index / sh->per_window;
+	offset = index % sh->per_window;
+	if (window == sh->windows)
+		return index - offset +
+		       unpermute(sh, &sh->tail, window_tweak(window), offset);
+	return unpermute(sh, &sh->order, 0, window) * sh->per_window +
+	       unpermute(sh, &sh->within, window_tweak(window), offset);
 }
 
 /* ---- the map ---- */

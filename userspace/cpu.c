@@ -47,8 +47,10 @@
 static unsigned int nr_cpus;
 
 static char *percpu_base;
-static unsigned long percpu_used[PERCPU_GRANULES / BITS_PER_WORD];
-static unsigned short percpu_len[PERCPU_GRANULES];	/* granules per run */
+static unsigned long percpu_used[PERCPU_GRANULES / BITS_PER_WORD]
+	kslab_env_table;
+/* Granules per run. */
+static unsigned short percpu_len[PERCPU_GRANULES] kslab_env_table;
 static KSLAB_DEFINE_MUTEX(percpu_lock);
 
 struct kslab_cpu_lock *kslab_cpu_locks;

@@ -60,7 +60,8 @@ static int reap_busy;
 
 static unsigned long canary_secret;
 
-static _Alignas(KSLAB_MALLOC_ALIGN) unsigned char bootstrap[BOOTSTRAP_BYTES];
+static _Alignas(KSLAB_MALLOC_ALIGN) unsigned char bootstrap[BOOTSTRAP_BYTES]
+	kslab_env_table;
 static unsigned long bootstrap_used;
 
 static bool in_bootstrap(const void *p)

@@ -49,14 +49,18 @@ unsigned long kslab_arena_base;
 unsigned long kslab_arena_pages;
 unsigned long *kslab_page_words;
 
-static unsigned long slot_used[ARENA_MAX_CHUNKS / BITS_PER_WORD];
-static unsigned long slot_kept[ARENA_MAX_CHUNKS / BITS_PER_WORD];	/* still mapped */
-static unsigned long slot_aged[ARENA_MAX_CHUNKS / BITS_PER_WORD];	/* kept at the last release */
+static unsigned long slot_used[ARENA_MAX_CHUNKS / BITS_PER_WORD] kslab_env_table;
+/* Still mapped. */
+static unsigned long slot_kept[ARENA_MAX_CHUNKS / BITS_PER_WORD] kslab_env_table;
+/* Kept at the last release. */
+static unsigned long slot_aged[ARENA_MAX_CHUNKS / BITS_PER_WORD] kslab_env_table;
 /* Each huge page's place (HUGE_PER_SLOT a slot): advised, not split since. */
-static unsigned long slot_huge[ARENA_MAX_CHUNKS * HUGE_PER_SLOT / BITS_PER_WORD];
+static unsigned long slot_huge[ARENA_MAX_CHUNKS * HUGE_PER_SLOT / BITS_PER_WORD]
+	kslab_env_table;
 static unsigned long kept_slots;	/* changed under arena_lock, read without */
 static unsigned long used_slots;	/* likewise */
-static unsigned int slot_run[ARENA_MAX_CHUNKS];	/* a large run's length, at its first slot */
+/* A large run's length, at its first slot. */
+static unsigned int slot_run[ARENA_MAX_CHUNKS] kslab_env_table;
 static unsigned long chunk_next;	/* where the search for a free slot starts */
 static KSLAB_DEFINE_SPINLOCK(arena_lock);
 

@@ -38,8 +38,8 @@
 
 static bool want_leaks;
 static bool want_allocinfo;
-static char out_path[PATH_BYTES];
-static char heap_path[PATH_BYTES];
+static char out_path[PATH_BYTES] kslab_env_table;
+static char heap_path[PATH_BYTES] kslab_env_table;
 
 /* Where the texts go: the file asked for, else stderr. -1 if it won't open. */
 static int output_open(void)

@@ -295,6 +295,90 @@ static void test_slab_order_shuffled(struct ktap_test *t)
 	test_cache_destroy(t, cache);
 }
 
+/* Distinct pages that the first @k of @objs (each @size bytes) touch. */
+static unsigned long pages_touched(void **objs, unsigned long k,
+				   unsigned long size)
+{
+	unsigned long seen[64], nr = 0, i, j, p;
+
+	for (i = 0; i < k; i++)
+		for (p = (unsigned long)objs[i] / KSLAB_PAGE_SIZE;
+		     p <= ((unsigned long)objs[i] + size - 1) / KSLAB_PAGE_SIZE;
+		     p++) {
+			for (j = 0; j < nr && seen[j] != p; j++)
+				;
+			if (j == nr && nr < 64)
+				seen[nr++] = p;
+		}
+	return nr;
+}
+
+/*
+ * Hardening's shuffle goes a page's worth of objects (a window) at a
+ * time: a slab of several pages hands out every object of one window, in
+ * an order of the window's own, before any of the next, and the windows
+ * come in an order of the slab's own. A window lies across two pages at
+ * most, so the first k objects of a slab touch at most two pages for
+ * every window begun, where a shuffle over the whole slab touches about
+ * one page an object. Objects of 700 bytes: a few windows of several.
+ */
+static void test_slab_order_page_by_page(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-windows", 700, NULL,
+					       KSLAB_NO_MAGAZINE);
+	unsigned long n, w, windows, s, i, strays = 0, pages_over = 0;
+	unsigned long ascending = 0, inside = 0;
+	struct kslab_cache_stats st;
+	void **objs;
+
+	if (!cache)
+		return;
+	st = cache_stats(cache);
+	n = st.objs_per_slab;
+	w = n / st.pages_per_slab;
+	if (!KTAP_EXPECT(t, st.pages_per_slab >= 4 && w >= 4))
+		goto out;
+	windows = n / w;
+	objs = alloc_slabs(t, cache, &st, 2);
+	if (!objs)
+		goto out;
+	for (s = 0; s < 2; s++) {
+		void **mine = objs + s * n;
+		unsigned long low = ~0UL, window[64];
+
+		for (i = 0; i < n; i++)
+			if ((unsigned long)mine[i] < low)
+				low = (unsigned long)mine[i];
+		for (i = 0; i < windows * w && i / w < 64; i++) {
+			unsigned long index = ((unsigned long)mine[i] - low) /
+					      st.size;
+
+			if (i % w == 0)
+				window[i / w] = index / w;
+			else
+				inside += mine[i] > mine[i - 1];
+			strays += index / w != window[i / w];
+		}
+		for (i = 1; i < windows && i < 64; i++)
+			ascending += window[i] > window[i - 1];
+		for (i = 1; i <= n; i++)
+			pages_over += pages_touched(mine, i, st.size) >
+				      2 * ((i + w - 1) / w);
+	}
+	KTAP_EXPECT_EQ(t, strays, 0);
+	KTAP_EXPECT_EQ(t, pages_over, 0);
+	/* Not both the windows and the objects inside them in address order. */
+	ktap_check(t, ascending < 2 * (windows - 1) ||
+		      inside < 2 * windows * (w - 1), __FILE__, __LINE__,
+		   "%lu windows of %lu: %lu of %lu window steps ascending, %lu of %lu inside",
+		   windows, w, ascending, 2 * (windows - 1), inside,
+		   2 * windows * (w - 1));
+	free_objs(cache, objs, 2 * n);
+	meta_free(objs, 2 * n * sizeof(void *));
+out:
+	test_cache_destroy(t, cache);
+}
+
 #define INTERNAL_OBJS	200
 
 /*
@@ -444,6 +528,7 @@ static void test_hwcache_align(struct ktap_test *t)
 
 static const struct ktap_case slab_layout_cases[] = {
 	{ "slab_order_shuffled", test_slab_order_shuffled },
+	{ "slab_order_page_by_page", test_slab_order_page_by_page },
 	{ "internal_caches_in_order", test_internal_caches_in_order },
 	{ "layout_table", test_layout_table },
 	{ "layout_sweep", test_layout_sweep },

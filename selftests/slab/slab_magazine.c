@@ -346,11 +346,10 @@ static bool after_first_alloc(struct ktap_test *t, const char *name,
 #define MAG_SCRATCH	256
 static void *scratch_objs[MAG_SCRATCH];
 
-/* The objects a first fill takes: a page's worth, over the shuffle's pages. */
+/* The objects a first fill takes: a page's worth. */
 static unsigned long page_worth(const struct kslab_cache_stats *st)
 {
-	unsigned long objs = st->objs_per_slab / st->pages_per_slab /
-			     st->pages_per_slab;
+	unsigned long objs = st->objs_per_slab / st->pages_per_slab;
 
 	return objs ? objs : 1;
 }
@@ -389,10 +388,10 @@ out:
 }
 
 /*
- * A new slab hands its objects out shuffled over all its pages, so a
- * cache of large objects fills its first magazine with a page's worth
- * divided by the slab's pages, at least one: a class a program barely
- * uses touches about as many pages as it hands out.
+ * A new slab hands its objects out a page's worth at a time, shuffled
+ * within the page and in the order of its pages, so a cache of large
+ * objects fills its first magazine with a page's worth, at least one: a
+ * class a program barely uses touches about as many pages as it needs.
  */
 static void test_mag_first_fill_spares_slab_pages(struct ktap_test *t)
 {
