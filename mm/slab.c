@@ -151,6 +151,7 @@ int kslab_slab_layout(struct kslab_cache *cache)
 		fit.on_slab = true;
 	}
 	cache->objs_per_slab = fit.objs;
+	kslab_map_shape_init(cache);
 	cache->header_size = header_bytes(cache, fit.objs);
 	cache->colour_step = cache->align > KSLAB_CACHE_LINE ?
 			     cache->align : KSLAB_CACHE_LINE;

@@ -67,6 +67,27 @@ _Static_assert((KSLAB_PAGE_SIZE << KSLAB_SLAB_MAX_ORDER) <= 1UL << 24 &&
 	       KSLAB_MAX_NODES <= 256, "a slab's colour and node must fit");
 
 /*
+ * A slab's shuffle (mm/slab_map.c): a keyed permutation of its objects,
+ * a page's worth (a window) at a time. Each permutation is over a domain
+ * of @n values, by a Feistel network over 2 * @half bits (0: none).
+ */
+#define KSLAB_SHUFFLE_ROUNDS	4
+struct kslab_shuffle_domain {
+	unsigned long n;
+	unsigned int half;
+	unsigned long mask;
+};
+
+/* What every slab of a cache shares: set once, as the layout is chosen. */
+struct kslab_shuffle_shape {
+	unsigned long per_window;	/* objects in a window; 0: no shuffle */
+	unsigned long windows;		/* whole windows; a partial one last */
+	struct kslab_shuffle_domain order;	/* of the whole windows */
+	struct kslab_shuffle_domain within;	/* inside a whole window */
+	struct kslab_shuffle_domain tail;	/* inside the partial one */
+};
+
+/*
  * A NUMA node's slabs of a cache that have a free object. Full slabs are
  * never taken from, so they share one list.
  */
@@ -116,6 +137,7 @@ struct kslab_cache {
 	struct kslab_cache *header_cache; /* off-slab headers come from here */
 	unsigned int max_empty;		/* empty slabs kept */
 	unsigned long secret;		/* random: free-map keys, slab shuffles */
+	struct kslab_shuffle_shape shuffle;	/* its slabs' (mm/slab_map.c) */
 	unsigned int obj_offset;	/* debug: left red zone before each object */
 	unsigned int meta_offset;	/* debug: object start to its state */
 	/* debug: freed objects held back before reuse, oldest at the head */
@@ -137,27 +159,13 @@ static inline unsigned long kslab_map_words(unsigned long objs)
 	return (objs + KSLAB_MAP_BITS - 1) / KSLAB_MAP_BITS;
 }
 
+void kslab_map_shape_init(struct kslab_cache *cache);
 void kslab_map_fill(const struct kslab_cache *cache, struct kslab_slab *slab);
 void kslab_map_clear(const struct kslab_cache *cache, struct kslab_slab *slab);
 
-/*
- * A slab's shuffle (mm/slab_map.c): a keyed permutation of its objects,
- * a page's worth (a window) at a time. Each permutation is over a domain
- * of @n values, by a Feistel network over 2 * @half bits (0: none).
- */
-#define KSLAB_SHUFFLE_ROUNDS	4
-struct kslab_shuffle_domain {
-	unsigned long n;
-	unsigned int half;
-	unsigned long mask;
-};
-
+/* One slab's: its cache's shape and its own keys. */
 struct kslab_shuffle {
-	unsigned long per_window;	/* objects in a window; 0: no shuffle */
-	unsigned long windows;		/* whole windows; a partial one last */
-	struct kslab_shuffle_domain order;	/* of the whole windows */
-	struct kslab_shuffle_domain within;	/* inside a whole window */
-	struct kslab_shuffle_domain tail;	/* inside the partial one */
+	const struct kslab_shuffle_shape *shape;
 	unsigned long key[KSLAB_SHUFFLE_ROUNDS];
 };
 

@@ -71,37 +71,46 @@ static unsigned long bit_count(unsigned long x)
 
 static void domain_init(struct kslab_shuffle_domain *d, unsigned long n)
 {
-	unsigned int bits = 0;
+	/* The bits that hold 0..n-1, rounded up to an even count. */
+	unsigned int bits = n < 2 ? 0 : 64 - (unsigned int)__builtin_clzl(n - 1);
 
 	d->n = n;
-	d->half = 0;
-	if (n < 2)
-		return;
-	while ((1UL << bits) < n)
-		bits++;
 	d->half = (bits + 1) / 2;
 	d->mask = (1UL << d->half) - 1;
+}
+
+/**
+ * kslab_map_shape_init() - set up what every slab's shuffle shares
+ * @cache: a cache whose objs_per_slab, order and flags are set
+ */
+void kslab_map_shape_init(struct kslab_cache *cache)
+{
+	struct kslab_shuffle_shape *shape = &cache->shuffle;
+	unsigned long objs = cache->objs_per_slab;
+
+	shape->per_window = 0;
+	if (!KSLAB_HARDENING || objs < 2 ||
+	    (cache->flags & KSLAB_CACHE_INTERNAL))
+		return;
+	/* A window: what a page holds, so objects come a page at a time. */
+	shape->per_window = objs >> cache->order;
+	if (!shape->per_window)
+		shape->per_window = 1;
+	shape->windows = objs / shape->per_window;
+	domain_init(&shape->order, shape->windows);
+	domain_init(&shape->within, shape->per_window);
+	domain_init(&shape->tail, objs % shape->per_window);
 }
 
 static void shuffle_init(struct kslab_shuffle *sh, const struct kslab_cache *cache,
 			 const struct kslab_slab *slab)
 {
 	unsigned long x = (cache->secret ^ (unsigned long)slab) | 1;
-	unsigned long objs = cache->objs_per_slab;
 	unsigned int r;
 
-	sh->per_window = 0;
-	if (!KSLAB_HARDENING || objs < 2 ||
-	    (cache->flags & KSLAB_CACHE_INTERNAL))
+	sh->shape = &cache->shuffle;
+	if (!sh->shape->per_window)
 		return;
-	/* A window: what a page holds, so objects come a page at a time. */
-	sh->per_window = objs >> cache->order;
-	if (!sh->per_window)
-		sh->per_window = 1;
-	sh->windows = objs / sh->per_window;
-	domain_init(&sh->order, sh->windows);
-	domain_init(&sh->within, sh->per_window);
-	domain_init(&sh->tail, objs % sh->per_window);
 	for (r = 0; r < KSLAB_SHUFFLE_ROUNDS; r++) {
 		x ^= x << 13;
 		x ^= x >> 7;
@@ -197,34 +206,36 @@ static unsigned long window_tweak(unsigned long window)
 static unsigned long position_to_object(const struct kslab_shuffle *sh,
 					unsigned long pos)
 {
+	const struct kslab_shuffle_shape *shape = sh->shape;
 	unsigned long window, offset;
 
-	if (!sh->per_window)
+	if (!shape->per_window)
 		return pos;
-	window = pos / sh->per_window;
-	offset = pos % sh->per_window;
-	if (window == sh->windows)
+	window = pos / shape->per_window;
+	offset = pos % shape->per_window;
+	if (window == shape->windows)
 		return pos - offset +
-		       permute(sh, &sh->tail, window_tweak(window), offset);
-	window = permute(sh, &sh->order, 0, window);
-	return window * sh->per_window +
-	       permute(sh, &sh->within, window_tweak(window), offset);
+		       permute(sh, &shape->tail, window_tweak(window), offset);
+	window = permute(sh, &shape->order, 0, window);
+	return window * shape->per_window +
+	       permute(sh, &shape->within, window_tweak(window), offset);
 }
 
 static unsigned long object_to_position(const struct kslab_shuffle *sh,
 					unsigned long index)
 {
+	const struct kslab_shuffle_shape *shape = sh->shape;
 	unsigned long window, offset;
 
-	if (!sh->per_window)
+	if (!shape->per_window)
 		return index;
-	window = index / sh->per_window;
-	offset = index % sh->per_window;
-	if (window == sh->windows)
+	window = index / shape->per_window;
+	offset = index % shape->per_window;
+	if (window == shape->windows)
 		return index - offset +
-		       unpermute(sh, &sh->tail, window_tweak(window), offset);
-	return unpermute(sh, &sh->order, 0, window) * sh->per_window +
-	       unpermute(sh, &sh->within, window_tweak(window), offset);
+		       unpermute(sh, &shape->tail, window_tweak(window), offset);
+	return unpermute(sh, &shape->order, 0, window) * shape->per_window +
+	       unpermute(sh, &shape->within, window_tweak(window), offset);
 }
 
 /* ---- the map ---- */
