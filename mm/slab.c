@@ -543,11 +543,12 @@ static kslab_cold void report_double_free(struct kslab_cache *cache,
  * Put @obj back in its slab's free map. Objects were checked when freed,
  * so only a double free gets here wrong: its slab is empty, or already
  * given back (and maybe reused, where no object may start at it), or its
- * map holds it free already. Under cache->lock.
+ * map holds it free already. @slab: kslab_obj_to_slab(@obj), looked up
+ * by the caller. Under cache->lock.
  */
-static void slab_give_back(struct kslab_cache *cache, void *obj)
+static void slab_give_back(struct kslab_cache *cache, void *obj,
+			   struct kslab_slab *slab)
 {
-	struct kslab_slab *slab = kslab_obj_to_slab(obj);
 	unsigned long index = ~0UL;
 	unsigned int was;
 
@@ -613,8 +614,10 @@ void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 			report_double_free(cache, obj, slab, KSLAB_OBJ_TAG_LOST);
 			obj = NULL;
 		}
+		/* A debugged cache may give back another, held back before. */
 		if (obj)
-			slab_give_back(cache, obj);
+			slab_give_back(cache, obj, obj == objs[i] ? slab :
+					kslab_obj_to_slab(obj));
 	}
 	cache->flushes++;
 	slabs_detach_empty(cache, cache->max_empty, &doomed);
@@ -640,7 +643,7 @@ void kslab_slab_drain_delayed(struct kslab_cache *cache)
 	while ((obj = kslab_debug_undelay_oldest(cache, &verdict))) {
 		cache->quarantined += verdict == KSLAB_DEBUG_QUARANTINE;
 		if (verdict == KSLAB_DEBUG_OK)
-			slab_give_back(cache, obj);
+			slab_give_back(cache, obj, kslab_obj_to_slab(obj));
 	}
 	kslab_spin_unlock(&cache->lock);
 }

@@ -163,10 +163,10 @@ void kslab_map_shape_init(struct kslab_cache *cache);
 void kslab_map_fill(const struct kslab_cache *cache, struct kslab_slab *slab);
 void kslab_map_clear(const struct kslab_cache *cache, struct kslab_slab *slab);
 
-/* One slab's: its cache's shape and its own keys. */
+/* One slab's: its cache's shape and its own key. */
 struct kslab_shuffle {
 	const struct kslab_shuffle_shape *shape;
-	unsigned long key[KSLAB_SHUFFLE_ROUNDS];
+	unsigned long key;
 };
 
 /*

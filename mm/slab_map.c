@@ -102,34 +102,31 @@ void kslab_map_shape_init(struct kslab_cache *cache)
 	domain_init(&shape->tail, objs % shape->per_window);
 }
 
+/*
+ * A slab's key: the cache's secret and the slab's address. Every give
+ * back makes one, so it is one instruction; the rounds tell themselves
+ * apart by constants (feistel_f()).
+ */
 static void shuffle_init(struct kslab_shuffle *sh, const struct kslab_cache *cache,
 			 const struct kslab_slab *slab)
 {
-	unsigned long x = (cache->secret ^ (unsigned long)slab) | 1;
-	unsigned int r;
-
 	sh->shape = &cache->shuffle;
-	if (!sh->shape->per_window)
-		return;
-	for (r = 0; r < KSLAB_SHUFFLE_ROUNDS; r++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		sh->key[r] = x;
-	}
+	sh->key = cache->secret ^ (unsigned long)slab;
 }
 
 /*
  * The round function: the top half-width bits of a multiplicative hash,
- * keyed by the slab's round key and by @tweak, which tells one window's
- * permutation from another's.
+ * keyed by the slab's key, by a constant of round @r's own and by
+ * @tweak, which tells one window's permutation from another's.
  */
 static unsigned long feistel_f(const struct kslab_shuffle *sh,
 			       const struct kslab_shuffle_domain *d,
 			       unsigned long tweak, unsigned long v,
 			       unsigned int r)
 {
-	return ((v ^ sh->key[r] ^ tweak) * GOLDEN) >> (64 - d->half);
+	unsigned long round_key = sh->key ^ (GOLDEN * (2 * r + 1));
+
+	return ((v ^ round_key ^ tweak) * GOLDEN) >> (64 - d->half);
 }
 
 static unsigned long feistel_forward(const struct kslab_shuffle *sh,
