@@ -159,27 +159,19 @@ static unsigned long feistel_backward(const struct kslab_shuffle *sh,
 	return l << d->half | rt;
 }
 
-/* A permutation of 0..n-1: the network, again while past the last. */
+/*
+ * A permutation of 0..n-1, or with @back its inverse: the network, again
+ * while past the last.
+ */
 static unsigned long permute(const struct kslab_shuffle *sh,
 			     const struct kslab_shuffle_domain *d,
-			     unsigned long tweak, unsigned long v)
+			     unsigned long tweak, unsigned long v, bool back)
 {
 	if (!d->half)
 		return v;
 	do
-		v = feistel_forward(sh, d, tweak, v);
-	while (v >= d->n);
-	return v;
-}
-
-static unsigned long unpermute(const struct kslab_shuffle *sh,
-			       const struct kslab_shuffle_domain *d,
-			       unsigned long tweak, unsigned long v)
-{
-	if (!d->half)
-		return v;
-	do
-		v = feistel_backward(sh, d, tweak, v);
+		v = back ? feistel_backward(sh, d, tweak, v) :
+			   feistel_forward(sh, d, tweak, v);
 	while (v >= d->n);
 	return v;
 }
@@ -198,41 +190,39 @@ static unsigned long window_tweak(unsigned long window)
  * that takes a few objects of a class touches about the pages they
  * need, not a page an object), and where the next object lands is still
  * a secret: which of the window's objects not yet out, and which window
- * after that.
+ * after that. shuffle_walk() takes a position to its object's index, or
+ * with @back an index to its position.
  */
+static unsigned long shuffle_walk(const struct kslab_shuffle *sh,
+				  unsigned long v, bool back)
+{
+	const struct kslab_shuffle_shape *shape = sh->shape;
+	unsigned long window, offset, other;
+
+	if (!shape->per_window)
+		return v;
+	window = v / shape->per_window;
+	offset = v % shape->per_window;
+	if (window == shape->windows)
+		return v - offset + permute(sh, &shape->tail,
+					    window_tweak(window), offset, back);
+	other = permute(sh, &shape->order, 0, window, back);
+	/* Inside, each window is keyed by where its objects lie. */
+	return other * shape->per_window +
+	       permute(sh, &shape->within, window_tweak(back ? window : other),
+		       offset, back);
+}
+
 static unsigned long position_to_object(const struct kslab_shuffle *sh,
 					unsigned long pos)
 {
-	const struct kslab_shuffle_shape *shape = sh->shape;
-	unsigned long window, offset;
-
-	if (!shape->per_window)
-		return pos;
-	window = pos / shape->per_window;
-	offset = pos % shape->per_window;
-	if (window == shape->windows)
-		return pos - offset +
-		       permute(sh, &shape->tail, window_tweak(window), offset);
-	window = permute(sh, &shape->order, 0, window);
-	return window * shape->per_window +
-	       permute(sh, &shape->within, window_tweak(window), offset);
+	return shuffle_walk(sh, pos, false);
 }
 
 static unsigned long object_to_position(const struct kslab_shuffle *sh,
 					unsigned long index)
 {
-	const struct kslab_shuffle_shape *shape = sh->shape;
-	unsigned long window, offset;
-
-	if (!shape->per_window)
-		return index;
-	window = index / shape->per_window;
-	offset = index % shape->per_window;
-	if (window == shape->windows)
-		return index - offset +
-		       unpermute(sh, &shape->tail, window_tweak(window), offset);
-	return unpermute(sh, &shape->order, 0, window) * shape->per_window +
-	       unpermute(sh, &shape->within, window_tweak(window), offset);
+	return shuffle_walk(sh, index, true);
 }
 
 /* ---- the map ---- */
