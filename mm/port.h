@@ -65,7 +65,8 @@
  *	commits), it defines KSLAB_ENV_MAG_COMMIT as 1 and these two, which
  *	give up (NULL, false) whenever the state word's sum has a bit of
  *	@refuse (a constant: the magazine empty or full, a harvest due, the
- *	profile's detour), or the CPU's section is held; a pop with @tagged (a constant) gives up
+ *	profile's detour), or the CPU's section is held; a pop with
+ *	@tagged (a constant) gives up
  *	too when the round's first word is not @pcpu's address (kmalloc's
  *	free tag, mm/kmalloc.h). They know the magazine by
  *	mm/magazine_layout.h alone, the one meeting point of port and core.
@@ -74,8 +75,9 @@
  *   KSLAB_ENV_CPU_ADD, kslab_env_cpu_add(counter, stride, delta)
  *	optional: add @delta to this CPU's copy of a counter whose copies
  *	lie @stride bytes apart, losing no update (userspace: a restartable
- *	sequence whose commit is the add itself); elsewhere an atomic add
- *	on kslab_cpu_id()'s copy.
+ *	sequence whose commit is the add itself), and return true; false
+ *	where it cannot (userspace in lock mode, and where it is left
+ *	undefined), and kslab_cpu_add() makes an atomic add instead.
  *   kslab_each_cpu_exclusive(fn, arg)  call fn(cpu, arg) once for every
  *                       CPU id, each inside that CPU's exclusive section,
  *                       so fn may touch that CPU's per-CPU data (kernel: an
@@ -261,18 +263,33 @@ typedef void (*kslab_rcu_fn)(struct kslab_rcu_head *head);
 #define kslab_env_table
 #endif
 
-/* Elsewhere a per-CPU add is an atomic add on the CPU's copy. */
 #ifndef KSLAB_ENV_CPU_ADD
 #define KSLAB_ENV_CPU_ADD	0
 
-static inline void kslab_env_cpu_add(struct kslab_atomic *counter,
+static inline bool kslab_env_cpu_add(struct kslab_atomic *counter,
 				     size_t stride, long delta)
 {
-	kslab_atomic_add((struct kslab_atomic *)((char *)counter +
-						 kslab_cpu_id() * stride),
-			 delta);
+	(void)counter;
+	(void)stride;
+	(void)delta;
+	return false;
 }
 #endif
+
+/*
+ * Add @delta to this CPU's copy of a counter whose copies lie @stride
+ * bytes apart: the port's per-CPU add where it has one that can run
+ * now, else an atomic add on the copy of the CPU it runs on (it may move
+ * meanwhile, so the add must be atomic).
+ */
+static inline void kslab_cpu_add(struct kslab_atomic *counter, size_t stride,
+				 long delta)
+{
+	if (!kslab_env_cpu_add(counter, stride, delta))
+		kslab_atomic_add((struct kslab_atomic *)((char *)counter +
+							 kslab_cpu_id() * stride),
+				 delta);
+}
 
 /*
  * Marks for memory checkers: an environment that tells one (userspace

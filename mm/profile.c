@@ -115,8 +115,8 @@ static void count(unsigned int site, long bytes, long calls)
 {
 	const size_t stride = SITE_SLOTS * sizeof(*site_counts);
 
-	kslab_env_cpu_add(&site_counts[site].bytes, stride, bytes);
-	kslab_env_cpu_add(&site_counts[site].calls, stride, calls);
+	kslab_cpu_add(&site_counts[site].bytes, stride, bytes);
+	kslab_cpu_add(&site_counts[site].calls, stride, calls);
 }
 
 /* The tables, made or not, given back. Under kslab_caches_lock. */

@@ -137,8 +137,9 @@ miss:
 
 /*
  * Push: commit state + KSLAB_MAG_PUSH unless the sum has a bit of @refuse
- * (as for the pop) or @obj is the round on top already (a double free: the slow path reports it);
- * the object goes below the new round count. With the new count r in off,
+ * (as for the pop) or @obj is the round on top already (a double free:
+ * the slow path reports it); the object goes below the new round count.
+ * With the new count r in off,
  * (mag + 8 * r) is the top round objs[r - 2], or for r = 1 the magazine's
  * own state word, stale while it is loaded but always below 2^32, a
  * small number no object's address equals.
@@ -230,6 +231,10 @@ restart:
 		;
 	}
 }
+
+/* The contract's per-CPU add: the sequence; in lock mode, none. */
+#define KSLAB_ENV_CPU_ADD	1
+#define kslab_env_cpu_add	kslab_rseq_cpu_add
 #else
 /* No sequences written for this architecture: userspace/cpu.c picks "lock". */
 static inline void *kslab_rseq_mag_pop(struct kslab_cpu_cache *pcpu,
@@ -255,32 +260,11 @@ static inline int kslab_rseq_cpu_trylock(void)
 	return -1;
 }
 
-static inline bool kslab_rseq_cpu_add(struct kslab_atomic *counter,
-				      size_t stride, long delta)
-{
-	(void)counter;
-	(void)stride;
-	(void)delta;
-	return false;
-}
-
 #endif
 
 /* The contract's restartable commit: the sequences above. */
 #define KSLAB_ENV_MAG_COMMIT	1
 #define kslab_env_mag_pop	kslab_rseq_mag_pop
 #define kslab_env_mag_push	kslab_rseq_mag_push
-
-/* The contract's per-CPU add: a sequence, or in lock mode an atomic add. */
-#define KSLAB_ENV_CPU_ADD	1
-
-static inline void kslab_env_cpu_add(struct kslab_atomic *counter,
-				     size_t stride, long delta)
-{
-	if (!kslab_rseq_cpu_add(counter, stride, delta))
-		kslab_atomic_add((struct kslab_atomic *)
-				 ((char *)counter + kslab_cpu_id() * stride),
-				 delta);
-}
 
 #endif /* KSLAB_USERSPACE_PORT_RSEQ_H */

@@ -312,9 +312,10 @@ static void test_cpu_section_exclusive(struct ktap_test *t)
 }
 
 /*
- * kslab_env_cpu_add(): threads beyond the CPUs, preempted and moved
- * between reading their CPU and adding, lose no update; each CPU's copy
- * lies a cache line from the next. Adds of +3 and -1 by turns, so a
+ * kslab_cpu_add(), the port's per-CPU add or the atomic one: threads
+ * beyond the CPUs, preempted and moved between reading their CPU and
+ * adding, lose no update; each CPU's copy lies a cache line from the
+ * next. Adds of +3 and -1 by turns, so a
  * lost or doubled add of either shows in the sum.
  */
 #define CPU_ADD_STRIDE	KSLAB_CACHE_LINE
@@ -326,7 +327,7 @@ static void *cpu_add_worker(void *arg)
 
 	stress_wait_start(s);
 	for (i = 0; i < s->iterations; i++)
-		kslab_env_cpu_add(s->ctx, CPU_ADD_STRIDE, i & 1 ? -1 : 3);
+		kslab_cpu_add(s->ctx, CPU_ADD_STRIDE, i & 1 ? -1 : 3);
 	return NULL;
 }
 
