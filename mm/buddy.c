@@ -52,11 +52,19 @@ static void env_discard(struct kslab_page_source *source, void *p,
 	kslab_env_chunk_discard(p, size);
 }
 
+static void env_populate(struct kslab_page_source *source, void *p,
+			 size_t size)
+{
+	(void)source;
+	kslab_env_chunk_populate(p, size);
+}
+
 static struct kslab_page_source env_page_sources[KSLAB_MAX_NODES] = {
 	[0 ... KSLAB_MAX_NODES - 1] = {
 		.grant = env_grant,
 		.take_back = env_take_back,
 		.discard = env_discard,
+		.populate = KSLAB_ENV_POPULATE ? env_populate : NULL,
 	},
 };
 
@@ -213,8 +221,10 @@ static struct kslab_page *take_block(struct kslab_zone *zone,
 static void chunk_setup(struct kslab_chunk *chunk, struct kslab_zone *zone,
 			unsigned long base, bool reused)
 {
-	if (reused)
+	if (reused) {
 		kslab_memset(chunk->pages, 0, sizeof(chunk->pages));
+		kslab_memset(chunk->populated, 0, sizeof(chunk->populated));
+	}
 	chunk->base = base;
 	chunk->zone = zone;
 }
@@ -299,6 +309,49 @@ out_unreserve:
 }
 
 /*
+ * Populating. A fresh page costs a page fault at its first write, where
+ * one step that makes a run of pages resident costs far less a page (the
+ * page source's populate). A small block is written soon after it is
+ * handed out (a slab's header and objects), and the blocks after it in
+ * its group are the next small ones handed out: a fresh chunk's blocks go
+ * from its start upward, each split keeping its lower half. So the first
+ * block of KSLAB_POPULATE_ORDER or less out of a group since the chunk
+ * came, or since a discard took the group's memory back, populates the
+ * whole group. Larger blocks are left to their page faults: a large
+ * kmalloc may be written only in part. Under the zone lock: whether
+ * @page's group needs populating, now marked populated.
+ */
+static bool group_claim(const struct kslab_zone *zone,
+			const struct kslab_page *page, unsigned int order)
+{
+	struct kslab_chunk *chunk = kslab_page_chunk(page);
+	unsigned long group = page->index >> KSLAB_POPULATE_ORDER;
+	unsigned long *word = &chunk->populated[group / KSLAB_GROUP_WORD_BITS];
+	unsigned long bit = 1UL << (group % KSLAB_GROUP_WORD_BITS);
+
+	if (order > KSLAB_POPULATE_ORDER || !zone->source->populate ||
+	    (*word & bit))
+		return false;
+	*word |= bit;
+	return true;
+}
+
+/* Under the zone lock: the block of @order at @page lost its memory. */
+static void groups_forget(const struct kslab_page *page, unsigned int order)
+{
+	struct kslab_chunk *chunk = kslab_page_chunk(page);
+	unsigned long group = page->index >> KSLAB_POPULATE_ORDER;
+	unsigned long end = group + 1;
+
+	if (order > KSLAB_POPULATE_ORDER)
+		end = group + (1UL << (order - KSLAB_POPULATE_ORDER));
+
+	for (; group < end; group++)
+		chunk->populated[group / KSLAB_GROUP_WORD_BITS] &=
+			~(1UL << (group % KSLAB_GROUP_WORD_BITS));
+}
+
+/*
  * With @injected, fault injection's pages point may fail it first, and
  * says so there.
  */
@@ -306,6 +359,7 @@ static void *zone_alloc(struct kslab_zone *zone, gfp_t gfp,
 			unsigned int order, bool *injected)
 {
 	struct kslab_page *page = NULL;
+	bool populate = false;
 	void *addr;
 
 	kslab_spin_lock(&zone->lock);
@@ -323,11 +377,19 @@ static void *zone_alloc(struct kslab_zone *zone, gfp_t gfp,
 	}
 	if (!page)
 		zone->events.alloc_failures++;
+	else
+		populate = group_claim(zone, page, order);
 	kslab_spin_unlock(&zone->lock);
 	if (!page)
 		return NULL;
 
 	addr = kslab_page_address(page);
+	if (populate)
+		zone->source->populate(zone->source,
+				       (void *)((unsigned long)addr &
+						~((KSLAB_PAGE_SIZE <<
+						   KSLAB_POPULATE_ORDER) - 1)),
+				       KSLAB_PAGE_SIZE << KSLAB_POPULATE_ORDER);
 	if (gfp & __GFP_ZERO)
 		kslab_memset(addr, 0, KSLAB_PAGE_SIZE << order);
 	return addr;
@@ -672,12 +734,34 @@ unsigned long kslab_zone_discard_free(struct kslab_zone *zone)
 			zone->source->discard(zone->source,
 					      kslab_page_address(page),
 					      KSLAB_PAGE_SIZE << order);
+			groups_forget(page, order);
 			n++;
 		}
 	}
 	kslab_spin_unlock(&zone->lock);
 	zone_trim(zone, true);	/* the quota may have been lowered meanwhile */
 	return n;
+}
+
+/**
+ * kslab_discard_pages() - an allocated block's contents are not needed
+ * @addr:  the block
+ * @order: its order, KSLAB_DISCARD_MIN_ORDER or more
+ *
+ * The block stays allocated; its memory goes back to the environment
+ * where the page source can discard, and the next writes fault it in.
+ */
+void kslab_discard_pages(void *addr, unsigned int order)
+{
+	struct kslab_page *page = kslab_virt_to_page(addr);
+	struct kslab_zone *zone = kslab_page_chunk(page)->zone;
+
+	if (!zone->source->discard)
+		return;
+	zone->source->discard(zone->source, addr, KSLAB_PAGE_SIZE << order);
+	kslab_spin_lock(&zone->lock);
+	groups_forget(page, order);
+	kslab_spin_unlock(&zone->lock);
 }
 
 unsigned long kslab_zone_destroy(struct kslab_zone *zone)

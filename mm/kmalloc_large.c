@@ -24,6 +24,7 @@
 #include <kslab/slab.h>
 
 #include "kmalloc_large.h"
+#include "page.h"
 
 #define KEPT_MIN_BYTES	(64UL << 20)
 #define KEPT_SHARE	3	/* of the live bytes, a third */
@@ -53,7 +54,7 @@ static void peak_raise(unsigned long *peak, long now)
  * program shows that it frees and allocates blocks of their size again:
  *
  * - a free gives the block's pages back at once, where the environment
- *   can (kslab_env_chunk_discard()), rather than leaving them resident in
+ *   can (kslab_discard_pages()), rather than leaving them resident in
  *   the buddy allocator until the next reap: a program whose tables grow
  *   by doubling frees a block of each size once, and without this its
  *   peak held all of them (python3 filling a 300k-key dict: 90.6 MiB
@@ -92,7 +93,7 @@ void *kslab_kmalloc_block_alloc(unsigned int order, gfp_t gfp, int node)
 		return kslab_alloc_pages_node(gfp, order, node);
 	p = kslab_alloc_pages_node(gfp & ~__GFP_ZERO, order, node);
 	if (p && order >= kslab_env_discard_order(p))
-		kslab_env_chunk_discard(p, KSLAB_PAGE_SIZE << order);
+		kslab_discard_pages(p, order);
 	else if (p)
 		kslab_memset(p, 0, KSLAB_PAGE_SIZE << order);
 	return p;
@@ -107,7 +108,7 @@ void kslab_kmalloc_block_free(void *p, unsigned int order)
 {
 	if (order >= KSLAB_READ_ONCE(fresh_from)) {
 		if (order >= kslab_env_discard_order(p))
-			kslab_env_chunk_discard(p, KSLAB_PAGE_SIZE << order);
+			kslab_discard_pages(p, order);
 		KSLAB_WRITE_ONCE(fresh_from, order + 1);
 	}
 	kslab_free_pages(p, order);

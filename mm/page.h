@@ -11,6 +11,8 @@
 #ifndef KSLAB_PAGE_H
 #define KSLAB_PAGE_H
 
+#include <kslab/buddy.h>
+
 #include "list.h"
 #include "port.h"
 
@@ -47,10 +49,26 @@ struct kslab_page {
 
 _Static_assert(KSLAB_MAX_ORDER <= 15, "page index must fit 16 bits");
 
+/*
+ * A chunk's pages are made resident a group at a time, as small blocks are
+ * first handed out of them (mm/buddy.c): 2^KSLAB_POPULATE_ORDER pages, no
+ * more than the smallest block discarded, so a discard covers whole groups.
+ */
+#define KSLAB_POPULATE_ORDER	3
+#define KSLAB_CHUNK_GROUPS	(KSLAB_CHUNK_PAGES >> KSLAB_POPULATE_ORDER)
+#define KSLAB_GROUP_WORD_BITS	(8 * sizeof(unsigned long))
+
+_Static_assert(KSLAB_POPULATE_ORDER <= KSLAB_DISCARD_MIN_ORDER,
+	       "a discard must cover whole populate groups");
+_Static_assert(KSLAB_CHUNK_GROUPS % KSLAB_GROUP_WORD_BITS == 0,
+	       "populate groups fill whole words");
+
 struct kslab_chunk {
 	unsigned long base;		/* address of page 0 */
 	struct kslab_zone *zone;
 	struct kslab_list_head node;	/* zone->chunks, or zone->spare_descs */
+	/* Groups populated since granted or last discarded; zone->lock */
+	unsigned long populated[KSLAB_CHUNK_GROUPS / KSLAB_GROUP_WORD_BITS];
 	struct kslab_page pages[KSLAB_CHUNK_PAGES];
 };
 
@@ -80,6 +98,9 @@ static inline struct kslab_page *kslab_page_head(struct kslab_page *page)
 
 /* The node @node names, or the calling CPU's for -1 (mm/buddy.c). */
 unsigned int kslab_home_node(int node);
+
+/* An allocated block's memory goes back, the block stays (mm/buddy.c). */
+void kslab_discard_pages(void *addr, unsigned int order);
 
 /* kslab_virt_to_page() is inline there; it needs struct kslab_chunk. */
 #include "pagemap.h"

@@ -109,6 +109,13 @@
  *                                  the memory and keep it mapped
  *                                  (userspace: madvise); may do nothing
  *                                  (kernel).
+ *   kslab_env_chunk_populate(p, size)  @size bytes at @p, inside a
+ *                                  granted chunk, are about to be
+ *                                  written: make them resident in one
+ *                                  step (userspace: madvise), where a
+ *                                  page fault a page costs more; a hint
+ *                                  (KSLAB_ENV_POPULATE; nothing by
+ *                                  default, and in the kernel).
  *   KSLAB_ENV_DISCARD_ZEROES       1 where discarded memory reads back as
  *                                  zeroes, touching no page until it is
  *                                  written (userspace); 0 by default.
@@ -349,6 +356,17 @@ static inline unsigned int kslab_env_discard_order(const void *p)
 {
 	(void)p;
 	return 0;
+}
+#endif
+
+/* Chunk memory is resident when written unless the environment says. */
+#ifndef KSLAB_ENV_POPULATE
+#define KSLAB_ENV_POPULATE	0
+
+static inline void kslab_env_chunk_populate(void *p, size_t size)
+{
+	(void)p;
+	(void)size;
 }
 #endif
 

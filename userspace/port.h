@@ -394,6 +394,10 @@ static inline unsigned long *kslab_env_page_word(const void *addr)
 /* MADV_DONTNEED leaves private anonymous pages reading as zeroes. */
 #define KSLAB_ENV_DISCARD_ZEROES	1
 
+/* A page fault costs more than its share of one madvise over a run. */
+#define KSLAB_ENV_POPULATE	1
+void kslab_env_chunk_populate(void *p, size_t size);
+
 /* Slots advised for huge pages are discarded in whole huge pages. */
 #define KSLAB_ENV_DISCARD_ORDER		1
 unsigned int kslab_env_discard_order(const void *p);

@@ -63,6 +63,9 @@ struct kslab_buddy_stats {
  * @discard:   optional: the contents of @size bytes at @p, inside a
  *             granted block, are not needed, but they stay granted (the
  *             environment may reclaim their memory)
+ * @populate:  optional: @size bytes at @p, inside a granted block, are
+ *             about to be written: make them resident now, in one step
+ *             rather than a page fault a page (a hint; may do nothing)
  *
  * Embed it in a larger struct to carry state; the hooks get it back.
  */
@@ -70,6 +73,8 @@ struct kslab_page_source {
 	void *(*grant)(struct kslab_page_source *source, gfp_t gfp);
 	void (*take_back)(struct kslab_page_source *source, void *chunk);
 	void (*discard)(struct kslab_page_source *source, void *p, size_t size);
+	void (*populate)(struct kslab_page_source *source, void *p,
+			 size_t size);
 };
 
 /**

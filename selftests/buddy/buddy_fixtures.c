@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Fixtures shared by the buddy tests (declared in buddy_tests.h): the
- * address helpers, the recording page source behind every test zone,
+ * address helpers, the recording page source behind every test zone
+ * (grants, take-backs, discards and populates),
  * allocating a zone's first blocks at known places, the free-list
  * expectation, random orders, and page tags that catch overlapping or
  * overwritten blocks.
@@ -140,6 +141,32 @@ static void test_source_take_back(struct kslab_page_source *source,
 		kslab_env_chunk_take_back(chunk);
 }
 
+/* Discards are counted; the memory stays, as a discard allows. */
+static void test_source_discard(struct kslab_page_source *source, void *p,
+				size_t size)
+{
+	struct test_source *src = to_test_source(source);
+
+	(void)p;
+	(void)size;
+	kslab_spin_lock(&src->lock);
+	src->discards++;
+	kslab_spin_unlock(&src->lock);
+}
+
+/* Populates are recorded, the first TEST_POPULATE_LOG of them in full. */
+static void test_source_populate(struct kslab_page_source *source, void *p,
+				 size_t size)
+{
+	struct test_source *src = to_test_source(source);
+
+	kslab_spin_lock(&src->lock);
+	if (src->populates < TEST_POPULATE_LOG)
+		src->populated[src->populates] = (struct test_range){ p, size };
+	src->populates++;
+	kslab_spin_unlock(&src->lock);
+}
+
 void test_source_set_budget(struct test_source *src, long budget)
 {
 	kslab_spin_lock(&src->lock);
@@ -162,6 +189,8 @@ struct test_zone *test_zone_create(struct ktap_test *t, const char *name,
 		return NULL;
 	tz->src.source.grant = test_source_grant;
 	tz->src.source.take_back = test_source_take_back;
+	tz->src.source.discard = test_source_discard;
+	tz->src.source.populate = test_source_populate;
 	kslab_spin_init(&tz->src.lock);
 	tz->src.grant_budget = TEST_SOURCE_UNLIMITED;
 	params.source = &tz->src.source;

@@ -25,6 +25,7 @@ extern const struct ktap_suite buddy_limits_suite;	/* buddy_limits.c */
 extern const struct ktap_suite buddy_model_suite;	/* buddy_model.c */
 extern const struct ktap_suite buddy_bad_free_suite;	/* buddy_bad_free.c */
 extern const struct ktap_suite buddy_checker_suite;	/* buddy_checker.c */
+extern const struct ktap_suite buddy_populate_suite;	/* buddy_populate.c */
 
 /* Addresses (buddy_fixtures.c) */
 unsigned long order_bytes(unsigned int order);
@@ -41,6 +42,14 @@ bool resolves_to_block(const void *addr, const void *block,
 /* grant_budget value for a source that never refuses. */
 #define TEST_SOURCE_UNLIMITED	(-1L)
 
+/* Populate calls a test source records in full, the first ones. */
+#define TEST_POPULATE_LOG	8
+
+struct test_range {
+	void *p;
+	size_t size;
+};
+
 struct test_source {
 	struct kslab_page_source source;
 	struct kslab_spinlock lock;	/* the fields below */
@@ -50,6 +59,9 @@ struct test_source {
 	unsigned long take_backs;
 	unsigned long strays;		/* take-backs of chunks never granted */
 	unsigned long overflows;	/* grants beyond the held[] record */
+	unsigned long discards;
+	unsigned long populates;
+	struct test_range populated[TEST_POPULATE_LOG];
 	unsigned long nr_held;
 	void *held[TEST_SOURCE_MAX_CHUNKS];	/* in grant order */
 };

@@ -5,13 +5,14 @@
  *
  * Covered: malloc'd memory is foreign to kslab (descriptor lookup and
  * frees), several threads allocating and freeing on one zone with blocks
- * handed between them, and chunks given back really leaving the
- * process's resident set.
+ * handed between them, chunks given back really leaving the process's
+ * resident set, and the environment populating what it is asked to.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include <kslab/buddy.h>
 
@@ -285,6 +286,52 @@ static void test_no_gfp_flags_allocate(struct ktap_test *t)
 		   "first allocation with gfp 0: %s %s", c.out, c.err);
 }
 
+#define POPULATE_ARG	"--populate-resident"
+#define GROUP_PAGES	(1UL << KSLAB_POPULATE_ORDER)
+
+/*
+ * In a fresh process with 4 KiB pages: the first page of a new zone's
+ * chunk, unwritten; print how many pages of its group and of the next
+ * group are resident.
+ */
+static int populate_resident(void)
+{
+	struct kslab_zone *zone = kslab_zone_create("populate-env", NULL);
+	unsigned char vec[2 * GROUP_PAGES];
+	unsigned long i, first = 0, next = 0;
+	void *page = zone ? kslab_zone_alloc_pages(zone, GFP_KERNEL, 0) : NULL;
+
+	if (!page || mincore(page, sizeof(vec) * KSLAB_PAGE_SIZE, vec)) {
+		printf("no page\n");
+		return 1;
+	}
+	for (i = 0; i < GROUP_PAGES; i++) {
+		first += vec[i] & 1;
+		next += vec[GROUP_PAGES + i] & 1;
+	}
+	printf("%lu %lu\n", first, next);
+	kslab_free_pages(page, 0);
+	kslab_zone_destroy(zone);
+	return 0;
+}
+
+/*
+ * The environment's page source populates: a chunk's first block makes
+ * its whole group resident before anything writes it, and only its group.
+ */
+static void test_populate_makes_resident(struct ktap_test *t)
+{
+	char *envp[] = { "KSLAB_THP=off", NULL };
+	char expected[32];
+	struct capture c;
+
+	snprintf(expected, sizeof(expected), "%lu 0\n", GROUP_PAGES);
+	KTAP_ASSERT(t, capture_self(&c, POPULATE_ARG, envp));
+	ktap_check(t, !strcmp(c.out, expected), __FILE__, __LINE__,
+		   "resident pages of the group and the next: %s %s", c.out,
+		   c.err);
+}
+
 #define PINNED_CHUNKS	16
 #define PINNED_PAGES	(PINNED_CHUNKS * KSLAB_CHUNK_PAGES)
 
@@ -337,6 +384,7 @@ static const struct ktap_case buddy_user_cases[] = {
 	{ "threads_8", test_threads_8 },
 	{ "rss_returns_to_os", test_rss_returns_to_os },
 	{ "discard_kept_chunks", test_discard_kept_chunks },
+	{ "populate_makes_resident", test_populate_makes_resident },
 };
 
 static const struct ktap_suite buddy_user_suite =
@@ -346,10 +394,13 @@ int main(int argc, char **argv)
 {
 	const struct ktap_suite suites[] = {
 		buddy_split_suite, buddy_limits_suite, buddy_model_suite,
-		buddy_bad_free_suite, buddy_checker_suite, buddy_user_suite,
+		buddy_bad_free_suite, buddy_checker_suite, buddy_populate_suite,
+		buddy_user_suite,
 	};
 
 	if (argc > 1 && !strcmp(argv[1], FIRST_ALLOC_ARG))
 		return first_alloc_no_flags();
+	if (argc > 1 && !strcmp(argv[1], POPULATE_ARG))
+		return populate_resident();
 	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
 }

@@ -49,7 +49,7 @@ static int __init kslab_test_init(void)
 {
 	const struct ktap_suite suites[] = {
 		buddy_split_suite, buddy_limits_suite, buddy_model_suite,
-		buddy_bad_free_suite, buddy_checker_suite,
+		buddy_bad_free_suite, buddy_checker_suite, buddy_populate_suite,
 		slab_create_suite, slab_layout_suite, slab_ctor_suite,
 		slab_bad_free_suite, slab_magazine_suite, slab_reclaim_suite,
 		slab_stats_suite, slab_words_suite, slab_sheaf_suite,
