@@ -47,10 +47,14 @@
 static unsigned int nr_cpus;
 
 static char *percpu_base;
-static unsigned long percpu_used[PERCPU_GRANULES / BITS_PER_WORD]
-	kslab_env_table;
-/* Granules per run. */
-static unsigned short percpu_len[PERCPU_GRANULES] kslab_env_table;
+/*
+ * Which granules are in use, and each run's length at its first granule:
+ * one table, so that the first allocations touch one page of it.
+ */
+static struct {
+	unsigned long used[PERCPU_GRANULES / BITS_PER_WORD];
+	unsigned short len[PERCPU_GRANULES];
+} percpu_map kslab_env_table;
 static KSLAB_DEFINE_MUTEX(percpu_lock);
 
 struct kslab_cpu_lock *kslab_cpu_locks;
@@ -135,7 +139,7 @@ unsigned int kslab_nr_cpus(void)
 
 static bool percpu_test(unsigned long granule)
 {
-	return percpu_used[granule / BITS_PER_WORD] &
+	return percpu_map.used[granule / BITS_PER_WORD] &
 	       (1UL << (granule % BITS_PER_WORD));
 }
 
@@ -147,9 +151,9 @@ static void percpu_mark(unsigned long first, unsigned long count, bool used)
 		unsigned long bit = 1UL << (g % BITS_PER_WORD);
 
 		if (used)
-			percpu_used[g / BITS_PER_WORD] |= bit;
+			percpu_map.used[g / BITS_PER_WORD] |= bit;
 		else
-			percpu_used[g / BITS_PER_WORD] &= ~bit;
+			percpu_map.used[g / BITS_PER_WORD] &= ~bit;
 	}
 }
 
@@ -286,7 +290,7 @@ static bool percpu_reserve(void)
 		return false;
 	percpu_base = p;
 	percpu_mark(0, 1, true);
-	percpu_len[0] = 1;
+	percpu_map.len[0] = 1;
 	percpu_set_mode(p);
 	kslab_fork_handlers_register();
 	kslab_store_release(&kslab_cpu_locks, (struct kslab_cpu_lock *)p);
@@ -308,7 +312,7 @@ void *kslab_percpu_alloc(size_t size)
 		first = percpu_find(count);
 	if (first < PERCPU_GRANULES) {
 		percpu_mark(first, count, true);
-		percpu_len[first] = (unsigned short)count;
+		percpu_map.len[first] = (unsigned short)count;
 	}
 	kslab_mutex_unlock(&percpu_lock);
 	if (first >= PERCPU_GRANULES)
@@ -331,9 +335,9 @@ void kslab_percpu_free(void *ptr)
 	KSLAB_BUG_ON(first >= PERCPU_GRANULES ||
 		     (char *)ptr != percpu_base + first * PERCPU_GRANULE);
 	kslab_mutex_lock(&percpu_lock);
-	KSLAB_BUG_ON(!percpu_len[first]);
-	percpu_mark(first, percpu_len[first], false);
-	percpu_len[first] = 0;
+	KSLAB_BUG_ON(!percpu_map.len[first]);
+	percpu_mark(first, percpu_map.len[first], false);
+	percpu_map.len[first] = 0;
 	kslab_mutex_unlock(&percpu_lock);
 }
 

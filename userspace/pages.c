@@ -50,19 +50,29 @@ unsigned long kslab_arena_base;
 unsigned long kslab_arena_pages;
 unsigned long *kslab_page_words;
 
-static unsigned long slot_used[ARENA_MAX_CHUNKS / BITS_PER_WORD] kslab_env_table;
-/* Still mapped. */
-static unsigned long slot_kept[ARENA_MAX_CHUNKS / BITS_PER_WORD] kslab_env_table;
-/* Kept at the last release. */
-static unsigned long slot_aged[ARENA_MAX_CHUNKS / BITS_PER_WORD] kslab_env_table;
-/* Each huge page's place (HUGE_PER_SLOT a slot): advised, not split since. */
-static unsigned long slot_huge[ARENA_MAX_CHUNKS * HUGE_PER_SLOT / BITS_PER_WORD]
+/*
+ * The slot maps, side by side: a word of each for every BITS_PER_WORD
+ * slots (SLOT_HUGE's words hold a bit for each huge page's place,
+ * HUGE_PER_SLOT a slot). The slots a process uses then have their bits
+ * in a few lines of one page, where a page a map cost a short program a
+ * page fault each.
+ */
+enum slot_map {
+	SLOT_USED,		/* claimed */
+	SLOT_KEPT,		/* free, still mapped */
+	SLOT_AGED,		/* kept at the last release */
+	SLOT_HUGE,		/* the place was advised, not split since */
+	SLOT_MAP_WORDS = SLOT_HUGE + HUGE_PER_SLOT,
+};
+
+static unsigned long slot_maps[ARENA_MAX_CHUNKS / BITS_PER_WORD][SLOT_MAP_WORDS]
 	kslab_env_table;
 static unsigned long kept_slots;	/* changed under arena_lock, read without */
 static unsigned long used_slots;	/* likewise */
 /* A large run's length, at its first slot. */
 static unsigned int slot_run[ARENA_MAX_CHUNKS] kslab_env_table;
-static unsigned long chunk_next;	/* where the search for a free slot starts */
+/* The search for a free run starts below it; 0 for the top. */
+static unsigned long chunk_below;
 static KSLAB_DEFINE_SPINLOCK(arena_lock);
 
 static void *map_anonymous(size_t size)
@@ -83,28 +93,40 @@ static bool map_fixed(void *addr, size_t size, bool usable)
 	return mmap(addr, size, prot, flags, -1, 0) != MAP_FAILED;
 }
 
-/* Reserve the arena and its words. Under arena_lock. */
+/*
+ * Reserve the arena and its words. Under arena_lock.
+ *
+ * The words are mapped first. The kernel places mappings top-down, each
+ * just below the last, so the arena lands below the words and their end
+ * lies next to the mappings made before them (the libraries, kslab's
+ * per-CPU region). Slots are handed out from the top (slots_claim()),
+ * so the first chunk's words share a page table with those mappings, and
+ * the chunk itself lies within the same gigabyte: each new page table
+ * costs a page fault several times a plain one's on a virtual machine
+ * (the first chunk at the arena's bottom, 64 GiB away, took two new
+ * tables and its words one more).
+ */
 static bool arena_reserve(void)
 {
 	unsigned long size, raw = 0, pages;
 	void *words = MAP_FAILED;
 
 	for (size = KSLAB_ARENA_SIZE; size >= ARENA_MIN_SIZE; size /= 2) {
-		void *p = mmap(NULL, size + KSLAB_CHUNK_SIZE, PROT_NONE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			       -1, 0);
+		void *p;
 
-		if (p == MAP_FAILED)
-			continue;
 		pages = size >> KSLAB_PAGE_SHIFT;
 		words = mmap(NULL, pages * sizeof(unsigned long),
 			     PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (words != MAP_FAILED) {
+		if (words == MAP_FAILED)
+			continue;
+		p = mmap(NULL, size + KSLAB_CHUNK_SIZE, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p != MAP_FAILED) {
 			raw = (unsigned long)p;
 			break;
 		}
-		munmap(p, size + KSLAB_CHUNK_SIZE);
+		munmap(words, pages * sizeof(unsigned long));
 	}
 	if (!raw)
 		return false;
@@ -126,25 +148,34 @@ static unsigned long arena_slots(void)
 	return kslab_arena_pages / KSLAB_CHUNK_PAGES;
 }
 
+/* The word of @map that holds bit @bit (a slot, or a huge page's place). */
+static unsigned long *map_word(enum slot_map map, unsigned long bit)
+{
+	if (map == SLOT_HUGE)
+		return &slot_maps[bit / (BITS_PER_WORD * HUGE_PER_SLOT)]
+				 [SLOT_HUGE + bit / BITS_PER_WORD % HUGE_PER_SLOT];
+	return &slot_maps[bit / BITS_PER_WORD][map];
+}
+
 /*
  * Bits change under arena_lock, but slots_map() reads a claimed run's
  * kept bits without it while others change their neighbours in the same
  * word: so every access is atomic.
  */
-static bool bit_test(const unsigned long *map, unsigned long slot)
+static bool bit_test(enum slot_map map, unsigned long bit)
 {
-	return __atomic_load_n(&map[slot / BITS_PER_WORD], __ATOMIC_RELAXED) &
-	       (1UL << (slot % BITS_PER_WORD));
+	return __atomic_load_n(map_word(map, bit), __ATOMIC_RELAXED) &
+	       (1UL << (bit % BITS_PER_WORD));
 }
 
-static void bit_set(unsigned long *map, unsigned long slot, bool on)
+static void bit_set(enum slot_map map, unsigned long bit, bool on)
 {
-	unsigned long bit = 1UL << (slot % BITS_PER_WORD);
+	unsigned long mask = 1UL << (bit % BITS_PER_WORD);
 
 	if (on)
-		__atomic_fetch_or(&map[slot / BITS_PER_WORD], bit, __ATOMIC_RELAXED);
+		__atomic_fetch_or(map_word(map, bit), mask, __ATOMIC_RELAXED);
 	else
-		__atomic_fetch_and(&map[slot / BITS_PER_WORD], ~bit, __ATOMIC_RELAXED);
+		__atomic_fetch_and(map_word(map, bit), ~mask, __ATOMIC_RELAXED);
 }
 
 static void huge_mark(unsigned long slot, bool huge)
@@ -152,19 +183,19 @@ static void huge_mark(unsigned long slot, bool huge)
 	unsigned int i;
 
 	for (i = 0; i < HUGE_PER_SLOT; i++)
-		bit_set(slot_huge, slot * HUGE_PER_SLOT + i, huge);
+		bit_set(SLOT_HUGE, slot * HUGE_PER_SLOT + i, huge);
 }
 
 static bool slot_test(unsigned long slot)
 {
-	return bit_test(slot_used, slot);
+	return bit_test(SLOT_USED, slot);
 }
 
 static void slot_mark(unsigned long slot, bool used)
 {
-	if (bit_test(slot_used, slot) != used)
+	if (bit_test(SLOT_USED, slot) != used)
 		__atomic_fetch_add(&used_slots, used ? 1 : -1UL, __ATOMIC_RELAXED);
-	bit_set(slot_used, slot, used);
+	bit_set(SLOT_USED, slot, used);
 }
 
 /* The first slot at or after @slot whose address is a multiple of @align. */
@@ -173,6 +204,23 @@ static unsigned long slot_aligned(unsigned long slot, unsigned long align)
 	unsigned long addr = kslab_arena_base + slot * KSLAB_CHUNK_SIZE;
 
 	return (KSLAB_ALIGN_UP(addr, align) - kslab_arena_base) / KSLAB_CHUNK_SIZE;
+}
+
+/*
+ * The last slot at or before @slot whose address is a multiple of @align,
+ * or -1 if there is none.
+ */
+static long slot_aligned_down(long slot, unsigned long align)
+{
+	unsigned long addr;
+
+	if (slot < 0)
+		return -1;
+	addr = KSLAB_ALIGN_DOWN(kslab_arena_base + slot * KSLAB_CHUNK_SIZE,
+				align);
+	if (addr < kslab_arena_base)
+		return -1;
+	return (long)((addr - kslab_arena_base) / KSLAB_CHUNK_SIZE);
 }
 
 /* How many of @count slots from @start are kept; -1 if one is in use. */
@@ -184,7 +232,7 @@ static long run_kept(unsigned long start, unsigned long count)
 	for (i = 0; i < count; i++) {
 		if (slot_test(start + i))
 			return -1;
-		kept += bit_test(slot_kept, start + i);
+		kept += bit_test(SLOT_KEPT, start + i);
 	}
 	return kept;
 }
@@ -200,11 +248,11 @@ static unsigned long kept_run(unsigned long count, unsigned long align)
 	long kept, best_kept = 0;
 
 	for (slot = 0; kept_slots && slot < arena_slots(); slot++) {
-		if (!__atomic_load_n(&slot_kept[slot / BITS_PER_WORD], __ATOMIC_RELAXED)) {
+		if (!__atomic_load_n(map_word(SLOT_KEPT, slot), __ATOMIC_RELAXED)) {
 			slot |= BITS_PER_WORD - 1;
 			continue;
 		}
-		if (!bit_test(slot_kept, slot))
+		if (!bit_test(SLOT_KEPT, slot))
 			continue;
 		start = slot_aligned(slot + 1 > count ? slot + 1 - count : 0, align);
 		for (; start <= slot && start + count <= arena_slots(); start += step) {
@@ -223,41 +271,44 @@ static unsigned long kept_run(unsigned long count, unsigned long align)
 /*
  * Claim @count free slots in a row, the first at an address aligned to
  * @align (a power of two, KSLAB_CHUNK_SIZE at least): the run with the
- * most kept slots, else the first searching on from the last claim. Kept
- * slots stay marked kept until slots_map() has taken their memory. Under
+ * most kept slots, else the first searching down from the last claim,
+ * from the arena's top at first (arena_reserve() says why). Kept slots
+ * stay marked kept until slots_map() has taken their memory. Under
  * arena_lock. Return: false if the arena has no such run.
  */
 static bool slots_claim(unsigned long count, unsigned long align,
 			unsigned long *first)
 {
-	unsigned long step = align / KSLAB_CHUNK_SIZE, tried, start, i;
+	unsigned long step = align / KSLAB_CHUNK_SIZE, tried, i;
+	long start, top;
 
 	if (!arena_slots() && !arena_reserve())
 		return false;
-	start = kept_run(count, align);
-	if (start < arena_slots()) {
-		for (i = 0; i < count; i++)
-			slot_mark(start + i, true);
-		*first = start;
-		return true;
-	}
-	start = slot_aligned(chunk_next, align);
-	for (tried = 0; tried < arena_slots(); tried += step, start += step) {
-		if (start + count > arena_slots())
-			start = slot_aligned(0, align);
-		if (start + count > arena_slots())
+	start = (long)kept_run(count, align);
+	if ((unsigned long)start >= arena_slots()) {
+		top = slot_aligned_down((long)arena_slots() - (long)count, align);
+		start = chunk_below ?
+			slot_aligned_down((long)chunk_below - (long)count, align) :
+			top;
+		for (tried = 0; tried < arena_slots(); tried += step,
+		     start -= (long)step) {
+			if (start < 0)
+				start = top;
+			if (start < 0)
+				return false;
+			for (i = 0; i < count && !slot_test(start + i); i++)
+				;
+			if (i == count)
+				break;
+		}
+		if (tried >= arena_slots())
 			return false;
-		for (i = 0; i < count && !slot_test(start + i); i++)
-			;
-		if (i < count)
-			continue;
-		for (i = 0; i < count; i++)
-			slot_mark(start + i, true);
-		chunk_next = start + count;
-		*first = start;
-		return true;
+		chunk_below = (unsigned long)start;
 	}
-	return false;
+	for (i = 0; i < count; i++)
+		slot_mark(start + i, true);
+	*first = (unsigned long)start;
+	return true;
 }
 
 static void slots_release(unsigned long first, unsigned long count)
@@ -317,7 +368,7 @@ static void *slots_map(unsigned long first, unsigned long count, size_t zero)
 
 	for (i = 0; i < count; i++) {
 		off = i * KSLAB_CHUNK_SIZE;
-		if (bit_test(slot_kept, first + i)) {
+		if (bit_test(SLOT_KEPT, first + i)) {
 			kept++;
 			if (zero > off)
 				kslab_memset(slot_address(first + i), 0,
@@ -332,8 +383,8 @@ static void *slots_map(unsigned long first, unsigned long count, size_t zero)
 					  KSLAB_READ_ONCE(used_slots));
 	kslab_spin_lock(&arena_lock);
 	for (i = 0; i < count; i++) {
-		bit_set(slot_kept, first + i, false);
-		bit_set(slot_aged, first + i, false);
+		bit_set(SLOT_KEPT, first + i, false);
+		bit_set(SLOT_AGED, first + i, false);
 		huge_mark(first + i, huge);
 	}
 	__atomic_fetch_sub(&kept_slots, kept, __ATOMIC_RELAXED);
@@ -413,7 +464,7 @@ void kslab_env_large_free(void *p, bool keep)
 	}
 	kslab_spin_lock(&arena_lock);
 	for (i = slot; i < slot + count; i++) {
-		bit_set(slot_kept, i, true);
+		bit_set(SLOT_KEPT, i, true);
 		slot_mark(i, false);
 	}
 	__atomic_fetch_add(&kept_slots, count, __ATOMIC_RELAXED);
@@ -435,17 +486,17 @@ static unsigned long kept_release_next(unsigned long *from, bool all)
 	unsigned long slot;
 
 	for (slot = *from; kept_slots && slot < arena_slots(); slot++) {
-		if (!bit_test(slot_kept, slot))
+		if (!bit_test(SLOT_KEPT, slot))
 			continue;
-		if (all || bit_test(slot_aged, slot)) {
-			bit_set(slot_kept, slot, false);
-			bit_set(slot_aged, slot, false);
+		if (all || bit_test(SLOT_AGED, slot)) {
+			bit_set(SLOT_KEPT, slot, false);
+			bit_set(SLOT_AGED, slot, false);
 			__atomic_fetch_sub(&kept_slots, 1, __ATOMIC_RELAXED);
 			slot_mark(slot, true);
 			*from = slot + 1;
 			return slot;
 		}
-		bit_set(slot_aged, slot, true);
+		bit_set(SLOT_AGED, slot, true);
 	}
 	*from = arena_slots();
 	return arena_slots();
@@ -487,7 +538,7 @@ unsigned int kslab_env_discard_order(const void *p)
 {
 	long place = huge_place(p);
 
-	if (place < 0 || !bit_test(slot_huge, (unsigned long)place))
+	if (place < 0 || !bit_test(SLOT_HUGE, (unsigned long)place))
 		return 0;
 	return kslab_thp_order();
 }
@@ -506,11 +557,11 @@ static void huge_split(void *p, size_t size)
 	long place = huge_place(p);
 	void *start;
 
-	if (place < 0 || !bit_test(slot_huge, (unsigned long)place) ||
+	if (place < 0 || !bit_test(SLOT_HUGE, (unsigned long)place) ||
 	    size >= (KSLAB_PAGE_SIZE << kslab_thp_order()))
 		return;
 	start = (void *)((unsigned long)p & ~(HUGE_PLACE_SIZE - 1));
-	bit_set(slot_huge, (unsigned long)place, false);
+	bit_set(SLOT_HUGE, (unsigned long)place, false);
 	madvise(start, HUGE_PLACE_SIZE, MADV_NOHUGEPAGE);
 	madvise(p, size, MADV_COLD);
 }
@@ -543,7 +594,7 @@ void kslab_env_chunk_populate(void *p, size_t size)
 	int saved = errno;	/* a malloc that succeeds leaves errno alone */
 
 	if (KSLAB_READ_ONCE(populate_refused) ||
-	    (place >= 0 && bit_test(slot_huge, (unsigned long)place)))
+	    (place >= 0 && bit_test(SLOT_HUGE, (unsigned long)place)))
 		return;
 	if (madvise(p, size, MADV_POPULATE_WRITE) && errno == EINVAL)
 		KSLAB_WRITE_ONCE(populate_refused, true);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Tests of the page source, page words and metadata memory (suite
- * port-memory): chunks come aligned, zeroed and disjoint and their memory
- * goes back to the system when given back; every page of a granted chunk
+ * port-memory): chunks come aligned, zeroed and disjoint, from the
+ * arena's top down, and their memory goes back to the system when given
+ * back; every page of a granted chunk
  * has its own word, zero at first, and no other address has one; metadata
  * allocations of every size come zeroed and keep their bytes; large
  * allocations freed with keep are kept, reused and given back.
@@ -142,6 +143,30 @@ static void test_chunk_grants_distinct(struct ktap_test *t)
 		kslab_env_chunk_take_back(chunks[i]);
 }
 
+/*
+ * Slots go from the arena's top down: grants with none given back in
+ * between come each below the last, the first chunks next to the words
+ * mapped above the arena (userspace/pages.c, arena_reserve()).
+ */
+static void test_chunk_grants_descend(struct ktap_test *t)
+{
+	void *chunks[NR_GRANTS];
+	unsigned int i, got;
+
+	for (got = 0; got < NR_GRANTS; got++) {
+		chunks[got] = kslab_env_chunk_grant(GFP_KERNEL, 0);
+		if (!KTAP_EXPECT(t, chunks[got] != NULL))
+			break;
+	}
+	for (i = 1; i < got; i++)
+		KTAP_EXPECT(t, (uintptr_t)chunks[i] < (uintptr_t)chunks[i - 1]);
+	if (got)
+		KTAP_EXPECT(t, (uintptr_t)kslab_env_page_word(chunks[0]) >
+			       (uintptr_t)chunks[0]);
+	for (i = 0; i < got; i++)
+		kslab_env_chunk_take_back(chunks[i]);
+}
+
 static void test_meta_alloc(struct ktap_test *t)
 {
 	static const size_t sizes[] = { 1, 24, 64, 4096, 65536, 1 << 20 };
@@ -221,6 +246,7 @@ static void test_large_kept(struct ktap_test *t)
 static const struct ktap_case memory_cases[] = {
 	{ "chunk_grant", test_chunk_grant },
 	{ "chunk_grants_distinct", test_chunk_grants_distinct },
+	{ "chunk_grants_descend", test_chunk_grants_descend },
 	{ "page_words", test_page_words },
 	{ "meta_alloc", test_meta_alloc },
 	{ "large_kept", test_large_kept },
