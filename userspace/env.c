@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../mm/port.h"
+#include "port-internal.h"
 
 /*
  * Defined by the drop-in malloc alone (userspace/malloc/preload.c): the
@@ -36,19 +37,40 @@ const char *kslab_env_option(const char *name)
 }
 
 /*
- * The kernel's entropy; where it is not ready, the clock and an address
- * chosen by ASLR, which is all a per-process secret needs to differ.
+ * The kernel's entropy, drawn RANDOM_POOL words at a time into the
+ * calling thread's pool: a program makes a dozen caches in its first
+ * malloc and one a size class after, each wanting a secret, and a system
+ * call a word cost it one each. A fork()'s child empties its pool
+ * (kslab_env_random_forget()), so that parent and child draw apart. Where
+ * the kernel's entropy is not ready, the clock and an address chosen by
+ * ASLR, which is all a per-process secret needs to differ.
  */
+#define RANDOM_POOL	8
+
+static __thread unsigned long random_pool[RANDOM_POOL]
+	__attribute__((tls_model("initial-exec")));
+static __thread unsigned int random_left
+	__attribute__((tls_model("initial-exec")));
+
 unsigned long kslab_env_random(void)
 {
 	struct timespec ts;
-	unsigned long r;
 
-	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) == sizeof(r))
-		return r;
+	if (random_left ||
+	    getrandom(random_pool, sizeof(random_pool), GRND_NONBLOCK) ==
+	    sizeof(random_pool)) {
+		if (!random_left)
+			random_left = RANDOM_POOL;
+		return random_pool[--random_left];
+	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((unsigned long)ts.tv_nsec * 0x9e3779b97f4a7c15UL) ^
 	       (unsigned long)&ts;
+}
+
+void kslab_env_random_forget(void)
+{
+	random_left = 0;
 }
 
 int kslab_env_thread_id(void)

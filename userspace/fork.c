@@ -10,7 +10,8 @@
  * kslab; after it, parent and child each release them all. Restartable
  * sequences need nothing: they commit with one store, so memory is whole
  * at any instant, and the other threads' sequences do not exist in the
- * child. The child also registers again for membarrier (userspace/cpu.c).
+ * child. The child also registers again for membarrier (userspace/cpu.c)
+ * and empties its pool of random words (userspace/env.c).
  *
  * Owns no state. Registered when the per-CPU region is set up, before any
  * cache exists.
@@ -36,7 +37,13 @@ static void fork_release(void)
 	kslab_unlock_outer();
 }
 
+static void fork_child(void)
+{
+	kslab_env_random_forget();
+	fork_release();
+}
+
 void kslab_fork_handlers_register(void)
 {
-	pthread_atfork(fork_prepare, fork_release, fork_release);
+	pthread_atfork(fork_prepare, fork_release, fork_child);
 }

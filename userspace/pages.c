@@ -588,17 +588,23 @@ void kslab_env_chunk_discard(void *p, size_t size)
  */
 static bool populate_refused;
 
-void kslab_env_chunk_populate(void *p, size_t size)
+static void populate_write(void *p, size_t size)
 {
-	long place = huge_place(p);
 	int saved = errno;	/* a malloc that succeeds leaves errno alone */
 
-	if (KSLAB_READ_ONCE(populate_refused) ||
-	    (place >= 0 && bit_test(SLOT_HUGE, (unsigned long)place)))
+	if (KSLAB_READ_ONCE(populate_refused))
 		return;
 	if (madvise(p, size, MADV_POPULATE_WRITE) && errno == EINVAL)
 		KSLAB_WRITE_ONCE(populate_refused, true);
 	errno = saved;
+}
+
+void kslab_env_chunk_populate(void *p, size_t size)
+{
+	long place = huge_place(p);
+
+	if (place < 0 || !bit_test(SLOT_HUGE, (unsigned long)place))
+		populate_write(p, size);
 }
 
 /*
@@ -621,17 +627,22 @@ bool kslab_env_pages_open(void *p, size_t size)
 }
 
 /*
- * Small metadata shares pages: a cache descriptor is under 512 bytes, and
+ * Small metadata shares pages: a cache descriptor is under 1 KiB, and
  * a page of its own for each would cost a short program a page fault and
  * a system call per cache. Sizes up to META_SMALL_MAX, rounded up to a
- * power of two from META_SMALL_MIN (so each is aligned to its size), are
- * carved from pages in turn; a freed one waits on its size's list for the
- * next, and those pages are never given back. Larger metadata is mapped
- * on its own. Under arena_lock, which fork() already takes.
+ * power of two from META_SMALL_MIN (so each is aligned to its size, and
+ * none straddles a page), are carved in turn from runs of META_CARVE_PAGES
+ * pages mapped at once, which cost memory only as they are carved; each
+ * page is populated as carving enters it, since it is written at once
+ * (kslab_env_chunk_populate() says what that saves). A freed one waits on
+ * its size's list for the next, and those pages are never given back.
+ * Larger metadata is mapped on its own. Under arena_lock, which fork()
+ * already takes.
  */
 #define META_SMALL_MIN		64UL
 #define META_SMALL_MAX		1024UL
 #define META_CLASSES		5
+#define META_CARVE_PAGES	16
 
 static void *meta_free_lists[META_CLASSES];
 static char *meta_carve;
@@ -661,8 +672,10 @@ void *kslab_env_meta_alloc(size_t size, gfp_t gfp)
 		meta_free_lists[class] = *(void **)p;
 	} else {
 		if (meta_carve_left < bytes) {
-			meta_carve = map_anonymous(KSLAB_PAGE_SIZE);
-			meta_carve_left = meta_carve ? KSLAB_PAGE_SIZE : 0;
+			meta_carve = map_anonymous(META_CARVE_PAGES *
+						   KSLAB_PAGE_SIZE);
+			meta_carve_left = meta_carve ?
+					  META_CARVE_PAGES * KSLAB_PAGE_SIZE : 0;
 		}
 		if (meta_carve_left >= bytes) {
 			p = meta_carve;
@@ -671,8 +684,11 @@ void *kslab_env_meta_alloc(size_t size, gfp_t gfp)
 		}
 	}
 	kslab_spin_unlock(&arena_lock);
-	if (p)
-		kslab_memset(p, 0, bytes);
+	if (!p)
+		return NULL;
+	if (!((unsigned long)p & (KSLAB_PAGE_SIZE - 1)))
+		populate_write(p, KSLAB_PAGE_SIZE);
+	kslab_memset(p, 0, bytes);
 	return p;
 }
 

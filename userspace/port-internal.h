@@ -30,5 +30,7 @@ void kslab_env_node_bind(void *p, size_t size, unsigned int node);
 
 /* userspace/fork.c: keep a forked child usable; call once, at set-up. */
 void kslab_fork_handlers_register(void);
+/* A fork()'s child: the forking thread's random words are the parent's. */
+void kslab_env_random_forget(void);
 
 #endif /* KSLAB_USERSPACE_PORT_INTERNAL_H */

@@ -6,9 +6,12 @@
  * back; every page of a granted chunk
  * has its own word, zero at first, and no other address has one; metadata
  * allocations of every size come zeroed and keep their bytes; large
- * allocations freed with keep are kept, reused and given back.
+ * allocations freed with keep are kept, reused and given back; random
+ * words all differ, in a fork()'s child from its parent's too.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "port_tests.h"
@@ -243,6 +246,46 @@ static void test_large_kept(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, resident_pages(p, LARGE_SLOTS), 0);
 }
 
+#define RANDOM_WORDS	20
+
+/* Words drawn from the pool, and past its refills, are all different. */
+static void test_random_words_differ(struct ktap_test *t)
+{
+	unsigned long words[RANDOM_WORDS];
+	unsigned int i, j, same = 0;
+
+	for (i = 0; i < RANDOM_WORDS; i++)
+		words[i] = kslab_env_random();
+	for (i = 0; i < RANDOM_WORDS; i++)
+		for (j = 0; j < i; j++)
+			same += words[i] == words[j];
+	KTAP_EXPECT_EQ(t, same, 0);
+}
+
+static void print_random(void *arg)
+{
+	(void)arg;
+	printf("%lx\n", kslab_env_random());
+}
+
+/*
+ * A fork()'s child does not draw the words left in its parent's pool:
+ * parent and child would otherwise give their next caches one secret.
+ */
+static void test_random_apart_after_fork(struct ktap_test *t)
+{
+	void *registers = kslab_percpu_alloc(8);	/* the fork handlers */
+	unsigned long parent;
+	struct capture c;
+
+	kslab_percpu_free(registers);
+	kslab_env_random();		/* leaves words in the pool */
+	KTAP_ASSERT(t, capture_fork(&c, print_random, NULL));
+	parent = kslab_env_random();
+	ktap_check(t, strtoul(c.out, NULL, 16) != parent, __FILE__, __LINE__,
+		   "child drew %s, parent %lx", c.out, parent);
+}
+
 static const struct ktap_case memory_cases[] = {
 	{ "chunk_grant", test_chunk_grant },
 	{ "chunk_grants_distinct", test_chunk_grants_distinct },
@@ -250,6 +293,8 @@ static const struct ktap_case memory_cases[] = {
 	{ "page_words", test_page_words },
 	{ "meta_alloc", test_meta_alloc },
 	{ "large_kept", test_large_kept },
+	{ "random_words_differ", test_random_words_differ },
+	{ "random_apart_after_fork", test_random_apart_after_fork },
 };
 
 const struct ktap_suite port_memory_suite =
