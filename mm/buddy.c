@@ -26,7 +26,8 @@
 struct kslab_list_head kslab_zones = { &kslab_zones, &kslab_zones };
 KSLAB_DEFINE_SPINLOCK(kslab_zones_lock);
 
-static struct kslab_zone default_zones[KSLAB_MAX_NODES];
+/* Every CPU's page allocations write them: not beside read-mostly data. */
+static struct kslab_zone default_zones[KSLAB_MAX_NODES] kslab_line_aligned;
 static bool default_zone_ready[KSLAB_MAX_NODES];
 static KSLAB_DEFINE_SPINLOCK(default_zone_lock);
 

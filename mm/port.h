@@ -12,7 +12,9 @@
  *
  * Constants
  *   KSLAB_PAGE_SHIFT, KSLAB_PAGE_SIZE  the page size kslab manages (4 KiB).
- *   KSLAB_CACHE_LINE                   the coherence unit, for padding.
+ *   KSLAB_CACHE_LINE                   the coherence unit, for padding;
+ *                                      kslab_line_aligned starts a
+ *                                      variable on a line of its own.
  *   KSLAB_VA_BITS                      significant bits of a kslab address.
  *
  * Locks (lock order is documented per file in mm/)
@@ -244,6 +246,14 @@
 #include "compiler.h"
 
 #define KSLAB_CACHE_LINE	64
+/*
+ * For data every CPU writes often (a lock and what it guards): it starts
+ * a line, so that read-mostly data placed before it is not invalidated
+ * with each write. On variables only: a type so aligned would make the
+ * list walks' end test, which forms an element pointer from the list
+ * head, a misaligned access.
+ */
+#define kslab_line_aligned	__attribute__((aligned(KSLAB_CACHE_LINE)))
 #define KSLAB_CHUNK_SHIFT	(KSLAB_PAGE_SHIFT + KSLAB_MAX_ORDER)
 #define KSLAB_CHUNK_SIZE	(1UL << KSLAB_CHUNK_SHIFT)
 #define KSLAB_CHUNK_PAGES	(1UL << KSLAB_MAX_ORDER)
