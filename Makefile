@@ -251,7 +251,7 @@ perf: benches
 
 # The kernel's figures are extra: a machine that cannot build or run the
 # UML kernel still gets the userspace tables, and the reason.
-bench: benches
+bench: benches lib
 	CC="$(CC)" BENCH_CFLAGS="$(filter-out -MMD -MP,$(CFLAGS))" \
 		scripts/bench.sh $(BUILD)
 	scripts/bench-uml.sh $(BUILD) || \
