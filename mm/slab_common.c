@@ -147,24 +147,32 @@ static void cache_set_index(struct kslab_cache *cache)
 	cache->index_magic = inverse;
 }
 
+/* Numbers from here up were never given: their table entries are unread. */
+static unsigned long cache_ids_given;
+
 /*
  * Give @cache the lowest free number and its key: 2^62 plus the number
  * times twice the largest slab (see kslab_obj_valid()). A destroyed
  * cache's number is free again: its slabs, and so its page words, are
- * gone. Under kslab_caches_lock. Return: false if all are taken.
+ * gone. Only numbers given before are searched, so a new entry is
+ * written before anything reads it: a table page read first would fault
+ * in as zeroes, then fault again at the write. Under kslab_caches_lock.
+ * Return: false if all are taken.
  */
 static bool cache_number(struct kslab_cache *cache)
 {
 	unsigned long id;
 
-	for (id = 0; id < KSLAB_MAX_CACHES; id++) {
-		if (!kslab_cache_ids[id]) {
-			cache->obj_key = KSLAB_CACHE_KEY(id);
-			kslab_store_release(&kslab_cache_ids[id], cache);
-			return true;
-		}
-	}
-	return false;
+	for (id = 0; id < cache_ids_given; id++)
+		if (!kslab_cache_ids[id])
+			break;
+	if (id == KSLAB_MAX_CACHES)
+		return false;
+	if (id == cache_ids_given)
+		cache_ids_given++;
+	cache->obj_key = KSLAB_CACHE_KEY(id);
+	kslab_store_release(&kslab_cache_ids[id], cache);
+	return true;
 }
 
 /* Make and list a cache whose arguments are valid. Under kslab_caches_lock. */

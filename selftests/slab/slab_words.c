@@ -3,7 +3,8 @@
  * The free fast path's check (kslab_obj_valid()): the object index found
  * by exact division is right for every offset, in range or not; every
  * page of a slab carries its word while the slab lives and loses it when
- * the slab goes back; and the consistency checker notices a wrong word.
+ * the slab goes back; the consistency checker notices a wrong word; and
+ * the cache numbers the words carry are reused lowest first.
  */
 #include "../../mm/slab.h"
 #include "slab_tests.h"
@@ -155,10 +156,42 @@ out:
 	test_cache_destroy(t, cache);
 }
 
+/*
+ * Cache numbers, which the words carry: a destroyed cache's number goes
+ * to the next cache made, the lowest free one first; past those, numbers
+ * never given before, in turn.
+ */
+static void test_cache_numbers_reused(struct ktap_test *t)
+{
+	struct kslab_cache *a = kslab_cache_create("number-a", 64, NULL, 0);
+	struct kslab_cache *b = kslab_cache_create("number-b", 64, NULL, 0);
+	struct kslab_cache *c = NULL, *d = NULL;
+	unsigned long id_a;
+
+	if (!KTAP_EXPECT(t, a && b))
+		goto out;
+	id_a = kslab_cache_id(a);
+	KTAP_EXPECT(t, kslab_cache_id(b) != id_a);
+	kslab_cache_destroy(a);
+	a = NULL;
+	c = kslab_cache_create("number-c", 64, NULL, 0);
+	d = kslab_cache_create("number-d", 64, NULL, 0);
+	if (!KTAP_EXPECT(t, c && d))
+		goto out;
+	KTAP_EXPECT_EQ(t, kslab_cache_id(c), id_a);
+	KTAP_EXPECT(t, kslab_cache_id(d) > kslab_cache_id(b));
+out:
+	kslab_cache_destroy(d);
+	kslab_cache_destroy(c);
+	kslab_cache_destroy(b);
+	kslab_cache_destroy(a);
+}
+
 static const struct ktap_case words_cases[] = {
 	{ "obj_index_exact", test_obj_index_exact },
 	{ "words_follow_slabs", test_words_follow_slabs },
 	{ "check_catches_word", test_check_catches_word },
+	{ "cache_numbers_reused", test_cache_numbers_reused },
 };
 
 const struct ktap_suite slab_words_suite = KTAP_SUITE("slab_words", words_cases);
