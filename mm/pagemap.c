@@ -64,9 +64,12 @@ int kslab_pagemap_insert(struct kslab_chunk *chunk, gfp_t gfp)
 {
 	struct kslab_chunk **slot = pagemap_slot(chunk->base, true, gfp);
 
-	if (!slot || kslab_load_acquire(slot))
+	/*
+	 * One atomic step, not a load and then a store: a new leaf's page
+	 * read first would fault in as zeroes and fault again at the write.
+	 */
+	if (!slot || kslab_cmpxchg(slot, NULL, chunk))
 		return -1;
-	kslab_store_release(slot, chunk);
 	return 0;
 }
 

@@ -93,6 +93,42 @@ static bool map_fixed(void *addr, size_t size, bool usable)
 	return mmap(addr, size, prot, flags, -1, 0) != MAP_FAILED;
 }
 
+/* Slots in the arena: 0 until it is reserved. */
+static unsigned long arena_slots(void)
+{
+	return kslab_arena_pages / KSLAB_CHUNK_PAGES;
+}
+
+/* The word of @map that holds bit @bit (a slot, or a huge page's place). */
+static unsigned long *map_word(enum slot_map map, unsigned long bit)
+{
+	if (map == SLOT_HUGE)
+		return &slot_maps[bit / (BITS_PER_WORD * HUGE_PER_SLOT)]
+				 [SLOT_HUGE + bit / BITS_PER_WORD % HUGE_PER_SLOT];
+	return &slot_maps[bit / BITS_PER_WORD][map];
+}
+
+/*
+ * Bits change under arena_lock, but slots_map() reads a claimed run's
+ * kept bits without it while others change their neighbours in the same
+ * word: so every access is atomic.
+ */
+static bool bit_test(enum slot_map map, unsigned long bit)
+{
+	return __atomic_load_n(map_word(map, bit), __ATOMIC_RELAXED) &
+	       (1UL << (bit % BITS_PER_WORD));
+}
+
+static void bit_set(enum slot_map map, unsigned long bit, bool on)
+{
+	unsigned long mask = 1UL << (bit % BITS_PER_WORD);
+
+	if (on)
+		__atomic_fetch_or(map_word(map, bit), mask, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(map_word(map, bit), ~mask, __ATOMIC_RELAXED);
+}
+
 /*
  * Reserve the arena and its words. Under arena_lock.
  *
@@ -139,43 +175,13 @@ static bool arena_reserve(void)
 		       raw + KSLAB_CHUNK_SIZE - kslab_arena_base);
 	kslab_page_words = words;
 	kslab_store_release(&kslab_arena_pages, pages);
+	/*
+	 * The first search reads the top slots' map word, on a page nothing
+	 * has touched: a read there maps the zero page and the claim's write
+	 * faults again. Written first, the page faults once.
+	 */
+	bit_set(SLOT_USED, arena_slots() - 1, false);
 	return true;
-}
-
-/* Slots in the arena: 0 until it is reserved. */
-static unsigned long arena_slots(void)
-{
-	return kslab_arena_pages / KSLAB_CHUNK_PAGES;
-}
-
-/* The word of @map that holds bit @bit (a slot, or a huge page's place). */
-static unsigned long *map_word(enum slot_map map, unsigned long bit)
-{
-	if (map == SLOT_HUGE)
-		return &slot_maps[bit / (BITS_PER_WORD * HUGE_PER_SLOT)]
-				 [SLOT_HUGE + bit / BITS_PER_WORD % HUGE_PER_SLOT];
-	return &slot_maps[bit / BITS_PER_WORD][map];
-}
-
-/*
- * Bits change under arena_lock, but slots_map() reads a claimed run's
- * kept bits without it while others change their neighbours in the same
- * word: so every access is atomic.
- */
-static bool bit_test(enum slot_map map, unsigned long bit)
-{
-	return __atomic_load_n(map_word(map, bit), __ATOMIC_RELAXED) &
-	       (1UL << (bit % BITS_PER_WORD));
-}
-
-static void bit_set(enum slot_map map, unsigned long bit, bool on)
-{
-	unsigned long mask = 1UL << (bit % BITS_PER_WORD);
-
-	if (on)
-		__atomic_fetch_or(map_word(map, bit), mask, __ATOMIC_RELAXED);
-	else
-		__atomic_fetch_and(map_word(map, bit), ~mask, __ATOMIC_RELAXED);
 }
 
 static void huge_mark(unsigned long slot, bool huge)

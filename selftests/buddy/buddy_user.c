@@ -16,7 +16,7 @@
 
 #include <kslab/buddy.h>
 
-#include "../../mm/page.h"
+#include "../../mm/zone.h"
 #include "../process.h"
 #include "../stress.h"
 #include "buddy_tests.h"
@@ -286,6 +286,35 @@ static void test_no_gfp_flags_allocate(struct ktap_test *t)
 		   "first allocation with gfp 0: %s %s", c.out, c.err);
 }
 
+/*
+ * The page map takes a chunk for a free slot in one atomic step, and
+ * refuses a second chunk for a slot already taken. The chunks here are
+ * descriptors of address space reserved and never used.
+ */
+static void test_pagemap_refuses_taken_slot(struct ktap_test *t)
+{
+	struct kslab_chunk *first = calloc(1, sizeof(*first));
+	struct kslab_chunk *second = calloc(1, sizeof(*second));
+	void *space = mmap(NULL, 2 * KSLAB_CHUNK_SIZE, PROT_NONE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	unsigned long base;
+
+	KTAP_ASSERT(t, first && second && space != MAP_FAILED);
+	base = KSLAB_ALIGN_UP((unsigned long)space, KSLAB_CHUNK_SIZE);
+	first->base = second->base = base;
+	KTAP_EXPECT(t, !kslab_pagemap_lookup(base));
+	if (KTAP_EXPECT_EQ(t, kslab_pagemap_insert(first, GFP_KERNEL), 0)) {
+		KTAP_EXPECT_EQ(t, kslab_pagemap_insert(second, GFP_KERNEL), -1);
+		KTAP_EXPECT(t, kslab_pagemap_lookup(base + KSLAB_PAGE_SIZE) ==
+			       first);
+		kslab_pagemap_remove(first);
+	}
+	KTAP_EXPECT(t, !kslab_pagemap_lookup(base));
+	munmap(space, 2 * KSLAB_CHUNK_SIZE);
+	free(first);
+	free(second);
+}
+
 #define POPULATE_ARG	"--populate-resident"
 #define GROUP_PAGES	(1UL << KSLAB_POPULATE_ORDER)
 
@@ -385,6 +414,7 @@ static const struct ktap_case buddy_user_cases[] = {
 	{ "rss_returns_to_os", test_rss_returns_to_os },
 	{ "discard_kept_chunks", test_discard_kept_chunks },
 	{ "populate_makes_resident", test_populate_makes_resident },
+	{ "pagemap_refuses_taken_slot", test_pagemap_refuses_taken_slot },
 };
 
 static const struct ktap_suite buddy_user_suite =
