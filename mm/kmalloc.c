@@ -786,6 +786,9 @@ void kslab_kmalloc_check_size(const char *op, const void *p, size_t size,
  * are free. A buffer grown step by step (realloc to twice the size, again
  * and again) then copies nothing, and leaves no freed block of each size
  * behind: a program's peak memory is its buffer, not the sum of them all.
+ * Only to the block kmalloc gives the new size: an aligned block
+ * reallocated to a size a class serves goes to that class, or a sized
+ * free of it would find a block that kmalloc never gives that size.
  */
 static bool kmalloc_block_grow(void *p, struct kmalloc_alloc *a, size_t size,
 			       gfp_t gfp, unsigned long caller)
@@ -796,7 +799,8 @@ static bool kmalloc_block_grow(void *p, struct kmalloc_alloc *a, size_t size,
 		return false;
 	order = kslab_kmalloc_block_order(a->size);
 	new_order = kslab_kmalloc_block_order(size);
-	if (!kslab_grow_pages(p, order, new_order))
+	if (kmalloc_usable_for(size) != KSLAB_PAGE_SIZE << new_order ||
+	    !kslab_grow_pages(p, order, new_order))
 		return false;
 	*a->word = KMALLOC_BLOCK_WORD(new_order);
 	if (gfp & __GFP_ZERO)

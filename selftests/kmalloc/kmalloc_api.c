@@ -266,6 +266,45 @@ static void test_krealloc_grows_in_place(struct ktap_test *t)
 }
 
 /*
+ * A whole buddy block grows in place only to the block kmalloc would give
+ * the new size: an 8 KiB block aligned to 8 KiB (a buddy block, no class
+ * being so aligned) reallocated to 8562 bytes, which kmalloc serves from
+ * its 9216-byte class, moves there, even when the pages after it are
+ * free. Grown in place it would hold 16 KiB, which a sized free of 8562
+ * bytes (kslab_kmalloc_check_size()) reports as heap corruption.
+ */
+static void test_krealloc_block_to_class(struct ktap_test *t)
+{
+	const size_t first = 1383, then = 8562, block = 2 * KSLAB_PAGE_SIZE;
+	unsigned char *held[16], *p = NULL, *q;
+	unsigned int n = 0, i;
+
+	while (n < KSLAB_ARRAY_SIZE(held)) {
+		held[n] = kslab_kmalloc_aligned(first, block, GFP_KERNEL);
+		if (!KTAP_EXPECT(t, held[n] != NULL))
+			break;
+		if (!((unsigned long)held[n] & (2 * block - 1)) &&
+		    block_is_free(held[n] + block, 1)) {
+			p = held[n];
+			break;
+		}
+		n++;
+	}
+	if (KTAP_EXPECT(t, p != NULL)) {
+		KTAP_EXPECT_EQ(t, kslab_ksize(p), block);
+		pattern(p, first, 9, false);
+		q = kslab_krealloc(p, then, GFP_KERNEL);
+		if (KTAP_EXPECT(t, q != NULL)) {
+			KTAP_EXPECT_EQ(t, kslab_ksize(q), 9216);
+			KTAP_EXPECT_EQ(t, pattern(q, first, 9, true), 0);
+			kslab_kfree(q);
+		}
+	}
+	for (i = 0; i < n; i++)
+		kslab_kfree(held[i]);
+}
+
+/*
  * Alignments up to a chunk, each honoured; bad ones refused. (Userspace
  * serves more, up to the arena: the malloc tests ask for 8 MiB. vmalloc
  * aligns to a page only, so the kernel serves a chunk at most.)
@@ -408,6 +447,7 @@ static const struct ktap_case kmalloc_cases[] = {
 	{ "zeroed", test_zeroed },
 	{ "large", test_large },
 	{ "krealloc", test_krealloc },
+	{ "krealloc_block_to_class", test_krealloc_block_to_class },
 	{ "krealloc_grows_in_place", test_krealloc_grows_in_place },
 	{ "aligned", test_aligned },
 	{ "kfree_cache_object", test_kfree_cache_object },
