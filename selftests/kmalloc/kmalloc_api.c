@@ -227,6 +227,33 @@ static bool block_is_free(const void *p, unsigned int order)
 	return false;
 }
 
+#define PAIR_TRIES	16
+
+/*
+ * Allocate @size bytes (aligned to @align, if not 0), each an order-@order
+ * buddy block, into @held until one is the lower half of a pair whose
+ * upper half is free. Return: that one, or NULL; @held keeps the *@n
+ * allocated before it, for the caller to free.
+ */
+static unsigned char *lower_half_of_free_pair(struct ktap_test *t,
+					      unsigned char **held,
+					      unsigned int *n, size_t size,
+					      size_t align, unsigned int order)
+{
+	size_t block = KSLAB_PAGE_SIZE << order;
+
+	for (*n = 0; *n < PAIR_TRIES; ++*n) {
+		held[*n] = align ? kslab_kmalloc_aligned(size, align, GFP_KERNEL) :
+				   kslab_kmalloc(size, GFP_KERNEL);
+		if (!KTAP_EXPECT(t, held[*n] != NULL))
+			return NULL;
+		if (!((unsigned long)held[*n] & (2 * block - 1)) &&
+		    block_is_free(held[*n] + block, order))
+			return held[*n];
+	}
+	return NULL;
+}
+
 /*
  * krealloc grows a whole buddy block in place when the pages after it are
  * free: the same address, the larger block, the contents kept, and the
@@ -237,20 +264,10 @@ static bool block_is_free(const void *p, unsigned int order)
 static void test_krealloc_grows_in_place(struct ktap_test *t)
 {
 	const size_t small = 40000, large = 100000, block = 16 * KSLAB_PAGE_SIZE;
-	unsigned char *held[16], *p = NULL, *q;
-	unsigned int n = 0, i;
+	unsigned char *held[PAIR_TRIES], *p, *q;
+	unsigned int n, i;
 
-	while (n < KSLAB_ARRAY_SIZE(held)) {
-		held[n] = kslab_kmalloc(small, GFP_KERNEL);
-		if (!KTAP_EXPECT(t, held[n] != NULL))
-			break;
-		if (!((unsigned long)held[n] & (2 * block - 1)) &&
-		    block_is_free(held[n] + block, 4)) {
-			p = held[n];
-			break;
-		}
-		n++;
-	}
+	p = lower_half_of_free_pair(t, held, &n, small, 0, 4);
 	if (KTAP_EXPECT(t, p != NULL)) {
 		pattern(p, small, 5, false);
 		q = kslab_krealloc(p, large, GFP_KERNEL);
@@ -276,20 +293,10 @@ static void test_krealloc_grows_in_place(struct ktap_test *t)
 static void test_krealloc_block_to_class(struct ktap_test *t)
 {
 	const size_t first = 1383, then = 8562, block = 2 * KSLAB_PAGE_SIZE;
-	unsigned char *held[16], *p = NULL, *q;
-	unsigned int n = 0, i;
+	unsigned char *held[PAIR_TRIES], *p, *q;
+	unsigned int n, i;
 
-	while (n < KSLAB_ARRAY_SIZE(held)) {
-		held[n] = kslab_kmalloc_aligned(first, block, GFP_KERNEL);
-		if (!KTAP_EXPECT(t, held[n] != NULL))
-			break;
-		if (!((unsigned long)held[n] & (2 * block - 1)) &&
-		    block_is_free(held[n] + block, 1)) {
-			p = held[n];
-			break;
-		}
-		n++;
-	}
+	p = lower_half_of_free_pair(t, held, &n, first, block, 1);
 	if (KTAP_EXPECT(t, p != NULL)) {
 		KTAP_EXPECT_EQ(t, kslab_ksize(p), block);
 		pattern(p, first, 9, false);
