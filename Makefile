@@ -39,7 +39,9 @@ CC ?= gcc
 CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC -pthread \
 	  -Iinclude -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS := -pthread
-LDLIBS := -lurcu-memb
+# kslab loads liburcu-memb at its first RCU call (userspace/rcu.c): only
+# the tests that call liburcu themselves link it.
+LDLIBS :=
 ifeq ($(VALGRIND),1)
 CFLAGS += -DKSLAB_VALGRIND
 endif
@@ -181,6 +183,8 @@ $(BUILD)/selftests/tools: $(OBJ)/userspace/tools/common/stats_read.o | $(TOOL_BI
 $(BUILD)/selftests/profile: LDFLAGS += -rdynamic
 # compat/ is kernel code: <linux/slab.h> and <linux/gfp.h> from include/kslab.
 $(OBJ)/selftests/compat/%.o: CFLAGS += -Iinclude/kslab
+# compat/ and rcu/ register their own threads with liburcu, as its users do.
+$(BUILD)/selftests/compat $(BUILD)/selftests/rcu: LDLIBS += -lurcu-memb
 
 $(BUILD)/kslab-fuzz: $(OBJ)/selftests/fuzz/libfuzzer/fuzz_target.o \
 		     $(OBJ)/selftests/fuzz/fuzz_ops.o \

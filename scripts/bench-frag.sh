@@ -28,7 +28,7 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$build/bench" "$results"
 if ! "$cc" "${cflags[@]}" -DBENCH_FRAG -I"$root/include" -o "$bin" \
 	"$root/userspace/bench/bench_malloc.c" "$build/libkslab-malloc.a" \
-	-lurcu-memb 2>"$tmp/cc.log"; then
+	-pthread 2>"$tmp/cc.log"; then
 	echo "# fragmentation over time: cannot build: $(head -n 1 "$tmp/cc.log")"
 	exit 0
 fi

@@ -29,7 +29,7 @@ bin=$build/bench/bench_region
 cc=${CC:-cc}
 read -r -a cflags <<<"${BENCH_CFLAGS:--std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -pthread}"
 columns=(region kmalloc cache kslab-malloc glibc jemalloc mimalloc tcmalloc)
-declare -A libs=([kslab-malloc]="$build/libkslab-malloc.a -lurcu-memb"
+declare -A libs=([kslab-malloc]="$build/libkslab-malloc.a"
 		 [glibc]="" [jemalloc]=-ljemalloc [mimalloc]=-lmimalloc
 		 [tcmalloc]=-ltcmalloc_minimal)
 workloads=(frame request)

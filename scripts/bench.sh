@@ -162,7 +162,7 @@ cache_columns=("${allocators[@]}" "${yardsticks[@]}")
 # What each peer links, and what the file its malloc comes from is called.
 declare -A peer_lib=([glibc]="" [jemalloc]=-ljemalloc [mimalloc]=-lmimalloc
 		     [tcmalloc]=-ltcmalloc_minimal
-		     [kslab-malloc]="$build/libkslab-malloc.a -lurcu-memb"
+		     [kslab-malloc]="$build/libkslab-malloc.a"
 		     [kslab-preload]="")
 declare -A peer_file=([glibc]=libc.so [jemalloc]=libjemalloc
 		      [mimalloc]=libmimalloc [tcmalloc]=libtcmalloc
@@ -190,12 +190,12 @@ build_cache_bench() {
 
 	if [ "$name" = kslab ]; then
 		"$cc" "${cflags[@]}" -I"$root/include" -DBENCH_KSLAB -o "$bin" \
-			"$src" "$build/libkslab.a" -lurcu-memb -pthread \
+			"$src" "$build/libkslab.a" -pthread \
 			2>"$tmp/cc.log" && return 0
 	elif [ "$name" = kslab-so ]; then
 		"$cc" "${cflags[@]}" -I"$root/include" -DBENCH_KSLAB -o "$bin" \
 			"$src" -L"$abs_build" -lkslab -Wl,-rpath,"$abs_build" \
-			-lurcu-memb -pthread 2>"$tmp/cc.log" && return 0
+			-pthread 2>"$tmp/cc.log" && return 0
 	elif [ "$name" = floor ] || [ "$name" = stack ]; then
 		"$cc" "${cflags[@]}" "-DBENCH_${name^^}" -o "$bin" "$src" \
 			-pthread 2>"$tmp/cc.log" && return 0
@@ -447,7 +447,7 @@ build_malloc_bench() {
 	local name=$1 prog=$2 libs=()
 
 	if [ "$name" = kslab ]; then
-		libs=("$build/libkslab-malloc.a" -lurcu-memb)
+		libs=("$build/libkslab-malloc.a")
 	elif [ -n "${peer_lib[$name]}" ]; then
 		libs=(-Wl,--no-as-needed "${peer_lib[$name]}")
 	fi

@@ -24,11 +24,23 @@
  * kslab_rcu_barrier() returns. Claiming every section that ended, not only
  * those that began before the grace period, is more order than RCU gives;
  * it can hide a race, never invent one.
+ *
+ * liburcu is loaded at kslab's first RCU call, not with kslab: most
+ * programs never use RCU, and loading it at start cost each one about
+ * 0.1 ms (a library found, mapped and relocated, and its constructor's
+ * membarrier registration). A program that links liburcu-memb itself
+ * gets the same copy back, so its registered threads are the ones kslab
+ * sees. Without the library no grace period can be had: the first call
+ * stops the program, saying so.
  */
+#include <dlfcn.h>
+#include <pthread.h>
 #include <urcu/urcu-memb.h>
-#include <urcu/static/urcu-memb.h>	/* the registration flag */
+#include <urcu/static/urcu-memb.h>	/* struct urcu_reader */
 
 #include "../mm/port.h"
+
+#define URCU_LIBRARY	"liburcu-memb.so.8"
 
 _Static_assert(sizeof(struct rcu_head) <= sizeof(((struct kslab_rcu_head *)0)->urcu_head),
 	       "kslab_rcu_head must hold liburcu's rcu_head");
@@ -37,6 +49,52 @@ _Static_assert(sizeof(struct rcu_head) <= sizeof(((struct kslab_rcu_head *)0)->u
 static int rcu_readers_done;
 /* ... and callbacks that ran, and kslab_rcu_barrier(), which waits for them. */
 static int rcu_callbacks_done;
+
+static struct {
+	void (*register_thread)(void);
+	void (*unregister_thread)(void);
+	void (*read_lock)(void);
+	void (*read_unlock)(void);
+	void (*call_rcu)(struct rcu_head *head,
+			 void (*fn)(struct rcu_head *head));
+	void (*barrier)(void);
+	void (*synchronize_rcu)(void);
+	void *handle;		/* set, with release, once the rest is */
+} urcu;
+static pthread_once_t urcu_once = PTHREAD_ONCE_INIT;
+
+/* This thread's reader in liburcu, whose flag says who registered it. */
+static __thread struct urcu_reader *rcu_reader;
+
+static void *urcu_symbol(void *handle, const char *name)
+{
+	void *sym = handle ? dlsym(handle, name) : NULL;
+
+	if (!sym)
+		kslab_env_panic("kslab: RCU needs " URCU_LIBRARY
+				" (Debian: liburcu8), which could not be loaded");
+	return sym;
+}
+
+static void urcu_load(void)
+{
+	void *handle = dlopen(URCU_LIBRARY, RTLD_NOW | RTLD_GLOBAL);
+
+	urcu.register_thread = urcu_symbol(handle, "urcu_memb_register_thread");
+	urcu.unregister_thread = urcu_symbol(handle,
+					     "urcu_memb_unregister_thread");
+	urcu.read_lock = urcu_symbol(handle, "urcu_memb_read_lock");
+	urcu.read_unlock = urcu_symbol(handle, "urcu_memb_read_unlock");
+	urcu.call_rcu = urcu_symbol(handle, "urcu_memb_call_rcu");
+	urcu.barrier = urcu_symbol(handle, "urcu_memb_barrier");
+	urcu.synchronize_rcu = urcu_symbol(handle, "urcu_memb_synchronize_rcu");
+	kslab_store_release(&urcu.handle, handle);
+}
+
+static void urcu_ready(void)
+{
+	pthread_once(&urcu_once, urcu_load);
+}
 
 /* Read-side sections open on a thread kslab registered for them. */
 static __thread unsigned int rcu_borrowed_depth;
@@ -47,27 +105,30 @@ static __thread unsigned int rcu_borrowed_depth;
  */
 static bool rcu_borrow_thread(void)
 {
-	if (URCU_TLS(urcu_memb_reader).registered)
+	if (!rcu_reader)	/* dlsym gives a TLS symbol's copy for the caller */
+		rcu_reader = urcu_symbol(urcu.handle, "urcu_memb_reader");
+	if (rcu_reader->registered)
 		return false;
-	urcu_memb_register_thread();
+	urcu.register_thread();
 	return true;
 }
 
 void kslab_rcu_read_lock(void)
 {
+	urcu_ready();
 	if (rcu_borrowed_depth)
 		rcu_borrowed_depth++;
 	else if (rcu_borrow_thread())
 		rcu_borrowed_depth = 1;
-	urcu_memb_read_lock();
+	urcu.read_lock();
 }
 
 void kslab_rcu_read_unlock(void)
 {
 	kslab_tsan_release(&rcu_readers_done);
-	urcu_memb_read_unlock();
+	urcu.read_unlock();
 	if (rcu_borrowed_depth && !--rcu_borrowed_depth)
-		urcu_memb_unregister_thread();
+		urcu.unregister_thread();
 }
 
 static void rcu_trampoline(struct rcu_head *urcu_head)
@@ -82,23 +143,29 @@ static void rcu_trampoline(struct rcu_head *urcu_head)
 
 void kslab_call_rcu(struct kslab_rcu_head *head, kslab_rcu_fn fn)
 {
-	bool borrowed = rcu_borrow_thread();
+	bool borrowed;
 
+	urcu_ready();
+	borrowed = rcu_borrow_thread();
 	head->fn = fn;
 	kslab_tsan_release(head);
-	urcu_memb_call_rcu((struct rcu_head *)head->urcu_head, rcu_trampoline);
+	urcu.call_rcu((struct rcu_head *)head->urcu_head, rcu_trampoline);
 	if (borrowed)
-		urcu_memb_unregister_thread();
+		urcu.unregister_thread();
 }
 
+/* Before liburcu is loaded nothing was queued, so nothing is waited for. */
 void kslab_rcu_barrier(void)
 {
-	urcu_memb_barrier();
+	if (!kslab_load_acquire(&urcu.handle))
+		return;
+	urcu.barrier();
 	kslab_tsan_acquire(&rcu_callbacks_done);
 }
 
 void kslab_synchronize_rcu(void)
 {
-	urcu_memb_synchronize_rcu();
+	urcu_ready();
+	urcu.synchronize_rcu();
 	kslab_tsan_acquire(&rcu_readers_done);
 }

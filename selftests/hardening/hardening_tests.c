@@ -229,9 +229,9 @@ static void test_build_victim(struct ktap_test *t)
 				      sizeof(victim_cxx_source) - 1));
 	snprintf(cmd, sizeof(cmd),
 		 "gcc -o victim-plain victim.c && "
-		 "gcc -rdynamic -o victim-linked victim.c %s/libkslab-malloc.a -lurcu-memb -pthread && "
+		 "gcc -rdynamic -o victim-linked victim.c %s/libkslab-malloc.a -pthread && "
 		 "g++ -std=c++17 -o victim-cxx-plain victim.cc && "
-		 "g++ -std=c++17 -o victim-cxx-linked victim.cc %s/libkslab-malloc.a -lurcu-memb -pthread",
+		 "g++ -std=c++17 -o victim-cxx-linked victim.cc %s/libkslab-malloc.a -pthread",
 		 build_dir, build_dir);
 	KTAP_ASSERT(t, run_shell(&c, cmd));
 	ktap_check(t, exited_ok(&c), __FILE__, __LINE__, "gcc: %s", c.err);

@@ -3,13 +3,18 @@
  * Tests of RCU (suite port-rcu): kslab_rcu_barrier() runs every queued
  * callback exactly once, kslab_synchronize_rcu() waits for a reader that
  * began before it, and a callback never runs while such a reader is still
- * inside its critical section.
+ * inside its critical section; and liburcu is loaded at the first RCU call,
+ * not before.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <kslab/kmalloc.h>
 
 #include "port_tests.h"
 
@@ -165,7 +170,66 @@ static void test_rcu_reader_delays_callback(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, rcu_bad_heads, 0);
 }
 
+static bool urcu_loaded(void)
+{
+	void *handle = dlopen("liburcu-memb.so.8", RTLD_NOW | RTLD_NOLOAD);
+
+	if (handle)
+		dlclose(handle);
+	return handle != NULL;
+}
+
+/*
+ * Run as "port --rcu-load-probe", a program that links no liburcu: say
+ * whether liburcu is loaded at start, after kmalloc and a cache's use and
+ * a barrier with nothing queued (none of which needs it), and after a
+ * callback queued and waited for.
+ */
+int rcu_load_probe_main(void)
+{
+	struct rcu_probe probe = { .magic = RCU_PROBE_MAGIC };
+	struct kslab_cache *cache;
+	bool at_start, after_alloc;
+	void *obj;
+
+	at_start = urcu_loaded();
+	kslab_kfree(kslab_kmalloc(100, GFP_KERNEL));
+	cache = kslab_cache_create("rcu-load", 64, NULL, 0);
+	obj = cache ? kslab_cache_alloc(cache, GFP_KERNEL) : NULL;
+	if (obj)
+		kslab_cache_free(cache, obj);
+	if (cache)
+		kslab_cache_destroy(cache);
+	kslab_rcu_barrier();
+	after_alloc = urcu_loaded();
+	kslab_call_rcu(&probe.head, rcu_probe_cb);
+	kslab_rcu_barrier();
+	printf("start=%d alloc=%d call=%d ran=%d\n", at_start, after_alloc,
+	       urcu_loaded(), rcu_probe_ran(&probe));
+	return obj ? 0 : 1;
+}
+
+static void test_urcu_loaded_at_first_use(struct ktap_test *t)
+{
+	int at_start, after_alloc, after_call, ran;
+	struct capture c;
+
+	KTAP_ASSERT(t, capture_self(&c, RCU_LOAD_PROBE_ARG, NULL));
+	if (!ktap_check(t, c.status == 0 &&
+			sscanf(c.out, "start=%d alloc=%d call=%d ran=%d",
+			       &at_start, &after_alloc, &after_call, &ran) == 4,
+			__FILE__, __LINE__,
+			"probe: status %d, out \"%s\", err \"%s\"", c.status,
+			c.out, c.err))
+		return;
+	KTAP_EXPECT_EQ(t, at_start, 0);
+	KTAP_EXPECT_EQ(t, after_alloc, 0);
+	KTAP_EXPECT_EQ(t, after_call, 1);
+	KTAP_EXPECT_EQ(t, ran, 1);
+}
+
 static const struct ktap_case rcu_cases[] = {
+	{ "urcu_loaded_at_first_use", test_urcu_loaded_at_first_use },
 	{ "rcu_barrier", test_rcu_barrier },
 	{ "rcu_synchronize", test_rcu_synchronize },
 	{ "rcu_reader_delays_callback", test_rcu_reader_delays_callback },

@@ -33,6 +33,8 @@ int mode_probe_main(bool threads);		/* port_cpu.c */
 int thp_probe_main(void);			/* port_thp.c */
 #define NUMA_PROBE_ARG		"--numa-probe"
 int numa_probe_main(void);			/* port_numa.c */
+#define RCU_LOAD_PROBE_ARG	"--rcu-load-probe"
+int rcu_load_probe_main(void);			/* port_rcu.c */
 
 /* Stress threads (port_fixtures.c) */
 #define STRESS_THREADS		8

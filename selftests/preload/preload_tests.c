@@ -291,7 +291,7 @@ static void test_linked(struct ktap_test *t)
 	KTAP_ASSERT(t, write_file_in(work_dir, "linked.c", linked_source,
 				  sizeof(linked_source) - 1));
 	snprintf(cmd, sizeof(cmd),
-		 "gcc -o linked-static linked.c %s/libkslab-malloc.a -lurcu-memb -pthread && ./linked-static",
+		 "gcc -o linked-static linked.c %s/libkslab-malloc.a -pthread && ./linked-static",
 		 build_dir);
 	KTAP_ASSERT(t, run_shell(&c, cmd, false));
 	KTAP_EXPECT(t, exited_ok(&c));
@@ -461,6 +461,30 @@ static void test_introspection(struct ktap_test *t)
 		       strstr(c.out, "</heap>\n") && strstr(c.out, "</malloc>\n"));
 }
 
+static const char maps_source[] =
+	"#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n"
+	"int main(void)\n{\n\tchar line[4096];\n\tint kslab = 0, urcu = 0;\n"
+	"\tFILE *maps;\n\n\tfree(malloc(100));\n"
+	"\tmaps = fopen(\"/proc/self/maps\", \"r\");\n"
+	"\twhile (maps && fgets(line, sizeof(line), maps)) {\n"
+	"\t\tkslab += strstr(line, \"libkslab-malloc\") != NULL;\n"
+	"\t\turcu += strstr(line, \"liburcu\") != NULL;\n\t}\n"
+	"\tprintf(\"kslab=%d urcu=%d\\n\", kslab > 0, urcu > 0);\n"
+	"\treturn 0;\n}\n";
+
+/* A program that uses no RCU pays nothing for liburcu: it is not loaded. */
+static void test_no_liburcu(struct ktap_test *t)
+{
+	struct capture c;
+
+	KTAP_ASSERT(t, build_c(&c, "maps", maps_source,
+			       sizeof(maps_source) - 1));
+	KTAP_ASSERT(t, run_shell(&c, "./maps", true));
+	KTAP_EXPECT(t, exited_ok(&c));
+	ktap_check(t, !strcmp(c.out, "kslab=1 urcu=0\n"), __FILE__, __LINE__,
+		   "\"%s\" %s", c.out, c.err);
+}
+
 static const struct ktap_case preload_cases[] = {
 	{ "fingerprint", test_fingerprint },
 	{ "python", test_python },
@@ -469,6 +493,7 @@ static const struct ktap_case preload_cases[] = {
 	{ "sort_threads", test_sort_threads },
 	{ "python_threads_fork", test_python_threads_fork },
 	{ "linked", test_linked },
+	{ "no_liburcu", test_no_liburcu },
 	{ "fault_injection", test_fault_injection },
 	{ "introspection", test_introspection },
 };
