@@ -120,10 +120,14 @@ $(BUILD)/%.map: scripts/exports.sh $(wildcard include/kslab/*.h)
 	{ echo '{ global:'; scripts/exports.sh $(if $(findstring malloc,$*),--malloc) | \
 	  sed 's/$$/;/'; echo 'local: *; };'; } >$@
 
+# The shared objects' .bss bounds, for userspace/pages.c to populate.
+SO_LDFLAGS := '-Wl,--defsym=kslab_bss_start=ADDR(.bss)' \
+	      '-Wl,--defsym=kslab_bss_end=ADDR(.bss)+SIZEOF(.bss)'
+
 # libkslab.so.VERSION with the links an installed library has, so a
 # program linked with -Lbuild -lkslab finds its soname in build/ too.
 $(BUILD)/libkslab.so.$(VERSION): $(LIB_OBJS) $(BUILD)/libkslab.map
-	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) \
+	$(CC) -shared $(LDFLAGS) $(SO_LDFLAGS) -Wl,-soname,$(SONAME) \
 		-Wl,--version-script=$(BUILD)/libkslab.map -o $@ \
 		$(filter %.o,$^) $(LDLIBS)
 
@@ -147,12 +151,12 @@ $(OBJ)/userspace/malloc-hardened.o: userspace/malloc.c
 	$(CC) $(CFLAGS) -fvisibility=hidden -DKSLAB_MALLOC_HARDENED -c -o $@ $<
 
 $(BUILD)/libkslab-malloc-hardened.so: $(HARDENED_OBJS) $(BUILD)/libkslab-malloc.map
-	$(CC) -shared $(LDFLAGS) -Wl,-Bsymbolic-functions \
+	$(CC) -shared $(LDFLAGS) $(SO_LDFLAGS) -Wl,-Bsymbolic-functions \
 		-Wl,--version-script=$(BUILD)/libkslab-malloc.map -o $@ \
 		$(filter %.o,$^) $(LDLIBS)
 
 $(BUILD)/libkslab-malloc.so: $(LIB_OBJS) $(MALLOC_OBJ) $(BUILD)/libkslab-malloc.map
-	$(CC) -shared $(LDFLAGS) -Wl,-Bsymbolic-functions \
+	$(CC) -shared $(LDFLAGS) $(SO_LDFLAGS) -Wl,-Bsymbolic-functions \
 		-Wl,--version-script=$(BUILD)/libkslab-malloc.map -o $@ \
 		$(filter %.o,$^) $(LDLIBS)
 

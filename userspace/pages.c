@@ -616,6 +616,30 @@ void kslab_env_chunk_populate(void *p, size_t size)
 }
 
 /*
+ * The shared objects' .bss, kslab's small globals (the large tables are
+ * in .lbss: kslab_env_table), between two symbols their link defines
+ * (Makefile); a static link has neither. A first malloc reads several of
+ * them before it writes them (the fast table, whether malloc is set up,
+ * the fault-injection settings), and a fresh page read first maps the
+ * zero page and faults again at the write: two faults a page, on each of
+ * the few pages, where one populate at load takes none.
+ */
+extern char kslab_bss_start[] __attribute__((weak)) kslab_hidden;
+extern char kslab_bss_end[] __attribute__((weak)) kslab_hidden;
+
+static void __attribute__((constructor)) bss_populate(void)
+{
+	unsigned long start = (unsigned long)kslab_bss_start;
+	unsigned long end = (unsigned long)kslab_bss_end;
+
+	if (!start || end <= start)
+		return;
+	start = KSLAB_ALIGN_DOWN(start, KSLAB_PAGE_SIZE);
+	populate_write((void *)start,
+		       KSLAB_ALIGN_UP(end, KSLAB_PAGE_SIZE) - start);
+}
+
+/*
  * A guard: PROT_NONE mapped over the pages, which also gives their memory
  * back; opening maps fresh zeroed pages. Each closed run is a mapping of
  * its own, so a process has room for about vm.max_map_count / 3 guarded

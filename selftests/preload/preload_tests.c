@@ -485,6 +485,53 @@ static void test_no_liburcu(struct ktap_test *t)
 		   "\"%s\" %s", c.out, c.err);
 }
 
+/*
+ * Before any malloc (reading the maps with system calls only): how many
+ * of the first three pages of the anonymous mapping after the library's
+ * writable one are resident. They hold its .bss (size checked below).
+ */
+static const char bss_source[] =
+	"#include <fcntl.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+	"#include <string.h>\n#include <sys/mman.h>\n#include <unistd.h>\n"
+	"static char maps[1 << 16];\n"
+	"int main(void)\n{\n\tint fd = open(\"/proc/self/maps\", O_RDONLY);\n"
+	"\tsize_t len = 0;\n\tssize_t n;\n\tunsigned long start = 0, end;\n"
+	"\tunsigned char vec[3];\n\tchar *line, *next;\n\tint i, resident = 0;\n\n"
+	"\twhile ((n = read(fd, maps + len, sizeof(maps) - 1 - len)) > 0)\n"
+	"\t\tlen += (size_t)n;\n"
+	"\tfor (line = maps; line && *line; line = next) {\n"
+	"\t\tnext = strchr(line, '\\n');\n\t\tif (next)\n\t\t\t*next++ = 0;\n"
+	"\t\tif (strstr(line, \"libkslab-malloc\") && strstr(line, \" rw-p \") && next) {\n"
+	"\t\t\tsscanf(next, \"%lx-%lx\", &start, &end);\n\t\t\tbreak;\n\t\t}\n\t}\n"
+	"\tif (!start || mincore((void *)start, 3 * 4096, vec))\n\t\treturn 1;\n"
+	"\tfor (i = 0; i < 3; i++)\n\t\tresident += vec[i] & 1;\n"
+	"\tprintf(\"resident=%d\\n\", resident);\n\treturn 0;\n}\n";
+
+/*
+ * The library's small globals are resident and writable before its first
+ * malloc (userspace/pages.c, bss_populate), so that malloc does not fault
+ * on each page twice, reading and then writing it.
+ */
+static void test_bss_resident_at_start(struct ktap_test *t)
+{
+	char cmd[PATH_MAX + 64];
+	unsigned long bss_bytes;
+	struct capture c;
+
+	/* The three pages checked are .bss, not .lbss's tables. */
+	snprintf(cmd, sizeof(cmd), "readelf -SW %s", malloc_so);
+	KTAP_ASSERT(t, run_shell(&c, cmd, false) && exited_ok(&c));
+	KTAP_ASSERT(t, strstr(c.out, " .bss ") &&
+		       sscanf(strstr(c.out, " .bss "), " .bss NOBITS %*x %*x %lx",
+			      &bss_bytes) == 1);
+	KTAP_ASSERT(t, bss_bytes > 3 * 4096);
+	KTAP_ASSERT(t, build_c(&c, "bss", bss_source, sizeof(bss_source) - 1));
+	KTAP_ASSERT(t, run_shell(&c, "./bss", true));
+	KTAP_EXPECT(t, exited_ok(&c));
+	ktap_check(t, !strcmp(c.out, "resident=3\n"), __FILE__, __LINE__,
+		   "\"%s\" %s", c.out, c.err);
+}
+
 static const struct ktap_case preload_cases[] = {
 	{ "fingerprint", test_fingerprint },
 	{ "python", test_python },
@@ -494,6 +541,7 @@ static const struct ktap_case preload_cases[] = {
 	{ "python_threads_fork", test_python_threads_fork },
 	{ "linked", test_linked },
 	{ "no_liburcu", test_no_liburcu },
+	{ "bss_resident_at_start", test_bss_resident_at_start },
 	{ "fault_injection", test_fault_injection },
 	{ "introspection", test_introspection },
 };
