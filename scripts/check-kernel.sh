@@ -287,7 +287,22 @@ result "$(grep -q '^@@ slabinfo json exit 0$' <<<"$json_tool_log" &&
 result "$(seen '@@ unloaded client' && echo 1 || echo 0)" "rmmod_client"
 result "$(seen '@@ unloaded kslab' && echo 1 || echo 0)" "rmmod_kslab"
 result "$(seen 'kslab: unloaded, all memory given back' && echo 1 || echo 0)" "unload_gives_all_memory_back"
-result "$(grep -q -E 'WARNING:|BUG:|Oops|Call Trace|possible .*deadlock|KASAN' "$log" && echo 0 || echo 1)" "no_warn_no_oops_no_kasan_no_lockdep"
+# What the kernel reported once it ran /init, which loads kslab: the
+# kernel's own boot before that (a 6.1 debug kernel under TCG once
+# reported a wild access in an interrupt during identify_cpu) is shown
+# but is not kslab's to answer for. A line is placed by its timestamp, as
+# the test module's log repeats the boot's.
+trouble='WARNING:|BUG:|Oops|Call Trace|possible .*deadlock|KASAN'
+init_time=$(sed -n 's|^\[ *\([0-9.]*\)\] Run /init as init process.*|\1|p' "$log" | head -n 1)
+reports() {
+	grep -E "$trouble" "$log" | awk -v init="${init_time:-0}" -v want="$1" '
+		{ t = -1 }
+		match($0, /^\[ *[0-9.]+\]/) { t = substr($0, 2, RLENGTH - 2) + 0 }
+		(t >= 0 && t < init) == (want == "boot")'
+}
+boot_trouble=$(reports boot | head -n 1)
+[ -z "$boot_trouble" ] || echo "# before /init ran, the kernel reported: $boot_trouble"
+result "$(reports kslab | grep -q . && echo 0 || echo 1)" "no_warn_no_oops_no_kasan_no_lockdep"
 result "$(seen '@@ leak run' &&
 	  seen 'kslab: BUG kslab_client_leak: cache still exists at unload, 3 objects allocated' &&
 	  echo 1 || echo 0)" "unload_reports_a_cache_left_behind"

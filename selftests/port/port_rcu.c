@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <kslab/kmalloc.h>
 
@@ -214,7 +215,8 @@ static void test_urcu_loaded_at_first_use(struct ktap_test *t)
 	int at_start, after_alloc, after_call, ran;
 	struct capture c;
 
-	KTAP_ASSERT(t, capture_self(&c, RCU_LOAD_PROBE_ARG, NULL));
+	/* This environment: a ThreadSanitizer build needs its suppressions. */
+	KTAP_ASSERT(t, capture_self(&c, RCU_LOAD_PROBE_ARG, environ));
 	if (!ktap_check(t, c.status == 0 &&
 			sscanf(c.out, "start=%d alloc=%d call=%d ran=%d",
 			       &at_start, &after_alloc, &after_call, &ran) == 4,
