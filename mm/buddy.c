@@ -316,22 +316,28 @@ out_unreserve:
  * handed out (a slab's header and objects), and the blocks after it in
  * its group are the next small ones handed out: a fresh chunk's blocks go
  * from its start upward, each split keeping its lower half. So the first
- * block of KSLAB_POPULATE_ORDER or less out of a group since the chunk
- * came, or since a discard took the group's memory back, populates the
- * whole group. Larger blocks are left to their page faults: a large
- * kmalloc may be written only in part. Under the zone lock: whether
- * @page's group needs populating, now marked populated.
+ * block of one page out of a group since the chunk came, or since a
+ * discard took the group's memory back, populates the whole group; so
+ * does one of up to KSLAB_POPULATE_ORDER whose caller says, with
+ * __GFP_WRITE, that all of it is written soon. A multi-page slab's
+ * objects go out a page's worth at a time, so the slab layer says that
+ * only for a cache's slabs after its first (mm/slab.c): a class a program
+ * uses once keeps just the pages it touched. Larger blocks are left to
+ * their page faults: a large kmalloc may be written only in part. Under
+ * the zone lock: whether @page's group needs populating, now marked
+ * populated.
  */
 static bool group_claim(const struct kslab_zone *zone,
-			const struct kslab_page *page, unsigned int order)
+			const struct kslab_page *page, unsigned int order,
+			gfp_t gfp)
 {
 	struct kslab_chunk *chunk = kslab_page_chunk(page);
 	unsigned long group = page->index >> KSLAB_POPULATE_ORDER;
 	unsigned long *word = &chunk->populated[group / KSLAB_GROUP_WORD_BITS];
 	unsigned long bit = 1UL << (group % KSLAB_GROUP_WORD_BITS);
 
-	if (order > KSLAB_POPULATE_ORDER || !zone->source->populate ||
-	    (*word & bit))
+	if (order > KSLAB_POPULATE_ORDER || (order && !(gfp & __GFP_WRITE)) ||
+	    !zone->source->populate || (*word & bit))
 		return false;
 	*word |= bit;
 	return true;
@@ -379,7 +385,7 @@ static void *zone_alloc(struct kslab_zone *zone, gfp_t gfp,
 	if (!page)
 		zone->events.alloc_failures++;
 	else
-		populate = group_claim(zone, page, order);
+		populate = group_claim(zone, page, order, gfp);
 	kslab_spin_unlock(&zone->lock);
 	if (!page)
 		return NULL;

@@ -431,8 +431,11 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 		unsigned int was;
 
 		if (!slab) {
+			/* A class in use: its multi-page slab is written whole. */
+			gfp_t write = cache->slab_grows ? __GFP_WRITE : 0;
+
 			kslab_spin_unlock(&cache->lock);
-			slab = slab_create(cache, gfp, node);
+			slab = slab_create(cache, gfp | write, node);
 			kslab_spin_lock(&cache->lock);
 			if (!slab)
 				break;

@@ -16,6 +16,7 @@
 
 #include <kslab/buddy.h>
 
+#include "../../mm/slab.h"
 #include "../../mm/zone.h"
 #include "../process.h"
 #include "../stress.h"
@@ -361,6 +362,82 @@ static void test_populate_makes_resident(struct ktap_test *t)
 		   c.err);
 }
 
+#define SLAB_POPULATE_ARG	"--slab-populate"
+#define SLAB_POPULATE_SIZE	1400	/* 23 objects to an 8-page slab */
+
+/* How many pages of the slab that holds @obj are resident. */
+static unsigned long slab_resident(const struct kslab_cache *cache,
+				   const void *obj)
+{
+	unsigned long bytes = KSLAB_PAGE_SIZE << cache->order, i, n = 0;
+	unsigned char vec[1UL << KSLAB_SLAB_MAX_ORDER];
+
+	if (mincore((void *)((unsigned long)obj & ~(bytes - 1)), bytes, vec))
+		return ~0UL;
+	for (i = 0; i < bytes / KSLAB_PAGE_SIZE; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+/*
+ * In a fresh process: a cache of 8-page slabs; print its order, how many
+ * pages of its first slab are resident once an object came out of it,
+ * and how many of its second slab's are as soon as that slab exists.
+ */
+static int slab_populate(void)
+{
+	struct kslab_cache *cache = kslab_cache_create("populate-slab",
+						       SLAB_POPULATE_SIZE,
+						       NULL, 0);
+	unsigned long first_pages, second_pages = 0, mask, i, n = 0;
+	void *objs[64], *first;
+
+	if (!cache || !(first = kslab_cache_alloc(cache, GFP_KERNEL)))
+		return 1;
+	objs[n++] = first;
+	first_pages = slab_resident(cache, first);
+	mask = ~((KSLAB_PAGE_SIZE << cache->order) - 1);
+	for (i = 1; i < KSLAB_ARRAY_SIZE(objs); i++) {
+		objs[n] = kslab_cache_alloc(cache, GFP_KERNEL);
+		if (!objs[n])
+			break;
+		if (((unsigned long)objs[n++] & mask) !=
+		    ((unsigned long)first & mask)) {
+			second_pages = slab_resident(cache, objs[n - 1]);
+			break;
+		}
+	}
+	printf("order %u first %lu second %lu\n", cache->order, first_pages,
+	       second_pages);
+	while (n)
+		kslab_cache_free(cache, objs[--n]);
+	kslab_cache_destroy(cache);
+	return 0;
+}
+
+/*
+ * A cache's first multi-page slab keeps only the pages it touched; once
+ * the cache is in use its next slab is populated whole as it is made
+ * (mm/buddy.c, "Populating", __GFP_WRITE from mm/slab.c).
+ */
+static void test_slab_populate_in_use(struct ktap_test *t)
+{
+	char *envp[] = { "KSLAB_THP=off", NULL };
+	unsigned long first, second;
+	unsigned int order;
+	struct capture c;
+
+	KTAP_ASSERT(t, capture_self(&c, SLAB_POPULATE_ARG, envp));
+	if (!ktap_check(t, sscanf(c.out, "order %u first %lu second %lu",
+				  &order, &first, &second) == 3,
+			__FILE__, __LINE__, "probe: \"%s\" %s", c.out, c.err))
+		return;
+	KTAP_ASSERT(t, order == KSLAB_POPULATE_ORDER);
+	ktap_check(t, first < GROUP_PAGES / 2, __FILE__, __LINE__,
+		   "first slab: %lu of %lu pages resident", first, GROUP_PAGES);
+	KTAP_EXPECT_EQ(t, second, GROUP_PAGES);
+}
+
 #define PINNED_CHUNKS	16
 #define PINNED_PAGES	(PINNED_CHUNKS * KSLAB_CHUNK_PAGES)
 
@@ -414,6 +491,7 @@ static const struct ktap_case buddy_user_cases[] = {
 	{ "rss_returns_to_os", test_rss_returns_to_os },
 	{ "discard_kept_chunks", test_discard_kept_chunks },
 	{ "populate_makes_resident", test_populate_makes_resident },
+	{ "slab_populate_in_use", test_slab_populate_in_use },
 	{ "pagemap_refuses_taken_slot", test_pagemap_refuses_taken_slot },
 };
 
@@ -432,5 +510,7 @@ int main(int argc, char **argv)
 		return first_alloc_no_flags();
 	if (argc > 1 && !strcmp(argv[1], POPULATE_ARG))
 		return populate_resident();
+	if (argc > 1 && !strcmp(argv[1], SLAB_POPULATE_ARG))
+		return slab_populate();
 	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
 }
