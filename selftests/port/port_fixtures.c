@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -75,4 +76,22 @@ bool bytes_are(const void *p, unsigned char v, size_t size)
 		if (b[i] != v)
 			return false;
 	return true;
+}
+
+/*
+ * Read a probe's answer: @fields conversions of @fmt from its output, or
+ * a failed check, at @file:@line, that shows all the probe said.
+ */
+bool probe_answer(struct ktap_test *t, const struct capture *c,
+		  const char *file, int line, int fields, const char *fmt, ...)
+{
+	va_list ap;
+	int got;
+
+	va_start(ap, fmt);
+	got = vsscanf(c->out, fmt, ap);
+	va_end(ap);
+	return ktap_check(t, got == fields, file, line,
+			  "probe: status %d, out \"%s\", err \"%s\"",
+			  c->status, c->out, c->err);
 }

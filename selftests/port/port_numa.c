@@ -178,12 +178,9 @@ static void test_numa_fake_two_nodes(struct ktap_test *t)
 	free(env);
 	if (!KTAP_EXPECT(t, ran))
 		return;
-	if (!ktap_check(t, sscanf(c.out, "nodes=%d local=%d remote=%d thisnode=%d home=%d depot=%d pages=%d kmalloc=%d check=%lu",
-				  &nodes, &local, &remote, &thisnode, &home,
-				  &depot, &pages, &kmalloc, &check) == 9,
-			__FILE__, __LINE__,
-			"probe: status %d, out \"%s\", err \"%s\"", c.status,
-			c.out, c.err))
+	if (!PROBE_ANSWER(t, &c, 9, "nodes=%d local=%d remote=%d thisnode=%d home=%d depot=%d pages=%d kmalloc=%d check=%lu",
+			  &nodes, &local, &remote, &thisnode, &home, &depot,
+			  &pages, &kmalloc, &check))
 		return;
 	KTAP_EXPECT_EQ(t, nodes, 2);
 	KTAP_EXPECT_EQ(t, local, 1);

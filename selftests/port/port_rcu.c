@@ -217,13 +217,10 @@ static void test_urcu_loaded_at_first_use(struct ktap_test *t)
 
 	/* This environment: a ThreadSanitizer build needs its suppressions. */
 	KTAP_ASSERT(t, capture_self(&c, RCU_LOAD_PROBE_ARG, environ));
-	if (!ktap_check(t, c.status == 0 &&
-			sscanf(c.out, "start=%d alloc=%d call=%d ran=%d",
-			       &at_start, &after_alloc, &after_call, &ran) == 4,
-			__FILE__, __LINE__,
-			"probe: status %d, out \"%s\", err \"%s\"", c.status,
-			c.out, c.err))
+	if (!PROBE_ANSWER(t, &c, 4, "start=%d alloc=%d call=%d ran=%d",
+			  &at_start, &after_alloc, &after_call, &ran))
 		return;
+	KTAP_EXPECT_EQ(t, c.status, 0);
 	KTAP_EXPECT_EQ(t, at_start, 0);
 	KTAP_EXPECT_EQ(t, after_alloc, 0);
 	KTAP_EXPECT_EQ(t, after_call, 1);

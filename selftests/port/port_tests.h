@@ -53,4 +53,10 @@ void racy_increment(unsigned long *counter, unsigned long i);
 /* Memory (port_fixtures.c) */
 bool bytes_are(const void *p, unsigned char v, size_t size);
 
+/* Probes (port_fixtures.c): @fields conversions of @fmt from @c's output. */
+bool probe_answer(struct ktap_test *t, const struct capture *c,
+		  const char *file, int line, int fields, const char *fmt, ...);
+#define PROBE_ANSWER(t, c, fields, ...) \
+	probe_answer(t, c, __FILE__, __LINE__, fields, __VA_ARGS__)
+
 #endif /* KSLAB_SELFTESTS_PORT_TESTS_H */

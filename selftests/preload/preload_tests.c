@@ -472,17 +472,27 @@ static const char maps_source[] =
 	"\tprintf(\"kslab=%d urcu=%d\\n\", kslab > 0, urcu > 0);\n"
 	"\treturn 0;\n}\n";
 
+/* Build @name from @source, run it preloaded: it must print @expected. */
+static void expect_preloaded_output(struct ktap_test *t, const char *name,
+				    const char *source, size_t len,
+				    const char *expected)
+{
+	char cmd[64];
+	struct capture c;
+
+	KTAP_ASSERT(t, build_c(&c, name, source, len));
+	snprintf(cmd, sizeof(cmd), "./%s", name);
+	KTAP_ASSERT(t, run_shell(&c, cmd, true));
+	KTAP_EXPECT(t, exited_ok(&c));
+	ktap_check(t, !strcmp(c.out, expected), __FILE__, __LINE__,
+		   "%s: \"%s\" %s", name, c.out, c.err);
+}
+
 /* A program that uses no RCU pays nothing for liburcu: it is not loaded. */
 static void test_no_liburcu(struct ktap_test *t)
 {
-	struct capture c;
-
-	KTAP_ASSERT(t, build_c(&c, "maps", maps_source,
-			       sizeof(maps_source) - 1));
-	KTAP_ASSERT(t, run_shell(&c, "./maps", true));
-	KTAP_EXPECT(t, exited_ok(&c));
-	ktap_check(t, !strcmp(c.out, "kslab=1 urcu=0\n"), __FILE__, __LINE__,
-		   "\"%s\" %s", c.out, c.err);
+	expect_preloaded_output(t, "maps", maps_source,
+				sizeof(maps_source) - 1, "kslab=1 urcu=0\n");
 }
 
 /*
@@ -525,11 +535,8 @@ static void test_bss_resident_at_start(struct ktap_test *t)
 		       sscanf(strstr(c.out, " .bss "), " .bss NOBITS %*x %*x %lx",
 			      &bss_bytes) == 1);
 	KTAP_ASSERT(t, bss_bytes > 3 * 4096);
-	KTAP_ASSERT(t, build_c(&c, "bss", bss_source, sizeof(bss_source) - 1));
-	KTAP_ASSERT(t, run_shell(&c, "./bss", true));
-	KTAP_EXPECT(t, exited_ok(&c));
-	ktap_check(t, !strcmp(c.out, "resident=3\n"), __FILE__, __LINE__,
-		   "\"%s\" %s", c.out, c.err);
+	expect_preloaded_output(t, "bss", bss_source, sizeof(bss_source) - 1,
+				"resident=3\n");
 }
 
 static const struct ktap_case preload_cases[] = {
