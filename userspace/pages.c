@@ -28,6 +28,10 @@
  * discards of a huge one to whole huge pages, and a discard mm/ makes
  * inside one anyway (most of it free) splits it first.
  *
+ * Populating (MADV_POPULATE_WRITE) makes a run about to be written
+ * resident in one step: a small block's group of pages, a page of
+ * metadata as carving reaches it, and at load the shared objects' .bss.
+ *
  * Slots are handed out under arena_lock; grants are rare (one per 4 MiB).
  * Small metadata shares pages, under the same lock.
  * Nothing here calls malloc: this code runs inside the allocator.
