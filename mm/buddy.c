@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "fault.h"
+#include "name.h"
 #include "zone.h"
 
 struct kslab_list_head kslab_zones = { &kslab_zones, &kslab_zones };
@@ -95,7 +96,7 @@ static void zone_init(struct kslab_zone *zone, const char *name, int node,
 		zone->max_chunks = params->max_chunks;
 		zone->keep_free_chunks = params->keep_free_chunks;
 	}
-	kslab_snprintf(zone->name, sizeof(zone->name), "%s", name);
+	kslab_name_copy(zone->name, sizeof(zone->name), name);
 
 	kslab_spin_lock(&kslab_zones_lock);
 	kslab_list_add_tail(&zone->zone_node, &kslab_zones);
@@ -115,9 +116,9 @@ struct kslab_zone *kslab_node_zone(unsigned int node)
 	if (kslab_unlikely(!kslab_load_acquire(&default_zone_ready[node]))) {
 		/* Node 0's keeps the name of the one zone of a one-node system. */
 		if (node)
-			kslab_snprintf(name, sizeof(name), "kslab-node%u", node);
+			kslab_name_number(name, sizeof(name), "kslab-node", node);
 		else
-			kslab_snprintf(name, sizeof(name), "kslab");
+			kslab_name_copy(name, sizeof(name), "kslab");
 		kslab_spin_lock(&default_zone_lock);
 		if (!default_zone_ready[node]) {
 			zone_init(&default_zones[node], name, (int)node, NULL);

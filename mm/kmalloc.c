@@ -30,6 +30,7 @@
 #include "kmalloc.h"
 #include "kmalloc_guard.h"
 #include "kmalloc_large.h"
+#include "name.h"
 #include "profile.h"
 #include "slab_debug.h"
 
@@ -170,8 +171,8 @@ struct kslab_cache *kmalloc_caches_init(unsigned int first, unsigned int last)
 		if (kmalloc_caches[i])
 			continue;
 		args.align = (unsigned int)kmalloc_class_align(i);
-		kslab_snprintf(name, sizeof(name), "kmalloc-%lu",
-			       (unsigned long)kmalloc_class_size(i));
+		kslab_name_number(name, sizeof(name), "kmalloc-",
+				  kmalloc_class_size(i));
 		cache = kslab_cache_create(name, (unsigned int)kmalloc_class_size(i),
 					   &args, 0);
 		/*

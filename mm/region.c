@@ -36,6 +36,7 @@
 #include "fault.h"
 #include "kmalloc_guard.h"	/* kslab_kmalloc_block_order() */
 #include "list.h"
+#include "name.h"
 #include "region.h"
 
 #define REGION_NAME_LEN		32
@@ -125,7 +126,7 @@ static struct kslab_region *region_new(struct kslab_zone *zone,
 	r->zone = zone;
 	r->flags = flags;
 	r->next_order = kslab_kmalloc_block_order(chunk_size);
-	kslab_snprintf(r->name, sizeof(r->name), "%s", name);
+	kslab_name_copy(r->name, sizeof(r->name), name);
 	kslab_spin_lock(&regions_lock);
 	kslab_list_add_tail(&r->node, &regions);
 	kslab_spin_unlock(&regions_lock);

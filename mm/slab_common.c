@@ -29,6 +29,7 @@
 #include "kmalloc.h"
 #include "kmalloc_guard.h"
 #include "kmalloc_large.h"
+#include "name.h"
 #include "profile.h"
 #include "region.h"
 #include "slab_debug.h"
@@ -186,7 +187,7 @@ static struct kslab_cache *cache_new(const char *name, unsigned int size,
 	cache = kslab_meta_alloc(sizeof(*cache), GFP_KERNEL);
 	if (!cache)
 		return NULL;
-	kslab_snprintf(cache->name, sizeof(cache->name), "%s", name);
+	kslab_name_copy(cache->name, sizeof(cache->name), name);
 	cache->flags = flags;
 	cache->secret = kslab_env_random();
 	cache->object_size = size;
@@ -247,8 +248,8 @@ static int internal_caches_init(void)
 	for (i = 0; i < KSLAB_ARRAY_SIZE(header_sizes); i++) {
 		if (header_caches[i])
 			continue;
-		kslab_snprintf(name, sizeof(name), "kslab-slab-%u",
-			       header_sizes[i]);
+		kslab_name_number(name, sizeof(name), "kslab-slab-",
+				  header_sizes[i]);
 		header_caches[i] = cache_new(name, header_sizes[i], NULL, flags);
 		if (!header_caches[i])
 			return -1;
@@ -258,9 +259,8 @@ static int internal_caches_init(void)
 
 		if (magazine_caches[i])
 			continue;
-		kslab_snprintf(name, sizeof(name), "kslab-magazine-%u",
-			       (unsigned int)((bytes - magazine_bytes(0)) /
-					      sizeof(void *)));
+		kslab_name_number(name, sizeof(name), "kslab-magazine-",
+				  (bytes - magazine_bytes(0)) / sizeof(void *));
 		magazine_caches[i] = cache_new(name, bytes, NULL, flags);
 		if (!magazine_caches[i])
 			return -1;

@@ -86,7 +86,7 @@ const char *kslab_env_cpu_id_source(void)
 	return __rseq_size > 0 ? "rseq" : "getcpu";
 }
 
-/* The highest id in a cpulist such as "0-3,8-11", plus one; 0 if unreadable. */
+/* The highest id in a list such as "0-3,8-11", plus one; 0 if unreadable. */
 static unsigned int parse_cpulist_end(const char *s)
 {
 	unsigned int value = 0, end = 0;
@@ -107,23 +107,33 @@ static unsigned int parse_cpulist_end(const char *s)
 	}
 }
 
-/* Read with open/read: sysconf() and get_nprocs_conf() may allocate. */
-static unsigned int possible_cpus(void)
+/*
+ * Read with open/read: sysconf() and get_nprocs_conf() may allocate, and
+ * parsed by hand: strtoul() would fault in the C library's locale tables
+ * during a program's first malloc.
+ */
+unsigned int kslab_sysfs_list_end(const char *path)
 {
 	char buf[256];
 	ssize_t n = -1;
 	int fd;
 
-	fd = open("/sys/devices/system/cpu/possible", O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		n = read(fd, buf, sizeof(buf) - 1);
 		close(fd);
 	}
 	if (n <= 0)
-		return CPUS_FALLBACK;
+		return 0;
 	buf[n] = '\0';
-	n = parse_cpulist_end(buf);
-	return n > 0 ? (unsigned int)n : CPUS_FALLBACK;
+	return parse_cpulist_end(buf);
+}
+
+static unsigned int possible_cpus(void)
+{
+	unsigned int n = kslab_sysfs_list_end("/sys/devices/system/cpu/possible");
+
+	return n ? n : CPUS_FALLBACK;
 }
 
 unsigned int kslab_nr_cpus(void)

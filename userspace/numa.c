@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../mm/port.h"
+#include "port-internal.h"
 
 #define MPOL_PREFERRED	1
 
@@ -68,24 +69,9 @@ static void map_cpulist(const char *s, unsigned char *map, unsigned int cpus,
 /* The highest node id sysfs lists as possible, plus one. */
 static unsigned int possible_nodes(void)
 {
-	char buf[256], *end;
-	const char *s = buf;
-	unsigned long n = 0;
+	unsigned int n = kslab_sysfs_list_end("/sys/devices/system/node/possible");
 
-	if (!read_line("/sys/devices/system/node/possible", buf, sizeof(buf)))
-		return 1;
-	for (;;) {
-		unsigned long v = strtoul(s, &end, 10);
-
-		if (end == s)
-			break;
-		if (v + 1 > n)
-			n = v + 1;
-		if (*end != ',' && *end != '-')
-			break;
-		s = end + 1;
-	}
-	return n ? (unsigned int)n : 1;
+	return n ? n : 1;
 }
 
 static unsigned char *build_map(unsigned int nodes, bool fake)

@@ -9,6 +9,8 @@
 /* userspace/cpu.c: the per-CPU allocation lock and every CPU's section. */
 void kslab_percpu_lock_all(void);
 void kslab_percpu_unlock_all(void);
+/* The highest id a sysfs list file (such as "0-3,8-11") names, plus one. */
+unsigned int kslab_sysfs_list_end(const char *path);
 
 /* userspace/pages.c: the arena's slot lock. */
 void kslab_arena_lock(void);

@@ -62,14 +62,18 @@ static bool exited_ok(const struct capture *c)
 	return WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0;
 }
 
-/* Write @name.c in the work folder and build the program @name from it. */
+/*
+ * Write @name.c in the work folder and build the program @name from it,
+ * its functions exported, so that a function it defines also takes the
+ * preloaded library's calls (test_first_malloc_prints_nothing).
+ */
 static bool build_c(struct capture *c, const char *name, const char *source,
 		    size_t len)
 {
 	char file[64], cmd[160];
 
 	snprintf(file, sizeof(file), "%s.c", name);
-	snprintf(cmd, sizeof(cmd), "gcc -o %s %s", name, file);
+	snprintf(cmd, sizeof(cmd), "gcc -rdynamic -o %s %s", name, file);
 	return write_file_in(work_dir, file, source, len) &&
 	       run_shell(c, cmd, false) && exited_ok(c);
 }
@@ -539,6 +543,41 @@ static void test_bss_resident_at_start(struct ktap_test *t)
 				"resident=3\n");
 }
 
+/*
+ * A program that counts its own calls of the C library's formatting and
+ * number parsing, which then serve kslab's too: how many the first malloc
+ * made.
+ */
+static const char quiet_source[] =
+	"#include <stdarg.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+	"static int formatted, parsed;\n"
+	"static int format(char *s, size_t n)\n{\n"
+	"\tformatted++;\n\tif (n)\n\t\t*s = 0;\n\treturn 0;\n}\n"
+	"int vsnprintf(char *s, size_t n, const char *f, va_list ap)\n{\n"
+	"\t(void)f;\n\t(void)ap;\n\treturn format(s, n);\n}\n"
+	"int snprintf(char *s, size_t n, const char *f, ...)\n{\n"
+	"\t(void)f;\n\treturn format(s, n);\n}\n"
+	"unsigned long strtoul(const char *s, char **end, int base)\n{\n"
+	"\t(void)base;\n\tparsed++;\n\tif (end)\n\t\t*end = (char *)s;\n"
+	"\treturn 0;\n}\n"
+	"int main(void)\n{\n\tvoid *p = malloc(24);\n"
+	"\tint f = formatted, s = parsed;\n\n"
+	"\tprintf(\"formatted=%d parsed=%d ok=%d\\n\", f, s, p != NULL);\n"
+	"\tfree(p);\n\treturn 0;\n}\n";
+
+/*
+ * A program's first malloc names a zone and its caches and reads the
+ * system's CPUs and nodes without the C library's snprintf() or
+ * strtoul(): their first calls fault in code and locale tables a program
+ * that never prints does not need (mm/name.h).
+ */
+static void test_first_malloc_prints_nothing(struct ktap_test *t)
+{
+	expect_preloaded_output(t, "quiet", quiet_source,
+				sizeof(quiet_source) - 1,
+				"formatted=0 parsed=0 ok=1\n");
+}
+
 static const struct ktap_case preload_cases[] = {
 	{ "fingerprint", test_fingerprint },
 	{ "python", test_python },
@@ -549,6 +588,7 @@ static const struct ktap_case preload_cases[] = {
 	{ "linked", test_linked },
 	{ "no_liburcu", test_no_liburcu },
 	{ "bss_resident_at_start", test_bss_resident_at_start },
+	{ "first_malloc_prints_nothing", test_first_malloc_prints_nothing },
 	{ "fault_injection", test_fault_injection },
 	{ "introspection", test_introspection },
 };
