@@ -266,10 +266,21 @@ static int zone_grow(struct kslab_zone *zone, gfp_t gfp)
 	kslab_spin_unlock(&zone->lock);
 
 	reused = chunk != NULL;
-	if (!chunk)
+	if (!chunk) {
 		chunk = kslab_meta_alloc(sizeof(*chunk), gfp);
-	if (!chunk)
-		goto out_unreserve;
+		if (!chunk)
+			goto out_unreserve;
+		/*
+		 * The chunk's first block splits it from the top order down,
+		 * writing the head of each upper half: pages[512], [256] and
+		 * on down. Those lie in the first half of the array, which is
+		 * populated in one step rather than faulted in a page at a
+		 * time; the rest is written as the chunk fills.
+		 */
+		kslab_env_meta_populate(chunk,
+					__builtin_offsetof(struct kslab_chunk,
+						 pages[KSLAB_CHUNK_PAGES / 2 + 1]));
+	}
 	base = zone->source->grant(zone->source, gfp);
 	if (!base)
 		goto out_spare;
@@ -323,25 +334,35 @@ out_unreserve:
  * __GFP_WRITE, that all of it is written soon. A multi-page slab's
  * objects go out a page's worth at a time, so the slab layer says that
  * only for a cache's slabs after its first (mm/slab.c): a class a program
- * uses once keeps just the pages it touched. Larger blocks are left to
- * their page faults: a large kmalloc may be written only in part. Under
- * the zone lock: whether @page's group needs populating, now marked
- * populated.
+ * uses once keeps just the pages it touched. Such a block without the
+ * flag has its first page populated alone, since whoever takes a block
+ * writes its start (a slab's header or first objects), and its group
+ * stays unmarked. Larger blocks are left to their page faults: a large
+ * kmalloc may be written only in part.
  */
-static bool group_claim(const struct kslab_zone *zone,
-			const struct kslab_page *page, unsigned int order,
-			gfp_t gfp)
+enum populate_span {
+	POPULATE_NONE,
+	POPULATE_GROUP,
+	POPULATE_FIRST_PAGE,
+};
+
+/* Under the zone lock: what to populate for @page, its group now marked. */
+static enum populate_span group_claim(const struct kslab_zone *zone,
+				      const struct kslab_page *page,
+				      unsigned int order, gfp_t gfp)
 {
 	struct kslab_chunk *chunk = kslab_page_chunk(page);
 	unsigned long group = page->index >> KSLAB_POPULATE_ORDER;
 	unsigned long *word = &chunk->populated[group / KSLAB_GROUP_WORD_BITS];
 	unsigned long bit = 1UL << (group % KSLAB_GROUP_WORD_BITS);
 
-	if (order > KSLAB_POPULATE_ORDER || (order && !(gfp & __GFP_WRITE)) ||
-	    !zone->source->populate || (*word & bit))
-		return false;
+	if (order > KSLAB_POPULATE_ORDER || !zone->source->populate ||
+	    (*word & bit))
+		return POPULATE_NONE;
+	if (order && !(gfp & __GFP_WRITE))
+		return POPULATE_FIRST_PAGE;
 	*word |= bit;
-	return true;
+	return POPULATE_GROUP;
 }
 
 /* Under the zone lock: the block of @order at @page lost its memory. */
@@ -366,8 +387,8 @@ static void groups_forget(const struct kslab_page *page, unsigned int order)
 static void *zone_alloc(struct kslab_zone *zone, gfp_t gfp,
 			unsigned int order, bool *injected)
 {
+	enum populate_span populate = POPULATE_NONE;
 	struct kslab_page *page = NULL;
-	bool populate = false;
 	void *addr;
 
 	kslab_spin_lock(&zone->lock);
@@ -392,12 +413,14 @@ static void *zone_alloc(struct kslab_zone *zone, gfp_t gfp,
 		return NULL;
 
 	addr = kslab_page_address(page);
-	if (populate)
+	if (populate == POPULATE_GROUP)
 		zone->source->populate(zone->source,
 				       (void *)((unsigned long)addr &
 						~((KSLAB_PAGE_SIZE <<
 						   KSLAB_POPULATE_ORDER) - 1)),
 				       KSLAB_PAGE_SIZE << KSLAB_POPULATE_ORDER);
+	else if (populate == POPULATE_FIRST_PAGE)
+		zone->source->populate(zone->source, addr, KSLAB_PAGE_SIZE);
 	if (gfp & __GFP_ZERO)
 		kslab_memset(addr, 0, KSLAB_PAGE_SIZE << order);
 	return addr;

@@ -118,6 +118,9 @@
  *                                  page fault a page costs more; a hint
  *                                  (KSLAB_ENV_POPULATE; nothing by
  *                                  default, and in the kernel).
+ *   kslab_env_meta_populate(p, size)  the same for @size bytes at @p
+ *                                  inside metadata from
+ *                                  kslab_env_meta_alloc().
  *   KSLAB_ENV_DISCARD_ZEROES       1 where discarded memory reads back as
  *                                  zeroes, touching no page until it is
  *                                  written (userspace); 0 by default.
@@ -374,6 +377,12 @@ static inline unsigned int kslab_env_discard_order(const void *p)
 #define KSLAB_ENV_POPULATE	0
 
 static inline void kslab_env_chunk_populate(void *p, size_t size)
+{
+	(void)p;
+	(void)size;
+}
+
+static inline void kslab_env_meta_populate(void *p, size_t size)
 {
 	(void)p;
 	(void)size;

@@ -6,7 +6,9 @@
  * bytes per possible CPU, mapped MAP_NORESERVE so only what is touched
  * costs memory. An allocation is a run of 64-byte granules at the same
  * offset in every CPU's unit, found first-fit in a bitmap under a mutex;
- * allocations are rare (one per cache), lookups are a multiply-add.
+ * allocations are rare (one per cache), lookups are a multiply-add. Each
+ * CPU's copy of a page the allocations first reach is populated ahead of
+ * its zeroing (percpu_populated).
  *
  * Userspace cannot turn preemption off, so an exclusive per-CPU section is
  * a per-CPU lock: a thread that migrates inside the section still holds the
@@ -55,6 +57,13 @@ static struct {
 	unsigned long used[PERCPU_GRANULES / BITS_PER_WORD];
 	unsigned short len[PERCPU_GRANULES];
 } percpu_map kslab_env_table;
+/*
+ * Bytes at the start of every CPU's unit populated ahead of the zeroing
+ * that kslab_percpu_alloc() does as first allocations reach each page: a
+ * system call a CPU rather than a page fault a CPU (a cache's creation
+ * would otherwise take one fault for each CPU of the machine).
+ */
+static unsigned long percpu_populated;
 static KSLAB_DEFINE_MUTEX(percpu_lock);
 
 struct kslab_cpu_lock *kslab_cpu_locks;
@@ -311,7 +320,7 @@ void *kslab_percpu_alloc(size_t size)
 {
 	unsigned long count = KSLAB_ALIGN_UP(size ? size : 1, PERCPU_GRANULE) /
 			      PERCPU_GRANULE;
-	unsigned long first = PERCPU_GRANULES;
+	unsigned long first = PERCPU_GRANULES, from = 0, to = 0, end;
 	unsigned int cpu;
 	char *ptr;
 
@@ -323,15 +332,27 @@ void *kslab_percpu_alloc(size_t size)
 	if (first < PERCPU_GRANULES) {
 		percpu_mark(first, count, true);
 		percpu_map.len[first] = (unsigned short)count;
+		end = KSLAB_ALIGN_UP((first + count) * PERCPU_GRANULE,
+				     KSLAB_PAGE_SIZE);
+		if (end > percpu_populated) {
+			from = percpu_populated;
+			to = end;
+			percpu_populated = end;
+		}
 	}
 	kslab_mutex_unlock(&percpu_lock);
 	if (first >= PERCPU_GRANULES)
 		return NULL;
 
 	ptr = percpu_base + first * PERCPU_GRANULE;
-	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++)
+	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++) {
+		if (from < to)
+			kslab_populate_write(kslab_percpu_ptr(percpu_base + from,
+							      cpu),
+					     to - from);
 		kslab_memset(kslab_percpu_ptr(ptr, cpu), 0,
 			     count * PERCPU_GRANULE);
+	}
 	return ptr;
 }
 

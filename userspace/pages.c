@@ -29,8 +29,11 @@
  * inside one anyway (most of it free) splits it first.
  *
  * Populating (MADV_POPULATE_WRITE) makes a run about to be written
- * resident in one step: a small block's group of pages, a page of
- * metadata as carving reaches it, and at load the shared objects' .bss.
+ * resident in one step: a small block's group of pages or first page, a
+ * page of metadata as carving reaches it, the part of larger metadata
+ * mm/ asks for (a chunk descriptor's head), each CPU's copy of a per-CPU
+ * page as allocations first reach it (userspace/cpu.c), and at load the
+ * shared objects' .bss.
  *
  * Slots are handed out under arena_lock; grants are rare (one per 4 MiB).
  * Small metadata shares pages, under the same lock.
@@ -599,16 +602,20 @@ void kslab_env_chunk_discard(void *p, size_t size)
  */
 static bool populate_refused;
 
-static void populate_write(void *p, size_t size)
+static void populate_now(void *p, size_t size)
 {
 	int saved = errno;	/* a malloc that succeeds leaves errno alone */
 
-	if (KSLAB_READ_ONCE(populate_refused))
-		return;
 	if (madvise(p, size, MADV_POPULATE_WRITE) &&
 	    (errno == EINVAL || errno == EPERM || errno == ENOSYS))
 		KSLAB_WRITE_ONCE(populate_refused, true);
 	errno = saved;
+}
+
+void kslab_populate_write(void *p, size_t size)
+{
+	if (!KSLAB_READ_ONCE(populate_refused))
+		populate_now(p, size);
 }
 
 void kslab_env_chunk_populate(void *p, size_t size)
@@ -616,7 +623,16 @@ void kslab_env_chunk_populate(void *p, size_t size)
 	long place = huge_place(p);
 
 	if (place < 0 || !bit_test(SLOT_HUGE, (unsigned long)place))
-		populate_write(p, size);
+		kslab_populate_write(p, size);
+}
+
+void kslab_env_meta_populate(void *p, size_t size)
+{
+	unsigned long start = KSLAB_ALIGN_DOWN((unsigned long)p, KSLAB_PAGE_SIZE);
+
+	kslab_populate_write((void *)start,
+			     KSLAB_ALIGN_UP((unsigned long)p + size,
+					    KSLAB_PAGE_SIZE) - start);
 }
 
 /*
@@ -626,7 +642,8 @@ void kslab_env_chunk_populate(void *p, size_t size)
  * them before it writes them (the fast table, whether malloc is set up,
  * the fault-injection settings), and a fresh page read first maps the
  * zero page and faults again at the write: two faults a page, on each of
- * the few pages, where one populate at load takes none.
+ * the few pages, where one populate at load takes none. Asked without a
+ * look at populate_refused, which lives there too.
  */
 extern char kslab_bss_start[] __attribute__((weak)) kslab_hidden;
 extern char kslab_bss_end[] __attribute__((weak)) kslab_hidden;
@@ -639,8 +656,7 @@ static void __attribute__((constructor)) bss_populate(void)
 	if (!start || end <= start)
 		return;
 	start = KSLAB_ALIGN_DOWN(start, KSLAB_PAGE_SIZE);
-	populate_write((void *)start,
-		       KSLAB_ALIGN_UP(end, KSLAB_PAGE_SIZE) - start);
+	populate_now((void *)start, KSLAB_ALIGN_UP(end, KSLAB_PAGE_SIZE) - start);
 }
 
 /*
@@ -723,7 +739,7 @@ void *kslab_env_meta_alloc(size_t size, gfp_t gfp)
 	if (!p)
 		return NULL;
 	if (!((unsigned long)p & (KSLAB_PAGE_SIZE - 1)))
-		populate_write(p, KSLAB_PAGE_SIZE);
+		kslab_populate_write(p, KSLAB_PAGE_SIZE);
 	kslab_memset(p, 0, bytes);
 	return p;
 }

@@ -397,6 +397,7 @@ static inline unsigned long *kslab_env_page_word(const void *addr)
 /* A page fault costs more than its share of one madvise over a run. */
 #define KSLAB_ENV_POPULATE	1
 void kslab_env_chunk_populate(void *p, size_t size);
+void kslab_env_meta_populate(void *p, size_t size);
 
 /* Slots advised for huge pages are discarded in whole huge pages. */
 #define KSLAB_ENV_DISCARD_ORDER		1

@@ -96,7 +96,8 @@ struct kslab_zone_params {
  * @gfp:   GFP_KERNEL or GFP_ATOMIC, optionally with __GFP_ZERO, and with
  *         __GFP_WRITE where a block of up to 8 pages is written whole soon
  *         (its pages are then made resident ahead, where the environment
- *         can: Documentation/buddy.rst, "Populating")
+ *         can; without it only the block's first page is: see
+ *         Documentation/buddy.rst, "Populating")
  * @order: log2 of the number of pages, 0 to KSLAB_MAX_ORDER
  *
  * kslab_alloc_pages_node() for the calling CPU's node.

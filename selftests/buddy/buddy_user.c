@@ -318,28 +318,33 @@ static void test_pagemap_refuses_taken_slot(struct ktap_test *t)
 
 #define POPULATE_ARG	"--populate-resident"
 #define GROUP_PAGES	(1UL << KSLAB_POPULATE_ORDER)
+#define GROUP_BYTES	(KSLAB_PAGE_SIZE * GROUP_PAGES)
+/* The chunk descriptor's bytes up to the middle page's, populated ahead. */
+#define DESC_HEAD_BYTES	KSLAB_ALIGN_UP(__builtin_offsetof(struct kslab_chunk, \
+				pages[KSLAB_CHUNK_PAGES / 2 + 1]), KSLAB_PAGE_SIZE)
+#define DESC_BYTES	KSLAB_ALIGN_UP(sizeof(struct kslab_chunk), KSLAB_PAGE_SIZE)
 
 /*
  * In a fresh process with 4 KiB pages: the first page of a new zone's
  * chunk, unwritten; print how many pages of its group and of the next
- * group are resident.
+ * group are resident, and of its descriptor's head and the rest.
  */
 static int populate_resident(void)
 {
 	struct kslab_zone *zone = kslab_zone_create("populate-env", NULL);
-	unsigned char vec[2 * GROUP_PAGES];
-	unsigned long i, first = 0, next = 0;
 	void *page = zone ? kslab_zone_alloc_pages(zone, GFP_KERNEL, 0) : NULL;
+	char *desc;
 
-	if (!page || mincore(page, sizeof(vec) * KSLAB_PAGE_SIZE, vec)) {
+	if (!page) {
 		printf("no page\n");
 		return 1;
 	}
-	for (i = 0; i < GROUP_PAGES; i++) {
-		first += vec[i] & 1;
-		next += vec[GROUP_PAGES + i] & 1;
-	}
-	printf("%lu %lu\n", first, next);
+	desc = (char *)kslab_page_chunk(kslab_virt_to_page(page));
+	printf("%lu %lu desc %lu %lu\n", resident_pages(page, GROUP_BYTES),
+	       resident_pages((char *)page + GROUP_BYTES, GROUP_BYTES),
+	       resident_pages(desc, DESC_HEAD_BYTES),
+	       resident_pages(desc + DESC_HEAD_BYTES,
+			      DESC_BYTES - DESC_HEAD_BYTES));
 	kslab_free_pages(page, 0);
 	kslab_zone_destroy(zone);
 	return 0;
@@ -348,18 +353,22 @@ static int populate_resident(void)
 /*
  * The environment's page source populates: a chunk's first block makes
  * its whole group resident before anything writes it, and only its group.
+ * The chunk's fresh descriptor has the head its first split writes in
+ * scattered places populated in one step, and only the head: of its
+ * pages, the split itself writes all but one (mm/buddy.c, zone_grow()).
  */
 static void test_populate_makes_resident(struct ktap_test *t)
 {
 	char *envp[] = { "KSLAB_THP=off", NULL };
-	char expected[32];
+	char expected[64];
 	struct capture c;
 
-	snprintf(expected, sizeof(expected), "%lu 0\n", GROUP_PAGES);
+	snprintf(expected, sizeof(expected), "%lu 0 desc %lu 0\n", GROUP_PAGES,
+		 DESC_HEAD_BYTES / KSLAB_PAGE_SIZE);
 	KTAP_ASSERT(t, capture_self(&c, POPULATE_ARG, envp));
 	ktap_check(t, !strcmp(c.out, expected), __FILE__, __LINE__,
-		   "resident pages of the group and the next: %s %s", c.out,
-		   c.err);
+		   "resident pages of the group, the next and the descriptor: %s %s",
+		   c.out, c.err);
 }
 
 #define SLAB_POPULATE_ARG	"--slab-populate"
@@ -369,14 +378,10 @@ static void test_populate_makes_resident(struct ktap_test *t)
 static unsigned long slab_resident(const struct kslab_cache *cache,
 				   const void *obj)
 {
-	unsigned long bytes = KSLAB_PAGE_SIZE << cache->order, i, n = 0;
-	unsigned char vec[1UL << KSLAB_SLAB_MAX_ORDER];
+	unsigned long bytes = KSLAB_PAGE_SIZE << cache->order;
 
-	if (mincore((void *)((unsigned long)obj & ~(bytes - 1)), bytes, vec))
-		return ~0UL;
-	for (i = 0; i < bytes / KSLAB_PAGE_SIZE; i++)
-		n += vec[i] & 1;
-	return n;
+	return resident_pages((void *)((unsigned long)obj & ~(bytes - 1)),
+			      bytes);
 }
 
 /*

@@ -5,6 +5,7 @@
  * (this program run again with rseq disabled), exclusive per-CPU sections,
  * and the layout, reuse and limits of per-CPU storage.
  */
+#include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -492,6 +493,60 @@ static void test_percpu_limits(struct ktap_test *t)
 		  PERCPU_PROBE_SIZE);
 }
 
+/*
+ * The re-executed program: a first per-CPU allocation, then one that
+ * reaches a page no allocation reached before; print the page faults the
+ * second took in the per-CPU region, or why they could not be counted.
+ */
+int percpu_fault_probe_main(void)
+{
+	void *first = kslab_percpu_alloc(64), *next;
+	unsigned long base, faults;
+	struct fault_sampler s;
+
+	if (!first)
+		return 1;
+	if (!fault_sampler_open(&s)) {
+		printf("refused: %s\n", strerror(errno));
+		return 0;
+	}
+	next = kslab_percpu_alloc(KSLAB_PAGE_SIZE);
+	base = (unsigned long)kslab_cpu_locks;
+	faults = fault_sampler_close(&s, base,
+				     base + kslab_nr_cpus() * KSLAB_PERCPU_UNIT);
+	printf("cpus=%u next=%d faults=%lu\n", kslab_nr_cpus(), next != NULL,
+	       faults);
+	kslab_percpu_free(next);
+	kslab_percpu_free(first);
+	return 0;
+}
+
+/*
+ * Each CPU's copy of a page that per-CPU allocations reach for the first
+ * time is populated in one system call, then zeroed: no page fault a CPU
+ * (userspace/cpu.c, percpu_populated). perf counts the faults; where it
+ * is refused (kernel.perf_event_paranoid, a seccomp filter) the test
+ * fails, saying so: a skip would hide that nothing was shown.
+ */
+static void test_percpu_populated_ahead(struct ktap_test *t)
+{
+	unsigned long faults;
+	unsigned int cpus;
+	struct capture c;
+	int next;
+
+	KTAP_ASSERT(t, capture_self(&c, PERCPU_FAULT_PROBE_ARG, environ));
+	if (!ktap_check(t, strncmp(c.out, "refused: ", 9), __FILE__, __LINE__,
+			"perf cannot count page faults here: %s", c.out))
+		return;
+	if (!PROBE_ANSWER(t, &c, 3, "cpus=%u next=%d faults=%lu", &cpus, &next,
+			  &faults))
+		return;
+	KTAP_EXPECT_EQ(t, cpus, kslab_nr_cpus());
+	KTAP_EXPECT_EQ(t, next, 1);
+	KTAP_EXPECT_EQ(t, faults, 0);
+}
+
 static const struct ktap_case cpu_cases[] = {
 	{ "nr_cpus", test_nr_cpus },
 	{ "cpu_id_pinned", test_cpu_id_pinned },
@@ -503,6 +558,7 @@ static const struct ktap_case cpu_cases[] = {
 	{ "percpu_layout", test_percpu_layout },
 	{ "percpu_reuse", test_percpu_reuse },
 	{ "percpu_limits", test_percpu_limits },
+	{ "percpu_populated_ahead", test_percpu_populated_ahead },
 };
 
 const struct ktap_suite port_cpu_suite = KTAP_SUITE("port-cpu", cpu_cases);

@@ -35,6 +35,8 @@ int thp_probe_main(void);			/* port_thp.c */
 int numa_probe_main(void);			/* port_numa.c */
 #define RCU_LOAD_PROBE_ARG	"--rcu-load-probe"
 int rcu_load_probe_main(void);			/* port_rcu.c */
+#define PERCPU_FAULT_PROBE_ARG	"--percpu-fault-probe"
+int percpu_fault_probe_main(void);		/* port_cpu.c */
 
 /* Stress threads (port_fixtures.c) */
 #define STRESS_THREADS		8
@@ -52,6 +54,16 @@ void racy_increment(unsigned long *counter, unsigned long i);
 
 /* Memory (port_fixtures.c) */
 bool bytes_are(const void *p, unsigned char v, size_t size);
+
+/* Page faults the calling thread takes, by address (port_fixtures.c). */
+struct fault_sampler {
+	int fd;
+	void *ring;
+};
+
+bool fault_sampler_open(struct fault_sampler *s);
+unsigned long fault_sampler_close(struct fault_sampler *s, unsigned long lo,
+				  unsigned long hi);
 
 /* Probes (port_fixtures.c): @fields conversions of @fmt from @c's output. */
 bool probe_answer(struct ktap_test *t, const struct capture *c,
