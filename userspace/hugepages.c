@@ -21,11 +21,13 @@
  *
  * The system's setting (/sys/kernel/mm/transparent_hugepage/enabled)
  * "never", a kernel without THP, a huge page of other than half a slot
- * (2 MiB), or prctl(PR_SET_THP_DISABLE) leave none to have: then nothing
- * is advised and the mode reads "none". Under "madvise" and "always" an
- * advised range gets huge pages at fault time, with direct compaction
- * where the defrag setting says so for advised ranges (its default,
- * "madvise").
+ * (2 MiB), or prctl(PR_SET_THP_DISABLE) leave none to have: then no slot
+ * is advised to have them and the mode reads "none". Those are read only
+ * when a slot would be advised to have them, or the mode's name is asked
+ * for: advising against them needs no reading. Under "madvise" and
+ * "always" an advised range gets huge pages at fault time, with direct
+ * compaction where the defrag setting says so for advised ranges (its
+ * default, "madvise").
  *
  * Discards: MADV_DONTNEED of part of a huge page splits it; the page
  * table entries of the range go, so RSS falls, but the huge page's memory
@@ -50,15 +52,23 @@
 /* Slots a process holds before auto asks for huge pages: 64 MiB. */
 #define THP_AUTO_SLOTS		16
 
-enum thp_mode { THP_UNREAD, THP_NONE, THP_OFF, THP_ON, THP_AUTO };
+enum thp_mode { THP_UNREAD, THP_OFF, THP_ON, THP_AUTO };
 
 static const char *const thp_names[] = {
-	[THP_UNREAD] = "auto", [THP_NONE] = "none", [THP_OFF] = "off",
-	[THP_ON] = "on", [THP_AUTO] = "auto",
+	[THP_UNREAD] = "auto", [THP_OFF] = "off", [THP_ON] = "on",
+	[THP_AUTO] = "auto",
 };
 
+/* What KSLAB_THP asks for, read at the first slot mapped. */
 static int thp_mode = THP_UNREAD;
-static unsigned int thp_order;
+/*
+ * The huge page's order, 0 if there are none to have, read from sysfs at
+ * the first slot that would be advised to have them, or the first ask
+ * for the mode's name: a program that never holds THP_AUTO_SLOTS slots
+ * does not pay the two files' reads.
+ */
+#define THP_ORDER_UNREAD	(~0U)
+static unsigned int thp_order = THP_ORDER_UNREAD;
 
 /* A small sysfs file's text, read with open/read, or "" if unreadable. */
 static void read_text(const char *path, char *buf, size_t size)
@@ -99,26 +109,18 @@ static unsigned int system_huge_order(void)
 static int thp_choose(void)
 {
 	const char *want = kslab_env_option("KSLAB_THP");
-	int mode = THP_AUTO;
 
 	if (want && !strcmp(want, "off"))
-		mode = THP_OFF;
-	else if (want && !strcmp(want, "on"))
-		mode = THP_ON;
-	else if (want && strcmp(want, "auto"))
+		return THP_OFF;
+	if (want && !strcmp(want, "on"))
+		return THP_ON;
+	if (want && strcmp(want, "auto"))
 		kslab_env_puts(KSLAB_LOG_WARN,
 			       "kslab: KSLAB_THP must be \"on\", \"off\" or \"auto\"; using auto");
-	thp_order = system_huge_order();
-	if (!thp_order) {
-		if (mode == THP_ON)
-			kslab_env_puts(KSLAB_LOG_WARN,
-				       "kslab: KSLAB_THP=on, but this system gives no transparent huge pages (see " THP_SYSFS "enabled)");
-		return THP_NONE;
-	}
-	return mode;
+	return THP_AUTO;
 }
 
-/* Racing first callers read the same answer; either store will do. */
+/* Racing first callers read the same answers; either store will do. */
 static int thp_current(void)
 {
 	int mode = __atomic_load_n(&thp_mode, __ATOMIC_ACQUIRE);
@@ -130,11 +132,28 @@ static int thp_current(void)
 	return mode;
 }
 
+static unsigned int thp_huge_order(void)
+{
+	unsigned int order = __atomic_load_n(&thp_order, __ATOMIC_ACQUIRE);
+
+	if (kslab_likely(order != THP_ORDER_UNREAD))
+		return order;
+	order = system_huge_order();
+	if (!order && thp_current() == THP_ON)
+		kslab_env_puts(KSLAB_LOG_WARN,
+			       "kslab: KSLAB_THP=on, but this system gives no transparent huge pages (see " THP_SYSFS "enabled)");
+	__atomic_store_n(&thp_order, order, __ATOMIC_RELEASE);
+	return order;
+}
+
 /**
  * kslab_thp_advise() - ask for huge pages over freshly mapped slots, or not
  * @addr:  the first slot
  * @size:  the slots' bytes
  * @held:  the slots the process holds now, these among them
+ *
+ * Advising against huge pages needs no reading of the system's settings:
+ * on a system that has none it changes nothing.
  *
  * Return: whether the slots were advised to have huge pages, and so must
  * be discarded in whole huge pages only.
@@ -145,9 +164,9 @@ bool kslab_thp_advise(void *addr, size_t size, unsigned long held)
 	bool huge = mode == THP_ON ||
 		    (mode == THP_AUTO && held >= THP_AUTO_SLOTS);
 
-	if (mode == THP_NONE)
+	if (huge && !thp_huge_order())
 		return false;
-	/* Refused (an old kernel): the system's own setting stands. */
+	/* Refused (an old kernel, none built in): the system's setting stands. */
 	if (madvise(addr, size, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
 		return false;
 	return huge;
@@ -156,10 +175,10 @@ bool kslab_thp_advise(void *addr, size_t size, unsigned long held)
 /* The order discards of an advised slot are rounded to. */
 unsigned int kslab_thp_order(void)
 {
-	return thp_order;
+	return thp_huge_order();
 }
 
 const char *kslab_env_thp_mode(void)
 {
-	return thp_names[thp_current()];
+	return thp_huge_order() ? thp_names[thp_current()] : "none";
 }
