@@ -8,8 +8,8 @@
 #   bench_cache   a kslab cache of 64-byte objects beside malloc(64) from
 #                 glibc, jemalloc, mimalloc and tcmalloc
 #   bench_malloc  malloc of mixed sizes, one thread and four, a churn
-#                 of large zeroed blocks, a short program's footprint and
-#                 a key-value store's fill,
+#                 of large zeroed blocks, a short program's footprint (and
+#                 its time from exec to exit) and a key-value store's fill,
 #                 from libkslab-malloc and the same four: ns/op and peak
 #                 RSS;
 #                 and RSS over time through a grow, a free and a tail
@@ -434,12 +434,16 @@ fi
 # median of each column is shown.
 MALLOC_RUNS=5
 malloc_allocators=(kslab kslab-preload glibc jemalloc mimalloc tcmalloc)
-malloc_workloads=(mixed threads large short kvfill)
+malloc_workloads=(mixed threads large short start kvfill)
 declare -A malloc_title=([mixed]="mixed 16-2048 B, 100k live"
 			 [threads]="4 threads x 25k live"
 			 [large]="large churn 5-25 MiB"
 			 [short]="short program, 1000 blocks"
+			 [start]="short program, exec to exit"
 			 [kvfill]="key-value fill, 500k keys")
+# "start" times whole processes (bench_malloc.c): the allocator's loading
+# and set-up count wherever they happen, before main or at a first malloc.
+declare -A malloc_unit=([start]="us a process")
 declare -A mns mrss
 
 # Build program $2 (bench_malloc, bench_threads) for allocator $1.
@@ -492,7 +496,7 @@ echo "# ns/op and peak RSS (MiB): median of $MALLOC_RUNS runs; peer/kslab above 
 echo "# kslab does better"
 table_head malloc_allocators
 for w in "${malloc_workloads[@]}"; do
-	cache_rows "${malloc_title[$w]}, ns/op" mns "$w"
+	cache_rows "${malloc_title[$w]}, ${malloc_unit[$w]:-ns/op}" mns "$w"
 	cache_rows "${malloc_title[$w]}, RSS MiB" mrss "$w"
 done
 
@@ -691,6 +695,7 @@ done
 		echo
 	done
 	for w in "${malloc_workloads[@]}"; do
+		[ -z "${malloc_unit[$w]:-}" ] || continue	# not ns/op
 		printf 'malloc %s' "$w"
 		for name in "${allocators[@]}"; do
 			case $name in

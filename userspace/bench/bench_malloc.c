@@ -24,6 +24,12 @@
  *   short     a short program's footprint: SHORT_BLOCKS blocks of
  *             16..215 bytes allocated, written and freed, nothing else;
  *             its peak RSS is mostly the allocator's fixed cost
+ *   start     the short program from exec to exit: this program run as
+ *             "short" in START_RUNS fresh processes, each with this
+ *             environment (a preloaded malloc is preloaded in each); the
+ *             median microseconds of a process, so the allocator's
+ *             loading and set-up count, wherever they happen (before
+ *             main or at the first malloc), and the children's peak RSS
  *   kvfill    a key-value store as a cache server fills it: KV_KEYS keys,
  *             each a record, its key string and a value of 16..1024
  *             bytes; every value overwritten with one of a new size, half
@@ -37,6 +43,7 @@
  *
  *   bench_malloc mixed|threads|large|short|kvfill   prints
  *                                "<ns/op>\t<peak RSS KiB>"
+ *   bench_malloc start           prints "<us a process>\t<peak RSS KiB>"
  *   bench_malloc phases          prints "<ms>\t<RSS KiB>" lines
  *
  * Built with -DBENCH_FRAG (kslab's malloc only, scripts/bench-frag.sh),
@@ -45,9 +52,12 @@
  * fragmentation index per order (kslab_buddy_frag(), in thousandths)
  * and the caches' internal fragmentation (kslab_memory_stats(), KiB).
  */
+#include <fcntl.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifdef BENCH_FRAG
@@ -228,6 +238,42 @@ static double run_short(void)
 	for (i = 0; i < SHORT_BLOCKS; i++)
 		free(blocks[i]);
 	return (bench_now_ns() - start) / SHORT_BLOCKS;
+}
+
+#define START_RUNS	51
+
+extern char **environ;
+
+/*
+ * Each run: this program as "short", its output to /dev/null, from the
+ * spawn to the wait. Return: the median microseconds, or -1 if a run
+ * failed.
+ */
+static double run_start(void)
+{
+	static char *const argv[] = { "bench_malloc", "short", NULL };
+	double us[START_RUNS];
+	posix_spawn_file_actions_t quiet;
+	unsigned int i;
+
+	if (posix_spawn_file_actions_init(&quiet) ||
+	    posix_spawn_file_actions_addopen(&quiet, STDOUT_FILENO, "/dev/null",
+					     O_WRONLY, 0))
+		return -1;
+	for (i = 0; i < START_RUNS; i++) {
+		double start = bench_now_ns();
+		int status;
+		pid_t pid;
+
+		if (posix_spawn(&pid, "/proc/self/exe", &quiet, NULL, argv,
+				environ) ||
+		    waitpid(pid, &status, 0) != pid ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
+			return -1;
+		us[i] = (bench_now_ns() - start) / 1000;
+	}
+	posix_spawn_file_actions_destroy(&quiet);
+	return bench_median(us, START_RUNS);
 }
 
 #define KV_KEYS		500000UL
@@ -449,12 +495,19 @@ int main(int argc, char **argv)
 		ns = run_short();
 	else if (argc == 2 && !strcmp(argv[1], "kvfill"))
 		ns = run_kvfill();
+	else if (argc == 2 && !strcmp(argv[1], "start"))
+		ns = run_start();
 	else {
-		fputs("usage: bench_malloc mixed|threads|large|short|kvfill|phases\n",
+		fputs("usage: bench_malloc mixed|threads|large|short|kvfill|start|phases\n",
 		      stderr);
 		return EXIT_FAILURE;
 	}
-	getrusage(RUSAGE_SELF, &ru);
+	if (ns < 0) {
+		fputs("bench_malloc: a run of the short program failed\n", stderr);
+		return EXIT_FAILURE;
+	}
+	getrusage(!strcmp(argv[1], "start") ? RUSAGE_CHILDREN : RUSAGE_SELF,
+		  &ru);
 	printf("%.1f\t%ld\n", ns, ru.ru_maxrss);
 	return EXIT_SUCCESS;
 }
