@@ -226,6 +226,7 @@ static void chunk_setup(struct kslab_chunk *chunk, struct kslab_zone *zone,
 	if (reused) {
 		kslab_memset(chunk->pages, 0, sizeof(chunk->pages));
 		kslab_memset(chunk->populated, 0, sizeof(chunk->populated));
+		kslab_memset(chunk->heads, 0, sizeof(chunk->heads));
 	}
 	chunk->base = base;
 	chunk->zone = zone;
@@ -336,9 +337,10 @@ out_unreserve:
  * only for a cache's slabs after its first (mm/slab.c): a class a program
  * uses once keeps just the pages it touched. Such a block without the
  * flag has its first page populated alone, since whoever takes a block
- * writes its start (a slab's header or first objects), and its group
- * stays unmarked. Larger blocks are left to their page faults: a large
- * kmalloc may be written only in part.
+ * writes its start (a slab's header or first objects): its group stays
+ * unmarked, and the page is marked in chunk->heads, so that the block
+ * freed and taken again makes no call. Larger blocks are left to their
+ * page faults: a large kmalloc may be written only in part.
  */
 enum populate_span {
 	POPULATE_NONE,
@@ -359,8 +361,14 @@ static enum populate_span group_claim(const struct kslab_zone *zone,
 	if (order > KSLAB_POPULATE_ORDER || !zone->source->populate ||
 	    (*word & bit))
 		return POPULATE_NONE;
-	if (order && !(gfp & __GFP_WRITE))
+	if (order && !(gfp & __GFP_WRITE)) {
+		word = &chunk->heads[page->index / KSLAB_GROUP_WORD_BITS];
+		bit = 1UL << (page->index % KSLAB_GROUP_WORD_BITS);
+		if (*word & bit)
+			return POPULATE_NONE;
+		*word |= bit;
 		return POPULATE_FIRST_PAGE;
+	}
 	*word |= bit;
 	return POPULATE_GROUP;
 }
@@ -370,8 +378,11 @@ static void groups_forget(const struct kslab_page *page, unsigned int order)
 {
 	struct kslab_chunk *chunk = kslab_page_chunk(page);
 	unsigned long group = page->index >> KSLAB_POPULATE_ORDER;
-	unsigned long end = group + 1;
+	unsigned long end = group + 1, i;
 
+	for (i = page->index; i < page->index + (1UL << order); i++)
+		chunk->heads[i / KSLAB_GROUP_WORD_BITS] &=
+			~(1UL << (i % KSLAB_GROUP_WORD_BITS));
 	if (order > KSLAB_POPULATE_ORDER)
 		end = group + (1UL << (order - KSLAB_POPULATE_ORDER));
 

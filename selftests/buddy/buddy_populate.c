@@ -56,13 +56,14 @@ static void test_populate_one_call_a_group(struct ktap_test *t)
  * may be written in part), even said to be written; one of the order
  * itself populates its group only if its caller says it will be written
  * (__GFP_WRITE), since a cache's first multi-page slab is touched a page
- * at a time: without the flag, its first page alone, and its group is
- * populated whole by the next block said to be written.
+ * at a time: without the flag, its first page alone, once while its
+ * memory stays (freed and taken again, it makes no call), and its group
+ * is populated whole by the next block said to be written.
  */
 static void test_populate_small_blocks_only(struct ktap_test *t)
 {
 	struct test_zone *tz = test_zone_create(t, "populate-large", 1, 1);
-	void *large, *quiet, *group;
+	void *large, *quiet, *again, *group;
 
 	if (!tz)
 		return;
@@ -77,6 +78,12 @@ static void test_populate_small_blocks_only(struct ktap_test *t)
 		KTAP_EXPECT_PTR_EQ(t, tz->src.populated[0].p, quiet);
 		KTAP_EXPECT_EQ(t, tz->src.populated[0].size, KSLAB_PAGE_SIZE);
 	}
+	kslab_free_pages(quiet, KSLAB_POPULATE_ORDER);
+	again = kslab_zone_alloc_pages(tz->zone, GFP_KERNEL,
+				       KSLAB_POPULATE_ORDER);
+	KTAP_EXPECT_PTR_EQ(t, again, quiet);
+	KTAP_EXPECT_EQ(t, tz->src.populates, 1);
+	quiet = again;
 	group = kslab_zone_alloc_pages(tz->zone, GFP_KERNEL | __GFP_WRITE,
 				       KSLAB_POPULATE_ORDER);
 	if (KTAP_EXPECT(t, group != NULL) &&
