@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the benchmarks share: the attribute that keeps a measured loop a
- * function of its own, a monotonic clock, a random sequence, medians, and
- * the command line every benchmark takes (see bench_cli_run()).
+ * function of its own, a monotonic clock, a random sequence, medians, the
+ * peak RSS, and the command line every benchmark takes (see
+ * bench_cli_run()).
  *
  * Libc only: bench_cache includes this in its malloc builds, which are
  * compiled without kslab's headers and linked without libkslab.
@@ -10,11 +11,14 @@
 #ifndef KSLAB_BENCH_H
 #define KSLAB_BENCH_H
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 /*
  * A measured loop is noipa, so it keeps its name and is never merged into
@@ -30,6 +34,35 @@ static inline double bench_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/*
+ * The process's peak RSS in KiB since it was exec'd: VmHWM, read with
+ * open/read so that no malloc adds to it. getrusage()'s ru_maxrss also
+ * counts the memory image the process replaced at exec, so a program a
+ * shell forked and exec'd never reports less than that shell's copy
+ * (about 2.5 MiB under make bench): it hid the small workloads' RSS.
+ */
+static inline long bench_peak_rss_kib(void)
+{
+	char buf[4096], *hwm = NULL;
+	struct rusage ru;
+	ssize_t n = -1;
+	int fd;
+
+	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n > 0) {
+		buf[n] = '\0';
+		hwm = strstr(buf, "VmHWM:");
+	}
+	if (hwm)
+		return atol(hwm + 6);
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
 }
 
 /* xorshift64: cheap, and from a fixed seed the same for every allocator. */

@@ -53,7 +53,6 @@
  */
 #include <pthread.h>
 #include <sched.h>
-#include <sys/resource.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -664,11 +663,10 @@ static int run_loop(const char *fn_name, const char *ops_arg)
 static int peak_rss(void)
 {
 	unsigned long failed = replace_setup() + bench_replace(RSS_OPS);
-	struct rusage ru;
 
-	if (failed || getrusage(RUSAGE_SELF, &ru))
+	if (failed)
 		return EXIT_FAILURE;
-	printf("%ld\n", ru.ru_maxrss);
+	printf("%ld\n", bench_peak_rss_kib());
 	return EXIT_SUCCESS;
 }
 

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bench_malloc: malloc and free of mixed sizes, one thread and several,
- * with the time per operation and the peak RSS of the process.
+ * with the time per operation and the peak RSS of the process (VmHWM:
+ * bench_peak_rss_kib()).
  *
  * A process has one malloc, so this one source is built once per
  * allocator by scripts/bench.sh: linked with build/libkslab-malloc.a for
  * kslab, and with nothing, -ljemalloc, -lmimalloc or -ltcmalloc_minimal
  * for the peers. Each workload runs in a process of its own, so that the
- * peak RSS (getrusage's ru_maxrss) is that workload's alone.
+ * peak RSS is that workload's alone.
  *
  * Workloads, one op being one block freed and another allocated:
  *   mixed     100k blocks live, sizes uniform in 16..2048 bytes; each op
@@ -29,7 +30,8 @@
  *             environment (a preloaded malloc is preloaded in each); the
  *             median microseconds of a process, so the allocator's
  *             loading and set-up count, wherever they happen (before
- *             main or at the first malloc), and the children's peak RSS
+ *             main or at the first malloc), and the median of the peak
+ *             RSS each reports
  *   kvfill    a key-value store as a cache server fills it: KV_KEYS keys,
  *             each a record, its key string and a value of 16..1024
  *             bytes; every value overwritten with one of a new size, half
@@ -52,11 +54,9 @@
  * fragmentation index per order (kslab_buddy_frag(), in thousandths)
  * and the caches' internal fragmentation (kslab_memory_stats(), KiB).
  */
-#include <fcntl.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -245,34 +245,60 @@ static double run_short(void)
 extern char **environ;
 
 /*
- * Each run: this program as "short", its output to /dev/null, from the
- * spawn to the wait. Return: the median microseconds, or -1 if a run
- * failed.
+ * One run of this program as "short", from the spawn to the wait; its
+ * answer, read from a pipe, gives its peak RSS in *@rss_kib. Return: the
+ * microseconds, or -1 if it failed.
  */
-static double run_start(void)
+static double start_once(double *rss_kib)
 {
 	static char *const argv[] = { "bench_malloc", "short", NULL };
-	double us[START_RUNS];
-	posix_spawn_file_actions_t quiet;
+	posix_spawn_file_actions_t out;
+	double start, us = -1, ns;
+	char answer[64];
+	int fds[2], status;
+	ssize_t n = 0;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	if (posix_spawn_file_actions_init(&out))
+		goto close_pipe;
+	if (posix_spawn_file_actions_adddup2(&out, fds[1], STDOUT_FILENO) ||
+	    posix_spawn_file_actions_addclose(&out, fds[0]))
+		goto destroy;
+	start = bench_now_ns();
+	if (posix_spawn(&pid, "/proc/self/exe", &out, NULL, argv, environ))
+		goto destroy;
+	close(fds[1]);
+	fds[1] = -1;
+	n = read(fds[0], answer, sizeof(answer) - 1);
+	if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    !WEXITSTATUS(status))
+		us = (bench_now_ns() - start) / 1000;
+	answer[n > 0 ? n : 0] = '\0';
+	if (sscanf(answer, "%lf %lf", &ns, rss_kib) != 2)
+		us = -1;
+destroy:
+	posix_spawn_file_actions_destroy(&out);
+close_pipe:
+	close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return us;
+}
+
+/* START_RUNS runs: the median microseconds, and *@rss_kib the median RSS. */
+static double run_start(long *rss_kib)
+{
+	double us[START_RUNS], rss[START_RUNS];
 	unsigned int i;
 
-	if (posix_spawn_file_actions_init(&quiet) ||
-	    posix_spawn_file_actions_addopen(&quiet, STDOUT_FILENO, "/dev/null",
-					     O_WRONLY, 0))
-		return -1;
 	for (i = 0; i < START_RUNS; i++) {
-		double start = bench_now_ns();
-		int status;
-		pid_t pid;
-
-		if (posix_spawn(&pid, "/proc/self/exe", &quiet, NULL, argv,
-				environ) ||
-		    waitpid(pid, &status, 0) != pid ||
-		    !WIFEXITED(status) || WEXITSTATUS(status))
+		us[i] = start_once(&rss[i]);
+		if (us[i] < 0)
 			return -1;
-		us[i] = (bench_now_ns() - start) / 1000;
 	}
-	posix_spawn_file_actions_destroy(&quiet);
+	*rss_kib = (long)bench_median(rss, START_RUNS);
 	return bench_median(us, START_RUNS);
 }
 
@@ -480,7 +506,7 @@ static int run_phases(void)
 
 int main(int argc, char **argv)
 {
-	struct rusage ru;
+	long rss = -1;
 	double ns;
 
 	if (argc == 2 && !strcmp(argv[1], "phases"))
@@ -496,7 +522,7 @@ int main(int argc, char **argv)
 	else if (argc == 2 && !strcmp(argv[1], "kvfill"))
 		ns = run_kvfill();
 	else if (argc == 2 && !strcmp(argv[1], "start"))
-		ns = run_start();
+		ns = run_start(&rss);
 	else {
 		fputs("usage: bench_malloc mixed|threads|large|short|kvfill|start|phases\n",
 		      stderr);
@@ -506,8 +532,8 @@ int main(int argc, char **argv)
 		fputs("bench_malloc: a run of the short program failed\n", stderr);
 		return EXIT_FAILURE;
 	}
-	getrusage(!strcmp(argv[1], "start") ? RUSAGE_CHILDREN : RUSAGE_SELF,
-		  &ru);
-	printf("%.1f\t%ld\n", ns, ru.ru_maxrss);
+	if (rss < 0)
+		rss = bench_peak_rss_kib();
+	printf("%.1f\t%ld\n", ns, rss);
 	return EXIT_SUCCESS;
 }

@@ -39,7 +39,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #ifdef BENCH_KSLAB
 #include <kslab/kmalloc.h>
@@ -224,7 +223,6 @@ static int run(unsigned int c, bool request)
 {
 	struct state *s = calloc(1, sizeof(*s));
 	unsigned long allocs;
-	struct rusage ru;
 	double t0, ns;
 
 	if (!s || !setup(s)) {
@@ -247,8 +245,7 @@ static int run(unsigned int c, bool request)
 		fprintf(stderr, "bench_region: %lu allocations failed\n", s->failed);
 		return EXIT_FAILURE;
 	}
-	getrusage(RUSAGE_SELF, &ru);
-	printf("%.2f\t%ld\n", ns, ru.ru_maxrss);
+	printf("%.2f\t%ld\n", ns, bench_peak_rss_kib());
 	return EXIT_SUCCESS;
 }
 

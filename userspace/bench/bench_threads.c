@@ -35,7 +35,6 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 
 #include "bench.h"
 
@@ -111,7 +110,6 @@ static int run_oversub(unsigned int nr)
 	pthread_t threads[OVERSUB_MAX];
 	pthread_barrier_t start;
 	double t0, ns, max_ns = 0;
-	struct rusage ru;
 	unsigned int i, b;
 
 	pthread_barrier_init(&start, NULL, nr + 1);
@@ -142,9 +140,8 @@ static int run_oversub(unsigned int nr)
 		fprintf(stderr, "bench_threads: %lu allocations failed\n", failed);
 		return EXIT_FAILURE;
 	}
-	getrusage(RUSAGE_SELF, &ru);
 	printf("%.1f\t%ld\t%lu\t%lu\t%.0f\n", ns / (double)(OVERSUB_OPS / nr * nr),
-	       ru.ru_maxrss, latency_quantile(latency, OVERSUB_OPS / nr * nr, 0.99),
+	       bench_peak_rss_kib(), latency_quantile(latency, OVERSUB_OPS / nr * nr, 0.99),
 	       latency_quantile(latency, OVERSUB_OPS / nr * nr, 0.9999), max_ns);
 	return EXIT_SUCCESS;
 }
@@ -274,7 +271,6 @@ static int run_pass(unsigned int nr)
 	};
 	pthread_t ids[2 * PASS_MAX];
 	unsigned long batches = PASS_OPS / PASS_BATCH;
-	struct rusage ru;
 	double t0, ns;
 	unsigned int i;
 
@@ -295,8 +291,8 @@ static int run_pass(unsigned int nr)
 		fprintf(stderr, "bench_threads: %lu allocations failed\n", q.failed);
 		return EXIT_FAILURE;
 	}
-	getrusage(RUSAGE_SELF, &ru);
-	printf("%.1f\t%ld\n", ns / (double)(batches * PASS_BATCH), ru.ru_maxrss);
+	printf("%.1f\t%ld\n", ns / (double)(batches * PASS_BATCH),
+	       bench_peak_rss_kib());
 	return EXIT_SUCCESS;
 }
 
@@ -368,7 +364,7 @@ static int run_larson(unsigned int nr)
 	static struct larson_slot slots[LARSON_MAX];
 	unsigned long long rng = 0x2545f4914f6cdd1dULL;
 	pthread_attr_t attr;
-	struct rusage ru;
+	long rss;
 	unsigned int i, j;
 	pthread_t id;
 	double t0, ns;
@@ -405,12 +401,12 @@ static int run_larson(unsigned int nr)
 		pthread_mutex_unlock(&slots[i].lock);
 	}
 	ns = bench_now_ns() - t0;
-	getrusage(RUSAGE_SELF, &ru);
+	rss = bench_peak_rss_kib();
 	for (i = 0; i < nr; i++)
 		for (j = 0; j < LARSON_BLOCKS; j++)
 			free(slots[i].blocks[j]);
 	printf("%.1f\t%ld\n", ns / (double)(LARSON_OPS / LARSON_LIFE / nr * nr *
-					    LARSON_LIFE), ru.ru_maxrss);
+					    LARSON_LIFE), rss);
 	return EXIT_SUCCESS;
 }
 
