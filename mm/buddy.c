@@ -348,7 +348,7 @@ enum populate_span {
 	POPULATE_FIRST_PAGE,
 };
 
-/* Under the zone lock: what to populate for @page, its group now marked. */
+/* Under the zone lock: what to populate for @page, now marked as populated. */
 static enum populate_span group_claim(const struct kslab_zone *zone,
 				      const struct kslab_page *page,
 				      unsigned int order, gfp_t gfp)
