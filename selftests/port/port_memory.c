@@ -6,7 +6,8 @@
  * back; every page of a granted chunk
  * has its own word, zero at first, and no other address has one; metadata
  * allocations of every size come zeroed and keep their bytes; large
- * allocations freed with keep are kept, reused and given back; random
+ * allocations freed with keep are kept, reused (moved where no run of
+ * them fits) and given back; random
  * words all differ, in a fork()'s child from its parent's too.
  */
 #include <errno.h>
@@ -196,9 +197,10 @@ static void test_meta_alloc(struct ktap_test *t)
 /*
  * A large allocation freed with keep stays mapped and counted as kept;
  * the next one of its size gets that memory, zeroed as far as asked,
- * without a fault; a release pass ages kept memory and the next gives it
- * back; a release of all gives everything back at once; a free without
- * keep gives it back at once.
+ * without a fault, and what its last slot holds past it goes back; a
+ * release pass ages kept memory and the next gives it back; a release of
+ * all gives everything back at once; a free without keep gives it back
+ * at once.
  */
 static void test_large_kept(struct ktap_test *t)
 {
@@ -220,9 +222,8 @@ static void test_large_kept(struct ktap_test *t)
 	KTAP_EXPECT(t, q == p);
 	KTAP_EXPECT_EQ(t, kslab_env_large_kept(), 0);
 	KTAP_EXPECT_EQ(t, resident_pages(q, LARGE_SLOTS),
-		       LARGE_SLOTS / KSLAB_PAGE_SIZE);
-	KTAP_EXPECT(t, bytes_are(q, 0, LARGE_BYTES));
-	KTAP_EXPECT(t, bytes_are(q + LARGE_BYTES, 0x5a, LARGE_SLOTS - LARGE_BYTES));
+		       LARGE_BYTES / KSLAB_PAGE_SIZE);
+	KTAP_EXPECT(t, bytes_are(q, 0, LARGE_SLOTS));
 
 	kslab_env_large_free(q, true);
 	KTAP_EXPECT_EQ(t, kslab_env_large_release(false), 0);	/* ages it */
@@ -244,6 +245,80 @@ static void test_large_kept(struct ktap_test *t)
 	kslab_env_large_free(p, false);
 	KTAP_EXPECT_EQ(t, kslab_env_large_kept(), 0);
 	KTAP_EXPECT_EQ(t, resident_pages(p, LARGE_SLOTS), 0);
+}
+
+/*
+ * A kept slot between two live ones, its bytes all @fill: a run of three
+ * slots freed with keep, taken again a slot at a time (lowest first), the
+ * middle one freed with keep. Return: the kept slot's address, NULL if
+ * the slots did not come where they should (reported).
+ */
+static char *kept_between(struct ktap_test *t, char *live[2], int fill)
+{
+	char *run, *mid;
+
+	kslab_env_large_release(true);
+	run = kslab_env_large_alloc(3 * KSLAB_CHUNK_SIZE, KSLAB_PAGE_SIZE,
+				    GFP_KERNEL);
+	if (!KTAP_EXPECT(t, run != NULL))
+		return NULL;
+	memset(run, fill, 3 * KSLAB_CHUNK_SIZE);
+	kslab_env_large_free(run, true);
+	live[0] = kslab_env_large_alloc(KSLAB_CHUNK_SIZE, KSLAB_PAGE_SIZE,
+					GFP_KERNEL);
+	mid = kslab_env_large_alloc(KSLAB_CHUNK_SIZE, KSLAB_PAGE_SIZE,
+				    GFP_KERNEL);
+	live[1] = kslab_env_large_alloc(KSLAB_CHUNK_SIZE, KSLAB_PAGE_SIZE,
+					GFP_KERNEL);
+	if (!KTAP_EXPECT(t, live[0] == run && mid == run + KSLAB_CHUNK_SIZE &&
+			    live[1] == run + 2 * KSLAB_CHUNK_SIZE))
+		return NULL;
+	kslab_env_large_free(mid, true);
+	KTAP_EXPECT_EQ(t, kslab_env_large_kept(), KSLAB_CHUNK_SIZE);
+	return mid;
+}
+
+/*
+ * A large claim no run of kept slots fits takes kept memory from
+ * elsewhere, moved under its slots, before fresh memory: kept slot by
+ * kept slot, the bytes and all, the slot it leaves empty.
+ */
+static void test_large_kept_moved(struct ktap_test *t)
+{
+	char *live[2], *kept, *q;
+
+	kept = kept_between(t, live, 0x5a);
+	KTAP_ASSERT(t, kept != NULL);
+	q = kslab_env_large_alloc(LARGE_SLOTS, KSLAB_PAGE_SIZE, GFP_KERNEL);
+	KTAP_ASSERT(t, q != NULL);
+	KTAP_EXPECT(t, q != kept && q + LARGE_SLOTS != kept);
+	KTAP_EXPECT_EQ(t, kslab_env_large_kept(), 0);
+	KTAP_EXPECT_EQ(t, resident_pages(q, LARGE_SLOTS),
+		       KSLAB_CHUNK_SIZE / KSLAB_PAGE_SIZE);
+	KTAP_EXPECT(t, bytes_are(q, 0x5a, KSLAB_CHUNK_SIZE));
+	KTAP_EXPECT(t, bytes_are(q + KSLAB_CHUNK_SIZE, 0, KSLAB_CHUNK_SIZE));
+	KTAP_EXPECT_EQ(t, resident_pages(kept, KSLAB_CHUNK_SIZE), 0);
+	kslab_env_large_free(q, false);
+	kslab_env_large_free(live[0], false);
+	kslab_env_large_free(live[1], false);
+}
+
+/* Kept memory moved to a zeroed claim comes zeroed as far as it asks. */
+static void test_large_kept_moved_zeroed(struct ktap_test *t)
+{
+	char *live[2], *kept, *q;
+
+	kept = kept_between(t, live, 0x6b);
+	KTAP_ASSERT(t, kept != NULL);
+	q = kslab_env_large_alloc(LARGE_BYTES, KSLAB_PAGE_SIZE,
+				  GFP_KERNEL | __GFP_ZERO);
+	KTAP_ASSERT(t, q != NULL);
+	KTAP_EXPECT_EQ(t, kslab_env_large_kept(), 0);
+	KTAP_EXPECT(t, bytes_are(q, 0, LARGE_BYTES));
+	KTAP_EXPECT_EQ(t, resident_pages(kept, KSLAB_CHUNK_SIZE), 0);
+	kslab_env_large_free(q, false);
+	kslab_env_large_free(live[0], false);
+	kslab_env_large_free(live[1], false);
 }
 
 #define RANDOM_WORDS	20
@@ -293,6 +368,8 @@ static const struct ktap_case memory_cases[] = {
 	{ "page_words", test_page_words },
 	{ "meta_alloc", test_meta_alloc },
 	{ "large_kept", test_large_kept },
+	{ "large_kept_moved", test_large_kept_moved },
+	{ "large_kept_moved_zeroed", test_large_kept_moved_zeroed },
 	{ "random_words_differ", test_random_words_differ },
 	{ "random_apart_after_fork", test_random_apart_after_fork },
 };
