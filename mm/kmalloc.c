@@ -185,8 +185,12 @@ struct kslab_cache *kmalloc_caches_init(unsigned int first, unsigned int last)
 
 			if (KSLAB_HARDENING)
 				cache->free_tag = (unsigned long)cache->cpu;
-			kslab_store_release(&class->cpu, cache->cpu);
-			kslab_store_release(&class->cache, cache);
+			class->cache = cache;
+			class->cpu = cache->cpu;
+			class->index_magic = cache->index_magic;
+			class->index_shift = cache->index_shift;
+			kslab_store_release(&class->objs_per_slab,
+					    (unsigned int)cache->objs_per_slab);
 		}
 		kslab_store_release(&kmalloc_caches[i], cache);
 	}
@@ -215,8 +219,7 @@ void kslab_kmalloc_unlock(void)
  */
 unsigned int kslab_kmalloc_exit(void)
 {
-	unsigned int i, kept = 0;
-	struct kslab_cache *fast;
+	unsigned int i, kept = 0, objs;
 	unsigned long id;
 
 	kslab_mutex_lock(&kmalloc_lock);
@@ -225,12 +228,13 @@ unsigned int kslab_kmalloc_exit(void)
 			continue;
 		/* No kfree may find a descriptor being freed. */
 		id = kslab_cache_id(kmalloc_caches[i]);
-		fast = kslab_kmalloc_by_id[id].cache;
-		kslab_store_release(&kslab_kmalloc_by_id[id].cache, NULL);
+		objs = kslab_kmalloc_by_id[id].objs_per_slab;
+		kslab_store_release(&kslab_kmalloc_by_id[id].objs_per_slab, 0);
 		if (kslab_cache_release(kmalloc_caches[i])) {
 			kslab_store_release(&kmalloc_caches[i], NULL);
 		} else {
-			kslab_store_release(&kslab_kmalloc_by_id[id].cache, fast);
+			kslab_store_release(&kslab_kmalloc_by_id[id].objs_per_slab,
+					    objs);
 			kept++;
 		}
 	}

@@ -45,15 +45,21 @@
 void kslab_kmalloc_tag_lost(const void *obj) kslab_hidden;
 
 /*
- * The classes by cache number (kslab_cache_id()): the cache, NULL for
- * other caches and debugged classes, which kfree's slow path serves, and
- * beside it its per-CPU handle, so that kfree loads both at once and
- * reaches the magazine without a load from the descriptor first.
+ * The classes by cache number (kslab_cache_id()): everything kfree's hit
+ * reads, in one entry of half a cache line, so that it reaches the
+ * magazine with no load from the descriptor. That is the cache, its
+ * per-CPU handle and a copy of what kslab_obj_in() reads there; the key
+ * is the number's own (KSLAB_CACHE_KEY()), so that is not needed. Other
+ * caches and debugged classes, which kfree's slow path serves, have no
+ * objects here (objs_per_slab 0), so that every check fails.
  */
 struct kslab_kmalloc_class {
 	struct kslab_cache *cache;
 	struct kslab_cpu_cache *cpu;
-};
+	unsigned long index_magic;
+	unsigned int objs_per_slab;
+	unsigned int index_shift;
+} __attribute__((__aligned__(32)));
 
 extern struct kslab_kmalloc_class kslab_kmalloc_by_id[KSLAB_MAX_CACHES]
 	kslab_hidden;
@@ -137,17 +143,22 @@ kslab_kmalloc_free_hit(const void *p, unsigned long caller,
 	struct kslab_kmalloc_class *class;
 	struct kslab_cpu_cache *pcpu;
 	struct kslab_cache *cache;
-	unsigned long id;
+	unsigned long off, id;
 
 	if (kslab_unlikely(!word))
 		return false;
-	id = kslab_cache_number(p, *word);
+	/* kslab_cache_number() and kslab_obj_in(), from the entry alone */
+	off = (unsigned long)p - *word - KSLAB_CACHE_KEY(0);
+	id = off >> KSLAB_CACHE_KEY_SHIFT;
 	if (kslab_unlikely(id >= KSLAB_MAX_CACHES))
 		return false;
 	class = &kslab_kmalloc_by_id[id];
-	cache = KSLAB_DATA_RACE(class->cache);
-	if (kslab_unlikely(!cache || !kslab_obj_in(cache, p, *word)))
+	if (kslab_unlikely(kslab_index_at(off & KSLAB_CACHE_KEY_OFFSET,
+					  KSLAB_DATA_RACE(class->index_magic),
+					  KSLAB_DATA_RACE(class->index_shift)) >=
+			   KSLAB_DATA_RACE(class->objs_per_slab)))
 		return false;
+	cache = KSLAB_DATA_RACE(class->cache);
 	pcpu = KSLAB_DATA_RACE(class->cpu);
 	/*
 	 * A front end that checks each block reads it anyway, and a memory

@@ -219,6 +219,8 @@ extern struct kslab_atomic kslab_idle_bytes;
 #define KSLAB_MAX_CACHES	4096
 #define KSLAB_CACHE_KEY_SHIFT	(KSLAB_CHUNK_SHIFT + 1)
 #define KSLAB_CACHE_KEY(id)	((1UL << 62) + ((unsigned long)(id) << KSLAB_CACHE_KEY_SHIFT))
+/* An address less its page word and KSLAB_CACHE_KEY(0), less its number. */
+#define KSLAB_CACHE_KEY_OFFSET	((1UL << KSLAB_CACHE_KEY_SHIFT) - 1)
 extern struct kslab_cache *kslab_cache_ids[KSLAB_MAX_CACHES] kslab_hidden;
 
 static inline unsigned long kslab_cache_id(const struct kslab_cache *cache)
@@ -351,6 +353,15 @@ static inline struct kslab_slab *kslab_obj_to_slab(const void *obj)
 	return page->private == kslab_slab_page_tag(slab->cache) ? slab : NULL;
 }
 
+/* kslab_obj_index() of a cache whose index_magic and index_shift are given. */
+static inline unsigned long kslab_index_at(unsigned long off, unsigned long magic,
+					   unsigned int shift)
+{
+	unsigned long x = off * magic;
+
+	return (x >> shift) | (x << ((64 - shift) & 63));
+}
+
 /**
  * kslab_obj_index() - which object starts at an offset into a slab
  * @cache: the cache
@@ -367,10 +378,7 @@ static inline struct kslab_slab *kslab_obj_to_slab(const void *obj)
 static inline unsigned long kslab_obj_index(const struct kslab_cache *cache,
 					    unsigned long off)
 {
-	unsigned long x = off * cache->index_magic;
-
-	return (x >> cache->index_shift) |
-	       (x << ((64 - cache->index_shift) & 63));
+	return kslab_index_at(off, cache->index_magic, cache->index_shift);
 }
 
 /* kslab_obj_valid() given the page word of @obj. */
