@@ -590,7 +590,9 @@ size_t kslab_env_large_kept(void)
 
 /*
  * One kept slot to give back (@all, or kept at the last pass), claimed;
- * the others it passes are marked as seen by this pass. Under arena_lock.
+ * the others it passes are marked as seen by this pass. A kept slot a
+ * claim holds already (slots_claim()) is that claim's: slots_map() takes
+ * its memory outside the lock. Under arena_lock.
  * Return: the slot, or arena_slots() when none is left.
  */
 static unsigned long kept_release_next(unsigned long *from, bool all)
@@ -598,7 +600,7 @@ static unsigned long kept_release_next(unsigned long *from, bool all)
 	unsigned long slot;
 
 	for (slot = *from; kept_slots && slot < arena_slots(); slot++) {
-		if (!bit_test(SLOT_KEPT, slot))
+		if (!bit_test(SLOT_KEPT, slot) || slot_test(slot))
 			continue;
 		if (all || bit_test(SLOT_AGED, slot)) {
 			bit_set(SLOT_KEPT, slot, false);

@@ -7,7 +7,7 @@
  * has its own word, zero at first, and no other address has one; metadata
  * allocations of every size come zeroed and keep their bytes; large
  * allocations freed with keep are kept, reused (moved where no run of
- * them fits) and given back; random
+ * them fits) and given back, by threads racing too; random
  * words all differ, in a fork()'s child from its parent's too.
  */
 #include <errno.h>
@@ -321,6 +321,124 @@ static void test_large_kept_moved_zeroed(struct ktap_test *t)
 	kslab_env_large_free(live[1], false);
 }
 
+#define CHURN_THREADS	4
+#define CHURN_ROUNDS	60
+#define CHURN_LIVE	2
+/* A word is written every this many bytes of a block: its tag and place. */
+#define CHURN_STRIDE	(16 * KSLAB_PAGE_SIZE)
+
+struct churn {
+	unsigned int next_id;
+	unsigned long damaged;		/* blocks found changed, or not zero */
+	unsigned long failed;		/* allocations that gave nothing */
+};
+
+/*
+ * What block @tag holds at @off, or 0 for a zeroed block not written yet.
+ * Every block starts on a slot, so a block's marks lie where the last
+ * user's did: memory handed on unzeroed, or shared, shows.
+ */
+static unsigned long churn_mark(unsigned long tag, size_t off)
+{
+	return tag ? tag * 0x9e3779b97f4a7c15UL ^ off : 0;
+}
+
+/* Write @tag's marks into @p, or count the ones not there: 0 if intact. */
+static unsigned long churn_marks(char *p, size_t size, unsigned long tag,
+				 bool check)
+{
+	unsigned long bad = 0, *w;
+	size_t off;
+
+	for (off = 0; off <= size - sizeof(*w); off += CHURN_STRIDE) {
+		w = (unsigned long *)(p + off);
+		if (!check)
+			*w = churn_mark(tag, off);
+		else if (*w != churn_mark(tag, off))
+			bad++;
+	}
+	w = (unsigned long *)(p + size - sizeof(*w));	/* the last word */
+	if (!check)
+		*w = churn_mark(tag, size);
+	else if (*w != churn_mark(tag, size))
+		bad++;
+	return bad;
+}
+
+/*
+ * Each thread keeps CHURN_LIVE blocks of one to three slots and a bit,
+ * replacing them one at a time; half its allocations ask for zeroes, most
+ * frees keep the memory, and thread 0 releases kept memory as a reaper
+ * does. Claims then find kept runs, move kept slots from elsewhere and
+ * race with each other, the frees and the releases.
+ */
+static void *churn_thread(void *arg)
+{
+	struct stress *s = arg;
+	struct churn *c = s->ctx;
+	struct ktap_rng rng;
+	struct {
+		char *p;
+		size_t size;
+		unsigned long tag;
+	} live[CHURN_LIVE] = { { 0 } };
+	unsigned int k, id = __atomic_fetch_add(&c->next_id, 1, __ATOMIC_RELAXED);
+	unsigned long i, bad = 0, failed = 0, tag = (unsigned long)id << 32;
+
+	ktap_rng_seed(&rng, 0x6c61726765UL + id);
+	stress_wait_start(s);
+	for (i = 0; i < s->iterations; i++) {
+		bool zero = ktap_rng_below(&rng, 2);
+
+		k = (unsigned int)(i % CHURN_LIVE);
+		if (live[k].p) {
+			bad += churn_marks(live[k].p, live[k].size, live[k].tag, true);
+			kslab_env_large_free(live[k].p, ktap_rng_below(&rng, 8) != 0);
+		}
+		live[k].size = KSLAB_CHUNK_SIZE * (1 + ktap_rng_below(&rng, 3)) +
+			       KSLAB_PAGE_SIZE * (1 + ktap_rng_below(&rng, 64));
+		live[k].tag = ++tag;
+		live[k].p = kslab_env_large_alloc(live[k].size, KSLAB_PAGE_SIZE,
+						  GFP_KERNEL | (zero ? __GFP_ZERO : 0));
+		if (!live[k].p) {
+			failed++;
+			continue;
+		}
+		if (zero)
+			bad += churn_marks(live[k].p, live[k].size, 0, true);
+		churn_marks(live[k].p, live[k].size, live[k].tag, false);
+		if (id == 0 && i % 8 == 7)
+			kslab_env_large_release(false);
+	}
+	for (k = 0; k < CHURN_LIVE; k++) {
+		if (!live[k].p)
+			continue;
+		bad += churn_marks(live[k].p, live[k].size, live[k].tag, true);
+		kslab_env_large_free(live[k].p, true);
+	}
+	__atomic_fetch_add(&c->damaged, bad, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&c->failed, failed, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/*
+ * Threads churning large blocks of varying sizes with kept memory: no
+ * block ever shares memory with another (each finds its own marks intact
+ * at its free), zeroed ones come zeroed, and everything kept goes back.
+ */
+static void test_large_kept_threads(struct ktap_test *t)
+{
+	struct churn c = { 0 };
+	struct stress s = { .iterations = CHURN_ROUNDS, .ctx = &c };
+
+	kslab_env_large_release(true);
+	KTAP_ASSERT(t, run_threads(CHURN_THREADS, churn_thread, &s));
+	KTAP_EXPECT_EQ(t, c.damaged, 0);
+	KTAP_EXPECT_EQ(t, c.failed, 0);
+	kslab_env_large_release(true);
+	KTAP_EXPECT_EQ(t, kslab_env_large_kept(), 0);
+}
+
 #define RANDOM_WORDS	20
 
 /* Words drawn from the pool, and past its refills, are all different. */
@@ -370,6 +488,7 @@ static const struct ktap_case memory_cases[] = {
 	{ "large_kept", test_large_kept },
 	{ "large_kept_moved", test_large_kept_moved },
 	{ "large_kept_moved_zeroed", test_large_kept_moved_zeroed },
+	{ "large_kept_threads", test_large_kept_threads },
 	{ "random_words_differ", test_random_words_differ },
 	{ "random_apart_after_fork", test_random_apart_after_fork },
 };
