@@ -354,7 +354,8 @@ static inline struct kslab_slab *kslab_obj_to_slab(const void *obj)
 }
 
 /* kslab_obj_index() of a cache whose index_magic and index_shift are given. */
-static inline unsigned long kslab_index_at(unsigned long off, unsigned long magic,
+static inline unsigned long kslab_index_at(unsigned long off,
+					   unsigned long magic,
 					   unsigned int shift)
 {
 	unsigned long x = off * magic;

@@ -370,6 +370,29 @@ static void slots_unmap(unsigned long first, unsigned long count)
 }
 
 /*
+ * Claimed slot @slot, still mapped, becomes kept: free, its memory left
+ * in place. Under arena_lock.
+ */
+static void kept_put(unsigned long slot)
+{
+	bit_set(SLOT_KEPT, slot, true);
+	__atomic_fetch_add(&kept_slots, 1, __ATOMIC_RELAXED);
+	slot_mark(slot, false);
+}
+
+/*
+ * Claim kept slot @slot, no claim's yet, for its memory: to lend it to a
+ * claim or give it back. Under arena_lock.
+ */
+static void kept_take(unsigned long slot)
+{
+	bit_set(SLOT_KEPT, slot, false);
+	bit_set(SLOT_AGED, slot, false);
+	__atomic_fetch_sub(&kept_slots, 1, __ATOMIC_RELAXED);
+	slot_mark(slot, true);
+}
+
+/*
  * A kept slot outside every claimed run, claimed itself, to lend its
  * memory to one; arena_slots() if none is left. Under arena_lock.
  */
@@ -384,10 +407,7 @@ static unsigned long kept_donor_claim(void)
 		}
 		if (!bit_test(SLOT_KEPT, slot) || slot_test(slot))
 			continue;
-		bit_set(SLOT_KEPT, slot, false);
-		bit_set(SLOT_AGED, slot, false);
-		__atomic_fetch_sub(&kept_slots, 1, __ATOMIC_RELAXED);
-		slot_mark(slot, true);
+		kept_take(slot);
 		return slot;
 	}
 	return arena_slots();
@@ -427,9 +447,7 @@ static bool slot_borrow(unsigned long slot)
 		errno = saved;	/* fresh memory it is, as before */
 		KSLAB_WRITE_ONCE(move_refused, true);
 		kslab_spin_lock(&arena_lock);
-		bit_set(SLOT_KEPT, donor, true);
-		__atomic_fetch_add(&kept_slots, 1, __ATOMIC_RELAXED);
-		slot_mark(donor, false);
+		kept_put(donor);
 		kslab_spin_unlock(&arena_lock);
 		return false;
 	}
@@ -575,11 +593,8 @@ void kslab_env_large_free(void *p, bool keep)
 		return;
 	}
 	kslab_spin_lock(&arena_lock);
-	for (i = slot; i < slot + count; i++) {
-		bit_set(SLOT_KEPT, i, true);
-		slot_mark(i, false);
-	}
-	__atomic_fetch_add(&kept_slots, count, __ATOMIC_RELAXED);
+	for (i = slot; i < slot + count; i++)
+		kept_put(i);
 	kslab_spin_unlock(&arena_lock);
 }
 
@@ -603,10 +618,7 @@ static unsigned long kept_release_next(unsigned long *from, bool all)
 		if (!bit_test(SLOT_KEPT, slot) || slot_test(slot))
 			continue;
 		if (all || bit_test(SLOT_AGED, slot)) {
-			bit_set(SLOT_KEPT, slot, false);
-			bit_set(SLOT_AGED, slot, false);
-			__atomic_fetch_sub(&kept_slots, 1, __ATOMIC_RELAXED);
-			slot_mark(slot, true);
+			kept_take(slot);
 			*from = slot + 1;
 			return slot;
 		}
