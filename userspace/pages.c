@@ -252,6 +252,24 @@ static long run_kept(unsigned long start, unsigned long count)
 }
 
 /*
+ * The first kept slot at @slot or after it, or arena_slots() if there is
+ * none; a word of the map with no kept slot is passed whole. Under
+ * arena_lock.
+ */
+static unsigned long kept_next(unsigned long slot)
+{
+	for (; kept_slots && slot < arena_slots(); slot++) {
+		if (!__atomic_load_n(map_word(SLOT_KEPT, slot), __ATOMIC_RELAXED)) {
+			slot |= BITS_PER_WORD - 1;
+			continue;
+		}
+		if (bit_test(SLOT_KEPT, slot))
+			return slot;
+	}
+	return arena_slots();
+}
+
+/*
  * The free run of @count slots at @align with the most kept slots, or
  * arena_slots() if none has any. Under arena_lock.
  */
@@ -261,13 +279,7 @@ static unsigned long kept_run(unsigned long count, unsigned long align)
 	unsigned long slot, start;
 	long kept, best_kept = 0;
 
-	for (slot = 0; kept_slots && slot < arena_slots(); slot++) {
-		if (!__atomic_load_n(map_word(SLOT_KEPT, slot), __ATOMIC_RELAXED)) {
-			slot |= BITS_PER_WORD - 1;
-			continue;
-		}
-		if (!bit_test(SLOT_KEPT, slot))
-			continue;
+	for (slot = kept_next(0); slot < arena_slots(); slot = kept_next(slot + 1)) {
 		start = slot_aligned(slot + 1 > count ? slot + 1 - count : 0, align);
 		for (; start <= slot && start + count <= arena_slots(); start += step) {
 			kept = run_kept(start, count);
@@ -400,15 +412,11 @@ static unsigned long kept_donor_claim(void)
 {
 	unsigned long slot;
 
-	for (slot = 0; kept_slots && slot < arena_slots(); slot++) {
-		if (!__atomic_load_n(map_word(SLOT_KEPT, slot), __ATOMIC_RELAXED)) {
-			slot |= BITS_PER_WORD - 1;
-			continue;
+	for (slot = kept_next(0); slot < arena_slots(); slot = kept_next(slot + 1)) {
+		if (!slot_test(slot)) {
+			kept_take(slot);
+			return slot;
 		}
-		if (!bit_test(SLOT_KEPT, slot) || slot_test(slot))
-			continue;
-		kept_take(slot);
-		return slot;
 	}
 	return arena_slots();
 }
@@ -474,7 +482,7 @@ static void run_trim(char *run, size_t size, size_t used, bool resident)
 	end = KSLAB_ALIGN_UP(used, KSLAB_PAGE_SIZE <<
 			     kslab_env_discard_order(run + used - 1));
 	if (end < size)
-		madvise(run + end, size - end, MADV_DONTNEED);
+		kslab_env_chunk_discard(run + end, size - end);
 }
 
 /*
@@ -614,8 +622,9 @@ static unsigned long kept_release_next(unsigned long *from, bool all)
 {
 	unsigned long slot;
 
-	for (slot = *from; kept_slots && slot < arena_slots(); slot++) {
-		if (!bit_test(SLOT_KEPT, slot) || slot_test(slot))
+	for (slot = kept_next(*from); slot < arena_slots();
+	     slot = kept_next(slot + 1)) {
+		if (slot_test(slot))
 			continue;
 		if (all || bit_test(SLOT_AGED, slot)) {
 			kept_take(slot);
