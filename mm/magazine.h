@@ -182,6 +182,8 @@ struct kslab_depot {
 	unsigned long min_full;
 	unsigned long min_empty;
 	unsigned int magazine_size;
+	unsigned int grow_limit;	/* the size traffic grows it to */
+	unsigned long swaps;		/* the CPUs', since the last reap */
 	unsigned long contended;	/* since the last reap */
 	unsigned long contended_total;
 	unsigned long full_gets;

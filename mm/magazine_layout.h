@@ -84,6 +84,7 @@ struct kslab_cpu_cache {
 	unsigned long loaded_state;
 	struct kslab_magazine *previous;
 	struct kslab_magazine_counters counts;
+	unsigned long swaps;	/* since its last trade with the depot */
 };
 
 #define KSLAB_CPU_STATE_OFF	8

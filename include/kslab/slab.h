@@ -125,7 +125,7 @@ struct kslab_cache_args {
  * @depot_full:    full magazines in the depot now
  * @depot_empty:   empty magazines in the depot now
  * @depot_contended: depot lock acquisitions that found it held
- * @magazine_resizes: times contention made the magazines larger
+ * @magazine_resizes: times contention or churn made the magazines larger
  * @slab_grows:    slabs made
  * @slab_frees:    slabs given back to the buddy allocator
  * @refills:       batches taken from the slab layer

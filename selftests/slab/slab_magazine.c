@@ -431,6 +431,8 @@ static void test_mag_depot_full_bounded(struct ktap_test *t)
 	KTAP_EXPECT(t, st.depot_full * st.magazine_size * st.size <
 		       BOUND_OBJS * st.size / 2);
 	KTAP_EXPECT(t, st.flushes > before.flushes);
+	/* A fill and a teardown alone never grow the magazines. */
+	KTAP_EXPECT_EQ(t, st.magazine_resizes, 0);
 	/* What the magazines do not hold is back in the slabs. */
 	KTAP_EXPECT_EQ(t, st.active_objs, st.magazine_objs);
 	KTAP_EXPECT_EQ(t, kslab_cache_check(cache), 0);
@@ -440,11 +442,93 @@ out:
 		test_cache_destroy(t, cache);
 }
 
+#define CHURN_OBJS	150	/* of 1 KiB: more than two magazines of 62 */
+#define CHURN_MAX	20000	/* turns, should a reap keep resetting */
+#define CHURN_SMALL	30	/* rounds, 1 KiB objects' magazines at first */
+#define CHURN_GROWN	126	/* the most of them 128 KiB holds */
+#define CHURN_TURNS	256
+#define SWAPS_GROW	128	/* KSLAB_SWAPS_GROW, mm/magazine.c */
+
+/* One turn: allocate CHURN_OBJS objects of @cache, then free them. */
+static void churn_once(struct ktap_test *t, struct kslab_cache *cache)
+{
+	if (alloc_objs(t, cache, scratch_objs, CHURN_OBJS))
+		free_objs(cache, scratch_objs, CHURN_OBJS);
+}
+
+static unsigned long swaps_of(const struct kslab_cache_stats *st)
+{
+	return st->magazine.alloc_swap + st->magazine.free_swap;
+}
+
+static unsigned long trades_of(const struct kslab_cache_stats *st)
+{
+	return st->depot_full_gets + st->depot_empty_gets;
+}
+
+/*
+ * A CPU that allocates and frees a class by turns, more objects a turn
+ * than its two magazines hold, swaps them and trades with the depot on
+ * every turn, each time in a CPU section: with magazines of 30 rounds at
+ * least three trades each way. Past KSLAB_SWAPS_GROW swaps between reaps
+ * the depot's size grows a class, up to 128 KiB of objects, and the CPU
+ * trades its small magazines away for ones of the new size: then at most
+ * one trade each way. A cache whose creator chose the size keeps it, and
+ * so does a fill and a teardown (test_mag_depot_full_bounded()).
+ */
+static void test_mag_grows_with_churn(struct ktap_test *t)
+{
+	struct kslab_cache_args asked = { .magazine_size = CHURN_SMALL };
+	struct kslab_cache *cache = test_cache(t, "t-mag-churn", 1024, NULL, 0);
+	struct kslab_cache *kept = test_cache(t, "t-mag-asked", 1024, &asked, 0);
+	struct kslab_cache_stats st, settled;
+	unsigned long i;
+	unsigned int cpu;
+
+	if (!cache || !kept || !test_cpu_pin(t, &cpu))
+		goto out;
+	st = cache_stats(cache);
+	KTAP_EXPECT_EQ(t, st.magazine_size, CHURN_SMALL);
+	for (i = 0; i < CHURN_MAX && st.magazine_size < CHURN_GROWN; i++) {
+		churn_once(t, cache);
+		st = cache_stats(cache);
+	}
+	KTAP_EXPECT_EQ(t, st.magazine_size, CHURN_GROWN);
+	KTAP_EXPECT_EQ(t, st.magazine_resizes, 2);	/* 30, 62, 126 */
+	KTAP_EXPECT(t, swaps_of(&st) > 2 * SWAPS_GROW);
+	/* A few turns trade the small magazines away. */
+	for (i = 0; i < 16; i++)
+		churn_once(t, cache);
+	settled = cache_stats(cache);
+	for (i = 0; i < CHURN_TURNS; i++)
+		churn_once(t, cache);
+	st = cache_stats(cache);
+	KTAP_EXPECT(t, trades_of(&st) - trades_of(&settled) <= 2 * CHURN_TURNS);
+	KTAP_EXPECT_EQ(t, st.active_objs, st.magazine_objs);
+	KTAP_EXPECT_EQ(t, kslab_cache_check(cache), 0);
+
+	settled = cache_stats(kept);
+	for (i = 0; i < CHURN_TURNS; i++)
+		churn_once(t, kept);
+	st = cache_stats(kept);
+	KTAP_EXPECT(t, swaps_of(&st) > SWAPS_GROW);
+	KTAP_EXPECT(t, trades_of(&st) - trades_of(&settled) >= 6 * CHURN_TURNS);
+	KTAP_EXPECT_EQ(t, st.magazine_size, CHURN_SMALL);
+	KTAP_EXPECT_EQ(t, st.magazine_resizes, 0);
+	test_cpu_unpin();
+out:
+	if (kept)
+		test_cache_destroy(t, kept);
+	if (cache)
+		test_cache_destroy(t, cache);
+}
+
 static const struct ktap_case slab_magazine_cases[] = {
 	{ "mag_first_fills_small", test_mag_first_fills_small },
 	{ "mag_first_fill_spares_slab_pages",
 	  test_mag_first_fill_spares_slab_pages },
 	{ "mag_depot_full_bounded", test_mag_depot_full_bounded },
+	{ "mag_grows_with_churn", test_mag_grows_with_churn },
 	{ "mag_first_alloc_misses", test_mag_first_alloc_misses },
 	{ "mag_alloc_hits", test_mag_alloc_hits },
 	{ "mag_gfp_zero_hits", test_mag_gfp_zero_hits },
