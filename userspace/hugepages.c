@@ -16,8 +16,11 @@
  *         system's own setting is "always";
  *   on    every slot MADV_HUGEPAGE;
  *   auto  (the default) like off while the process holds fewer than
- *         THP_AUTO_SLOTS slots (64 MiB), like on for the slots mapped from
- *         then on; a slot keeps what it was given until it goes back.
+ *         THP_AUTO_SLOTS slots (64 MiB), like on for the chunks' slots
+ *         mapped from then on, never for a large block's: written whole
+ *         once as a rule, each of its huge pages would cost a fault that
+ *         zeroes 2 MiB, for little gain in TLB reach (Documentation/
+ *         port.rst); a slot keeps what it was given until it goes back.
  *
  * The system's setting (/sys/kernel/mm/transparent_hugepage/enabled)
  * "never", a kernel without THP, a huge page of other than half a slot
@@ -151,6 +154,7 @@ static unsigned int thp_huge_order(void)
  * @addr:  the first slot
  * @size:  the slots' bytes
  * @held:  the slots the process holds now, these among them
+ * @large: whether they are for a large block rather than a chunk
  *
  * Advising against huge pages needs no reading of the system's settings:
  * on a system that has none it changes nothing.
@@ -158,11 +162,12 @@ static unsigned int thp_huge_order(void)
  * Return: whether the slots were advised to have huge pages, and so must
  * be discarded in whole huge pages only.
  */
-bool kslab_thp_advise(void *addr, size_t size, unsigned long held)
+bool kslab_thp_advise(void *addr, size_t size, unsigned long held,
+		      bool large)
 {
 	int mode = thp_current();
 	bool huge = mode == THP_ON ||
-		    (mode == THP_AUTO && held >= THP_AUTO_SLOTS);
+		    (mode == THP_AUTO && !large && held >= THP_AUTO_SLOTS);
 
 	if (huge && !thp_huge_order())
 		return false;

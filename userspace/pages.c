@@ -491,7 +491,7 @@ static void run_trim(char *run, size_t size, size_t used, bool resident)
  * elsewhere, else fresh (zero) memory; release them all if that fails.
  */
 static void *slots_map(unsigned long first, unsigned long count, size_t used,
-		       bool zero)
+		       bool zero, bool large)
 {
 	unsigned long i, kept = 0;
 	bool mapped = true, resident = false, huge;
@@ -516,7 +516,7 @@ static void *slots_map(unsigned long first, unsigned long count, size_t used,
 	}
 	huge = mapped && kslab_thp_advise(slot_address(first),
 					  count * KSLAB_CHUNK_SIZE,
-					  KSLAB_READ_ONCE(used_slots));
+					  KSLAB_READ_ONCE(used_slots), large);
 	kslab_spin_lock(&arena_lock);
 	for (i = 0; i < count; i++) {
 		bit_set(SLOT_KEPT, first + i, false);
@@ -544,7 +544,7 @@ void *kslab_env_chunk_grant(gfp_t gfp, unsigned int node)
 	claimed = slots_claim(1, KSLAB_CHUNK_SIZE, &slot);
 	kslab_spin_unlock(&arena_lock);
 	/* Zeroed as fresh memory is, if it is a kept slot's. */
-	chunk = claimed ? slots_map(slot, 1, KSLAB_CHUNK_SIZE, true) : NULL;
+	chunk = claimed ? slots_map(slot, 1, KSLAB_CHUNK_SIZE, true, false) : NULL;
 	if (chunk)
 		kslab_env_node_bind(chunk, KSLAB_CHUNK_SIZE, node);
 	return chunk;
@@ -574,7 +574,7 @@ void *kslab_env_large_alloc(size_t size, size_t align, gfp_t gfp)
 	kslab_spin_unlock(&arena_lock);
 	if (!claimed)
 		return NULL;
-	p = slots_map(first, count, size, gfp & __GFP_ZERO);
+	p = slots_map(first, count, size, gfp & __GFP_ZERO, true);
 	if (p)
 		kslab_store_release(&slot_run[first], (unsigned int)count);
 	return p;

@@ -26,7 +26,8 @@ int kslab_output_open(const char *setting, const char *pattern, bool append);
 void kslab_profile_at_exit(void);
 
 /* userspace/hugepages.c: transparent huge pages for the arena's slots. */
-bool kslab_thp_advise(void *addr, size_t size, unsigned long held);
+bool kslab_thp_advise(void *addr, size_t size, unsigned long held,
+		      bool large);
 unsigned int kslab_thp_order(void);
 
 /* userspace/numa.c: prefer @node for the pages of [p, p + size). */

@@ -16,8 +16,9 @@
  * "off" no chunk has a huge page, and the discard gives back every free
  * block of 64 KiB or more (kslab_zone_discard_free()). "auto" leaves the
  * first chunks alone and advises those mapped once the process holds
- * 64 MiB, the pinned ones among them. Any other value is reported, and
- * auto used.
+ * 64 MiB, the pinned ones among them, but never a large block's slots
+ * (a large block written whole gets huge pages with "on" alone). Any
+ * other value is reported, and auto used.
  *
  * A system that gives no huge pages (THP "never", none in the kernel,
  * disabled for the process) fails the tests of "on" and "auto", saying
@@ -29,12 +30,14 @@
 #include <string.h>
 
 #include <kslab/buddy.h>
+#include <kslab/kmalloc.h>
 #include <kslab/slab.h>
 
 #include "../capture.h"
 #include "port_tests.h"
 
 #define THP_CHUNKS		20
+#define THP_LARGE		(2 * KSLAB_CHUNK_SIZE)	/* a large block */
 #define THP_SYSFS_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
 
 /* The arena's resident and huge-page-backed KiB, from smaps. */
@@ -97,21 +100,23 @@ static bool pinned_discard(const char *name, const unsigned int *orders,
 }
 
 /*
- * The probe: "mode=M first=O last=O huge=K sparse=R,H dense=R,H
- * intact=B": the discard orders of the first and last of THP_CHUNKS
- * chunks, the huge KiB with all of them filled; the resident and huge KiB
- * a discard gave back from a chunk holding one page (sparse) and from one
- * holding 1.5 MiB in one half (dense); whether what they hold survived.
+ * The probe: "mode=M first=O last=O huge=K large=O,K sparse=R,H
+ * dense=R,H intact=B": the discard orders of the first and last of
+ * THP_CHUNKS chunks, the huge KiB with all of them filled; the discard
+ * order of a large block allocated then, and the huge KiB it added once
+ * written; the resident and huge KiB a discard gave back from a chunk
+ * holding one page (sparse) and from one holding 1.5 MiB in one half
+ * (dense); whether what they hold survived.
  */
 int thp_probe_main(void)
 {
 	static const unsigned int sparse[] = { 0 }, dense[] = { 8, 7 };
 	struct kslab_zone *zone = kslab_zone_create("thp", NULL);
 	unsigned long filled_huge, rss, sparse_rss, sparse_huge, dense_rss,
-		      dense_huge;
+		      dense_huge, large_huge;
 	bool sparse_intact, dense_intact;
-	void *chunks[THP_CHUNKS];
-	unsigned int i, first, last;
+	void *chunks[THP_CHUNKS], *large;
+	unsigned int i, first, last, large_order;
 
 	if (!zone)
 		return 1;
@@ -122,16 +127,26 @@ int thp_probe_main(void)
 	}
 	first = kslab_env_discard_order(chunks[0]);
 	last = kslab_env_discard_order(chunks[THP_CHUNKS - 1]);
-	if (!arena_huge(&rss, &filled_huge) ||
-	    !pinned_discard("thp-sparse", sparse, 1, &sparse_rss,
+	if (!arena_huge(&rss, &filled_huge))
+		return 1;
+	large = kslab_kmalloc(THP_LARGE, GFP_KERNEL);
+	if (!large)
+		return 1;
+	memset(large, 0x5a, THP_LARGE);
+	large_order = kslab_env_discard_order(large);
+	if (!arena_huge(&rss, &large_huge))
+		return 1;
+	large_huge -= filled_huge;
+	if (!pinned_discard("thp-sparse", sparse, 1, &sparse_rss,
 			    &sparse_huge, &sparse_intact) ||
 	    !pinned_discard("thp-dense", dense, 2, &dense_rss, &dense_huge,
 			    &dense_intact))
 		return 1;
-	printf("mode=%s first=%u last=%u huge=%lu sparse=%lu,%lu dense=%lu,%lu intact=%d\n",
-	       kslab_env_thp_mode(), first, last, filled_huge, sparse_rss,
-	       sparse_huge, dense_rss, dense_huge,
+	printf("mode=%s first=%u last=%u huge=%lu large=%u,%lu sparse=%lu,%lu dense=%lu,%lu intact=%d\n",
+	       kslab_env_thp_mode(), first, last, filled_huge, large_order,
+	       large_huge, sparse_rss, sparse_huge, dense_rss, dense_huge,
 	       sparse_intact && dense_intact);
+	kslab_kfree(large);
 	for (i = 0; i < THP_CHUNKS; i++)
 		kslab_free_pages(chunks[i], KSLAB_MAX_ORDER);
 	kslab_zone_destroy(zone);
@@ -140,8 +155,9 @@ int thp_probe_main(void)
 
 struct thp_result {
 	char mode[16];
-	unsigned int first, last;
-	unsigned long huge, sparse_rss, sparse_huge, dense_rss, dense_huge;
+	unsigned int first, last, large_order;
+	unsigned long huge, large_huge, sparse_rss, sparse_huge, dense_rss,
+		      dense_huge;
 	int intact;
 };
 
@@ -161,11 +177,12 @@ static bool run_thp_probe(struct ktap_test *t, const char *value,
 	free(env);
 	if (!KTAP_EXPECT(t, ran))
 		return false;
-	return ktap_check(t, sscanf(c.out, "mode=%15s first=%u last=%u huge=%lu sparse=%lu,%lu dense=%lu,%lu intact=%d",
+	return ktap_check(t, sscanf(c.out, "mode=%15s first=%u last=%u huge=%lu large=%u,%lu sparse=%lu,%lu dense=%lu,%lu intact=%d",
 				    r->mode, &r->first, &r->last, &r->huge,
+				    &r->large_order, &r->large_huge,
 				    &r->sparse_rss, &r->sparse_huge,
 				    &r->dense_rss, &r->dense_huge,
-				    &r->intact) == 9,
+				    &r->intact) == 11,
 			  __FILE__, __LINE__,
 			  "KSLAB_THP=%s probe: status %d, out \"%s\", err \"%s\"",
 			  value, c.status, c.out, c.err);
@@ -228,6 +245,8 @@ static void test_thp_on(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, r.first, 21 - KSLAB_PAGE_SHIFT);
 	KTAP_EXPECT_EQ(t, r.last, 21 - KSLAB_PAGE_SHIFT);
 	KTAP_EXPECT(t, r.huge > 0);
+	KTAP_EXPECT_EQ(t, r.large_order, 21 - KSLAB_PAGE_SHIFT);
+	KTAP_EXPECT(t, r.large_huge > 0);
 	expect_huge_discards(t, &r);
 }
 
@@ -243,6 +262,8 @@ static void test_thp_off(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, r.first, 0);
 	KTAP_EXPECT_EQ(t, r.last, 0);
 	KTAP_EXPECT_EQ(t, r.huge, 0);
+	KTAP_EXPECT_EQ(t, r.large_order, 0);
+	KTAP_EXPECT_EQ(t, r.large_huge, 0);
 	KTAP_EXPECT_EQ(t, r.sparse_huge, 0);
 	KTAP_EXPECT_EQ(t, r.dense_huge, 0);
 	/* All free blocks of 64 KiB or more: the 512 KiB beside 1.5 MiB too. */
@@ -251,7 +272,10 @@ static void test_thp_off(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, r.intact, 1);
 }
 
-/* The first chunks stay small; those past 64 MiB, the probe's last, not. */
+/*
+ * The first chunks stay small; those past 64 MiB, the probe's last, not.
+ * A large block stays small past them too.
+ */
 static void test_thp_auto(struct ktap_test *t)
 {
 	struct thp_result r;
@@ -261,6 +285,8 @@ static void test_thp_auto(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, r.first, 0);
 	KTAP_EXPECT_EQ(t, r.last, 21 - KSLAB_PAGE_SHIFT);
 	KTAP_EXPECT(t, r.huge > 0);
+	KTAP_EXPECT_EQ(t, r.large_order, 0);
+	KTAP_EXPECT_EQ(t, r.large_huge, 0);
 	KTAP_EXPECT(t, r.huge < THP_CHUNKS * (KSLAB_CHUNK_SIZE >> 10));
 	expect_huge_discards(t, &r);
 }
