@@ -489,6 +489,7 @@ static void run_trim(char *run, size_t size, size_t used, bool resident)
  * Memory for @count claimed slots from @first, for a block of @used bytes,
  * zeroed if @zero: a kept slot's own, or one moved from a kept slot
  * elsewhere, else fresh (zero) memory; release them all if that fails.
+ * @large: for a large block, not a chunk (kslab_thp_advise()).
  */
 static void *slots_map(unsigned long first, unsigned long count, size_t used,
 		       bool zero, bool large)
@@ -544,7 +545,8 @@ void *kslab_env_chunk_grant(gfp_t gfp, unsigned int node)
 	claimed = slots_claim(1, KSLAB_CHUNK_SIZE, &slot);
 	kslab_spin_unlock(&arena_lock);
 	/* Zeroed as fresh memory is, if it is a kept slot's. */
-	chunk = claimed ? slots_map(slot, 1, KSLAB_CHUNK_SIZE, true, false) : NULL;
+	chunk = claimed ? slots_map(slot, 1, KSLAB_CHUNK_SIZE, true, false) :
+			  NULL;
 	if (chunk)
 		kslab_env_node_bind(chunk, KSLAB_CHUNK_SIZE, node);
 	return chunk;
