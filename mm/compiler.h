@@ -19,6 +19,9 @@
 #define kslab_likely(x)		__builtin_expect(!!(x), 1)
 #define kslab_unlikely(x)	__builtin_expect(!!(x), 0)
 
+/* A hint that @p's line is wanted soon; never faults, whatever @p is. */
+#define kslab_prefetch(p)	__builtin_prefetch(p)
+
 #define kslab_container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
 
