@@ -403,6 +403,38 @@ static bool tag_held(const struct kslab_cache *cache, void *obj, bool first)
 	return true;
 }
 
+/*
+ * The free tags of the objects a fill took from one slab, from @from to
+ * @to: checked on those out before, below @fresh, and given to those out
+ * for the first time, from @fresh on (a pass takes the lowest positions
+ * first, so these come last). Checked once the slab's pass is done, so
+ * that the loads asked for as each object was taken have landed: a
+ * refill's objects are as a rule not in the CPU's cache, and the check
+ * had waited on each in turn. One whose tag is gone is set in @lost and
+ * left out. Return: where the objects kept end.
+ */
+static unsigned int tags_settle(const struct kslab_cache *cache,
+				void **objs, unsigned int from,
+				unsigned int fresh, unsigned int to,
+				void **lost)
+{
+	unsigned int i, kept = from;
+
+	for (i = from; i < to; i++) {
+		/*
+		 * Out already: a copy a second free left in a magazine
+		 * handed it out. Its holder's free brings it back; until
+		 * then it stays out.
+		 */
+		if (kslab_unlikely(!tag_held(cache, objs[i], i >= fresh))) {
+			*lost = objs[i];
+			continue;
+		}
+		objs[kept++] = objs[i];
+	}
+	return kept;
+}
+
 /**
  * kslab_slab_alloc_batch() - take objects out of the cache's slabs
  * @cache: the cache
@@ -420,7 +452,7 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 				    unsigned int node, void **objs,
 				    unsigned int nr, unsigned long caller)
 {
-	unsigned int got = 0;
+	unsigned int got = 0, from, fresh;
 	void *lost = NULL;
 
 	kslab_spin_lock(&cache->lock);
@@ -454,6 +486,8 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 		if (kslab_unlikely(counted != cache->objs_per_slab - slab->inuse))
 			slab_quarantine(cache, slab, counted);
 		kslab_map_cursor_init(cache, slab, &cursor);
+		from = got;
+		fresh = nr;
 		while (got < nr && slab->inuse < cache->objs_per_slab) {
 			bool first;
 			unsigned int index = kslab_map_take(cache, slab, &cursor,
@@ -467,17 +501,13 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 				cache->quarantined++;
 				continue;
 			}
-			/*
-			 * Out already: a copy a second free left in a
-			 * magazine handed it out. Its holder's free brings
-			 * it back; until then it stays out.
-			 */
-			if (kslab_unlikely(!tag_held(cache, objs[got], first))) {
-				lost = objs[got];
-				continue;
-			}
+			if (!first)
+				kslab_prefetch(objs[got]);
+			else if (fresh == nr)
+				fresh = got;
 			got++;
 		}
+		got = tags_settle(cache, objs, from, fresh, got, &lost);
 		/* Counted now: the lock may drop for the next slab. */
 		cache->active_objs += slab->inuse - was;
 		slab_relink(cache, slab, was);
