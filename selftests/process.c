@@ -273,27 +273,34 @@ bool build_dir_of_self(char *dir, size_t size)
 	return true;
 }
 
-bool arena_smaps_kib(const char *field, unsigned long *kib)
+bool range_smaps_kib(const char *field, unsigned long from,
+		     unsigned long to, unsigned long *kib)
 {
-	unsigned long start, end, n, arena_end;
+	unsigned long start, end, n;
 	FILE *f = fopen("/proc/self/smaps", "r");
 	size_t len = strlen(field);
-	bool in_arena = false;
+	bool in_range = false;
 	char line[256];
 
 	if (!f)
 		return false;
-	arena_end = kslab_arena_base + kslab_arena_pages * KSLAB_PAGE_SIZE;
 	*kib = 0;
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
-			in_arena = start >= kslab_arena_base && start < arena_end;
-		else if (in_arena && !strncmp(line, field, len) &&
+			in_range = start < to && end > from;
+		else if (in_range && !strncmp(line, field, len) &&
 			 line[len] == ':' && sscanf(line + len + 1, "%lu kB", &n) == 1)
 			*kib += n;
 	}
 	fclose(f);
 	return true;
+}
+
+bool arena_smaps_kib(const char *field, unsigned long *kib)
+{
+	return range_smaps_kib(field, kslab_arena_base,
+			       kslab_arena_base +
+			       kslab_arena_pages * KSLAB_PAGE_SIZE, kib);
 }
 
 bool arena_rss(unsigned long *bytes)

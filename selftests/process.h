@@ -77,9 +77,14 @@ char **env_with(const char *name, const char *value, char **var);
 bool arena_rss(unsigned long *bytes);
 
 /*
- * The sum of one field of /proc/self/smaps over kslab's arena, in KiB:
- * "Rss", "AnonHugePages". Return: false if smaps cannot be read.
+ * The sum of one field of /proc/self/smaps over the mappings that meet
+ * [from, to), in KiB: "Rss", "AnonHugePages"; a mapping counts whole.
+ * Return: false if smaps cannot be read.
  */
+bool range_smaps_kib(const char *field, unsigned long from,
+		     unsigned long to, unsigned long *kib);
+
+/* range_smaps_kib() over kslab's arena. */
 bool arena_smaps_kib(const char *field, unsigned long *kib);
 
 /* Pages of [p, p + size) that hold memory now (mincore). */

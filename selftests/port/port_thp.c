@@ -103,8 +103,11 @@ static bool pinned_discard(const char *name, const unsigned int *orders,
  * The probe: "mode=M first=O last=O huge=K large=O,K sparse=R,H
  * dense=R,H intact=B": the discard orders of the first and last of
  * THP_CHUNKS chunks, the huge KiB with all of them filled; the discard
- * order of a large block allocated then, and the huge KiB it added once
- * written; the resident and huge KiB a discard gave back from a chunk
+ * order of a large block allocated then, and the huge KiB of the
+ * mappings it lies in once written (a mapping merged with the block's
+ * counts whole: with "on" its neighbours have huge pages too, but with
+ * "auto" and "off" no neighbour it can merge with has any); the resident
+ * and huge KiB a discard gave back from a chunk
  * holding one page (sparse) and from one holding 1.5 MiB in one half
  * (dense); whether what they hold survived.
  */
@@ -134,9 +137,9 @@ int thp_probe_main(void)
 		return 1;
 	memset(large, 0x5a, THP_LARGE);
 	large_order = kslab_env_discard_order(large);
-	if (!arena_huge(&rss, &large_huge))
+	if (!range_smaps_kib("AnonHugePages", (unsigned long)large,
+			     (unsigned long)large + THP_LARGE, &large_huge))
 		return 1;
-	large_huge -= filled_huge;
 	if (!pinned_discard("thp-sparse", sparse, 1, &sparse_rss,
 			    &sparse_huge, &sparse_intact) ||
 	    !pinned_discard("thp-dense", dense, 2, &dense_rss, &dense_huge,
