@@ -69,13 +69,14 @@ _Static_assert((KSLAB_PAGE_SIZE << KSLAB_SLAB_MAX_ORDER) <= 1UL << 24 &&
 /*
  * A slab's shuffle (mm/slab_map.c): a keyed permutation of its objects,
  * a page's worth (a window) at a time. Each permutation is over a domain
- * of @n values, by a Feistel network over 2 * @half bits (0: none).
+ * of @n values, by a Feistel network over @high + @low bits, the value's
+ * high and low parts (@high 0: none).
  */
 #define KSLAB_SHUFFLE_ROUNDS	4
 struct kslab_shuffle_domain {
 	unsigned long n;
-	unsigned int half;
-	unsigned long mask;
+	unsigned int high;
+	unsigned int low;
 };
 
 /* What every slab of a cache shares: set once, as the layout is chosen. */

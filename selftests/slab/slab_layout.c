@@ -295,6 +295,60 @@ static void test_slab_order_shuffled(struct ktap_test *t)
 	test_cache_destroy(t, cache);
 }
 
+/*
+ * The shuffle for slabs of every shape: domains whose bits are odd and
+ * even, one page or several, windows with a partial one last. Each slab
+ * hands every object out once; objects freed back into a slab (all but
+ * one, in a scrambled order) come out of it again, each once, so the
+ * inverse that a free takes agrees with the order allocation takes.
+ */
+static void expect_shuffle_whole(struct ktap_test *t, unsigned int size)
+{
+	struct kslab_cache *cache = test_cache(t, "t-shuffle-sizes", size, NULL,
+					       KSLAB_NO_MAGAZINE);
+	unsigned long n, i, strays = 0;
+	struct kslab_cache_stats st;
+	void **objs;
+
+	if (!cache)
+		return;
+	st = cache_stats(cache);
+	n = st.objs_per_slab;
+	objs = alloc_slabs(t, cache, &st, 2);
+	if (!objs)
+		goto out;
+	first_offset(t, objs, 1, &st);
+	for (i = 1; i < n; i += 2)
+		kslab_cache_free(cache, objs[i]);
+	for (i = (n - 1) & ~1UL; i >= 2; i -= 2)
+		kslab_cache_free(cache, objs[i]);
+	for (i = 1; i < n; i++) {
+		objs[i] = kslab_cache_alloc(cache, GFP_KERNEL);
+		strays += !objs[i] ||
+			  kslab_obj_to_slab(objs[i]) != kslab_obj_to_slab(objs[0]);
+	}
+	ktap_check(t, strays == 0, __FILE__, __LINE__,
+		   "size %u: %lu of %lu objects not back from their slab",
+		   size, strays, n - 1);
+	if (!strays)
+		first_offset(t, objs, 0, &st);
+	free_objs(cache, objs, 2 * n);
+	meta_free(objs, 2 * n * sizeof(void *));
+out:
+	test_cache_destroy(t, cache);
+}
+
+static void test_slab_order_every_shape(struct ktap_test *t)
+{
+	static const unsigned int sizes[] = {
+		8, 24, 48, 96, 200, 700, 1408, 3000,
+	};
+	unsigned long i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		expect_shuffle_whole(t, sizes[i]);
+}
+
 /* Distinct pages that the first @k of @objs (each @size bytes) touch. */
 static unsigned long pages_touched(void **objs, unsigned long k,
 				   unsigned long size)
@@ -529,6 +583,7 @@ static void test_hwcache_align(struct ktap_test *t)
 static const struct ktap_case slab_layout_cases[] = {
 	{ "slab_order_shuffled", test_slab_order_shuffled },
 	{ "slab_order_page_by_page", test_slab_order_page_by_page },
+	{ "slab_order_every_shape", test_slab_order_every_shape },
 	{ "internal_caches_in_order", test_internal_caches_in_order },
 	{ "layout_table", test_layout_table },
 	{ "layout_sweep", test_layout_sweep },
