@@ -82,6 +82,7 @@ struct kslab_shuffle_domain {
 /* What every slab of a cache shares: set once, as the layout is chosen. */
 struct kslab_shuffle_shape {
 	unsigned long per_window;	/* objects in a window; 0: no shuffle */
+	unsigned long window_recip;	/* 2^32 / per_window, rounded up */
 	unsigned long windows;		/* whole windows; a partial one last */
 	struct kslab_shuffle_domain order;	/* of the whole windows */
 	struct kslab_shuffle_domain within;	/* inside a whole window */
@@ -164,10 +165,16 @@ void kslab_map_shape_init(struct kslab_cache *cache);
 void kslab_map_fill(const struct kslab_cache *cache, struct kslab_slab *slab);
 void kslab_map_clear(const struct kslab_cache *cache, struct kslab_slab *slab);
 
-/* One slab's: its cache's shape and its own key. */
+/*
+ * One slab's: its cache's shape and its own key; and the last whole
+ * window a position was found in, with its place in the windows' order,
+ * since a run of takes goes a window at a time (~0UL: none yet).
+ */
 struct kslab_shuffle {
 	const struct kslab_shuffle_shape *shape;
 	unsigned long key;
+	unsigned long window;
+	unsigned long window_to;
 };
 
 /*

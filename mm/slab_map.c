@@ -98,6 +98,8 @@ void kslab_map_shape_init(struct kslab_cache *cache)
 	shape->per_window = objs >> cache->order;
 	if (!shape->per_window)
 		shape->per_window = 1;
+	shape->window_recip = ((1UL << 32) + shape->per_window - 1) /
+			      shape->per_window;
 	shape->windows = objs / shape->per_window;
 	domain_init(&shape->order, shape->windows);
 	domain_init(&shape->within, shape->per_window);
@@ -114,6 +116,7 @@ static void shuffle_init(struct kslab_shuffle *sh, const struct kslab_cache *cac
 {
 	sh->shape = &cache->shuffle;
 	sh->key = cache->secret ^ (unsigned long)slab;
+	sh->window = ~0UL;
 }
 
 /*
@@ -210,8 +213,8 @@ static unsigned long window_tweak(unsigned long window)
  * after that. shuffle_walk() takes a position to its object's index, or
  * with @back an index to its position.
  */
-static unsigned long shuffle_walk(const struct kslab_shuffle *sh,
-				  unsigned long v, bool back)
+static unsigned long shuffle_walk(struct kslab_shuffle *sh, unsigned long v,
+				  bool back)
 {
 	const struct kslab_shuffle_shape *shape = sh->shape;
 	unsigned long window, offset, other;
@@ -221,25 +224,38 @@ static unsigned long shuffle_walk(const struct kslab_shuffle *sh,
 	/* A one-page slab: one window, and no division to find it. */
 	if (shape->windows == 1)
 		return permute(sh, &shape->within, window_tweak(0), v, back);
-	window = v / shape->per_window;
-	offset = v % shape->per_window;
+	/*
+	 * v / per_window by a multiply: exact while both are below 2^16
+	 * (a slab's objects are counted in 16 bits).
+	 */
+	window = (v * shape->window_recip) >> 32;
+	offset = v - window * shape->per_window;
 	if (window == shape->windows)
 		return v - offset + permute(sh, &shape->tail,
 					    window_tweak(window), offset, back);
-	other = permute(sh, &shape->order, 0, window, back);
+	if (back) {
+		other = permute(sh, &shape->order, 0, window, true);
+	} else {
+		if (window != sh->window) {
+			sh->window = window;
+			sh->window_to = permute(sh, &shape->order, 0, window,
+						false);
+		}
+		other = sh->window_to;
+	}
 	/* Inside, each window is keyed by where its objects lie. */
 	return other * shape->per_window +
 	       permute(sh, &shape->within, window_tweak(back ? window : other),
 		       offset, back);
 }
 
-static unsigned long position_to_object(const struct kslab_shuffle *sh,
+static unsigned long position_to_object(struct kslab_shuffle *sh,
 					unsigned long pos)
 {
 	return shuffle_walk(sh, pos, false);
 }
 
-static unsigned long object_to_position(const struct kslab_shuffle *sh,
+static unsigned long object_to_position(struct kslab_shuffle *sh,
 					unsigned long index)
 {
 	return shuffle_walk(sh, index, true);
