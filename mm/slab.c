@@ -435,6 +435,33 @@ static unsigned int tags_settle(const struct kslab_cache *cache,
 	return kept;
 }
 
+/*
+ * A whole window of @slab's objects never out, where the next to take
+ * begin one and @room holds it (kslab_map_take_window()), into @objs in
+ * a shuffled order. Not for a debugged cache, which sees each object as
+ * it goes. Return: how many, or 0.
+ */
+static unsigned int take_window(struct kslab_cache *cache,
+				struct kslab_slab *slab,
+				struct kslab_map_cursor *cursor, void **objs,
+				unsigned int room)
+{
+	unsigned int first, n, i;
+
+	/* Most fills are from slabs whose every object was out before. */
+	if (slab->fresh >= cache->objs_per_slab ||
+	    (cache->flags & KSLAB_DEBUG_FLAGS))
+		return 0;
+	n = kslab_map_take_window(cache, slab, cursor, room, &first);
+	if (!n)
+		return 0;
+	for (i = 0; i < n; i++)
+		objs[i] = slab_obj(cache, slab, first + i);
+	kslab_map_window_shuffle(cursor, objs, n);
+	slab->inuse += n;
+	return n;
+}
+
 /**
  * kslab_slab_alloc_batch() - take objects out of the cache's slabs
  * @cache: the cache
@@ -489,10 +516,18 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 		from = got;
 		fresh = nr;
 		while (got < nr && slab->inuse < cache->objs_per_slab) {
+			unsigned int index, taken;
 			bool first;
-			unsigned int index = kslab_map_take(cache, slab, &cursor,
-							    &first);
 
+			taken = take_window(cache, slab, &cursor, objs + got,
+					    nr - got);
+			if (taken) {
+				if (fresh == nr)
+					fresh = got;
+				got += taken;
+				continue;
+			}
+			index = kslab_map_take(cache, slab, &cursor, &first);
 			slab->inuse++;
 			objs[got] = slab_obj(cache, slab, index);
 			if (kslab_unlikely(cache->flags & KSLAB_DEBUG_FLAGS) &&

@@ -14,6 +14,10 @@
  * applied again while the result is past it (cycle walking), with round
  * keys drawn from the cache's secret and the slab's address, and each
  * window's tweaked by where it lies.
+ * A fill that takes a whole window no object of which was ever out needs
+ * no position's object: it takes the window's run of objects and hands
+ * them out in a keyed Fisher-Yates order, a few instructions an object
+ * rather than the network's rounds (kslab_map_take_window()).
  * Each slab gets its own order, nothing is stored for it, and no state is
  * shared between slabs. Without hardening positions are objects, and so
  * they are in kslab's internal caches (slab headers, magazines), whose
@@ -202,6 +206,18 @@ static unsigned long window_tweak(unsigned long window)
 	return (window + 1) * GOLDEN;
 }
 
+/* Whole window @window's place in the windows' order, remembered. */
+static unsigned long window_place(struct kslab_shuffle *sh,
+				  unsigned long window)
+{
+	if (window != sh->window) {
+		sh->window = window;
+		sh->window_to = permute(sh, &sh->shape->order, 0, window,
+					false);
+	}
+	return sh->window_to;
+}
+
 /*
  * Positions come a window at a time: the whole windows in a keyed order,
  * each window's objects in an order of its own, and the partial window,
@@ -233,16 +249,8 @@ static unsigned long shuffle_walk(struct kslab_shuffle *sh, unsigned long v,
 	if (window == shape->windows)
 		return v - offset + permute(sh, &shape->tail,
 					    window_tweak(window), offset, back);
-	if (back) {
-		other = permute(sh, &shape->order, 0, window, true);
-	} else {
-		if (window != sh->window) {
-			sh->window = window;
-			sh->window_to = permute(sh, &shape->order, 0, window,
-						false);
-		}
-		other = sh->window_to;
-	}
+	other = back ? permute(sh, &shape->order, 0, window, true) :
+		       window_place(sh, window);
 	/* Inside, each window is keyed by where its objects lie. */
 	return other * shape->per_window +
 	       permute(sh, &shape->within, window_tweak(back ? window : other),
@@ -324,6 +332,29 @@ void kslab_map_cursor_init(const struct kslab_cache *cache,
 	cursor->word = 0;
 }
 
+/*
+ * The lowest free position from the cursor's word on; the cursor moves
+ * to its word, and *@bits is that word's free bits.
+ */
+static unsigned long lowest_free(const struct kslab_cache *cache,
+				 const struct kslab_slab *slab,
+				 struct kslab_map_cursor *cursor,
+				 unsigned long *bits)
+{
+	unsigned long i;
+
+	for (i = cursor->word; i < kslab_map_words(cache->objs_per_slab); i++) {
+		*bits = map_get(cache, slab, i);
+		if (*bits) {
+			cursor->word = i;
+			return i * KSLAB_MAP_BITS +
+			       (unsigned long)__builtin_ctzl(*bits);
+		}
+	}
+	KSLAB_BUG_ON(1);
+	return 0;
+}
+
 /**
  * kslab_map_take() - take the free object at the lowest position
  * @cache:  its cache
@@ -342,22 +373,108 @@ unsigned int kslab_map_take(const struct kslab_cache *cache,
 			    struct kslab_slab *slab,
 			    struct kslab_map_cursor *cursor, bool *first)
 {
-	unsigned long i, bits, pos, n = cache->objs_per_slab;
+	unsigned long bits, pos = lowest_free(cache, slab, cursor, &bits);
 
-	for (i = cursor->word; i < kslab_map_words(n); i++) {
-		bits = map_get(cache, slab, i);
-		if (!bits)
-			continue;
-		cursor->word = i;
-		map_set(cache, slab, i, bits & (bits - 1));
-		pos = i * KSLAB_MAP_BITS + (unsigned long)__builtin_ctzl(bits);
-		*first = pos >= slab->fresh;
-		if (*first)
-			slab->fresh = (unsigned short)(pos + 1);
-		return (unsigned int)position_to_object(&cursor->sh, pos);
+	map_set(cache, slab, cursor->word, bits & (bits - 1));
+	*first = pos >= slab->fresh;
+	if (*first)
+		slab->fresh = (unsigned short)(pos + 1);
+	return (unsigned int)position_to_object(&cursor->sh, pos);
+}
+
+/*
+ * The bits of word @i that stand for positions @from to @to - 1, where
+ * the word holds some of them.
+ */
+static unsigned long range_mask(unsigned long i, unsigned long from,
+				unsigned long to)
+{
+	unsigned long base = i * KSLAB_MAP_BITS, mask = ~0UL;
+
+	if (from > base)
+		mask <<= from - base;
+	if (to < base + KSLAB_MAP_BITS)
+		mask &= (1UL << (to - base)) - 1;
+	return mask;
+}
+
+/**
+ * kslab_map_take_window() - take a whole window of objects never out
+ * @cache:  its cache
+ * @slab:   as for kslab_map_take()
+ * @cursor: as for kslab_map_take()
+ * @room:   how many objects the caller can take
+ * @first:  set to the index of the window's first object
+ *
+ * Where the lowest free position begins a whole window past every
+ * position ever taken (slab->fresh), and @room holds the window, takes
+ * all of it. Which of the window's objects has which position then no
+ * longer matters: the window's objects are a run of indices, the
+ * permutation is not walked for each, and the caller hands them out in
+ * kslab_map_window_shuffle()'s order. A fresh slab's fill is such
+ * windows as a rule.
+ *
+ * Return: the objects taken, all out for the first time; 0 where this
+ * does not apply, and nothing was taken.
+ */
+unsigned int kslab_map_take_window(const struct kslab_cache *cache,
+				   struct kslab_slab *slab,
+				   struct kslab_map_cursor *cursor,
+				   unsigned int room, unsigned int *first)
+{
+	const struct kslab_shuffle_shape *shape = &cache->shuffle;
+	unsigned long per = shape->per_window, pos = slab->fresh;
+	unsigned long window, bits, i, mask, end = pos + per;
+
+	if (!per || per > room || end > shape->windows * per)
+		return 0;
+	window = (pos * shape->window_recip) >> 32;
+	if (pos != window * per || lowest_free(cache, slab, cursor, &bits) != pos)
+		return 0;
+	/* Never taken, so free; a map that says otherwise goes one by one. */
+	for (i = pos / KSLAB_MAP_BITS; i * KSLAB_MAP_BITS < end; i++) {
+		mask = range_mask(i, pos, end);
+		if ((map_get(cache, slab, i) & mask) != mask)
+			return 0;
 	}
-	KSLAB_BUG_ON(1);
-	return 0;
+	for (i = pos / KSLAB_MAP_BITS; i * KSLAB_MAP_BITS < end; i++)
+		map_set(cache, slab, i,
+			map_get(cache, slab, i) & ~range_mask(i, pos, end));
+	slab->fresh = (unsigned short)end;
+	*first = (unsigned int)(window_place(&cursor->sh, window) * per);
+	return (unsigned int)per;
+}
+
+/**
+ * kslab_map_window_shuffle() - a window's objects in a keyed order
+ * @cursor: the run's cursor, its last window the one they were taken as
+ * @objs:   the window's objects, in index order
+ * @n:      how many
+ *
+ * A Fisher-Yates shuffle, with a splitmix64 sequence seeded by the
+ * slab's key and the window: where the next object lands stays as
+ * secret as the permutation keeps it, for a few instructions an object
+ * rather than the network's rounds.
+ */
+void kslab_map_window_shuffle(const struct kslab_map_cursor *cursor,
+			      void **objs, unsigned int n)
+{
+	unsigned long state = cursor->sh.key ^ window_tweak(cursor->sh.window);
+	unsigned long z, j;
+	unsigned int i;
+	void *t;
+
+	for (i = n; i > 1; i--) {
+		state += GOLDEN;
+		z = (state ^ (state >> 30)) * 0xbf58476d1ce4e5b9UL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
+		z ^= z >> 31;
+		/* An index below i, from z's top half: unbiased to 2^-16. */
+		j = ((z >> 32) * i) >> 32;
+		t = objs[i - 1];
+		objs[i - 1] = objs[j];
+		objs[j] = t;
+	}
 }
 
 /**

@@ -403,6 +403,50 @@ static void test_mag_first_fill_spares_slab_pages(struct ktap_test *t)
 	KTAP_EXPECT_EQ(t, st.active_objs, page_worth(&st));
 }
 
+#define WINDOW_SLABS	4
+
+/*
+ * Fills from fresh slabs take a window, a page's worth of objects, whole
+ * (kslab_map_take_window()) and hand it out shuffled: every object comes
+ * out once and in no address order, and all go back into their slabs'
+ * maps, which then agree with the slabs' counts; a second round takes
+ * them again, from magazines and from windows partly used, each once.
+ */
+static void expect_windows_whole(struct ktap_test *t, unsigned int size)
+{
+	struct kslab_cache *cache = test_cache(t, "t-mag-windows", size, NULL, 0);
+	unsigned long n, i, round, descents = 0;
+	struct kslab_cache_stats st;
+	void **objs;
+
+	if (!cache)
+		return;
+	st = cache_stats(cache);
+	n = WINDOW_SLABS * st.objs_per_slab;
+	objs = meta_alloc(t, n * sizeof(void *));
+	for (round = 0; objs && round < 2; round++) {
+		if (!alloc_objs(t, cache, objs, n))
+			break;
+		ktap_check(t, objs_disjoint(objs, n, st.size), __FILE__, __LINE__,
+			   "size %u, round %lu: an object out twice", size, round);
+		for (i = 1; i < n; i++)
+			descents += objs[i] < objs[i - 1];
+		free_objs(cache, objs, n);
+		KTAP_EXPECT_EQ(t, kslab_cache_check(cache), 0);
+	}
+	ktap_check(t, descents > 0, __FILE__, __LINE__,
+		   "size %u: %lu objects in address order", size, n);
+	meta_free(objs, n * sizeof(void *));
+	test_cache_destroy(t, cache);
+}
+
+static void test_mag_fill_takes_windows(struct ktap_test *t)
+{
+	expect_windows_whole(t, 64);	/* one page, one window */
+	expect_windows_whole(t, 700);	/* windows of several, a tail */
+	expect_windows_whole(t, 3000);	/* windows of one object */
+}
+
 #define BOUND_OBJS	4096	/* of 1 KiB: four times what a depot keeps */
 #define DEPOT_KEEPS	(1UL << 20)
 
@@ -525,6 +569,7 @@ out:
 
 static const struct ktap_case slab_magazine_cases[] = {
 	{ "mag_first_fills_small", test_mag_first_fills_small },
+	{ "mag_fill_takes_windows", test_mag_fill_takes_windows },
 	{ "mag_first_fill_spares_slab_pages",
 	  test_mag_first_fill_spares_slab_pages },
 	{ "mag_depot_full_bounded", test_mag_depot_full_bounded },
