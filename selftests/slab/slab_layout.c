@@ -295,6 +295,19 @@ static void test_slab_order_shuffled(struct ktap_test *t)
 	test_cache_destroy(t, cache);
 }
 
+/* A cache without magazines, each allocation its slab's next; @st set. */
+static struct kslab_cache *order_cache(struct ktap_test *t, const char *name,
+				       unsigned int size,
+				       struct kslab_cache_stats *st)
+{
+	struct kslab_cache *cache = test_cache(t, name, size, NULL,
+					       KSLAB_NO_MAGAZINE);
+
+	if (cache)
+		*st = cache_stats(cache);
+	return cache;
+}
+
 /*
  * The shuffle for slabs of every shape: domains whose bits are odd and
  * even, one page or several, windows with a partial one last. Each slab
@@ -304,17 +317,11 @@ static void test_slab_order_shuffled(struct ktap_test *t)
  */
 static void expect_shuffle_whole(struct ktap_test *t, unsigned int size)
 {
-	struct kslab_cache *cache = test_cache(t, "t-shuffle-sizes", size, NULL,
-					       KSLAB_NO_MAGAZINE);
-	unsigned long n, i, strays = 0;
 	struct kslab_cache_stats st;
-	void **objs;
+	struct kslab_cache *cache = order_cache(t, "t-shuffle-sizes", size, &st);
+	unsigned long i, strays = 0, n = cache ? st.objs_per_slab : 0;
+	void **objs = cache ? alloc_slabs(t, cache, &st, 2) : NULL;
 
-	if (!cache)
-		return;
-	st = cache_stats(cache);
-	n = st.objs_per_slab;
-	objs = alloc_slabs(t, cache, &st, 2);
 	if (!objs)
 		goto out;
 	first_offset(t, objs, 1, &st);
@@ -335,7 +342,8 @@ static void expect_shuffle_whole(struct ktap_test *t, unsigned int size)
 	free_objs(cache, objs, 2 * n);
 	meta_free(objs, 2 * n * sizeof(void *));
 out:
-	test_cache_destroy(t, cache);
+	if (cache)
+		test_cache_destroy(t, cache);
 }
 
 static void test_slab_order_every_shape(struct ktap_test *t)
