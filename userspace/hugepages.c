@@ -16,11 +16,19 @@
  *         system's own setting is "always";
  *   on    every slot MADV_HUGEPAGE;
  *   auto  (the default) like off while the process holds fewer than
- *         THP_AUTO_SLOTS slots (64 MiB), like on for the chunks' slots
- *         mapped from then on, never for a large block's: written whole
- *         once as a rule, each of its huge pages would cost a fault that
- *         zeroes 2 MiB, for little gain in TLB reach (Documentation/
- *         port.rst); a slot keeps what it was given until it goes back.
+ *         THP_AUTO_SLOTS slots (64 MiB), and for a large block's slots:
+ *         written whole once as a rule, each of its huge pages would cost
+ *         a fault that zeroes 2 MiB, for little gain in TLB reach. The
+ *         chunks' slots mapped from then on follow the system: advised
+ *         for huge pages where its setting is "always", which gives them
+ *         to every program; left unadvised, on 4 KiB pages, where it is
+ *         "madvise", which gives them only to programs that ask. Asking
+ *         past 64 MiB whatever the setting, as auto first did, made
+ *         a fault's zeroing of 2 MiB cost from under 0.5 to over 2 ms on
+ *         a virtual machine, as the host had the memory behind it or not:
+ *         a heap filled in one go took up to twice as long as on 4 KiB
+ *         pages from run to run (Documentation/port.rst). A slot keeps
+ *         what it was given until it goes back.
  *
  * The system's setting (/sys/kernel/mm/transparent_hugepage/enabled)
  * "never", a kernel without THP, a huge page of other than half a slot
@@ -68,10 +76,12 @@ static int thp_mode = THP_UNREAD;
  * The huge page's order, 0 if there are none to have, read from sysfs at
  * the first slot that would be advised to have them, or the first ask
  * for the mode's name: a program that never holds THP_AUTO_SLOTS slots
- * does not pay the two files' reads.
+ * does not pay the two files' reads. Set with it: whether the system
+ * gives them to every program ("always") rather than to those that ask.
  */
 #define THP_ORDER_UNREAD	(~0U)
 static unsigned int thp_order = THP_ORDER_UNREAD;
+static bool thp_always;
 
 /* A small sysfs file's text, read with open/read, or "" if unreadable. */
 static void read_text(const char *path, char *buf, size_t size)
@@ -94,7 +104,8 @@ static unsigned int system_huge_order(void)
 	char buf[64], *s;
 
 	read_text(THP_SYSFS "enabled", buf, sizeof(buf));
-	if (!strstr(buf, "[always]") && !strstr(buf, "[madvise]"))
+	thp_always = strstr(buf, "[always]");
+	if (!thp_always && !strstr(buf, "[madvise]"))
 		return 0;
 	if (prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) > 0)
 		return 0;
@@ -166,9 +177,18 @@ bool kslab_thp_advise(void *addr, size_t size, unsigned long held,
 		      bool large)
 {
 	int mode = thp_current();
-	bool huge = mode == THP_ON ||
-		    (mode == THP_AUTO && !large && held >= THP_AUTO_SLOTS);
+	bool huge = mode == THP_ON;
 
+	/*
+	 * Past 64 MiB, auto asks where the system gives huge pages to all,
+	 * and leaves a slot unadvised, on 4 KiB pages, where it gives them
+	 * only to those that ask.
+	 */
+	if (mode == THP_AUTO && !large && held >= THP_AUTO_SLOTS) {
+		if (!thp_huge_order() || !thp_always)
+			return false;
+		huge = true;
+	}
 	if (huge && !thp_huge_order())
 		return false;
 	/* Refused (an old kernel, none built in): the system's setting stands. */
