@@ -254,6 +254,24 @@ static void test_thp_on(struct ktap_test *t)
 	expect_huge_discards(t, &r);
 }
 
+/*
+ * No huge page anywhere, and discards of every free block of 64 KiB or
+ * more: the 512 KiB beside 1.5 MiB too.
+ */
+static void expect_no_huge(struct ktap_test *t, const struct thp_result *r)
+{
+	KTAP_EXPECT_EQ(t, r->first, 0);
+	KTAP_EXPECT_EQ(t, r->last, 0);
+	KTAP_EXPECT_EQ(t, r->huge, 0);
+	KTAP_EXPECT_EQ(t, r->large_order, 0);
+	KTAP_EXPECT_EQ(t, r->large_huge, 0);
+	KTAP_EXPECT_EQ(t, r->sparse_huge, 0);
+	KTAP_EXPECT_EQ(t, r->dense_huge, 0);
+	KTAP_EXPECT_EQ(t, r->sparse_rss, 4096 - 64);
+	KTAP_EXPECT_EQ(t, r->dense_rss, 2048 + 512);
+	KTAP_EXPECT_EQ(t, r->intact, 1);
+}
+
 static void test_thp_off(struct ktap_test *t)
 {
 	struct thp_result r;
@@ -263,17 +281,7 @@ static void test_thp_off(struct ktap_test *t)
 	/* "none" is as good as off here: no huge page either way. */
 	if (strcmp(r.mode, "none"))
 		KTAP_EXPECT(t, !strcmp(r.mode, "off"));
-	KTAP_EXPECT_EQ(t, r.first, 0);
-	KTAP_EXPECT_EQ(t, r.last, 0);
-	KTAP_EXPECT_EQ(t, r.huge, 0);
-	KTAP_EXPECT_EQ(t, r.large_order, 0);
-	KTAP_EXPECT_EQ(t, r.large_huge, 0);
-	KTAP_EXPECT_EQ(t, r.sparse_huge, 0);
-	KTAP_EXPECT_EQ(t, r.dense_huge, 0);
-	/* All free blocks of 64 KiB or more: the 512 KiB beside 1.5 MiB too. */
-	KTAP_EXPECT_EQ(t, r.sparse_rss, 4096 - 64);
-	KTAP_EXPECT_EQ(t, r.dense_rss, 2048 + 512);
-	KTAP_EXPECT_EQ(t, r.intact, 1);
+	expect_no_huge(t, &r);
 }
 
 /* Whether the system gives huge pages to every program, unasked. */
@@ -304,23 +312,17 @@ static void test_thp_auto(struct ktap_test *t)
 	if (!run_huge_probe(t, "auto", &r))
 		return;
 	ktap_diag("the system's setting: %s", always ? "always" : "madvise");
-	KTAP_EXPECT_EQ(t, r.first, 0);
-	KTAP_EXPECT_EQ(t, r.large_order, 0);
-	KTAP_EXPECT_EQ(t, r.large_huge, 0);
-	KTAP_EXPECT(t, r.huge < THP_CHUNKS * (KSLAB_CHUNK_SIZE >> 10));
-	if (always) {
-		KTAP_EXPECT_EQ(t, r.last, 21 - KSLAB_PAGE_SHIFT);
-		KTAP_EXPECT(t, r.huge > 0);
-		expect_huge_discards(t, &r);
+	if (!always) {
+		expect_no_huge(t, &r);
 		return;
 	}
-	KTAP_EXPECT_EQ(t, r.last, 0);
-	KTAP_EXPECT_EQ(t, r.huge, 0);
-	KTAP_EXPECT_EQ(t, r.sparse_huge, 0);
-	KTAP_EXPECT_EQ(t, r.dense_huge, 0);
-	KTAP_EXPECT_EQ(t, r.sparse_rss, 4096 - 64);
-	KTAP_EXPECT_EQ(t, r.dense_rss, 2048 + 512);
-	KTAP_EXPECT_EQ(t, r.intact, 1);
+	KTAP_EXPECT_EQ(t, r.first, 0);
+	KTAP_EXPECT_EQ(t, r.last, 21 - KSLAB_PAGE_SHIFT);
+	KTAP_EXPECT(t, r.huge > 0);
+	KTAP_EXPECT(t, r.huge < THP_CHUNKS * (KSLAB_CHUNK_SIZE >> 10));
+	KTAP_EXPECT_EQ(t, r.large_order, 0);
+	KTAP_EXPECT_EQ(t, r.large_huge, 0);
+	expect_huge_discards(t, &r);
 }
 
 /* A value that is none of the three is reported, and auto used. */
