@@ -457,7 +457,7 @@ static unsigned int take_window(struct kslab_cache *cache,
 		return 0;
 	for (i = 0; i < n; i++)
 		objs[i] = slab_obj(cache, slab, first + i);
-	kslab_map_window_shuffle(cursor, objs, n);
+	kslab_map_window_shuffle(cursor, first, objs, n);
 	slab->inuse += n;
 	return n;
 }

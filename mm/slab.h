@@ -199,7 +199,7 @@ unsigned int kslab_map_take_window(const struct kslab_cache *cache,
 				   struct kslab_map_cursor *cursor,
 				   unsigned int room, unsigned int *first);
 void kslab_map_window_shuffle(const struct kslab_map_cursor *cursor,
-			      void **objs, unsigned int n);
+			      unsigned int first, void **objs, unsigned int n);
 bool kslab_map_give(const struct kslab_cache *cache, struct kslab_slab *slab,
 		    unsigned int index);
 unsigned long kslab_map_free_count(const struct kslab_cache *cache,

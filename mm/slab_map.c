@@ -206,6 +206,16 @@ static unsigned long window_tweak(unsigned long window)
 	return (window + 1) * GOLDEN;
 }
 
+/*
+ * The window position @v lies in: v / per_window by a multiply, exact
+ * while both are below 2^16 (a slab's objects are counted in 16 bits).
+ */
+static unsigned long window_of(const struct kslab_shuffle_shape *shape,
+			       unsigned long v)
+{
+	return (v * shape->window_recip) >> 32;
+}
+
 /* Whole window @window's place in the windows' order, remembered. */
 static unsigned long window_place(struct kslab_shuffle *sh,
 				  unsigned long window)
@@ -240,11 +250,7 @@ static unsigned long shuffle_walk(struct kslab_shuffle *sh, unsigned long v,
 	/* A one-page slab: one window, and no division to find it. */
 	if (shape->windows == 1)
 		return permute(sh, &shape->within, window_tweak(0), v, back);
-	/*
-	 * v / per_window by a multiply: exact while both are below 2^16
-	 * (a slab's objects are counted in 16 bits).
-	 */
-	window = (v * shape->window_recip) >> 32;
+	window = window_of(shape, v);
 	offset = v - window * shape->per_window;
 	if (window == shape->windows)
 		return v - offset + permute(sh, &shape->tail,
@@ -428,7 +434,7 @@ unsigned int kslab_map_take_window(const struct kslab_cache *cache,
 
 	if (!per || per > room || end > shape->windows * per)
 		return 0;
-	window = (pos * shape->window_recip) >> 32;
+	window = window_of(shape, pos);
 	if (pos != window * per || lowest_free(cache, slab, cursor, &bits) != pos)
 		return 0;
 	/* Never taken, so free; a map that says otherwise goes one by one. */
@@ -447,19 +453,20 @@ unsigned int kslab_map_take_window(const struct kslab_cache *cache,
 
 /**
  * kslab_map_window_shuffle() - a window's objects in a keyed order
- * @cursor: the run's cursor, its last window the one they were taken as
+ * @cursor: the run's cursor
+ * @first:  the window's first object's index, from kslab_map_take_window()
  * @objs:   the window's objects, in index order
  * @n:      how many
  *
  * A Fisher-Yates shuffle, with a splitmix64 sequence seeded by the
- * slab's key and the window: where the next object lands stays as
- * secret as the permutation keeps it, for a few instructions an object
+ * slab's key and where the window lies: where the next object lands stays
+ * as secret as the permutation keeps it, for a few instructions an object
  * rather than the network's rounds.
  */
 void kslab_map_window_shuffle(const struct kslab_map_cursor *cursor,
-			      void **objs, unsigned int n)
+			      unsigned int first, void **objs, unsigned int n)
 {
-	unsigned long state = cursor->sh.key ^ window_tweak(cursor->sh.window);
+	unsigned long state = cursor->sh.key ^ window_tweak(first);
 	unsigned long z, j;
 	unsigned int i;
 	void *t;
