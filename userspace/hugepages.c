@@ -34,8 +34,8 @@
  * "never", a kernel without THP, a huge page of other than half a slot
  * (2 MiB), or prctl(PR_SET_THP_DISABLE) leave none to have: then no slot
  * is advised to have them and the mode reads "none". Those are read only
- * when a slot would be advised to have them, or the mode's name is asked
- * for: advising against them needs no reading. Under "madvise" and
+ * when a slot could have them (with on, or past 64 MiB with auto), or
+ * the mode's name is asked for: advising against them needs no reading. Under "madvise" and
  * "always" an advised range gets huge pages at fault time, with direct
  * compaction where the defrag setting says so for advised ranges (its
  * default, "madvise").
