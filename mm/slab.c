@@ -406,8 +406,8 @@ static bool tag_held(const struct kslab_cache *cache, void *obj, bool first)
 /*
  * The free tags of the objects a fill took from one slab, from @from to
  * @to: checked on those out before, below @fresh, and given to those out
- * for the first time, from @fresh on (a pass takes the lowest positions
- * first, so these come last). Checked once the slab's pass is done, so
+ * for the first time, from @fresh on (a pass takes the objects given
+ * back first, so these come last). Checked once the slab's pass is done, so
  * that the loads asked for as each object was taken have landed: a
  * refill's objects are as a rule not in the CPU's cache, and the check
  * had waited on each in turn. One whose tag is gone is set in @lost and
@@ -449,8 +449,8 @@ static unsigned int take_window(struct kslab_cache *cache,
 	unsigned int first, n, i;
 
 	/* Most fills are from slabs whose every object was out before. */
-	if (slab->fresh >= cache->objs_per_slab ||
-	    (cache->flags & KSLAB_DEBUG_FLAGS))
+	if ((cache->flags & KSLAB_DEBUG_FLAGS) ||
+	    !kslab_map_fresh_left(cache, slab))
 		return 0;
 	n = kslab_map_take_window(cache, slab, cursor, room, &first);
 	if (!n)

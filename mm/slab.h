@@ -44,16 +44,17 @@ static inline unsigned long kslab_slab_page_tag(const struct kslab_cache *cache)
  * bitmap in the header, never anything in the objects, so a free object
  * keeps the state its constructor (or its last user) left; one bit per
  * object, so a 64-byte object costs 1/512 of itself in the header. Bit k
- * stands for the object the slab's shuffle puts at position k, and each
- * word is stored XORed with a key drawn from the cache's secret and the
- * word's address (mm/slab_map.c).
+ * stands for object k given back; objects never out yet are those the
+ * slab's shuffle puts at positions from fresh on. Each word, and fresh,
+ * is stored XORed with a key drawn from the cache's secret and its
+ * address (mm/slab_map.c).
  */
 struct kslab_slab {
 	struct kslab_list_head node;	/* cache's full, partial or empty list */
 	struct kslab_cache *cache;
 	char *s_mem;			/* first object, after the colour */
 	unsigned short inuse;
-	unsigned short fresh;		/* positions below were handed out once */
+	unsigned short fresh;		/* keyed: positions below were out once */
 	unsigned int colour : 24;	/* byte offset of s_mem in the object area */
 	unsigned int nid : 8;		/* NUMA node of its pages, for good */
 	unsigned short *sites;		/* profiling: each object's site, or NULL */
@@ -180,8 +181,8 @@ struct kslab_shuffle {
 /*
  * A run of kslab_map_take() on one slab, under one hold of the cache's
  * lock: the shuffle's keys made once, and the map word the search goes
- * on from (nothing is freed meanwhile, so the lowest free position only
- * rises).
+ * on from (nothing is given back meanwhile, so the lowest object given
+ * back only rises).
  */
 struct kslab_map_cursor {
 	struct kslab_shuffle sh;
@@ -204,6 +205,8 @@ bool kslab_map_give(const struct kslab_cache *cache, struct kslab_slab *slab,
 		    unsigned int index);
 unsigned long kslab_map_free_count(const struct kslab_cache *cache,
 				   const struct kslab_slab *slab);
+bool kslab_map_fresh_left(const struct kslab_cache *cache,
+			  const struct kslab_slab *slab);
 
 /*
  * All caches. Lock order: kslab_caches_lock, then kslab_caches_list_lock

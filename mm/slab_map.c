@@ -5,9 +5,10 @@
  * encoding and the order in which a slab hands its objects out. Called
  * under the cache's lock, or on a slab no one else can see yet.
  *
- * Bit k stands for the object at position k of the slab's shuffle, and
- * allocation takes the lowest set bit, so a new slab hands its objects
- * out in shuffled order. The shuffle is a keyed permutation of 0..n-1,
+ * Objects are handed out in two ways. Those never out yet come in the
+ * order of the slab's shuffle: slab->fresh counts the positions taken so
+ * far, and the next is the object at position fresh. The shuffle is a
+ * keyed permutation of 0..n-1,
  * a page's worth of objects (a window) at a time: the windows in a keyed
  * order, and each window's objects in one of its own. Each permutation
  * is a four-round Feistel network over the bits that hold its domain,
@@ -24,18 +25,27 @@
  * objects no caller ever holds: packed in order, a few of them touch a
  * page or two rather than one page each.
  *
+ * Objects given back are bits of the map, bit k for the object at index
+ * k, and are taken again before any fresh one, lowest address first, as
+ * a kernel slab reuses its freed objects in an order of its own rather
+ * than its shuffle's. So a give back of an object whose slab has handed
+ * every object out once sets one bit, with no walk of the permutation;
+ * only while fresh objects remain does it walk it back, to tell an object
+ * out from one never out (a free of which is refused as a double free).
+ *
  * Hardening: each word is stored XORed with a key made of the secret and
- * the word's address, so an overflow into an on-slab header cannot set
- * chosen bits without knowing it; and a slab is allocated from only while
- * its map counts exactly the free objects its use count says, with no bit
- * beyond the last object (kslab_map_free_count()).
+ * the word's address, and so is slab->fresh, so an overflow into an
+ * on-slab header cannot set chosen bits, or take back positions handed
+ * out, without knowing it; and a slab is allocated from only while its
+ * map and fresh count exactly the free objects its use count says, with
+ * no bit beyond the last object (kslab_map_free_count()).
  */
 #include "slab.h"
 
 #define GOLDEN		0x9e3779b97f4a7c15UL
 
 static unsigned long map_key(const struct kslab_cache *cache,
-			     const unsigned long *word)
+			     const void *word)
 {
 	if (!KSLAB_HARDENING)
 		return 0;
@@ -52,6 +62,19 @@ static void map_set(const struct kslab_cache *cache, struct kslab_slab *slab,
 		    unsigned long i, unsigned long bits)
 {
 	slab->free_map[i] = bits ^ map_key(cache, &slab->free_map[i]);
+}
+
+/* Positions taken so far, stored keyed as the map's words are. */
+static unsigned long fresh_get(const struct kslab_cache *cache,
+			       const struct kslab_slab *slab)
+{
+	return (unsigned short)(slab->fresh ^ map_key(cache, &slab->fresh));
+}
+
+static void fresh_set(const struct kslab_cache *cache, struct kslab_slab *slab,
+		      unsigned long fresh)
+{
+	slab->fresh = (unsigned short)(fresh ^ map_key(cache, &slab->fresh));
 }
 
 /* The bits of word @i that stand for positions below @objs. */
@@ -277,17 +300,25 @@ static unsigned long object_to_position(struct kslab_shuffle *sh,
 
 /* ---- the map ---- */
 
+/* Every word of @slab's map set to @bits (keyed), and fresh to @fresh. */
+static void map_reset(const struct kslab_cache *cache, struct kslab_slab *slab,
+		      unsigned long bits, unsigned long fresh)
+{
+	unsigned long i;
+
+	for (i = 0; i < kslab_map_words(cache->objs_per_slab); i++)
+		map_set(cache, slab, i, bits);
+	fresh_set(cache, slab, fresh);
+}
+
 /**
- * kslab_map_fill() - mark every object of a new slab free
+ * kslab_map_fill() - mark every object of a new slab free, none out yet
  * @cache: its cache
  * @slab:  the slab, its header set up
  */
 void kslab_map_fill(const struct kslab_cache *cache, struct kslab_slab *slab)
 {
-	unsigned long i, n = cache->objs_per_slab;
-
-	for (i = 0; i < kslab_map_words(n); i++)
-		map_set(cache, slab, i, word_mask(n, i));
+	map_reset(cache, slab, 0, 0);
 }
 
 /**
@@ -297,31 +328,46 @@ void kslab_map_fill(const struct kslab_cache *cache, struct kslab_slab *slab)
  */
 void kslab_map_clear(const struct kslab_cache *cache, struct kslab_slab *slab)
 {
-	unsigned long i;
-
-	for (i = 0; i < kslab_map_words(cache->objs_per_slab); i++)
-		map_set(cache, slab, i, 0);
+	map_reset(cache, slab, 0, cache->objs_per_slab);
 }
 
 /**
- * kslab_map_free_count() - the free objects a slab's map holds
+ * kslab_map_free_count() - the free objects a slab's map and fresh hold
  * @cache: its cache
  * @slab:  the slab
  *
- * Return: the count, or ~0UL if a bit is set past the last object.
+ * Return: the count, or ~0UL if a bit is set past the last object or
+ * fresh is past it.
  */
 unsigned long kslab_map_free_count(const struct kslab_cache *cache,
 				   const struct kslab_slab *slab)
 {
-	unsigned long i, bits, n = cache->objs_per_slab, count = 0;
+	unsigned long i, bits, n = cache->objs_per_slab;
+	unsigned long fresh = fresh_get(cache, slab);
 
-	for (i = 0; i < kslab_map_words(n); i++) {
+	if (fresh > n)
+		return ~0UL;
+	n -= fresh;
+	for (i = 0; i < kslab_map_words(cache->objs_per_slab); i++) {
 		bits = map_get(cache, slab, i);
-		if (bits & ~word_mask(n, i))
+		if (bits & ~word_mask(cache->objs_per_slab, i))
 			return ~0UL;
-		count += bit_count(bits);
+		n += bit_count(bits);
 	}
-	return count;
+	return n;
+}
+
+/**
+ * kslab_map_fresh_left() - whether a slab has objects never out yet
+ * @cache: its cache
+ * @slab:  the slab
+ *
+ * Return: true if so.
+ */
+bool kslab_map_fresh_left(const struct kslab_cache *cache,
+			  const struct kslab_slab *slab)
+{
+	return fresh_get(cache, slab) < cache->objs_per_slab;
 }
 
 /**
@@ -339,39 +385,40 @@ void kslab_map_cursor_init(const struct kslab_cache *cache,
 }
 
 /*
- * The lowest free position from the cursor's word on; the cursor moves
- * to its word, and *@bits is that word's free bits.
+ * The lowest object given back, from the cursor's word on: true and its
+ * index in *@index, the cursor moved to its word and *@bits that word's
+ * bits; false if there is none, the cursor moved past the map (takes
+ * only clear bits, so none turns up later in the run).
  */
-static unsigned long lowest_free(const struct kslab_cache *cache,
-				 const struct kslab_slab *slab,
-				 struct kslab_map_cursor *cursor,
-				 unsigned long *bits)
+static bool lowest_given(const struct kslab_cache *cache,
+			 const struct kslab_slab *slab,
+			 struct kslab_map_cursor *cursor, unsigned long *bits,
+			 unsigned long *index)
 {
-	unsigned long i;
+	unsigned long i, words = kslab_map_words(cache->objs_per_slab);
 
-	for (i = cursor->word; i < kslab_map_words(cache->objs_per_slab); i++) {
+	for (i = cursor->word; i < words; i++) {
 		*bits = map_get(cache, slab, i);
 		if (*bits) {
 			cursor->word = i;
-			return i * KSLAB_MAP_BITS +
-			       (unsigned long)__builtin_ctzl(*bits);
+			*index = i * KSLAB_MAP_BITS +
+				 (unsigned long)__builtin_ctzl(*bits);
+			return true;
 		}
 	}
-	KSLAB_BUG_ON(1);
-	return 0;
+	cursor->word = words;
+	return false;
 }
 
 /**
- * kslab_map_take() - take the free object at the lowest position
+ * kslab_map_take() - take a free object: the lowest given back, else the
+ * next fresh one
  * @cache:  its cache
  * @slab:   a slab whose map kslab_map_free_count() found sound and not
  *          empty
  * @cursor: from kslab_map_cursor_init() on @slab, under the same hold of
  *          the cache's lock
- * @first:  set to whether the object is out for the first time. Taking
- *          the lowest position keeps the positions ever taken a prefix,
- *          so slab->fresh, where it ends, says this with no map of its
- *          own.
+ * @first:  set to whether the object is out for the first time
  *
  * Return: the object's index in the slab.
  */
@@ -379,29 +426,17 @@ unsigned int kslab_map_take(const struct kslab_cache *cache,
 			    struct kslab_slab *slab,
 			    struct kslab_map_cursor *cursor, bool *first)
 {
-	unsigned long bits, pos = lowest_free(cache, slab, cursor, &bits);
+	unsigned long bits, index, fresh;
 
-	map_set(cache, slab, cursor->word, bits & (bits - 1));
-	*first = pos >= slab->fresh;
-	if (*first)
-		slab->fresh = (unsigned short)(pos + 1);
-	return (unsigned int)position_to_object(&cursor->sh, pos);
-}
-
-/*
- * The bits of word @i that stand for positions @from to @to - 1, where
- * the word holds some of them.
- */
-static unsigned long range_mask(unsigned long i, unsigned long from,
-				unsigned long to)
-{
-	unsigned long base = i * KSLAB_MAP_BITS, mask = ~0UL;
-
-	if (from > base)
-		mask <<= from - base;
-	if (to < base + KSLAB_MAP_BITS)
-		mask &= (1UL << (to - base)) - 1;
-	return mask;
+	*first = !lowest_given(cache, slab, cursor, &bits, &index);
+	if (!*first) {
+		map_set(cache, slab, cursor->word, bits & (bits - 1));
+		return (unsigned int)index;
+	}
+	fresh = fresh_get(cache, slab);
+	KSLAB_BUG_ON(fresh >= cache->objs_per_slab);
+	fresh_set(cache, slab, fresh + 1);
+	return (unsigned int)position_to_object(&cursor->sh, fresh);
 }
 
 /**
@@ -412,13 +447,12 @@ static unsigned long range_mask(unsigned long i, unsigned long from,
  * @room:   how many objects the caller can take
  * @first:  set to the index of the window's first object
  *
- * Where the lowest free position begins a whole window past every
- * position ever taken (slab->fresh), and @room holds the window, takes
- * all of it. Which of the window's objects has which position then no
- * longer matters: the window's objects are a run of indices, the
- * permutation is not walked for each, and the caller hands them out in
- * kslab_map_window_shuffle()'s order. A fresh slab's fill is such
- * windows as a rule.
+ * Where no object given back waits, the next fresh position begins a
+ * whole window, and @room holds it, takes all of it. Which of the
+ * window's objects has which position then no longer matters: the
+ * window's objects are a run of indices, the permutation is not walked
+ * for each, and the caller hands them out in kslab_map_window_shuffle()'s
+ * order. A fresh slab's fill is such windows as a rule.
  *
  * Return: the objects taken, all out for the first time; 0 where this
  * does not apply, and nothing was taken.
@@ -429,24 +463,16 @@ unsigned int kslab_map_take_window(const struct kslab_cache *cache,
 				   unsigned int room, unsigned int *first)
 {
 	const struct kslab_shuffle_shape *shape = &cache->shuffle;
-	unsigned long per = shape->per_window, pos = slab->fresh;
-	unsigned long window, bits, i, mask, end = pos + per;
+	unsigned long per = shape->per_window, pos = fresh_get(cache, slab);
+	unsigned long window, bits, index;
 
-	if (!per || per > room || end > shape->windows * per)
+	if (!per || per > room || pos + per > shape->windows * per)
 		return 0;
 	window = window_of(shape, pos);
-	if (pos != window * per || lowest_free(cache, slab, cursor, &bits) != pos)
+	if (pos != window * per ||
+	    lowest_given(cache, slab, cursor, &bits, &index))
 		return 0;
-	/* Never taken, so free; a map that says otherwise goes one by one. */
-	for (i = pos / KSLAB_MAP_BITS; i * KSLAB_MAP_BITS < end; i++) {
-		mask = range_mask(i, pos, end);
-		if ((map_get(cache, slab, i) & mask) != mask)
-			return 0;
-	}
-	for (i = pos / KSLAB_MAP_BITS; i * KSLAB_MAP_BITS < end; i++)
-		map_set(cache, slab, i,
-			map_get(cache, slab, i) & ~range_mask(i, pos, end));
-	slab->fresh = (unsigned short)end;
+	fresh_set(cache, slab, pos + per);
 	*first = (unsigned int)(window_place(&cursor->sh, window) * per);
 	return (unsigned int)per;
 }
@@ -490,20 +516,24 @@ void kslab_map_window_shuffle(const struct kslab_map_cursor *cursor,
  * @slab:  its slab
  * @index: its index, below objs_per_slab
  *
- * Return: false, changing nothing, if it is free already (a double free).
+ * Return: false, changing nothing, if it is free already (a double free):
+ * given back, or never out.
  */
 bool kslab_map_give(const struct kslab_cache *cache, struct kslab_slab *slab,
 		    unsigned int index)
 {
-	unsigned long pos, bit, bits;
+	unsigned long fresh = fresh_get(cache, slab), bit, bits;
 	struct kslab_shuffle sh;
 
-	shuffle_init(&sh, cache, slab);
-	pos = object_to_position(&sh, index);
-	bit = 1UL << (pos % KSLAB_MAP_BITS);
-	bits = map_get(cache, slab, pos / KSLAB_MAP_BITS);
+	if (fresh < cache->objs_per_slab) {
+		shuffle_init(&sh, cache, slab);
+		if (object_to_position(&sh, index) >= fresh)
+			return false;
+	}
+	bit = 1UL << (index % KSLAB_MAP_BITS);
+	bits = map_get(cache, slab, index / KSLAB_MAP_BITS);
 	if (bits & bit)
 		return false;
-	map_set(cache, slab, pos / KSLAB_MAP_BITS, bits | bit);
+	map_set(cache, slab, index / KSLAB_MAP_BITS, bits | bit);
 	return true;
 }

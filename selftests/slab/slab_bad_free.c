@@ -5,8 +5,9 @@
  * (a stack variable), a buddy block that is no slab, a second free that
  * reaches the slabs (at once without magazines, or when the magazine
  * holding it twice goes back), and a second free of the object on top of
- * this CPU's magazine. Also a slab
- * header's free map overwritten: reported, the slab's free objects
+ * this CPU's magazine, and a free of an object its slab never handed
+ * out. Also a slab header's free map or its count of objects handed out
+ * overwritten: reported, the slab's free objects
  * quarantined, the rest of the cache unharmed. Each is reported exactly
  * once, naming the cache and the address, counted in the cache's
  * bad_frees, and changes nothing else: the real object stays usable and
@@ -296,14 +297,16 @@ static void test_bad_free_double_flushed(struct ktap_test *t)
 
 /*
  * An overflow into an on-slab header: one bit of the free map flips, the
- * first past the last object where there is one. The allocation reports
- * it once and is served from a new slab; the old slab's free objects are
- * quarantined, its object out is freed as ever, and destroy gives every
- * page back.
+ * first past the last object where there is one, or (@fresh) one bit of
+ * the count of positions ever handed out, which would hand back objects
+ * out. The allocation reports it once and is served from a new slab; the
+ * old slab's free objects are quarantined, its object out is freed as
+ * ever, and destroy gives every page back.
  */
-static void test_freelist_corrupt(struct ktap_test *t)
+static void expect_header_corruption(struct ktap_test *t, const char *name,
+				     bool fresh)
 {
-	struct kslab_cache *cache = test_cache(t, "t-corrupt", 64, NULL,
+	struct kslab_cache *cache = test_cache(t, name, 64, NULL,
 					       KSLAB_NO_MAGAZINE);
 	unsigned long pages = buddy_used_pages(), n;
 	struct report_capture cap;
@@ -317,7 +320,9 @@ static void test_freelist_corrupt(struct ktap_test *t)
 	if (KTAP_EXPECT(t, slab && !cache_stats(cache).off_slab)) {
 		/* Whatever the key, a flipped bit is a wrong count or a stray. */
 		n = cache_stats(cache).objs_per_slab;
-		if (n % KSLAB_MAP_BITS)
+		if (fresh)
+			slab->fresh ^= 1;
+		else if (n % KSLAB_MAP_BITS)
 			slab->free_map[n / KSLAB_MAP_BITS] ^=
 				1UL << (n % KSLAB_MAP_BITS);
 		else
@@ -325,7 +330,7 @@ static void test_freelist_corrupt(struct ktap_test *t)
 		capture_start(&cap);
 		other = kslab_cache_alloc(cache, GFP_KERNEL);
 		capture_stop(&cap);
-		expect_one_error(t, &cap, "free map corrupted", "t-corrupt");
+		expect_one_error(t, &cap, "free map corrupted", name);
 		KTAP_EXPECT(t, other && kslab_obj_to_slab(other) != slab);
 		KTAP_EXPECT_EQ(t, cache_stats(cache).quarantined,
 			       cache_stats(cache).objs_per_slab - 1);
@@ -338,6 +343,49 @@ static void test_freelist_corrupt(struct ktap_test *t)
 	capture_stop(&cap);
 	expect_no_report(t, &cap);
 	KTAP_EXPECT_EQ(t, buddy_used_pages(), pages);
+}
+
+static void test_freelist_corrupt(struct ktap_test *t)
+{
+	expect_header_corruption(t, "t-corrupt", false);
+}
+
+static void test_fresh_corrupt(struct ktap_test *t)
+{
+	expect_header_corruption(t, "t-corrupt-fresh", true);
+}
+
+/*
+ * A free of an object its slab never handed out, while the slab still has
+ * such objects: the slab holds it free already, so it is a double free,
+ * told from the objects out by walking the slab's shuffle back. Refused,
+ * and the slab then hands each object out once.
+ */
+static void test_bad_free_never_out(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-never-out", 64, NULL,
+					       KSLAB_NO_MAGAZINE);
+	struct kslab_cache_stats st;
+	struct kslab_slab *slab;
+	char *never = NULL;
+	unsigned long i;
+	void *objs[2];
+
+	if (!cache || !alloc_objs(t, cache, objs, 2))
+		goto out;
+	st = cache_stats(cache);
+	slab = kslab_obj_to_slab(objs[0]);
+	for (i = 0; slab && i < st.objs_per_slab && !never; i++)
+		if (slab->s_mem + i * st.size != objs[0] &&
+		    slab->s_mem + i * st.size != objs[1])
+			never = slab->s_mem + i * st.size;
+	if (KTAP_EXPECT(t, never != NULL)) {
+		expect_bad_free(t, cache, never, WHAT_DOUBLE);
+		expect_handed_out_once(t, cache);
+	}
+	free_objs(cache, objs, 2);
+out:
+	test_cache_destroy(t, cache);
 }
 
 static void expect_free_null_ignored(struct ktap_test *t, const char *name,
@@ -465,6 +513,8 @@ static const struct ktap_case slab_bad_free_cases[] = {
 	{ "bad_free_double_magazine", test_bad_free_double_magazine },
 	{ "bad_free_double_flushed", test_bad_free_double_flushed },
 	{ "freelist_corrupt", test_freelist_corrupt },
+	{ "fresh_corrupt", test_fresh_corrupt },
+	{ "bad_free_never_out", test_bad_free_never_out },
 	{ "free_null", test_free_null },
 	{ "destroy_with_live_objects", test_destroy_with_live_objects },
 	{ "destroy_null", test_destroy_null },

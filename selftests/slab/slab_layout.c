@@ -312,8 +312,7 @@ static struct kslab_cache *order_cache(struct ktap_test *t, const char *name,
  * The shuffle for slabs of every shape: domains whose bits are odd and
  * even, one page or several, windows with a partial one last. Each slab
  * hands every object out once; objects freed back into a slab (all but
- * one, in a scrambled order) come out of it again, each once, so the
- * inverse that a free takes agrees with the order allocation takes.
+ * one, in a scrambled order) come out of it again, each once.
  */
 static void expect_shuffle_whole(struct ktap_test *t, unsigned int size)
 {
@@ -355,6 +354,61 @@ static void test_slab_order_every_shape(struct ktap_test *t)
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
 		expect_shuffle_whole(t, sizes[i]);
+}
+
+/*
+ * Objects given back to a slab that still has objects never out: each
+ * free walks the shuffle back to tell the object from those, and must
+ * agree with the order allocation took. They come out again before any
+ * fresh object, lowest address first, and then the slab's fresh objects,
+ * every object of the slab once.
+ */
+static void expect_reuse_given_back(struct ktap_test *t, unsigned int size)
+{
+	struct kslab_cache_stats st;
+	struct kslab_cache *cache = order_cache(t, "t-given-back", size, &st);
+	unsigned long i, half, n = cache ? st.objs_per_slab : 0, wrong = 0;
+	void **objs = cache ? meta_alloc(t, n * sizeof(void *)) : NULL;
+	void *again;
+
+	half = n / 2;
+	if (!objs || !half || !alloc_objs(t, cache, objs, half))
+		goto out;
+	for (i = 1; i < half; i += 2)
+		kslab_cache_free(cache, objs[i]);
+	for (i = ((half - 1) & ~1UL) + 2; i >= 2; i -= 2)
+		kslab_cache_free(cache, objs[i - 2]);
+	KTAP_EXPECT_EQ(t, cache_stats(cache).bad_frees, 0);
+	sort_addresses(objs, half);
+	for (i = 0; i < half; i++) {
+		again = kslab_cache_alloc(cache, GFP_KERNEL);
+		wrong += again != objs[i];
+		if (again != objs[i])
+			kslab_cache_free(cache, again);
+	}
+	ktap_check(t, wrong == 0, __FILE__, __LINE__,
+		   "size %u: %lu of %lu objects given back not reused lowest first",
+		   size, wrong, half);
+	if (!wrong && alloc_objs(t, cache, objs + half, n - half)) {
+		first_offset(t, objs, 0, &st);
+		free_objs(cache, objs, n);
+	} else if (!wrong) {
+		free_objs(cache, objs, half);
+	}
+out:
+	if (objs)
+		meta_free(objs, n * sizeof(void *));
+	if (cache)
+		test_cache_destroy(t, cache);
+}
+
+static void test_slab_reuse_given_back(struct ktap_test *t)
+{
+	static const unsigned int sizes[] = { 24, 200, 700, 3000 };
+	unsigned long i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		expect_reuse_given_back(t, sizes[i]);
 }
 
 /* Distinct pages that the first @k of @objs (each @size bytes) touch. */
@@ -592,6 +646,7 @@ static const struct ktap_case slab_layout_cases[] = {
 	{ "slab_order_shuffled", test_slab_order_shuffled },
 	{ "slab_order_page_by_page", test_slab_order_page_by_page },
 	{ "slab_order_every_shape", test_slab_order_every_shape },
+	{ "slab_reuse_given_back", test_slab_reuse_given_back },
 	{ "internal_caches_in_order", test_internal_caches_in_order },
 	{ "layout_table", test_layout_table },
 	{ "layout_sweep", test_layout_sweep },
