@@ -659,25 +659,32 @@ static void *debug_free(struct kslab_cache *cache, void *obj,
  * (the free tag), each as a rule a cache miss. So the batch asks for
  * them ahead, to overlap: the descriptor and the word FREE_AHEAD objects
  * on, and the header, found through the descriptor asked for then, half
- * as far. Prefetches never fault, so a stale owner does no harm.
+ * as far. Prefetches never fault, so a stale owner does no harm. The
+ * descriptor found ahead is the one the give back uses: one page map
+ * lookup an object, not three.
  */
 #define FREE_AHEAD	8
 
+/*
+ * Objects @i ahead of the one being given back: each one's page
+ * descriptor is looked up once, as the object and it are asked for, and
+ * kept in @pages (slot i % FREE_AHEAD) until the object's turn comes;
+ * half as far ahead, its slab header is asked for through it.
+ */
 static void free_batch_ahead(void *const *objs, unsigned int i,
-			     unsigned int nr)
+			     unsigned int nr, struct kslab_page **pages)
 {
 	struct kslab_page *page;
 
-	if (i + FREE_AHEAD < nr) {
-		page = kslab_virt_to_page(objs[i + FREE_AHEAD]);
-		kslab_prefetch(objs[i + FREE_AHEAD]);
+	if (i < nr) {
+		page = kslab_virt_to_page(objs[i]);
+		pages[i % FREE_AHEAD] = page;
+		kslab_prefetch(objs[i]);
 		kslab_prefetch(page);
 	}
-	if (i + FREE_AHEAD / 2 < nr) {
-		page = kslab_virt_to_page(objs[i + FREE_AHEAD / 2]);
-		if (page)
-			kslab_prefetch(KSLAB_DATA_RACE(page->owner));
-	}
+	i -= FREE_AHEAD / 2;
+	if (i < nr && pages[i % FREE_AHEAD])
+		kslab_prefetch(KSLAB_DATA_RACE(pages[i % FREE_AHEAD]->owner));
 }
 
 /**
@@ -692,16 +699,19 @@ static void free_batch_ahead(void *const *objs, unsigned int i,
 void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 			   unsigned int nr, unsigned long caller)
 {
+	struct kslab_page *pages[FREE_AHEAD];
 	struct kslab_list_head doomed;
 	unsigned int i;
 
 	kslab_list_init(&doomed);
+	for (i = 0; i < FREE_AHEAD; i++)
+		free_batch_ahead(objs, i, nr, pages);
 	kslab_spin_lock(&cache->lock);
 	for (i = 0; i < nr; i++) {
-		struct kslab_slab *slab = kslab_obj_to_slab(objs[i]);
+		struct kslab_slab *slab = kslab_page_to_slab(pages[i % FREE_AHEAD]);
 		void *obj = objs[i];
 
-		free_batch_ahead(objs, i, nr);
+		free_batch_ahead(objs, i + FREE_AHEAD, nr, pages);
 		if (kslab_unlikely(cache->flags & KSLAB_DEBUG_FLAGS) &&
 		    slab && slab->cache == cache)
 			obj = debug_free(cache, obj, caller);

@@ -351,14 +351,13 @@ static inline struct kslab_page *kslab_block_head(struct kslab_page *page)
 }
 
 /**
- * kslab_obj_to_slab() - the slab an address lies in
- * @obj: any address
+ * kslab_page_to_slab() - the slab a page lies in
+ * @page: a page descriptor, or NULL
  *
- * Return: the slab, or NULL if @obj is in no slab.
+ * Return: the slab, or NULL if @page is in no slab.
  */
-static inline struct kslab_slab *kslab_obj_to_slab(const void *obj)
+static inline struct kslab_slab *kslab_page_to_slab(struct kslab_page *page)
 {
-	struct kslab_page *page = kslab_virt_to_page(obj);
 	struct kslab_slab *slab;
 
 	if (kslab_unlikely(!page))
@@ -368,6 +367,17 @@ static inline struct kslab_slab *kslab_obj_to_slab(const void *obj)
 		return NULL;
 	slab = page->owner;
 	return page->private == kslab_slab_page_tag(slab->cache) ? slab : NULL;
+}
+
+/**
+ * kslab_obj_to_slab() - the slab an address lies in
+ * @obj: any address
+ *
+ * Return: the slab, or NULL if @obj is in no slab.
+ */
+static inline struct kslab_slab *kslab_obj_to_slab(const void *obj)
+{
+	return kslab_page_to_slab(kslab_virt_to_page(obj));
 }
 
 /* kslab_obj_index() of a cache whose index_magic and index_shift are given. */
