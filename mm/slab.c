@@ -671,8 +671,8 @@ static void *debug_free(struct kslab_cache *cache, void *obj,
  * kept in @pages (slot i % FREE_AHEAD) until the object's turn comes;
  * half as far ahead, its slab header is asked for through it.
  */
-static void free_batch_ahead(void *const *objs, unsigned int i,
-			     unsigned int nr, struct kslab_page **pages)
+static inline void free_batch_ahead(void *const *objs, unsigned int i,
+				    unsigned int nr, struct kslab_page **pages)
 {
 	struct kslab_page *page;
 
