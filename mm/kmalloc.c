@@ -864,7 +864,10 @@ void *kslab_krealloc_op(void *p, size_t size, gfp_t gfp, const char *op,
 			return p;
 		break;
 	}
-	q = kmalloc_sized(size, gfp & ~__GFP_ZERO, caller);
+	/* The new block zeroed below, where it must be: a magazine's hit. */
+	q = kslab_kmalloc_hit(size);
+	if (!q)
+		q = kmalloc_sized(size, gfp & ~__GFP_ZERO, caller);
 	if (!q)
 		return NULL;
 	kslab_memcpy(q, p, size < a.size ? size : a.size);
