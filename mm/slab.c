@@ -437,30 +437,35 @@ static unsigned int tags_settle(const struct kslab_cache *cache,
 
 /*
  * A whole window of @slab's objects never out, where the next to take
- * begin one and @room holds it (kslab_map_take_window()), into @objs in
- * a shuffled order. Not for a debugged cache, which sees each object as
- * it goes. Return: how many, or 0.
+ * begins one (kslab_map_window_ahead()) and @room holds it, into @objs
+ * in a shuffled order. Not for a debugged cache, which sees each object
+ * as it goes. Return: how many, or 0; *@too_big set where a window was
+ * next but @room could not hold it.
  */
 static unsigned int take_window(struct kslab_cache *cache,
 				struct kslab_slab *slab,
 				struct kslab_map_cursor *cursor, void **objs,
-				unsigned int room)
+				unsigned int room, bool *too_big)
 {
 	unsigned int first, n, i;
 
-	/* Most fills are from slabs whose every object was out before. */
-	if ((cache->flags & KSLAB_DEBUG_FLAGS) ||
-	    !kslab_map_fresh_left(cache, slab))
+	*too_big = false;
+	if (cache->flags & KSLAB_DEBUG_FLAGS)
 		return 0;
-	n = kslab_map_take_window(cache, slab, cursor, room, &first);
-	if (!n)
+	n = kslab_map_window_ahead(cache, slab, cursor);
+	*too_big = n > room;
+	if (!n || *too_big)
 		return 0;
+	first = kslab_map_take_window(cache, slab, cursor);
 	for (i = 0; i < n; i++)
 		objs[i] = slab_obj(cache, slab, first + i);
 	kslab_map_window_shuffle(cursor, first, objs, n);
 	slab->inuse += n;
 	return n;
 }
+
+/* The smallest window a refill ends early rather than walk the shuffle for. */
+#define REFILL_END_EARLY_MIN	8
 
 /**
  * kslab_slab_alloc_batch() - take objects out of the cache's slabs
@@ -473,7 +478,16 @@ static unsigned int take_window(struct kslab_cache *cache,
  * @nr:    how many are wanted
  * @caller: the allocation's site, for debugged caches; 0 for a refill
  *
- * Return: how many were taken; fewer than @nr only if memory ran out.
+ * A refill ends at a window's end, once it has objects, rather than begin
+ * a window of fresh objects it cannot take whole: taken one by one, each
+ * walks the slab's shuffle, about 100 instructions, where a whole window
+ * costs a few an object (kslab_map_take_window()), and a window begun
+ * leaves the next refill to walk the rest of it too. Windows of fewer
+ * than REFILL_END_EARLY_MIN objects cost less to walk than the refill
+ * that ending early brings on.
+ *
+ * Return: how many were taken; fewer than @nr only if memory ran out, or
+ * for a refill that ended at a window's end.
  */
 unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 				    unsigned int node, void **objs,
@@ -517,15 +531,20 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 		fresh = nr;
 		while (got < nr && slab->inuse < cache->objs_per_slab) {
 			unsigned int index, taken;
-			bool first;
+			bool first, too_big;
 
 			taken = take_window(cache, slab, &cursor, objs + got,
-					    nr - got);
+					    nr - got, &too_big);
 			if (taken) {
 				if (fresh == nr)
 					fresh = got;
 				got += taken;
 				continue;
+			}
+			if (too_big && got && !caller &&
+			    cache->shuffle.per_window >= REFILL_END_EARLY_MIN) {
+				nr = got;
+				break;
 			}
 			index = kslab_map_take(cache, slab, &cursor, &first);
 			slab->inuse++;
@@ -545,7 +564,9 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 		got = tags_settle(cache, objs, from, fresh, got, &lost);
 		/* Counted now: the lock may drop for the next slab. */
 		cache->active_objs += slab->inuse - was;
-		slab_relink(cache, slab, was);
+		/* A refill may end before it took any of this slab's. */
+		if (slab->inuse != was)
+			slab_relink(cache, slab, was);
 	}
 	cache->refills++;
 	kslab_spin_unlock(&cache->lock);

@@ -195,18 +195,18 @@ void kslab_map_cursor_init(const struct kslab_cache *cache,
 unsigned int kslab_map_take(const struct kslab_cache *cache,
 			    struct kslab_slab *slab,
 			    struct kslab_map_cursor *cursor, bool *first);
+unsigned int kslab_map_window_ahead(const struct kslab_cache *cache,
+				    const struct kslab_slab *slab,
+				    struct kslab_map_cursor *cursor);
 unsigned int kslab_map_take_window(const struct kslab_cache *cache,
 				   struct kslab_slab *slab,
-				   struct kslab_map_cursor *cursor,
-				   unsigned int room, unsigned int *first);
+				   struct kslab_map_cursor *cursor);
 void kslab_map_window_shuffle(const struct kslab_map_cursor *cursor,
 			      unsigned int first, void **objs, unsigned int n);
 bool kslab_map_give(const struct kslab_cache *cache, struct kslab_slab *slab,
 		    unsigned int index);
 unsigned long kslab_map_free_count(const struct kslab_cache *cache,
 				   const struct kslab_slab *slab);
-bool kslab_map_fresh_left(const struct kslab_cache *cache,
-			  const struct kslab_slab *slab);
 
 /*
  * All caches. Lock order: kslab_caches_lock, then kslab_caches_list_lock

@@ -358,19 +358,6 @@ unsigned long kslab_map_free_count(const struct kslab_cache *cache,
 }
 
 /**
- * kslab_map_fresh_left() - whether a slab has objects never out yet
- * @cache: its cache
- * @slab:  the slab
- *
- * Return: true if so.
- */
-bool kslab_map_fresh_left(const struct kslab_cache *cache,
-			  const struct kslab_slab *slab)
-{
-	return fresh_get(cache, slab) < cache->objs_per_slab;
-}
-
-/**
  * kslab_map_cursor_init() - start a run of kslab_map_take() on a slab
  * @cache:  its cache
  * @slab:   the slab
@@ -440,41 +427,56 @@ unsigned int kslab_map_take(const struct kslab_cache *cache,
 }
 
 /**
- * kslab_map_take_window() - take a whole window of objects never out
+ * kslab_map_window_ahead() - whether the next take begins a whole window
  * @cache:  its cache
  * @slab:   as for kslab_map_take()
  * @cursor: as for kslab_map_take()
- * @room:   how many objects the caller can take
- * @first:  set to the index of the window's first object
  *
- * Where no object given back waits, the next fresh position begins a
- * whole window, and @room holds it, takes all of it. Which of the
- * window's objects has which position then no longer matters: the
- * window's objects are a run of indices, the permutation is not walked
- * for each, and the caller hands them out in kslab_map_window_shuffle()'s
- * order. A fresh slab's fill is such windows as a rule.
+ * Where no object given back waits and the next fresh position begins a
+ * whole window, the window can go at once (kslab_map_take_window()).
  *
- * Return: the objects taken, all out for the first time; 0 where this
- * does not apply, and nothing was taken.
+ * Return: the window's objects, or 0 where this does not apply.
  */
-unsigned int kslab_map_take_window(const struct kslab_cache *cache,
-				   struct kslab_slab *slab,
-				   struct kslab_map_cursor *cursor,
-				   unsigned int room, unsigned int *first)
+unsigned int kslab_map_window_ahead(const struct kslab_cache *cache,
+				    const struct kslab_slab *slab,
+				    struct kslab_map_cursor *cursor)
 {
 	const struct kslab_shuffle_shape *shape = &cache->shuffle;
 	unsigned long per = shape->per_window, pos = fresh_get(cache, slab);
-	unsigned long window, bits, index;
+	unsigned long bits, index;
 
-	if (!per || per > room || pos + per > shape->windows * per)
-		return 0;
-	window = window_of(shape, pos);
-	if (pos != window * per ||
+	if (!per || pos + per > shape->windows * per ||
+	    pos != window_of(shape, pos) * per ||
 	    lowest_given(cache, slab, cursor, &bits, &index))
 		return 0;
-	fresh_set(cache, slab, pos + per);
-	*first = (unsigned int)(window_place(&cursor->sh, window) * per);
 	return (unsigned int)per;
+}
+
+/**
+ * kslab_map_take_window() - take the whole window of objects never out
+ * that kslab_map_window_ahead() found
+ * @cache:  its cache
+ * @slab:   as for kslab_map_take()
+ * @cursor: as for kslab_map_take()
+ *
+ * Which of the window's objects has which position then no longer
+ * matters: the window's objects are a run of indices, the permutation is
+ * not walked for each, and the caller hands them out in
+ * kslab_map_window_shuffle()'s order. A fresh slab's fill is such
+ * windows as a rule.
+ *
+ * Return: the index of the window's first object.
+ */
+unsigned int kslab_map_take_window(const struct kslab_cache *cache,
+				   struct kslab_slab *slab,
+				   struct kslab_map_cursor *cursor)
+{
+	unsigned long per = cache->shuffle.per_window;
+	unsigned long pos = fresh_get(cache, slab);
+
+	fresh_set(cache, slab, pos + per);
+	return (unsigned int)(window_place(&cursor->sh,
+					   window_of(&cache->shuffle, pos)) * per);
 }
 
 /**

@@ -447,6 +447,44 @@ static void test_mag_fill_takes_windows(struct ktap_test *t)
 	expect_windows_whole(t, 3000);	/* windows of one object */
 }
 
+#define REFILL_WINDOWS	12
+
+/*
+ * A refill that wants more than a window of fresh objects, but not a
+ * second whole one, ends at the first's end rather than walk the shuffle
+ * for each object of the next: the objects a cache of 24-byte ones has
+ * taken from fresh slabs are a whole number of windows.
+ */
+static void test_mag_refill_ends_at_window(struct ktap_test *t)
+{
+	struct kslab_cache *cache = test_cache(t, "t-mag-refill", 24, NULL, 0);
+	unsigned long worth, n = 0;
+	struct kslab_cache_stats st;
+	void **objs = NULL;
+
+	if (!cache)
+		return;
+	st = cache_stats(cache);
+	worth = page_worth(&st);
+	if (!KTAP_EXPECT(t, st.magazine_size > worth &&
+			    st.magazine_size < 2 * worth))
+		goto out;
+	n = REFILL_WINDOWS * worth;
+	objs = meta_alloc(t, n * sizeof(void *));
+	if (objs && alloc_objs(t, cache, objs, n)) {
+		st = cache_stats(cache);
+		ktap_check(t, st.active_objs % worth == 0 && st.active_objs >= n,
+			   __FILE__, __LINE__,
+			   "%lu objects out of slabs for %lu held, windows of %lu",
+			   st.active_objs, n, worth);
+		free_objs(cache, objs, n);
+	}
+out:
+	if (objs)
+		meta_free(objs, n * sizeof(void *));
+	test_cache_destroy(t, cache);
+}
+
 #define BOUND_OBJS	4096	/* of 1 KiB: four times what a depot keeps */
 #define DEPOT_KEEPS	(1UL << 20)
 
@@ -570,6 +608,7 @@ out:
 static const struct ktap_case slab_magazine_cases[] = {
 	{ "mag_first_fills_small", test_mag_first_fills_small },
 	{ "mag_fill_takes_windows", test_mag_fill_takes_windows },
+	{ "mag_refill_ends_at_window", test_mag_refill_ends_at_window },
 	{ "mag_first_fill_spares_slab_pages",
 	  test_mag_first_fill_spares_slab_pages },
 	{ "mag_depot_full_bounded", test_mag_depot_full_bounded },
