@@ -77,7 +77,7 @@ static void fresh_set(const struct kslab_cache *cache, struct kslab_slab *slab,
 	slab->fresh = (unsigned short)(fresh ^ map_key(cache, &slab->fresh));
 }
 
-/* The bits of word @i that stand for positions below @objs. */
+/* The bits of word @i that stand for objects below @objs. */
 static unsigned long word_mask(unsigned long objs, unsigned long i)
 {
 	unsigned long left = objs - i * KSLAB_MAP_BITS;
@@ -300,14 +300,14 @@ static unsigned long object_to_position(struct kslab_shuffle *sh,
 
 /* ---- the map ---- */
 
-/* Every word of @slab's map set to @bits (keyed), and fresh to @fresh. */
+/* No object of @slab given back, and its first @fresh positions out. */
 static void map_reset(const struct kslab_cache *cache, struct kslab_slab *slab,
-		      unsigned long bits, unsigned long fresh)
+		      unsigned long fresh)
 {
 	unsigned long i;
 
 	for (i = 0; i < kslab_map_words(cache->objs_per_slab); i++)
-		map_set(cache, slab, i, bits);
+		map_set(cache, slab, i, 0);
 	fresh_set(cache, slab, fresh);
 }
 
@@ -318,7 +318,7 @@ static void map_reset(const struct kslab_cache *cache, struct kslab_slab *slab,
  */
 void kslab_map_fill(const struct kslab_cache *cache, struct kslab_slab *slab)
 {
-	map_reset(cache, slab, 0, 0);
+	map_reset(cache, slab, 0);
 }
 
 /**
@@ -328,7 +328,7 @@ void kslab_map_fill(const struct kslab_cache *cache, struct kslab_slab *slab)
  */
 void kslab_map_clear(const struct kslab_cache *cache, struct kslab_slab *slab)
 {
-	map_reset(cache, slab, 0, cache->objs_per_slab);
+	map_reset(cache, slab, cache->objs_per_slab);
 }
 
 /**
