@@ -864,7 +864,7 @@ void *kslab_krealloc_op(void *p, size_t size, gfp_t gfp, const char *op,
 			return p;
 		break;
 	}
-	/* The new block zeroed below, where it must be: a magazine's hit. */
+	/* A magazine's hit first: what __GFP_ZERO asks is zeroed below. */
 	q = kslab_kmalloc_hit(size);
 	if (!q)
 		q = kmalloc_sized(size, gfp & ~__GFP_ZERO, caller);

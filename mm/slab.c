@@ -687,10 +687,11 @@ static void *debug_free(struct kslab_cache *cache, void *obj,
 #define FREE_AHEAD	8
 
 /*
- * Objects @i ahead of the one being given back: each one's page
- * descriptor is looked up once, as the object and it are asked for, and
- * kept in @pages (slot i % FREE_AHEAD) until the object's turn comes;
- * half as far ahead, its slab header is asked for through it.
+ * Ask for object @i, FREE_AHEAD ahead of the one given back now, and its
+ * page descriptor, looked up once and kept in @pages (slot i % FREE_AHEAD)
+ * until the object's turn; and for the slab header of the object half as
+ * far ahead, through the descriptor kept for it (none below FREE_AHEAD / 2:
+ * the unsigned difference wraps past @nr).
  */
 static inline void free_batch_ahead(void *const *objs, unsigned int i,
 				    unsigned int nr, struct kslab_page **pages)
