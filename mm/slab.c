@@ -317,10 +317,12 @@ static void count_empty(struct kslab_cache *cache, long n)
  * count. Partial slabs that fill up go to the head of the partial list and
  * those that drain below half go to the tail, so allocation, which takes
  * the head, prefers the fullest slabs without sorting: emptier slabs get
- * the time to empty completely and go back.
+ * the time to empty completely and go back. Inline, as slab_give_back()
+ * is: a flush gives back and relinks each object of a magazine.
  */
-static void slab_relink(struct kslab_cache *cache, struct kslab_slab *slab,
-			unsigned int was)
+static kslab_always_inline void slab_relink(struct kslab_cache *cache,
+					    struct kslab_slab *slab,
+					    unsigned int was)
 {
 	unsigned int now = slab->inuse, full = cache->objs_per_slab;
 
@@ -336,7 +338,7 @@ static void slab_relink(struct kslab_cache *cache, struct kslab_slab *slab,
 	} else if (was == 0 || was == full) {
 		kslab_list_del(&slab->node);
 		kslab_list_add(&slab->node, &home->partial);
-	} else if (now < was && now * 2 < full && was * 2 >= full) {
+	} else if (now * 2 < full && was * 2 >= full) {
 		kslab_list_del(&slab->node);
 		kslab_list_add_tail(&slab->node, &home->partial);
 	}
@@ -533,20 +535,28 @@ unsigned int kslab_slab_alloc_batch(struct kslab_cache *cache, gfp_t gfp,
 			unsigned int index, taken;
 			bool first, too_big;
 
-			taken = take_window(cache, slab, &cursor, objs + got,
-					    nr - got, &too_big);
-			if (taken) {
-				if (fresh == nr)
-					fresh = got;
-				got += taken;
-				continue;
+			/* Objects given back go first, from the map's word. */
+			first = !kslab_map_take_given(cache, slab, &cursor,
+						      &index);
+			if (first) {
+				taken = take_window(cache, slab, &cursor,
+						    objs + got, nr - got,
+						    &too_big);
+				if (taken) {
+					if (fresh == nr)
+						fresh = got;
+					got += taken;
+					continue;
+				}
+				if (too_big && got && !caller &&
+				    cache->shuffle.per_window >=
+				    REFILL_END_EARLY_MIN) {
+					nr = got;
+					break;
+				}
+				index = kslab_map_take(cache, slab, &cursor,
+						       &first);
 			}
-			if (too_big && got && !caller &&
-			    cache->shuffle.per_window >= REFILL_END_EARLY_MIN) {
-				nr = got;
-				break;
-			}
-			index = kslab_map_take(cache, slab, &cursor, &first);
 			slab->inuse++;
 			objs[got] = slab_obj(cache, slab, index);
 			if (kslab_unlikely(cache->flags & KSLAB_DEBUG_FLAGS) &&
@@ -635,8 +645,9 @@ static kslab_cold void report_double_free(struct kslab_cache *cache,
  * map holds it free already. @slab: kslab_obj_to_slab(@obj), looked up
  * by the caller. Under cache->lock.
  */
-static void slab_give_back(struct kslab_cache *cache, void *obj,
-			   struct kslab_slab *slab)
+static kslab_always_inline void slab_give_back(struct kslab_cache *cache,
+					       void *obj,
+					       struct kslab_slab *slab)
 {
 	unsigned long index = ~0UL;
 	unsigned int was;
@@ -676,37 +687,71 @@ static void *debug_free(struct kslab_cache *cache, void *obj,
 
 /*
  * A flushed magazine's objects lie in slabs all over, and giving one back
- * reads its page descriptor, its slab's header and its own first word
- * (the free tag), each as a rule a cache miss. So the batch asks for
- * them ahead, to overlap: the descriptor and the word FREE_AHEAD objects
- * on, and the header, found through the descriptor asked for then, half
- * as far. Prefetches never fault, so a stale owner does no harm. The
- * descriptor found ahead is the one the give back uses: one page map
- * lookup an object, not three.
+ * reads its slab's header and its own first word (the free tag), each as
+ * a rule a cache miss. So the batch asks for them ahead, FREE_AHEAD
+ * objects on, to overlap. An on-slab header starts its slab's block,
+ * which is aligned to its size: the object's address gives it, once the
+ * object's page word proves it one of the cache's objects (flushed_slab()),
+ * and no page descriptor is read. An off-slab header is found through the
+ * page descriptor, asked for FREE_AHEAD objects on as well, and the header
+ * through it half as far: one page map lookup an object, kept in a ring
+ * until the object's turn. Prefetches never fault, so a stale owner or a
+ * bad address does no harm.
  */
 #define FREE_AHEAD	8
 
+/* The start of @obj's slab's block: an on-slab header. */
+static inline struct kslab_slab *block_slab(const struct kslab_cache *cache,
+					    const void *obj)
+{
+	return (struct kslab_slab *)((unsigned long)obj &
+				     ~((KSLAB_PAGE_SIZE << cache->order) - 1));
+}
+
 /*
- * Ask for object @i, FREE_AHEAD ahead of the one given back now, and its
- * page descriptor, looked up once and kept in @pages (slot i % FREE_AHEAD)
- * until the object's turn; and for the slab header of the object half as
- * far ahead, through the descriptor kept for it (none below FREE_AHEAD / 2:
- * the unsigned difference wraps past @nr).
+ * Ask for object @i, FREE_AHEAD ahead of the one given back now, and for
+ * its header, or for its page descriptor, looked up once and kept in
+ * @pages (slot i % FREE_AHEAD) until the object's turn, and then for the
+ * off-slab header of the object half as far ahead (none below
+ * FREE_AHEAD / 2: the unsigned difference wraps past @nr).
  */
-static inline void free_batch_ahead(void *const *objs, unsigned int i,
+static inline void free_batch_ahead(const struct kslab_cache *cache,
+				    void *const *objs, unsigned int i,
 				    unsigned int nr, struct kslab_page **pages)
 {
 	struct kslab_page *page;
 
 	if (i < nr) {
+		kslab_prefetch(objs[i]);
+		if (!cache->header_cache) {
+			kslab_prefetch(block_slab(cache, objs[i]));
+			return;
+		}
 		page = kslab_virt_to_page(objs[i]);
 		pages[i % FREE_AHEAD] = page;
-		kslab_prefetch(objs[i]);
 		kslab_prefetch(page);
+	} else if (!cache->header_cache) {
+		return;
 	}
 	i -= FREE_AHEAD / 2;
 	if (i < nr && pages[i % FREE_AHEAD])
 		kslab_prefetch(KSLAB_DATA_RACE(pages[i % FREE_AHEAD]->owner));
+}
+
+/*
+ * The slab of @obj, the flush's object @i; NULL or another cache's slab
+ * for an address that is no object of @cache, which the give back reports.
+ */
+static inline struct kslab_slab *flushed_slab(const struct kslab_cache *cache,
+					      const void *obj,
+					      struct kslab_page *const *pages,
+					      unsigned int i)
+{
+	if (cache->header_cache)
+		return kslab_page_to_slab(pages[i % FREE_AHEAD]);
+	if (kslab_unlikely(!kslab_obj_valid(cache, obj)))
+		return kslab_obj_to_slab(obj);
+	return block_slab(cache, obj);
 }
 
 /**
@@ -727,13 +772,13 @@ void kslab_slab_free_batch(struct kslab_cache *cache, void **objs,
 
 	kslab_list_init(&doomed);
 	for (i = 0; i < FREE_AHEAD; i++)
-		free_batch_ahead(objs, i, nr, pages);
+		free_batch_ahead(cache, objs, i, nr, pages);
 	kslab_spin_lock(&cache->lock);
 	for (i = 0; i < nr; i++) {
-		struct kslab_slab *slab = kslab_page_to_slab(pages[i % FREE_AHEAD]);
 		void *obj = objs[i];
+		struct kslab_slab *slab = flushed_slab(cache, obj, pages, i);
 
-		free_batch_ahead(objs, i + FREE_AHEAD, nr, pages);
+		free_batch_ahead(cache, objs, i + FREE_AHEAD, nr, pages);
 		if (kslab_unlikely(cache->flags & KSLAB_DEBUG_FLAGS) &&
 		    slab && slab->cache == cache)
 			obj = debug_free(cache, obj, caller);

@@ -203,8 +203,82 @@ unsigned int kslab_map_take_window(const struct kslab_cache *cache,
 				   struct kslab_map_cursor *cursor);
 void kslab_map_window_shuffle(const struct kslab_map_cursor *cursor,
 			      unsigned int first, void **objs, unsigned int n);
-bool kslab_map_give(const struct kslab_cache *cache, struct kslab_slab *slab,
-		    unsigned int index);
+bool kslab_map_was_out(const struct kslab_cache *cache,
+		       const struct kslab_slab *slab, unsigned int index,
+		       unsigned long fresh);
+
+/*
+ * The key a map word, or slab->fresh, is stored XORed with (hardening,
+ * mm/slab_map.c): the cache's secret and the word's address.
+ */
+static inline unsigned long kslab_map_key(const struct kslab_cache *cache,
+					  const void *word)
+{
+	if (!KSLAB_HARDENING)
+		return 0;
+	return cache->secret ^ ((unsigned long)word * 0x9e3779b97f4a7c15UL);
+}
+
+/* Positions of @slab's shuffle taken so far. */
+static inline unsigned long kslab_map_fresh(const struct kslab_cache *cache,
+					    const struct kslab_slab *slab)
+{
+	return (unsigned short)(slab->fresh ^ kslab_map_key(cache, &slab->fresh));
+}
+
+/*
+ * kslab_map_take()'s first choice, inline for a refill's loop: the lowest
+ * object given back in the cursor's word, taken, its index in *@index.
+ * Return: false, taking nothing, where that word holds none (the cursor's
+ * last word, or none left): kslab_map_take() looks on.
+ */
+static inline bool kslab_map_take_given(const struct kslab_cache *cache,
+					struct kslab_slab *slab,
+					struct kslab_map_cursor *cursor,
+					unsigned int *index)
+{
+	unsigned long *word, bits;
+
+	if (cursor->word >= kslab_map_words(cache->objs_per_slab))
+		return false;
+	word = &slab->free_map[cursor->word];
+	bits = *word ^ kslab_map_key(cache, word);
+	if (!bits)
+		return false;
+	*word = (bits & (bits - 1)) ^ kslab_map_key(cache, word);
+	*index = (unsigned int)(cursor->word * KSLAB_MAP_BITS +
+				(unsigned long)__builtin_ctzl(bits));
+	return true;
+}
+
+/**
+ * kslab_map_give() - mark an object free again
+ * @cache: its cache
+ * @slab:  its slab
+ * @index: its index, below objs_per_slab
+ *
+ * Inline, for a flush gives each of a magazine's objects back this way:
+ * once a slab has handed out every object, a give back is one bit set in
+ * one keyed word, with no call.
+ * Return: false, changing nothing, if it is free already (a double free):
+ * given back, or never out.
+ */
+static inline bool kslab_map_give(const struct kslab_cache *cache,
+				  struct kslab_slab *slab, unsigned int index)
+{
+	unsigned long *word = &slab->free_map[index / KSLAB_MAP_BITS];
+	unsigned long bit = 1UL << (index % KSLAB_MAP_BITS);
+	unsigned long fresh = kslab_map_fresh(cache, slab), bits;
+
+	if (fresh < cache->objs_per_slab &&
+	    !kslab_map_was_out(cache, slab, index, fresh))
+		return false;
+	bits = *word ^ kslab_map_key(cache, word);
+	if (bits & bit)
+		return false;
+	*word = (bits | bit) ^ kslab_map_key(cache, word);
+	return true;
+}
 unsigned long kslab_map_free_count(const struct kslab_cache *cache,
 				   const struct kslab_slab *slab);
 

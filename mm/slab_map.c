@@ -39,42 +39,32 @@
  * out, without knowing it; and a slab is allocated from only while its
  * map and fresh count exactly the free objects its use count says, with
  * no bit beyond the last object (kslab_map_free_count()).
+ *
+ * What a flush and a refill do for each object runs inline in their loops
+ * (mm/slab.h): the key (kslab_map_key()), a give back (kslab_map_give())
+ * and a take of an object given back from the cursor's word
+ * (kslab_map_take_given()). The rest is here.
  */
 #include "slab.h"
 
 #define GOLDEN		0x9e3779b97f4a7c15UL
 
-static unsigned long map_key(const struct kslab_cache *cache,
-			     const void *word)
-{
-	if (!KSLAB_HARDENING)
-		return 0;
-	return cache->secret ^ ((unsigned long)word * GOLDEN);
-}
-
 static unsigned long map_get(const struct kslab_cache *cache,
 			     const struct kslab_slab *slab, unsigned long i)
 {
-	return slab->free_map[i] ^ map_key(cache, &slab->free_map[i]);
+	return slab->free_map[i] ^ kslab_map_key(cache, &slab->free_map[i]);
 }
 
 static void map_set(const struct kslab_cache *cache, struct kslab_slab *slab,
 		    unsigned long i, unsigned long bits)
 {
-	slab->free_map[i] = bits ^ map_key(cache, &slab->free_map[i]);
-}
-
-/* Positions taken so far, stored keyed as the map's words are. */
-static unsigned long fresh_get(const struct kslab_cache *cache,
-			       const struct kslab_slab *slab)
-{
-	return (unsigned short)(slab->fresh ^ map_key(cache, &slab->fresh));
+	slab->free_map[i] = bits ^ kslab_map_key(cache, &slab->free_map[i]);
 }
 
 static void fresh_set(const struct kslab_cache *cache, struct kslab_slab *slab,
 		      unsigned long fresh)
 {
-	slab->fresh = (unsigned short)(fresh ^ map_key(cache, &slab->fresh));
+	slab->fresh = (unsigned short)(fresh ^ kslab_map_key(cache, &slab->fresh));
 }
 
 /* The bits of word @i that stand for objects below @objs. */
@@ -343,7 +333,7 @@ unsigned long kslab_map_free_count(const struct kslab_cache *cache,
 				   const struct kslab_slab *slab)
 {
 	unsigned long i, bits, n = cache->objs_per_slab;
-	unsigned long fresh = fresh_get(cache, slab);
+	unsigned long fresh = kslab_map_fresh(cache, slab);
 
 	if (fresh > n)
 		return ~0UL;
@@ -420,7 +410,7 @@ unsigned int kslab_map_take(const struct kslab_cache *cache,
 		map_set(cache, slab, cursor->word, bits & (bits - 1));
 		return (unsigned int)index;
 	}
-	fresh = fresh_get(cache, slab);
+	fresh = kslab_map_fresh(cache, slab);
 	KSLAB_BUG_ON(fresh >= cache->objs_per_slab);
 	fresh_set(cache, slab, fresh + 1);
 	return (unsigned int)position_to_object(&cursor->sh, fresh);
@@ -442,7 +432,7 @@ unsigned int kslab_map_window_ahead(const struct kslab_cache *cache,
 				    struct kslab_map_cursor *cursor)
 {
 	const struct kslab_shuffle_shape *shape = &cache->shuffle;
-	unsigned long per = shape->per_window, pos = fresh_get(cache, slab);
+	unsigned long per = shape->per_window, pos = kslab_map_fresh(cache, slab);
 	unsigned long bits, index;
 
 	if (!per || pos + per > shape->windows * per ||
@@ -472,7 +462,7 @@ unsigned int kslab_map_take_window(const struct kslab_cache *cache,
 				   struct kslab_map_cursor *cursor)
 {
 	unsigned long per = cache->shuffle.per_window;
-	unsigned long pos = fresh_get(cache, slab);
+	unsigned long pos = kslab_map_fresh(cache, slab);
 
 	fresh_set(cache, slab, pos + per);
 	return (unsigned int)(window_place(&cursor->sh,
@@ -512,30 +502,17 @@ void kslab_map_window_shuffle(const struct kslab_map_cursor *cursor,
 	}
 }
 
-/**
- * kslab_map_give() - mark an object free again
- * @cache: its cache
- * @slab:  its slab
- * @index: its index, below objs_per_slab
- *
- * Return: false, changing nothing, if it is free already (a double free):
- * given back, or never out.
+/*
+ * Whether the object at @index of a slab whose first @fresh positions
+ * were taken was ever out: its position comes before @fresh. For
+ * kslab_map_give(), while the slab has objects never out.
  */
-bool kslab_map_give(const struct kslab_cache *cache, struct kslab_slab *slab,
-		    unsigned int index)
+bool kslab_map_was_out(const struct kslab_cache *cache,
+		       const struct kslab_slab *slab, unsigned int index,
+		       unsigned long fresh)
 {
-	unsigned long fresh = fresh_get(cache, slab), bit, bits;
 	struct kslab_shuffle sh;
 
-	if (fresh < cache->objs_per_slab) {
-		shuffle_init(&sh, cache, slab);
-		if (object_to_position(&sh, index) >= fresh)
-			return false;
-	}
-	bit = 1UL << (index % KSLAB_MAP_BITS);
-	bits = map_get(cache, slab, index / KSLAB_MAP_BITS);
-	if (bits & bit)
-		return false;
-	map_set(cache, slab, index / KSLAB_MAP_BITS, bits | bit);
-	return true;
+	shuffle_init(&sh, cache, slab);
+	return object_to_position(&sh, index) < fresh;
 }

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -380,6 +381,69 @@ static void test_memory_stats_frag_totals(struct ktap_test *t)
 	test_cache_destroy(t, cache);
 }
 
+/*
+ * A flush finds an on-slab header from its object's address: the start of
+ * the slab's block, aligned to its size (mm/slab.c, flushed_slab()). It
+ * reads there only once the page word proves the address one of the
+ * cache's objects. So a magazine overwritten in memory, handing its flush
+ * an address in a page whose block start is unmapped, an object of
+ * another cache and a pointer inside one of its own, gets each reported,
+ * once, and nothing read at a block start it made up (without the proof,
+ * the first stray's block start faults); the batch's real object goes
+ * back as ever. Userspace only: it maps the unmapped block start.
+ */
+static void test_flush_strays(struct ktap_test *t)
+{
+	struct kslab_cache *cache, *other;
+	struct kslab_cache_stats before, after;
+	struct report_capture cap;
+	void *keep, *obj, *foreign, *batch[4];
+	unsigned long block;
+	char *area;
+
+	/* 1400 bytes: 8-page slabs, so a block start lies pages below. */
+	cache = test_cache(t, "t-flush-stray", 1400, NULL, KSLAB_NO_MAGAZINE);
+	other = test_cache(t, "t-flush-other", 1400, NULL, KSLAB_NO_MAGAZINE);
+	if (!cache || !other)
+		goto out;
+	KTAP_EXPECT(t, !cache_stats(cache).off_slab &&
+		       cache_stats(cache).pages_per_slab > 1);
+	block = KSLAB_PAGE_SIZE * cache_stats(cache).pages_per_slab;
+	area = mmap(NULL, 2 * block, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	if (!KTAP_EXPECT(t, area != MAP_FAILED))
+		goto out;
+	/* A page past an aligned block start that stays PROT_NONE. */
+	batch[0] = (char *)KSLAB_ALIGN_UP((unsigned long)area, block) +
+		   KSLAB_PAGE_SIZE;
+	KTAP_EXPECT(t, !mprotect(batch[0], KSLAB_PAGE_SIZE,
+				 PROT_READ | PROT_WRITE));
+	keep = kslab_cache_alloc(cache, GFP_KERNEL);
+	obj = kslab_cache_alloc(cache, GFP_KERNEL);
+	foreign = kslab_cache_alloc(other, GFP_KERNEL);
+	if (KTAP_EXPECT(t, keep && obj && foreign)) {
+		batch[1] = foreign;
+		batch[2] = (char *)keep + 8;
+		batch[3] = obj;
+		before = cache_stats(cache);
+		capture_start(&cap);
+		kslab_slab_free_batch(cache, batch, 4, 0);
+		capture_stop(&cap);
+		after = cache_stats(cache);
+		KTAP_EXPECT_EQ(t, cap.seen, 3);
+		KTAP_EXPECT_EQ(t, after.bad_frees, before.bad_frees + 3);
+		KTAP_EXPECT_EQ(t, after.active_objs, before.active_objs - 1);
+		KTAP_EXPECT_EQ(t, kslab_cache_check(cache), 0);
+		KTAP_EXPECT_EQ(t, kslab_cache_check(other), 0);
+	}
+	kslab_cache_free(cache, keep);
+	kslab_cache_free(other, foreign);
+	munmap(area, 2 * block);
+out:
+	test_cache_destroy(t, other);
+	test_cache_destroy(t, cache);
+}
+
 static const struct ktap_case slab_user_cases[] = {
 	{ "create_panic_aborts", test_create_panic_aborts },
 	{ "threads_4", test_threads_4 },
@@ -388,6 +452,7 @@ static const struct ktap_case slab_user_cases[] = {
 	{ "threads_no_magazine", test_threads_no_magazine },
 	{ "contention_grows_magazines", test_contention_grows_magazines },
 	{ "memory_stats_frag_totals", test_memory_stats_frag_totals },
+	{ "flush_strays", test_flush_strays },
 };
 
 static const struct ktap_suite slab_user_suite =
