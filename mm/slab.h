@@ -207,6 +207,9 @@ bool kslab_map_was_out(const struct kslab_cache *cache,
 		       const struct kslab_slab *slab, unsigned int index,
 		       unsigned long fresh);
 
+/* 2^64 over the golden ratio: a multiplier that spreads a word's bits. */
+#define KSLAB_GOLDEN		0x9e3779b97f4a7c15UL
+
 /*
  * The key a map word, or slab->fresh, is stored XORed with (hardening,
  * mm/slab_map.c): the cache's secret and the word's address.
@@ -216,7 +219,7 @@ static inline unsigned long kslab_map_key(const struct kslab_cache *cache,
 {
 	if (!KSLAB_HARDENING)
 		return 0;
-	return cache->secret ^ ((unsigned long)word * 0x9e3779b97f4a7c15UL);
+	return cache->secret ^ ((unsigned long)word * KSLAB_GOLDEN);
 }
 
 /* Positions of @slab's shuffle taken so far. */

@@ -47,8 +47,6 @@
  */
 #include "slab.h"
 
-#define GOLDEN		0x9e3779b97f4a7c15UL
-
 static unsigned long map_get(const struct kslab_cache *cache,
 			     const struct kslab_slab *slab, unsigned long i)
 {
@@ -145,9 +143,9 @@ static unsigned long feistel_f(const struct kslab_shuffle *sh,
 			       unsigned long tweak, unsigned long v,
 			       unsigned int r, unsigned int width)
 {
-	unsigned long round_key = sh->key ^ (GOLDEN * (2 * r + 1));
+	unsigned long round_key = sh->key ^ (KSLAB_GOLDEN * (2 * r + 1));
 
-	return ((v ^ round_key ^ tweak) * GOLDEN) >> (64 - width);
+	return ((v ^ round_key ^ tweak) * KSLAB_GOLDEN) >> (64 - width);
 }
 
 /*
@@ -216,7 +214,7 @@ static unsigned long permute(const struct kslab_shuffle *sh,
 /* Each window's own permutation inside it: keyed by where it lies. */
 static unsigned long window_tweak(unsigned long window)
 {
-	return (window + 1) * GOLDEN;
+	return (window + 1) * KSLAB_GOLDEN;
 }
 
 /*
@@ -404,12 +402,13 @@ unsigned int kslab_map_take(const struct kslab_cache *cache,
 			    struct kslab_map_cursor *cursor, bool *first)
 {
 	unsigned long bits, index, fresh;
+	unsigned int given;
 
-	*first = !lowest_given(cache, slab, cursor, &bits, &index);
-	if (!*first) {
-		map_set(cache, slab, cursor->word, bits & (bits - 1));
-		return (unsigned int)index;
-	}
+	/* lowest_given() leaves the cursor on the word that holds one. */
+	*first = !(lowest_given(cache, slab, cursor, &bits, &index) &&
+		   kslab_map_take_given(cache, slab, cursor, &given));
+	if (!*first)
+		return given;
 	fresh = kslab_map_fresh(cache, slab);
 	KSLAB_BUG_ON(fresh >= cache->objs_per_slab);
 	fresh_set(cache, slab, fresh + 1);
@@ -490,7 +489,7 @@ void kslab_map_window_shuffle(const struct kslab_map_cursor *cursor,
 	void *t;
 
 	for (i = n; i > 1; i--) {
-		state += GOLDEN;
+		state += KSLAB_GOLDEN;
 		z = (state ^ (state >> 30)) * 0xbf58476d1ce4e5b9UL;
 		z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
 		z ^= z >> 31;
