@@ -118,6 +118,35 @@ size_t kslab_kmalloc_usable(const void *p, const char *op);
 void kslab_kmalloc_check_size(const char *op, const void *p, size_t size,
 			      size_t align);
 
+/*
+ * kfree's proof, from one page word and one entry: the class whose block
+ * @p starts, or NULL for everything else (NULL, other caches' objects,
+ * debugged classes, buddy blocks, large memory, bad addresses). The block
+ * may be free: only its tag says so.
+ */
+static kslab_always_inline struct kslab_kmalloc_class *
+kslab_kmalloc_class_at(const void *p)
+{
+	const unsigned long *word = kslab_env_page_word(p);
+	struct kslab_kmalloc_class *class;
+	unsigned long off, id;
+
+	if (kslab_unlikely(!word))
+		return NULL;
+	/* kslab_cache_number() and kslab_obj_in(), from the entry alone */
+	off = (unsigned long)p - *word - KSLAB_CACHE_KEY(0);
+	id = off >> KSLAB_CACHE_KEY_SHIFT;
+	if (kslab_unlikely(id >= KSLAB_MAX_CACHES))
+		return NULL;
+	class = &kslab_kmalloc_by_id[id];
+	if (kslab_unlikely(kslab_index_at(off & KSLAB_CACHE_KEY_OFFSET,
+					  KSLAB_DATA_RACE(class->index_magic),
+					  KSLAB_DATA_RACE(class->index_shift)) >=
+			   KSLAB_DATA_RACE(class->objs_per_slab)))
+		return NULL;
+	return class;
+}
+
 /**
  * kslab_kmalloc_free_hit() - kfree's fast path: free a kmalloc block
  * @p:      any address
@@ -126,37 +155,22 @@ void kslab_kmalloc_check_size(const char *op, const void *p, size_t size,
  * @check:  NULL, or what a front end does to each block before it goes
  *          (the hardened malloc: its canary, then zeroes)
  *
- * One page word names the class and proves the block; the free tag
- * (above) is written, so a second free is found when its copy leaves
- * the magazines.
+ * One page word names the class and proves the block
+ * (kslab_kmalloc_class_at()); the free tag (above) is written, so a
+ * second free is found when its copy leaves the magazines.
  * Return: true if @p was a kmalloc class object, now freed; false for
- * everything else (NULL, other caches' objects,
- * buddy blocks, large memory, bad addresses), which the caller hands to
- * kslab_kfree_slow().
+ * everything else, which the caller hands to kslab_kfree_slow().
  */
 static kslab_always_inline bool
 kslab_kmalloc_free_hit(const void *p, unsigned long caller,
 		       void (*check)(struct kslab_cache *cache, void *obj))
 {
-	const unsigned long *word = kslab_env_page_word(p);
+	struct kslab_kmalloc_class *class = kslab_kmalloc_class_at(p);
 	unsigned long *obj = (unsigned long *)p;
-	struct kslab_kmalloc_class *class;
 	struct kslab_cpu_cache *pcpu;
 	struct kslab_cache *cache;
-	unsigned long off, id;
 
-	if (kslab_unlikely(!word))
-		return false;
-	/* kslab_cache_number() and kslab_obj_in(), from the entry alone */
-	off = (unsigned long)p - *word - KSLAB_CACHE_KEY(0);
-	id = off >> KSLAB_CACHE_KEY_SHIFT;
-	if (kslab_unlikely(id >= KSLAB_MAX_CACHES))
-		return false;
-	class = &kslab_kmalloc_by_id[id];
-	if (kslab_unlikely(kslab_index_at(off & KSLAB_CACHE_KEY_OFFSET,
-					  KSLAB_DATA_RACE(class->index_magic),
-					  KSLAB_DATA_RACE(class->index_shift)) >=
-			   KSLAB_DATA_RACE(class->objs_per_slab)))
+	if (kslab_unlikely(!class))
 		return false;
 	cache = KSLAB_DATA_RACE(class->cache);
 	pcpu = KSLAB_DATA_RACE(class->cpu);

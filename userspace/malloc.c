@@ -349,6 +349,40 @@ void kslab_free_aligned_sized(void *p, size_t align, size_t size)
 	kslab_free(p);
 }
 
+/*
+ * realloc()'s hit, for a class block: it stays where its new size's class
+ * is its own, or moves to a block of malloc's hit and is freed, with no
+ * lookup but the free's proof (kslab_kmalloc_class_at()); @size is not 0.
+ * Return: NULL where the full path decides (kslab_krealloc_op()): any
+ * other block, a size beyond the fast table, a class not made yet or an
+ * empty magazine, and a block freed already, which it reports.
+ */
+static inline void *realloc_hit(void *p, size_t size)
+{
+	struct kslab_kmalloc_class *class = kslab_kmalloc_class_at(p);
+	size_t usable, rounded;
+	void *q;
+
+	if (!class || size > KSLAB_KMALLOC_FAST_MAX - MALLOC_CANARY)
+		return NULL;
+	/* A freed block's first word is its tag (mm/kmalloc.h). */
+	if (KSLAB_HARDENING &&
+	    kslab_env_mem_peek_word(p) ==
+	    (unsigned long)KSLAB_DATA_RACE(class->cpu))
+		return NULL;
+	usable = KSLAB_DATA_RACE(class->cache)->object_size;
+	rounded = KSLAB_ALIGN_UP(size + MALLOC_CANARY, KSLAB_MALLOC_ALIGN);
+	if (kslab_kmalloc_fast_size[rounded / 8] == usable)
+		return p;
+	usable -= MALLOC_CANARY;
+	q = malloc_hit(size);
+	if (q) {
+		kslab_memcpy(q, p, size < usable ? size : usable);
+		kslab_free(p);
+	}
+	return q;
+}
+
 void *kslab_realloc(void *p, size_t size)
 {
 	void *q;
@@ -359,6 +393,9 @@ void *kslab_realloc(void *p, size_t size)
 		kslab_free(p);
 		return NULL;
 	}
+	q = realloc_hit(p, size);
+	if (q)
+		return q;
 	if (kslab_unlikely(in_bootstrap(p))) {
 		size_t old = bootstrap_size(p);
 
