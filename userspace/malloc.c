@@ -228,7 +228,7 @@ static void *malloc_aligned(size_t size, size_t align, gfp_t gfp,
  * 16 bytes. Return: NULL for 0 or a size beyond the fast table, before the
  * set-up, or if the magazine has none: malloc_aligned() then does it all.
  */
-static inline void *malloc_hit(size_t size)
+static kslab_always_inline void *malloc_hit(size_t size)
 {
 	size_t rounded;
 
