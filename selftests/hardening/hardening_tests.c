@@ -3,7 +3,9 @@
  * Heap corruption under the drop-in malloc (suite hardening): a small
  * program commits one bug of a class (a double free with other frees
  * between, a free of a stack address, of an address inside a block, of a
- * small bogus value, a realloc of one or of a freed block, a large block
+ * small bogus value, a realloc of one or of a freed block (to another
+ * class, to its own, and to a class already made, which realloc's hit
+ * would serve), a large block
  * freed twice, C23's free_sized and free_aligned_sized told a size or
  * alignment the block does not have, and the same through C++'s sized and
  * aligned delete),
@@ -63,6 +65,13 @@ static const char victim_source[] =
 	"\t} else if (!strcmp(bug, \"small_realloc\")) {\n"
 	"\t\tprintf(\"%p\\n\", realloc((void *)16, 100));\n"
 	"\t} else if (!strcmp(bug, \"freed_realloc\")) {\n"
+	"\t\tfree(p);\n\t\tprintf(\"%p\\n\", realloc(p, 100));\n"
+	"\t\tp = malloc(16);\n"
+	"\t} else if (!strcmp(bug, \"freed_realloc_same_class\")) {\n"
+	"\t\tfree(p);\n\t\tprintf(\"%p\\n\", realloc(p, 10));\n"
+	"\t\tp = malloc(16);\n"
+	"\t} else if (!strcmp(bug, \"freed_realloc_class_made\")) {\n"
+	"\t\tfree(malloc(100));\n"
 	"\t\tfree(p);\n\t\tprintf(\"%p\\n\", realloc(p, 100));\n"
 	"\t\tp = malloc(16);\n"
 	"\t} else if (!strcmp(bug, \"large_double_free\")) {\n"
@@ -126,6 +135,9 @@ static const struct corruption {
 	{ "small_free", "free of address not managed by kslab" },
 	{ "small_realloc", "realloc of address not managed by kslab" },
 	{ "freed_realloc", "realloc of freed object" },
+	/* realloc's hit (userspace/malloc.c) sees the tag too */
+	{ "freed_realloc_same_class", "realloc of freed object" },
+	{ "freed_realloc_class_made", "realloc of freed object" },
 	{ "large_double_free", "double free" },
 	{ "free_sized", "free_sized of object" },
 	{ "free_aligned_sized", "free_aligned_sized of object" },
