@@ -222,6 +222,21 @@ static inline unsigned long kslab_map_key(const struct kslab_cache *cache,
 	return cache->secret ^ ((unsigned long)word * KSLAB_GOLDEN);
 }
 
+/* Word @i of @slab's map, and the word stored keyed. */
+static inline unsigned long kslab_map_get(const struct kslab_cache *cache,
+					  const struct kslab_slab *slab,
+					  unsigned long i)
+{
+	return slab->free_map[i] ^ kslab_map_key(cache, &slab->free_map[i]);
+}
+
+static inline void kslab_map_set(const struct kslab_cache *cache,
+				 struct kslab_slab *slab, unsigned long i,
+				 unsigned long bits)
+{
+	slab->free_map[i] = bits ^ kslab_map_key(cache, &slab->free_map[i]);
+}
+
 /* Positions of @slab's shuffle taken so far. */
 static inline unsigned long kslab_map_fresh(const struct kslab_cache *cache,
 					    const struct kslab_slab *slab)
@@ -240,15 +255,14 @@ static inline bool kslab_map_take_given(const struct kslab_cache *cache,
 					struct kslab_map_cursor *cursor,
 					unsigned int *index)
 {
-	unsigned long *word, bits;
+	unsigned long bits;
 
 	if (cursor->word >= kslab_map_words(cache->objs_per_slab))
 		return false;
-	word = &slab->free_map[cursor->word];
-	bits = *word ^ kslab_map_key(cache, word);
+	bits = kslab_map_get(cache, slab, cursor->word);
 	if (!bits)
 		return false;
-	*word = (bits & (bits - 1)) ^ kslab_map_key(cache, word);
+	kslab_map_set(cache, slab, cursor->word, bits & (bits - 1));
 	*index = (unsigned int)(cursor->word * KSLAB_MAP_BITS +
 				(unsigned long)__builtin_ctzl(bits));
 	return true;
@@ -269,17 +283,17 @@ static inline bool kslab_map_take_given(const struct kslab_cache *cache,
 static inline bool kslab_map_give(const struct kslab_cache *cache,
 				  struct kslab_slab *slab, unsigned int index)
 {
-	unsigned long *word = &slab->free_map[index / KSLAB_MAP_BITS];
+	unsigned long i = index / KSLAB_MAP_BITS;
 	unsigned long bit = 1UL << (index % KSLAB_MAP_BITS);
 	unsigned long fresh = kslab_map_fresh(cache, slab), bits;
 
 	if (fresh < cache->objs_per_slab &&
 	    !kslab_map_was_out(cache, slab, index, fresh))
 		return false;
-	bits = *word ^ kslab_map_key(cache, word);
+	bits = kslab_map_get(cache, slab, i);
 	if (bits & bit)
 		return false;
-	*word = (bits | bit) ^ kslab_map_key(cache, word);
+	kslab_map_set(cache, slab, i, bits | bit);
 	return true;
 }
 unsigned long kslab_map_free_count(const struct kslab_cache *cache,

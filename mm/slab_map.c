@@ -41,23 +41,12 @@
  * no bit beyond the last object (kslab_map_free_count()).
  *
  * What a flush and a refill do for each object runs inline in their loops
- * (mm/slab.h): the key (kslab_map_key()), a give back (kslab_map_give())
+ * (mm/slab.h): the keyed words (kslab_map_key(), kslab_map_get(),
+ * kslab_map_set()), a give back (kslab_map_give())
  * and a take of an object given back from the cursor's word
  * (kslab_map_take_given()). The rest is here.
  */
 #include "slab.h"
-
-static unsigned long map_get(const struct kslab_cache *cache,
-			     const struct kslab_slab *slab, unsigned long i)
-{
-	return slab->free_map[i] ^ kslab_map_key(cache, &slab->free_map[i]);
-}
-
-static void map_set(const struct kslab_cache *cache, struct kslab_slab *slab,
-		    unsigned long i, unsigned long bits)
-{
-	slab->free_map[i] = bits ^ kslab_map_key(cache, &slab->free_map[i]);
-}
 
 static void fresh_set(const struct kslab_cache *cache, struct kslab_slab *slab,
 		      unsigned long fresh)
@@ -295,7 +284,7 @@ static void map_reset(const struct kslab_cache *cache, struct kslab_slab *slab,
 	unsigned long i;
 
 	for (i = 0; i < kslab_map_words(cache->objs_per_slab); i++)
-		map_set(cache, slab, i, 0);
+		kslab_map_set(cache, slab, i, 0);
 	fresh_set(cache, slab, fresh);
 }
 
@@ -337,7 +326,7 @@ unsigned long kslab_map_free_count(const struct kslab_cache *cache,
 		return ~0UL;
 	n -= fresh;
 	for (i = 0; i < kslab_map_words(cache->objs_per_slab); i++) {
-		bits = map_get(cache, slab, i);
+		bits = kslab_map_get(cache, slab, i);
 		if (bits & ~word_mask(cache->objs_per_slab, i))
 			return ~0UL;
 		n += bit_count(bits);
@@ -360,28 +349,19 @@ void kslab_map_cursor_init(const struct kslab_cache *cache,
 }
 
 /*
- * The lowest object given back, from the cursor's word on: true and its
- * index in *@index, the cursor moved to its word and *@bits that word's
- * bits; false if there is none, the cursor moved past the map (takes
- * only clear bits, so none turns up later in the run).
+ * Whether an object given back waits, from the cursor's word on: the
+ * cursor moves to the first word that holds one, or past the map (a run
+ * takes only clear bits, so none turns up later in it).
  */
-static bool lowest_given(const struct kslab_cache *cache,
-			 const struct kslab_slab *slab,
-			 struct kslab_map_cursor *cursor, unsigned long *bits,
-			 unsigned long *index)
+static bool given_ahead(const struct kslab_cache *cache,
+			const struct kslab_slab *slab,
+			struct kslab_map_cursor *cursor)
 {
-	unsigned long i, words = kslab_map_words(cache->objs_per_slab);
+	unsigned long words = kslab_map_words(cache->objs_per_slab);
 
-	for (i = cursor->word; i < words; i++) {
-		*bits = map_get(cache, slab, i);
-		if (*bits) {
-			cursor->word = i;
-			*index = i * KSLAB_MAP_BITS +
-				 (unsigned long)__builtin_ctzl(*bits);
+	for (; cursor->word < words; cursor->word++)
+		if (kslab_map_get(cache, slab, cursor->word))
 			return true;
-		}
-	}
-	cursor->word = words;
 	return false;
 }
 
@@ -401,11 +381,11 @@ unsigned int kslab_map_take(const struct kslab_cache *cache,
 			    struct kslab_slab *slab,
 			    struct kslab_map_cursor *cursor, bool *first)
 {
-	unsigned long bits, index, fresh;
+	unsigned long fresh;
 	unsigned int given;
 
-	/* lowest_given() leaves the cursor on the word that holds one. */
-	*first = !(lowest_given(cache, slab, cursor, &bits, &index) &&
+	/* given_ahead() leaves the cursor on the word that holds one. */
+	*first = !(given_ahead(cache, slab, cursor) &&
 		   kslab_map_take_given(cache, slab, cursor, &given));
 	if (!*first)
 		return given;
@@ -432,11 +412,10 @@ unsigned int kslab_map_window_ahead(const struct kslab_cache *cache,
 {
 	const struct kslab_shuffle_shape *shape = &cache->shuffle;
 	unsigned long per = shape->per_window, pos = kslab_map_fresh(cache, slab);
-	unsigned long bits, index;
 
 	if (!per || pos + per > shape->windows * per ||
 	    pos != window_of(shape, pos) * per ||
-	    lowest_given(cache, slab, cursor, &bits, &index))
+	    given_ahead(cache, slab, cursor))
 		return 0;
 	return (unsigned int)per;
 }
