@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Userspace port: NUMA nodes. How many nodes there are and which CPU
- * belongs to which, from sysfs, read once; and the placement of a chunk
- * on its node with mbind(). On a system with one node all of it is
+ * belongs to which, read once: from sysfs, or from one get_mempolicy()
+ * call where the process may use node 0 alone; and the placement of a
+ * chunk on its node with mbind(). On a system with one node all of it is
  * nothing: kslab_nr_nodes() is 1 and no chunk is bound.
  *
  * KSLAB_NUMA_FAKE=<n> (2 to KSLAB_MAX_NODES) pretends the CPUs are dealt
@@ -22,7 +23,10 @@
 #include "../mm/port.h"
 #include "port-internal.h"
 
-#define MPOL_PREFERRED	1
+#define MPOL_PREFERRED		1
+#define MPOL_F_MEMS_ALLOWED	(1 << 2)
+/* A node mask of 1,024 bits: the kernel's largest MAX_NUMNODES. */
+#define MEMS_WORDS		(1024 / (8 * sizeof(long)))
 
 /* 0: not asked yet. */
 static unsigned int nr_nodes;
@@ -66,11 +70,38 @@ static void map_cpulist(const char *s, unsigned char *map, unsigned int cpus,
 	}
 }
 
+/*
+ * Whether the process may place memory on node 0 alone (its cpuset's
+ * mems_allowed): then the machine is one node to kslab, whatever else
+ * sysfs lists, since no page can come from another. One system call,
+ * where reading sysfs's list costs a short program's first malloc about
+ * 8 microseconds (its open, read and close). False where the call is
+ * refused (a seccomp filter) or more nodes are allowed.
+ */
+static bool only_node_zero(void)
+{
+	unsigned long mems[MEMS_WORDS] = { 0 };
+	unsigned int i;
+
+	/* The kernel takes one bit fewer than maxnode says: hence the + 1. */
+	if (syscall(SYS_get_mempolicy, NULL, mems,
+		    MEMS_WORDS * 8 * sizeof(long) + 1, NULL,
+		    MPOL_F_MEMS_ALLOWED))
+		return false;
+	for (i = 1; i < MEMS_WORDS; i++)
+		if (mems[i])
+			return false;
+	return mems[0] == 1;
+}
+
 /* The highest node id sysfs lists as possible, plus one. */
 static unsigned int possible_nodes(void)
 {
-	unsigned int n = kslab_sysfs_list_end("/sys/devices/system/node/possible");
+	unsigned int n;
 
+	if (only_node_zero())
+		return 1;
+	n = kslab_sysfs_list_end("/sys/devices/system/node/possible");
 	return n ? n : 1;
 }
 

@@ -174,13 +174,13 @@ static bool arena_reserve(void)
 	}
 	if (!raw)
 		return false;
-	/* Keep the aligned part; the slack was never more than address space. */
+	/*
+	 * The aligned part is the arena. The slack on either side of it (a
+	 * chunk's size in all) stays reserved: it is address space alone,
+	 * and trimming it took two munmap() calls in every process's first
+	 * malloc.
+	 */
 	kslab_arena_base = KSLAB_ALIGN_UP(raw, KSLAB_CHUNK_SIZE);
-	if (kslab_arena_base > raw)
-		munmap((void *)raw, kslab_arena_base - raw);
-	if (raw + KSLAB_CHUNK_SIZE > kslab_arena_base)
-		munmap((void *)(kslab_arena_base + size),
-		       raw + KSLAB_CHUNK_SIZE - kslab_arena_base);
 	kslab_page_words = words;
 	kslab_store_release(&kslab_arena_pages, pages);
 	/*

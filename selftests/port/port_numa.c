@@ -30,6 +30,7 @@
 #define NUMA_OBJS	2000	/* several magazines' worth of 64 bytes */
 #define MPOL_F_NODE	(1 << 0)
 #define MPOL_F_ADDR	(1 << 1)
+#define MPOL_F_MEMS_ALLOWED	(1 << 2)
 
 static bool pin(unsigned int cpu)
 {
@@ -226,7 +227,45 @@ static void test_numa_real_placement(struct ktap_test *t)
 		ktap_diag("one NUMA node: get_mempolicy() not asked, node 0 checked");
 }
 
+/*
+ * The node count, against what the system says: 1 where the process may
+ * place memory on node 0 alone (its cpuset's mems_allowed, which the port
+ * asks with get_mempolicy() before anything else), else the highest
+ * node sysfs lists as possible, plus one, up to KSLAB_MAX_NODES.
+ */
+static void test_numa_node_count(struct ktap_test *t)
+{
+	unsigned long mems[1024 / (8 * sizeof(long))] = { 0 };
+	unsigned int expected = 1, i;
+	bool zero_alone;
+	char list[256];
+	FILE *f;
+
+	zero_alone = !syscall(SYS_get_mempolicy, NULL, mems,
+			      sizeof(mems) * 8 + 1, NULL, MPOL_F_MEMS_ALLOWED) &&
+		     mems[0] == 1;
+	for (i = 1; i < KSLAB_ARRAY_SIZE(mems); i++)
+		zero_alone = zero_alone && !mems[i];
+	f = fopen("/sys/devices/system/node/possible", "r");
+	if (!zero_alone && f && fgets(list, sizeof(list), f)) {
+		const char *last = strrchr(list, '-');
+
+		last = last ? last + 1 : list;
+		if (strrchr(list, ',') > last)
+			last = strrchr(list, ',') + 1;
+		expected = (unsigned int)strtoul(last, NULL, 10) + 1;
+		if (expected > KSLAB_MAX_NODES)
+			expected = KSLAB_MAX_NODES;
+	}
+	if (f)
+		fclose(f);
+	KTAP_EXPECT_EQ(t, kslab_nr_nodes(), expected);
+	ktap_diag("mems_allowed %s node 0 alone: %u node(s)",
+		  zero_alone ? "is" : "is not", expected);
+}
+
 static const struct ktap_case port_numa_cases[] = {
+	{ "numa_node_count", test_numa_node_count },
 	{ "numa_fake_two_nodes", test_numa_fake_two_nodes },
 	{ "numa_real_placement", test_numa_real_placement },
 };
