@@ -226,6 +226,7 @@ static void chunk_setup(struct kslab_chunk *chunk, struct kslab_zone *zone,
 	if (reused) {
 		kslab_memset(chunk->pages, 0, sizeof(chunk->pages));
 		kslab_memset(chunk->populated, 0, sizeof(chunk->populated));
+		kslab_memset(chunk->started, 0, sizeof(chunk->started));
 		kslab_memset(chunk->heads, 0, sizeof(chunk->heads));
 	}
 	chunk->base = base;
@@ -324,29 +325,50 @@ out_unreserve:
 
 /*
  * Populating. A fresh page costs a page fault at its first write, where
- * one step that makes a run of pages resident costs far less a page (the
+ * one step that makes a run of pages resident costs less a page (the
  * page source's populate). A small block is written soon after it is
  * handed out (a slab's header and objects), and the blocks after it in
  * its group are the next small ones handed out: a fresh chunk's blocks go
- * from its start upward, each split keeping its lower half. So the first
+ * from its start upward, each split keeping its lower half. So the second
  * block of one page out of a group since the chunk came, or since a
  * discard took the group's memory back, populates the whole group; so
  * does one of up to KSLAB_POPULATE_ORDER whose caller says, with
- * __GFP_WRITE, that all of it is written soon. A multi-page slab's
- * objects go out a page's worth at a time, so the slab layer says that
- * only for a cache's slabs after its first (mm/slab.c): a class a program
- * uses once keeps just the pages it touched. Such a block without the
- * flag has its first page populated alone, since whoever takes a block
- * writes its start (a slab's header or first objects): its group stays
- * unmarked, and the page is marked in chunk->heads, so that the block
- * freed and taken again makes no call. Larger blocks are left to their
- * page faults: a large kmalloc may be written only in part.
+ * __GFP_WRITE, that all of it is written soon. The first such block has
+ * its own page populated alone and marks the group started: a program
+ * that takes one small block in a group, as a short one takes its first,
+ * does not pay for seven pages nothing writes, and one that goes on pays
+ * a second call for the group. A multi-page slab's objects go out a
+ * page's worth at a time, so the slab layer says __GFP_WRITE only for a
+ * cache's slabs after its first (mm/slab.c): a class a program uses once
+ * keeps just the pages it touched. Such a block without the flag has its
+ * first page populated alone too, since whoever takes a block writes its
+ * start (a slab's header or first objects), and leaves its group as it
+ * was. A page populated alone is marked in chunk->heads, so that its
+ * block freed and taken again makes no call. Larger blocks are left to
+ * their page faults: a large kmalloc may be written only in part.
  */
 enum populate_span {
 	POPULATE_NONE,
 	POPULATE_GROUP,
 	POPULATE_FIRST_PAGE,
 };
+
+/* Bit @n of one of a chunk's bitmaps (a group's, or a page's). */
+static bool chunk_bit(const unsigned long *map, unsigned long n)
+{
+	return map[n / KSLAB_GROUP_WORD_BITS] &
+	       (1UL << (n % KSLAB_GROUP_WORD_BITS));
+}
+
+static void chunk_mark(unsigned long *map, unsigned long n, bool on)
+{
+	unsigned long bit = 1UL << (n % KSLAB_GROUP_WORD_BITS);
+
+	if (on)
+		map[n / KSLAB_GROUP_WORD_BITS] |= bit;
+	else
+		map[n / KSLAB_GROUP_WORD_BITS] &= ~bit;
+}
 
 /* Under the zone lock: what to populate for @page, now marked as populated. */
 static enum populate_span group_claim(const struct kslab_zone *zone,
@@ -355,22 +377,20 @@ static enum populate_span group_claim(const struct kslab_zone *zone,
 {
 	struct kslab_chunk *chunk = kslab_page_chunk(page);
 	unsigned long group = page->index >> KSLAB_POPULATE_ORDER;
-	unsigned long *word = &chunk->populated[group / KSLAB_GROUP_WORD_BITS];
-	unsigned long bit = 1UL << (group % KSLAB_GROUP_WORD_BITS);
 
 	if (order > KSLAB_POPULATE_ORDER || !zone->source->populate ||
-	    (*word & bit))
+	    chunk_bit(chunk->populated, group) ||
+	    chunk_bit(chunk->heads, page->index))
 		return POPULATE_NONE;
-	if (order && !(gfp & __GFP_WRITE)) {
-		word = &chunk->heads[page->index / KSLAB_GROUP_WORD_BITS];
-		bit = 1UL << (page->index % KSLAB_GROUP_WORD_BITS);
-		if (*word & bit)
-			return POPULATE_NONE;
-		*word |= bit;
-		return POPULATE_FIRST_PAGE;
+	if (gfp & __GFP_WRITE ||
+	    (!order && chunk_bit(chunk->started, group))) {
+		chunk_mark(chunk->populated, group, true);
+		return POPULATE_GROUP;
 	}
-	*word |= bit;
-	return POPULATE_GROUP;
+	if (!order)
+		chunk_mark(chunk->started, group, true);
+	chunk_mark(chunk->heads, page->index, true);
+	return POPULATE_FIRST_PAGE;
 }
 
 /* Under the zone lock: the block of @order at @page lost its memory. */
@@ -381,14 +401,14 @@ static void groups_forget(const struct kslab_page *page, unsigned int order)
 	unsigned long end = group + 1, i;
 
 	for (i = page->index; i < page->index + (1UL << order); i++)
-		chunk->heads[i / KSLAB_GROUP_WORD_BITS] &=
-			~(1UL << (i % KSLAB_GROUP_WORD_BITS));
+		chunk_mark(chunk->heads, i, false);
 	if (order > KSLAB_POPULATE_ORDER)
 		end = group + (1UL << (order - KSLAB_POPULATE_ORDER));
 
-	for (; group < end; group++)
-		chunk->populated[group / KSLAB_GROUP_WORD_BITS] &=
-			~(1UL << (group % KSLAB_GROUP_WORD_BITS));
+	for (; group < end; group++) {
+		chunk_mark(chunk->populated, group, false);
+		chunk_mark(chunk->started, group, false);
+	}
 }
 
 /*

@@ -69,6 +69,8 @@ struct kslab_chunk {
 	struct kslab_list_head node;	/* zone->chunks, or zone->spare_descs */
 	/* Groups populated since granted or last discarded; zone->lock */
 	unsigned long populated[KSLAB_CHUNK_GROUPS / KSLAB_GROUP_WORD_BITS];
+	/* Groups a one-page block had its page populated alone in; zone->lock */
+	unsigned long started[KSLAB_CHUNK_GROUPS / KSLAB_GROUP_WORD_BITS];
 	/* Pages populated alone, each a block's first; zone->lock */
 	unsigned long heads[KSLAB_CHUNK_PAGES / KSLAB_GROUP_WORD_BITS];
 	struct kslab_page pages[KSLAB_CHUNK_PAGES];

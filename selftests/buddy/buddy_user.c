@@ -326,25 +326,33 @@ static void test_pagemap_refuses_taken_slot(struct ktap_test *t)
 
 /*
  * In a fresh process with 4 KiB pages: the first page of a new zone's
- * chunk, unwritten; print how many pages of its group and of the next
- * group are resident, and of its descriptor's head and the rest.
+ * chunk, unwritten; print how many pages of its group are resident, then
+ * how many once a second page is taken, and of the next group, and of
+ * the chunk descriptor's head and the rest.
  */
 static int populate_resident(void)
 {
 	struct kslab_zone *zone = kslab_zone_create("populate-env", NULL);
 	void *page = zone ? kslab_zone_alloc_pages(zone, GFP_KERNEL, 0) : NULL;
+	unsigned long alone;
+	void *second;
 	char *desc;
 
 	if (!page) {
 		printf("no page\n");
 		return 1;
 	}
+	alone = resident_pages(page, GROUP_BYTES);
+	second = kslab_zone_alloc_pages(zone, GFP_KERNEL, 0);
 	desc = (char *)kslab_page_chunk(kslab_virt_to_page(page));
-	printf("%lu %lu desc %lu %lu\n", resident_pages(page, GROUP_BYTES),
+	printf("%lu %lu %lu desc %lu %lu\n", alone,
+	       resident_pages(page, GROUP_BYTES),
 	       resident_pages((char *)page + GROUP_BYTES, GROUP_BYTES),
 	       resident_pages(desc, DESC_HEAD_BYTES),
 	       resident_pages(desc + DESC_HEAD_BYTES,
 			      DESC_BYTES - DESC_HEAD_BYTES));
+	if (second)
+		kslab_free_pages(second, 0);
 	kslab_free_pages(page, 0);
 	kslab_zone_destroy(zone);
 	return 0;
@@ -352,10 +360,11 @@ static int populate_resident(void)
 
 /*
  * The environment's page source populates: a chunk's first block makes
- * its whole group resident before anything writes it, and only its group.
- * The chunk's fresh descriptor has the head its first split writes in
- * scattered places populated in one step, and only the head: of its
- * pages, the split itself writes all but one (mm/buddy.c, zone_grow()).
+ * its own page resident before anything writes it, and the second block
+ * the whole group, and only its group. The chunk's fresh descriptor has
+ * the head its first split writes in scattered places populated in one
+ * step, and only the head: of its pages, the split itself writes all but
+ * one (mm/buddy.c, zone_grow()).
  */
 static void test_populate_makes_resident(struct ktap_test *t)
 {
@@ -363,11 +372,11 @@ static void test_populate_makes_resident(struct ktap_test *t)
 	char expected[64];
 	struct capture c;
 
-	snprintf(expected, sizeof(expected), "%lu 0 desc %lu 0\n", GROUP_PAGES,
-		 DESC_HEAD_BYTES / KSLAB_PAGE_SIZE);
+	snprintf(expected, sizeof(expected), "1 %lu 0 desc %lu 0\n",
+		 GROUP_PAGES, DESC_HEAD_BYTES / KSLAB_PAGE_SIZE);
 	KTAP_ASSERT(t, capture_self(&c, POPULATE_ARG, envp));
 	ktap_check(t, !strcmp(c.out, expected), __FILE__, __LINE__,
-		   "resident pages of the group, the next and the descriptor: %s %s",
+		   "resident pages of the group, alone and after a second block, the next group and the descriptor: %s %s",
 		   c.out, c.err);
 }
 
