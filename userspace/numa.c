@@ -15,6 +15,7 @@
  * second maker builds the same answer and its map is simply not used.
  * Nothing here allocates through kslab (it runs inside malloc).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -81,12 +82,16 @@ static void map_cpulist(const char *s, unsigned char *map, unsigned int cpus,
 static bool only_node_zero(void)
 {
 	unsigned long mems[MEMS_WORDS] = { 0 };
+	int saved = errno;	/* a malloc that succeeds leaves errno alone */
 	unsigned int i;
+	long refused;
 
 	/* The kernel takes one bit fewer than maxnode says: hence the + 1. */
-	if (syscall(SYS_get_mempolicy, NULL, mems,
-		    MEMS_WORDS * 8 * sizeof(long) + 1, NULL,
-		    MPOL_F_MEMS_ALLOWED))
+	refused = syscall(SYS_get_mempolicy, NULL, mems,
+			  MEMS_WORDS * 8 * sizeof(long) + 1, NULL,
+			  MPOL_F_MEMS_ALLOWED);
+	errno = saved;
+	if (refused)
 		return false;
 	for (i = 1; i < MEMS_WORDS; i++)
 		if (mems[i])
@@ -94,7 +99,10 @@ static bool only_node_zero(void)
 	return mems[0] == 1;
 }
 
-/* The highest node id sysfs lists as possible, plus one. */
+/*
+ * 1 where the process may use node 0 alone, else the highest node id
+ * sysfs lists as possible, plus one.
+ */
 static unsigned int possible_nodes(void)
 {
 	unsigned int n;

@@ -36,6 +36,8 @@ int main(int argc, char **argv)
 		return thp_probe_main();
 	if (argc > 1 && !strcmp(argv[1], NUMA_PROBE_ARG))
 		return numa_probe_main();
+	if (argc > 1 && !strcmp(argv[1], NUMA_REFUSED_ARG))
+		return numa_refused_main();
 	if (argc > 1 && !strcmp(argv[1], RCU_LOAD_PROBE_ARG))
 		return rcu_load_probe_main();
 	if (argc > 1 && !strcmp(argv[1], PERCPU_FAULT_PROBE_ARG))

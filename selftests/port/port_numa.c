@@ -13,10 +13,15 @@
  * get_mempolicy() where the system has more than one node, and is skipped
  * where it has one.
  */
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -228,44 +233,105 @@ static void test_numa_real_placement(struct ktap_test *t)
 }
 
 /*
+ * The highest node sysfs lists as possible, plus one, up to
+ * KSLAB_MAX_NODES; 1 if it cannot be read.
+ */
+static unsigned int sysfs_nodes(void)
+{
+	FILE *f = fopen("/sys/devices/system/node/possible", "r");
+	unsigned int nodes = 1;
+	char list[256];
+
+	if (f && fgets(list, sizeof(list), f)) {
+		const char *last = strrchr(list, '-');
+
+		last = last ? last + 1 : list;
+		if (strrchr(list, ',') > last)
+			last = strrchr(list, ',') + 1;
+		nodes = (unsigned int)strtoul(last, NULL, 10) + 1;
+		if (nodes > KSLAB_MAX_NODES)
+			nodes = KSLAB_MAX_NODES;
+	}
+	if (f)
+		fclose(f);
+	return nodes;
+}
+
+/*
  * The node count, against what the system says: 1 where the process may
  * place memory on node 0 alone (its cpuset's mems_allowed, which the port
- * asks with get_mempolicy() before anything else), else the highest
- * node sysfs lists as possible, plus one, up to KSLAB_MAX_NODES.
+ * asks with get_mempolicy() before anything else), else sysfs's count.
  */
 static void test_numa_node_count(struct ktap_test *t)
 {
 	unsigned long mems[1024 / (8 * sizeof(long))] = { 0 };
-	unsigned int expected = 1, i;
+	unsigned int expected, i;
 	bool zero_alone;
-	char list[256];
-	FILE *f;
 
 	zero_alone = !syscall(SYS_get_mempolicy, NULL, mems,
 			      sizeof(mems) * 8 + 1, NULL, MPOL_F_MEMS_ALLOWED) &&
 		     mems[0] == 1;
 	for (i = 1; i < KSLAB_ARRAY_SIZE(mems); i++)
 		zero_alone = zero_alone && !mems[i];
-	f = fopen("/sys/devices/system/node/possible", "r");
-	if (!zero_alone && f && fgets(list, sizeof(list), f)) {
-		const char *last = strrchr(list, '-');
-
-		last = last ? last + 1 : list;
-		if (strrchr(list, ',') > last)
-			last = strrchr(list, ',') + 1;
-		expected = (unsigned int)strtoul(last, NULL, 10) + 1;
-		if (expected > KSLAB_MAX_NODES)
-			expected = KSLAB_MAX_NODES;
-	}
-	if (f)
-		fclose(f);
+	expected = zero_alone ? 1 : sysfs_nodes();
 	KTAP_EXPECT_EQ(t, kslab_nr_nodes(), expected);
 	ktap_diag("mems_allowed %s node 0 alone: %u node(s)",
 		  zero_alone ? "is" : "is not", expected);
 }
 
+/*
+ * In a fresh process, under a seccomp filter that refuses get_mempolicy()
+ * with EPERM, as a sandbox may: print the node count the port finds, and
+ * whether errno came through the asking as it was.
+ */
+int numa_refused_main(void)
+{
+	struct sock_filter refuse[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_get_mempolicy, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = KSLAB_ARRAY_SIZE(refuse),
+		.filter = refuse,
+	};
+	unsigned int nodes;
+	int kept;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) {
+		printf("no filter: %s\n", strerror(errno));
+		return 1;
+	}
+	errno = EILSEQ;
+	nodes = kslab_nr_nodes();
+	kept = errno == EILSEQ;
+	printf("nodes=%u kept=%d\n", nodes, kept);
+	return 0;
+}
+
+/*
+ * A process that may not ask get_mempolicy() counts the nodes from sysfs,
+ * and the refused call leaves errno as the program left it.
+ */
+static void test_numa_count_refused(struct ktap_test *t)
+{
+	unsigned int nodes;
+	struct capture c;
+	int kept;
+
+	KTAP_ASSERT(t, capture_self(&c, NUMA_REFUSED_ARG, environ));
+	if (!PROBE_ANSWER(t, &c, 2, "nodes=%u kept=%d", &nodes, &kept))
+		return;
+	KTAP_EXPECT_EQ(t, nodes, sysfs_nodes());
+	KTAP_EXPECT_EQ(t, kept, 1);
+}
+
 static const struct ktap_case port_numa_cases[] = {
 	{ "numa_node_count", test_numa_node_count },
+	{ "numa_count_refused", test_numa_count_refused },
 	{ "numa_fake_two_nodes", test_numa_fake_two_nodes },
 	{ "numa_real_placement", test_numa_real_placement },
 };

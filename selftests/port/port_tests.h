@@ -33,6 +33,8 @@ int mode_probe_main(bool threads);		/* port_cpu.c */
 int thp_probe_main(void);			/* port_thp.c */
 #define NUMA_PROBE_ARG		"--numa-probe"
 int numa_probe_main(void);			/* port_numa.c */
+#define NUMA_REFUSED_ARG	"--numa-refused"
+int numa_refused_main(void);			/* port_numa.c */
 #define RCU_LOAD_PROBE_ARG	"--rcu-load-probe"
 int rcu_load_probe_main(void);			/* port_rcu.c */
 #define PERCPU_FAULT_PROBE_ARG	"--percpu-fault-probe"
