@@ -19,7 +19,12 @@
  * goes to that node's slabs (kslab_cache_alloc_node()).
  *
  * An empty CPU cache holds empty_magazine, whose capacity is 0, so the
- * fast paths need no NULL test: every check against it misses.
+ * fast paths need no NULL test: every check against it misses. A CPU
+ * cache starts all zero, as per-CPU memory comes (mm/port.h): its zero
+ * state word refuses every pop and push as the empty sentinel's does, and
+ * the CPU's first slow path puts the sentinel in place of its NULLs
+ * (cpu_harvest()). So making a cache writes nothing on any CPU, and a CPU
+ * no thread of the program runs on keeps its pages untouched.
  *
  * Slab-layer work and magazine allocation may sleep in the kernel, so it
  * happens outside the per-CPU section; the result goes to the depot and
@@ -320,10 +325,13 @@ static struct kslab_magazine *depot_spare(struct kslab_cache *cache)
 	size = depot->magazine_size;
 	per_mag = (unsigned long)size * cache->size;
 	cap = KSLAB_DEPOT_FULL_BYTES / (per_mag ? per_mag : 1);
-	if (cap < 2UL * kslab_nr_cpus())
-		cap = 2UL * kslab_nr_cpus();
 	outgrown = depot_detach_outgrown(depot);
-	if (depot->nr_full >= cap)	/* its objects go home: any node's */
+	/*
+	 * Its objects go home (any node's) past the bound and two full
+	 * magazines a CPU; the CPUs are counted only once the bound is
+	 * reached, which a short program never does.
+	 */
+	if (depot->nr_full >= cap && depot->nr_full >= 2UL * kslab_nr_cpus())
 		mag = depot_pop(depot, true, -1);
 	kslab_spin_unlock(&depot->lock);
 	magazines_release(cache, outgrown);
@@ -488,6 +496,10 @@ void kslab_magazine_divert_all(bool on)
  */
 static void cpu_harvest(struct kslab_cpu_cache *cc)
 {
+	if (kslab_unlikely(!cc->loaded)) {	/* as the cache was made */
+		cc->loaded = &empty_magazine;
+		cc->previous = &empty_magazine;
+	}
 	cpu_state_out(cc);
 	kslab_mag_harvest(cc, cc->loaded);
 	kslab_mag_harvest(cc, cc->previous);
@@ -998,8 +1010,6 @@ void kslab_cache_free_bulk(struct kslab_cache *cache, size_t nr, void **objs)
  */
 int kslab_magazine_init(struct kslab_cache *cache, unsigned int size)
 {
-	unsigned int cpu;
-
 	kslab_spin_init(&cache->depot.lock);
 	cache->depot.magazine_size =
 		magazine_capacity(size ? size :
@@ -1013,17 +1023,9 @@ int kslab_magazine_init(struct kslab_cache *cache, unsigned int size)
 	/* A size asked for is filled whole from the start. */
 	if (size)
 		cache->depot.refills = FIRST_FILLS;
+	/* Zero on every CPU: empty until the CPU's first slow path. */
 	cache->cpu = kslab_meta_percpu_alloc(sizeof(*cache->cpu));
-	if (!cache->cpu)
-		return -1;
-	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++) {
-		struct kslab_cpu_cache *cc = kslab_percpu_ptr(cache->cpu, cpu);
-
-		cc->loaded = &empty_magazine;
-		cc->previous = &empty_magazine;
-		cpu_state_in(cc);
-	}
-	return 0;
+	return cache->cpu ? 0 : -1;
 }
 
 /*
@@ -1035,6 +1037,8 @@ static unsigned long cpu_flush(struct kslab_cache *cache, unsigned int cpu)
 	struct kslab_cpu_cache *cc = kslab_percpu_ptr(cache->cpu, cpu);
 	unsigned long objs;
 
+	if (!cc->loaded)	/* never used on this CPU: nothing to write */
+		return 0;
 	cpu_harvest(cc);
 	objs = kslab_mag_rounds(cc->loaded) + kslab_mag_rounds(cc->previous);
 	depot_lock(&cache->depot);
@@ -1204,6 +1208,10 @@ static void cpu_stats_add(unsigned int cpu, void *arg)
 
 	if (walk->only_cpu != KSLAB_ALL_CPUS && walk->only_cpu != cpu)
 		return;
+	if (!cc->loaded) {	/* no magazine on this CPU yet: no rounds */
+		add_cpu_counters(&walk->stats->magazine, &cc->counts);
+		return;
+	}
 	cpu_harvest(cc);
 	add_cpu_counters(&walk->stats->magazine, &cc->counts);
 	walk->stats->magazine_objs += kslab_mag_rounds(cc->loaded) +

@@ -3,12 +3,13 @@
  * Userspace port: CPU ids, per-CPU storage and exclusive per-CPU sections.
  *
  * Per-CPU storage is one region reserved at first use: KSLAB_PERCPU_UNIT
- * bytes per possible CPU, mapped MAP_NORESERVE so only what is touched
- * costs memory. An allocation is a run of 64-byte granules at the same
- * offset in every CPU's unit, found first-fit in a bitmap under a mutex;
- * allocations are rare (one per cache), lookups are a multiply-add. Each
- * CPU's copy of a page the allocations first reach is populated ahead of
- * its zeroing (percpu_populated).
+ * bytes for each CPU id the kernel's CPU mask has room for, mapped
+ * MAP_NORESERVE so only what is touched costs memory. An allocation is a
+ * run of 64-byte granules at the same offset in every CPU's unit, found
+ * first-fit in a bitmap under a mutex; allocations are rare (one per
+ * cache), lookups are a multiply-add. Granules never handed out before
+ * are still the mapping's zeroes on every CPU, so an allocation writes
+ * none of them: a CPU's copy is touched only by what runs on that CPU.
  *
  * Userspace cannot turn preemption off, so an exclusive per-CPU section is
  * a per-CPU lock: a thread that migrates inside the section still holds the
@@ -17,6 +18,7 @@
  *
  * Nothing here calls malloc: this code runs inside the allocator.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -37,6 +39,8 @@
 #define PERCPU_GRANULES		(KSLAB_PERCPU_UNIT / PERCPU_GRANULE)
 #define BITS_PER_WORD		(8 * sizeof(unsigned long))
 #define CPUS_FALLBACK		256
+/* The largest CPU mask asked of the kernel: Debian's NR_CPUS. */
+#define CPUS_MASK_MAX		8192
 /*
  * Spins on a held section lock before sleeping on it: its holder may be
  * off the CPU, and yielding in a loop to every other runnable thread
@@ -47,6 +51,8 @@
 #define CPU_LOCK_SLEEP_NS	1000000L
 
 static unsigned int nr_cpus;
+/* CPU ids the per-CPU region has a unit for; 0 until it is reserved. */
+static unsigned int percpu_room;
 
 static char *percpu_base;
 /*
@@ -58,12 +64,12 @@ static struct {
 	unsigned short len[PERCPU_GRANULES];
 } percpu_map kslab_env_table;
 /*
- * Bytes at the start of every CPU's unit populated ahead of the zeroing
- * that kslab_percpu_alloc() does as first allocations reach each page: a
- * system call a CPU rather than a page fault a CPU (a cache's creation
- * would otherwise take one fault for each CPU of the machine).
+ * Granules from this one on were never handed out: their copies are the
+ * mapping's zeroes on every CPU, and an allocation among them writes
+ * nothing (a cache's creation once zeroed, and populated, its granules
+ * on every CPU of the machine, whether or not a thread ever ran there).
  */
-static unsigned long percpu_populated;
+static unsigned long percpu_fresh_from;
 /*
  * No granule below this one is free: the search starts there, as a
  * process makes a few dozen caches in its first malloc, and a search from
@@ -144,19 +150,43 @@ unsigned int kslab_sysfs_list_end(const char *path)
 	return parse_cpulist_end(buf);
 }
 
+/*
+ * The CPU ids the kernel's CPU mask has room for, a multiple of 64 at
+ * least as large as any possible id: sched_getaffinity()'s raw return is
+ * the mask's size in bytes. One system call, where sysfs's list of
+ * possible CPUs costs a process's first malloc an open, a read and a
+ * close (about 15 microseconds); 0 if the kernel's mask is larger than
+ * ours or the call is refused.
+ */
+static unsigned int cpu_mask_room(void)
+{
+	unsigned long mask[CPUS_MASK_MAX / BITS_PER_WORD];
+	int saved = errno;	/* a malloc that succeeds leaves errno alone */
+	long bytes = syscall(SYS_sched_getaffinity, 0, sizeof(mask), mask);
+
+	errno = saved;
+	return bytes > 0 ? (unsigned int)bytes * 8 : 0;
+}
+
 static unsigned int possible_cpus(void)
 {
 	unsigned int n = kslab_sysfs_list_end("/sys/devices/system/cpu/possible");
 
+	if (!n)
+		n = cpu_mask_room();
 	return n ? n : CPUS_FALLBACK;
 }
 
 unsigned int kslab_nr_cpus(void)
 {
-	unsigned int n = kslab_load_acquire(&nr_cpus);
+	unsigned int n = kslab_load_acquire(&nr_cpus), room;
 
 	if (kslab_unlikely(!n)) {
 		n = possible_cpus();
+		/* Never past the region: every id is below its room anyway. */
+		room = kslab_load_acquire(&percpu_room);
+		if (room && n > room)
+			n = room;
 		kslab_store_release(&nr_cpus, n);
 	}
 	return n;
@@ -304,19 +334,30 @@ static void percpu_set_mode(struct kslab_cpu_lock *locks)
  */
 static bool percpu_reserve(void)
 {
+	unsigned int room;
 	void *p;
 
 	if (percpu_base)
 		return true;
-	p = mmap(NULL, (size_t)kslab_nr_cpus() * KSLAB_PERCPU_UNIT,
+	/*
+	 * Room for every id the kernel's mask can hold, so that the first
+	 * malloc need not count the possible CPUs: kslab_nr_cpus(), which
+	 * loops over the CPUs ask, is never above it.
+	 */
+	room = cpu_mask_room();
+	if (!room || room < kslab_load_acquire(&nr_cpus))
+		room = kslab_nr_cpus();
+	p = mmap(NULL, (size_t)room * KSLAB_PERCPU_UNIT,
 		 PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return false;
+	kslab_store_release(&percpu_room, room);
 	percpu_base = p;
 	percpu_mark(0, 1, true);
 	percpu_map.len[0] = 1;
 	percpu_free_from = 1;
+	percpu_fresh_from = 1;
 	percpu_set_mode(p);
 	kslab_fork_handlers_register();
 	kslab_store_release(&kslab_cpu_locks, (struct kslab_cpu_lock *)p);
@@ -327,7 +368,7 @@ void *kslab_percpu_alloc(size_t size)
 {
 	unsigned long count = KSLAB_ALIGN_UP(size ? size : 1, PERCPU_GRANULE) /
 			      PERCPU_GRANULE;
-	unsigned long first = PERCPU_GRANULES, from = 0, to = 0, end;
+	unsigned long first = PERCPU_GRANULES, used = 0;
 	unsigned int cpu;
 	char *ptr;
 
@@ -341,27 +382,21 @@ void *kslab_percpu_alloc(size_t size)
 		percpu_map.len[first] = (unsigned short)count;
 		if (first == percpu_free_from)
 			percpu_free_from = first + count;
-		end = KSLAB_ALIGN_UP((first + count) * PERCPU_GRANULE,
-				     KSLAB_PAGE_SIZE);
-		if (end > percpu_populated) {
-			from = percpu_populated;
-			to = end;
-			percpu_populated = end;
-		}
+		/* Only granules handed out before hold anything to clear. */
+		if (first < percpu_fresh_from)
+			used = percpu_fresh_from - first < count ?
+			       percpu_fresh_from - first : count;
+		if (first + count > percpu_fresh_from)
+			percpu_fresh_from = first + count;
 	}
 	kslab_mutex_unlock(&percpu_lock);
 	if (first >= PERCPU_GRANULES)
 		return NULL;
 
 	ptr = percpu_base + first * PERCPU_GRANULE;
-	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++) {
-		if (from < to)
-			kslab_populate_write(kslab_percpu_ptr(percpu_base + from,
-							      cpu),
-					     to - from);
+	for (cpu = 0; used && cpu < kslab_nr_cpus(); cpu++)
 		kslab_memset(kslab_percpu_ptr(ptr, cpu), 0,
-			     count * PERCPU_GRANULE);
-	}
+			     used * PERCPU_GRANULE);
 	return ptr;
 }
 

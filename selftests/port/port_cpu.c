@@ -496,13 +496,15 @@ static void test_percpu_limits(struct ktap_test *t)
 /*
  * The re-executed program: a first per-CPU allocation, then one that
  * reaches a page no allocation reached before; print the page faults the
- * second took in the per-CPU region, or why they could not be counted.
+ * second took in the per-CPU region (or why they could not be counted)
+ * and how many CPUs' copies of that page are resident.
  */
 int percpu_fault_probe_main(void)
 {
 	void *first = kslab_percpu_alloc(64), *next;
-	unsigned long base, faults;
+	unsigned long base, faults, resident = 0;
 	struct fault_sampler s;
+	unsigned int cpu;
 
 	if (!first)
 		return 1;
@@ -514,23 +516,28 @@ int percpu_fault_probe_main(void)
 	base = (unsigned long)kslab_cpu_locks;
 	faults = fault_sampler_close(&s, base,
 				     base + kslab_nr_cpus() * KSLAB_PERCPU_UNIT);
-	printf("cpus=%u next=%d faults=%lu\n", kslab_nr_cpus(), next != NULL,
-	       faults);
+	for (cpu = 0; next && cpu < kslab_nr_cpus(); cpu++)
+		resident += resident_pages(kslab_percpu_ptr(next, cpu),
+					   KSLAB_PAGE_SIZE) != 0;
+	printf("cpus=%u next=%d faults=%lu resident=%lu\n", kslab_nr_cpus(),
+	       next != NULL, faults, resident);
 	kslab_percpu_free(next);
 	kslab_percpu_free(first);
 	return 0;
 }
 
 /*
- * Each CPU's copy of a page that per-CPU allocations reach for the first
- * time is populated in one system call, then zeroed: no page fault a CPU
- * (userspace/cpu.c, percpu_populated). perf counts the faults; where it
- * is refused (kernel.perf_event_paranoid, a seccomp filter) the test
- * fails, saying so: a skip would hide that nothing was shown.
+ * Granules no allocation had before are the mapping's zeroes on every
+ * CPU: an allocation reaching a fresh page writes no CPU's copy of it,
+ * so it takes no page fault and makes nothing resident (userspace/cpu.c,
+ * percpu_fresh_from); a CPU's copy is touched by what runs there. perf
+ * counts the faults; where it is refused (kernel.perf_event_paranoid, a
+ * seccomp filter) the test fails, saying so: a skip would hide that
+ * nothing was shown.
  */
-static void test_percpu_populated_ahead(struct ktap_test *t)
+static void test_percpu_fresh_untouched(struct ktap_test *t)
 {
-	unsigned long faults;
+	unsigned long faults, resident;
 	unsigned int cpus;
 	struct capture c;
 	int next;
@@ -539,12 +546,79 @@ static void test_percpu_populated_ahead(struct ktap_test *t)
 	if (!ktap_check(t, strncmp(c.out, "refused: ", 9), __FILE__, __LINE__,
 			"perf cannot count page faults here: %s", c.out))
 		return;
-	if (!PROBE_ANSWER(t, &c, 3, "cpus=%u next=%d faults=%lu", &cpus, &next,
-			  &faults))
+	if (!PROBE_ANSWER(t, &c, 4, "cpus=%u next=%d faults=%lu resident=%lu",
+			  &cpus, &next, &faults, &resident))
 		return;
 	KTAP_EXPECT_EQ(t, cpus, kslab_nr_cpus());
 	KTAP_EXPECT_EQ(t, next, 1);
 	KTAP_EXPECT_EQ(t, faults, 0);
+	KTAP_EXPECT_EQ(t, resident, 0);
+}
+
+#define CACHE_PROBE_OBJS	300	/* past a first fill: swaps and a refill */
+
+/*
+ * The re-executed program, pinned to the first CPU it may use before
+ * anything of kslab runs: a cache made and used there; print how many
+ * pages of the other CPUs' per-CPU units are resident.
+ */
+int percpu_cache_probe_main(void)
+{
+	static void *objs[CACHE_PROBE_OBJS];
+	struct kslab_cache *cache;
+	unsigned long others = 0;
+	unsigned int cpu, home;
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	for (home = 0; home < CPU_SETSIZE && !CPU_ISSET(home, &set); home++)
+		;
+	CPU_ZERO(&set);
+	CPU_SET(home, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return 1;
+	cache = kslab_cache_create("t-percpu-home", 64, NULL, 0);
+	if (!cache)
+		return 1;
+	for (cpu = 0; cpu < CACHE_PROBE_OBJS; cpu++)
+		objs[cpu] = kslab_cache_alloc(cache, GFP_KERNEL);
+	for (cpu = 0; cpu < CACHE_PROBE_OBJS; cpu++)
+		kslab_cache_free(cache, objs[cpu]);
+	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++)
+		if (cpu != home)
+			others += resident_pages(kslab_percpu_ptr(kslab_cpu_locks,
+								  cpu),
+						 KSLAB_PERCPU_UNIT);
+	printf("cpus=%u home=%u others=%lu lock=%d\n", kslab_nr_cpus(), home,
+	       others, !strcmp(kslab_env_percpu_mode(), "lock"));
+	kslab_cache_destroy(cache);
+	return 0;
+}
+
+/*
+ * A cache's per-CPU caches start zero, empty until each CPU's first slow
+ * path (mm/magazine.c): a program that runs on one CPU makes and uses a
+ * cache without writing, or making resident, a page of any other CPU's
+ * per-CPU unit. In lock mode each CPU's gate is closed as the region is
+ * reserved (userspace/cpu.c), a word on each CPU's first page: those
+ * pages and no more.
+ */
+static void test_percpu_cache_stays_home(struct ktap_test *t)
+{
+	unsigned int cpus, home;
+	unsigned long others;
+	struct capture c;
+	int lock;
+
+	KTAP_ASSERT(t, capture_self(&c, PERCPU_CACHE_PROBE_ARG, environ));
+	if (!PROBE_ANSWER(t, &c, 4, "cpus=%u home=%u others=%lu lock=%d",
+			  &cpus, &home, &others, &lock))
+		return;
+	KTAP_EXPECT_EQ(t, cpus, kslab_nr_cpus());
+	KTAP_EXPECT_EQ(t, others, lock ? cpus - 1 : 0);
+	ktap_diag("%u CPUs, the probe on CPU %u%s", cpus, home,
+		  lock ? ", lock mode" : "");
 }
 
 static const struct ktap_case cpu_cases[] = {
@@ -558,7 +632,8 @@ static const struct ktap_case cpu_cases[] = {
 	{ "percpu_layout", test_percpu_layout },
 	{ "percpu_reuse", test_percpu_reuse },
 	{ "percpu_limits", test_percpu_limits },
-	{ "percpu_populated_ahead", test_percpu_populated_ahead },
+	{ "percpu_fresh_untouched", test_percpu_fresh_untouched },
+	{ "percpu_cache_stays_home", test_percpu_cache_stays_home },
 };
 
 const struct ktap_suite port_cpu_suite = KTAP_SUITE("port-cpu", cpu_cases);
