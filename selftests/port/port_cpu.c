@@ -493,19 +493,68 @@ static void test_percpu_limits(struct ktap_test *t)
 		  PERCPU_PROBE_SIZE);
 }
 
+#define CACHE_PROBE_OBJS	300	/* past a first fill: swaps and a refill */
+
+/* Pin to the first CPU this process may use. Return: it, or -1. */
+static int pin_home(void)
+{
+	cpu_set_t set;
+	int home;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -1;
+	for (home = 0; home < CPU_SETSIZE && !CPU_ISSET(home, &set); home++)
+		;
+	CPU_ZERO(&set);
+	CPU_SET(home, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -1 : home;
+}
+
 /*
- * The re-executed program: a first per-CPU allocation, then one that
- * reaches a page no allocation reached before; print the page faults the
- * second took in the per-CPU region (or why they could not be counted)
- * and how many CPUs' copies of that page are resident.
+ * A cache made, used and destroyed on CPU @home, where the caller runs.
+ * Return: how many pages of the other CPUs' per-CPU units are resident
+ * before the destroy (which visits every CPU); ~0UL if none was made.
+ */
+static unsigned long cache_used_at(unsigned int home)
+{
+	struct kslab_cache *cache = kslab_cache_create("t-percpu-home", 64,
+						       NULL, 0);
+	static void *objs[CACHE_PROBE_OBJS];
+	unsigned long others = 0;
+	unsigned int i;
+
+	if (!cache)
+		return ~0UL;
+	for (i = 0; i < CACHE_PROBE_OBJS; i++)
+		objs[i] = kslab_cache_alloc(cache, GFP_KERNEL);
+	for (i = 0; i < CACHE_PROBE_OBJS; i++)
+		kslab_cache_free(cache, objs[i]);
+	for (i = 0; i < kslab_nr_cpus(); i++)
+		if (i != home)
+			others += resident_pages(kslab_percpu_ptr(kslab_cpu_locks,
+								  i),
+						 KSLAB_PERCPU_UNIT);
+	kslab_cache_destroy(cache);
+	return others;
+}
+
+/*
+ * The re-executed program, pinned to one CPU before anything of kslab
+ * runs: a first per-CPU allocation, then one that reaches a page no
+ * allocation reached before; print the page faults the second took in
+ * the per-CPU region (or why they could not be counted), how many CPUs'
+ * copies of that page are resident, and how many pages of the other
+ * CPUs' units are once a cache was made and used on this CPU.
  */
 int percpu_fault_probe_main(void)
 {
-	void *first = kslab_percpu_alloc(64), *next;
-	unsigned long base, faults, resident = 0;
+	unsigned long base, faults, resident = 0, others;
+	int home = pin_home();
 	struct fault_sampler s;
+	void *first, *next;
 	unsigned int cpu;
 
+	first = home < 0 ? NULL : kslab_percpu_alloc(64);
 	if (!first)
 		return 1;
 	if (!fault_sampler_open(&s)) {
@@ -519,8 +568,10 @@ int percpu_fault_probe_main(void)
 	for (cpu = 0; next && cpu < kslab_nr_cpus(); cpu++)
 		resident += resident_pages(kslab_percpu_ptr(next, cpu),
 					   KSLAB_PAGE_SIZE) != 0;
-	printf("cpus=%u next=%d faults=%lu resident=%lu\n", kslab_nr_cpus(),
-	       next != NULL, faults, resident);
+	others = cache_used_at((unsigned int)home);
+	printf("cpus=%u next=%d faults=%lu resident=%lu others=%lu lock=%d\n",
+	       kslab_nr_cpus(), next != NULL, faults, resident, others,
+	       !strcmp(kslab_env_percpu_mode(), "lock"));
 	kslab_percpu_free(next);
 	kslab_percpu_free(first);
 	return 0;
@@ -530,95 +581,35 @@ int percpu_fault_probe_main(void)
  * Granules no allocation had before are the mapping's zeroes on every
  * CPU: an allocation reaching a fresh page writes no CPU's copy of it,
  * so it takes no page fault and makes nothing resident (userspace/cpu.c,
- * percpu_fresh_from); a CPU's copy is touched by what runs there. perf
- * counts the faults; where it is refused (kernel.perf_event_paranoid, a
- * seccomp filter) the test fails, saying so: a skip would hide that
+ * percpu_fresh_from). And a cache's per-CPU caches start zero, empty
+ * until each CPU's first slow path (mm/magazine.c): a program that runs
+ * on one CPU makes and uses a cache without writing a page of any other
+ * CPU's unit. In lock mode each CPU's gate is closed as the region is
+ * reserved, a word on each CPU's first page: those pages and no more.
+ * perf counts the faults; where it is refused (kernel.perf_event_paranoid,
+ * a seccomp filter) the test fails, saying so: a skip would hide that
  * nothing was shown.
  */
 static void test_percpu_fresh_untouched(struct ktap_test *t)
 {
-	unsigned long faults, resident;
+	unsigned long faults, resident, others;
 	unsigned int cpus;
 	struct capture c;
-	int next;
+	int next, lock;
 
 	KTAP_ASSERT(t, capture_self(&c, PERCPU_FAULT_PROBE_ARG, environ));
 	if (!ktap_check(t, strncmp(c.out, "refused: ", 9), __FILE__, __LINE__,
 			"perf cannot count page faults here: %s", c.out))
 		return;
-	if (!PROBE_ANSWER(t, &c, 4, "cpus=%u next=%d faults=%lu resident=%lu",
-			  &cpus, &next, &faults, &resident))
+	if (!PROBE_ANSWER(t, &c, 6,
+			  "cpus=%u next=%d faults=%lu resident=%lu others=%lu lock=%d",
+			  &cpus, &next, &faults, &resident, &others, &lock))
 		return;
 	KTAP_EXPECT_EQ(t, cpus, kslab_nr_cpus());
 	KTAP_EXPECT_EQ(t, next, 1);
 	KTAP_EXPECT_EQ(t, faults, 0);
 	KTAP_EXPECT_EQ(t, resident, 0);
-}
-
-#define CACHE_PROBE_OBJS	300	/* past a first fill: swaps and a refill */
-
-/*
- * The re-executed program, pinned to the first CPU it may use before
- * anything of kslab runs: a cache made and used there; print how many
- * pages of the other CPUs' per-CPU units are resident.
- */
-int percpu_cache_probe_main(void)
-{
-	static void *objs[CACHE_PROBE_OBJS];
-	struct kslab_cache *cache;
-	unsigned long others = 0;
-	unsigned int cpu, home;
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return 1;
-	for (home = 0; home < CPU_SETSIZE && !CPU_ISSET(home, &set); home++)
-		;
-	CPU_ZERO(&set);
-	CPU_SET(home, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		return 1;
-	cache = kslab_cache_create("t-percpu-home", 64, NULL, 0);
-	if (!cache)
-		return 1;
-	for (cpu = 0; cpu < CACHE_PROBE_OBJS; cpu++)
-		objs[cpu] = kslab_cache_alloc(cache, GFP_KERNEL);
-	for (cpu = 0; cpu < CACHE_PROBE_OBJS; cpu++)
-		kslab_cache_free(cache, objs[cpu]);
-	for (cpu = 0; cpu < kslab_nr_cpus(); cpu++)
-		if (cpu != home)
-			others += resident_pages(kslab_percpu_ptr(kslab_cpu_locks,
-								  cpu),
-						 KSLAB_PERCPU_UNIT);
-	printf("cpus=%u home=%u others=%lu lock=%d\n", kslab_nr_cpus(), home,
-	       others, !strcmp(kslab_env_percpu_mode(), "lock"));
-	kslab_cache_destroy(cache);
-	return 0;
-}
-
-/*
- * A cache's per-CPU caches start zero, empty until each CPU's first slow
- * path (mm/magazine.c): a program that runs on one CPU makes and uses a
- * cache without writing, or making resident, a page of any other CPU's
- * per-CPU unit. In lock mode each CPU's gate is closed as the region is
- * reserved (userspace/cpu.c), a word on each CPU's first page: those
- * pages and no more.
- */
-static void test_percpu_cache_stays_home(struct ktap_test *t)
-{
-	unsigned int cpus, home;
-	unsigned long others;
-	struct capture c;
-	int lock;
-
-	KTAP_ASSERT(t, capture_self(&c, PERCPU_CACHE_PROBE_ARG, environ));
-	if (!PROBE_ANSWER(t, &c, 4, "cpus=%u home=%u others=%lu lock=%d",
-			  &cpus, &home, &others, &lock))
-		return;
-	KTAP_EXPECT_EQ(t, cpus, kslab_nr_cpus());
 	KTAP_EXPECT_EQ(t, others, lock ? cpus - 1 : 0);
-	ktap_diag("%u CPUs, the probe on CPU %u%s", cpus, home,
-		  lock ? ", lock mode" : "");
 }
 
 static const struct ktap_case cpu_cases[] = {
@@ -633,7 +624,6 @@ static const struct ktap_case cpu_cases[] = {
 	{ "percpu_reuse", test_percpu_reuse },
 	{ "percpu_limits", test_percpu_limits },
 	{ "percpu_fresh_untouched", test_percpu_fresh_untouched },
-	{ "percpu_cache_stays_home", test_percpu_cache_stays_home },
 };
 
 const struct ktap_suite port_cpu_suite = KTAP_SUITE("port-cpu", cpu_cases);

@@ -42,7 +42,5 @@ int main(int argc, char **argv)
 		return rcu_load_probe_main();
 	if (argc > 1 && !strcmp(argv[1], PERCPU_FAULT_PROBE_ARG))
 		return percpu_fault_probe_main();
-	if (argc > 1 && !strcmp(argv[1], PERCPU_CACHE_PROBE_ARG))
-		return percpu_cache_probe_main();
 	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
 }

@@ -39,8 +39,6 @@ int numa_refused_main(void);			/* port_numa.c */
 int rcu_load_probe_main(void);			/* port_rcu.c */
 #define PERCPU_FAULT_PROBE_ARG	"--percpu-fault-probe"
 int percpu_fault_probe_main(void);		/* port_cpu.c */
-#define PERCPU_CACHE_PROBE_ARG	"--percpu-cache-probe"
-int percpu_cache_probe_main(void);		/* port_cpu.c */
 
 /* Stress threads (port_fixtures.c) */
 #define STRESS_THREADS		8
