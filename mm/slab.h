@@ -296,6 +296,7 @@ static inline bool kslab_map_give(const struct kslab_cache *cache,
 	kslab_map_set(cache, slab, i, bits | bit);
 	return true;
 }
+
 unsigned long kslab_map_free_count(const struct kslab_cache *cache,
 				   const struct kslab_slab *slab);
 

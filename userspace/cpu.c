@@ -51,8 +51,6 @@
 #define CPU_LOCK_SLEEP_NS	1000000L
 
 static unsigned int nr_cpus;
-/* CPU ids the per-CPU region has a unit for; 0 until it is reserved. */
-static unsigned int percpu_room;
 
 static char *percpu_base;
 /*
@@ -179,14 +177,10 @@ static unsigned int possible_cpus(void)
 
 unsigned int kslab_nr_cpus(void)
 {
-	unsigned int n = kslab_load_acquire(&nr_cpus), room;
+	unsigned int n = kslab_load_acquire(&nr_cpus);
 
 	if (kslab_unlikely(!n)) {
 		n = possible_cpus();
-		/* Never past the region: every id is below its room anyway. */
-		room = kslab_load_acquire(&percpu_room);
-		if (room && n > room)
-			n = room;
 		kslab_store_release(&nr_cpus, n);
 	}
 	return n;
@@ -341,18 +335,19 @@ static bool percpu_reserve(void)
 		return true;
 	/*
 	 * Room for every id the kernel's mask can hold, so that the first
-	 * malloc need not count the possible CPUs: kslab_nr_cpus(), which
-	 * loops over the CPUs ask, is never above it.
+	 * malloc need not count the possible CPUs. kslab_nr_cpus(), which
+	 * loops over the CPUs ask, is never above it: the possible CPUs are
+	 * what the kernel sizes its mask by, and it counts by the mask where
+	 * sysfs cannot be read.
 	 */
 	room = cpu_mask_room();
-	if (!room || room < kslab_load_acquire(&nr_cpus))
+	if (!room)
 		room = kslab_nr_cpus();
 	p = mmap(NULL, (size_t)room * KSLAB_PERCPU_UNIT,
 		 PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return false;
-	kslab_store_release(&percpu_room, room);
 	percpu_base = p;
 	percpu_mark(0, 1, true);
 	percpu_map.len[0] = 1;

@@ -32,9 +32,8 @@
  * Populating (MADV_POPULATE_WRITE) makes a run about to be written
  * resident in one step: a small block's group of pages or first page, a
  * page of metadata as carving reaches it, the part of larger metadata
- * mm/ asks for (a chunk descriptor's head), each CPU's copy of a per-CPU
- * page as allocations first reach it (userspace/cpu.c), and at load the
- * shared objects' .bss.
+ * mm/ asks for (a chunk descriptor's head), and at load the shared
+ * objects' .bss.
  *
  * Slots are handed out under arena_lock; grants are rare (one per 4 MiB).
  * Small metadata shares pages, under the same lock.
@@ -736,7 +735,7 @@ static void populate_now(void *p, size_t size)
 	errno = saved;
 }
 
-void kslab_populate_write(void *p, size_t size)
+static void populate_write(void *p, size_t size)
 {
 	if (!KSLAB_READ_ONCE(populate_refused))
 		populate_now(p, size);
@@ -747,14 +746,14 @@ void kslab_env_chunk_populate(void *p, size_t size)
 	long place = huge_place(p);
 
 	if (place < 0 || !bit_test(SLOT_HUGE, (unsigned long)place))
-		kslab_populate_write(p, size);
+		populate_write(p, size);
 }
 
 void kslab_env_meta_populate(void *p, size_t size)
 {
 	unsigned long start = KSLAB_ALIGN_DOWN((unsigned long)p, KSLAB_PAGE_SIZE);
 
-	kslab_populate_write((void *)start,
+	populate_write((void *)start,
 			     KSLAB_ALIGN_UP((unsigned long)p + size,
 					    KSLAB_PAGE_SIZE) - start);
 }
@@ -863,7 +862,7 @@ void *kslab_env_meta_alloc(size_t size, gfp_t gfp)
 	if (!p)
 		return NULL;
 	if (!((unsigned long)p & (KSLAB_PAGE_SIZE - 1)))
-		kslab_populate_write(p, KSLAB_PAGE_SIZE);
+		populate_write(p, KSLAB_PAGE_SIZE);
 	kslab_memset(p, 0, bytes);
 	return p;
 }

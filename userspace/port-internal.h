@@ -15,8 +15,6 @@ unsigned int kslab_sysfs_list_end(const char *path);
 /* userspace/pages.c: the arena's slot lock. */
 void kslab_arena_lock(void);
 void kslab_arena_unlock(void);
-/* Make pages resident and writable ahead of their first write. */
-void kslab_populate_write(void *p, size_t size);
 
 /* userspace/print.c: texts kslab writes at exit, in memory of its own. */
 void kslab_write_text(int fd, size_t (*format)(char *buf, size_t size));
