@@ -73,6 +73,14 @@ static unsigned long bit_count(unsigned long x)
 
 /* ---- the shuffle: positions to objects and back ---- */
 
+/* splitmix64's finalizer: every bit of @z moves about half of the result's. */
+static unsigned long bits_mix(unsigned long z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
+	return z ^ (z >> 31);
+}
+
 static void domain_init(struct kslab_shuffle_domain *d, unsigned long n)
 {
 	/* The bits that hold 0..n-1, two at least: each part needs one. */
@@ -111,22 +119,33 @@ void kslab_map_shape_init(struct kslab_cache *cache)
 }
 
 /*
- * A slab's key: the cache's secret and the slab's address. Every give
- * back makes one, so it is one instruction; the rounds tell themselves
- * apart by constants (feistel_f()).
+ * A slab's key: the cache's secret and the slab's address, mixed. Slabs
+ * lie pages apart, so their plain XORs differ only in a few high bits,
+ * and a multiply carries a difference up, never down: two neighbours'
+ * rounds were then near shifts of each other, and their orders alike:
+ * two one-page slabs of 64-byte objects, 4 KiB apart, put half their
+ * objects at the same positions once in 1,000 pairs, 8 KiB apart once
+ * in 150. The mix spreads each address bit over the whole key; the
+ * rounds tell themselves apart by constants (feistel_f()).
  */
 static void shuffle_init(struct kslab_shuffle *sh, const struct kslab_cache *cache,
 			 const struct kslab_slab *slab)
 {
+	sh->key = bits_mix(cache->secret ^ (unsigned long)slab);
 	sh->shape = &cache->shuffle;
-	sh->key = cache->secret ^ (unsigned long)slab;
 	sh->window = ~0UL;
 }
 
 /*
- * The round function: the top @width bits of a multiplicative hash,
- * keyed by the slab's key, by a constant of round @r's own and by
- * @tweak, which tells one window's permutation from another's.
+ * The round function: the top @width bits of a multiplicative hash of
+ * @v and @tweak (which tells one window's permutation from another's),
+ * spread over 64 bits first and then keyed by the slab's key and a
+ * constant of round @r's own. Spread first, the key's bits meet every
+ * bit of the input rather than the few low ones a small @v has, and each
+ * key gives the round a function of its own. Keyed first, many keys gave
+ * the same few functions: with mixed keys still, two such slabs put half
+ * their objects alike once in 6,000 pairs. Now their orders agree as two
+ * random permutations' do (no position alike in 37% of pairs, 1/e).
  */
 static unsigned long feistel_f(const struct kslab_shuffle *sh,
 			       unsigned long tweak, unsigned long v,
@@ -134,7 +153,8 @@ static unsigned long feistel_f(const struct kslab_shuffle *sh,
 {
 	unsigned long round_key = sh->key ^ (KSLAB_GOLDEN * (2 * r + 1));
 
-	return ((v ^ round_key ^ tweak) * KSLAB_GOLDEN) >> (64 - width);
+	return ((((v ^ tweak) * KSLAB_GOLDEN) ^ round_key) * KSLAB_GOLDEN) >>
+	       (64 - width);
 }
 
 /*
@@ -469,9 +489,7 @@ void kslab_map_window_shuffle(const struct kslab_map_cursor *cursor,
 
 	for (i = n; i > 1; i--) {
 		state += KSLAB_GOLDEN;
-		z = (state ^ (state >> 30)) * 0xbf58476d1ce4e5b9UL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
-		z ^= z >> 31;
+		z = bits_mix(state);
 		/* An index below i, from z's top half: unbiased to 2^-16. */
 		j = ((z >> 32) * i) >> 32;
 		t = objs[i - 1];
