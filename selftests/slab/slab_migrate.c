@@ -202,16 +202,15 @@ static void test_counts_survive_harvest(struct ktap_test *t)
 {
 	struct kslab_cache *cache = kslab_cache_create("t-harvest", 64, NULL, 0);
 	struct kslab_cache_stats before, after;
-	cpu_set_t old, one;
 	unsigned long i;
+	unsigned int cpu;
 	void *obj;
 
 	KTAP_ASSERT(t, cache);
-	sched_getaffinity(0, sizeof(old), &old);
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu(), &one);
-	sched_setaffinity(0, sizeof(one), &one);
-
+	if (!test_cpu_pin(t, &cpu)) {
+		kslab_cache_destroy(cache);
+		return;
+	}
 	kslab_cache_free(cache, kslab_cache_alloc(cache, GFP_KERNEL));
 	kslab_cache_stats(cache, &before);
 	for (i = 0; i < HARVEST_PAIRS; i++) {
@@ -219,7 +218,7 @@ static void test_counts_survive_harvest(struct ktap_test *t)
 		kslab_cache_free(cache, obj);
 	}
 	kslab_cache_stats(cache, &after);
-	sched_setaffinity(0, sizeof(old), &old);
+	test_cpu_unpin();
 
 	KTAP_EXPECT_EQ(t, allocs(&after.magazine) - allocs(&before.magazine),
 		       HARVEST_PAIRS);
