@@ -25,7 +25,7 @@
 #define LEAK_ARG	"leak-child"
 #define SIGNAL_ARG	"signal-child"
 #define SAMPLE_ARG	"sample-child"
-/* The sampled child: 32 MiB live, 2 MiB live, 16 MiB come and gone. */
+/* The sampled child: 32 MiB live, 4 MiB live, 16 MiB come and gone. */
 #define SAMPLE_BLOCK	4000	/* 4096 usable */
 #define BIG_BLOCKS	8192
 #define SMALL_BLOCKS	1024
