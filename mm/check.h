@@ -21,9 +21,8 @@
  * Only the first few violations of a check are printed; the count goes on,
  * and kslab_check_done() says how many were held back.
  */
-kslab_printf_fmt(3, 4)
 void kslab_check_problem(const char *owner, unsigned long *problems,
-			 const char *fmt, ...);
+			 const char *fmt, ...) kslab_printf_fmt(3, 4);
 
 /**
  * kslab_check_done() - close a check: report violations held back, if any
@@ -43,8 +42,8 @@ void kslab_check_done(const char *owner, unsigned long problems);
  * length the whole text would have, so the final value tells the caller
  * the size it needs, as snprintf() does.
  */
-kslab_printf_fmt(4, 5)
-size_t kslab_append(char *buf, size_t size, size_t len, const char *fmt, ...);
+size_t kslab_append(char *buf, size_t size, size_t len, const char *fmt, ...)
+	kslab_printf_fmt(4, 5);
 
 void kslab_corrupted(void);
 

@@ -463,7 +463,8 @@ int kslab_shrink_all(void);
  * @large_peak_bytes: the most bytes they held at once so far
  * @in_use_bytes:     what callers hold: the zone's memory less its free
  *                    blocks and free objects, plus the large allocations
- *                    (kslab's own descriptors and magazines included) * @requested_bytes:  internal fragmentation of all caches together
+ *                    (kslab's own descriptors and magazines included)
+ * @requested_bytes:  internal fragmentation of all caches together
  *                    (struct kslab_cache_stats): bytes callers asked for,
  * @padding_waste:    the padding of their strides, and
  * @tail_waste:       the slabs' tails; with @cached_bytes, their free
