@@ -10,6 +10,8 @@
 #                                     pkg-config, which the install test uses,
 #                                     python3-jsonschema, which checks the
 #                                     JSON statistics against their schema,
+#                                     python3-docutils, which parses the
+#                                     documentation,
 #                                     and google-perftools, whose
 #                                     google-pprof reads kslab's heap profiles
 #   scripts/install-deps.sh kernel    the above plus what the kernel tests
@@ -28,7 +30,7 @@
 set -eu
 
 build_pkgs=(gcc g++ make libc6-dev liburcu-dev systemtap-sdt-dev)
-test_pkgs=(python3 python3-jsonschema coreutils valgrind linux-perf pkg-config
+test_pkgs=(python3 python3-jsonschema python3-docutils coreutils valgrind linux-perf pkg-config
 	   man-db google-perftools)
 kernel_pkgs=(linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod dkms)
 debug_kernel_pkgs=(linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils)

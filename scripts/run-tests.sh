@@ -81,6 +81,10 @@ run_program "$(dirname "$0")/check-api.sh" "public API" "KSLAB_BUILD_DIR=$1"
 run_program "$(dirname "$0")/check-install.sh" "make install" \
 	"KSLAB_BUILD_DIR=$1"
 
+# The documentation against the tree: every page parses, every file and
+# function it names exists.
+run_program "$(dirname "$0")/check-docs.py" "documentation"
+
 # KSLAB_STATS=json from programs, against the documented schema.
 run_program "$(dirname "$0")/check-stats-json.sh" "statistics as JSON" \
 	"KSLAB_BUILD_DIR=$1"
