@@ -14,6 +14,7 @@
 EXPORT_SYMBOL_NS_GPL(kslab_env_chunk_grant, KSLAB_INTERNAL);
 EXPORT_SYMBOL_NS_GPL(kslab_env_chunk_take_back, KSLAB_INTERNAL);
 EXPORT_SYMBOL_NS_GPL(kslab_nr_nodes, KSLAB_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kslab_each_cpu_exclusive, KSLAB_INTERNAL);
 EXPORT_SYMBOL_NS_GPL(kslab_env_meta_alloc, KSLAB_INTERNAL);
 EXPORT_SYMBOL_NS_GPL(kslab_env_meta_free, KSLAB_INTERNAL);
 EXPORT_SYMBOL_NS_GPL(kslab_env_page_word, KSLAB_INTERNAL);

@@ -169,7 +169,10 @@ static void each_cpu_ipi(void *info)
  *
  * Online CPUs run @fn themselves from an IPI, where interrupts are off and
  * so no kslab section of theirs can be open; offline CPUs run nothing, so
- * their data is touched directly, with hotplug held off.
+ * their data is touched directly, with hotplug held off. One CPU at a
+ * time, each call waited for: mm/'s functions add into @arg without a
+ * lock (on_each_cpu() ran them all at once, and the statistics walk lost
+ * counts).
  *
  * Context: process context; @fn must not sleep.
  */
@@ -180,10 +183,12 @@ void kslab_each_cpu_exclusive(void (*fn)(unsigned int cpu, void *arg),
 	unsigned int cpu;
 
 	cpus_read_lock();
-	on_each_cpu(each_cpu_ipi, &call, 1);
-	for_each_possible_cpu(cpu)
-		if (!cpu_online(cpu))
+	for_each_possible_cpu(cpu) {
+		if (cpu_online(cpu))
+			smp_call_function_single(cpu, each_cpu_ipi, &call, 1);
+		else
 			fn(cpu, arg);
+	}
 	cpus_read_unlock();
 }
 

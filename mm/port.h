@@ -84,7 +84,8 @@
  *                       CPU id, each inside that CPU's exclusive section,
  *                       so fn may touch that CPU's per-CPU data (kernel: an
  *                       IPI to each online CPU, a direct call for offline
- *                       ones). Process context; fn must not sleep.
+ *                       ones), one call at a time, so fn may add into arg
+ *                       without a lock. Process context; fn must not sleep.
  *   kslab_percpu_alloc(size) / kslab_percpu_free(p) / kslab_percpu_ptr(p, cpu)
  *	zeroed per-CPU storage, one cache-line-aligned copy per CPU id, at
  *	most KSLAB_PERCPU_MAX bytes per allocation. Sections do not nest.

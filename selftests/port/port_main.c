@@ -4,7 +4,8 @@
  * userspace/port.h, userspace/): CPU ids and their sched_getcpu()
  * fallback, exclusive per-CPU sections, per-CPU storage, locks, atomics, the
  * page source, metadata memory, transparent huge pages, line output,
- * reports, assertions and RCU.
+ * reports, assertions and RCU, and the each-CPU walk (port_each_cpu.c,
+ * which the kernel test module runs too).
  * One file a suite; this one holds main(), the fixtures they share are in
  * port_fixtures.c.
  *
@@ -23,7 +24,7 @@ int main(int argc, char **argv)
 	const struct ktap_suite suites[] = {
 		port_cpu_suite, port_sync_suite, port_memory_suite,
 		port_report_suite, port_thp_suite, port_numa_suite,
-		port_rcu_suite,
+		port_rcu_suite, port_each_cpu_suite,
 	};
 
 	if (argc > 1 && !strcmp(argv[1], CPU_PROBE_ARG))

@@ -13,6 +13,7 @@
 #include "../../mm/port.h"
 #include "../ktap.h"
 #include "../process.h"
+#include "port_each_cpu.h"	/* the portable suite */
 
 /* The suites, in the order main() runs them. */
 extern const struct ktap_suite port_cpu_suite;		/* port_cpu.c */

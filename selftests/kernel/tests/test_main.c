@@ -23,6 +23,7 @@
 #include "../../buddy/buddy_tests.h"
 #include "../../fault/fault_tests.h"
 #include "../../kmalloc/kmalloc_tests.h"
+#include "../../port/port_each_cpu.h"
 #include "../../profile/profile_tests.h"
 #include "../../rcu/rcu_tests.h"
 #include "../../region/region_tests.h"
@@ -55,7 +56,7 @@ static int __init kslab_test_init(void)
 		slab_stats_suite, slab_words_suite, slab_sheaf_suite,
 		kmalloc_suite,
 		fault_api_suite, fault_scenarios_suite, rcu_api_suite,
-		region_suite, profile_api_suite,
+		region_suite, profile_api_suite, port_each_cpu_suite,
 	};
 
 	cpumask_var_t saved;
