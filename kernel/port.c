@@ -6,8 +6,11 @@
  *
  * Owns the count of chunks held from the page allocator (and the place
  * where a cap on it is enforced), the per-CPU interrupt state saved by
- * kslab_cpu_enter(), and the queue of vmalloc'd metadata whose free had to
- * be deferred out of atomic context.
+ * kslab_cpu_enter(), the queue of vmalloc'd metadata whose free had to
+ * be deferred out of atomic context, and kslab_each_cpu_lock.
+ *
+ * Lock order: mm/'s mutexes (kslab_caches_lock), then kslab_each_cpu_lock,
+ * then the CPU hotplug lock (cpus_read_lock()).
  */
 #include <linux/bug.h>
 #include <linux/build_bug.h>
@@ -16,6 +19,7 @@
 #include <linux/llist.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/random.h>
@@ -47,13 +51,16 @@
 #endif
 
 /*
- * A chunk is one naturally aligned block of the page allocator. Its order
- * is counted in kernel pages, which need not be kslab's 4 KiB pages.
+ * A chunk is one naturally aligned block of the page allocator, its order
+ * counted in kernel pages: 4 KiB, as kslab's are (asserted below).
  */
 #define KSLAB_CHUNK_KERNEL_ORDER	(KSLAB_CHUNK_SHIFT - PAGE_SHIFT)
 
 static_assert(KSLAB_CHUNK_SHIFT >= PAGE_SHIFT,
 	      "a kslab chunk must be at least one kernel page");
+/* A page word is a kernel page's ->private: one for each kslab page. */
+static_assert(PAGE_SHIFT == KSLAB_PAGE_SHIFT,
+	      "kslab's page words need 4 KiB kernel pages");
 static_assert(KSLAB_CHUNK_KERNEL_ORDER <= KSLAB_KERNEL_TOP_ORDER,
 	      "a kslab chunk must be a single page-allocator block");
 
@@ -154,6 +161,9 @@ struct each_cpu_call {
 	void *arg;
 };
 
+/* Held across one kslab_each_cpu_exclusive() walk; taken before hotplug's. */
+static DEFINE_MUTEX(kslab_each_cpu_lock);
+
 /* Runs in the IPI with interrupts off: no section of this CPU is open. */
 static void each_cpu_ipi(void *info)
 {
@@ -172,7 +182,9 @@ static void each_cpu_ipi(void *info)
  * their data is touched directly, with hotplug held off. One CPU at a
  * time, each call waited for: mm/'s functions add into @arg without a
  * lock (on_each_cpu() ran them all at once, and the statistics walk lost
- * counts).
+ * counts). One walk at a time too, under kslab_each_cpu_lock: an offline
+ * CPU's call has no IPI to make it exclusive, and two walks could both
+ * take its partial RCU batch.
  *
  * Context: process context; @fn must not sleep.
  */
@@ -182,6 +194,7 @@ void kslab_each_cpu_exclusive(void (*fn)(unsigned int cpu, void *arg),
 	struct each_cpu_call call = { .fn = fn, .arg = arg };
 	unsigned int cpu;
 
+	mutex_lock(&kslab_each_cpu_lock);
 	cpus_read_lock();
 	for_each_possible_cpu(cpu) {
 		if (cpu_online(cpu))
@@ -190,6 +203,7 @@ void kslab_each_cpu_exclusive(void (*fn)(unsigned int cpu, void *arg),
 			fn(cpu, arg);
 	}
 	cpus_read_unlock();
+	mutex_unlock(&kslab_each_cpu_lock);
 }
 
 /* ---- page source ---- */
