@@ -20,6 +20,7 @@
 #include <kslab/profile.h>
 
 #include "check.h"
+#include "fault.h"
 #include "profile.h"
 #include "slab.h"
 
@@ -116,10 +117,9 @@ int kslab_sample_tables(unsigned long rate)
 
 	if (buckets)
 		return 0;
-	made = kslab_env_meta_alloc(BUCKETS * sizeof(*buckets), GFP_KERNEL);
-	records = kslab_env_meta_alloc((RECORDS + 1) * sizeof(*records),
-				       GFP_KERNEL);
-	samplers = kslab_env_meta_alloc(cpus * sizeof(*samplers), GFP_KERNEL);
+	made = kslab_meta_alloc(BUCKETS * sizeof(*buckets), GFP_KERNEL);
+	records = kslab_meta_alloc((RECORDS + 1) * sizeof(*records), GFP_KERNEL);
+	samplers = kslab_meta_alloc(cpus * sizeof(*samplers), GFP_KERNEL);
 	if (!made || !records || !samplers)
 		goto fail;
 	for (i = 1; i < RECORDS; i++)

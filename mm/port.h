@@ -131,7 +131,8 @@
  *                                  page (userspace, KSLAB_THP); 0 by
  *                                  default (KSLAB_ENV_DISCARD_ORDER).
  *   kslab_env_meta_alloc(size, gfp) / kslab_env_meta_free(p, size)
- *	zeroed memory for kslab's own descriptors, never from the chunks.
+ *	zeroed memory for kslab's own descriptors, never from the chunks;
+ *	freeing NULL does nothing, so an unwinding path frees all it tried.
  *   kslab_env_large_alloc(size, align, gfp)  memory for one allocation
  *	too large for the buddy allocator, at least @size bytes aligned to
  *	@align (a power of two; KSLAB_PAGE_SIZE at least), zero-filled if

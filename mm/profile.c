@@ -31,6 +31,7 @@
 #include <kslab/profile.h>
 
 #include "check.h"
+#include "fault.h"
 #include "magazine.h"
 #include "profile.h"
 #include "slab.h"
@@ -139,10 +140,10 @@ static int tables_make(void)
 
 	if (kslab_profile_tables)
 		return 0;
-	site_callers = kslab_env_meta_alloc(SITE_SLOTS * sizeof(*site_callers),
-					    GFP_KERNEL);
-	site_counts = kslab_env_meta_alloc(counts, GFP_KERNEL);
-	large = kslab_env_meta_alloc(LARGE_SLOTS * sizeof(*large), GFP_KERNEL);
+	site_callers = kslab_meta_alloc(SITE_SLOTS * sizeof(*site_callers),
+					GFP_KERNEL);
+	site_counts = kslab_meta_alloc(counts, GFP_KERNEL);
+	large = kslab_meta_alloc(LARGE_SLOTS * sizeof(*large), GFP_KERNEL);
 	if (!site_callers || !site_counts || !large)
 		goto fail;
 	site_callers[SITE_FULL] = 1;	/* never a code address */

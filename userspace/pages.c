@@ -871,6 +871,8 @@ void kslab_env_meta_free(void *ptr, size_t size)
 {
 	unsigned int class = meta_class(size);
 
+	if (!ptr)
+		return;
 	if (size > META_SMALL_MAX) {
 		munmap(ptr, KSLAB_ALIGN_UP(size, KSLAB_PAGE_SIZE));
 		return;

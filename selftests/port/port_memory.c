@@ -5,7 +5,8 @@
  * arena's top down, and their memory goes back to the system when given
  * back; every page of a granted chunk
  * has its own word, zero at first, and no other address has one; metadata
- * allocations of every size come zeroed and keep their bytes; large
+ * allocations of every size come zeroed and keep their bytes, and freeing
+ * NULL does nothing; large
  * allocations freed with keep are kept, reused (moved where no run of
  * them fits) and given back, by threads racing too; random
  * words all differ, in a fork()'s child from its parent's too.
@@ -189,6 +190,20 @@ static void test_meta_alloc(struct ktap_test *t)
 		KTAP_EXPECT(t, bytes_are(objs[i], (unsigned char)(i + 1), sizes[i]));
 	for (i = 0; i < n; i++)
 		kslab_env_meta_free(objs[i], sizes[i]);
+}
+
+/* Freeing NULL does nothing, small or large: unwinding paths rely on it. */
+static void test_meta_free_null(struct ktap_test *t)
+{
+	void *meta;
+
+	kslab_env_meta_free(NULL, 24);
+	kslab_env_meta_free(NULL, 65536);
+	/* The small free list is whole: an allocation still comes zeroed. */
+	meta = kslab_env_meta_alloc(24, GFP_KERNEL);
+	if (KTAP_EXPECT(t, meta != NULL))
+		KTAP_EXPECT(t, bytes_are(meta, 0, 24));
+	kslab_env_meta_free(meta, 24);
 }
 
 #define LARGE_BYTES	(KSLAB_CHUNK_SIZE + KSLAB_CHUNK_SIZE / 2)
@@ -485,6 +500,7 @@ static const struct ktap_case memory_cases[] = {
 	{ "chunk_grants_descend", test_chunk_grants_descend },
 	{ "page_words", test_page_words },
 	{ "meta_alloc", test_meta_alloc },
+	{ "meta_free_null", test_meta_free_null },
 	{ "large_kept", test_large_kept },
 	{ "large_kept_moved", test_large_kept_moved },
 	{ "large_kept_moved_zeroed", test_large_kept_moved_zeroed },

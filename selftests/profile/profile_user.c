@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <kslab/fault.h>
 #include <kslab/kmalloc.h>
 
 #include "../../mm/slab.h"
@@ -25,6 +26,7 @@
 #define LEAK_ARG	"leak-child"
 #define SIGNAL_ARG	"signal-child"
 #define SAMPLE_ARG	"sample-child"
+#define TABLES_ARG	"tables-child"
 /* The sampled child: 32 MiB live, 4 MiB live, 16 MiB come and gone. */
 #define SAMPLE_BLOCK	4000	/* 4096 usable */
 #define BIG_BLOCKS	8192
@@ -472,7 +474,53 @@ out:
 	kslab_cache_destroy(early);
 }
 
+/*
+ * The child: each of the tables' allocations failed in turn by the meta
+ * fault point, at the first start and at the first sampling; each call
+ * fails and unwinds what it made, and then, nothing failed, succeeds.
+ * In a fresh process, since the tables are made once. Prints what went
+ * wrong; exits 0 if nothing did.
+ */
+static int tables_child(void)
+{
+	static const char *const nth[] = { "meta:nth=1", "meta:nth=2", "meta:nth=3" };
+	int bad = 0;
+	size_t i;
+
+	for (i = 0; i < KSLAB_ARRAY_SIZE(nth); i++) {
+		kslab_fault_configure(nth[i]);
+		if (kslab_profile_start() != -1)
+			bad += fprintf(stderr, "start with %s: not refused\n", nth[i]) > 0;
+	}
+	kslab_fault_configure("");
+	if (kslab_profile_start() != 0)
+		bad += fprintf(stderr, "start: refused\n") > 0;
+	for (i = 0; i < KSLAB_ARRAY_SIZE(nth); i++) {
+		kslab_fault_configure(nth[i]);
+		if (kslab_profile_sample(16384) != -1)
+			bad += fprintf(stderr, "sample with %s: not refused\n", nth[i]) > 0;
+	}
+	kslab_fault_configure("");
+	if (kslab_profile_sample(16384) != 0)
+		bad += fprintf(stderr, "sample: refused\n") > 0;
+	kslab_profile_sample(0);
+	kslab_profile_stop();
+	return bad;
+}
+
+/* The profile's tables fail cleanly, one allocation at a time. */
+static void test_tables_fail_cleanly(struct ktap_test *t)
+{
+	struct capture c;
+
+	if (!KTAP_EXPECT(t, capture_self(&c, TABLES_ARG, environ)))
+		return;
+	if (!KTAP_EXPECT_EQ(t, c.status, 0))
+		ktap_diag("stderr: %s", c.err);
+}
+
 static const struct ktap_case profile_user_cases[] = {
+	{ "tables_fail_cleanly", test_tables_fail_cleanly },
 	{ "exit_report_leak_first", test_exit_report_leak_first },
 	{ "signal_dump", test_signal_dump },
 	{ "texts_at_exit_to_file", test_texts_at_exit_to_file },
@@ -496,5 +544,7 @@ int main(int argc, char **argv)
 		return signal_child();
 	if (argc > 1 && !strcmp(argv[1], SAMPLE_ARG))
 		return sample_child();
+	if (argc > 1 && !strcmp(argv[1], TABLES_ARG))
+		return tables_child();
 	return ktap_run(suites, KSLAB_ARRAY_SIZE(suites));
 }
