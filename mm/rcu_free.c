@@ -143,9 +143,9 @@ static void free_rcu(const void *obj)
  *
  * Readers inside kslab_rcu_read_lock() when this is called may go on
  * using @p. Batched per CPU: one grace period's callback frees a batch of
- * 60. Context: where GFP_ATOMIC allocations may be made; should no batch
- * be had, it waits for the grace period itself, which needs process
- * context.
+ * 60. Context: process context, outside read-side sections, as the
+ * kernel's kvfree_rcu_mightsleep(): a batch is taken with GFP_ATOMIC, and
+ * should none be had, the call waits for the grace period itself.
  */
 void kslab_kfree_rcu(const void *p)
 {
