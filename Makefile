@@ -180,6 +180,8 @@ $(foreach d,$(filter-out cxx,$(TEST_DIRS)),$(eval $(call test_program,$(d))))
 # The fuzz test replays the seed corpus; scripts/fuzz.sh builds the same
 # decoder into a libFuzzer target with clang (make fuzz).
 $(OBJ)/selftests/fuzz/fuzz_replay.o: CFLAGS += -DFUZZ_CORPUS='"$(CURDIR)/selftests/fuzz/corpus"'
+# The preload tests compile programs against the public headers.
+$(OBJ)/selftests/preload/preload_tests.o: CFLAGS += -DKSLAB_INCLUDE_DIR='"$(CURDIR)/include"'
 # tools/ runs the tools as a user would, and calls the slabinfo tool's
 # JSON reader directly.
 $(BUILD)/selftests/tools: $(OBJ)/userspace/tools/common/stats_read.o | $(TOOL_BINS)

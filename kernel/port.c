@@ -667,6 +667,15 @@ void kslab_synchronize_rcu(void)
 	synchronize_rcu();
 }
 
+/**
+ * kslab_rcu_prepare() - nothing to prepare: the kernel's RCU is always there
+ *
+ * Context: any.
+ */
+void kslab_rcu_prepare(void)
+{
+}
+
 /* ---- module support ---- */
 
 unsigned long kslab_port_chunks_held(void)

@@ -218,6 +218,12 @@
  * RCU deferral
  *   struct kslab_rcu_head, kslab_call_rcu(head, fn), kslab_rcu_barrier(),
  *   kslab_synchronize_rcu(), kslab_rcu_read_lock/unlock().
+ *   kslab_rcu_prepare(): make kslab_call_rcu() safe to call under mm/'s
+ *	locks, where it must not allocate through a malloc that may be
+ *	kslab's; mm/ calls it, outside its locks, before each deferred free
+ *	and TYPESAFE_BY_RCU cache (userspace: liburcu loaded and its
+ *	callback thread started; kernel: nothing). The waits allocate in
+ *	userspace at every call: mm/ makes them outside its locks.
  *
  * Memory primitives
  *   kslab_memset, kslab_memcpy, kslab_memcmp: compiler builtins.
@@ -443,6 +449,7 @@ unsigned int kslab_env_stack(unsigned long *addrs, unsigned int max);
 void kslab_call_rcu(struct kslab_rcu_head *head, kslab_rcu_fn fn);
 void kslab_rcu_barrier(void);
 void kslab_synchronize_rcu(void);
+void kslab_rcu_prepare(void);
 
 #define kslab_memset	__builtin_memset
 #define kslab_memcpy	__builtin_memcpy

@@ -117,6 +117,8 @@ static void free_rcu(const void *obj)
 	struct kslab_rcu_batch *spare = NULL, *full;
 	bool placed;
 
+	/* The batch is queued, maybe under a lock of mm/'s: RCU made ready. */
+	kslab_rcu_prepare();
 	kslab_atomic_add(&rcu_queued, 1);
 	kslab_atomic_add(&rcu_objects_total, 1);
 	full = batch_add(obj, &spare, &placed);

@@ -317,6 +317,9 @@ struct kslab_cache *kslab_cache_create(const char *name, unsigned int size,
 
 	error = args_error(name, size, args, flags);
 	if (!error) {
+		/* Its destroy calls RCU under the lock (kslab_rcu_prepare()). */
+		if (flags & KSLAB_TYPESAFE_BY_RCU)
+			kslab_rcu_prepare();
 		kslab_mutex_lock(&kslab_caches_lock);
 		if (!internal_caches_init())
 			cache = cache_new(name, size, args, flags);
@@ -353,14 +356,15 @@ static unsigned long cache_counter(struct kslab_cache *cache,
 
 /*
  * Destroy @cache unless it has objects out; quarantined ones do not count,
- * their slabs go back with the rest. Under kslab_caches_lock.
+ * their slabs go back with the rest. Its descriptor stays, off the list,
+ * for cache_descriptor_release(). Under kslab_caches_lock, after
+ * kslab_rcu_wait_frees() brought the objects freed with kslab_kfree_rcu()
+ * back.
  */
 static bool cache_destroy(struct kslab_cache *cache)
 {
 	unsigned long live;
 
-	/* Objects freed with kslab_kfree_rcu() come back first. */
-	kslab_rcu_wait_frees();
 	kslab_magazine_flush_all(cache);
 	kslab_slab_drain_delayed(cache);
 	kslab_slab_release_empty(cache, 0);
@@ -376,14 +380,19 @@ static bool cache_destroy(struct kslab_cache *cache)
 		return false;
 	}
 	kslab_slab_release_all(cache);
-	/* Its slabs go back after a grace period, and need the cache then. */
-	if (cache->flags & KSLAB_TYPESAFE_BY_RCU)
-		kslab_rcu_barrier();
 	kslab_spin_lock(&kslab_caches_list_lock);
 	kslab_list_del(&cache->cache_node);
 	kslab_spin_unlock(&kslab_caches_list_lock);
-	cache_descriptor_free(cache);
 	return true;
+}
+
+/* Free the descriptor of a cache cache_destroy() took off the list. */
+static void cache_descriptor_release(struct kslab_cache *cache)
+{
+	/* Its slabs go back after a grace period, and need the cache then. */
+	if (cache->flags & KSLAB_TYPESAFE_BY_RCU)
+		kslab_rcu_barrier();
+	cache_descriptor_free(cache);
 }
 
 /**
@@ -396,9 +405,17 @@ bool kslab_cache_release(struct kslab_cache *cache)
 {
 	bool gone;
 
+	/*
+	 * The waits for grace periods are made outside kslab_caches_lock:
+	 * in userspace they may allocate, and the drop-in malloc making a
+	 * size class would wait for that lock (kslab_rcu_prepare()).
+	 */
+	kslab_rcu_wait_frees();
 	kslab_mutex_lock(&kslab_caches_lock);
 	gone = cache_destroy(cache);
 	kslab_mutex_unlock(&kslab_caches_lock);
+	if (gone)
+		cache_descriptor_release(cache);
 	return gone;
 }
 
@@ -441,8 +458,12 @@ unsigned long kslab_shutdown(void)
 	if (!problems) {
 		/* Users of an internal cache come first on the list: all gone. */
 		kslab_list_for_each_entry_safe(cache, tmp, &kslab_caches,
-					       cache_node)
-			problems += !cache_destroy(cache);
+					       cache_node) {
+			if (cache_destroy(cache))
+				cache_descriptor_release(cache);
+			else
+				problems++;
+		}
 		kslab_memset(header_caches, 0, sizeof(header_caches));
 		kslab_memset(magazine_caches, 0, sizeof(magazine_caches));
 		kslab_rcu_exit();

@@ -154,6 +154,32 @@ void kslab_call_rcu(struct kslab_rcu_head *head, kslab_rcu_fn fn)
 		urcu.unregister_thread();
 }
 
+static void prepare_done(struct kslab_rcu_head *head)
+{
+	(void)head;
+}
+
+/*
+ * liburcu loaded, and its callback thread started by a first call_rcu:
+ * both allocate, and mm/ calls into RCU with kslab_caches_lock held
+ * (destroying a cache), where the drop-in malloc making a size class
+ * would wait for that lock. Called outside mm/'s locks; a read-side
+ * section may be open, where call_rcu is allowed.
+ */
+static void urcu_prepare(void)
+{
+	static struct kslab_rcu_head first;
+
+	kslab_call_rcu(&first, prepare_done);
+}
+
+static pthread_once_t prepare_once = PTHREAD_ONCE_INIT;
+
+void kslab_rcu_prepare(void)
+{
+	pthread_once(&prepare_once, urcu_prepare);
+}
+
 /* Before liburcu is loaded nothing was queued, so nothing is waited for. */
 void kslab_rcu_barrier(void)
 {

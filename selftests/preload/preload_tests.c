@@ -310,6 +310,50 @@ static void test_linked(struct ktap_test *t)
 		   "shared link: \"%s\" %s", c.out, c.err);
 }
 
+/*
+ * A program on the drop-in malloc and kslab's API at once: a cache with an
+ * object freed by kslab_cache_free_rcu(), or a TYPESAFE_BY_RCU cache,
+ * destroyed, the destroy's grace periods the program's first use of RCU.
+ */
+static const char rcu_destroy_source[] =
+	"#include <stdio.h>\n#include <string.h>\n#include <kslab/slab.h>\n"
+	"int main(int argc, char **argv)\n{\n"
+	"\tint typesafe = argc > 1 && !strcmp(argv[1], \"typesafe\");\n"
+	"\tstruct kslab_cache *c = kslab_cache_create(\"rcu-destroy\", 64, NULL,\n"
+	"\t\ttypesafe ? KSLAB_TYPESAFE_BY_RCU : 0);\n"
+	"\tvoid *obj = kslab_cache_alloc(c, GFP_KERNEL);\n\n"
+	"\tif (typesafe)\n\t\tkslab_cache_free(c, obj);\n"
+	"\telse\n\t\tkslab_cache_free_rcu(c, obj);\n"
+	"\tkslab_cache_destroy(c);\n\tputs(\"destroyed\");\n\treturn 0;\n}\n";
+
+/*
+ * Destroying such a cache calls RCU with kslab_caches_lock held; liburcu's
+ * first calls allocate, and on the drop-in malloc an allocation that made
+ * a size class waited for that lock, held by its own thread: the program
+ * hung (kslab_rcu_prepare()). Each case in a fresh process, so RCU's first
+ * use is the destroy's; timeout stops a hang.
+ */
+static void test_rcu_destroy_on_drop_in(struct ktap_test *t)
+{
+	static const char *const modes[] = { "deferred", "typesafe" };
+	char cmd[2 * PATH_MAX + 256];
+	struct capture c;
+	unsigned int i;
+
+	KTAP_ASSERT(t, write_file_in(work_dir, "rcu-destroy.c", rcu_destroy_source,
+				  sizeof(rcu_destroy_source) - 1));
+	snprintf(cmd, sizeof(cmd),
+		 "gcc -I%s -o rcu-destroy rcu-destroy.c -L%s -lkslab-malloc -Wl,-rpath,%s",
+		 KSLAB_INCLUDE_DIR, build_dir, build_dir);
+	KTAP_ASSERT(t, run_shell(&c, cmd, false) && exited_ok(&c));
+	for (i = 0; i < KSLAB_ARRAY_SIZE(modes); i++) {
+		snprintf(cmd, sizeof(cmd), "timeout 30 ./rcu-destroy %s", modes[i]);
+		KTAP_ASSERT(t, run_shell(&c, cmd, false));
+		ktap_check(t, exited_ok(&c) && !strcmp(c.out, "destroyed\n"),
+			   __FILE__, __LINE__, "%s: \"%s\" %s", modes[i], c.out, c.err);
+	}
+}
+
 static const char faulty_source[] =
 	"#include <errno.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
 	"#include <string.h>\n"
@@ -586,6 +630,7 @@ static const struct ktap_case preload_cases[] = {
 	{ "sort_threads", test_sort_threads },
 	{ "python_threads_fork", test_python_threads_fork },
 	{ "linked", test_linked },
+	{ "rcu_destroy_on_drop_in", test_rcu_destroy_on_drop_in },
 	{ "no_liburcu", test_no_liburcu },
 	{ "bss_resident_at_start", test_bss_resident_at_start },
 	{ "first_malloc_prints_nothing", test_first_malloc_prints_nothing },
