@@ -213,7 +213,8 @@
  *   kslab_env_panic(msg)          stop everything; never returns. Declared
  *                                 by the environment header, which may make
  *                                 it inline (objtool must see panic()).
- *   KSLAB_BUG_ON(cond)            an internal invariant: panic if false.
+ *   KSLAB_BUG_ON(cond)            an internal invariant: panic if false
+ *                                 (kernel: BUG_ON(), an oops).
  *
  * RCU deferral
  *   struct kslab_rcu_head, kslab_call_rcu(head, fn), kslab_rcu_barrier(),
