@@ -13,8 +13,18 @@
  * child. The child also registers again for membarrier (userspace/cpu.c)
  * and empties its pool of random words (userspace/env.c).
  *
- * Owns no state. Registered when the per-CPU region is set up, before any
- * cache exists.
+ * Registered as the library loads (a constructor), not at kslab's first
+ * allocation: glibc runs the prepare handlers newest first and the
+ * others oldest first, so a handler another part of the program
+ * registered before kslab's ran its prepare with every kslab lock held,
+ * and its child half before the child released them; one that allocated
+ * waited for ever. Registered first, kslab takes its locks after every
+ * later handler's prepare and gives them back before their child and
+ * parent halves. (A library whose constructor runs before kslab's and
+ * registers a handler that allocates still meets the old order.) The
+ * locks need nothing set up: a walk over the CPUs' locks finds none yet.
+ *
+ * Owns the registration's once.
  */
 #include <pthread.h>
 
@@ -43,7 +53,14 @@ static void fork_child(void)
 	fork_release();
 }
 
-void kslab_fork_handlers_register(void)
+static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
+
+static void fork_handlers_add(void)
 {
 	pthread_atfork(fork_prepare, fork_release, fork_child);
+}
+
+__attribute__((constructor)) void kslab_fork_handlers_register(void)
+{
+	pthread_once(&fork_handlers_once, fork_handlers_add);
 }

@@ -31,7 +31,11 @@ unsigned int kslab_thp_order(void);
 /* userspace/numa.c: prefer @node for the pages of [p, p + size). */
 void kslab_env_node_bind(void *p, size_t size, unsigned int node);
 
-/* userspace/fork.c: keep a forked child usable; call once, at set-up. */
+/*
+ * userspace/fork.c: keep a forked child usable. A constructor registers
+ * the handlers as the library loads; set-up calls it again (a no-op),
+ * which also keeps fork.o in a static link.
+ */
 void kslab_fork_handlers_register(void);
 /* A fork()'s child: the forking thread's random words are the parent's. */
 void kslab_env_random_forget(void);

@@ -354,6 +354,57 @@ static void test_rcu_destroy_on_drop_in(struct ktap_test *t)
 	}
 }
 
+/*
+ * fork() handlers a program registers before its first malloc, which
+ * allocate: a prepare half, or a child half (its own case each).
+ */
+static const char fork_handlers_source[] =
+	"#include <pthread.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+	"#include <string.h>\n#include <sys/wait.h>\n#include <unistd.h>\n"
+	"static void prepare(void) { free(malloc(48)); }\n"
+	"static void child(void) { free(strdup(\"child state\")); }\n"
+	"int main(int argc, char **argv)\n{\n"
+	"\tint in_child = argc > 1 && !strcmp(argv[1], \"child\");\n"
+	"\tvoid *p;\n\tpid_t pid;\n\n"
+	"\tpthread_atfork(in_child ? NULL : prepare, NULL, in_child ? child : NULL);\n"
+	"\tp = malloc(100);\n\tpid = fork();\n"
+	"\tif (pid == 0)\n\t\t_exit(0);\n"
+	"\twaitpid(pid, NULL, 0);\n\tfree(p);\n\tputs(\"forked\");\n\treturn 0;\n}\n";
+
+/*
+ * kslab's own handlers take every lock it has before a fork. Registered
+ * at its first allocation, they came after the program's: glibc ran
+ * their prepare first and the program's with kslab's locks held, and
+ * the child's half before kslab's gave them back, so an allocation in
+ * either waited for ever. Preloaded and linked, each under timeout.
+ */
+static void test_fork_handlers_allocate(struct ktap_test *t)
+{
+	static const char *const halves[] = { "prepare", "child" };
+	char cmd[2 * PATH_MAX + 256];
+	struct capture c;
+	unsigned int i, preloaded;
+
+	KTAP_ASSERT(t, write_file_in(work_dir, "fork-handlers.c", fork_handlers_source,
+				  sizeof(fork_handlers_source) - 1));
+	snprintf(cmd, sizeof(cmd),
+		 "gcc -o fork-handlers fork-handlers.c && "
+		 "gcc -o fork-handlers-linked fork-handlers.c -L%s -lkslab-malloc -Wl,-rpath,%s",
+		 build_dir, build_dir);
+	KTAP_ASSERT(t, run_shell(&c, cmd, false) && exited_ok(&c));
+	for (preloaded = 0; preloaded < 2; preloaded++) {
+		for (i = 0; i < KSLAB_ARRAY_SIZE(halves); i++) {
+			snprintf(cmd, sizeof(cmd), "timeout 30 ./fork-handlers%s %s",
+				 preloaded ? "" : "-linked", halves[i]);
+			KTAP_ASSERT(t, run_shell(&c, cmd, preloaded));
+			ktap_check(t, exited_ok(&c) && !strcmp(c.out, "forked\n"),
+				   __FILE__, __LINE__, "%s, %s: \"%s\" %s",
+				   preloaded ? "preloaded" : "linked", halves[i],
+				   c.out, c.err);
+		}
+	}
+}
+
 static const char faulty_source[] =
 	"#include <errno.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
 	"#include <string.h>\n"
@@ -631,6 +682,7 @@ static const struct ktap_case preload_cases[] = {
 	{ "python_threads_fork", test_python_threads_fork },
 	{ "linked", test_linked },
 	{ "rcu_destroy_on_drop_in", test_rcu_destroy_on_drop_in },
+	{ "fork_handlers_allocate", test_fork_handlers_allocate },
 	{ "no_liburcu", test_no_liburcu },
 	{ "bss_resident_at_start", test_bss_resident_at_start },
 	{ "first_malloc_prints_nothing", test_first_malloc_prints_nothing },
