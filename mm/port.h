@@ -219,12 +219,14 @@
  * RCU deferral
  *   struct kslab_rcu_head, kslab_call_rcu(head, fn), kslab_rcu_barrier(),
  *   kslab_synchronize_rcu(), kslab_rcu_read_lock/unlock().
- *   kslab_rcu_prepare(): make kslab_call_rcu() safe to call under mm/'s
- *	locks, where it must not allocate through a malloc that may be
- *	kslab's; mm/ calls it, outside its locks, before each deferred free
- *	and TYPESAFE_BY_RCU cache (userspace: liburcu loaded and its
- *	callback thread started; kernel: nothing). The waits allocate in
- *	userspace at every call: mm/ makes them outside its locks.
+ *   kslab_rcu_prepare(): make kslab_call_rcu() safe to call on this
+ *	thread under mm/'s locks, where it must not allocate through a
+ *	malloc that may be kslab's nor take the loader's lock; mm/ calls it,
+ *	outside its locks, before each deferred free and before each
+ *	TYPESAFE_BY_RCU cache's creation, shrink, reap or destroy (userspace:
+ *	liburcu loaded and its callback thread started once, this thread's
+ *	reader found; kernel: nothing). The waits allocate in userspace at
+ *	every call: mm/ makes them outside its locks.
  *
  * Memory primitives
  *   kslab_memset, kslab_memcpy, kslab_memcmp: compiler builtins.

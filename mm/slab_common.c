@@ -307,6 +307,19 @@ static const char *args_error(const char *name, unsigned int size,
 	return NULL;
 }
 
+/*
+ * A TYPESAFE_BY_RCU cache's empty slabs go back through kslab_call_rcu(),
+ * under kslab_caches_lock: made safe on this thread first.
+ */
+static bool typesafe_caches_made;
+
+static void rcu_prepare_for(const struct kslab_cache *cache)
+{
+	if (cache ? cache->flags & KSLAB_TYPESAFE_BY_RCU :
+		    KSLAB_READ_ONCE(typesafe_caches_made))
+		kslab_rcu_prepare();
+}
+
 struct kslab_cache *kslab_cache_create(const char *name, unsigned int size,
 				       const struct kslab_cache_args *args,
 				       unsigned long flags)
@@ -318,8 +331,10 @@ struct kslab_cache *kslab_cache_create(const char *name, unsigned int size,
 	error = args_error(name, size, args, flags);
 	if (!error) {
 		/* Its destroy calls RCU under the lock (kslab_rcu_prepare()). */
-		if (flags & KSLAB_TYPESAFE_BY_RCU)
+		if (flags & KSLAB_TYPESAFE_BY_RCU) {
 			kslab_rcu_prepare();
+			KSLAB_WRITE_ONCE(typesafe_caches_made, true);
+		}
 		kslab_mutex_lock(&kslab_caches_lock);
 		if (!internal_caches_init())
 			cache = cache_new(name, size, args, flags);
@@ -411,6 +426,7 @@ bool kslab_cache_release(struct kslab_cache *cache)
 	 * size class would wait for that lock (kslab_rcu_prepare()).
 	 */
 	kslab_rcu_wait_frees();
+	rcu_prepare_for(cache);
 	kslab_mutex_lock(&kslab_caches_lock);
 	gone = cache_destroy(cache);
 	kslab_mutex_unlock(&kslab_caches_lock);
@@ -530,6 +546,7 @@ int kslab_cache_shrink(struct kslab_cache *cache)
 {
 	unsigned long pages;
 
+	rcu_prepare_for(cache);
 	kslab_mutex_lock(&kslab_caches_lock);
 	pages = cache_trim(cache, TRIM_ALL);
 	internal_caches_shrink();
@@ -541,6 +558,7 @@ int kslab_cache_reap(struct kslab_cache *cache)
 {
 	unsigned long pages;
 
+	rcu_prepare_for(cache);
 	kslab_mutex_lock(&kslab_caches_lock);
 	pages = cache_trim(cache, TRIM_IDLE);
 	kslab_mutex_unlock(&kslab_caches_lock);
@@ -559,6 +577,7 @@ static unsigned long trim_all(enum trim how)
 
 	/* Partial batches of deferred frees go too, so none waits for ever. */
 	kslab_rcu_flush();
+	rcu_prepare_for(NULL);
 	kslab_mutex_lock(&kslab_caches_lock);
 	kslab_list_for_each_entry(cache, &kslab_caches, cache_node)
 		pages += cache_trim(cache, how);

@@ -175,9 +175,18 @@ static void urcu_prepare(void)
 
 static pthread_once_t prepare_once = PTHREAD_ONCE_INIT;
 
+/*
+ * Once a process, the first call_rcu; once a thread, the address of its
+ * liburcu reader: dlsym() takes the loader's lock and may allocate the
+ * thread's block of liburcu's thread-local data, and under
+ * kslab_caches_lock that waited on a thread inside dlopen() which waited,
+ * allocating, for kslab_caches_lock.
+ */
 void kslab_rcu_prepare(void)
 {
 	pthread_once(&prepare_once, urcu_prepare);
+	if (!rcu_reader)
+		rcu_reader = urcu_symbol(urcu.handle, "urcu_memb_reader");
 }
 
 /* Before liburcu is loaded nothing was queued, so nothing is waited for. */

@@ -355,6 +355,58 @@ static void test_rcu_destroy_on_drop_in(struct ktap_test *t)
 }
 
 /*
+ * A TYPESAFE_BY_RCU cache destroyed on a second thread while the first is
+ * inside dlopen(), whose library's constructor waits a little (so the
+ * destroy takes kslab_caches_lock meanwhile) and then allocates a size no
+ * class serves yet (which needs kslab_caches_lock).
+ */
+static const char dlopen_plugin_source[] =
+	"#include <stdlib.h>\n#include <unistd.h>\n"
+	"extern volatile int plugin_loading;\n"
+	"static void __attribute__((constructor)) plugin_init(void)\n{\n"
+	"\tplugin_loading = 1;\n\tusleep(200000);\n\tfree(malloc(20000));\n}\n";
+
+static const char dlopen_destroy_source[] =
+	"#include <dlfcn.h>\n#include <pthread.h>\n#include <stdio.h>\n"
+	"#include <unistd.h>\n#include <kslab/slab.h>\n"
+	"volatile int plugin_loading;\nstatic struct kslab_cache *cache;\n"
+	"static void *destroyer(void *arg)\n{\n"
+	"\twhile (!plugin_loading)\n\t\tusleep(1000);\n"
+	"\tkslab_cache_destroy(cache);\n\treturn arg;\n}\n"
+	"int main(void)\n{\n\tpthread_t t;\n"
+	"\tcache = kslab_cache_create(\"dlopen-destroy\", 64, NULL, KSLAB_TYPESAFE_BY_RCU);\n"
+	"\tkslab_cache_free(cache, kslab_cache_alloc(cache, GFP_KERNEL));\n"
+	"\tpthread_create(&t, NULL, destroyer, NULL);\n"
+	"\tif (!dlopen(\"./libplugin.so\", RTLD_NOW))\n\t\treturn 1;\n"
+	"\tpthread_join(t, NULL);\n\tputs(\"destroyed\");\n\treturn 0;\n}\n";
+
+/*
+ * The destroy queues the cache's slabs with call_rcu under
+ * kslab_caches_lock; a thread's first call_rcu looked its liburcu reader
+ * up with dlsym(), which waits for the loader's lock, held by dlopen()
+ * on the other thread, itself waiting, allocating, for kslab_caches_lock
+ * (kslab_rcu_prepare() now finds the reader before the lock).
+ */
+static void test_typesafe_destroy_beside_dlopen(struct ktap_test *t)
+{
+	char cmd[2 * PATH_MAX + 512];
+	struct capture c;
+
+	KTAP_ASSERT(t, write_file_in(work_dir, "plugin.c", dlopen_plugin_source,
+				  sizeof(dlopen_plugin_source) - 1));
+	KTAP_ASSERT(t, write_file_in(work_dir, "dlopen-destroy.c", dlopen_destroy_source,
+				  sizeof(dlopen_destroy_source) - 1));
+	snprintf(cmd, sizeof(cmd),
+		 "gcc -shared -fPIC -o libplugin.so plugin.c && "
+		 "gcc -rdynamic -I%s -o dlopen-destroy dlopen-destroy.c -L%s -lkslab-malloc -Wl,-rpath,%s -pthread",
+		 KSLAB_INCLUDE_DIR, build_dir, build_dir);
+	KTAP_ASSERT(t, run_shell(&c, cmd, false) && exited_ok(&c));
+	KTAP_ASSERT(t, run_shell(&c, "timeout 30 ./dlopen-destroy", false));
+	ktap_check(t, exited_ok(&c) && !strcmp(c.out, "destroyed\n"),
+		   __FILE__, __LINE__, "\"%s\" %s", c.out, c.err);
+}
+
+/*
  * fork() handlers a program registers before its first malloc, which
  * allocate: a prepare half, or a child half (its own case each).
  */
@@ -683,6 +735,7 @@ static const struct ktap_case preload_cases[] = {
 	{ "linked", test_linked },
 	{ "rcu_destroy_on_drop_in", test_rcu_destroy_on_drop_in },
 	{ "fork_handlers_allocate", test_fork_handlers_allocate },
+	{ "typesafe_destroy_beside_dlopen", test_typesafe_destroy_beside_dlopen },
 	{ "no_liburcu", test_no_liburcu },
 	{ "bss_resident_at_start", test_bss_resident_at_start },
 	{ "first_malloc_prints_nothing", test_first_malloc_prints_nothing },
