@@ -25,6 +25,12 @@ enum kslab_log_level {
  * @msg:   the whole line, without newline
  * @arg:   the pointer given to kslab_set_report_hook()
  *
+ * The hook may run with kslab's locks held and in any context a report
+ * comes from (a debugged cache's check, a bad free, fault injection's
+ * messages; a fault in a guarded block, in a signal handler): it must
+ * not allocate from kslab, which may be the program's malloc, nor call
+ * into kslab, nor wait.
+ *
  * Return: true if the hook consumed the report and it must not be printed.
  */
 typedef bool (*kslab_report_hook_fn)(enum kslab_log_level level,
