@@ -311,6 +311,41 @@ static void test_linked(struct ktap_test *t)
 }
 
 /*
+ * Write @file in the work folder from @source and run @build there: the
+ * programs of the hang tests below. @build is a format given, in order,
+ * KSLAB_INCLUDE_DIR, build_dir and build_dir again (for -L and the rpath).
+ */
+static bool build_program(struct ktap_test *t, const char *file,
+			  const char *source, size_t len, const char *build)
+{
+	char cmd[3 * PATH_MAX + 512];
+	struct capture c;
+
+	snprintf(cmd, sizeof(cmd), build, KSLAB_INCLUDE_DIR, build_dir, build_dir);
+	return KTAP_EXPECT(t, write_file_in(work_dir, file, source, len)) &&
+	       KTAP_EXPECT(t, run_shell(&c, cmd, false)) &&
+	       KTAP_EXPECT(t, exited_ok(&c));
+}
+
+/*
+ * Run "./@prog @arg" under timeout (a hang is what these tests look for),
+ * preloaded or not; its output must be @want.
+ */
+static void expect_finishes(struct ktap_test *t, const char *prog,
+			    const char *arg, bool preload, const char *want)
+{
+	char cmd[256];
+	struct capture c;
+
+	snprintf(cmd, sizeof(cmd), "timeout 30 ./%s %s", prog, arg);
+	if (!KTAP_EXPECT(t, run_shell(&c, cmd, preload)))
+		return;
+	ktap_check(t, exited_ok(&c) && !strcmp(c.out, want), __FILE__, __LINE__,
+		   "%s%s: \"%s\" %s", cmd, preload ? " (preloaded)" : "",
+		   c.out, c.err);
+}
+
+/*
  * A program on the drop-in malloc and kslab's API at once: a cache with an
  * object freed by kslab_cache_free_rcu(), or a TYPESAFE_BY_RCU cache,
  * destroyed, the destroy's grace periods the program's first use of RCU.
@@ -335,23 +370,12 @@ static const char rcu_destroy_source[] =
  */
 static void test_rcu_destroy_on_drop_in(struct ktap_test *t)
 {
-	static const char *const modes[] = { "deferred", "typesafe" };
-	char cmd[2 * PATH_MAX + 256];
-	struct capture c;
-	unsigned int i;
-
-	KTAP_ASSERT(t, write_file_in(work_dir, "rcu-destroy.c", rcu_destroy_source,
-				  sizeof(rcu_destroy_source) - 1));
-	snprintf(cmd, sizeof(cmd),
-		 "gcc -I%s -o rcu-destroy rcu-destroy.c -L%s -lkslab-malloc -Wl,-rpath,%s",
-		 KSLAB_INCLUDE_DIR, build_dir, build_dir);
-	KTAP_ASSERT(t, run_shell(&c, cmd, false) && exited_ok(&c));
-	for (i = 0; i < KSLAB_ARRAY_SIZE(modes); i++) {
-		snprintf(cmd, sizeof(cmd), "timeout 30 ./rcu-destroy %s", modes[i]);
-		KTAP_ASSERT(t, run_shell(&c, cmd, false));
-		ktap_check(t, exited_ok(&c) && !strcmp(c.out, "destroyed\n"),
-			   __FILE__, __LINE__, "%s: \"%s\" %s", modes[i], c.out, c.err);
-	}
+	if (!build_program(t, "rcu-destroy.c", rcu_destroy_source,
+			   sizeof(rcu_destroy_source) - 1,
+			   "gcc -I%s -o rcu-destroy rcu-destroy.c -L%s -lkslab-malloc -Wl,-rpath,%s"))
+		return;
+	expect_finishes(t, "rcu-destroy", "deferred", false, "destroyed\n");
+	expect_finishes(t, "rcu-destroy", "typesafe", false, "destroyed\n");
 }
 
 /*
@@ -389,21 +413,14 @@ static const char dlopen_destroy_source[] =
  */
 static void test_typesafe_destroy_beside_dlopen(struct ktap_test *t)
 {
-	char cmd[2 * PATH_MAX + 512];
-	struct capture c;
-
-	KTAP_ASSERT(t, write_file_in(work_dir, "plugin.c", dlopen_plugin_source,
-				  sizeof(dlopen_plugin_source) - 1));
-	KTAP_ASSERT(t, write_file_in(work_dir, "dlopen-destroy.c", dlopen_destroy_source,
-				  sizeof(dlopen_destroy_source) - 1));
-	snprintf(cmd, sizeof(cmd),
-		 "gcc -shared -fPIC -o libplugin.so plugin.c && "
-		 "gcc -rdynamic -I%s -o dlopen-destroy dlopen-destroy.c -L%s -lkslab-malloc -Wl,-rpath,%s -pthread",
-		 KSLAB_INCLUDE_DIR, build_dir, build_dir);
-	KTAP_ASSERT(t, run_shell(&c, cmd, false) && exited_ok(&c));
-	KTAP_ASSERT(t, run_shell(&c, "timeout 30 ./dlopen-destroy", false));
-	ktap_check(t, exited_ok(&c) && !strcmp(c.out, "destroyed\n"),
-		   __FILE__, __LINE__, "\"%s\" %s", c.out, c.err);
+	if (!build_program(t, "plugin.c", dlopen_plugin_source,
+			   sizeof(dlopen_plugin_source) - 1,
+			   "gcc -shared -fPIC -o libplugin.so plugin.c") ||
+	    !build_program(t, "dlopen-destroy.c", dlopen_destroy_source,
+			   sizeof(dlopen_destroy_source) - 1,
+			   "gcc -rdynamic -I%s -o dlopen-destroy dlopen-destroy.c -L%s -lkslab-malloc -Wl,-rpath,%s -pthread"))
+		return;
+	expect_finishes(t, "dlopen-destroy", "", false, "destroyed\n");
 }
 
 /*
@@ -432,29 +449,15 @@ static const char fork_handlers_source[] =
  */
 static void test_fork_handlers_allocate(struct ktap_test *t)
 {
-	static const char *const halves[] = { "prepare", "child" };
-	char cmd[2 * PATH_MAX + 256];
-	struct capture c;
-	unsigned int i, preloaded;
-
-	KTAP_ASSERT(t, write_file_in(work_dir, "fork-handlers.c", fork_handlers_source,
-				  sizeof(fork_handlers_source) - 1));
-	snprintf(cmd, sizeof(cmd),
-		 "gcc -o fork-handlers fork-handlers.c && "
-		 "gcc -o fork-handlers-linked fork-handlers.c -L%s -lkslab-malloc -Wl,-rpath,%s",
-		 build_dir, build_dir);
-	KTAP_ASSERT(t, run_shell(&c, cmd, false) && exited_ok(&c));
-	for (preloaded = 0; preloaded < 2; preloaded++) {
-		for (i = 0; i < KSLAB_ARRAY_SIZE(halves); i++) {
-			snprintf(cmd, sizeof(cmd), "timeout 30 ./fork-handlers%s %s",
-				 preloaded ? "" : "-linked", halves[i]);
-			KTAP_ASSERT(t, run_shell(&c, cmd, preloaded));
-			ktap_check(t, exited_ok(&c) && !strcmp(c.out, "forked\n"),
-				   __FILE__, __LINE__, "%s, %s: \"%s\" %s",
-				   preloaded ? "preloaded" : "linked", halves[i],
-				   c.out, c.err);
-		}
-	}
+	if (!build_program(t, "fork-handlers.c", fork_handlers_source,
+			   sizeof(fork_handlers_source) - 1,
+			   "gcc -I%s -o fork-handlers fork-handlers.c && "
+			   "gcc -o fork-handlers-linked fork-handlers.c -L%s -lkslab-malloc -Wl,-rpath,%s"))
+		return;
+	expect_finishes(t, "fork-handlers-linked", "prepare", false, "forked\n");
+	expect_finishes(t, "fork-handlers-linked", "child", false, "forked\n");
+	expect_finishes(t, "fork-handlers", "prepare", true, "forked\n");
+	expect_finishes(t, "fork-handlers", "child", true, "forked\n");
 }
 
 static const char faulty_source[] =
